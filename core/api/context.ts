@@ -1,0 +1,16 @@
+// Building the context a handler runs in: the database, who is calling, and the clock.
+import type { Sqlite } from '../store/sqlite.js';
+import type { ApiContext } from './handler.js';
+import { Scope, SYSTEM_PRINCIPAL, type Principal } from './principal.js';
+
+export function createContext(db: Sqlite, opts: { principal?: Principal; now?: () => Date } = {}): ApiContext {
+  const principal = opts.principal ?? SYSTEM_PRINCIPAL;
+  const demo = isDemoDatabase(db);
+  return { db, principal, scope: new Scope(principal, db), now: opts.now ?? (() => new Date()), demo };
+}
+
+/** The demo database carries `demo: true` in its settings; every screen says so. */
+export function isDemoDatabase(db: Sqlite): boolean {
+  const row = db.prepare("SELECT value FROM network_settings WHERE key = 'demo'").get() as { value: string } | undefined;
+  return row?.value === 'true';
+}

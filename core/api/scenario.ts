@@ -1,0 +1,34 @@
+// Importing a `ventil.scenario/1` file: validate everything first (every problem with its JSON
+// path), then store what is new in one transaction, or nothing at all.
+import { z } from 'zod';
+import { validateScenario } from '../domain/scenario.js';
+import { importScenario } from '../store/scenario-repo.js';
+import { contentHash } from '../store/hash.js';
+import { ApiError } from './errors.js';
+import { HEAD_OFFICE, defineHandler } from './handler.js';
+
+export const scenarioHandlers = {
+  'scenario.import': defineHandler({
+    summary: 'Import a ventil.scenario/1 document (idempotent; conflicts and bad input store nothing)',
+    input: z.object({ scenario: z.unknown(), source: z.string().max(500).default('api') }).strict(),
+    roles: HEAD_OFFICE,
+    mutates: true,
+    run: (ctx, input) => {
+      const checked = validateScenario(input.scenario);
+      if (!checked.ok) {
+        throw new ApiError('invalid_scenario', `the scenario has ${checked.issues.length} problem(s); nothing was stored`, checked.issues);
+      }
+      const at = ctx.now().toISOString();
+      const { summary, conflicts } = importScenario(ctx.db, checked.scenario, at);
+      if (conflicts.length > 0) {
+        throw new ApiError('import_conflict', `the scenario conflicts with what is stored (${conflicts.length} problem(s)); nothing was stored`, conflicts);
+      }
+      const changed = summary.settings === 'added' || Object.values(summary).some((c) => typeof c === 'object' && c.added > 0);
+      if (changed) {
+        ctx.db.prepare('INSERT INTO imports (file_hash, source, at, summary_json) VALUES (?, ?, ?, ?)')
+          .run(contentHash(input.scenario), input.source, at, JSON.stringify(summary));
+      }
+      return { changed, summary };
+    },
+  }),
+};

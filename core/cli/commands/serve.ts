@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from '../command.js';
+import { DB_OPTION, HELP_OPTION, UsageError, parseOptions } from '../command.js';
+import { seedDemo } from '../../demo/seed.js';
+import { startServer } from '../../server/http.js';
+import { openCliDatabase } from '../io.js';
+import { userDataDir } from '../paths.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Serve the back office and its API to a browser on 127.0.0.1',
+  help: `Usage: ventil serve [--db PATH] [--demo] [--port N] [--host 127.0.0.1]
+
+Serves the built renderer (npm run build) and the API over HTTP on the loopback interface,
+for browsers where no desktop runtime exists. Every API call needs the token printed at
+start (VENTIL_TOKEN sets it); requests from other origins are refused.
+  --demo      use the demo database (created on first use) unless --db is given
+  --port N    port to listen on (default 5174; 0 picks a free one)
+  --host H    loopback address to bind (127.0.0.1 or ::1)`,
+  async run(argv) {
+    const { values } = parseOptions(argv, {
+      ...DB_OPTION, ...HELP_OPTION, demo: { type: 'boolean' }, port: { type: 'string' }, host: { type: 'string' },
+    }, false);
+    const host = values.host ?? '127.0.0.1';
+    if (!['127.0.0.1', '::1', 'localhost'].includes(host)) throw new UsageError('ventil serve only binds to the loopback interface (127.0.0.1 or ::1)');
+    const port = values.port === undefined ? 5174 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port} is not a port number`);
+    const dbFlag = values.db ?? (values.demo ? join(userDataDir(), 'ventil-demo.db') : undefined);
+    const { db, ctx, path } = openCliDatabase(dbFlag);
+    if (values.demo) seedDemo(ctx);
+    const token = process.env.VENTIL_TOKEN ?? randomBytes(24).toString('base64url');
+    const running = await startServer({ db, staticDir: join(repoRoot, 'out/renderer'), token, host, port });
+    console.log(`Ventil is serving ${path}${ctx.demo ? ' (demo)' : ''}`);
+    console.log(`open ${running.url}/#token=${token}`);
+    console.log(`ready ${running.url}`);
+    const stop = () => { void running.close().then(() => { db.close(); process.exit(0); }); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return new Promise<number>(() => {}); // runs until stopped
+  },
+};

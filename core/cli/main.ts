@@ -1,0 +1,60 @@
+// The `ventil` command: dispatches to a subcommand; every subcommand has --help.
+import { EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, type Command } from './command.js';
+import { commands } from './commands/index.js';
+import { CliFailure, InputFileError, printError } from './io.js';
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `Usage: ventil COMMAND [options]
+
+Ventil settles omnichannel orders across the entities of a franchise network.
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run "ventil COMMAND --help" for the options of a command. The database is --db PATH,
+else $VENTIL_DB, else the user data folder.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const target = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    console.log(target ? target.help : overview());
+    return 0;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`ventil: unknown command "${name}"\n\n${overview()}`);
+    return EXIT_BAD_INPUT;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
+  const json = rest.includes('--json');
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      printError({ code: 'usage', message: `${e.message}\n\n${command.help}` }, json);
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof InputFileError) {
+      printError({ code: e.code, message: e.message }, json);
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof CliFailure) {
+      printError(e.error, json);
+      return e.exitCode;
+    }
+    const err = e as { code?: unknown; message?: string };
+    printError({ code: typeof err.code === 'string' ? err.code : 'internal', message: err.message ?? String(e) }, json);
+    return EXIT_FAILURE;
+  }
+}
+
+const isEntry = process.argv[1] && /[\\/]core[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

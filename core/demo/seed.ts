@@ -1,0 +1,23 @@
+// The demo database: the generated network with a few hundred orders, marked as demo so every
+// screen says so. The desktop app calls this on first start; `ventil demo` from the command line.
+import type { ApiContext } from '../api/handler.js';
+import { callApi } from '../api/index.js';
+import { ApiError } from '../api/errors.js';
+import { generateScenario } from './generate.js';
+
+export const DEMO_OPTIONS = { seed: 2026, franchisees: 12, orders: 400 } as const;
+
+export function seedDemo(ctx: ApiContext): { created: boolean } {
+  const orders = (ctx.db.prepare('SELECT count(*) AS n FROM orders').get() as { n: number }).n;
+  const entities = (ctx.db.prepare('SELECT count(*) AS n FROM entities').get() as { n: number }).n;
+  if (ctx.demo) return { created: false };
+  if (orders > 0 || entities > 0) {
+    throw new ApiError('not_empty', 'this database already holds a network that is not the demo; use an empty file for the demo (--db PATH)');
+  }
+  const scenario = generateScenario(DEMO_OPTIONS);
+  const result = callApi(ctx, 'scenario.import', { scenario, source: 'demo' });
+  if (!result.ok) throw new ApiError(result.error.code, `the demo scenario did not import: ${result.error.message}`, result.error.issues);
+  ctx.db.prepare("INSERT INTO network_settings (key, value) VALUES ('demo', 'true')").run();
+  ctx.demo = true;
+  return { created: true };
+}

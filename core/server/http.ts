@@ -1,0 +1,144 @@
+// `ventil serve`: the same API over HTTP on 127.0.0.1, and the built renderer, for browsers
+// and tests. Every API request needs the per-run token (or a session, see users); requests
+// from other origins and other Host names (DNS rebinding) are refused.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
+import { createContext } from '../api/context.js';
+import { callApi, toErrorValue } from '../api/index.js';
+import type { Result } from '../api/errors.js';
+import type { Principal } from '../api/principal.js';
+import { SYSTEM_PRINCIPAL } from '../api/principal.js';
+import type { Sqlite } from '../store/sqlite.js';
+
+export interface ServeOptions {
+  db: Sqlite;
+  /** Folder of the built renderer (index.html and assets). */
+  staticDir: string;
+  token: string;
+  host?: string;
+  port?: number;
+  /** Largest accepted request body (imports can be large). */
+  maxBody?: number;
+  now?: () => Date;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
+};
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+export interface RunningServer { server: Server; url: string; close(): Promise<void> }
+
+export function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const root = resolve(opts.staticDir);
+  const maxBody = opts.maxBody ?? 64 * 1024 * 1024;
+  const token = Buffer.from(opts.token);
+  let allowedHosts: Set<string> = new Set();
+  let origin = '';
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e) => sendJson(res, 500, { ok: false, error: toErrorValue(e) }));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    if (!allowedHosts.has(req.headers.host ?? '')) return sendJson(res, 421, { ok: false, error: { code: 'bad_host', message: 'unexpected Host header' } });
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname.startsWith('/api/')) return api(req, res, url.pathname.slice(5));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { ok: false, error: { code: 'method_not_allowed', message: 'GET only' } });
+    return serveStatic(res, url.pathname);
+  }
+
+  async function api(req: IncomingMessage, res: ServerResponse, name: string) {
+    if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'method_not_allowed', message: 'API calls are POST' } });
+    const reqOrigin = req.headers.origin;
+    if ((reqOrigin && reqOrigin !== origin) || req.headers['sec-fetch-site'] === 'cross-site') {
+      return sendJson(res, 403, { ok: false, error: { code: 'cross_origin', message: 'cross-origin requests are refused' } });
+    }
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return sendJson(res, 415, { ok: false, error: { code: 'unsupported_media_type', message: 'send application/json' } });
+    }
+    const principal = authenticate(req);
+    if (!principal) return sendJson(res, 401, { ok: false, error: { code: 'unauthenticated', message: 'a valid token is required' } });
+    let body: unknown;
+    try {
+      const text = await readBody(req, maxBody);
+      body = text.length === 0 ? {} : JSON.parse(text);
+    } catch (e) {
+      return sendJson(res, (e as { status?: number }).status ?? 400, { ok: false, error: { code: 'bad_request', message: (e as Error).message } });
+    }
+    const ctx = createContext(opts.db, { principal, now: opts.now });
+    const result: Result<unknown> = callApi(ctx, decodeURIComponent(name), body);
+    sendJson(res, result.ok ? 200 : statusOf(result.error.code), result);
+  }
+
+  function authenticate(req: IncomingMessage): Principal | null {
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    if (given.length === token.length && timingSafeEqual(given, token)) return SYSTEM_PRINCIPAL;
+    return null;
+  }
+
+  async function serveStatic(res: ServerResponse, pathname: string) {
+    let file = normalize(join(root, decodeURIComponent(pathname)));
+    if (file !== root && !file.startsWith(root + sep)) return sendJson(res, 404, { ok: false, error: { code: 'not_found', message: 'not found' } });
+    const info = await stat(file).catch(() => null);
+    if (!info || info.isDirectory()) file = join(root, 'index.html'); // single-page app
+    const data = await readFile(file).catch(() => null);
+    if (!data) return sendJson(res, 404, { ok: false, error: { code: 'not_found', message: 'the renderer is not built (npm run build)' } });
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
+    res.end(data);
+  }
+
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : opts.port;
+      origin = `http://${host}:${port}`;
+      allowedHosts = new Set([`${host}:${port}`, `localhost:${port}`]);
+      resolvePromise({
+        server, url: origin,
+        close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+      });
+    });
+  });
+}
+
+function statusOf(code: string): number {
+  switch (code) {
+    case 'forbidden': return 403;
+    case 'unknown_operation': case 'not_found': return 404;
+    case 'internal': return 500;
+    default: return 400;
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) { reject(Object.assign(new Error(`request body over ${max} bytes`), { status: 413 })); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

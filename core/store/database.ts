@@ -1,0 +1,90 @@
+// Opening the local database: pragmas, the schema check, a backup, then pending migrations.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrations as knownMigrations, type Migration } from '../../migrations/index.js';
+import { openSqlite, type Sqlite } from './sqlite.js';
+
+export class DatabaseError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'DatabaseError';
+  }
+}
+
+export interface OpenOptions {
+  /** Path of the database file, or ':memory:'. */
+  file: string;
+  /** Migrations to apply; defaults to the app's static list (tests pass a prefix of it). */
+  migrations?: readonly Migration[];
+  /** Clock for migration timestamps and backup names. */
+  now?: () => Date;
+  readonly?: boolean;
+  /** Path of a better-sqlite3 binding built for another runtime (Electron's ABI). */
+  nativeBinding?: string;
+}
+
+export interface MigrationReport { applied: string[]; backup: string | null }
+
+export function openDatabase(options: OpenOptions): { db: Sqlite; migrated: MigrationReport } {
+  const { file } = options;
+  if (file !== ':memory:' && !options.readonly) mkdirSync(dirname(file), { recursive: true });
+  if (options.readonly && file !== ':memory:' && !existsSync(file)) {
+    throw new DatabaseError('db_not_found', `no database at ${file}`);
+  }
+  const db = openSqlite(file, { readonly: options.readonly ?? false, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+  try {
+    if (!options.readonly) {
+      if (file !== ':memory:') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const migrated = options.readonly
+      ? { applied: [], backup: null }
+      : migrate(db, file, options.migrations ?? knownMigrations, options.now ?? (() => new Date()));
+    return { db, migrated };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/**
+ * Applies pending migrations, each in its own transaction with its bookkeeping row.
+ * Refuses a database that has migrations this build does not know (written by a newer Ventil),
+ * and backs up a non-empty database before changing its schema.
+ */
+export function migrate(db: Sqlite, file: string, list: readonly Migration[], now: () => Date): MigrationReport {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    name TEXT PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`);
+  const applied = new Set(
+    (db.prepare('SELECT name FROM schema_migrations').all() as { name: string }[]).map((r) => r.name),
+  );
+  const known = new Set(list.map((m) => m.name));
+  const unknown = [...applied].filter((n) => !known.has(n)).sort();
+  if (unknown.length > 0) {
+    throw new DatabaseError(
+      'db_too_new',
+      `the database has migrations this version of Ventil does not know (${unknown.join(', ')}); ` +
+        'update Ventil before opening it',
+    );
+  }
+  const pending = list.filter((m) => !applied.has(m.name));
+  if (pending.length === 0) return { applied: [], backup: null };
+
+  let backup: string | null = null;
+  if (file !== ':memory:' && applied.size > 0) {
+    const stamp = now().toISOString().replace(/[:.]/g, '-');
+    backup = `${file}.backup-${stamp}-before-${pending[0]!.name}`;
+    // VACUUM INTO writes a consistent copy including what is still in the WAL.
+    db.prepare('VACUUM INTO ?').run(backup);
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
+  for (const m of pending) {
+    db.transaction(() => {
+      m.up(db);
+      record.run(m.name, now().toISOString());
+    })();
+  }
+  return { applied: pending.map((m) => m.name), backup };
+}

@@ -1,0 +1,47 @@
+// Reads and writes of the network registry: entities, locations, catchments and settings.
+import type { Sqlite } from './sqlite.js';
+import { all, first, qb, run } from './query.js';
+import type { CatchmentsTable, EntitiesTable, LocationsTable } from './schema.js';
+
+export type EntityRow = EntitiesTable;
+export type LocationRow = LocationsTable;
+export type CatchmentRow = CatchmentsTable;
+
+export const listEntities = (db: Sqlite) => all(db, qb.selectFrom('entities').selectAll().orderBy('id'));
+export const getEntity = (db: Sqlite, id: string) => first(db, qb.selectFrom('entities').selectAll().where('id', '=', id));
+export const insertEntity = (db: Sqlite, row: EntityRow) => run(db, qb.insertInto('entities').values(row));
+export const updateEntity = (db: Sqlite, row: EntityRow) =>
+  run(db, qb.updateTable('entities').set(row).where('id', '=', row.id));
+
+export const listLocations = (db: Sqlite) => all(db, qb.selectFrom('locations').selectAll().orderBy('id'));
+export const getLocation = (db: Sqlite, id: string) => first(db, qb.selectFrom('locations').selectAll().where('id', '=', id));
+export const insertLocation = (db: Sqlite, row: LocationRow) => run(db, qb.insertInto('locations').values(row));
+export const updateLocation = (db: Sqlite, row: LocationRow) =>
+  run(db, qb.updateTable('locations').set(row).where('id', '=', row.id));
+
+export const listCatchments = (db: Sqlite) =>
+  all(db, qb.selectFrom('catchments').selectAll().orderBy('postcode_prefix'));
+export const getCatchment = (db: Sqlite, prefix: string) =>
+  first(db, qb.selectFrom('catchments').selectAll().where('postcode_prefix', '=', prefix));
+export const upsertCatchment = (db: Sqlite, row: CatchmentRow) =>
+  run(db, qb.insertInto('catchments').values(row).onConflict((oc) => oc.column('postcode_prefix').doUpdateSet({ location: row.location })));
+export const deleteCatchment = (db: Sqlite, prefix: string) =>
+  run(db, qb.deleteFrom('catchments').where('postcode_prefix', '=', prefix));
+
+/** Settings as a plain object of parsed JSON values. */
+export function readSettings(db: Sqlite): Record<string, unknown> {
+  const rows = all(db, qb.selectFrom('network_settings').selectAll().orderBy('key'));
+  return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value)]));
+}
+
+export function writeSettings(db: Sqlite, settings: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    run(db, qb.insertInto('network_settings').values({ key, value: JSON.stringify(value) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value) })));
+  }
+}
+
+export function countRows(db: Sqlite, table: 'entities' | 'locations' | 'catchments' | 'orders' | 'order_lines' | 'events' | 'rules'): number {
+  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}

@@ -1,0 +1,52 @@
+// Kysely as a typed query builder, executed synchronously through better-sqlite3.
+//
+// Kysely's SQLite dialect is asynchronous and holds one connection, so an awaited Kysely
+// transaction would let other work slip into it. We compile Kysely queries and run them on
+// the better-sqlite3 handle instead: every read and write is synchronous, and transactions are
+// better-sqlite3's `db.transaction(fn)`, short and atomic (docs/decisions/0001-sync-store.md).
+import {
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type Compilable,
+} from 'kysely';
+import type { Sqlite } from './sqlite.js';
+import type { DB } from './schema.js';
+
+export type QB = Kysely<DB>;
+
+export const qb: QB = new Kysely<DB>({
+  dialect: {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  },
+});
+
+type Row<Q> = Q extends Compilable<infer R> ? R : never;
+
+function prepare(db: Sqlite, query: Compilable<unknown>) {
+  const compiled = query.compile();
+  return { stmt: db.prepare(compiled.sql), params: compiled.parameters as unknown[] };
+}
+
+/** All rows of a SELECT (or a statement with RETURNING). */
+export function all<Q extends Compilable<any>>(db: Sqlite, query: Q): Row<Q>[] {
+  const { stmt, params } = prepare(db, query);
+  return stmt.all(...params) as Row<Q>[];
+}
+
+/** The first row, or undefined. */
+export function first<Q extends Compilable<any>>(db: Sqlite, query: Q): Row<Q> | undefined {
+  const { stmt, params } = prepare(db, query);
+  return stmt.get(...params) as Row<Q> | undefined;
+}
+
+/** Runs an INSERT, UPDATE or DELETE; returns the number of rows changed. */
+export function run(db: Sqlite, query: Compilable<unknown>): number {
+  const { stmt, params } = prepare(db, query);
+  return stmt.run(...params).changes;
+}

@@ -1,0 +1,268 @@
+// Storing a validated `ventil.scenario/1` and reading it back. Import is idempotent: what is
+// already stored with the same content is skipped; the same id with other content is a named
+// conflict (a rule change is a new version, never an overwrite). The caller runs `importScenario`
+// inside one transaction, so a conflict anywhere leaves the database untouched.
+import type { Catchment, Entity, LifecycleEvent, Location, Network, Order, Rule, Scenario } from '../domain/scenario.js';
+import type { Issue } from '../api/errors.js';
+import { contentHash } from './hash.js';
+import type { Sqlite } from './sqlite.js';
+
+/** The network settings stored in `network_settings` (the network object without its lists). */
+export function settingsOf(network: Network): Record<string, unknown> {
+  const { entities: _e, locations: _l, catchments: _c, ...settings } = network;
+  return settings;
+}
+
+export interface Counts { added: number; unchanged: number }
+export interface ImportSummary {
+  settings: 'added' | 'unchanged';
+  entities: Counts;
+  locations: Counts;
+  catchments: Counts;
+  rules: Counts;
+  orders: Counts;
+  lines: Counts;
+  events: Counts;
+}
+
+/** Identity of a lifecycle event: its `id`, or a hash of its content. */
+export function eventKey(event: LifecycleEvent): string {
+  const { id, ...content } = event as LifecycleEvent & { id?: string };
+  return id ? `id:${id}` : `h:${contentHash(content)}`;
+}
+
+const counts = (): Counts => ({ added: 0, unchanged: 0 });
+
+/**
+ * Writes what is new in the scenario; returns what it did, or the conflicts it found (in which
+ * case it wrote nothing the caller's transaction will keep: the caller throws and rolls back).
+ */
+export function importScenario(db: Sqlite, s: Scenario, now: string): { summary: ImportSummary; conflicts: Issue[] } {
+  const conflicts: Issue[] = [];
+  const summary: ImportSummary = {
+    settings: 'unchanged', entities: counts(), locations: counts(), catchments: counts(),
+    rules: counts(), orders: counts(), lines: counts(), events: counts(),
+  };
+  const conflict = (path: string, code: string, message: string) => conflicts.push({ path, code, message });
+
+  // Settings: the first import sets them; later imports must agree.
+  const stored = db.prepare('SELECT key, value FROM network_settings').all() as { key: string; value: string }[];
+  const settings = settingsOf(s.network);
+  if (stored.length === 0) {
+    const put = db.prepare('INSERT INTO network_settings (key, value) VALUES (?, ?)');
+    for (const [k, v] of Object.entries(settings)) if (v !== undefined) put.run(k, JSON.stringify(v));
+    summary.settings = 'added';
+  } else {
+    const have = new Map(stored.map((r) => [r.key, r.value]));
+    for (const [k, v] of Object.entries(settings)) {
+      if (v === undefined) continue;
+      if (have.has(k) && contentHash(JSON.parse(have.get(k)!)) !== contentHash(v)) {
+        conflict(`network.${k}`, 'network_conflict', `differs from the stored network setting (${have.get(k)}); change settings in the back office`);
+      } else if (!have.has(k)) {
+        db.prepare('INSERT INTO network_settings (key, value) VALUES (?, ?)').run(k, JSON.stringify(v));
+      }
+    }
+  }
+
+  upsertSame(db, 'entities', s.network.entities, (e: Entity) => entityRow(e), 'network.entities', summary.entities, conflict);
+  upsertSame(db, 'locations', s.network.locations, (l: Location) => locationRow(l), 'network.locations', summary.locations, conflict);
+  upsertSame(db, 'catchments', s.network.catchments, (c: Catchment) => ({ postcode_prefix: c.postcode_prefix, location: c.location }),
+    'network.catchments', summary.catchments, conflict, 'postcode_prefix');
+
+  importRules(db, s.rules, now, summary.rules, conflict);
+  importOrders(db, s.orders, now, summary, conflict);
+  importEvents(db, s.events, now, 'import', summary.events, conflict);
+  return { summary, conflicts };
+}
+
+function entityRow(e: Entity) {
+  return {
+    id: e.id, name: e.name, kind: e.kind, siren: e.siren, vat_number: e.vat_number ?? null,
+    region: e.region ?? null, psp_account: e.psp_account ?? null, erp_code: e.erp_code ?? null,
+    fiscal_year_end: e.fiscal_year_end ?? '12-31', currency: e.currency ?? 'EUR',
+  };
+}
+
+function locationRow(l: Location) {
+  return {
+    id: l.id, entity: l.entity, operator: l.operator ?? l.entity, kind: l.kind, postcode: l.postcode ?? null,
+    ship: l.ship ? 1 : 0, collect: l.collect ? 1 : 0,
+  };
+}
+
+/** Inserts rows whose key is new; compares the others column by column. */
+function upsertSame<T>(
+  db: Sqlite, table: string, items: readonly T[], toRow: (item: T) => Record<string, unknown>,
+  path: string, c: Counts, conflict: (path: string, code: string, message: string) => void, key = 'id',
+) {
+  const get = db.prepare(`SELECT * FROM ${table} WHERE ${key} = ?`);
+  items.forEach((item, i) => {
+    const row = toRow(item);
+    const existing = get.get(row[key]) as Record<string, unknown> | undefined;
+    if (!existing) {
+      const cols = Object.keys(row);
+      db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((k) => row[k]));
+      c.added++;
+      return;
+    }
+    const diff = Object.keys(row).filter((k) => existing[k] !== row[k]);
+    if (diff.length > 0) conflict(`${path}[${i}]`, 'conflict', `${key} ${JSON.stringify(row[key])} is already stored with other ${diff.join(', ')}; edit it in the back office`);
+    else c.unchanged++;
+  });
+}
+
+function ruleContent(r: Rule) {
+  return { group: r.group, priority: r.priority, valid_from: r.valid_from, valid_to: r.valid_to ?? null, when: r.when, legs: r.legs };
+}
+
+function importRules(db: Sqlite, rules: readonly Rule[], now: string, c: Counts, conflict: (p: string, code: string, m: string) => void) {
+  const get = db.prepare('SELECT content_hash FROM rules WHERE id = ? AND version = ?');
+  const put = db.prepare(`INSERT INTO rules (id, version, rule_group, priority, valid_from, valid_to, when_json, legs_json, content_hash, status, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`);
+  const others = db.prepare('SELECT version, valid_from, valid_to FROM rules WHERE id = ? AND version != ?');
+  rules.forEach((r, i) => {
+    const hash = contentHash(ruleContent(r));
+    const existing = get.get(r.id, r.version) as { content_hash: string } | undefined;
+    if (existing) {
+      if (existing.content_hash === hash) c.unchanged++;
+      else conflict(`rules[${i}]`, 'rule_version_conflict', `rule ${r.id}@${r.version} is already stored with other content; a change is a new version`);
+      return;
+    }
+    for (const o of others.all(r.id, r.version) as { version: number; valid_from: string; valid_to: string | null }[]) {
+      if (overlaps(r.valid_from, r.valid_to ?? null, o.valid_from, o.valid_to)) {
+        conflict(`rules[${i}].valid_from`, 'overlapping_versions', `rule ${r.id}@${r.version} overlaps the stored version ${o.version} (${o.valid_from} to ${o.valid_to ?? 'open'})`);
+      }
+    }
+    put.run(r.id, r.version, r.group, r.priority, r.valid_from, r.valid_to ?? null, JSON.stringify(r.when ?? {}), JSON.stringify(r.legs), hash, now);
+    c.added++;
+  });
+}
+
+/** Half-open date ranges [from, to); null `to` is open-ended. */
+export function overlaps(aFrom: string, aTo: string | null, bFrom: string, bTo: string | null): boolean {
+  return (aTo === null || bFrom < aTo) && (bTo === null || aFrom < bTo);
+}
+
+function importOrders(db: Sqlite, orders: readonly Order[], now: string, summary: ImportSummary, conflict: (p: string, code: string, m: string) => void) {
+  const get = db.prepare('SELECT content_hash FROM orders WHERE id = ?');
+  const putOrder = db.prepare(`INSERT INTO orders (id, channel, origin, customer_postcode, created_at, currency, discount, content_hash, imported_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const putLine = db.prepare(`INSERT INTO order_lines (order_id, line_id, seq, sku, category, kind, quantity, unit_price, discount, vat_rate, delivery_mode, candidates_json, pickup_location)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const putPayment = db.prepare(`INSERT INTO payments (order_id, payment_id, seq, method, amount, psp_fee, captured_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  orders.forEach((o, i) => {
+    const hash = contentHash(o);
+    const existing = get.get(o.id) as { content_hash: string } | undefined;
+    if (existing) {
+      if (existing.content_hash === hash) { summary.orders.unchanged++; summary.lines.unchanged += o.lines.length; }
+      else conflict(`orders[${i}]`, 'order_conflict', `order ${o.id} is already stored with other content`);
+      return;
+    }
+    putOrder.run(o.id, o.channel, o.origin ?? null, o.customer_postcode ?? null, o.created_at, o.currency, o.discount ?? 0, hash, now);
+    o.lines.forEach((l, seq) => {
+      putLine.run(o.id, l.id, seq, l.sku ?? null, l.category ?? null, l.kind, l.quantity, l.unit_price, l.discount ?? 0,
+        l.vat_rate, l.delivery_mode, JSON.stringify(l.candidates), l.pickup_location ?? null);
+    });
+    o.payments.forEach((p, seq) => {
+      putPayment.run(o.id, p.id, seq, p.method ?? null, p.amount, p.psp_fee ?? 0, p.captured_at);
+    });
+    summary.orders.added++;
+    summary.lines.added += o.lines.length;
+  });
+}
+
+/** Appends events not seen before; the same identity with other content is a conflict. */
+export function importEvents(db: Sqlite, events: readonly LifecycleEvent[], now: string, source: string, c: Counts,
+  conflict: (p: string, code: string, m: string) => void, pathPrefix = 'events'): string[] {
+  const get = db.prepare('SELECT payload_json FROM events WHERE event_key = ?');
+  const put = db.prepare(`INSERT INTO events (event_key, order_id, line_id, type, at, payload_json, received_at, source)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const touched = new Set<string>();
+  events.forEach((e, i) => {
+    const key = eventKey(e);
+    const payload = JSON.stringify(e);
+    const existing = get.get(key) as { payload_json: string } | undefined;
+    if (existing) {
+      if (contentHash(JSON.parse(existing.payload_json)) === contentHash(e)) c.unchanged++;
+      else conflict(`${pathPrefix}[${i}]`, 'event_conflict', `event ${key.slice(3)} is already stored with other content`);
+      return;
+    }
+    put.run(key, e.order, e.line, e.type, e.at, payload, now, source);
+    touched.add(e.order);
+    c.added++;
+  });
+  return [...touched];
+}
+
+// ---- Reading back -------------------------------------------------------------------------
+
+interface OrderRow { id: string; channel: string; origin: string | null; customer_postcode: string | null; created_at: string; currency: string; discount: number }
+interface LineRow { order_id: string; line_id: string; sku: string | null; category: string | null; kind: string; quantity: number; unit_price: number; discount: number; vat_rate: string; delivery_mode: string; candidates_json: string; pickup_location: string | null }
+interface PaymentRow { order_id: string; payment_id: string; method: string | null; amount: number; psp_fee: number; captured_at: string }
+
+/** The stored network as the domain reads it. */
+export function loadNetwork(db: Sqlite): Network {
+  const settings = Object.fromEntries(
+    (db.prepare('SELECT key, value FROM network_settings').all() as { key: string; value: string }[]).map((r) => [r.key, JSON.parse(r.value)]),
+  );
+  const entities = db.prepare('SELECT * FROM entities ORDER BY id').all() as Entity[];
+  const locations = (db.prepare('SELECT * FROM locations ORDER BY id').all() as (Omit<Location, 'ship' | 'collect'> & { ship: number; collect: number })[])
+    .map((l) => ({ ...l, ship: l.ship === 1, collect: l.collect === 1 }));
+  const catchments = db.prepare('SELECT postcode_prefix, location FROM catchments ORDER BY postcode_prefix').all() as Catchment[];
+  return { ...settings, entities, locations, catchments } as Network;
+}
+
+/** Active rule versions (retired ones are kept for history but no longer apply to new orders). */
+export function loadRules(db: Sqlite, opts: { includeRetired?: boolean } = {}): Rule[] {
+  const rows = db.prepare(`SELECT * FROM rules ${opts.includeRetired ? '' : "WHERE status = 'active'"} ORDER BY id, version`).all() as {
+    id: string; version: number; rule_group: string; priority: number; valid_from: string; valid_to: string | null; when_json: string; legs_json: string;
+  }[];
+  return rows.map((r) => ({
+    id: r.id, version: r.version, group: r.rule_group, priority: r.priority, valid_from: r.valid_from, valid_to: r.valid_to,
+    when: JSON.parse(r.when_json), legs: JSON.parse(r.legs_json),
+  }) as Rule);
+}
+
+/**
+ * Orders with their lines and payments, in created order then id. `ids` limits the set;
+ * the lines and payments keep the order they were imported in.
+ */
+export function loadOrders(db: Sqlite, ids?: readonly string[]): Order[] {
+  const where = ids ? `WHERE id IN (SELECT value FROM json_each(?))` : '';
+  const whereChild = ids ? `WHERE order_id IN (SELECT value FROM json_each(?))` : '';
+  const args = ids ? [JSON.stringify(ids)] : [];
+  const orders = db.prepare(`SELECT id, channel, origin, customer_postcode, created_at, currency, discount FROM orders ${where} ORDER BY created_at, id`).all(...args) as OrderRow[];
+  const lines = new Map<string, LineRow[]>();
+  for (const l of db.prepare(`SELECT * FROM order_lines ${whereChild} ORDER BY order_id, seq`).all(...args) as LineRow[]) {
+    let list = lines.get(l.order_id);
+    if (!list) lines.set(l.order_id, (list = []));
+    list.push(l);
+  }
+  const payments = new Map<string, PaymentRow[]>();
+  for (const p of db.prepare(`SELECT * FROM payments ${whereChild} ORDER BY order_id, seq`).all(...args) as PaymentRow[]) {
+    let list = payments.get(p.order_id);
+    if (!list) payments.set(p.order_id, (list = []));
+    list.push(p);
+  }
+  return orders.map((o) => ({
+    id: o.id, channel: o.channel, origin: o.origin, customer_postcode: o.customer_postcode, created_at: o.created_at,
+    currency: o.currency, discount: o.discount,
+    lines: (lines.get(o.id) ?? []).map((l) => ({
+      id: l.line_id, sku: l.sku, category: l.category, kind: l.kind, quantity: l.quantity, unit_price: l.unit_price,
+      discount: l.discount, vat_rate: l.vat_rate, delivery_mode: l.delivery_mode, candidates: JSON.parse(l.candidates_json),
+      pickup_location: l.pickup_location,
+    })),
+    payments: (payments.get(o.id) ?? []).map((p) => ({
+      id: p.payment_id, method: p.method, amount: p.amount, psp_fee: p.psp_fee, captured_at: p.captured_at,
+    })),
+  }) as Order);
+}
+
+/** Stored lifecycle events in the order they were received (`seq`); `ids` limits to some orders. */
+export function loadEvents(db: Sqlite, orderIds?: readonly string[]): LifecycleEvent[] {
+  const rows = orderIds
+    ? db.prepare('SELECT payload_json FROM events WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY seq').all(JSON.stringify(orderIds))
+    : db.prepare('SELECT payload_json FROM events ORDER BY seq').all();
+  return (rows as { payload_json: string }[]).map((r) => JSON.parse(r.payload_json) as LifecycleEvent);
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// `npm start`: opens the desktop app. better-sqlite3 in node_modules is built for Node (tests,
+// the command line); Electron needs the same module built for its own ABI. We rebuild a copy
+// under .electron-native/ once per Electron version with @electron/rebuild, and point the main
+// process at it, so the Node build is never touched.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const electronVersion = JSON.parse(readFileSync(join(root, 'node_modules/electron/package.json'), 'utf8')).version;
+const nativeDir = join(root, '.electron-native');
+const moduleDir = join(nativeDir, 'node_modules/better-sqlite3');
+const binding = join(moduleDir, 'build/Release/better_sqlite3.node');
+const stamp = join(nativeDir, 'electron-version');
+
+if (!existsSync(binding) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== electronVersion) {
+  console.log(`building better-sqlite3 for Electron ${electronVersion} (once)...`);
+  mkdirSync(dirname(moduleDir), { recursive: true });
+  cpSync(join(root, 'node_modules/better-sqlite3'), moduleDir, { recursive: true });
+  const { rebuild } = await import('@electron/rebuild');
+  await rebuild({ buildPath: nativeDir, electronVersion, onlyModules: ['better-sqlite3'], force: true });
+  writeFileSync(stamp, electronVersion);
+}
+
+const electron = require('electron'); // the path of the Electron binary (downloaded on first use)
+const child = spawn(electron, [root], {
+  stdio: 'inherit',
+  env: { ...process.env, VENTIL_SQLITE_BINDING: binding },
+});
+child.on('exit', (code) => process.exit(code ?? 0));
