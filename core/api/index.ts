@@ -6,10 +6,14 @@ import type { ApiContext, Handler } from './handler.js';
 import { zodIssues } from './zod-issues.js';
 import { networkHandlers } from './network.js';
 import { scenarioHandlers } from './scenario.js';
+import { rulesHandlers } from './rules.js';
+import { ordersHandlers } from './orders.js';
 
 export const handlers: Readonly<Record<string, Handler>> = {
   ...networkHandlers,
   ...scenarioHandlers,
+  ...rulesHandlers,
+  ...ordersHandlers,
 };
 
 export type HandlerName = keyof typeof handlers;

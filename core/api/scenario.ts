@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { validateScenario } from '../domain/scenario.js';
 import { importScenario } from '../store/scenario-repo.js';
 import { contentHash } from '../store/hash.js';
+import { settleStoredOrders } from './settlement-runner.js';
 import { ApiError } from './errors.js';
 import { HEAD_OFFICE, defineHandler } from './handler.js';
 
@@ -19,16 +20,18 @@ export const scenarioHandlers = {
         throw new ApiError('invalid_scenario', `the scenario has ${checked.issues.length} problem(s); nothing was stored`, checked.issues);
       }
       const at = ctx.now().toISOString();
-      const { summary, conflicts } = importScenario(ctx.db, checked.scenario, at);
+      const { summary, conflicts, touchedOrders } = importScenario(ctx.db, checked.scenario, at);
       if (conflicts.length > 0) {
         throw new ApiError('import_conflict', `the scenario conflicts with what is stored (${conflicts.length} problem(s)); nothing was stored`, conflicts);
       }
+      // Same transaction: the stored settlement always follows the stored orders and events.
+      const settled = settleStoredOrders(ctx.db, { orderIds: touchedOrders, now: ctx.now(), reason: 'import' });
       const changed = summary.settings === 'added' || Object.values(summary).some((c) => typeof c === 'object' && c.added > 0);
       if (changed) {
         ctx.db.prepare('INSERT INTO imports (file_hash, source, at, summary_json) VALUES (?, ?, ?, ?)')
           .run(contentHash(input.scenario), input.source, at, JSON.stringify(summary));
       }
-      return { changed, summary };
+      return { changed, summary, settled: { orders: settled.settled, revised: settled.revised } };
     },
   }),
 };

@@ -4,6 +4,7 @@
 // inside one transaction, so a conflict anywhere leaves the database untouched.
 import type { Catchment, Entity, LifecycleEvent, Location, Network, Order, Rule, Scenario } from '../domain/scenario.js';
 import type { Issue } from '../api/errors.js';
+import { toMs } from '../domain/time.js';
 import { contentHash } from './hash.js';
 import type { Sqlite } from './sqlite.js';
 
@@ -37,7 +38,7 @@ const counts = (): Counts => ({ added: 0, unchanged: 0 });
  * Writes what is new in the scenario; returns what it did, or the conflicts it found (in which
  * case it wrote nothing the caller's transaction will keep: the caller throws and rolls back).
  */
-export function importScenario(db: Sqlite, s: Scenario, now: string): { summary: ImportSummary; conflicts: Issue[] } {
+export function importScenario(db: Sqlite, s: Scenario, now: string): { summary: ImportSummary; conflicts: Issue[]; touchedOrders: string[] } {
   const conflicts: Issue[] = [];
   const summary: ImportSummary = {
     settings: 'unchanged', entities: counts(), locations: counts(), catchments: counts(),
@@ -70,9 +71,9 @@ export function importScenario(db: Sqlite, s: Scenario, now: string): { summary:
     'network.catchments', summary.catchments, conflict, 'postcode_prefix');
 
   importRules(db, s.rules, now, summary.rules, conflict);
-  importOrders(db, s.orders, now, summary, conflict);
-  importEvents(db, s.events, now, 'import', summary.events, conflict);
-  return { summary, conflicts };
+  const newOrders = importOrders(db, s.orders, now, summary, conflict);
+  const withEvents = importEvents(db, s.events, now, 'import', summary.events, conflict);
+  return { summary, conflicts, touchedOrders: [...new Set([...newOrders, ...withEvents])] };
 }
 
 function entityRow(e: Entity) {
@@ -111,14 +112,15 @@ function upsertSame<T>(
   });
 }
 
-function ruleContent(r: Rule) {
-  return { group: r.group, priority: r.priority, valid_from: r.valid_from, valid_to: r.valid_to ?? null, when: r.when, legs: r.legs };
+/** What identifies a rule version's content (its id and version aside). */
+export function ruleContent(r: Rule) {
+  return { group: r.group, name: r.name ?? null, description: r.description ?? null, priority: r.priority, valid_from: r.valid_from, valid_to: r.valid_to ?? null, when: r.when, legs: r.legs };
 }
 
 function importRules(db: Sqlite, rules: readonly Rule[], now: string, c: Counts, conflict: (p: string, code: string, m: string) => void) {
   const get = db.prepare('SELECT content_hash FROM rules WHERE id = ? AND version = ?');
-  const put = db.prepare(`INSERT INTO rules (id, version, rule_group, priority, valid_from, valid_to, when_json, legs_json, content_hash, status, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`);
+  const put = db.prepare(`INSERT INTO rules (id, version, rule_group, name, description, priority, valid_from, valid_to, when_json, legs_json, content_hash, status, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`);
   const others = db.prepare('SELECT version, valid_from, valid_to FROM rules WHERE id = ? AND version != ?');
   rules.forEach((r, i) => {
     const hash = contentHash(ruleContent(r));
@@ -133,22 +135,23 @@ function importRules(db: Sqlite, rules: readonly Rule[], now: string, c: Counts,
         conflict(`rules[${i}].valid_from`, 'overlapping_versions', `rule ${r.id}@${r.version} overlaps the stored version ${o.version} (${o.valid_from} to ${o.valid_to ?? 'open'})`);
       }
     }
-    put.run(r.id, r.version, r.group, r.priority, r.valid_from, r.valid_to ?? null, JSON.stringify(r.when ?? {}), JSON.stringify(r.legs), hash, now);
+    put.run(r.id, r.version, r.group, r.name ?? null, r.description ?? null, r.priority, r.valid_from, r.valid_to ?? null, JSON.stringify(r.when ?? {}), JSON.stringify(r.legs), hash, now);
     c.added++;
   });
 }
 
-/** Half-open date ranges [from, to); null `to` is open-ended. */
+/** Half-open validity ranges [from, to) of dates or times; null `to` is open-ended. */
 export function overlaps(aFrom: string, aTo: string | null, bFrom: string, bTo: string | null): boolean {
-  return (aTo === null || bFrom < aTo) && (bTo === null || aFrom < bTo);
+  return (aTo === null || toMs(bFrom) < toMs(aTo)) && (bTo === null || toMs(aFrom) < toMs(bTo));
 }
 
-function importOrders(db: Sqlite, orders: readonly Order[], now: string, summary: ImportSummary, conflict: (p: string, code: string, m: string) => void) {
+function importOrders(db: Sqlite, orders: readonly Order[], now: string, summary: ImportSummary, conflict: (p: string, code: string, m: string) => void): string[] {
+  const added: string[] = [];
   const get = db.prepare('SELECT content_hash FROM orders WHERE id = ?');
   const putOrder = db.prepare(`INSERT INTO orders (id, channel, origin, customer_postcode, created_at, currency, discount, content_hash, imported_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const putLine = db.prepare(`INSERT INTO order_lines (order_id, line_id, seq, sku, category, kind, quantity, unit_price, discount, vat_rate, delivery_mode, candidates_json, pickup_location)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const putLine = db.prepare(`INSERT INTO order_lines (order_id, line_id, seq, sku, name, category, kind, quantity, unit_price, discount, vat_rate, delivery_mode, candidates_json, pickup_location)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const putPayment = db.prepare(`INSERT INTO payments (order_id, payment_id, seq, method, amount, psp_fee, captured_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)`);
   orders.forEach((o, i) => {
@@ -161,7 +164,7 @@ function importOrders(db: Sqlite, orders: readonly Order[], now: string, summary
     }
     putOrder.run(o.id, o.channel, o.origin ?? null, o.customer_postcode ?? null, o.created_at, o.currency, o.discount ?? 0, hash, now);
     o.lines.forEach((l, seq) => {
-      putLine.run(o.id, l.id, seq, l.sku ?? null, l.category ?? null, l.kind, l.quantity, l.unit_price, l.discount ?? 0,
+      putLine.run(o.id, l.id, seq, l.sku ?? null, l.name ?? null, l.category ?? null, l.kind, l.quantity, l.unit_price, l.discount ?? 0,
         l.vat_rate, l.delivery_mode, JSON.stringify(l.candidates), l.pickup_location ?? null);
     });
     o.payments.forEach((p, seq) => {
@@ -169,7 +172,9 @@ function importOrders(db: Sqlite, orders: readonly Order[], now: string, summary
     });
     summary.orders.added++;
     summary.lines.added += o.lines.length;
+    added.push(o.id);
   });
+  return added;
 }
 
 /** Appends events not seen before; the same identity with other content is a conflict. */
@@ -198,7 +203,7 @@ export function importEvents(db: Sqlite, events: readonly LifecycleEvent[], now:
 // ---- Reading back -------------------------------------------------------------------------
 
 interface OrderRow { id: string; channel: string; origin: string | null; customer_postcode: string | null; created_at: string; currency: string; discount: number }
-interface LineRow { order_id: string; line_id: string; sku: string | null; category: string | null; kind: string; quantity: number; unit_price: number; discount: number; vat_rate: string; delivery_mode: string; candidates_json: string; pickup_location: string | null }
+interface LineRow { order_id: string; line_id: string; sku: string | null; name: string | null; category: string | null; kind: string; quantity: number; unit_price: number; discount: number; vat_rate: string; delivery_mode: string; candidates_json: string; pickup_location: string | null }
 interface PaymentRow { order_id: string; payment_id: string; method: string | null; amount: number; psp_fee: number; captured_at: string }
 
 /** The stored network as the domain reads it. */
@@ -213,13 +218,16 @@ export function loadNetwork(db: Sqlite): Network {
   return { ...settings, entities, locations, catchments } as Network;
 }
 
-/** Active rule versions (retired ones are kept for history but no longer apply to new orders). */
-export function loadRules(db: Sqlite, opts: { includeRetired?: boolean } = {}): Rule[] {
-  const rows = db.prepare(`SELECT * FROM rules ${opts.includeRetired ? '' : "WHERE status = 'active'"} ORDER BY id, version`).all() as {
-    id: string; version: number; rule_group: string; priority: number; valid_from: string; valid_to: string | null; when_json: string; legs_json: string;
+/**
+ * Every rule version. Retired rules stay: retiring closes a version's validity, so orders
+ * created before keep the rule they were settled with.
+ */
+export function loadRules(db: Sqlite): Rule[] {
+  const rows = db.prepare('SELECT * FROM rules ORDER BY id, version').all() as {
+    id: string; version: number; rule_group: string; name: string | null; description: string | null; priority: number; valid_from: string; valid_to: string | null; when_json: string; legs_json: string;
   }[];
   return rows.map((r) => ({
-    id: r.id, version: r.version, group: r.rule_group, priority: r.priority, valid_from: r.valid_from, valid_to: r.valid_to,
+    id: r.id, version: r.version, group: r.rule_group, ...(r.name === null ? {} : { name: r.name }), ...(r.description === null ? {} : { description: r.description }), priority: r.priority, valid_from: r.valid_from, valid_to: r.valid_to,
     when: JSON.parse(r.when_json), legs: JSON.parse(r.legs_json),
   }) as Rule);
 }
@@ -249,7 +257,7 @@ export function loadOrders(db: Sqlite, ids?: readonly string[]): Order[] {
     id: o.id, channel: o.channel, origin: o.origin, customer_postcode: o.customer_postcode, created_at: o.created_at,
     currency: o.currency, discount: o.discount,
     lines: (lines.get(o.id) ?? []).map((l) => ({
-      id: l.line_id, sku: l.sku, category: l.category, kind: l.kind, quantity: l.quantity, unit_price: l.unit_price,
+      id: l.line_id, sku: l.sku, ...(l.name === null ? {} : { name: l.name }), category: l.category, kind: l.kind, quantity: l.quantity, unit_price: l.unit_price,
       discount: l.discount, vat_rate: l.vat_rate, delivery_mode: l.delivery_mode, candidates: JSON.parse(l.candidates_json),
       pickup_location: l.pickup_location,
     })),

@@ -33,6 +33,8 @@ export interface RulesTable {
   id: string;
   version: number;
   rule_group: string;
+  name: string | null;
+  description: string | null;
   priority: number;
   valid_from: string;
   valid_to: string | null;
@@ -60,6 +62,7 @@ export interface OrderLinesTable {
   line_id: string;
   seq: number;
   sku: string | null;
+  name: string | null;
   category: string | null;
   kind: string;
   quantity: number;
@@ -115,4 +118,223 @@ export interface DB {
   events: EventsTable;
   imports: ImportsTable;
   schema_migrations: SchemaMigrationsTable;
+  settlements: SettlementsTable;
+  settlement_lines: SettlementLinesTable;
+  settlement_legs: SettlementLegsTable;
+  entity_shares: EntitySharesTable;
+  order_parties: OrderPartiesTable;
 }
+
+// ---- Outbox, PSP sync and reconciliation (migration 0005, docs/sync.md) ---------------------
+// Declared as a second `interface DB` so the tables merge into the one above.
+
+export type OutboxStatus = 'pending' | 'in_flight' | 'sent' | 'failed' | 'dead' | 'cancelled';
+
+export interface OutboxTable {
+  id: Generated<number>;
+  kind: string;
+  target: string;
+  idempotency_key: string;
+  entity: string | null;
+  depends_on: string | null;
+  payload_json: string;
+  payload_hash: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_by: string | null;
+  claimed_at: string | null;
+  last_error: string | null;
+  last_error_code: string | null;
+  created_at: string;
+  first_attempt_at: string | null;
+  sent_at: string | null;
+  updated_at: string;
+  response_json: string | null;
+  adapter: string | null;
+}
+
+export interface OutboxAttemptsTable {
+  seq: Generated<number>;
+  outbox_id: number;
+  attempt: number;
+  started_at: string;
+  finished_at: string;
+  outcome: 'sent' | 'retry' | 'offline' | 'blocked' | 'dead' | 'interrupted' | 'found' | 'operator_retry' | 'operator_cancel';
+  error_code: string | null;
+  error: string | null;
+  http_status: number | null;
+  actor: string | null;
+}
+
+export interface PspObjectsTable {
+  psp: string;
+  psp_id: string;
+  type: 'capture' | 'transfer' | 'transfer_reversal' | 'refund' | 'payout';
+  outbox_key: string | null;
+  entity: string | null;
+  destination: string | null;
+  parent_psp_id: string | null;
+  amount: number;
+  amount_reversed: number;
+  fee: number | null;
+  currency: string;
+  status: string;
+  status_rank: number;
+  failure_code: string | null;
+  release_run: string | null;
+  orders_json: string | null;
+  psp_created: string | null;
+  first_seen_at: string;
+  updated_at: string;
+  last_source: string;
+}
+
+export interface PspEventsTable {
+  psp: string;
+  event_id: string;
+  type: string;
+  object_id: string | null;
+  psp_created: string | null;
+  source: string;
+  payload_json: string;
+  received_at: string;
+  applied: 'applied' | 'stale' | 'ignored' | 'unmatched';
+  note: string | null;
+}
+
+export interface SyncStateTable { key: string; value: string; updated_at: string }
+
+export interface ReconciliationRunsTable {
+  id: Generated<number>;
+  at: string;
+  psp: string;
+  source: string;
+  file_hash: string;
+  period_from: string | null;
+  period_to: string | null;
+  report_rows: number;
+  matched: number;
+  mismatches: number;
+  summary_json: string;
+}
+
+export interface ReconciliationItemsTable {
+  run_id: number;
+  seq: number;
+  category: string;
+  status: string;
+  entity: string | null;
+  currency: string | null;
+  expected: number | null;
+  actual: number | null;
+  difference: number | null;
+  ventil_ref: string | null;
+  psp_ref: string | null;
+  orders_json: string | null;
+  message: string;
+}
+
+export interface SandboxPspRequestsTable {
+  idempotency_key: string;
+  operation: string;
+  params_hash: string;
+  response_json: string;
+  created_at: string;
+}
+
+export interface SandboxPspObjectsTable {
+  seq: Generated<number>;
+  id: string;
+  type: string;
+  amount: number;
+  currency: string;
+  destination: string | null;
+  parent_id: string | null;
+  status: string;
+  metadata_json: string;
+  created_at: string;
+}
+
+export interface DB {
+  outbox: OutboxTable;
+  outbox_attempts: OutboxAttemptsTable;
+  psp_objects: PspObjectsTable;
+  psp_events: PspEventsTable;
+  sync_state: SyncStateTable;
+  reconciliation_runs: ReconciliationRunsTable;
+  reconciliation_items: ReconciliationItemsTable;
+  sandbox_psp_requests: SandboxPspRequestsTable;
+  sandbox_psp_objects: SandboxPspObjectsTable;
+}
+
+export interface SettlementsTable {
+  order_id: string;
+  revision: number;
+  input_hash: string;
+  computed_at: string;
+  currency: string;
+  captured: number;
+  psp_fees: number;
+  refunded: number;
+  warnings_json: string;
+  closed: number;
+}
+
+export interface SettlementLinesTable {
+  order_id: string;
+  revision: number;
+  line_id: string;
+  seq: number;
+  status: string;
+  fulfiller: string;
+  owner: string;
+  shipper: string;
+  pickup: string | null;
+  catchment: string | null;
+  origin: string | null;
+  seller: string | null;
+  gross: number;
+  vat: number;
+  net: number;
+  fee_share: number;
+  returned: number;
+  refunded: number;
+  reversed_gross: number;
+  reversed_vat: number;
+  release_at: string | null;
+  decisions_json: string;
+}
+
+export interface SettlementLegsTable {
+  order_id: string;
+  revision: number;
+  line_id: string;
+  seq: number;
+  rule_group: string;
+  rule_ref: string;
+  to_role: string;
+  to_entity: string | null;
+  from_role: string;
+  from_entity: string | null;
+  base: number;
+  rate: string;
+  amount: number;
+  vat: number;
+  void: string | null;
+  reversed_amount: number;
+  reversed_vat: number;
+}
+
+export interface EntitySharesTable {
+  order_id: string;
+  revision: number;
+  line_id: string;
+  entity: string;
+  kind: 'line' | 'fee';
+  amount: number;
+  currency: string;
+  release_at: string | null;
+}
+
+export interface OrderPartiesTable { entity: string; order_id: string; created_at: string }

@@ -1,0 +1,118 @@
+// Orders and their settlement: the list, one order with its lines, legs and shares, the
+// explanation of an amount ("why did my store get this?"), and re-settlement. An order is
+// visible to every entity that is a party to it; a store sees its own amounts and what their
+// explanation needs, never another entity's payout (SPEC.md invariant 7).
+import { z } from 'zod';
+import { explain } from '../domain/explain.js';
+import { listOrders, orderParties, settlementDetail } from '../store/orders-repo.js';
+import { ApiError, forbidden, notFound } from './errors.js';
+import { ALL_ROLES, HEAD_OFFICE, defineHandler, type ApiContext } from './handler.js';
+import { recomputeStoredOrder, settleStoredOrders } from './settlement-runner.js';
+
+/** The entities of the order the caller may see amounts for (null: all of them). */
+function visibleParties(ctx: ApiContext, orderId: string): Set<string> | null {
+  if (ctx.scope.networkWide) return null;
+  const mine = orderParties(ctx.db, orderId).filter((e) => ctx.scope.canSee(e));
+  if (mine.length === 0) throw forbidden(`order ${orderId} does not concern an entity in your scope`);
+  return new Set(mine);
+}
+
+const Timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, 'a date or ISO 8601 UTC time');
+
+export const ordersHandlers = {
+  'orders.list': defineHandler({
+    summary: 'Orders with their settlement totals; with `entity`, that entity\'s payout on each',
+    input: z.object({
+      entity: z.string().optional(),
+      from: Timestamp.optional(),
+      to: Timestamp.optional(),
+      search: z.string().max(100).optional(),
+      closed: z.boolean().optional(),
+      sort: z.enum(['created_at', 'id', 'captured', 'amount']).default('created_at'),
+      desc: z.boolean().default(true),
+      limit: z.number().int().min(1).max(200_000).default(100),
+      offset: z.number().int().min(0).default(0),
+    }).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      if (input.entity !== undefined) ctx.scope.assertEntity(input.entity);
+      const scope = ctx.scope.entities();
+      const entities = input.entity !== undefined ? [input.entity] : scope === null ? null : [...scope];
+      if (input.sort === 'amount' && input.entity === undefined) throw new ApiError('invalid_input', 'sorting by amount needs an entity', [{ path: 'sort', code: 'needs_entity', message: 'choose an entity to sort by its amount' }]);
+      const { total, rows } = listOrders(ctx.db, {
+        entities, viewer: input.entity ?? null, from: input.from, to: input.to, search: input.search, closed: input.closed,
+        sort: input.sort, desc: input.desc, limit: input.limit, offset: input.offset,
+      });
+      // Order totals are the customer's payment: shown to head office and to a viewer's own orders.
+      return { total, rows };
+    },
+  }),
+
+  'orders.get': defineHandler({
+    summary: 'One order: lines, roles, rules used, legs and entity shares (masked to the caller\'s scope)',
+    input: z.object({ id: z.string() }).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      const order = ctx.db.prepare('SELECT id, channel, origin, customer_postcode, created_at, currency, discount FROM orders WHERE id = ?').get(input.id);
+      if (!order) throw notFound('order', input.id);
+      const visible = visibleParties(ctx, input.id);
+      const detail = settlementDetail(ctx.db, input.id)!;
+      const sees = (e: string | null) => e !== null && (visible === null || visible.has(e));
+      const lines = detail.lines.map((l) => {
+        const roles = { owner: l.owner, shipper: l.shipper, pickup: l.pickup, catchment: l.catchment, origin: l.origin, seller: l.seller };
+        const involved = visible === null || Object.values(roles).some(sees);
+        return {
+          id: l.line_id, status: l.status, fulfiller: l.fulfiller, roles, release_at: l.release_at, returned: l.returned,
+          gross: involved ? l.gross : null, vat: involved ? l.vat : null, net: involved ? l.net : null,
+          refunded: involved ? l.refunded : null, fee_share: sees(l.owner) ? l.fee_share : null,
+          decisions: JSON.parse(l.decisions_json),
+          legs: detail.legs.filter((g) => g.line_id === l.line_id && (visible === null || sees(g.to_entity) || sees(g.from_entity))).map((g) => ({
+            group: g.rule_group, rule: g.rule_ref, to_role: g.to_role, to: g.to_entity, from_role: g.from_role, from: g.from_entity,
+            base: g.base, rate: g.rate, amount: g.amount, vat: g.vat, void: g.void, reversed_amount: g.reversed_amount, reversed_vat: g.reversed_vat,
+          })),
+        };
+      });
+      const shares = detail.shares.filter((s) => sees(s.entity));
+      const payouts: Record<string, number> = {};
+      for (const s of shares) payouts[s.entity] = (payouts[s.entity] ?? 0) + s.amount;
+      const head = detail.head;
+      return {
+        order, revision: head.revision, computed_at: head.computed_at, closed: head.closed === 1,
+        captured: visible === null ? head.captured : null, psp_fees: visible === null ? head.psp_fees : null, refunded: visible === null ? head.refunded : null,
+        lines, shares, payouts, warnings: (JSON.parse(head.warnings_json) as { entity?: string }[]).filter((w) => w.entity === undefined ? visible === null : sees(w.entity)),
+        revisions: detail.revisions,
+      };
+    },
+  }),
+
+  'settlement.explain': defineHandler({
+    summary: 'Why an entity got its amount on a line: role, rule id@version, base, rate, formula, rounding, reversals',
+    input: z.object({ order: z.string(), line: z.string(), entity: z.string() }).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      ctx.scope.assertEntity(input.entity);
+      const os = recomputeStoredOrder(ctx.db, input.order, ctx.now());
+      if (!os) throw notFound('order', input.order);
+      if (!os.lines.some((l) => l.id === input.line)) throw notFound('line', `${input.order}/${input.line}`);
+      return explain(os, input.line, input.entity);
+    },
+  }),
+
+  'settlement.run': defineHandler({
+    summary: 'Re-settle stored orders (all, or the given ones); a revision is added only where the result changes',
+    input: z.object({ orders: z.array(z.string()).max(1_000_000).optional() }).strict(),
+    roles: HEAD_OFFICE,
+    mutates: true,
+    run: (ctx, input) => {
+      if (input.orders) {
+        const known = new Set(ctx.db.prepare('SELECT id FROM orders WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(input.orders)) as string[]);
+        const missing = input.orders.filter((id) => !known.has(id));
+        if (missing.length) throw new ApiError('not_found', `unknown orders: ${missing.slice(0, 10).join(', ')}`, missing.slice(0, 100).map((id) => ({ path: `orders[${input.orders!.indexOf(id)}]`, code: 'unknown_reference', message: `no order ${id}` })));
+      }
+      return settleStoredOrders(ctx.db, { orderIds: input.orders, now: ctx.now(), reason: 'manual' });
+    },
+  }),
+};

@@ -1,0 +1,72 @@
+// Read models over stored orders and their current settlement, for the orders views.
+import type { Sqlite } from './sqlite.js';
+
+export interface OrderListFilter {
+  /** Limit to orders where one of these entities is a party (null: every order). */
+  entities: readonly string[] | null;
+  /** The entity whose payout to show (must be a party). */
+  viewer: string | null;
+  from?: string;
+  to?: string;
+  search?: string;
+  closed?: boolean;
+  sort: 'created_at' | 'id' | 'captured' | 'amount';
+  desc: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface OrderListRow {
+  id: string; created_at: string; channel: string; currency: string; captured: number; psp_fees: number; refunded: number;
+  lines: number; closed: number; amount: number | null;
+}
+
+const SORT_SQL: Record<OrderListFilter['sort'], string> = { created_at: 'o.created_at', id: 'o.id', captured: 's.captured', amount: 'amount' };
+
+export function listOrders(db: Sqlite, f: OrderListFilter): { total: number; rows: OrderListRow[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (f.entities !== null) {
+    where.push('o.id IN (SELECT order_id FROM order_parties WHERE entity IN (SELECT value FROM json_each(?)))');
+    args.push(JSON.stringify(f.entities));
+  }
+  if (f.from) { where.push('o.created_at >= ?'); args.push(f.from); }
+  if (f.to) { where.push('o.created_at < ?'); args.push(f.to); }
+  if (f.search) { where.push("o.id LIKE ? ESCAPE '\\'"); args.push(`%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
+  if (f.closed !== undefined) { where.push('s.closed = ?'); args.push(f.closed ? 1 : 0); }
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const from = `FROM orders o JOIN settlements s ON s.order_id = o.id ${whereSql}`;
+  const total = (db.prepare(`SELECT count(*) AS n ${from}`).get(...args) as { n: number }).n;
+  const amount = f.viewer === null ? 'NULL' : '(SELECT sum(e.amount) FROM entity_shares e WHERE e.order_id = o.id AND e.revision = s.revision AND e.entity = ?)';
+  const rows = db.prepare(`SELECT o.id, o.created_at, o.channel, o.currency, s.captured, s.psp_fees, s.refunded, s.closed,
+      (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) AS lines, ${amount} AS amount
+    ${from} ORDER BY ${SORT_SQL[f.sort]} ${f.desc ? 'DESC' : 'ASC'}, o.id LIMIT ? OFFSET ?`)
+    .all(...(f.viewer === null ? [] : [f.viewer]), ...args, f.limit, f.offset) as OrderListRow[];
+  return { total, rows };
+}
+
+export function orderParties(db: Sqlite, orderId: string): string[] {
+  return db.prepare('SELECT entity FROM order_parties WHERE order_id = ? ORDER BY entity').pluck().all(orderId) as string[];
+}
+
+export interface StoredLine {
+  line_id: string; status: string; fulfiller: string; owner: string; shipper: string; pickup: string | null; catchment: string | null;
+  origin: string | null; seller: string | null; gross: number; vat: number; net: number; fee_share: number; returned: number; refunded: number;
+  release_at: string | null; decisions_json: string;
+}
+export interface StoredLeg {
+  line_id: string; rule_group: string; rule_ref: string; to_role: string; to_entity: string | null; from_role: string; from_entity: string | null;
+  base: number; rate: string; amount: number; vat: number; void: string | null; reversed_amount: number; reversed_vat: number;
+}
+
+export function settlementDetail(db: Sqlite, orderId: string) {
+  const head = db.prepare('SELECT * FROM settlements WHERE order_id = ?').get(orderId) as
+    { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string; closed: number; computed_at: string } | undefined;
+  if (!head) return undefined;
+  const lines = db.prepare('SELECT * FROM settlement_lines WHERE order_id = ? AND revision = ? ORDER BY seq').all(orderId, head.revision) as StoredLine[];
+  const legs = db.prepare('SELECT * FROM settlement_legs WHERE order_id = ? AND revision = ? ORDER BY line_id, seq').all(orderId, head.revision) as StoredLeg[];
+  const shares = db.prepare('SELECT line_id, entity, kind, amount, release_at FROM entity_shares WHERE order_id = ? AND revision = ? ORDER BY line_id, entity, kind')
+    .all(orderId, head.revision) as { line_id: string; entity: string; kind: string; amount: number; release_at: string | null }[];
+  const revisions = db.prepare('SELECT revision, computed_at, reason FROM settlement_revisions WHERE order_id = ? ORDER BY revision').all(orderId);
+  return { head, lines, legs, shares, revisions };
+}

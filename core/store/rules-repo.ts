@@ -1,0 +1,48 @@
+// Rule versions in the store. A version's content never changes; the only change a version
+// ever sees is the closing of its validity (`valid_to`) when it is retired or superseded,
+// and that date is never earlier than the moment of the change, so settled orders keep the
+// rule they used.
+import type { Rule } from '../domain/scenario.js';
+import { contentHash } from './hash.js';
+import { ruleContent } from './scenario-repo.js';
+import type { Sqlite } from './sqlite.js';
+
+export interface StoredRule extends Rule {
+  status: 'active' | 'retired';
+  created_at: string;
+}
+
+interface RuleRow {
+  id: string; version: number; rule_group: string; name: string | null; description: string | null; priority: number;
+  valid_from: string; valid_to: string | null; when_json: string; legs_json: string; status: 'active' | 'retired'; created_at: string;
+}
+
+function fromRow(r: RuleRow): StoredRule {
+  return {
+    id: r.id, version: r.version, group: r.rule_group,
+    ...(r.name === null ? {} : { name: r.name }), ...(r.description === null ? {} : { description: r.description }),
+    priority: r.priority, valid_from: r.valid_from, valid_to: r.valid_to,
+    when: JSON.parse(r.when_json), legs: JSON.parse(r.legs_json), status: r.status, created_at: r.created_at,
+  } as StoredRule;
+}
+
+export function listRuleVersions(db: Sqlite, id?: string): StoredRule[] {
+  const rows = id === undefined
+    ? db.prepare('SELECT * FROM rules ORDER BY rule_group, id, version').all()
+    : db.prepare('SELECT * FROM rules WHERE id = ? ORDER BY version').all(id);
+  return (rows as RuleRow[]).map(fromRow);
+}
+
+export function insertRuleVersion(db: Sqlite, rule: Rule, createdAt: string): void {
+  db.prepare(`INSERT INTO rules (id, version, rule_group, name, description, priority, valid_from, valid_to, when_json, legs_json, content_hash, status, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`).run(
+    rule.id, rule.version, rule.group, rule.name ?? null, rule.description ?? null, rule.priority, rule.valid_from, rule.valid_to ?? null,
+    JSON.stringify(rule.when ?? {}), JSON.stringify(rule.legs ?? []), contentHash(ruleContent(rule)), createdAt,
+  );
+}
+
+/** Closes a version's validity at `at` (never reopens it). */
+export function closeRuleVersion(db: Sqlite, id: string, version: number, at: string, retire: boolean): void {
+  db.prepare(`UPDATE rules SET valid_to = ?, status = CASE WHEN ? THEN 'retired' ELSE status END WHERE id = ? AND version = ?`)
+    .run(at, retire ? 1 : 0, id, version);
+}

@@ -1,0 +1,28 @@
+// Test databases: a fresh temp file (or memory) with the real migrations, and a frozen clock.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createContext } from '../../core/api/context.js';
+import type { Principal } from '../../core/api/principal.js';
+import { openDatabase } from '../../core/store/database.js';
+import type { Sqlite } from '../../core/store/sqlite.js';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const sharedDir = resolve(repoRoot, '../shared');
+export const exampleFile = (name: string) => join(sharedDir, 'examples', name);
+export const readExample = (name: string) => JSON.parse(readFileSync(exampleFile(name), 'utf8'));
+
+export const FROZEN_NOW = new Date('2026-04-01T12:00:00Z');
+
+export function tempDir(prefix = 'ventil-test-'): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function memoryDb(): Sqlite {
+  return openDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
+}
+
+export function testContext(db: Sqlite = memoryDb(), principal?: Principal) {
+  return createContext(db, { principal, now: () => FROZEN_NOW });
+}
