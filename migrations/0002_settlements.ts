@@ -11,25 +11,22 @@ export const migration: Migration = {
       CREATE TABLE settlements (
         order_id TEXT PRIMARY KEY REFERENCES orders(id),
         revision INTEGER NOT NULL,
-        input_hash TEXT NOT NULL,
         computed_at TEXT NOT NULL,
+        reason TEXT NOT NULL,
         currency TEXT NOT NULL,
         captured INTEGER NOT NULL,
         psp_fees INTEGER NOT NULL,
         refunded INTEGER NOT NULL,
-        warnings_json TEXT NOT NULL,
-        -- 1 once every line is cancelled, fully returned, or released.
-        closed INTEGER NOT NULL CHECK (closed IN (0, 1))
+        warnings_json TEXT NOT NULL
       ) STRICT;
 
       CREATE TABLE settlement_revisions (
         order_id TEXT NOT NULL REFERENCES orders(id),
         revision INTEGER NOT NULL,
-        input_hash TEXT NOT NULL,
         computed_at TEXT NOT NULL,
         reason TEXT NOT NULL,
         PRIMARY KEY (order_id, revision)
-      ) STRICT;
+      ) STRICT, WITHOUT ROWID;
 
       CREATE TABLE settlement_lines (
         order_id TEXT NOT NULL,
@@ -77,7 +74,6 @@ export const migration: Migration = {
         reversed_vat INTEGER NOT NULL,
         PRIMARY KEY (order_id, revision, line_id, seq)
       ) STRICT, WITHOUT ROWID;
-      CREATE INDEX settlement_legs_rule ON settlement_legs(rule_ref);
 
       -- What each entity ends up with, per line (line_id '' for the order's PSP fees), and when
       -- it leaves escrow. An entity's payout for the order is the sum of its shares.
@@ -100,9 +96,9 @@ export const migration: Migration = {
         entity TEXT NOT NULL,
         order_id TEXT NOT NULL,
         created_at TEXT NOT NULL,
-        PRIMARY KEY (entity, created_at, order_id)
+        PRIMARY KEY (order_id, entity)
       ) STRICT, WITHOUT ROWID;
-      CREATE INDEX order_parties_order ON order_parties(order_id);
+      CREATE INDEX order_parties_entity ON order_parties(entity, created_at);
 
       CREATE TRIGGER settlement_revisions_append_only BEFORE UPDATE ON settlement_revisions
         BEGIN SELECT RAISE(ABORT, 'settlement revisions are append-only'); END;

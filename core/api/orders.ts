@@ -4,6 +4,7 @@
 // explanation needs, never another entity's payout (SPEC.md invariant 7).
 import { z } from 'zod';
 import { explain } from '../domain/explain.js';
+import { isoUtc } from '../domain/time.js';
 import { listOrders, orderParties, settlementDetail } from '../store/orders-repo.js';
 import { ApiError, forbidden, notFound } from './errors.js';
 import { ALL_ROLES, HEAD_OFFICE, defineHandler, type ApiContext } from './handler.js';
@@ -41,7 +42,7 @@ export const ordersHandlers = {
       const entities = input.entity !== undefined ? [input.entity] : scope === null ? null : [...scope];
       if (input.sort === 'amount' && input.entity === undefined) throw new ApiError('invalid_input', 'sorting by amount needs an entity', [{ path: 'sort', code: 'needs_entity', message: 'choose an entity to sort by its amount' }]);
       const { total, rows } = listOrders(ctx.db, {
-        entities, viewer: input.entity ?? null, from: input.from, to: input.to, search: input.search, closed: input.closed,
+        entities, viewer: input.entity ?? null, from: input.from, to: input.to, search: input.search, closed: input.closed, now: isoUtc(ctx.now().getTime()),
         sort: input.sort, desc: input.desc, limit: input.limit, offset: input.offset,
       });
       // Order totals are the customer's payment: shown to head office and to a viewer's own orders.
@@ -79,7 +80,8 @@ export const ordersHandlers = {
       for (const s of shares) payouts[s.entity] = (payouts[s.entity] ?? 0) + s.amount;
       const head = detail.head;
       return {
-        order, revision: head.revision, computed_at: head.computed_at, closed: head.closed === 1,
+        order, revision: head.revision, computed_at: head.computed_at,
+        closed: detail.lines.every((l) => l.status === 'cancelled' || l.status === 'returned' || (l.release_at !== null && Date.parse(l.release_at) <= ctx.now().getTime())),
         captured: visible === null ? head.captured : null, psp_fees: visible === null ? head.psp_fees : null, refunded: visible === null ? head.refunded : null,
         lines, shares, payouts, warnings: (JSON.parse(head.warnings_json) as { entity?: string }[]).filter((w) => w.entity === undefined ? visible === null : sees(w.entity)),
         revisions: detail.revisions,

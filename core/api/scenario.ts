@@ -1,12 +1,21 @@
 // Importing a `ventil.scenario/1` file: validate everything first (every problem with its JSON
 // path), then store what is new in one transaction, or nothing at all.
 import { z } from 'zod';
-import { validateScenario } from '../domain/scenario.js';
+import { validateScenario, type LifecycleEvent, type Order, type Scenario } from '../domain/scenario.js';
+import { eventsByOrder } from '../domain/settle.js';
 import { importScenario } from '../store/scenario-repo.js';
 import { contentHash } from '../store/hash.js';
 import { settleStoredOrders } from './settlement-runner.js';
 import { ApiError } from './errors.js';
 import { HEAD_OFFICE, defineHandler } from './handler.js';
+
+/** The file's new orders with their events: settled from memory, not read back. */
+function newOrderInputs(s: Scenario, newOrders: ReadonlySet<string>) {
+  const events = eventsByOrder(s.events);
+  const out = new Map<string, { order: Order; events: LifecycleEvent[] }>();
+  for (const order of s.orders) if (newOrders.has(order.id)) out.set(order.id, { order, events: events.get(order.id) ?? [] });
+  return out;
+}
 
 export const scenarioHandlers = {
   'scenario.import': defineHandler({
@@ -20,12 +29,12 @@ export const scenarioHandlers = {
         throw new ApiError('invalid_scenario', `the scenario has ${checked.issues.length} problem(s); nothing was stored`, checked.issues);
       }
       const at = ctx.now().toISOString();
-      const { summary, conflicts, touchedOrders } = importScenario(ctx.db, checked.scenario, at);
+      const { summary, conflicts, touchedOrders, newOrders } = importScenario(ctx.db, checked.scenario, at);
       if (conflicts.length > 0) {
         throw new ApiError('import_conflict', `the scenario conflicts with what is stored (${conflicts.length} problem(s)); nothing was stored`, conflicts);
       }
       // Same transaction: the stored settlement always follows the stored orders and events.
-      const settled = settleStoredOrders(ctx.db, { orderIds: touchedOrders, now: ctx.now(), reason: 'import' });
+      const settled = settleStoredOrders(ctx.db, { orderIds: touchedOrders, now: ctx.now(), reason: 'import', preloaded: newOrderInputs(checked.scenario, newOrders) });
       const changed = summary.settings === 'added' || Object.values(summary).some((c) => typeof c === 'object' && c.added > 0);
       if (changed) {
         ctx.db.prepare('INSERT INTO imports (file_hash, source, at, summary_json) VALUES (?, ?, ?, ?)')

@@ -3,6 +3,7 @@
 // `settlement.run`. Works in batches so a million lines never sit in memory at once.
 import { buildContext } from '../domain/context.js';
 import { eventsByOrder, settleOrder } from '../domain/settle.js';
+import type { LifecycleEvent, Order } from '../domain/scenario.js';
 import { captureTime, entityShares } from '../domain/shares.js';
 import { isoUtc, toMs } from '../domain/time.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
@@ -17,11 +18,17 @@ export interface SettleOptions {
   now: Date;
   reason: string;
   batchSize?: number;
+  /**
+   * Inputs already in memory (a fresh import): used instead of reading them back. Each entry
+   * must hold every stored event of its order.
+   */
+  preloaded?: ReadonlyMap<string, { order: Order; events: readonly LifecycleEvent[] }>;
 }
 
 export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
   const run: SettleRun = { settled: 0, revised: 0, unchanged: 0, lines: 0 };
-  const ids = opts.orderIds ?? (db.prepare('SELECT id FROM orders ORDER BY created_at, id').pluck().all() as string[]);
+  // Id order: the settlement tables are keyed by order id, so inserts append to their B-trees.
+  const ids = opts.orderIds ? [...opts.orderIds].sort() : (db.prepare('SELECT id FROM orders ORDER BY id').pluck().all() as string[]);
   if (ids.length === 0) return run;
   const ctx = buildContext(loadNetwork(db), loadRules(db));
   const writer = settlementWriter(db);
@@ -30,8 +37,11 @@ export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
   const batch = opts.batchSize ?? 2000;
   for (let start = 0; start < ids.length; start += batch) {
     const slice = ids.slice(start, start + batch);
-    const orders = loadOrders(db, slice);
-    const events = eventsByOrder(loadEvents(db, slice));
+    const missing = opts.preloaded ? slice.filter((id) => !opts.preloaded!.has(id)) : slice;
+    const events = eventsByOrder(missing.length ? loadEvents(db, missing) : []);
+    const loaded = new Map((missing.length ? loadOrders(db, missing) : []).map((o) => [o.id, o]));
+    const orders = slice.map((id) => opts.preloaded?.get(id)?.order ?? loaded.get(id)!).filter((o) => o !== undefined);
+    if (opts.preloaded) for (const id of slice) { const p = opts.preloaded.get(id); if (p) events.set(id, [...p.events]); }
     db.transaction(() => {
       for (const order of orders) {
         const own = events.get(order.id) ?? [];

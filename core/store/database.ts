@@ -1,5 +1,5 @@
 // Opening the local database: pragmas, the schema check, a backup, then pending migrations.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations as knownMigrations, type Migration } from '../../migrations/index.js';
 import { openSqlite, type Sqlite } from './sqlite.js';
@@ -21,6 +21,31 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Path of a better-sqlite3 binding built for another runtime (Electron's ABI). */
   nativeBinding?: string;
+  /**
+   * Passphrase of an encrypted database. Undefined: taken from the environment
+   * (`VENTIL_DB_KEY`, or the file named by `VENTIL_DB_KEY_FILE`), if set; null: no encryption.
+   */
+  key?: string | null;
+}
+
+/** The database key given to the process: `VENTIL_DB_KEY`, else the file `VENTIL_DB_KEY_FILE`. */
+export function keyFromEnvironment(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.VENTIL_DB_KEY) return env.VENTIL_DB_KEY;
+  if (env.VENTIL_DB_KEY_FILE) return readKeyFile(env.VENTIL_DB_KEY_FILE);
+  return null;
+}
+
+/** A key file holds the passphrase on its first line (trailing newline and spaces ignored). */
+export function readKeyFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new DatabaseError('key_file_unreadable', `cannot read the key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const key = text.split(/\r?\n/)[0]!.trim();
+  if (key.length < 16) throw new DatabaseError('key_too_short', `the key in ${path} is shorter than 16 characters`);
+  return key;
 }
 
 export interface MigrationReport { applied: string[]; backup: string | null }
@@ -31,13 +56,17 @@ export function openDatabase(options: OpenOptions): { db: Sqlite; migrated: Migr
   if (options.readonly && file !== ':memory:' && !existsSync(file)) {
     throw new DatabaseError('db_not_found', `no database at ${file}`);
   }
-  const db = openSqlite(file, { readonly: options.readonly ?? false, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+  const key = options.key === undefined ? keyFromEnvironment() : options.key;
+  const db = openSqlite(file, { readonly: options.readonly ?? false, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}), key });
   try {
+    assertReadable(db, file, key !== null && file !== ':memory:');
     if (!options.readonly) {
       if (file !== ':memory:') db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
     }
     db.pragma('foreign_keys = ON');
+    // 64 MiB of page cache: settlement writes touch several large indexes at once.
+    db.pragma('cache_size = -65536');
     db.pragma('busy_timeout = 5000');
     const migrated = options.readonly
       ? { applied: [], backup: null }
@@ -46,6 +75,18 @@ export function openDatabase(options: OpenOptions): { db: Sqlite; migrated: Migr
   } catch (e) {
     db.close();
     throw e;
+  }
+}
+
+/** Reads the schema once, so a missing or wrong key is a named error rather than a later crash. */
+function assertReadable(db: Sqlite, file: string, keyed: boolean): void {
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'SQLITE_NOTADB') throw e;
+    throw keyed
+      ? new DatabaseError('db_key_rejected', `the key does not open ${file} (wrong key, or the database is not encrypted)`)
+      : new DatabaseError('db_encrypted', `${file} is encrypted (or not a SQLite database): give its key with VENTIL_DB_KEY or --key-file`);
   }
 }
 

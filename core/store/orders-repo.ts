@@ -1,4 +1,5 @@
 // Read models over stored orders and their current settlement, for the orders views.
+import { CLOSED_AT_SQL } from './settlement-repo.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface OrderListFilter {
@@ -10,6 +11,8 @@ export interface OrderListFilter {
   to?: string;
   search?: string;
   closed?: boolean;
+  /** The moment `closed` refers to (ISO). */
+  now: string;
   sort: 'created_at' | 'id' | 'captured' | 'amount';
   desc: boolean;
   limit: number;
@@ -33,18 +36,19 @@ export function listOrders(db: Sqlite, f: OrderListFilter): { total: number; row
   if (f.from) { where.push('o.created_at >= ?'); args.push(f.from); }
   if (f.to) { where.push('o.created_at < ?'); args.push(f.to); }
   if (f.search) { where.push("o.id LIKE ? ESCAPE '\\'"); args.push(`%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
-  if (f.closed !== undefined) { where.push('s.closed = ?'); args.push(f.closed ? 1 : 0); }
+  if (f.closed !== undefined) { where.push(`${f.closed ? '' : 'NOT '}${CLOSED_AT_SQL}`); args.push(f.now); }
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const from = `FROM orders o JOIN settlements s ON s.order_id = o.id ${whereSql}`;
   const total = (db.prepare(`SELECT count(*) AS n ${from}`).get(...args) as { n: number }).n;
   const amount = f.viewer === null ? 'NULL' : '(SELECT sum(e.amount) FROM entity_shares e WHERE e.order_id = o.id AND e.revision = s.revision AND e.entity = ?)';
-  const rows = db.prepare(`SELECT o.id, o.created_at, o.channel, o.currency, s.captured, s.psp_fees, s.refunded, s.closed,
+  const rows = db.prepare(`SELECT o.id, o.created_at, o.channel, o.currency, s.captured, s.psp_fees, s.refunded, ${CLOSED_AT_SQL} AS closed,
       (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) AS lines, ${amount} AS amount
     ${from} ORDER BY ${SORT_SQL[f.sort]} ${f.desc ? 'DESC' : 'ASC'}, o.id LIMIT ? OFFSET ?`)
-    .all(...(f.viewer === null ? [] : [f.viewer]), ...args, f.limit, f.offset) as OrderListRow[];
+    .all(f.now, ...(f.viewer === null ? [] : [f.viewer]), ...args, f.limit, f.offset) as OrderListRow[];
   return { total, rows };
 }
 
+/** Every entity that holds (or held, before a reroute) a role on the order, or has a share of it. */
 export function orderParties(db: Sqlite, orderId: string): string[] {
   return db.prepare('SELECT entity FROM order_parties WHERE order_id = ? ORDER BY entity').pluck().all(orderId) as string[];
 }
@@ -61,7 +65,7 @@ export interface StoredLeg {
 
 export function settlementDetail(db: Sqlite, orderId: string) {
   const head = db.prepare('SELECT * FROM settlements WHERE order_id = ?').get(orderId) as
-    { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string; closed: number; computed_at: string } | undefined;
+    { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string; computed_at: string } | undefined;
   if (!head) return undefined;
   const lines = db.prepare('SELECT * FROM settlement_lines WHERE order_id = ? AND revision = ? ORDER BY seq').all(orderId, head.revision) as StoredLine[];
   const legs = db.prepare('SELECT * FROM settlement_legs WHERE order_id = ? AND revision = ? ORDER BY line_id, seq').all(orderId, head.revision) as StoredLeg[];

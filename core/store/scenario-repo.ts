@@ -38,7 +38,7 @@ const counts = (): Counts => ({ added: 0, unchanged: 0 });
  * Writes what is new in the scenario; returns what it did, or the conflicts it found (in which
  * case it wrote nothing the caller's transaction will keep: the caller throws and rolls back).
  */
-export function importScenario(db: Sqlite, s: Scenario, now: string): { summary: ImportSummary; conflicts: Issue[]; touchedOrders: string[] } {
+export function importScenario(db: Sqlite, s: Scenario, now: string): { summary: ImportSummary; conflicts: Issue[]; touchedOrders: string[]; newOrders: Set<string> } {
   const conflicts: Issue[] = [];
   const summary: ImportSummary = {
     settings: 'unchanged', entities: counts(), locations: counts(), catchments: counts(),
@@ -73,7 +73,7 @@ export function importScenario(db: Sqlite, s: Scenario, now: string): { summary:
   importRules(db, s.rules, now, summary.rules, conflict);
   const newOrders = importOrders(db, s.orders, now, summary, conflict);
   const withEvents = importEvents(db, s.events, now, 'import', summary.events, conflict);
-  return { summary, conflicts, touchedOrders: [...new Set([...newOrders, ...withEvents])] };
+  return { summary, conflicts, touchedOrders: [...new Set([...newOrders, ...withEvents])], newOrders: new Set(newOrders) };
 }
 
 function entityRow(e: Entity) {

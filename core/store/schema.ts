@@ -271,14 +271,13 @@ export interface DB {
 export interface SettlementsTable {
   order_id: string;
   revision: number;
-  input_hash: string;
   computed_at: string;
+  reason: string;
   currency: string;
   captured: number;
   psp_fees: number;
   refunded: number;
   warnings_json: string;
-  closed: number;
 }
 
 export interface SettlementLinesTable {
@@ -338,3 +337,55 @@ export interface EntitySharesTable {
 }
 
 export interface OrderPartiesTable { entity: string; order_id: string; created_at: string }
+
+// ---- Users, sessions and the audit trail (migrations/0006_users_audit.ts) -------------------
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  login: string;
+  role: 'admin' | 'finance' | 'controller' | 'store_manager' | 'auditor';
+  regions_json: string;
+  entities_json: string;
+  password_hash: string;
+  must_change_password: number;
+  failed_attempts: number;
+  locked_until: string | null;
+  created_at: string;
+  updated_at: string;
+  password_changed_at: string;
+  last_login_at: string | null;
+  disabled: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor_id: string;
+  actor_name: string;
+  actor_role: string;
+  operation: string;
+  outcome: string;
+  entities_json: string;
+  input_json: string;
+  before_json: string | null;
+  after_json: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+// Declaration merging adds these tables to `DB` without touching its declaration above.
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+}

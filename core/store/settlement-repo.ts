@@ -2,7 +2,6 @@
 // revision (lines, legs, entity shares) and moves the `settlements` pointer to it. Nothing
 // is updated in place, so every past allocation, with the rule `id@version` it used, stays
 // readable. Bulk writes use prepared statements: this is the hot path of a million lines.
-import { createHash } from 'node:crypto';
 import type { EntityShare } from '../domain/shares.js';
 import type { OrderSettlement } from '../domain/settlement-types.js';
 import type { Sqlite } from './sqlite.js';
@@ -12,77 +11,109 @@ export interface SettlementWriter {
   write(os: OrderSettlement, shares: readonly EntityShare[], computedAt: string, reason: string): number | null;
 }
 
-/** A digest of everything stored for an order: equal digests mean an identical settlement. */
-export function settlementDigest(os: OrderSettlement, shares: readonly EntityShare[]): string {
-  const h = createHash('sha256');
-  h.update(`${os.id}|${os.currency}|${os.captured}|${os.psp_fees}|${os.refunded}|${JSON.stringify(os.warnings)}\n`);
-  for (const l of os.lines) {
-    const r = l.roles;
-    h.update(`L|${l.id}|${l.status}|${l.fulfiller}|${r.owner}|${r.shipper}|${r.pickup}|${r.catchment}|${r.origin}|${r.seller}|${l.gross}|${l.vat}|${l.net}|${l.fee_share}|${l.returned}|${l.refunded}|${l.detail.reversed_gross}|${l.detail.reversed_vat}|${l.detail.release_at}|${JSON.stringify(l.decisions)}\n`);
-    for (const g of l.legs) {
-      h.update(`G|${g.group}|${g.rule}|${g.to_role}|${g.to}|${g.from_role}|${g.from}|${g.base}|${g.rate}|${g.amount}|${g.vat}|${g.void}|${g.reversed_amount}|${g.reversed_vat}\n`);
-    }
-  }
-  for (const s of shares) h.update(`S|${s.line}|${s.entity}|${s.kind}|${s.amount}|${s.release_at}\n`);
-  return h.digest('hex');
+/** The rows of one order's settlement, without their (order, revision) key columns. */
+export interface SettlementRows {
+  head: [currency: string, captured: number, psp_fees: number, refunded: number, warnings_json: string];
+  lines: unknown[][];
+  legs: unknown[][];
+  shares: unknown[][];
+  parties: string[];
 }
 
+/**
+ * `locationEntities` gives the owner and operator of a location: the stores a line was offered
+ * to and that refused it stay parties to the order (they saw the request).
+ */
+export function settlementRows(os: OrderSettlement, shares: readonly EntityShare[], locationEntities: (location: string) => readonly string[] = () => []): SettlementRows {
+  const lines: unknown[][] = [];
+  const legs: unknown[][] = [];
+  const parties = new Set<string>([os.platform]);
+  for (let i = 0; i < os.lines.length; i++) {
+    const l = os.lines[i]!;
+    const r = l.roles;
+    lines.push([l.id, i, l.status, l.fulfiller, r.owner, r.shipper, r.pickup, r.catchment, r.origin, r.seller,
+      l.gross, l.vat, l.net, l.fee_share, l.returned, l.refunded, l.detail.reversed_gross, l.detail.reversed_vat, l.detail.release_at,
+      JSON.stringify(l.decisions)]);
+    for (const e of [r.owner, r.shipper, r.pickup, r.catchment, r.origin, r.seller]) if (e !== null) parties.add(e);
+    for (const loc of l.detail.refused) for (const e of locationEntities(loc)) parties.add(e);
+    for (let j = 0; j < l.legs.length; j++) {
+      const g = l.legs[j]!;
+      legs.push([l.id, j, g.group, g.rule, g.to_role, g.to, g.from_role, g.from, g.base, g.rate, g.amount, g.vat, g.void, g.reversed_amount, g.reversed_vat]);
+    }
+  }
+  for (const sh of shares) parties.add(sh.entity);
+  return {
+    head: [os.currency, os.captured, os.psp_fees, os.refunded, JSON.stringify(os.warnings)],
+    lines, legs,
+    shares: shares.map((sh) => [sh.line, sh.entity, sh.kind, sh.amount, os.currency, sh.release_at]),
+    parties: [...parties].sort(),
+  };
+}
+
+const LINE_COLS = 'line_id, seq, status, fulfiller, owner, shipper, pickup, catchment, origin, seller, gross, vat, net, fee_share, returned, refunded, reversed_gross, reversed_vat, release_at, decisions_json';
+const LEG_COLS = 'line_id, seq, rule_group, rule_ref, to_role, to_entity, from_role, from_entity, base, rate, amount, vat, void, reversed_amount, reversed_vat';
+const SHARE_COLS = 'line_id, entity, kind, amount, currency, release_at';
+const marks = (cols: string) => cols.split(',').map(() => '?').join(', ');
+
 export function settlementWriter(db: Sqlite): SettlementWriter {
-  const current = db.prepare('SELECT revision, input_hash FROM settlements WHERE order_id = ?');
-  const upsert = db.prepare(`INSERT INTO settlements (order_id, revision, input_hash, computed_at, currency, captured, psp_fees, refunded, warnings_json, closed)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (order_id) DO UPDATE SET revision = excluded.revision, input_hash = excluded.input_hash, computed_at = excluded.computed_at,
-      captured = excluded.captured, psp_fees = excluded.psp_fees, refunded = excluded.refunded, warnings_json = excluded.warnings_json, closed = excluded.closed`);
-  const putRevision = db.prepare('INSERT INTO settlement_revisions (order_id, revision, input_hash, computed_at, reason) VALUES (?, ?, ?, ?, ?)');
-  const putLine = db.prepare(`INSERT INTO settlement_lines (order_id, revision, line_id, seq, status, fulfiller, owner, shipper, pickup, catchment, origin, seller,
-    gross, vat, net, fee_share, returned, refunded, reversed_gross, reversed_vat, release_at, decisions_json)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const putLeg = db.prepare(`INSERT INTO settlement_legs (order_id, revision, line_id, seq, rule_group, rule_ref, to_role, to_entity, from_role, from_entity,
-    base, rate, amount, vat, void, reversed_amount, reversed_vat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const putShare = db.prepare(`INSERT INTO entity_shares (order_id, revision, line_id, entity, kind, amount, currency, release_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const locations = new Map((db.prepare('SELECT id, entity, operator FROM locations').all() as { id: string; entity: string; operator: string }[])
+    .map((l) => [l.id, [l.entity, l.operator]]));
+  const locationEntities = (id: string) => locations.get(id) ?? [];
+  const current = db.prepare('SELECT revision, currency, captured, psp_fees, refunded, warnings_json FROM settlements WHERE order_id = ?');
+  const prevLines = db.prepare(`SELECT ${LINE_COLS} FROM settlement_lines WHERE order_id = ? AND revision = ? ORDER BY seq`).raw();
+  const prevLegs = db.prepare(`SELECT ${LEG_COLS} FROM settlement_legs WHERE order_id = ? AND revision = ? ORDER BY line_id, seq`).raw();
+  const prevShares = db.prepare(`SELECT ${SHARE_COLS} FROM entity_shares WHERE order_id = ? AND revision = ? ORDER BY line_id, entity, kind`).raw();
+  const upsert = db.prepare(`INSERT INTO settlements (order_id, revision, computed_at, reason, currency, captured, psp_fees, refunded, warnings_json)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (order_id) DO UPDATE SET revision = excluded.revision, computed_at = excluded.computed_at, reason = excluded.reason,
+      captured = excluded.captured, psp_fees = excluded.psp_fees, refunded = excluded.refunded, warnings_json = excluded.warnings_json`);
+  const putRevision = db.prepare('INSERT INTO settlement_revisions (order_id, revision, computed_at, reason) VALUES (?, ?, ?, ?)');
+  const putLine = db.prepare(`INSERT INTO settlement_lines (order_id, revision, ${LINE_COLS}) VALUES (?, ?, ${marks(LINE_COLS)})`);
+  const putLeg = db.prepare(`INSERT INTO settlement_legs (order_id, revision, ${LEG_COLS}) VALUES (?, ?, ${marks(LEG_COLS)})`);
+  const putShare = db.prepare(`INSERT INTO entity_shares (order_id, revision, ${SHARE_COLS}) VALUES (?, ?, ${marks(SHARE_COLS)})`);
   const putParty = db.prepare('INSERT OR IGNORE INTO order_parties (entity, order_id, created_at) VALUES (?, ?, ?)');
+
+  /** True when the stored current revision holds exactly these rows. */
+  function unchanged(orderId: string, rev: number, prevHead: unknown[], rows: SettlementRows): boolean {
+    const sortedShares = [...rows.shares].sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]) || cmp(a[2], b[2]));
+    const sortedLegs = [...rows.legs].sort((a, b) => cmp(a[0], b[0]) || (a[1] as number) - (b[1] as number));
+    return same(prevHead, rows.head) && same(prevLines.all(orderId, rev), rows.lines)
+      && same(prevLegs.all(orderId, rev), sortedLegs) && same(prevShares.all(orderId, rev), sortedShares);
+  }
 
   return {
     write(os, shares, computedAt, reason) {
-      const digest = settlementDigest(os, shares);
-      const prev = current.get(os.id) as { revision: number; input_hash: string } | undefined;
-      if (prev && prev.input_hash === digest) return null;
+      const rows = settlementRows(os, shares, locationEntities);
+      const prev = current.get(os.id) as { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string } | undefined;
+      if (prev && unchanged(os.id, prev.revision, [prev.currency, prev.captured, prev.psp_fees, prev.refunded, prev.warnings_json], rows)) return null;
       const rev = (prev?.revision ?? 0) + 1;
-      const closed = os.lines.every((l) => l.status === 'cancelled' || l.status === 'returned' || l.detail.released) ? 1 : 0;
-      upsert.run(os.id, rev, digest, computedAt, os.currency, os.captured, os.psp_fees, os.refunded, JSON.stringify(os.warnings), closed);
-      putRevision.run(os.id, rev, digest, computedAt, reason);
-      const parties = new Set<string>([os.platform]);
-      for (let i = 0; i < os.lines.length; i++) {
-        const l = os.lines[i]!;
-        const r = l.roles;
-        putLine.run(os.id, rev, l.id, i, l.status, l.fulfiller, r.owner, r.shipper, r.pickup, r.catchment, r.origin, r.seller,
-          l.gross, l.vat, l.net, l.fee_share, l.returned, l.refunded, l.detail.reversed_gross, l.detail.reversed_vat, l.detail.release_at,
-          JSON.stringify(l.decisions));
-        for (const e of [r.owner, r.shipper, r.pickup, r.catchment, r.origin, r.seller]) if (e !== null) parties.add(e);
-        for (let j = 0; j < l.legs.length; j++) {
-          const g = l.legs[j]!;
-          putLeg.run(os.id, rev, l.id, j, g.group, g.rule, g.to_role, g.to, g.from_role, g.from, g.base, g.rate, g.amount, g.vat, g.void,
-            g.reversed_amount, g.reversed_vat);
-        }
-      }
-      for (const s of shares) {
-        putShare.run(os.id, rev, s.line, s.entity, s.kind, s.amount, os.currency, s.release_at);
-        parties.add(s.entity);
-      }
-      for (const e of parties) putParty.run(e, os.id, os.created_at);
+      upsert.run(os.id, rev, computedAt, reason, ...rows.head);
+      putRevision.run(os.id, rev, computedAt, reason);
+      for (const l of rows.lines) putLine.run(os.id, rev, ...l);
+      for (const g of rows.legs) putLeg.run(os.id, rev, ...g);
+      for (const sh of rows.shares) putShare.run(os.id, rev, ...sh);
+      for (const e of rows.parties) putParty.run(e, os.id, os.created_at);
       return rev;
     },
   };
 }
 
-export interface OrderSummaryRow {
-  order_id: string; revision: number; currency: string; captured: number; psp_fees: number; refunded: number; closed: number;
+const cmp = (a: unknown, b: unknown) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
+function same(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i], y = b[i];
+    if (Array.isArray(x) && Array.isArray(y)) { if (!same(x, y)) return false; } else if (x !== y) return false;
+  }
+  return true;
 }
 
-export function currentSettlement(db: Sqlite, orderId: string): OrderSummaryRow | undefined {
-  return db.prepare('SELECT order_id, revision, currency, captured, psp_fees, refunded, closed FROM settlements WHERE order_id = ?').get(orderId) as OrderSummaryRow | undefined;
-}
+/**
+ * SQL condition: the order `s` (a settlements row) is closed at time `?` — every line
+ * cancelled, fully returned, or past its release time.
+ */
+export const CLOSED_AT_SQL = `NOT EXISTS (SELECT 1 FROM settlement_lines l WHERE l.order_id = s.order_id AND l.revision = s.revision
+  AND l.status NOT IN ('cancelled', 'returned') AND (l.release_at IS NULL OR l.release_at > ?))`;
 
 /** The current entity shares of some orders (or all). */
 export function currentShares(db: Sqlite, orderIds?: readonly string[]): (EntityShare & { order: string; currency: string })[] {

@@ -1,0 +1,92 @@
+// Settlement throughput: generates a network of 500 entities and N orders (default 100,000,
+// about 250,000 lines), imports them, then settles and stores them; in the same run it inserts
+// the same rows into the same tables of a second database with plain prepared statements and
+// no computation, and prints the ratio of the two rates. Usage:
+//   npm run bench -- [--orders N] [--keep]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateScenario } from '../core/demo/generate.js';
+import { validateScenario } from '../core/domain/scenario.js';
+import { eventsByOrder } from '../core/domain/settle.js';
+import { settleStoredOrders } from '../core/api/settlement-runner.js';
+import { importScenario } from '../core/store/scenario-repo.js';
+import { openDatabase } from '../core/store/database.js';
+import type { Sqlite } from '../core/store/sqlite.js';
+
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '100000' }, keep: { type: 'boolean' } } });
+const orderCount = Number(values.orders);
+if (!Number.isInteger(orderCount) || orderCount < 1) throw new Error(`--orders ${values.orders} is not a positive integer`);
+
+const dir = mkdtempSync(join(tmpdir(), 'ventil-bench-'));
+const now = new Date('2026-12-01T00:00:00Z');
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en-US');
+
+function log(msg: string) { process.stdout.write(`${msg}\n`); }
+
+let t = process.hrtime.bigint();
+const raw = generateScenario({ seed: 7, franchisees: 498, orders: orderCount, from: '2026-01-05', to: '2026-11-10', eventsUntil: '2026-11-30T00:00:00Z' });
+const lines = raw.orders.reduce((n, o) => n + o.lines.length, 0);
+log(`generated ${raw.network.entities.length} entities, ${orderCount.toLocaleString('en-US')} orders, ${lines.toLocaleString('en-US')} lines, ${raw.events.length.toLocaleString('en-US')} events in ${seconds(t).toFixed(1)} s`);
+
+t = process.hrtime.bigint();
+const validated = validateScenario(raw);
+if (!validated.ok) throw new Error(`generated scenario is invalid: ${JSON.stringify(validated.issues.slice(0, 5))}`);
+const checked = validated;
+log(`validated in ${seconds(t).toFixed(1)} s`);
+
+function freshDb(name: string): Sqlite {
+  const { db } = openDatabase({ file: join(dir, name), now: () => now });
+  t = process.hrtime.bigint();
+  db.transaction(() => {
+    const r = importScenario(db, checked.scenario, now.toISOString());
+    if (r.conflicts.length) throw new Error('conflicts');
+  })();
+  return db;
+}
+
+const db = freshDb('settle.db');
+const importSeconds = seconds(t);
+log(`imported in ${importSeconds.toFixed(1)} s (${rate(lines, importSeconds)} lines/s)`);
+
+// The import path: the new orders are settled from memory, in the import's transaction.
+const scenario = checked.scenario;
+const byOrder = eventsByOrder(scenario.events);
+const preloaded = new Map(scenario.orders.map((order) => [order.id, { order, events: byOrder.get(order.id) ?? [] }]));
+t = process.hrtime.bigint();
+const run = settleStoredOrders(db, { now, reason: 'bench', batchSize: 5000, preloaded });
+const settleSeconds = seconds(t);
+const settleRate = run.lines / settleSeconds;
+log(`settled and stored ${run.lines.toLocaleString('en-US')} lines in ${settleSeconds.toFixed(1)} s (${rate(run.lines, settleSeconds)} lines/s)`);
+
+// The same rows, read back, inserted into the same tables of a second database.
+const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'settlement_legs', 'entity_shares', 'order_parties'] as const;
+const rows = Object.fromEntries(TABLES.map((tbl) => [tbl, db.prepare(`SELECT * FROM ${tbl}`).raw().all() as unknown[][]]));
+const columns = Object.fromEntries(TABLES.map((tbl) => [tbl, (db.prepare(`SELECT * FROM ${tbl} LIMIT 1`).columns()).map((c) => c.name)]));
+const rowCount = TABLES.reduce((n, tbl) => n + rows[tbl]!.length, 0);
+db.close();
+
+const rawDb = freshDb('raw.db');
+const statements = TABLES.map((tbl) => ({ tbl, stmt: rawDb.prepare(`INSERT INTO ${tbl} (${columns[tbl]!.join(', ')}) VALUES (${columns[tbl]!.map(() => '?').join(', ')})`) }));
+t = process.hrtime.bigint();
+// Same batching as the settlement: one transaction per 5,000 orders' worth of rows.
+const batches = Math.max(1, Math.ceil(run.settled / 5000));
+for (let b = 0; b < batches; b++) {
+  rawDb.transaction(() => {
+    for (const { tbl, stmt } of statements) {
+      const all = rows[tbl]!;
+      const size = Math.ceil(all.length / batches);
+      for (let i = b * size; i < Math.min(all.length, (b + 1) * size); i++) stmt.run(all[i]);
+    }
+  })();
+}
+const rawSeconds = seconds(t);
+const rawRate = lines / rawSeconds;
+rawDb.close();
+log(`raw insert of the same ${rowCount.toLocaleString('en-US')} rows in ${rawSeconds.toFixed(1)} s (${rate(lines, rawSeconds)} lines/s)`);
+
+if (!values.keep) rmSync(dir, { recursive: true, force: true });
+else log(`databases kept in ${dir}`);
+log(`ratio ${(settleRate / rawRate).toFixed(2)} (settle ${Math.round(settleRate)} lines/s, raw insert ${Math.round(rawRate)} lines/s)`);
