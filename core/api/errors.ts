@@ -1,7 +1,9 @@
 // Errors at the API boundary are values: `{ ok: false, error: { code, message, issues? } }`.
 // Inside, code throws `ApiError` (or a ValidationError from the domain), and `callApi` turns
 // it into that value.
-export interface Issue { path: string; code: string; message: string }
+import type { Issue } from '../domain/scenario.js';
+
+export type { Issue };
 
 export interface ErrorValue { code: string; message: string; issues?: Issue[] }
 
