@@ -1,62 +1,17 @@
 // The network area of the API: the registry head office edits (entities, locations,
 // catchments, settings) and the summary every screen starts from.
 import { z } from 'zod';
-import { isValidSiren } from '../domain/siren.js';
+import { CatchmentSchema, EntitySchema, LocationSchema, NetworkSchema } from '../domain/scenario.js';
 import * as repo from '../store/network-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { ApiError, notFound, type Issue } from './errors.js';
 import { ADMIN_ONLY, ALL_ROLES, defineHandler } from './handler.js';
 
-const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'letters, digits, and _ . : - (at most 64)');
-const DecimalRate = z.string()
-  .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'a decimal string between 0 and 1, such as "0.20"');
-
-export const EntityInput = z.object({
-  id: Id,
-  name: z.string().trim().min(1),
-  kind: z.enum(['franchisor', 'franchisee', 'subsidiary', '3pl', 'other']),
-  siren: z.string().refine(isValidSiren, 'not a valid SIREN (9 digits, Luhn check)'),
-  vat_number: z.string().regex(/^[A-Z]{2}[0-9A-Z]{2,13}$/, 'an intra-EU VAT number such as FR96552100554').nullable().default(null),
-  region: z.string().min(1).nullable().default(null),
-  psp_account: z.string().min(1).nullable().default(null),
-  erp_code: z.string().min(1).nullable().default(null),
-  fiscal_year_end: z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'MM-DD')
-    .refine((s) => !Number.isNaN(Date.parse(`2024-${s}T00:00:00Z`)) && new Date(`2024-${s}T00:00:00Z`).toISOString().slice(5, 10) === s, 'not a day of the year')
-    .default('12-31'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').default('EUR'),
-});
-
-export const LocationInput = z.object({
-  id: Id,
-  entity: Id,
-  operator: Id.optional(),
-  kind: z.enum(['store', 'warehouse', 'dark_store']),
-  postcode: z.string().min(1).nullable().default(null),
-  ship: z.boolean(),
-  collect: z.boolean(),
-});
-
-export const CatchmentInput = z.object({
-  postcode_prefix: z.string().regex(/^[0-9A-Z]{1,10}$/, 'digits or capital letters, 1 to 10'),
-  location: Id,
-});
-
-export const SettingsInput = z.object({
-  name: z.string().min(1).optional(),
-  platform_entity: Id,
-  commission_vat_rate: DecimalRate.default('0.20'),
-  return_window_days: z.number().int().min(0).max(365).default(14),
-  psp_fee_bearer: z.enum(['platform', 'owners_pro_rata']).default('platform'),
-  web_attribution: z.array(z.enum(['pickup', 'catchment', 'shipper', 'platform'])).min(1).default(['pickup', 'catchment', 'platform']),
-  offer_deadline_hours: z.number().positive().max(24 * 30).default(24),
-  after_release_recovery: z.enum(['net', 'reverse']).default('net'),
-  fx_rates: z.array(z.object({
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
-    from: z.string().regex(/^[A-Z]{3}$/),
-    to: z.string().regex(/^[A-Z]{3}$/),
-    rate: z.string().regex(/^\d+(\.\d+)?$/, 'a positive decimal string'),
-  })).default([]),
-});
+// The registry's inputs are the scenario format's own schemas: one definition of an entity.
+export const EntityInput = EntitySchema;
+export const LocationInput = LocationSchema;
+export const CatchmentInput = CatchmentSchema;
+export const SettingsInput = NetworkSchema.omit({ entities: true, locations: true, catchments: true });
 export type Settings = z.output<typeof SettingsInput>;
 
 function requireEntity(db: Sqlite, id: string, path: string, issues: Issue[]) {
