@@ -38,7 +38,7 @@ function checkRuleReferences(db: Sqlite, rule: Pick<Rule, 'when' | 'legs'>, pref
     end(leg.to, `${prefix}legs[${i}].to`);
     end(leg.from ?? 'owner', `${prefix}legs[${i}].from`);
     if (leg.min !== null && leg.min !== undefined && leg.max !== null && leg.max !== undefined && leg.min > leg.max) {
-      issues.push({ path: `${prefix}legs[${i}].min`, code: 'min_above_max', message: `min ${leg.min} is above max ${leg.max}` });
+      issues.push({ path: `${prefix}legs[${i}].min`, code: 'min_exceeds_max', message: `min ${leg.min} is above max ${leg.max}` });
     }
   });
   for (const key of ['seller', 'owner'] as const) {

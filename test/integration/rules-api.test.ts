@@ -31,7 +31,7 @@ describe('rules back office', () => {
     const r = callApi(ctx, 'rules.create', { ...marketing, legs: [{ to: 'cousin', rate: '0.01' }, { to: 'entity:NOPE', rate: '0.01', min: 500, max: 100 }] });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.error.issues!.map((i) => `${i.path}:${i.code}`).sort()).toEqual(['legs[0].to:unknown_role', 'legs[1].min:min_above_max', 'legs[1].to:unknown_reference']);
+    expect(r.error.issues!.map((i) => `${i.path}:${i.code}`).sort()).toEqual(['legs[0].to:unknown_role', 'legs[1].min:min_exceeds_max', 'legs[1].to:unknown_reference']);
     const rate = callApi(ctx, 'rules.create', { ...marketing, legs: [{ to: 'platform', rate: '1.2' }] });
     expect(rate).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: 'legs[0].rate', code: 'invalid_rate' }] } });
   });

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions } from '../command.js';
-import { settle } from '../../domain/settle.js';
+import { settle, settlementJsonChunks } from '../../domain/settle.js';
 import { validateScenario } from '../../domain/scenario.js';
 import { formatSettlementText } from '../../domain/report-text.js';
 import { CliFailure, readJsonFile } from '../io.js';
@@ -26,7 +26,8 @@ stored. Bad input exits with status 2 and every problem named with its JSON path
       throw new CliFailure({ code: 'invalid_scenario', message: `the scenario has ${checked.issues.length} problem(s)`, issues: checked.issues });
     }
     const report = settle(checked.scenario, asOf && asOf.length === 10 ? `${asOf}T00:00:00Z` : asOf);
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 1)}\n` : formatSettlementText(report));
+    if (!values.json) process.stdout.write(formatSettlementText(report));
+    else for (const chunk of settlementJsonChunks(report)) process.stdout.write(chunk); // large reports never sit in one string
     return EXIT_OK;
   },
 };
