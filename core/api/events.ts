@@ -1,0 +1,35 @@
+// Lifecycle event intake over the API (`events.submit`) and the command line (`ventil events`):
+// an events-only document (FORMAT.md) or a bare list. See core/api/event-intake.ts for what is
+// checked; the whole submission is stored or none of it.
+import { z } from 'zod';
+import { ApiError } from './errors.js';
+import { intakeEvents } from './event-intake.js';
+import { defineHandler } from './handler.js';
+
+export const eventsHandlers = {
+  'events.submit': defineHandler({
+    summary: 'Submit lifecycle events (a ventil.scenario/1 events document as `file`, or a list as `events`); idempotent, contradictions refused',
+    input: z.object({
+      file: z.unknown().optional(),
+      events: z.unknown().optional(),
+      source: z.enum(['api', 'file']).default('api'),
+    }).strict().superRefine((v, ctx) => {
+      if ((v.file === undefined) === (v.events === undefined)) ctx.addIssue({ code: 'custom', path: ['events'], message: 'give exactly one of `file` (an events document) and `events` (a list)' });
+    }),
+    // Store managers submit the events of their own locations (checked per event).
+    roles: ['admin', 'finance', 'store_manager'],
+    mutates: true,
+    run: (ctx, input) => {
+      const body = input.file !== undefined ? { file: input.file } : { events: input.events };
+      if (input.file !== undefined && (input.file === null || typeof input.file !== 'object' || Array.isArray(input.file))) {
+        throw new ApiError('invalid_events', 'an events document is a JSON object with an `events` list', [{ path: '', code: 'invalid_type', message: 'expected an object { "events": [...] }' }]);
+      }
+      const result = intakeEvents(ctx.db, body, { now: ctx.now(), source: input.source, actor: ctx.principal.userId, scope: ctx.scope });
+      if (result.orders.length > 0) {
+        const parties = ctx.db.prepare('SELECT DISTINCT entity FROM order_parties WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY entity').pluck().all(JSON.stringify(result.orders)) as string[];
+        ctx.audit({ entities: parties, after: { added: result.added, orders: result.orders } });
+      }
+      return result;
+    },
+  }),
+};

@@ -1,0 +1,129 @@
+// A store's fulfilment inbox (SPEC.md section 7): the requests offered to its locations, with
+// what to prepare, for whom and by when, and the two answers it can give. An answer is a
+// lifecycle event written through the same intake as every other event, so it re-settles the
+// order and reroutes the line in the same transaction, and shows in `routing.history`.
+// A store manager acts for the locations its entities own or operate; head office for any.
+import { z } from 'zod';
+import type { LifecycleEvent } from '../domain/scenario.js';
+import { isoUtc, toMs } from '../domain/time.js';
+import { getOffer, listInbox, locationParties, openOffer, type InboxRow } from '../store/routing-repo.js';
+import { ApiError, forbidden, notFound } from './errors.js';
+import { intakeEvents } from './event-intake.js';
+import { ALL_ROLES, defineHandler, type ApiContext } from './handler.js';
+import { noteKey } from './routing-sync.js';
+
+export const INBOX_REFUSAL_REASONS = ['no_stock', 'damaged', 'capacity', 'other'] as const;
+
+/** Throws unless the caller may act for (or read) the location. */
+function assertLocation(ctx: ApiContext, location: string): { entity: string; operator: string } {
+  const place = locationParties(ctx.db).get(location);
+  if (!place) throw notFound('location', location);
+  if (!ctx.scope.canSee(place.entity) && !ctx.scope.canSee(place.operator)) {
+    throw forbidden(`location ${JSON.stringify(location)} belongs to an entity outside your scope`);
+  }
+  return place;
+}
+
+function view(r: InboxRow, nowMs: number) {
+  return {
+    offer: r.id,
+    order: r.order_id,
+    line: r.line_id,
+    location: r.location,
+    entity: r.entity,
+    operator: r.operator,
+    items: [{ sku: r.sku, name: r.name, quantity: r.quantity }],
+    customer: {
+      mode: r.delivery_mode as 'home_delivery' | 'click_and_collect' | 'ship_from_store',
+      pickup_location: r.pickup_location,
+      pickup_entity: r.pickup_entity,
+    },
+    channel: r.channel,
+    order_created_at: r.order_created_at,
+    offered_at: r.offered_at,
+    deadline_at: r.deadline_at,
+    status: r.status,
+    overdue: r.status === 'open' && toMs(r.deadline_at) <= nowMs,
+    closed_at: r.closed_at,
+    reason: r.reason,
+    note: r.note,
+  };
+}
+
+export type InboxItem = ReturnType<typeof view>;
+
+const Answer = { order: z.string().min(1), line: z.string().min(1), location: z.string().min(1) };
+
+/** Checks that the request is open and offered to this location, then writes the answer. */
+function answer(ctx: ApiContext, input: { order: string; line: string; location: string }, event: LifecycleEvent, note?: string) {
+  const place = assertLocation(ctx, input.location);
+  if (!ctx.db.prepare('SELECT 1 FROM order_lines WHERE order_id = ? AND line_id = ?').get(input.order, input.line)) {
+    throw notFound('line', `${input.order}/${input.line}`);
+  }
+  const offer = openOffer(ctx.db, input.order, input.line);
+  if (!offer) {
+    throw new ApiError('no_open_request', `line ${input.line} of order ${input.order} has no open request (answered, timed out, or not routed yet)`);
+  }
+  if (offer.location !== input.location) {
+    throw new ApiError('not_current_fulfiller', `line ${input.line} of order ${input.order} is offered to ${offer.location}, not to ${input.location}`,
+      [{ path: 'location', code: 'not_current_fulfiller', message: `the request is offered to ${offer.location}` }]);
+  }
+  const notes = note ? new Map([[noteKey(input.order, input.line, input.location), note]]) : undefined;
+  const r = intakeEvents(ctx.db, { events: [event] }, { now: ctx.now(), source: 'inbox', actor: ctx.principal.userId, scope: ctx.scope, notes });
+  ctx.audit({ entities: [...new Set([place.entity, place.operator])], after: { offer: offer.id, event: event.type } });
+  const closed = getOffer(ctx.db, offer.id)!;
+  const next = openOffer(ctx.db, input.order, input.line) ?? null;
+  const line = ctx.db.prepare(`SELECT l.status, l.fulfiller, l.refunded FROM settlement_lines l JOIN settlements s ON s.order_id = l.order_id AND s.revision = l.revision
+    WHERE l.order_id = ? AND l.line_id = ?`).get(input.order, input.line) as { status: string; fulfiller: string; refunded: number } | undefined;
+  return {
+    offer: { id: closed.id, status: closed.status, closed_at: closed.closed_at, reason: closed.reason, note: closed.note },
+    // The next request of the line after a refusal (head office sees where it went; a store only that it left).
+    next: next === null ? null : ctx.scope.networkWide ? { id: next.id, location: next.location, deadline_at: next.deadline_at } : { id: next.id },
+    line: line ? { status: line.status, ...(ctx.scope.networkWide ? { fulfiller: line.fulfiller } : {}) } : null,
+    event_key: r.keys[0] ?? null,
+  };
+}
+
+export const inboxHandlers = {
+  'inbox.list': defineHandler({
+    summary: 'Requests offered to the locations in your scope: order, line, items, customer mode, deadline, status',
+    input: z.object({
+      location: z.string().optional(),
+      entity: z.string().optional(),
+      status: z.enum(['open', 'closed', 'all']).default('open'),
+      limit: z.number().int().min(1).max(5000).default(200),
+      offset: z.number().int().min(0).default(0),
+    }).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      if (input.location !== undefined) assertLocation(ctx, input.location);
+      if (input.entity !== undefined) ctx.scope.assertEntity(input.entity);
+      const scope = ctx.scope.entityList();
+      const entities = input.entity !== undefined ? [input.entity] : scope;
+      const { total, rows } = listInbox(ctx.db, { entities, location: input.location, status: input.status, limit: input.limit, offset: input.offset });
+      const nowMs = ctx.now().getTime();
+      return { at: isoUtc(nowMs), total, requests: rows.map((r) => view(r, nowMs)) };
+    },
+  }),
+
+  'inbox.accept': defineHandler({
+    summary: 'Accept a request offered to one of your locations (writes fulfilment_accepted)',
+    input: z.object(Answer).strict(),
+    roles: ['admin', 'finance', 'store_manager'],
+    mutates: true,
+    run: (ctx, input) => answer(ctx, input, {
+      type: 'fulfilment_accepted', order: input.order, line: input.line, location: input.location, at: isoUtc(ctx.now().getTime()),
+    }),
+  }),
+
+  'inbox.refuse': defineHandler({
+    summary: 'Refuse a request offered to one of your locations (writes fulfilment_refused; the line goes to the next candidate or is cancelled)',
+    input: z.object({ ...Answer, reason: z.enum(INBOX_REFUSAL_REASONS), note: z.string().trim().min(1).max(500).optional() }).strict(),
+    roles: ['admin', 'finance', 'store_manager'],
+    mutates: true,
+    run: (ctx, input) => answer(ctx, input, {
+      type: 'fulfilment_refused', order: input.order, line: input.line, location: input.location, reason: input.reason, at: isoUtc(ctx.now().getTime()),
+    }, input.note),
+  }),
+};

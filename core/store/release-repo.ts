@@ -1,0 +1,140 @@
+// Reads and writes of release runs, transfers and transfer items, and the two ledgers a run is
+// planned from: what entity shares have released as of a moment, and what transfers have paid.
+// Times of shares may be written with a UTC offset (fee shares carry the payment's captured_at
+// as given), so comparisons with a moment are made in milliseconds, after a coarse SQL bound.
+import type { LedgerItem, PriorTransfer } from '../domain/release-plan.js';
+import { isoUtc, toMs } from '../domain/time.js';
+import type { ReleaseRunsTable, TransferItemsTable, TransfersTable } from './schema.js';
+import type { Sqlite } from './sqlite.js';
+
+/** A bound at least as late as any text form of an instant up to `ms` (offsets reach +14:00). */
+const upperBound = (ms: number) => isoUtc(ms + 15 * 3_600_000);
+
+const released = (release_at: string | null, atMs: number) => release_at !== null && toMs(release_at) <= atMs;
+
+export interface ShareRow { order: string; line: string; entity: string; kind: 'line' | 'fee'; amount: number; currency: string; release_at: string | null }
+
+/** Current entity shares with a release time at or before `atMs`, summed per entity, currency, order and line. */
+export function releasedLedger(db: Sqlite, atMs: number): LedgerItem[] {
+  const rows = db.prepare(`SELECT s.entity, s.currency, s.order_id AS "order", s.line_id AS line, s.amount, s.release_at
+    FROM entity_shares s JOIN settlements c ON c.order_id = s.order_id AND c.revision = s.revision
+    WHERE s.release_at IS NOT NULL AND s.release_at <= ?`).raw().iterate(upperBound(atMs)) as Iterable<[string, string, string, string, number, string]>;
+  const out = new Map<string, LedgerItem>();
+  for (const [entity, currency, order, line, amount, at] of rows) {
+    if (toMs(at) > atMs) continue;
+    const k = `${entity}\u0000${currency}\u0000${order}\u0000${line}`;
+    const item = out.get(k);
+    if (item) item.amount += amount;
+    else out.set(k, { entity, currency, order, line, amount });
+  }
+  return [...out.values()];
+}
+
+/** What all transfers so far have paid (reversals count negative), per entity, currency, order and line. */
+export function paidLedger(db: Sqlite): LedgerItem[] {
+  return db.prepare(`SELECT t.entity, t.currency, i.order_id AS "order", i.line_id AS line, sum(i.amount) AS amount
+    FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id
+    GROUP BY t.entity, t.currency, i.order_id, i.line_id`).all() as LedgerItem[];
+}
+
+/** Transfers of kind `transfer` to an entity in a currency, with their items and what was reversed of them. */
+export function priorTransfers(db: Sqlite, entity: string, currency: string): PriorTransfer[] {
+  const transfers = db.prepare(`SELECT rowid AS seq, id, idempotency_key AS key, entity, currency, amount FROM transfers
+    WHERE entity = ? AND currency = ? AND kind = 'transfer' ORDER BY rowid`).all(entity, currency) as Omit<PriorTransfer, 'items' | 'reversed'>[];
+  const items = db.prepare('SELECT order_id AS "order", line_id AS line, amount FROM transfer_items WHERE transfer_id = ?');
+  const reversed = db.prepare(`SELECT i.order_id AS "order", i.line_id AS line, -sum(i.amount) AS amount FROM transfer_items i
+    JOIN transfers r ON r.id = i.transfer_id WHERE r.reverses = ? GROUP BY i.order_id, i.line_id`);
+  return transfers.map((t) => ({
+    ...t,
+    items: items.all(t.id) as PriorTransfer['items'],
+    reversed: reversed.all(t.id) as PriorTransfer['reversed'],
+  }));
+}
+
+/** The latest as_of of the runs written so far (ms), or null. */
+export function lastRunAsOf(db: Sqlite): number | null {
+  const all = db.prepare('SELECT as_of FROM release_runs').pluck().all() as string[];
+  return all.length === 0 ? null : Math.max(...all.map(toMs));
+}
+
+export function pspAccounts(db: Sqlite): Map<string, string | null> {
+  const rows = db.prepare('SELECT id, psp_account FROM entities').all() as { id: string; psp_account: string | null }[];
+  return new Map(rows.map((r) => [r.id, r.psp_account]));
+}
+
+export function networkSetting<T>(db: Sqlite, key: string, fallback: T): T {
+  const row = db.prepare('SELECT value FROM network_settings WHERE key = ?').get(key) as { value: string } | undefined;
+  return row ? (JSON.parse(row.value) as T) : fallback;
+}
+
+// ---- Writing a run ----------------------------------------------------------------------------
+
+export function insertRun(db: Sqlite, r: ReleaseRunsTable): void {
+  db.prepare('INSERT INTO release_runs (id, as_of, created_at, recovery, transfer_count, content_hash, actor) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(r.id, r.as_of, r.created_at, r.recovery, r.transfer_count, r.content_hash, r.actor);
+}
+
+export function insertTransfer(db: Sqlite, t: TransfersTable, items: readonly Omit<TransferItemsTable, 'transfer_id'>[]): void {
+  db.prepare(`INSERT INTO transfers (id, run_id, entity, currency, amount, kind, idempotency_key, status, created_at, reverses, destination)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .run(t.id, t.run_id, t.entity, t.currency, t.amount, t.kind, t.idempotency_key, t.status, t.created_at, t.reverses, t.destination);
+  const put = db.prepare('INSERT INTO transfer_items (transfer_id, order_id, line_id, amount) VALUES (?, ?, ?, ?)');
+  for (const i of items) put.run(t.id, i.order_id, i.line_id, i.amount);
+}
+
+// ---- Reading runs -----------------------------------------------------------------------------
+
+export function listRuns(db: Sqlite, limit: number, offset: number): ReleaseRunsTable[] {
+  return db.prepare('SELECT * FROM release_runs ORDER BY as_of DESC, created_at DESC, id LIMIT ? OFFSET ?').all(limit, offset) as ReleaseRunsTable[];
+}
+
+export function getRun(db: Sqlite, id: string): ReleaseRunsTable | undefined {
+  return db.prepare('SELECT * FROM release_runs WHERE id = ?').get(id) as ReleaseRunsTable | undefined;
+}
+
+export interface TransferWithDelivery extends TransfersTable {
+  outbox_status: string | null;
+  outbox_id: number | null;
+  items: number;
+}
+
+export function transfersOfRuns(db: Sqlite, runIds: readonly string[]): TransferWithDelivery[] {
+  return db.prepare(`SELECT t.*, o.status AS outbox_status, o.id AS outbox_id,
+      (SELECT count(*) FROM transfer_items i WHERE i.transfer_id = t.id) AS items
+    FROM transfers t LEFT JOIN outbox o ON o.idempotency_key = t.idempotency_key
+    WHERE t.run_id IN (SELECT value FROM json_each(?)) ORDER BY t.run_id, t.rowid`).all(JSON.stringify(runIds)) as TransferWithDelivery[];
+}
+
+export function itemsOfTransfers(db: Sqlite, transferIds: readonly string[]): TransferItemsTable[] {
+  return db.prepare('SELECT * FROM transfer_items WHERE transfer_id IN (SELECT value FROM json_each(?)) ORDER BY transfer_id, order_id, line_id')
+    .all(JSON.stringify(transferIds)) as TransferItemsTable[];
+}
+
+// ---- Positions --------------------------------------------------------------------------------
+
+export interface ShareFilter { orders?: readonly string[]; entities?: readonly string[] | null }
+
+/** Current shares (all of them, held or not), optionally limited to some orders or entities. */
+export function currentShareRows(db: Sqlite, f: ShareFilter = {}): ShareRow[] {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (f.orders) { where.push('s.order_id IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(f.orders)); }
+  if (f.entities) { where.push('s.entity IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(f.entities)); }
+  return db.prepare(`SELECT s.order_id AS "order", s.line_id AS line, s.entity, s.kind, s.amount, s.currency, s.release_at
+    FROM entity_shares s JOIN settlements c ON c.order_id = s.order_id AND c.revision = s.revision
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).all(...args) as ShareRow[];
+}
+
+export interface TransferItemRow { order: string; line: string; entity: string; currency: string; kind: string; amount: number; created_at: string }
+
+/** Transfer items written at or before `at` (ISO, compared as text: created_at is always toISOString()). */
+export function transferItemRows(db: Sqlite, at: string, f: ShareFilter = {}): TransferItemRow[] {
+  const where: string[] = ['t.created_at <= ?'];
+  const args: unknown[] = [at];
+  if (f.orders) { where.push('i.order_id IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(f.orders)); }
+  if (f.entities) { where.push('t.entity IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(f.entities)); }
+  return db.prepare(`SELECT i.order_id AS "order", i.line_id AS line, t.entity, t.currency, t.kind, i.amount, t.created_at
+    FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id WHERE ${where.join(' AND ')}`).all(...args) as TransferItemRow[];
+}
+
+export { released as isReleasedAt };

@@ -1,0 +1,95 @@
+// Shared set-up for the lifecycle, routing and release tests: the basic example network with
+// extra orders, a context whose clock the test moves, principals of each role, and helpers to
+// read results.
+import { createContext } from '../../core/api/context.js';
+import { callApi } from '../../core/api/index.js';
+import type { ApiContext } from '../../core/api/handler.js';
+import type { Principal } from '../../core/api/principal.js';
+import type { Sqlite } from '../../core/store/sqlite.js';
+import { memoryDb, readExample } from './db.js';
+
+export type Json = Record<string, any>;
+
+/** A context with a clock the test moves (`clock.set`). */
+export function clocked(db: Sqlite, start: string, principal?: Principal) {
+  let now = new Date(start);
+  const ctx = createContext(db, { now: () => now, ...(principal ? { principal } : {}) });
+  return {
+    ctx,
+    set(t: string) { now = new Date(t); },
+    get now() { return now; },
+    as(p: Principal): ApiContext { return createContext(db, { now: () => now, principal: p }); },
+  };
+}
+
+export const manager = (entity: string): Principal => ({ userId: `mgr-${entity.toLowerCase()}`, name: `${entity} manager`, role: 'store_manager', regions: [], entities: [entity] });
+export const controller = (region: string): Principal => ({ userId: `ctl-${region.toLowerCase()}`, name: `${region} controller`, role: 'controller', regions: [region], entities: [] });
+export const auditor: Principal = { userId: 'aud', name: 'Auditor', role: 'auditor', regions: [], entities: [] };
+export const finance: Principal = { userId: 'fin', name: 'Finance', role: 'finance', regions: [], entities: [] };
+
+export function ok<T = Json>(r: { ok: boolean; value?: unknown; error?: unknown }): T {
+  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.error)}`);
+  return r.value as T;
+}
+
+export function err(r: { ok: boolean; value?: unknown; error?: unknown }): { code: string; message: string; issues?: { path: string; code: string; message: string }[] } {
+  if (r.ok) throw new Error(`expected an error, got ${JSON.stringify(r.value).slice(0, 500)}`);
+  return r.error as never;
+}
+
+export const call = (ctx: ApiContext, name: string, input: unknown = {}) => callApi(ctx, name, input);
+
+/** A web order shipped from store: one line, `candidates` in order, one payment. */
+export function shipFromStore(id: string, createdAt: string, candidates: string[], opts: { quantity?: number; unitPrice?: number; fee?: number } = {}) {
+  const quantity = opts.quantity ?? 2;
+  const unit = opts.unitPrice ?? 5000;
+  return {
+    id, channel: 'web', origin: null, customer_postcode: '69002', created_at: createdAt, currency: 'EUR',
+    lines: [{
+      id: '1', sku: `SKU-${id}`, name: `Article ${id}`, category: 'apparel', kind: 'goods', quantity, unit_price: unit, discount: 0, vat_rate: '0.20',
+      delivery_mode: 'ship_from_store', candidates, pickup_location: null,
+    }],
+    payments: [{ id: `PAY-${id}`, method: 'card', amount: unit * quantity, psp_fee: opts.fee ?? 80, captured_at: createdAt }],
+  };
+}
+
+/** The basic example, with its events or not, extra orders, and network settings overridden. */
+export function basicScenario(opts: { events?: boolean; orders?: Json[]; network?: Json } = {}): Json {
+  const s = readExample('network-basic.json');
+  if (opts.events === false) s.events = [];
+  if (opts.orders) s.orders.push(...opts.orders);
+  if (opts.network) Object.assign(s.network, opts.network);
+  return s;
+}
+
+export function importInto(ctx: ApiContext, scenario: Json) {
+  return ok(callApi(ctx, 'scenario.import', { scenario }));
+}
+
+export function freshDb(): Sqlite {
+  return memoryDb();
+}
+
+/** A small seeded PRNG (mulberry32), for shuffles that are the same on every run. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    shuffle<T>(xs: T[]): T[] {
+      const out = [...xs];
+      for (let i = out.length - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        [out[i], out[j]] = [out[j]!, out[i]!];
+      }
+      return out;
+    },
+  };
+}
