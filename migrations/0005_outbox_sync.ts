@@ -38,6 +38,8 @@ export const migration: Migration = {
       CREATE INDEX outbox_due ON outbox(status, next_attempt_at, id);
       CREATE INDEX outbox_entity ON outbox(entity, status);
       CREATE INDEX outbox_kind ON outbox(kind, status);
+      -- Refunds already enqueued for an order (core/sync/outbox.ts refundSplit).
+      CREATE INDEX outbox_refund_order ON outbox(json_extract(payload_json, '$.order')) WHERE kind = 'psp.refund';
       CREATE TRIGGER outbox_call_immutable BEFORE UPDATE OF kind, target, idempotency_key, entity, depends_on, payload_json, payload_hash, created_at ON outbox
         BEGIN SELECT RAISE(ABORT, 'an outbox call never changes once written; cancel it and enqueue another'); END;
       CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox

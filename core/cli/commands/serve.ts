@@ -6,6 +6,7 @@ import { DB_OPTION, HELP_OPTION, UsageError, parseOptions } from '../command.js'
 import { seedDemo } from '../../demo/seed.js';
 import { startServer } from '../../server/http.js';
 import { startRoutingTimer } from '../../api/routing.js';
+import { startBackgroundSync } from '../../sync/background.js';
 import { openCliDatabase } from '../io.js';
 import { userDataDir } from '../paths.js';
 
@@ -36,11 +37,13 @@ start (VENTIL_TOKEN sets it); requests from other origins are refused.
     const token = process.env.VENTIL_TOKEN ?? randomBytes(24).toString('base64url');
     // The routing scheduler: offers lines to stores and turns missed deadlines into timeouts.
     const routing = startRoutingTimer(db, { onError: (e) => console.error(`routing: ${(e as Error).message}`) });
+    // The outbox runner: transfers and ERP batches leave as soon as the PSP is reachable.
+    const sync = await startBackgroundSync(db, { log: (line) => console.error(`sync: ${line}`) });
     const running = await startServer({ db, staticDir: join(repoRoot, 'out/renderer'), token, host, port });
     console.log(`Ventil is serving ${path}${ctx.demo ? ' (demo)' : ''}`);
     console.log(`open ${running.url}/#token=${token}`);
     console.log(`ready ${running.url}`);
-    const stop = () => { routing.stop(); void running.close().then(() => { db.close(); process.exit(0); }); };
+    const stop = () => { routing.stop(); void Promise.all([sync.stop(), running.close()]).then(() => { db.close(); process.exit(0); }); };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     return new Promise<number>(() => {}); // runs until stopped

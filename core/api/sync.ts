@@ -1,0 +1,247 @@
+// The sync area of the API: the state of the outbox (what waits, what failed, what is dead),
+// the operator actions on it (retry, cancel), incoming PSP events, and reconciliation runs.
+// Head office (admin, finance) acts; controllers and auditors read; a store manager (and a
+// regional controller) sees only the rows concerning the entities in their scope, through each
+// row's `entity` (docs/sync.md, "Who sees what").
+import { z } from 'zod';
+import { ConfigError, describeConfig, loadPspConfig } from '../adapters/registry.js';
+import type { OutboxStatus } from '../store/schema.js';
+import {
+  cancelRow, countOutbox, getOutboxRow, listAttempts, listOutbox, readState, retryRow, type OutboxRow,
+} from '../sync/outbox.js';
+import { OUTBOX_KINDS } from '../sync/payloads.js';
+import { applyPspEvents, applyWebhook, eventsOf } from '../sync/psp-events.js';
+import { listItems, listRuns, reconcile, type RunRow } from '../sync/reconcile.js';
+import { ApiError, forbidden, notFound } from './errors.js';
+import { ALL_ROLES, HEAD_OFFICE, defineHandler, type ApiContext } from './handler.js';
+
+const STATUSES = ['pending', 'in_flight', 'sent', 'failed', 'dead', 'cancelled'] as const;
+
+function scopeSet(ctx: ApiContext): ReadonlySet<string> | null {
+  return ctx.scope.entities();
+}
+
+/** A row is visible to network-wide roles, and to others when its entity is in their scope. */
+function assertRowVisible(ctx: ApiContext, row: { entity: string | null }, what: string): void {
+  if (ctx.scope.networkWide) return;
+  if (row.entity === null || !ctx.scope.canSee(row.entity)) throw forbidden(`${what} does not concern an entity in your scope`);
+}
+
+function present(row: OutboxRow) {
+  return {
+    id: row.id, kind: row.kind, target: row.target, idempotency_key: row.idempotency_key, entity: row.entity, depends_on: row.depends_on,
+    status: row.status, attempts: row.attempts, next_attempt_at: row.next_attempt_at, last_error: row.last_error, last_error_code: row.last_error_code,
+    created_at: row.created_at, first_attempt_at: row.first_attempt_at, sent_at: row.sent_at, updated_at: row.updated_at, adapter: row.adapter,
+    payload: JSON.parse(row.payload_json) as unknown,
+    response: row.response_json ? (JSON.parse(row.response_json) as unknown) : null,
+  };
+}
+
+/** The PSP a report comes from: given, else the configured one. */
+function pspName(given: string | undefined): string {
+  if (given) return given;
+  try { return loadPspConfig().psp; } catch { return 'sandbox'; }
+}
+
+function presentRun(ctx: ApiContext, run: RunRow) {
+  const summary = JSON.parse(run.summary_json) as { by_status: Record<string, number>; by_entity: Record<string, { matched: number; mismatches: number }> };
+  if (ctx.scope.networkWide) return { ...run, summary_json: undefined, summary };
+  // A scoped caller sees the counts of its own entities only.
+  const byEntity = Object.fromEntries(Object.entries(summary.by_entity).filter(([e]) => ctx.scope.canSee(e)));
+  const matched = Object.values(byEntity).reduce((s, x) => s + x.matched, 0);
+  const mismatches = Object.values(byEntity).reduce((s, x) => s + x.mismatches, 0);
+  return { id: run.id, at: run.at, psp: run.psp, source: run.source, period_from: run.period_from, period_to: run.period_to, matched, mismatches, summary: { by_entity: byEntity } };
+}
+
+export const syncHandlers = {
+  'sync.status': defineHandler({
+    summary: 'The outbox at a glance: pending, in flight, failed, dead-lettered; last success and last error; failures reported by the PSP',
+    input: z.object({}).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx) => {
+      const scope = scopeSet(ctx);
+      const scoped = scope === null ? '' : 'AND entity IN (SELECT value FROM json_each(?))';
+      const args = scope === null ? [] : [JSON.stringify([...scope])];
+      const lastSent = ctx.db.prepare(`SELECT id, kind, entity, idempotency_key, sent_at FROM outbox WHERE status = 'sent' ${scoped} ORDER BY sent_at DESC, id DESC LIMIT 1`).get(...args) as Record<string, unknown> | undefined;
+      const lastError = ctx.db.prepare(`SELECT id, kind, entity, status, last_error_code AS code, last_error AS message, updated_at AS at FROM outbox
+        WHERE status IN ('failed', 'dead') AND last_error IS NOT NULL ${scoped} ORDER BY updated_at DESC, id DESC LIMIT 1`).get(...args) as Record<string, unknown> | undefined;
+      const nextDue = ctx.db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status IN ('pending', 'failed') ${scoped}`).get(...args) as { at: string | null };
+      const pspFailures = (ctx.db.prepare(`SELECT COUNT(*) AS n FROM psp_objects WHERE status_rank >= 90 ${scoped}`).get(...args) as { n: number }).n;
+      const out: Record<string, unknown> = {
+        counts: countOutbox(ctx.db, scope),
+        last_success: lastSent ?? null,
+        last_error: lastError ?? null,
+        next_attempt_at: nextDue.at,
+        psp_failures: pspFailures,
+      };
+      if (ctx.scope.networkWide) {
+        const feeds = (ctx.db.prepare("SELECT key, value, updated_at FROM sync_state WHERE key LIKE 'feed.%' ORDER BY key").all() as { key: string; value: string; updated_at: string }[])
+          .map((r) => ({ name: r.key.replace(/^feed\.pull\./, ''), ...(JSON.parse(r.value) as object), updated_at: r.updated_at }));
+        let config: Record<string, unknown>;
+        try { config = describeConfig(loadPspConfig()); } catch (e) { config = { error: e instanceof ConfigError ? e.message : String(e) }; }
+        Object.assign(out, {
+          runner: readState(ctx.db, 'runner.lock'),
+          offline_since: (readState<{ at: string }>(ctx.db, 'offline_since'))?.at ?? null,
+          last_runner_error: readState(ctx.db, 'last_error'),
+          feeds,
+          config,
+        });
+      }
+      return out;
+    },
+  }),
+
+  'sync.outbox.list': defineHandler({
+    summary: 'Outbox rows, newest first, filtered by status, kind or entity (scoped to the caller\'s entities)',
+    input: z.object({
+      status: z.union([z.enum(STATUSES), z.array(z.enum(STATUSES))]).optional(),
+      kind: z.enum(OUTBOX_KINDS).optional(),
+      entity: z.string().min(1).optional(),
+      before_id: z.number().int().positive().optional(),
+      limit: z.number().int().min(1).max(1000).default(100),
+    }).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      if (input.entity !== undefined) ctx.scope.assertEntity(input.entity);
+      const status = input.status === undefined ? undefined : (Array.isArray(input.status) ? input.status : [input.status]) as OutboxStatus[];
+      const rows = listOutbox(ctx.db, { status, kind: input.kind, entity: input.entity, scope: scopeSet(ctx), beforeId: input.before_id, limit: input.limit });
+      return { rows: rows.map(present), next_before_id: rows.length === input.limit ? rows[rows.length - 1].id : null };
+    },
+  }),
+
+  'sync.outbox.get': defineHandler({
+    summary: 'One outbox row with every attempt made',
+    input: z.object({ id: z.number().int().positive() }).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      const row = getOutboxRow(ctx.db, input.id);
+      if (!row) throw notFound('outbox row', String(input.id));
+      assertRowVisible(ctx, row, `outbox row ${input.id}`);
+      return { ...present(row), attempts_log: listAttempts(ctx.db, row.id) };
+    },
+  }),
+
+  'sync.outbox.retry': defineHandler({
+    summary: 'Put a dead (or failed) call back in the queue now, with a fresh attempt budget and the same idempotency key',
+    input: z.object({ id: z.number().int().positive() }).strict(),
+    roles: HEAD_OFFICE,
+    mutates: true,
+    run: (ctx, input) => {
+      const before = getOutboxRow(ctx.db, input.id);
+      if (!before) throw notFound('outbox row', String(input.id));
+      const row = retryRow(ctx.db, input.id, ctx.principal.userId, ctx.now());
+      ctx.audit({ entities: row.entity ? [row.entity] : [], before: { status: before.status, attempts: before.attempts, last_error: before.last_error }, after: { status: row.status } });
+      return present(row);
+    },
+  }),
+
+  'sync.outbox.cancel': defineHandler({
+    summary: 'Cancel a call that is not sent (pending, failed or dead); says whether the PSP may have applied it anyway',
+    input: z.object({ id: z.number().int().positive(), reason: z.string().trim().min(3).max(500) }).strict(),
+    roles: HEAD_OFFICE,
+    mutates: true,
+    run: (ctx, input) => {
+      const before = getOutboxRow(ctx.db, input.id);
+      if (!before) throw notFound('outbox row', String(input.id));
+      const { row, mayHaveBeenApplied } = cancelRow(ctx.db, input.id, ctx.principal.userId, input.reason, ctx.now());
+      ctx.audit({ entities: row.entity ? [row.entity] : [], before: { status: before.status }, after: { status: row.status, reason: input.reason } });
+      return { ...present(row), may_have_been_applied: mayHaveBeenApplied };
+    },
+  }),
+
+  'sync.psp_objects.list': defineHandler({
+    summary: 'What the PSP confirmed (transfers, reversals, refunds, payouts, captures), scoped to the caller\'s entities',
+    input: z.object({
+      type: z.enum(['capture', 'transfer', 'transfer_reversal', 'refund', 'payout']).optional(),
+      entity: z.string().min(1).optional(),
+      failed_only: z.boolean().default(false),
+      limit: z.number().int().min(1).max(1000).default(100),
+    }).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      if (input.entity !== undefined) ctx.scope.assertEntity(input.entity);
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (input.type) { where.push('type = ?'); args.push(input.type); }
+      if (input.entity) { where.push('entity = ?'); args.push(input.entity); }
+      if (input.failed_only) where.push('status_rank >= 90');
+      const scope = scopeSet(ctx);
+      if (scope) { where.push('entity IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify([...scope])); }
+      const rows = ctx.db.prepare(`SELECT * FROM psp_objects ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY first_seen_at DESC, psp_id LIMIT ${input.limit}`).all(...args) as Record<string, unknown>[];
+      return rows.map((r) => ({ ...r, orders_json: undefined, orders: r.orders_json ? JSON.parse(r.orders_json as string) : null }));
+    },
+  }),
+
+  'sync.psp_events.apply': defineHandler({
+    summary: 'Apply PSP events (a file of Stripe events, or one signed webhook payload); idempotent and order-independent',
+    input: z.object({
+      events: z.unknown().optional(),
+      payload: z.string().max(1_000_000).optional(),
+      signature: z.string().max(2000).optional(),
+      psp: z.string().min(1).max(40).default('stripe'),
+      source: z.enum(['file', 'webhook', 'poll']).default('file'),
+    }).strict().refine((x) => (x.events === undefined) !== (x.payload === undefined), 'give either events or a signed payload'),
+    roles: HEAD_OFFICE,
+    mutates: true,
+    run: (ctx, input) => {
+      if (input.payload !== undefined) {
+        let secret: string | null = null;
+        try { secret = loadPspConfig().webhookSecret ?? null; } catch { secret = null; }
+        return applyWebhook(ctx.db, { payload: input.payload, signature: input.signature, secret, now: ctx.now() });
+      }
+      const events = eventsOf(input.events);
+      if (events.length > 50_000) throw new ApiError('too_many_events', 'at most 50 000 events per call');
+      const report = applyPspEvents(ctx.db, events, { psp: input.psp, source: input.source, now: ctx.now() });
+      ctx.audit({ entities: [...new Set(report.failures.map((f) => f.entity).filter((e): e is string => !!e))], after: { applied: report.applied, duplicates: report.duplicates } });
+      return report;
+    },
+  }),
+
+  'sync.reconciliation.import': defineHandler({
+    summary: 'Reconcile a PSP settlement report (CSV) against Ventil\'s records and store the run',
+    input: z.object({
+      csv: z.string().min(1).max(100_000_000),
+      source: z.string().min(1).max(500).default('api'),
+      psp: z.string().min(1).max(40).optional(),
+      from: z.string().datetime().optional(),
+      to: z.string().datetime().optional(),
+    }).strict(),
+    roles: HEAD_OFFICE,
+    mutates: true,
+    run: (ctx, input) => {
+      const result = reconcile(ctx.db, { csv: input.csv, source: input.source, psp: pspName(input.psp), now: ctx.now(), from: input.from, to: input.to });
+      ctx.audit({ entities: Object.keys(result.by_entity).filter((e) => e !== '(none)'), after: { run_id: result.run_id, matched: result.matched, mismatches: result.mismatches } });
+      return { ...result, items: result.items.filter((i) => i.status !== 'matched') };
+    },
+  }),
+
+  'sync.reconciliation.list': defineHandler({
+    summary: 'Reconciliation runs, and the mismatches of one run (the latest by default), per entity',
+    input: z.object({
+      run_id: z.number().int().positive().optional(),
+      entity: z.string().min(1).optional(),
+      mismatches_only: z.boolean().default(true),
+      limit: z.number().int().min(1).max(10_000).default(1000),
+    }).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      if (input.entity !== undefined) ctx.scope.assertEntity(input.entity);
+      const runs = listRuns(ctx.db, 20);
+      const run = input.run_id !== undefined
+        ? (ctx.db.prepare('SELECT * FROM reconciliation_runs WHERE id = ?').get(input.run_id) as RunRow | undefined)
+        : runs[0];
+      if (input.run_id !== undefined && !run) throw notFound('reconciliation run', String(input.run_id));
+      const items = run ? listItems(ctx.db, run.id, { mismatchesOnly: input.mismatches_only, entity: input.entity, scope: scopeSet(ctx), limit: input.limit }) : [];
+      return {
+        runs: runs.map((r) => presentRun(ctx, r)),
+        run: run ? presentRun(ctx, run) : null,
+        items: items.map((i) => ({ ...i, orders_json: undefined, orders: i.orders_json ? JSON.parse(i.orders_json) : null })),
+      };
+    },
+  }),
+};

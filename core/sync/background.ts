@@ -1,0 +1,44 @@
+// Running the outbox in the background of a long-lived process (the desktop app's main process,
+// `ventil serve`): the same runner as `ventil sync`, started with the configured adapters and
+// stopped cleanly (the call in progress finishes and is recorded). When another runner holds
+// the lock (a `ventil sync` service on the same database), this one stands by and retries the
+// lock from time to time.
+//
+//   const sync = await startBackgroundSync(db);
+//   app.on('before-quit', () => sync.stop());
+import type { Sqlite } from '../store/sqlite.js';
+import { createPspAdapter, createRegistry, loadPspConfig, type ErpAdapter, type PspConfig } from '../adapters/registry.js';
+import { defaultSleep, OutboxRunner, RunnerLockedError, type DrainReport, type RetryPolicy } from './runner.js';
+
+export interface BackgroundSync {
+  runner: OutboxRunner;
+  /** Stops after the call in progress; resolves when the runner has let go of the lock. */
+  stop(): Promise<void>;
+}
+
+export async function startBackgroundSync(db: Sqlite, opts: {
+  config?: PspConfig; erp?: ErpAdapter | null; policy?: Partial<RetryPolicy>; pollMs?: number; standbyMs?: number;
+  log?: (line: string) => void; onDrain?: (r: DrainReport) => void;
+} = {}): Promise<BackgroundSync> {
+  const log = opts.log ?? (() => {});
+  const psp = await createPspAdapter(db, opts.config ?? loadPspConfig());
+  const runner = new OutboxRunner({ db, registry: createRegistry(psp, opts.erp ?? null), policy: opts.policy, log });
+  const stop = new AbortController();
+  const done = (async () => {
+    while (!stop.signal.aborted) {
+      try {
+        await runner.run({ signal: stop.signal, pollMs: opts.pollMs ?? 2_000, onDrain: opts.onDrain });
+      } catch (e) {
+        if (!(e instanceof RunnerLockedError)) log(`outbox runner stopped: ${(e as Error).message}`);
+        await defaultSleep(opts.standbyMs ?? 30_000, stop.signal);
+      }
+    }
+  })();
+  return {
+    runner,
+    stop: async () => {
+      stop.abort();
+      await done;
+    },
+  };
+}
