@@ -1,26 +1,53 @@
 // The desktop shell: app lifecycle, the window and its security settings. No business logic:
 // everything goes through core/api on the single IPC channel (electron/ipc.ts).
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, safeStorage, session } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createContext } from '../core/api/context.js';
 import { seedDemo } from '../core/demo/seed.js';
-import { openDatabase } from '../core/store/database.js';
+import { ensureDemoUsers } from '../core/demo/users.js';
+import { keyFromEnvironment, openDatabase } from '../core/store/database.js';
+import { encryptDatabaseFile } from '../core/store/encrypt-file.js';
+import { startRoutingTimer } from '../core/api/routing.js';
+import { startBackgroundSync } from '../core/sync/background.js';
 import { registerIpc } from './ipc.js';
+import { loadOrCreateDatabaseKey } from './keystore.js';
+import { startUpdater } from './updater.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = join(here, '../renderer');
 const rendererUrl = pathToFileURL(join(rendererDir, 'index.html')).href;
 const isTrustedUrl = (url: string) => url.startsWith(pathToFileURL(rendererDir).href + '/');
 
+/**
+ * The key of the database (docs/security.md): VENTIL_DB_KEY / VENTIL_DB_KEY_FILE when IT sets
+ * one; else, for the default database in userData, a random key kept by the OS keychain
+ * (electron/keystore.ts), encrypting a database created before encryption on first use.
+ * A database named by VENTIL_DB without a key stays as it is (development, shared files).
+ */
+function databaseKey(file: string, isDefault: boolean, nativeBinding: string | undefined): string | null {
+  const given = keyFromEnvironment();
+  if (given !== null || !isDefault) return given;
+  const stored = loadOrCreateDatabaseKey(safeStorage, app.getPath('userData'));
+  if (stored.weak) console.warn('[security] no OS keyring found: the database key is stored without keychain protection');
+  const done = encryptDatabaseFile(file, stored.key, nativeBinding);
+  if (done.encrypted) console.log(`[security] encrypted ${file}; removed ${done.removedBackups.length} plaintext backup(s)`);
+  return stored.key;
+}
+
 function openStore() {
   const file = process.env.VENTIL_DB ?? join(app.getPath('userData'), 'ventil.db');
-  const { db } = openDatabase({ file, nativeBinding: process.env.VENTIL_SQLITE_BINDING });
+  const nativeBinding = process.env.VENTIL_SQLITE_BINDING;
+  const key = databaseKey(file, process.env.VENTIL_DB === undefined, nativeBinding);
+  const { db } = openDatabase({ file, nativeBinding, key });
+  // The operator's context, for the first-start demo only; windows get their users' contexts.
   const ctx = createContext(db);
   // First start on an empty database: the demo network, marked as demo on every screen.
   const empty = (db.prepare('SELECT count(*) AS n FROM entities').get() as { n: number }).n === 0;
   if (empty && process.env.VENTIL_NO_DEMO !== '1') seedDemo(ctx);
-  return { db, ctx };
+  // The demo's sign-in screen offers one account per role; a real database starts with setup.
+  ensureDemoUsers(db);
+  return { db };
 }
 
 function createWindow() {
@@ -49,13 +76,25 @@ app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, done) => {
     done({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': ["default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"] } });
   });
-  const { db, ctx } = openStore();
-  registerIpc(() => ctx, isTrustedUrl);
+  const { db } = openStore();
+  registerIpc(db, isTrustedUrl);
+  // Background work of the back office: routing deadlines, and the outbox to the PSP and ERP
+  // (calls wait while offline; nothing is lost across restarts).
+  const routing = startRoutingTimer(db, { onError: (e) => console.error(`[routing] ${(e as Error).message}`) });
+  const sync = startBackgroundSync(db, { log: (line) => console.log(`[sync] ${line}`) });
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (ev) => ev.preventDefault());
   });
   createWindow();
   app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) createWindow(); });
-  app.on('will-quit', () => db.close());
+  app.on('before-quit', (event) => {
+    // Let the call in progress finish and be recorded before the database closes.
+    if (db.open) {
+      event.preventDefault();
+      routing.stop();
+      void sync.then((s) => s.stop()).finally(() => { db.close(); app.quit(); });
+    }
+  });
+  startUpdater({ currentVersion: app.getVersion(), packaged: app.isPackaged });
 });
 app.on('window-all-closed', () => { if (process.platform !== 'darwin') app.quit(); });

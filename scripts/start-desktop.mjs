@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: opens the desktop app. better-sqlite3 in node_modules is built for Node (tests,
-// the command line); Electron needs the same module built for its own ABI. We rebuild a copy
-// under .electron-native/ once per Electron version with @electron/rebuild, and point the main
+// `npm start`: opens the desktop app. The SQLite driver in node_modules
+// (better-sqlite3-multiple-ciphers, core/store/sqlite.ts) is built for Node (tests, the command
+// line); Electron needs the same module built for its own ABI. We rebuild a copy under
+// .electron-native/ once per Electron version with @electron/rebuild, and point the main
 // process at it, so the Node build is never touched.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,17 +14,19 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const electronVersion = JSON.parse(readFileSync(join(root, 'node_modules/electron/package.json'), 'utf8')).version;
 const nativeDir = join(root, '.electron-native');
-const moduleDir = join(nativeDir, 'node_modules/better-sqlite3');
+const driver = 'better-sqlite3-multiple-ciphers';
+const moduleDir = join(nativeDir, 'node_modules', driver);
 const binding = join(moduleDir, 'build/Release/better_sqlite3.node');
 const stamp = join(nativeDir, 'electron-version');
+const wanted = `${driver}@${electronVersion}`;
 
-if (!existsSync(binding) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== electronVersion) {
-  console.log(`building better-sqlite3 for Electron ${electronVersion} (once)...`);
+if (!existsSync(binding) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== wanted) {
+  console.log(`building ${driver} for Electron ${electronVersion} (once)...`);
   mkdirSync(dirname(moduleDir), { recursive: true });
-  cpSync(join(root, 'node_modules/better-sqlite3'), moduleDir, { recursive: true });
+  cpSync(join(root, 'node_modules', driver), moduleDir, { recursive: true });
   const { rebuild } = await import('@electron/rebuild');
-  await rebuild({ buildPath: nativeDir, electronVersion, onlyModules: ['better-sqlite3'], force: true });
-  writeFileSync(stamp, electronVersion);
+  await rebuild({ buildPath: nativeDir, electronVersion, onlyModules: [driver], force: true });
+  writeFileSync(stamp, wanted);
 }
 
 const electron = require('electron'); // the path of the Electron binary (downloaded on first use)

@@ -1,12 +1,21 @@
 // Building the context a handler runs in: the database, who is calling, and the clock.
 import type { Sqlite } from '../store/sqlite.js';
-import type { ApiContext } from './handler.js';
+import type { ApiContext, SessionInfo } from './handler.js';
 import { Scope, SYSTEM_PRINCIPAL, type Principal } from './principal.js';
 
-export function createContext(db: Sqlite, opts: { principal?: Principal; now?: () => Date } = {}): ApiContext {
+/**
+ * Without a principal the context is the command-line operator's (SYSTEM_PRINCIPAL): the
+ * transports (HTTP, IPC) always pass the principal of the session, or ANONYMOUS_PRINCIPAL.
+ */
+export function createContext(db: Sqlite, opts: { principal?: Principal; now?: () => Date; session?: SessionInfo | null } = {}): ApiContext {
   const principal = opts.principal ?? SYSTEM_PRINCIPAL;
   const demo = isDemoDatabase(db);
-  return { db, principal, scope: new Scope(principal, db), now: opts.now ?? (() => new Date()), demo };
+  return {
+    db, principal, scope: new Scope(principal, db), now: opts.now ?? (() => new Date()), demo,
+    session: opts.session ?? null,
+    // callApi replaces this with the collector of the call's audit row.
+    audit: () => {},
+  };
 }
 
 /** The demo database carries `demo: true` in its settings; every screen says so. */

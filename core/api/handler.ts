@@ -12,6 +12,25 @@ export interface ApiContext {
   now: () => Date;
   /** Marks the database as the demo one (shown on every screen). */
   demo: boolean;
+  /** The caller's signed-in session; null for the command line and for anonymous callers. */
+  session: SessionInfo | null;
+  /**
+   * Adds detail to the audit row `callApi` writes for this mutating call: the entities it
+   * concerns (who may read the row) and the state before and after. Call it any number of
+   * times; a handler that never calls it still gets a row (who, when, operation, input).
+   */
+  audit(note: AuditNote): void;
+}
+
+export interface SessionInfo { id: string; expires_at: string }
+
+export interface AuditNote {
+  /** Entities the change concerns; the row is visible to users whose scope holds one of them. */
+  entities?: readonly string[];
+  before?: unknown;
+  after?: unknown;
+  /** Who acted, when it is not the principal (sign-in: the user signing in). */
+  actor?: { id: string; name: string; role: string };
 }
 
 export interface Handler<I = any, O = any> {
@@ -22,6 +41,16 @@ export interface Handler<I = any, O = any> {
   roles: readonly Role[];
   /** True when the operation changes data (write roles, audit trail). */
   mutates: boolean;
+  /**
+   * Callable without a session (sign-in, first setup, status). `roles` is then not checked;
+   * the handler must reveal nothing private. HTTP still requires the run token for these.
+   */
+  public?: boolean;
+  /**
+   * Keep the writes a mutating handler made before it threw, and the audit row of the refusal
+   * (a failed sign-in must count towards the lockout). Rarely right: default false.
+   */
+  keepWritesOnError?: boolean;
   run(ctx: ApiContext, input: I): O;
 }
 
@@ -35,6 +64,8 @@ export function defineHandler<S extends z.ZodType, O>(h: {
   input: S;
   roles: readonly Role[];
   mutates: boolean;
+  public?: boolean;
+  keepWritesOnError?: boolean;
   run(ctx: ApiContext, input: z.output<S>): O;
 }): Handler<z.output<S>, O> {
   return h as Handler<z.output<S>, O>;

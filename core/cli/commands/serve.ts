@@ -18,8 +18,10 @@ export const serveCommand: Command = {
   help: `Usage: ventil serve [--db PATH] [--demo] [--port N] [--host 127.0.0.1]
 
 Serves the built renderer (npm run build) and the API over HTTP on the loopback interface,
-for browsers where no desktop runtime exists. Every API call needs the token printed at
-start (VENTIL_TOKEN sets it); requests from other origins are refused.
+for browsers where no desktop runtime exists. Open the address printed at start: it carries
+the run token (VENTIL_TOKEN sets it), which only reaches the sign-in screen; every other call
+needs a user's session (docs/security.md). Requests from other origins are refused. The
+routing scheduler and the outbox to the PSP run in the background.
   --demo      use the demo database (created on first use) unless --db is given
   --port N    port to listen on (default 5174; 0 picks a free one)
   --host H    loopback address to bind (127.0.0.1 or ::1)`,

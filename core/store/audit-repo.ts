@@ -1,0 +1,106 @@
+// Appending to and reading the audit trail (table `audit_log`, migrations/0006_users_audit.ts).
+// Rows are only ever inserted; triggers refuse UPDATE and DELETE and an insert that does not
+// extend the hash chain.
+import { auditHash, verifyChain, AUDIT_GENESIS_HASH, type AuditRow, type ChainProblem, type ChainReport } from '../security/audit-chain.js';
+import type { Sqlite } from './sqlite.js';
+
+export interface AuditEntry {
+  at: string;
+  actor: { id: string; name: string; role: string };
+  operation: string;
+  outcome: string;
+  entities: readonly string[];
+  /** Already redacted and capped (core/api/audit-trail.ts). */
+  input: unknown;
+  before?: unknown;
+  after?: unknown;
+}
+
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+
+export function appendAudit(db: Sqlite, e: AuditEntry): AuditRow {
+  const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+  const content = {
+    seq: (last?.seq ?? 0) + 1,
+    at: e.at,
+    actor_id: e.actor.id,
+    actor_name: e.actor.name,
+    actor_role: e.actor.role,
+    operation: e.operation,
+    outcome: e.outcome,
+    entities_json: JSON.stringify([...new Set(e.entities)].sort()),
+    input_json: JSON.stringify(e.input ?? null),
+    before_json: json(e.before),
+    after_json: json(e.after),
+  };
+  const prev_hash = last?.hash ?? AUDIT_GENESIS_HASH;
+  const row: AuditRow = { ...content, prev_hash, hash: auditHash(prev_hash, content) };
+  db.prepare(`INSERT INTO audit_log (seq, at, actor_id, actor_name, actor_role, operation, outcome, entities_json, input_json,
+      before_json, after_json, prev_hash, hash)
+    VALUES (@seq, @at, @actor_id, @actor_name, @actor_role, @operation, @outcome, @entities_json, @input_json,
+      @before_json, @after_json, @prev_hash, @hash)`).run(row);
+  return row;
+}
+
+export interface AuditFilter {
+  /** Entities the reader may see (null: all). Rows of other entities are left out. */
+  scope: readonly string[] | null;
+  /** Rows by this actor are shown even without an entity in scope (one's own sign-ins). */
+  self: string | null;
+  operation?: string;
+  actor?: string;
+  entity?: string;
+  outcome?: 'ok' | 'refused';
+  from?: string;
+  to?: string;
+  /** Keyset cursor: only rows with a smaller seq (newest first). */
+  before?: number;
+  limit: number;
+}
+
+function whereOf(f: AuditFilter): { sql: string; args: unknown[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (f.scope !== null) {
+    where.push(`(EXISTS (SELECT 1 FROM json_each(a.entities_json) j WHERE j.value IN (SELECT value FROM json_each(?)))${f.self ? ' OR a.actor_id = ?' : ''})`);
+    args.push(JSON.stringify(f.scope));
+    if (f.self) args.push(f.self);
+  }
+  if (f.operation) {
+    if (f.operation.endsWith('*')) { where.push("a.operation LIKE ? ESCAPE '\\'"); args.push(`${f.operation.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
+    else { where.push('a.operation = ?'); args.push(f.operation); }
+  }
+  if (f.actor) { where.push('a.actor_id = ?'); args.push(f.actor); }
+  if (f.entity) { where.push('EXISTS (SELECT 1 FROM json_each(a.entities_json) j WHERE j.value = ?)'); args.push(f.entity); }
+  if (f.outcome === 'ok') where.push("a.outcome = 'ok'");
+  if (f.outcome === 'refused') where.push("a.outcome <> 'ok'");
+  if (f.from) { where.push('a.at >= ?'); args.push(f.from); }
+  if (f.to) { where.push('a.at < ?'); args.push(f.to); }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
+}
+
+export function countAudit(db: Sqlite, f: AuditFilter): number {
+  const w = whereOf(f);
+  return (db.prepare(`SELECT count(*) AS n FROM audit_log a ${w.sql}`).get(...w.args) as { n: number }).n;
+}
+
+/** Rows matching the filter, newest first. */
+export function listAudit(db: Sqlite, f: AuditFilter): AuditRow[] {
+  const w = whereOf(f);
+  const cursor = f.before !== undefined ? `${w.sql ? `${w.sql} AND` : 'WHERE'} a.seq < ?` : w.sql;
+  const args = f.before !== undefined ? [...w.args, f.before] : w.args;
+  return db.prepare(`SELECT * FROM audit_log a ${cursor} ORDER BY a.seq DESC LIMIT ?`).all(...args, f.limit) as AuditRow[];
+}
+
+const TRIGGERS = ['audit_log_no_update', 'audit_log_no_delete', 'audit_log_chain'];
+
+/** Verifies the whole chain and that the append-only triggers are still in place. */
+export function verifyAuditLog(db: Sqlite): ChainReport {
+  const rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>;
+  const report = verifyChain(rows);
+  const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").pluck().all() as string[]);
+  const missing: ChainProblem[] = TRIGGERS.filter((t) => !present.has(t))
+    .map((t) => ({ seq: null, code: 'trigger_missing', message: `the trigger ${t} that keeps the audit log append-only is missing` }));
+  const problems = [...missing, ...report.problems];
+  return { ...report, ok: problems.length === 0, problems };
+}
