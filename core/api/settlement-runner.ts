@@ -9,6 +9,8 @@ import { isoUtc, toMs } from '../domain/time.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import { settlementWriter } from '../store/settlement-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
+import { postOrderBooks } from './books-runner.js';
+import type { OrderBooksInput } from '../domain/postings.js';
 
 export interface SettleRun { settled: number; revised: number; unchanged: number; lines: number }
 
@@ -43,6 +45,7 @@ export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
     const orders = slice.map((id) => opts.preloaded?.get(id)?.order ?? loaded.get(id)!).filter((o) => o !== undefined);
     if (opts.preloaded) for (const id of slice) { const p = opts.preloaded.get(id); if (p) events.set(id, [...p.events]); }
     db.transaction(() => {
+      const booked: OrderBooksInput[] = []; // settled orders whose books follow (below)
       for (const order of orders) {
         const own = events.get(order.id) ?? [];
         // Everything stored has happened: settle as of now, or the latest time the order names.
@@ -52,11 +55,15 @@ export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
         const os = settleOrder(ctx, order, own, isoUtc(Math.max(asOfMs, toMs(order.created_at))));
         const shares = entityShares(os, captureTime(os, order.payments.map((p) => p.captured_at)));
         const rev = writer.write(os, shares, computedAt, opts.reason);
+        booked.push({ order, events: own, settlement: os });
         run.settled++;
         run.lines += order.lines.length;
         if (rev === null) run.unchanged++;
         else run.revised++;
       }
+      // The books follow the settled state in the same transaction: only the difference between
+      // what these orders should have posted and what is posted is written (docs/accounting.md).
+      postOrderBooks(db, booked, opts.now);
     })();
   }
   return run;

@@ -1,0 +1,272 @@
+// The operations on an entity's books that the API, the command line and the ERP adapters share:
+// resolving an entity and a period, reading entries for export, the trial balance, the FEC, CSV
+// and hledger files (each checked before it is handed out: nothing partial, nothing invalid), the
+// closing of periods, and the ERP batch of a closed month.
+import { createHash } from 'node:crypto';
+import { ACCOUNT_NUMBER, ACCOUNT_ROLES, JOURNALS, accountLabel, type Chart, type JournalCode } from '../domain/books-accounts.js';
+import { accountingDate, fiscalYearOf, monthsOf, parsePeriod, PeriodError, type Period } from '../domain/books-calendar.js';
+import { accountName, renderCsv, renderLedger, trialBalance, type TrialBalance } from '../domain/books-export.js';
+import { checkFec, encodeLatin9, entryNumber, fecFileName, renderFec, type ExportEntry } from '../domain/fec.js';
+import { currencyExponent } from '../domain/money.js';
+import {
+  accountTotals, closedPeriods, getBookEntity, insertClosedPeriod, insertErpBatch, iterateLines, listBookEntities, loadChart,
+  type BookEntity,
+} from '../store/books-repo.js';
+import type { Sqlite } from '../store/sqlite.js';
+import { enqueue } from '../sync/outbox.js';
+import { ApiError } from './errors.js';
+
+export function requireEntity(db: Sqlite, id: string): BookEntity {
+  const e = getBookEntity(db, id);
+  if (!e) throw new ApiError('unknown_entity', `no entity ${JSON.stringify(id)}`, [{ path: 'entity', code: 'unknown_entity', message: `no entity ${JSON.stringify(id)}` }]);
+  return e;
+}
+
+export function resolvePeriod(entity: BookEntity, name: string): Period {
+  try {
+    return parsePeriod(name, entity.fiscal_year_end);
+  } catch (e) {
+    if (e instanceof PeriodError) throw new ApiError('invalid_period', e.message, [{ path: 'period', code: 'invalid_period', message: e.message }]);
+    throw e;
+  }
+}
+
+/** Refuses a chart whose mapping names an account the entity does not have. */
+export function assertChart(entity: string, chart: Chart): void {
+  const issues = ACCOUNT_ROLES.filter((r) => !chart.accounts.has(chart.mapping[r]) || !ACCOUNT_NUMBER.test(chart.mapping[r]))
+    .map((r) => ({ path: `mapping.${r}`, code: 'unknown_account', message: `${r} is mapped to ${chart.mapping[r]}, which is not in the chart of ${entity}` }));
+  if (issues.length) throw new ApiError('unknown_account', `the account mapping of ${entity} names accounts that do not exist`, issues);
+}
+
+// ---- Periods ------------------------------------------------------------------------------
+
+export interface PeriodStatus { name: string; kind: 'year' | 'month'; start: string; end: string; closed: boolean; closed_at: string | null }
+
+/** The fiscal years touched by entries (and the current one), each with its months. */
+export function listPeriods(db: Sqlite, entity: BookEntity, now: Date): { fiscal_year_end: string; years: (PeriodStatus & { months: PeriodStatus[] })[] } {
+  const closed = new Map(closedPeriods(db, entity.id).map((c) => [c.period, c]));
+  const range = db.prepare('SELECT MIN(entry_date) AS lo, MAX(entry_date) AS hi FROM journal_entries WHERE entity = ?').get(entity.id) as { lo: string | null; hi: string | null };
+  const today = accountingDate(now.toISOString());
+  const first = Number(fiscalYearOf(range.lo ?? today, entity.fiscal_year_end).name);
+  const last = Number(fiscalYearOf(range.hi && range.hi > today ? range.hi : today, entity.fiscal_year_end).name);
+  const status = (p: Period): PeriodStatus => ({ name: p.name, kind: p.kind, start: p.start, end: p.end, closed: closed.has(p.name), closed_at: closed.get(p.name)?.closed_at ?? null });
+  const years = [];
+  for (let y = first; y <= last; y++) {
+    const fy = parsePeriod(String(y), entity.fiscal_year_end);
+    years.push({ ...status(fy), months: monthsOf(fy).map((m) => status(parsePeriod(m, entity.fiscal_year_end))) });
+  }
+  return { fiscal_year_end: entity.fiscal_year_end, years };
+}
+
+export interface CloseResult { entity: string; period: string; closed: string[]; erp_batches: string[] }
+
+/**
+ * Closes a month or a fiscal year (with each of its months). Final: a closed period accepts no
+ * entry; later events are posted on the first day of the next open period. Each newly closed month
+ * of an entity with an `erp_code` gets its ERP batch, enqueued in the same transaction.
+ */
+export function closePeriod(db: Sqlite, entityId: string, periodName: string, now: Date, actor: string): CloseResult {
+  const entity = requireEntity(db, entityId);
+  const period = resolvePeriod(entity, periodName);
+  const today = accountingDate(now.toISOString());
+  if (period.end >= today) {
+    throw new ApiError('period_not_ended', `${entityId} ${period.name} ends on ${period.end}; a period closes once it is over`, [{ path: 'period', code: 'period_not_ended', message: `ends on ${period.end}` }]);
+  }
+  const already = new Set(closedPeriods(db, entityId).map((c) => c.period));
+  if (already.has(period.name)) {
+    throw new ApiError('period_closed', `${entityId} ${period.name} is already closed`, [{ path: 'period', code: 'period_closed', message: 'already closed' }]);
+  }
+  const at = now.toISOString();
+  const closedNow: string[] = [];
+  const months = monthsOf(period);
+  for (const m of months) {
+    if (already.has(m)) continue;
+    const p = parsePeriod(m, entity.fiscal_year_end);
+    insertClosedPeriod(db, { entity: entityId, period: m, kind: 'month', start_date: p.start, end_date: p.end, closed_at: at, closed_by: actor });
+    closedNow.push(m);
+  }
+  if (period.kind === 'year') {
+    insertClosedPeriod(db, { entity: entityId, period: period.name, kind: 'year', start_date: period.start, end_date: period.end, closed_at: at, closed_by: actor });
+    closedNow.push(period.name);
+  }
+  const batches: string[] = [];
+  if (entity.erp_code) {
+    for (const m of closedNow.filter((p) => p.length === 7)) batches.push(enqueueErpBatch(db, entity, m, now));
+  }
+  return { entity: entityId, period: period.name, closed: closedNow, erp_batches: batches };
+}
+
+// ---- Entries for export -------------------------------------------------------------------
+
+/** An entity's entries dated within a period, in validation order, ready to render. */
+export function exportEntries(db: Sqlite, entity: BookEntity, from: string, to: string): ExportEntry[] {
+  const chart = loadChart(db, entity.id);
+  const names = new Map(listBookEntities(db).map((e) => [e.id, e.name]));
+  const out: ExportEntry[] = [];
+  let current: ExportEntry | null = null;
+  let currentId = -1;
+  for (const r of iterateLines(db, { entity: entity.id, from, to })) {
+    if (r.entry_id !== currentId) {
+      currentId = r.entry_id;
+      current = {
+        entity: r.entity, journal: r.journal, journalLabel: JOURNALS[r.journal as JournalCode] ?? r.journal, number: entryNumber(r.journal, r.fiscal_year, r.number),
+        date: r.entry_date, validDate: r.valid_at.slice(0, 10), label: r.label, pieceRef: r.piece_ref, pieceDate: r.piece_date, currency: r.currency,
+        sourceKey: r.source_key, order: r.order_id, lines: [],
+      };
+      out.push(current);
+    }
+    current!.lines.push({
+      account: r.account, accountLabel: accountLabel(chart, r.account), aux: r.aux, auxLabel: r.aux ? (names.get(r.aux) ?? r.aux) : null,
+      debit: r.debit, credit: r.credit, label: (r as unknown as { line_label: string }).line_label, origAmount: r.amount_orig, origCurrency: r.orig_currency,
+    });
+  }
+  return out;
+}
+
+export interface ExportFile {
+  format: 'fec' | 'csv' | 'ledger';
+  entity: string;
+  period: string;
+  name: string;
+  mime: string;
+  encoding: 'ISO-8859-15' | 'UTF-8';
+  /** The file as text, and its bytes in `encoding`, base64 (what to save). */
+  content: string;
+  base64: string;
+  entries: number;
+  lines: number;
+}
+
+function file(format: ExportFile['format'], entity: BookEntity, period: Period, name: string, mime: string, content: string, entries: ExportEntry[], latin9 = false): ExportFile {
+  const bytes = latin9 ? encodeLatin9(content) : new TextEncoder().encode(content);
+  return {
+    format, entity: entity.id, period: period.name, name, mime, encoding: latin9 ? 'ISO-8859-15' : 'UTF-8', content,
+    base64: Buffer.from(bytes).toString('base64'), entries: entries.length, lines: entries.reduce((n, e) => n + e.lines.length, 0),
+  };
+}
+
+function isClosed(db: Sqlite, entity: string, period: string): boolean {
+  return closedPeriods(db, entity).some((c) => c.period === period);
+}
+
+/**
+ * The FEC of an entity for a period. For a fiscal year the year must be closed
+ * (`fiscal_year_not_closed`): the FEC is the file of a closed year, and an open year still takes
+ * entries. A month is an interim extract (for an ERP or an accountant), allowed at any time and
+ * named after the month's last day. The file is checked against A47 A-1 before it is returned.
+ */
+export function fecExport(db: Sqlite, entityId: string, periodName: string): ExportFile {
+  const entity = requireEntity(db, entityId);
+  const period = resolvePeriod(entity, periodName);
+  assertChart(entity.id, loadChart(db, entity.id));
+  if (period.kind === 'year' && !isClosed(db, entity.id, period.name)) {
+    throw new ApiError('fiscal_year_not_closed', `the fiscal year ${period.name} of ${entity.id} (${period.start} to ${period.end}) is not closed; close it first (journal.periods.close), or export a month`,
+      [{ path: 'period', code: 'fiscal_year_not_closed', message: 'close the fiscal year before exporting its FEC' }]);
+  }
+  const entries = exportEntries(db, entity, period.start, period.end);
+  const content = renderFec(entries);
+  const check = checkFec(content, { start: period.start, end: period.end, exponent: currencyExponent(entity.currency), sequential: period.kind === 'year' });
+  if (!check.ok) throw new ApiError('fec_invalid', `the FEC of ${entity.id} ${period.name} fails ${check.issues.length} check(s); nothing was exported`, check.issues.map((i) => ({ path: `line ${i.line}`, code: i.code, message: i.message })));
+  return file('fec', entity, period, fecFileName(entity.siren, period.end), 'text/plain; charset=iso-8859-15', content, entries, true);
+}
+
+export function csvExport(db: Sqlite, entityId: string, periodName: string): ExportFile {
+  const entity = requireEntity(db, entityId);
+  const period = resolvePeriod(entity, periodName);
+  assertChart(entity.id, loadChart(db, entity.id));
+  const entries = exportEntries(db, entity, period.start, period.end);
+  return file('csv', entity, period, `${entity.id}_journal_${period.name}.csv`, 'text/csv; charset=utf-8', renderCsv(entries), entries);
+}
+
+export function ledgerExport(db: Sqlite, entityId: string, periodName: string): ExportFile {
+  const entity = requireEntity(db, entityId);
+  const period = resolvePeriod(entity, periodName);
+  const chart = loadChart(db, entity.id);
+  assertChart(entity.id, chart);
+  const entries = exportEntries(db, entity, period.start, period.end);
+  const names = new Map<string, string>();
+  for (const e of entries) for (const l of e.lines) names.set(accountName(l.account, l.aux), l.aux ? `${l.accountLabel} - ${l.auxLabel}` : l.accountLabel);
+  const accounts = [...names].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, label]) => ({ name, label }));
+  const content = renderLedger(entries, { title: `Ventil: ${entity.id} ${entity.name}, période ${period.name} (${period.start} au ${period.end})`, currency: entity.currency, accounts });
+  return file('ledger', entity, period, `${entity.id}_${period.name}.journal`, 'text/plain; charset=utf-8', content, entries);
+}
+
+/** Opening balances, movements and closing balances per account over a period. */
+export function trialBalanceOf(db: Sqlite, entityId: string, periodName?: string): TrialBalance & { entity: string; currency: string; period: Period | null } {
+  const entity = requireEntity(db, entityId);
+  const period = periodName === undefined ? null : resolvePeriod(entity, periodName);
+  const chart = loadChart(db, entity.id);
+  const names = new Map(listBookEntities(db).map((e) => [e.id, e.name]));
+  const before = period ? accountTotals(db, entity.id, undefined, prevDay(period.start)) : [];
+  const during = period ? accountTotals(db, entity.id, period.start, period.end) : accountTotals(db, entity.id);
+  const tb = trialBalance(before, during, (a, aux) => (aux ? `${accountLabel(chart, a)} - ${names.get(aux) ?? aux}` : accountLabel(chart, a)));
+  return { entity: entity.id, currency: entity.currency, period, ...tb };
+}
+
+function prevDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
+// ---- ERP batches --------------------------------------------------------------------------
+
+export const ERP_BATCH_FORMAT = 'ventil.erp-batch/1';
+
+export interface ErpBatch {
+  format: typeof ERP_BATCH_FORMAT;
+  entity: { id: string; name: string; siren: string; erp_code: string | null; currency: string };
+  period: { name: string; start: string; end: string };
+  entries: {
+    journal: string; journal_label: string; number: string; date: string; valid_date: string; label: string; piece_ref: string; piece_date: string;
+    event: string; order: string | null;
+    lines: { account: string; account_label: string; aux: string | null; aux_label: string | null; debit: number; credit: number; label: string; orig_amount: number; orig_currency: string }[];
+  }[];
+  totals: { entries: number; lines: number; debit: number; credit: number };
+}
+
+/** The batch of an entity's closed month: every entry dated in it, as the ERP receives it. */
+export function buildErpBatch(db: Sqlite, entityId: string, month: string): { batch: ErpBatch; digest: string; fec: string; csv: string } {
+  const entity = requireEntity(db, entityId);
+  const period = resolvePeriod(entity, month);
+  const entries = exportEntries(db, entity, period.start, period.end);
+  let debit = 0;
+  let credit = 0;
+  let lines = 0;
+  const batch: ErpBatch = {
+    format: ERP_BATCH_FORMAT,
+    entity: { id: entity.id, name: entity.name, siren: entity.siren, erp_code: entity.erp_code, currency: entity.currency },
+    period: { name: period.name, start: period.start, end: period.end },
+    entries: entries.map((e) => ({
+      journal: e.journal, journal_label: e.journalLabel, number: e.number, date: e.date, valid_date: e.validDate, label: e.label, piece_ref: e.pieceRef,
+      piece_date: e.pieceDate, event: e.sourceKey, order: e.order,
+      lines: e.lines.map((l) => {
+        debit += l.debit;
+        credit += l.credit;
+        lines++;
+        return { account: l.account, account_label: l.accountLabel, aux: l.aux, aux_label: l.auxLabel, debit: l.debit, credit: l.credit, label: l.label, orig_amount: l.origAmount, orig_currency: l.origCurrency };
+      }),
+    })),
+    totals: { entries: entries.length, lines: 0, debit: 0, credit: 0 },
+  };
+  batch.totals = { entries: entries.length, lines, debit, credit };
+  // The digest covers the postings, not the labels of the chart, which an entity may rename.
+  const digest = createHash('sha256').update(JSON.stringify(batch.entries.map((e) => [e.journal, e.number, e.date, e.lines.map((l) => [l.account, l.aux, l.debit, l.credit, l.orig_amount])]))).digest('hex');
+  return { batch, digest, fec: renderFec(entries), csv: renderCsv(entries) };
+}
+
+export const erpBatchKey = (entity: string, month: string) => `ventil.erp:${entity}:${month}`;
+
+/** Records and enqueues the ERP batch of a closed month (idempotent by its key). */
+export function enqueueErpBatch(db: Sqlite, entity: BookEntity, month: string, now: Date): string {
+  const { batch, digest } = buildErpBatch(db, entity.id, month);
+  const key = erpBatchKey(entity.id, month);
+  insertErpBatch(db, {
+    entity: entity.id, period: month, idempotency_key: key, entries: batch.totals.entries, lines: batch.totals.lines, debit: batch.totals.debit,
+    credit: batch.totals.credit, digest, created_at: now.toISOString(),
+  });
+  enqueue(db, {
+    kind: 'erp.push', idempotencyKey: key, now,
+    payload: { entity: entity.id, period: month, format: ERP_BATCH_FORMAT, erp_code: entity.erp_code, currency: entity.currency, digest, ...batch.totals },
+  });
+  return key;
+}
+

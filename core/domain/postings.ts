@@ -1,0 +1,604 @@
+// The posting scheme (SPEC.md section 9, docs/accounting.md), as pure functions.
+//
+// The books FOLLOW the settled state: `orderMovements` computes, from an order's current
+// settlement, its payments and its events, every balanced movement the order should have produced
+// so far in the books of each entity it concerns (capture, PSP fee, line fulfilled with its legs,
+// return steps, cancellations, customer refunds). `transferMovements` does the same for a
+// transfer, withdrawal or transfer reversal of a release run. `draftEntries` compares those
+// cumulative targets with what is already posted and returns only the difference, as new
+// entries: posted entries are never changed; a change of the settlement (a return, a reroute, an
+// explicit re-settlement) shows up as new entries that complete or reverse the earlier ones.
+//
+// Amounts are in the event's currency (the order's); conversion to each entity's book currency
+// happens when an entry is written (books-fx.ts), so the comparison is exact.
+import type { AccountRole, JournalCode } from './books-accounts.js';
+import { orderedEvents } from './lifecycle.js';
+import type { Minor } from './money.js';
+import { reversedTotal } from './reversals.js';
+import type { LifecycleEvent, Order } from './scenario.js';
+import type { LineSettlement, OrderSettlement } from './settlement-types.js';
+import { captureTime } from './shares.js';
+import { isoUtc, toMs } from './time.js';
+
+export class PostingError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'PostingError';
+  }
+}
+
+/** An account of a posting line: a role, and for 467200 the entity whose current account it is. */
+export interface Acct { role: AccountRole; aux: string | null }
+
+export interface PostingLine extends Acct {
+  /** Signed amount in the event's currency: positive = debit, negative = credit. */
+  amount: Minor;
+}
+
+export type PieceKind = 'order' | 'payment' | 'transfer' | 'invoice';
+
+/** One balanced component of a financial event, in the books of one entity. */
+export interface Movement {
+  entity: string;
+  /** The financial event: `cap:O:P`, `fee:O`, `ful:O:L`, `ret:O:L:AT`, `can:O:L`, `tr:ID`. */
+  event: string;
+  /** The component within the event: `cap`, `fee`, `sale`, `leg:N`, `refund`, `transfer`. */
+  fact: string;
+  journal: JournalCode;
+  /** When the event happened (ISO 8601 UTC). */
+  at: string;
+  label: string;
+  /** The supporting document: the order, the payment, the transfer, or an invoice (by key). */
+  piece: { kind: PieceKind; ref: string };
+  order: string | null;
+  transfer: string | null;
+  currency: string;
+  lines: PostingLine[];
+}
+
+/** A leg to invoice: positive amounts on an invoice, negative on a credit note. */
+export interface LegFact {
+  event: string;
+  fact: string;
+  at: string;
+  order: string;
+  line: string;
+  group: string;
+  rule: string;
+  to_role: string;
+  supplier: string;
+  customer: string;
+  base: Minor;
+  rate: string;
+  amount: Minor;
+  vat: Minor;
+  currency: string;
+  description: string;
+}
+
+/** The key grouping the legs of one event onto one invoice: series group, supplier, customer. */
+export const invoiceKey = (group: string, supplier: string, customer: string) => `${group}|${supplier}|${customer}`;
+
+// ---------------------------------------------------------------------------------------------
+// Building balanced movements from (debit, credit) pairs
+
+const A = (role: AccountRole, aux: string | null = null): Acct => ({ role, aux });
+
+class Lines {
+  private readonly map = new Map<string, PostingLine>();
+
+  /** Debits `debit` and credits `credit` with the same amount (times `sign`). */
+  dc(debit: Acct, credit: Acct, amount: Minor, sign = 1): this {
+    if (amount === 0) return this;
+    this.add(debit, sign * amount);
+    this.add(credit, -sign * amount);
+    return this;
+  }
+
+  private add(a: Acct, amount: Minor) {
+    const k = `${a.role}\u0000${a.aux ?? ''}`;
+    const l = this.map.get(k);
+    if (l) l.amount += amount;
+    else this.map.set(k, { role: a.role, aux: a.aux, amount });
+  }
+
+  done(): PostingLine[] {
+    // Debits first, then credits, each in the order they were built.
+    const all = [...this.map.values()].filter((l) => l.amount !== 0);
+    const out = [...all.filter((l) => l.amount > 0), ...all.filter((l) => l.amount < 0)];
+    assertBalanced(out, 'movement');
+    return out;
+  }
+}
+
+export function assertBalanced(lines: readonly { amount: Minor }[], what: string): void {
+  let sum = 0;
+  for (const l of lines) sum += l.amount;
+  if (sum !== 0) throw new PostingError('unbalanced', `${what} does not balance: debits − credits = ${sum}`);
+}
+
+// Ids from other systems may hold any character; keys escape them so `:` stays a separator.
+const k = (s: string) => encodeURIComponent(s);
+export const eventKeys = {
+  capture: (order: string, payment: string) => `cap:${k(order)}:${k(payment)}`,
+  fee: (order: string) => `fee:${k(order)}`,
+  fulfilled: (order: string, line: string) => `ful:${k(order)}:${k(line)}`,
+  returned: (order: string, line: string, at: string, n: number) => `ret:${k(order)}:${k(line)}:${at}${n > 1 ? `#${n}` : ''}`,
+  cancelled: (order: string, line: string) => `can:${k(order)}:${k(line)}`,
+  transfer: (id: string) => `tr:${k(id)}`,
+};
+
+const GROUP_LABELS: Record<string, string> = {
+  commission: 'Commission', royalty: 'Redevance', marketing: 'Marketing', logistics: 'Logistique',
+};
+export const groupLabel = (group: string) => GROUP_LABELS[group] ?? group.charAt(0).toUpperCase() + group.slice(1);
+
+function salesRole(kind: string): AccountRole {
+  return kind === 'shipping' ? 'sales_shipping' : kind === 'service' ? 'sales_services' : 'sales';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orders
+
+export interface OrderBooksInput {
+  order: Order;
+  /** Every stored lifecycle event of the order. */
+  events: readonly LifecycleEvent[];
+  settlement: OrderSettlement;
+}
+
+export interface OrderTargets {
+  movements: Movement[];
+  legs: LegFact[];
+  /** When a correction of an event already posted is dated: the order's latest known moment. */
+  adjustAt: string;
+}
+
+const SHIP_TYPES = new Set(['line_shipped', 'line_delivered', 'line_collected']);
+
+/**
+ * When each line was fulfilled (shipped, delivered, collected, or sold in store), or null.
+ * A line counts from its first shipping, delivery or collection that the lifecycle applied: not
+ * after its cancellation, nor after its last unit was returned.
+ */
+export function fulfilmentTimes(order: Order, events: readonly LifecycleEvent[], os: OrderSettlement): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  const byLine = new Map<string, { type: string; at: string; quantity?: number }[]>();
+  for (const { e } of orderedEvents(order, events, toMs(os.as_of))) {
+    let list = byLine.get(e.line);
+    if (!list) byLine.set(e.line, (list = []));
+    list.push({ type: e.type, at: e.at, quantity: e.type === 'line_returned' ? e.quantity : undefined });
+  }
+  order.lines.forEach((line, i) => {
+    const s = os.lines[i]!;
+    if (s.status === 'cancelled') { out.set(line.id, null); return; }
+    if (line.delivery_mode === 'in_store') { out.set(line.id, order.created_at); return; }
+    let returned = 0;
+    let at: string | null = null;
+    for (const e of byLine.get(line.id) ?? []) {
+      if (returned >= line.quantity) break;
+      if (SHIP_TYPES.has(e.type)) { at = e.at; break; }
+      if (e.type === 'line_returned') returned += e.quantity ?? 0;
+    }
+    out.set(line.id, at);
+  });
+  return out;
+}
+
+/** The latest moment the order names: creation, captures, events (up to its as-of). */
+export function latestMoment(order: Order, events: readonly LifecycleEvent[], asOf: string): string {
+  let ms = toMs(order.created_at);
+  for (const p of order.payments) ms = Math.max(ms, toMs(p.captured_at));
+  const limit = toMs(asOf);
+  for (const e of events) {
+    if (e.order !== order.id) continue;
+    const t = toMs(e.at);
+    if (t <= limit) ms = Math.max(ms, t);
+  }
+  return isoUtc(ms);
+}
+
+/**
+ * Every movement an order should have produced so far, in the books of each entity, and the
+ * legs to invoice (SPEC.md section 9; docs/accounting.md lists the scheme).
+ */
+export function orderMovements(input: OrderBooksInput): OrderTargets {
+  const { order, events, settlement: os } = input;
+  const P = os.platform;
+  const cur = os.currency;
+  const O = order.id;
+  const movements: Movement[] = [];
+  const legs: LegFact[] = [];
+  const push = (m: Omit<Movement, 'order' | 'transfer' | 'currency'>) => {
+    if (m.lines.length > 0) movements.push({ ...m, order: O, transfer: null, currency: cur });
+  };
+  const nc = (e: string) => A('network_current', e);
+
+  // Capture of each payment into escrow.
+  for (const p of order.payments) {
+    push({
+      entity: P, event: eventKeys.capture(O, p.id), fact: 'cap', journal: 'BQ', at: p.captured_at,
+      label: `Encaissement ${O} (${p.id})`, piece: { kind: 'payment', ref: p.id },
+      lines: new Lines().dc(A('escrow'), A('customer_funds'), p.amount).done(),
+    });
+  }
+
+  // PSP fees: borne by the platform, or by each line's owner (owners_pro_rata; the share of a
+  // cancelled line falls to the platform). Taken by the PSP at capture.
+  if (os.psp_fees !== 0) {
+    const bearers = new Map<string, Minor>();
+    const bear = (e: string, a: Minor) => { if (a !== 0) bearers.set(e, (bearers.get(e) ?? 0) + a); };
+    bear(P, os.platform_fees);
+    for (const l of os.lines) { bear(l.roles.owner, l.fee_share); bear(P, l.detail.fee_to_platform); }
+    const at = captureTime(os, order.payments.map((p) => p.captured_at));
+    const event = eventKeys.fee(O);
+    const label = `Frais PSP ${O}`;
+    const platform = new Lines();
+    for (const [e, a] of bearers) {
+      platform.dc(e === P ? A('psp_fees') : nc(e), A('escrow'), a);
+      if (e !== P) {
+        push({ entity: e, event, fact: 'fee', journal: 'OD', at, label, piece: { kind: 'order', ref: O },
+          lines: new Lines().dc(A('psp_fees'), A('platform_current'), a).done() });
+      }
+    }
+    push({ entity: P, event, fact: 'fee', journal: 'BQ', at, label, piece: { kind: 'order', ref: O }, lines: platform.done() });
+  }
+
+  const fulfilled = fulfilmentTimes(order, events, os);
+  order.lines.forEach((line, i) => {
+    const s = os.lines[i]!;
+    const at = fulfilled.get(line.id) ?? null;
+    const Q = s.detail.quantity;
+    const steps = s.detail.return_steps;
+    const seen = new Map<string, number>();
+    const stepKey = (stepAt: string) => {
+      const n = (seen.get(stepAt) ?? 0) + 1;
+      seen.set(stepAt, n);
+      return eventKeys.returned(O, line.id, stepAt, n);
+    };
+    const refund = (event: string, when: string, amount: Minor, label: string) => push({
+      entity: P, event, fact: 'refund', journal: 'BQ', at: when, label, piece: { kind: 'order', ref: O },
+      lines: new Lines().dc(A('customer_funds'), A('escrow'), amount).done(),
+    });
+
+    if (at !== null) {
+      // Line fulfilled: the sale and its legs, then each return step reverses its share of them.
+      lineMovements(push, legs, os, s, line, eventKeys.fulfilled(O, line.id), at, 0, Q, 1);
+      let units = 0;
+      for (const step of steps) {
+        const event = stepKey(step.at);
+        lineMovements(push, legs, os, s, line, event, step.at, units, units + step.quantity, -1);
+        refund(event, step.at, reversedTotal(s.gross, units + step.quantity, Q) - reversedTotal(s.gross, units, Q),
+          `Remboursement client ${O}/${line.id} (${step.quantity} u.)`);
+        units += step.quantity;
+      }
+      if (units !== s.detail.reversed_units) {
+        throw new PostingError('inconsistent_settlement', `order ${O} line ${line.id}: ${units} units returned by steps, ${s.detail.reversed_units} reversed`);
+      }
+    } else {
+      // Not fulfilled: nothing was sold, so nothing is reversed; only the customer is refunded.
+      let units = 0;
+      for (const step of steps) {
+        refund(stepKey(step.at), step.at, reversedTotal(s.gross, units + step.quantity, Q) - reversedTotal(s.gross, units, Q),
+          `Remboursement client ${O}/${line.id} (${step.quantity} u.)`);
+        units += step.quantity;
+      }
+      if (s.status === 'cancelled' && s.detail.cancelled_at !== null) {
+        refund(eventKeys.cancelled(O, line.id), s.detail.cancelled_at, s.gross - reversedTotal(s.gross, units, Q),
+          `Annulation ${O}/${line.id} : remboursement client`);
+      }
+    }
+  });
+
+  return { movements, legs, adjustAt: latestMoment(order, events, os.as_of) };
+}
+
+type Push = (m: Omit<Movement, 'order' | 'transfer' | 'currency'>) => void;
+
+/**
+ * The sale of a line and its legs for units (from, to] of its quantity; `sign` −1 reverses them
+ * (a return step). Amounts follow SPEC.md section 7: the total after k units is round(a × k / Q).
+ */
+function lineMovements(push: Push, legs: LegFact[], os: OrderSettlement, s: LineSettlement, line: Order['lines'][number],
+  event: string, at: string, from: number, to: number, sign: 1 | -1) {
+  const sku = line.sku ?? null;
+  const P = os.platform;
+  const O = os.id;
+  const Q = s.detail.quantity;
+  const part = (a: Minor) => reversedTotal(a, to, Q) - reversedTotal(a, from, Q);
+  const owner = s.roles.owner;
+  const gross = part(s.gross);
+  const vat = part(s.vat);
+  const net = gross - vat;
+  const units = to - from;
+  const what = sign > 0 ? `Vente ${O}/${s.id}${sku ? ` ${sku}` : ''}` : `Retour ${O}/${s.id} (${units} u.)`;
+  const sales = A(salesRole(line.kind));
+  const piece = { kind: 'order' as const, ref: O };
+  if (owner === P) {
+    push({ entity: P, event, fact: 'sale', journal: 'VE', at, label: what, piece,
+      lines: new Lines().dc(A('customer_funds'), sales, net, sign).dc(A('customer_funds'), A('output_vat'), vat, sign).done() });
+  } else {
+    push({ entity: owner, event, fact: 'sale', journal: 'VE', at, label: what, piece,
+      lines: new Lines().dc(A('platform_current'), sales, net, sign).dc(A('platform_current'), A('output_vat'), vat, sign).done() });
+    push({ entity: P, event, fact: 'sale', journal: 'OD', at, label: `${what} pour ${owner}`, piece,
+      lines: new Lines().dc(A('customer_funds'), A('network_current', owner), gross, sign).done() });
+  }
+
+  s.legs.forEach((g, n) => {
+    if (g.void !== null || g.to === null || g.from === null) return;
+    const amount = part(g.amount);
+    const lvat = part(g.vat);
+    if (amount === 0 && lvat === 0) return;
+    const Bn = g.to;
+    const An = g.from;
+    const fact = `leg:${n}`;
+    const label = `${sign > 0 ? '' : 'Avoir '}${groupLabel(g.group)} ${g.rule} ${O}/${s.id}`;
+    const ipiece = { kind: 'invoice' as const, ref: invoiceKey(g.group, Bn, An) };
+    if (Bn !== P) {
+      push({ entity: Bn, event, fact, journal: 'VE', at, label, piece: ipiece,
+        lines: new Lines().dc(A('platform_current'), A('commissions_earned'), amount, sign).dc(A('platform_current'), A('output_vat'), lvat, sign).done() });
+    }
+    if (An !== P) {
+      push({ entity: An, event, fact, journal: 'AC', at, label, piece: ipiece,
+        lines: new Lines().dc(A('commissions_paid'), A('platform_current'), amount, sign).dc(A('input_vat'), A('platform_current'), lvat, sign).done() });
+    }
+    const p = new Lines();
+    if (An === P) p.dc(A('commissions_paid'), A('network_current', Bn), amount, sign).dc(A('input_vat'), A('network_current', Bn), lvat, sign);
+    else if (Bn === P) p.dc(A('network_current', An), A('commissions_earned'), amount, sign).dc(A('network_current', An), A('output_vat'), lvat, sign);
+    else p.dc(A('network_current', An), A('network_current', Bn), amount + lvat, sign);
+    push({ entity: P, event, fact, journal: Bn === P ? 'VE' : An === P ? 'AC' : 'OD', at, label, piece: ipiece, lines: p.done() });
+    legs.push({
+      event, fact, at, order: O, line: s.id, group: g.group, rule: g.rule, to_role: g.to_role, supplier: Bn, customer: An,
+      base: g.base, rate: g.rate, amount: sign * amount, vat: sign * lvat, currency: os.currency,
+      description: `${groupLabel(g.group)} ${g.rule} — commande ${O} ligne ${s.id}${sku ? ` (${sku})` : ''}${sign < 0 ? `, retour de ${units} u. sur ${Q}` : ''}`,
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transfers of release runs
+
+export interface TransferFact {
+  id: string;
+  run: string | null;
+  entity: string;
+  currency: string;
+  /** Signed: > 0 leaves escrow (transfer, withdrawal), < 0 comes back (transfer reversal). */
+  amount: Minor;
+  kind: 'transfer' | 'withdrawal' | 'reversal';
+  at: string;
+}
+
+/**
+ * A transfer to E (P: 467200-E / 467100; E: 512000 / 467000), the withdrawal of P's own share
+ * (P: 512000 / 467100), or a transfer reversal (the same with a negative amount: reversed).
+ */
+export function transferMovements(t: TransferFact, platform: string): Movement[] {
+  const P = platform;
+  const event = eventKeys.transfer(t.id);
+  const run = t.run ? ` (${t.run})` : '';
+  const base = { event, fact: 'transfer', journal: 'BQ' as const, at: t.at, piece: { kind: 'transfer' as const, ref: t.id }, order: null, transfer: t.id, currency: t.currency };
+  if (t.amount === 0) return [];
+  if (t.entity === P) {
+    return [{ ...base, entity: P, label: t.amount > 0 ? `Retrait de la part plateforme vers la banque${run}` : `Retour en séquestre${run}`,
+      lines: new Lines().dc(A('bank'), A('escrow'), t.amount).done() }];
+  }
+  const reversal = t.amount < 0;
+  return [
+    { ...base, entity: P, label: reversal ? `Reprise du virement ${t.entity}${run}` : `Virement à ${t.entity}${run}`,
+      lines: new Lines().dc(A('network_current', t.entity), A('escrow'), t.amount).done() },
+    { ...base, entity: t.entity, label: reversal ? `Reprise du virement de la plateforme${run}` : `Virement reçu de la plateforme${run}`,
+      lines: new Lines().dc(A('bank'), A('platform_current'), t.amount).done() },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is left to post: targets minus what is posted
+
+/** Posted amounts, summed per entity, event, fact and account (from the journal). */
+export interface PostedLine {
+  entity: string;
+  event: string;
+  fact: string;
+  role: AccountRole;
+  aux: string | null;
+  amount: Minor;
+  journal: JournalCode;
+  currency: string;
+  order: string | null;
+  transfer: string | null;
+}
+
+export interface DraftLine extends PostingLine { fact: string }
+
+/** An entry to post: the difference for one entity, event, journal and supporting document. */
+export interface DraftEntry {
+  entity: string;
+  event: string;
+  journal: JournalCode;
+  piece: { kind: PieceKind; ref: string };
+  /** The event's time, or for a correction of an event already posted, the adjustment time. */
+  at: string;
+  eventAt: string;
+  adjustment: boolean;
+  label: string;
+  currency: string;
+  order: string | null;
+  transfer: string | null;
+  lines: DraftLine[];
+}
+
+const lineKey = (entity: string, event: string, fact: string, role: string, aux: string | null) => `${entity}\u0000${event}\u0000${fact}\u0000${role}\u0000${aux ?? ''}`;
+const factKey = (entity: string, event: string, fact: string) => `${entity}\u0000${event}\u0000${fact}`;
+
+/**
+ * The entries that bring the posted books to the targets. Each fact is balanced in the targets
+ * and was balanced in every earlier posting, so each difference balances, and so does each entry.
+ * Entries come out in event time order (then the order the targets were produced in).
+ */
+export function draftEntries(targets: readonly Movement[], posted: readonly PostedLine[], adjustAt: string): DraftEntry[] {
+  if (posted.length === 0) return firstDrafts(targets);
+  const want = new Map<string, number>();
+  const meta = new Map<string, { m: Movement; idx: number }>();
+  targets.forEach((m, idx) => {
+    const fk = factKey(m.entity, m.event, m.fact);
+    if (!meta.has(fk)) meta.set(fk, { m, idx });
+    for (const l of m.lines) {
+      const key = lineKey(m.entity, m.event, m.fact, l.role, l.aux);
+      want.set(key, (want.get(key) ?? 0) + l.amount);
+    }
+  });
+  const have = new Map<string, number>();
+  const postedMeta = new Map<string, PostedLine>();
+  const postedEvents = new Set<string>();
+  for (const p of posted) {
+    const key = lineKey(p.entity, p.event, p.fact, p.role, p.aux);
+    have.set(key, (have.get(key) ?? 0) + p.amount);
+    postedEvents.add(`${p.entity}\u0000${p.event}`);
+    const fk = factKey(p.entity, p.event, p.fact);
+    if (!postedMeta.has(fk)) postedMeta.set(fk, p);
+  }
+  const keys = new Set<string>([...want.keys(), ...have.keys()]);
+  const groups = new Map<string, DraftEntry & { idx: number }>();
+  const adjustMs = toMs(adjustAt);
+  for (const key of keys) {
+    const delta = (want.get(key) ?? 0) - (have.get(key) ?? 0);
+    if (delta === 0) continue;
+    const [entity, event, fact, role, aux] = key.split('\u0000') as [string, string, string, AccountRole, string];
+    const fk = factKey(entity, event, fact);
+    const t = meta.get(fk);
+    const p = postedMeta.get(fk);
+    const journal = t ? t.m.journal : p!.journal;
+    const piece = t ? t.m.piece : { kind: 'order' as const, ref: p!.order ?? p!.transfer ?? event };
+    const gk = `${entity}\u0000${event}\u0000${journal}\u0000${piece.kind}\u0000${piece.ref}`;
+    let g = groups.get(gk);
+    if (!g) {
+      const eventAt = t ? t.m.at : adjustAt;
+      const adjustment = postedEvents.has(`${entity}\u0000${event}`);
+      const at = adjustment ? isoUtc(Math.max(toMs(eventAt), adjustMs)) : eventAt;
+      g = {
+        entity, event, journal, piece, at, eventAt, adjustment,
+        label: adjustment ? `Régularisation : ${t ? t.m.label : event}` : t!.m.label,
+        currency: t ? t.m.currency : p!.currency,
+        order: t ? t.m.order : p!.order,
+        transfer: t ? t.m.transfer : p!.transfer,
+        lines: [],
+        idx: t ? t.idx : Number.MAX_SAFE_INTEGER,
+      };
+      groups.set(gk, g);
+    }
+    if (t && t.idx < g.idx) g.idx = t.idx;
+    g.lines.push({ fact, role, aux: aux === '' ? null : aux, amount: delta });
+  }
+  // Lines keep the order of the targets (debits then credits, as built), then vanished facts.
+  const out = [...groups.values()];
+  for (const g of out) assertBalanced(g.lines, `entry ${g.event} for ${g.entity}`);
+  return sortDrafts(out);
+}
+
+function sortDrafts(out: (DraftEntry & { idx: number })[]): DraftEntry[] {
+  const ms = new Map<string, number>();
+  const at = (s: string) => { let v = ms.get(s); if (v === undefined) ms.set(s, (v = toMs(s))); return v; };
+  out.sort((a, b) => at(a.at) - at(b.at) || a.idx - b.idx || (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0));
+  return out.map(({ idx: _idx, ...d }) => d);
+}
+
+/**
+ * Nothing posted yet for these targets (a fresh import): every movement is new, so the drafts
+ * are the movements grouped by entity, event, journal and document, in the same order and with
+ * the same lines as the general case would give, without its per-line bookkeeping.
+ */
+function firstDrafts(targets: readonly Movement[]): DraftEntry[] {
+  const groups = new Map<string, DraftEntry & { idx: number }>();
+  targets.forEach((m, idx) => {
+    const gk = `${m.entity}\u0000${m.event}\u0000${m.journal}\u0000${m.piece.kind}\u0000${m.piece.ref}`;
+    let g = groups.get(gk);
+    if (!g) {
+      g = { entity: m.entity, event: m.event, journal: m.journal, piece: m.piece, at: m.at, eventAt: m.at, adjustment: false, label: m.label,
+        currency: m.currency, order: m.order, transfer: m.transfer, lines: [], idx };
+      groups.set(gk, g);
+    }
+    for (const l of m.lines) g.lines.push({ fact: m.fact, role: l.role, aux: l.aux, amount: l.amount });
+  });
+  const out = [...groups.values()];
+  for (const g of out) assertBalanced(g.lines, `entry ${g.event} for ${g.entity}`);
+  return sortDrafts(out);
+}
+
+/** Invoiced so far per event and leg (signed: invoices positive, credit notes negative). */
+export interface InvoicedLeg {
+  event: string;
+  fact: string;
+  net: Minor;
+  vat: Minor;
+  /** What the last invoice of the leg said, to credit a leg that is no longer there. */
+  group: string;
+  supplier: string;
+  customer: string;
+  order: string;
+  line: string;
+  rule: string;
+  to_role: string;
+  description: string;
+  base: Minor;
+  rate: string;
+  currency: string;
+}
+
+export interface DraftInvoice {
+  event: string;
+  kind: 'invoice' | 'credit_note';
+  key: string;
+  at: string;
+  order: string;
+  line: string;
+  group: string;
+  supplier: string;
+  customer: string;
+  currency: string;
+  /** Positive amounts (a credit note lists what it takes back). */
+  lines: { fact: string; rule: string; to_role: string; description: string; base: Minor; rate: string; net: Minor; vat: Minor }[];
+}
+
+/**
+ * The invoices and credit notes that bring what is invoiced to what the legs say; a leg that is
+ * gone (an explicit re-settlement) is credited in full, dated `adjustAt`.
+ */
+export function draftInvoices(legs: readonly LegFact[], invoiced: readonly InvoicedLeg[], adjustAt: string): DraftInvoice[] {
+  const done = new Map<string, { net: number; vat: number }>();
+  const last = new Map<string, InvoicedLeg>();
+  for (const i of invoiced) {
+    const key = `${i.event}\u0000${i.fact}`;
+    const d = done.get(key) ?? { net: 0, vat: 0 };
+    d.net += i.net;
+    d.vat += i.vat;
+    done.set(key, d);
+    last.set(key, i);
+  }
+  const all: LegFact[] = [...legs];
+  const present = new Set(legs.map((l) => `${l.event}\u0000${l.fact}`));
+  for (const [key, i] of last) {
+    if (present.has(key)) continue;
+    all.push({ event: i.event, fact: i.fact, at: adjustAt, order: i.order, line: i.line, group: i.group, rule: i.rule, to_role: i.to_role,
+      supplier: i.supplier, customer: i.customer, base: i.base, rate: i.rate, amount: 0, vat: 0, currency: i.currency, description: i.description });
+  }
+  const out = new Map<string, DraftInvoice>();
+  for (const l of all) {
+    const d = done.get(`${l.event}\u0000${l.fact}`) ?? { net: 0, vat: 0 };
+    const net = l.amount - d.net;
+    const vat = l.vat - d.vat;
+    if (net === 0 && vat === 0) continue;
+    const credit = net < 0 || (net === 0 && vat < 0);
+    const kind = credit ? 'credit_note' : 'invoice';
+    const key = invoiceKey(l.group, l.supplier, l.customer);
+    const gk = `${l.event}\u0000${key}\u0000${kind}`;
+    let inv = out.get(gk);
+    if (!inv) {
+      inv = { event: l.event, kind, key, at: l.at, order: l.order, line: l.line, group: l.group, supplier: l.supplier, customer: l.customer, currency: l.currency, lines: [] };
+      out.set(gk, inv);
+    }
+    const s = credit ? -1 : 1;
+    inv.lines.push({ fact: l.fact, rule: l.rule, to_role: l.to_role, description: l.description, base: l.base, rate: l.rate, net: s * net, vat: s * vat });
+  }
+  return [...out.values()];
+}

@@ -1,0 +1,459 @@
+// Reads and writes of the books (migration 0004): journal entries and lines, invoices, the chart
+// and its mapping, closed periods and ERP batches. Entries and invoices are only ever inserted.
+import { buildChart, type AccountDef, type AccountRole, type Chart, type JournalCode } from '../domain/books-accounts.js';
+import type { FxRate } from '../domain/books-fx.js';
+import type { InvoicedLeg, PostedLine } from '../domain/postings.js';
+import type { Sqlite } from './sqlite.js';
+
+export interface BookEntity {
+  id: string;
+  name: string;
+  kind: string;
+  siren: string;
+  vat_number: string | null;
+  region: string | null;
+  erp_code: string | null;
+  fiscal_year_end: string;
+  currency: string;
+}
+
+/** What a posting run needs to know about the network, loaded once per run. */
+export interface BooksSetup {
+  platform: string;
+  commissionVatRate: string;
+  fxRates: FxRate[];
+  entities: Map<string, BookEntity>;
+  chart(entity: string): Chart;
+  closedMonths(entity: string): Set<string>;
+}
+
+function setting<T>(db: Sqlite, key: string): T | undefined {
+  const row = db.prepare('SELECT value FROM network_settings WHERE key = ?').get(key) as { value: string } | undefined;
+  return row ? (JSON.parse(row.value) as T) : undefined;
+}
+
+export function listBookEntities(db: Sqlite): BookEntity[] {
+  return db.prepare('SELECT id, name, kind, siren, vat_number, region, erp_code, fiscal_year_end, currency FROM entities ORDER BY id').all() as BookEntity[];
+}
+
+export function getBookEntity(db: Sqlite, id: string): BookEntity | undefined {
+  return db.prepare('SELECT id, name, kind, siren, vat_number, region, erp_code, fiscal_year_end, currency FROM entities WHERE id = ?').get(id) as BookEntity | undefined;
+}
+
+export function loadBooksSetup(db: Sqlite): BooksSetup {
+  const entities = new Map(listBookEntities(db).map((e) => [e.id, e]));
+  const charts = new Map<string, Chart>();
+  const closed = new Map<string, Set<string>>();
+  return {
+    platform: setting<string>(db, 'platform_entity') ?? '',
+    commissionVatRate: setting<string>(db, 'commission_vat_rate') ?? '0.20',
+    fxRates: setting<FxRate[]>(db, 'fx_rates') ?? [],
+    entities,
+    chart(entity) {
+      let c = charts.get(entity);
+      if (!c) charts.set(entity, (c = loadChart(db, entity)));
+      return c;
+    },
+    closedMonths(entity) {
+      let s = closed.get(entity);
+      if (!s) closed.set(entity, (s = closedMonths(db, entity)));
+      return s;
+    },
+  };
+}
+
+// ---- Chart and mapping --------------------------------------------------------------------
+
+export function ownAccounts(db: Sqlite, entity: string): AccountDef[] {
+  return db.prepare('SELECT number, label FROM accounts WHERE entity = ? ORDER BY number').all(entity) as AccountDef[];
+}
+
+export function mappingOverrides(db: Sqlite, entity: string): Record<string, string> {
+  const rows = db.prepare('SELECT role, account FROM account_mappings WHERE entity = ?').all(entity) as { role: string; account: string }[];
+  return Object.fromEntries(rows.map((r) => [r.role, r.account]));
+}
+
+export function loadChart(db: Sqlite, entity: string): Chart {
+  return buildChart(ownAccounts(db, entity), mappingOverrides(db, entity));
+}
+
+export function upsertAccount(db: Sqlite, entity: string, a: AccountDef, now: string): void {
+  db.prepare('INSERT INTO accounts (entity, number, label, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (entity, number) DO UPDATE SET label = excluded.label')
+    .run(entity, a.number, a.label, now);
+}
+
+export function setMapping(db: Sqlite, entity: string, role: AccountRole, account: string, now: string): void {
+  db.prepare('INSERT INTO account_mappings (entity, role, account, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (entity, role) DO UPDATE SET account = excluded.account, updated_at = excluded.updated_at')
+    .run(entity, role, account, now);
+}
+
+// ---- Periods ------------------------------------------------------------------------------
+
+export interface ClosedPeriodRow { entity: string; period: string; kind: 'month' | 'year'; start_date: string; end_date: string; closed_at: string; closed_by: string }
+
+export function closedPeriods(db: Sqlite, entity: string): ClosedPeriodRow[] {
+  return db.prepare('SELECT * FROM closed_periods WHERE entity = ? ORDER BY start_date, kind').all(entity) as ClosedPeriodRow[];
+}
+
+export function closedMonths(db: Sqlite, entity: string): Set<string> {
+  return new Set((db.prepare("SELECT period FROM closed_periods WHERE entity = ? AND kind = 'month'").pluck().all(entity) as string[]));
+}
+
+export function insertClosedPeriod(db: Sqlite, row: ClosedPeriodRow): void {
+  db.prepare('INSERT INTO closed_periods (entity, period, kind, start_date, end_date, closed_at, closed_by) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(row.entity, row.period, row.kind, row.start_date, row.end_date, row.closed_at, row.closed_by);
+}
+
+// ---- What is posted -----------------------------------------------------------------------
+
+const POSTED_SELECT = `SELECT e.entity, e.source_key AS event, l.fact, l.role, l.aux, SUM(l.amount_orig) AS amount,
+    MIN(e.journal) AS journal, MIN(e.orig_currency) AS currency, MIN(e.order_id) AS "order", MIN(e.transfer_id) AS transfer
+  FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id`;
+const POSTED_GROUP = 'GROUP BY e.entity, e.source_key, l.fact, l.role, l.aux';
+
+/** Posted amounts of some orders, summed per entity, event, fact and account role. */
+export function postedForOrders(db: Sqlite, orderIds: readonly string[]): PostedLine[] {
+  if (orderIds.length === 0) return [];
+  return db.prepare(`${POSTED_SELECT} WHERE e.order_id IN (SELECT value FROM json_each(?)) ${POSTED_GROUP}`).all(JSON.stringify(orderIds)) as PostedLine[];
+}
+
+export function postedForTransfers(db: Sqlite, transferIds: readonly string[]): PostedLine[] {
+  if (transferIds.length === 0) return [];
+  return db.prepare(`${POSTED_SELECT} WHERE e.transfer_id IN (SELECT value FROM json_each(?)) ${POSTED_GROUP}`).all(JSON.stringify(transferIds)) as PostedLine[];
+}
+
+/** What is invoiced so far for the legs of some orders (signed: credit notes negative). */
+export function invoicedForOrders(db: Sqlite, orderIds: readonly string[]): (InvoicedLeg & { order: string })[] {
+  if (orderIds.length === 0) return [];
+  return db.prepare(`SELECT i.source_key AS event, l.fact, CASE i.kind WHEN 'invoice' THEN l.net ELSE -l.net END AS net,
+      CASE i.kind WHEN 'invoice' THEN l.vat ELSE -l.vat END AS vat, i.group_name AS "group", i.supplier, i.customer, i.order_id AS "order",
+      i.line_id AS line, l.rule_ref AS rule, l.to_role, l.description, l.base, l.rate, i.currency
+    FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id
+    WHERE i.order_id IN (SELECT value FROM json_each(?)) ORDER BY i.id, l.seq`).all(JSON.stringify(orderIds)) as (InvoicedLeg & { order: string })[];
+}
+
+/** Transfers of release runs that have no journal entry yet (tolerates a database without them). */
+export function unpostedTransfers(db: Sqlite): { id: string; run_id: string; entity: string; currency: string; amount: number; kind: string; created_at: string; as_of: string | null }[] {
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transfers'").get();
+  if (!has) return [];
+  return db.prepare(`SELECT t.id, t.run_id, t.entity, t.currency, t.amount, t.kind, t.created_at, r.as_of
+    FROM transfers t LEFT JOIN release_runs r ON r.id = t.run_id
+    WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.transfer_id = t.id) ORDER BY t.created_at, t.id`).all() as never;
+}
+
+// ---- Writing ------------------------------------------------------------------------------
+
+export class BooksWriteError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'BooksWriteError';
+  }
+}
+
+export interface EntryInsert {
+  entity: string;
+  journal: JournalCode;
+  fiscal_year: string;
+  entry_date: string;
+  event_at: string;
+  shifted: boolean;
+  adjustment: boolean;
+  valid_at: string;
+  label: string;
+  piece_ref: string;
+  piece_date: string;
+  source_key: string;
+  order_id: string | null;
+  transfer_id: string | null;
+  invoice_id: number | null;
+  currency: string;
+  orig_currency: string;
+  fx_rate: string | null;
+  fx_date: string | null;
+  lines: { fact: string; role: string; account: string; aux: string | null; debit: number; credit: number; label: string; amount_orig: number }[];
+}
+
+export function entryWriter(db: Sqlite) {
+  const next = db.prepare('SELECT COALESCE(MAX(number), 0) + 1 FROM journal_entries WHERE entity = ? AND journal = ? AND fiscal_year = ?').pluck();
+  const putEntry = db.prepare(`INSERT INTO journal_entries (entity, journal, fiscal_year, number, entry_date, event_at, shifted, adjustment, valid_at, label,
+      piece_ref, piece_date, source_key, order_id, transfer_id, invoice_id, currency, orig_currency, fx_rate, fx_date)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const putLine = db.prepare(`INSERT INTO journal_lines (entry_id, seq, fact, role, account, aux, debit, credit, label, amount_orig, orig_currency)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  // Next numbers, read once per sequence then counted here: the writer lives within one
+  // transaction (one posting run), so nobody else numbers in between.
+  const numbers = new Map<string, number>();
+  // Validation times never go back: entries are validated in order (id order), in every book.
+  const lastValid = db.prepare('SELECT valid_at FROM journal_entries ORDER BY id DESC LIMIT 1').pluck();
+  let valid: string | null = null;
+  const closed = new Map<string, ClosedPeriodRow[]>();
+  const closedFor = (entity: string) => {
+    let c = closed.get(entity);
+    if (!c) closed.set(entity, (c = closedPeriods(db, entity)));
+    return c;
+  };
+  return {
+    /** Numbers the entry (next in its entity, journal and fiscal year) and writes it. */
+    insert(e: EntryInsert): { id: number; number: number } {
+      const key = `${e.entity}\u0000${e.journal}\u0000${e.fiscal_year}`;
+      const number = numbers.get(key) ?? (next.get(e.entity, e.journal, e.fiscal_year) as number);
+      numbers.set(key, number + 1);
+      if (closedFor(e.entity).some((c) => e.entry_date >= c.start_date && e.entry_date <= c.end_date)) {
+        throw new BooksWriteError('period_closed', `${e.entity}: the period of ${e.entry_date} is closed; an entry goes to the first open period`);
+      }
+      const before = valid ?? ((lastValid.get() as string | undefined) ?? '');
+      const validAt = e.valid_at > before ? e.valid_at : before;
+      valid = validAt;
+      const info = putEntry.run(e.entity, e.journal, e.fiscal_year, number, e.entry_date, e.event_at, e.shifted ? 1 : 0, e.adjustment ? 1 : 0,
+        validAt, e.label, e.piece_ref, e.piece_date, e.source_key, e.order_id, e.transfer_id, e.invoice_id, e.currency, e.orig_currency, e.fx_rate, e.fx_date);
+      const id = Number(info.lastInsertRowid);
+      e.lines.forEach((l, i) => putLine.run(id, i, l.fact, l.role, l.account, l.aux, l.debit, l.credit, l.label, l.amount_orig, e.orig_currency));
+      return { id, number };
+    },
+  };
+}
+
+export interface InvoiceInsert {
+  series: string;
+  kind: 'invoice' | 'credit_note';
+  supplier: string;
+  customer: string;
+  issued_by: string;
+  self_billed: boolean;
+  issue_date: string;
+  fiscal_year: string;
+  group_name: string;
+  currency: string;
+  net: number;
+  vat: number;
+  vat_rate: string;
+  order_id: string;
+  line_id: string;
+  source_key: string;
+  credits: string | null;
+  created_at: string;
+  lines: { fact: string; rule_ref: string; to_role: string; description: string; base: number; rate: string; net: number; vat: number }[];
+}
+
+export function invoiceWriter(db: Sqlite) {
+  const next = db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices WHERE series = ?').pluck();
+  const put = db.prepare(`INSERT INTO invoices (number, series, seq, kind, supplier, customer, issued_by, self_billed, issue_date, fiscal_year, group_name,
+      currency, net, vat, total, vat_rate, order_id, line_id, source_key, credits, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const putLine = db.prepare(`INSERT INTO invoice_lines (invoice_id, seq, fact, rule_ref, to_role, description, base, rate, net, vat)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const lastInvoice = db.prepare(`SELECT number FROM invoices WHERE kind = 'invoice' AND order_id = ? AND line_id = ? AND group_name = ? AND supplier = ? AND customer = ?
+    ORDER BY id DESC LIMIT 1`).pluck();
+  const latestFor = db.prepare(`SELECT id, number, issue_date FROM invoices WHERE source_key = ? AND order_id = ? AND group_name = ? AND supplier = ? AND customer = ?
+    ORDER BY id DESC LIMIT 1`);
+  const seqs = new Map<string, number>();
+  return {
+    insert(inv: InvoiceInsert): { id: number; number: string } {
+      const seq = seqs.get(inv.series) ?? (next.get(inv.series) as number);
+      seqs.set(inv.series, seq + 1);
+      const number = `${inv.series}-${String(seq).padStart(6, '0')}`;
+      const info = put.run(number, inv.series, seq, inv.kind, inv.supplier, inv.customer, inv.issued_by, inv.self_billed ? 1 : 0, inv.issue_date,
+        inv.fiscal_year, inv.group_name, inv.currency, inv.net, inv.vat, inv.net + inv.vat, inv.vat_rate, inv.order_id, inv.line_id, inv.source_key,
+        inv.credits, inv.created_at);
+      const id = Number(info.lastInsertRowid);
+      inv.lines.forEach((l, i) => putLine.run(id, i, l.fact, l.rule_ref, l.to_role, l.description, l.base, l.rate, l.net, l.vat));
+      return { id, number };
+    },
+    /** The invoice a credit note corrects: the latest invoice of the same line, group and parties. */
+    creditedInvoice(order: string, line: string, group: string, supplier: string, customer: string): string | null {
+      return (lastInvoice.get(order, line, group, supplier, customer) as string | undefined) ?? null;
+    },
+    /** The latest invoice or credit note of an event for a pair (the piece of a correcting entry). */
+    latest(event: string, order: string, group: string, supplier: string, customer: string): { id: number; number: string; issue_date: string } | undefined {
+      return latestFor.get(event, order, group, supplier, customer) as { id: number; number: string; issue_date: string } | undefined;
+    },
+  };
+}
+
+// ---- Reading entries ----------------------------------------------------------------------
+
+export interface EntryRow {
+  id: number;
+  entity: string;
+  journal: JournalCode;
+  fiscal_year: string;
+  number: number;
+  entry_date: string;
+  event_at: string;
+  shifted: number;
+  adjustment: number;
+  valid_at: string;
+  label: string;
+  piece_ref: string;
+  piece_date: string;
+  source_key: string;
+  order_id: string | null;
+  transfer_id: string | null;
+  invoice_id: number | null;
+  currency: string;
+  orig_currency: string;
+  fx_rate: string | null;
+  fx_date: string | null;
+}
+
+export interface LineRow {
+  entry_id: number;
+  seq: number;
+  fact: string;
+  role: string;
+  account: string;
+  aux: string | null;
+  debit: number;
+  credit: number;
+  label: string;
+  amount_orig: number;
+  orig_currency: string;
+}
+
+export interface EntryFilter {
+  entity: string;
+  from?: string;
+  to?: string;
+  journal?: string;
+  order?: string;
+  limit?: number;
+  offset?: number;
+}
+
+function entryWhere(f: EntryFilter): { sql: string; args: unknown[] } {
+  const where = ['e.entity = ?'];
+  const args: unknown[] = [f.entity];
+  if (f.from) { where.push('e.entry_date >= ?'); args.push(f.from); }
+  if (f.to) { where.push('e.entry_date <= ?'); args.push(f.to); }
+  if (f.journal) { where.push('e.journal = ?'); args.push(f.journal); }
+  if (f.order) { where.push('e.order_id = ?'); args.push(f.order); }
+  return { sql: where.join(' AND '), args };
+}
+
+/** Entries in validation order, with their lines. */
+export function listEntries(db: Sqlite, f: EntryFilter): { total: number; entries: (EntryRow & { lines: LineRow[] })[] } {
+  const { sql, args } = entryWhere(f);
+  const total = db.prepare(`SELECT COUNT(*) FROM journal_entries e WHERE ${sql}`).pluck().get(...args) as number;
+  const limit = f.limit ?? -1;
+  const entries = db.prepare(`SELECT e.* FROM journal_entries e WHERE ${sql} ORDER BY e.id LIMIT ? OFFSET ?`).all(...args, limit, f.offset ?? 0) as EntryRow[];
+  const lines = entries.length === 0 ? [] : db.prepare('SELECT * FROM journal_lines WHERE entry_id IN (SELECT value FROM json_each(?)) ORDER BY entry_id, seq')
+    .all(JSON.stringify(entries.map((e) => e.id))) as LineRow[];
+  const byEntry = new Map<number, LineRow[]>();
+  for (const l of lines) {
+    let list = byEntry.get(l.entry_id);
+    if (!list) byEntry.set(l.entry_id, (list = []));
+    list.push(l);
+  }
+  return { total, entries: entries.map((e) => ({ ...e, lines: byEntry.get(e.id) ?? [] })) };
+}
+
+/** Every line of an entity's entries in a date range, joined with its entry, in validation order. */
+export function iterateLines(db: Sqlite, f: EntryFilter): IterableIterator<EntryRow & Omit<LineRow, 'entry_id'> & { entry_id: number }> {
+  const { sql, args } = entryWhere(f);
+  return db.prepare(`SELECT e.*, l.entry_id, l.seq, l.fact, l.role, l.account, l.aux, l.debit, l.credit, l.label AS line_label, l.amount_orig
+      FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id WHERE ${sql} ORDER BY e.id, l.seq`).iterate(...args) as never;
+}
+
+export interface BalanceRow { account: string; aux: string | null; debit: number; credit: number }
+
+/** Debits and credits per account (and auxiliary) over a date range (or all, without bounds). */
+export function accountTotals(db: Sqlite, entity: string, from?: string, to?: string): BalanceRow[] {
+  const where = ['e.entity = ?'];
+  const args: unknown[] = [entity];
+  if (from) { where.push('e.entry_date >= ?'); args.push(from); }
+  if (to) { where.push('e.entry_date <= ?'); args.push(to); }
+  return db.prepare(`SELECT l.account, l.aux, SUM(l.debit) AS debit, SUM(l.credit) AS credit FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+    WHERE ${where.join(' AND ')} GROUP BY l.account, l.aux ORDER BY l.account, l.aux`).all(...args) as BalanceRow[];
+}
+
+// ---- Invoices -----------------------------------------------------------------------------
+
+export interface InvoiceRow {
+  id: number;
+  number: string;
+  series: string;
+  seq: number;
+  kind: 'invoice' | 'credit_note';
+  supplier: string;
+  customer: string;
+  issued_by: string;
+  self_billed: number;
+  issue_date: string;
+  fiscal_year: string;
+  group_name: string;
+  currency: string;
+  net: number;
+  vat: number;
+  total: number;
+  vat_rate: string;
+  order_id: string;
+  line_id: string;
+  source_key: string;
+  credits: string | null;
+  created_at: string;
+}
+
+export interface InvoiceLineRow { invoice_id: number; seq: number; fact: string; rule_ref: string; to_role: string; description: string; base: number; rate: string; net: number; vat: number }
+
+export function listInvoices(db: Sqlite, f: { entities: readonly string[] | null; from?: string; to?: string; kind?: string; limit?: number; offset?: number }): { total: number; rows: InvoiceRow[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (f.entities) {
+    where.push('(supplier IN (SELECT value FROM json_each(?)) OR customer IN (SELECT value FROM json_each(?)))');
+    args.push(JSON.stringify(f.entities), JSON.stringify(f.entities));
+  }
+  if (f.from) { where.push('issue_date >= ?'); args.push(f.from); }
+  if (f.to) { where.push('issue_date <= ?'); args.push(f.to); }
+  if (f.kind) { where.push('kind = ?'); args.push(f.kind); }
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const total = db.prepare(`SELECT COUNT(*) FROM invoices ${w}`).pluck().get(...args) as number;
+  const rows = db.prepare(`SELECT * FROM invoices ${w} ORDER BY id LIMIT ? OFFSET ?`).all(...args, f.limit ?? -1, f.offset ?? 0) as InvoiceRow[];
+  return { total, rows };
+}
+
+export function getInvoice(db: Sqlite, idOrNumber: number | string): (InvoiceRow & { lines: InvoiceLineRow[] }) | undefined {
+  const row = (typeof idOrNumber === 'number'
+    ? db.prepare('SELECT * FROM invoices WHERE id = ?').get(idOrNumber)
+    : db.prepare('SELECT * FROM invoices WHERE number = ?').get(idOrNumber)) as InvoiceRow | undefined;
+  if (!row) return undefined;
+  const lines = db.prepare('SELECT * FROM invoice_lines WHERE invoice_id = ? ORDER BY seq').all(row.id) as InvoiceLineRow[];
+  return { ...row, lines };
+}
+
+export function invoiceLinesOf(db: Sqlite, ids: readonly number[]): InvoiceLineRow[] {
+  if (ids.length === 0) return [];
+  return db.prepare('SELECT * FROM invoice_lines WHERE invoice_id IN (SELECT value FROM json_each(?)) ORDER BY invoice_id, seq').all(JSON.stringify(ids)) as InvoiceLineRow[];
+}
+
+// ---- ERP batches --------------------------------------------------------------------------
+
+export interface ErpBatchRow { entity: string; period: string; idempotency_key: string; entries: number; lines: number; debit: number; credit: number; digest: string; created_at: string }
+
+export function insertErpBatch(db: Sqlite, row: ErpBatchRow): void {
+  db.prepare(`INSERT INTO erp_batches (entity, period, idempotency_key, entries, lines, debit, credit, digest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (entity, period) DO NOTHING`).run(row.entity, row.period, row.idempotency_key, row.entries, row.lines, row.debit, row.credit, row.digest, row.created_at);
+}
+
+export function erpBatches(db: Sqlite, entity: string): (ErpBatchRow & { status: string | null; sent_at: string | null; attempts: number | null })[] {
+  return db.prepare(`SELECT b.*, o.status, o.sent_at, o.attempts FROM erp_batches b LEFT JOIN outbox o ON o.idempotency_key = b.idempotency_key
+    WHERE b.entity = ? ORDER BY b.period`).all(entity) as never;
+}
+
+// ---- Posting issues -----------------------------------------------------------------------
+
+export interface PostingIssueRow { event: string; order_id: string | null; transfer_id: string | null; entities_json: string; code: string; message: string; first_seen_at: string; last_seen_at: string }
+
+export function recordPostingIssue(db: Sqlite, i: { event: string; order: string | null; transfer: string | null; entities: readonly string[]; code: string; message: string }, now: string): void {
+  db.prepare(`INSERT INTO posting_issues (event, order_id, transfer_id, entities_json, code, message, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (event) DO UPDATE SET code = excluded.code, message = excluded.message, entities_json = excluded.entities_json, last_seen_at = excluded.last_seen_at`)
+    .run(i.event, i.order, i.transfer, JSON.stringify([...new Set(i.entities)].sort()), i.code, i.message, now, now);
+}
+
+export function clearPostingIssues(db: Sqlite, events: readonly string[]): void {
+  if (events.length === 0) return;
+  db.prepare('DELETE FROM posting_issues WHERE event IN (SELECT value FROM json_each(?))').run(JSON.stringify(events));
+}
+
+export function listPostingIssues(db: Sqlite): PostingIssueRow[] {
+  return db.prepare('SELECT * FROM posting_issues ORDER BY first_seen_at, event').all() as PostingIssueRow[];
+}

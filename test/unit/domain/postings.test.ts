@@ -1,0 +1,211 @@
+// The posting scheme as pure functions: SPEC.md section 9's table on the example order W-1001,
+// reversals of returns, cancellations, PSP fees under owners_pro_rata, transfers, and the
+// "target minus posted" difference that keeps the books following the settlement.
+import { describe, expect, it } from 'vitest';
+import { buildContext } from '../../../core/domain/context.js';
+import {
+  draftEntries, draftInvoices, fulfilmentTimes, orderMovements, transferMovements,
+  type Movement, type OrderBooksInput, type PostedLine,
+} from '../../../core/domain/postings.js';
+import { eventsByOrder, settleOrder } from '../../../core/domain/settle.js';
+import type { Scenario } from '../../../core/domain/scenario.js';
+import { example } from './fixtures.js';
+
+function inputs(s: Scenario, asOf: string, mutate?: (s: Scenario) => void): Map<string, OrderBooksInput> {
+  if (mutate) mutate(s);
+  const ctx = buildContext(s.network, s.rules);
+  const byOrder = eventsByOrder(s.events);
+  return new Map(s.orders.map((o) => [o.id, { order: o, events: byOrder.get(o.id) ?? [], settlement: settleOrder(ctx, o, byOrder.get(o.id) ?? [], asOf) }]));
+}
+
+/** A movement as `ENTITY FACT: account±amount ...`, debits positive. */
+const show = (m: Movement) => `${m.entity} ${m.event.split(':')[0]}/${m.fact} ${m.journal}: ${m.lines.map((l) => `${l.role}${l.aux ? `[${l.aux}]` : ''}${l.amount > 0 ? '+' : ''}${l.amount}`).join(' ')}`;
+
+const sum = (ls: readonly { amount: number }[]) => ls.reduce((s, l) => s + l.amount, 0);
+
+/** What the journal would hold after posting these drafts (as PostedLine rows). */
+function asPosted(ms: readonly { entity: string; event: string; journal: Movement['journal']; currency: string; order: string | null; transfer: string | null; lines: readonly { fact?: string; role: Movement['lines'][number]['role']; aux: string | null; amount: number }[]; fact?: string }[]): PostedLine[] {
+  return ms.flatMap((m) => m.lines.map((l) => ({ entity: m.entity, event: m.event, fact: l.fact ?? m.fact!, role: l.role, aux: l.aux, amount: l.amount, journal: m.journal, currency: m.currency, order: m.order, transfer: m.transfer })));
+}
+
+describe('orderMovements on W-1001 (SPEC.md section 9)', () => {
+  const input = inputs(example('network-basic'), '2026-03-20T00:00:00Z').get('W-1001')!;
+  const { movements, legs } = orderMovements(input);
+
+  it('posts the table of the transparent model, entity by entity', () => {
+    expect(movements.map(show)).toEqual([
+      // capture into escrow and the PSP fee, borne by the platform
+      'HQ cap/cap BQ: escrow+18500 customer_funds-18500',
+      'HQ fee/fee BQ: psp_fees+296 escrow-296',
+      // line 1, owned by HQ (the platform): a sale in HQ's books; commission HQ → LYON (seller)
+      'HQ ful/sale VE: customer_funds+12000 sales-10000 output_vat-2000',
+      'LYON ful/leg:0 VE: platform_current+600 commissions_earned-500 output_vat-100',
+      'HQ ful/leg:0 AC: commissions_paid+500 input_vat+100 network_current[LYON]-600',
+      // line 2, owned by VILL: VILL's sale, passed through the platform; royalty VILL → HQ
+      'VILL ful/sale VE: platform_current+6000 sales-5000 output_vat-1000',
+      'HQ ful/sale OD: customer_funds+6000 network_current[VILL]-6000',
+      'VILL ful/leg:1 AC: commissions_paid+200 input_vat+40 platform_current-240',
+      'HQ ful/leg:1 VE: network_current[VILL]+240 commissions_earned-200 output_vat-40',
+      // line 3, shipping, owned by HQ
+      'HQ ful/sale VE: customer_funds+500 sales_shipping-417 output_vat-83',
+    ]);
+  });
+
+  it('balances every movement and dates each with its event', () => {
+    for (const m of movements) expect(sum(m.lines)).toBe(0);
+    const at = new Map(movements.map((m) => [`${m.event}`, m.at]));
+    expect(at.get('cap:W-1001:PAY-1001')).toBe('2026-03-02T09:15:30Z');
+    expect(at.get('ful:W-1001:1')).toBe('2026-03-02T16:00:00Z'); // shipped
+    expect(at.get('ful:W-1001:2')).toBe('2026-03-05T17:30:00Z'); // collected
+  });
+
+  it('lists the legs to invoice: beneficiary supplies, payer is invoiced', () => {
+    expect(legs.map((l) => `${l.supplier}→${l.customer} ${l.group} ${l.amount}+${l.vat}`)).toEqual(['LYON→HQ commission 500+100', 'HQ→VILL royalty 200+40']);
+  });
+
+  it('leaves P\'s 467200-E and E\'s 467000 equal to E\'s payout once fulfilled', () => {
+    const bal = (entity: string, role: string, aux: string | null = null) => sum(movements.filter((m) => m.entity === entity).flatMap((m) => m.lines).filter((l) => l.role === role && l.aux === aux));
+    expect(bal('VILL', 'platform_current')).toBe(input.settlement.payouts.VILL);
+    expect(-bal('HQ', 'network_current', 'VILL')).toBe(input.settlement.payouts.VILL);
+    expect(bal('LYON', 'platform_current')).toBe(input.settlement.payouts.LYON);
+    expect(-bal('HQ', 'network_current', 'LYON')).toBe(input.settlement.payouts.LYON);
+    expect(bal('HQ', 'customer_funds')).toBe(0); // every line fulfilled
+  });
+});
+
+describe('returns, cancellations and unfulfilled lines', () => {
+  it('reverses a returned unit of W-1002 (sale and legs) and refunds the customer', () => {
+    const input = inputs(example('network-basic'), '2026-03-20T00:00:00Z').get('W-1002')!;
+    const { movements } = orderMovements(input);
+    const ret = movements.filter((m) => m.event.startsWith('ret:')).map(show);
+    expect(ret).toEqual([
+      'VILL ret/sale VE: sales+3750 output_vat+750 platform_current-4500',
+      'HQ ret/sale OD: network_current[VILL]+4500 customer_funds-4500',
+      'LYON ret/leg:0 VE: commissions_earned+188 output_vat+38 platform_current-226',
+      'VILL ret/leg:0 AC: platform_current+226 commissions_paid-188 input_vat-38',
+      'HQ ret/leg:0 OD: network_current[LYON]+226 network_current[VILL]-226',
+      'VILL ret/leg:1 AC: platform_current+180 commissions_paid-150 input_vat-30',
+      'HQ ret/leg:1 VE: commissions_earned+150 output_vat+30 network_current[VILL]-180',
+      'HQ ret/refund BQ: customer_funds+4500 escrow-4500',
+    ]);
+  });
+
+  it('posts nothing for a line not fulfilled, and refunds a cancelled one from customer funds', () => {
+    const all = inputs(example('network-basic'), '2026-03-20T00:00:00Z');
+    const w1003 = all.get('W-1003')!;
+    // line 2 refused by its only candidate: cancelled, never fulfilled
+    expect(fulfilmentTimes(w1003.order, w1003.events, w1003.settlement).get('2')).toBeNull();
+    const m = orderMovements(w1003).movements.filter((x) => x.event.includes(':2') && !x.event.startsWith('cap'));
+    expect(m.map(show)).toEqual(['HQ can/refund BQ: customer_funds+1290 escrow-1290']);
+    // EA-2001 is shipped (fulfilled, not delivered): its sale is posted
+    const ea = orderMovements(all.get('EA-2001')!).movements;
+    expect(ea.some((x) => x.fact === 'sale')).toBe(true);
+  });
+
+  it('keeps a pending line in customer funds', () => {
+    const s = example('network-basic');
+    s.events = s.events.filter((e) => e.order !== 'W-1001' || e.line !== '2');
+    const input = inputs(s, '2026-03-20T00:00:00Z').get('W-1001')!;
+    const { movements } = orderMovements(input);
+    const funds = sum(movements.flatMap((m) => m.lines).filter((l) => l.role === 'customer_funds'));
+    expect(funds).toBe(-6000); // the jacket (line 2) is not collected: still to allocate
+  });
+
+  it('reverses cumulatively by rounding steps: after every unit, everything', () => {
+    const s = example('network-basic');
+    s.orders.find((o) => o.id === 'W-1002')!.lines[0]!.unit_price = 4499; // odd amounts
+    s.orders.find((o) => o.id === 'W-1002')!.payments[0]!.amount = 8998;
+    s.events.push({ type: 'line_returned', order: 'W-1002', line: '1', quantity: 1, location: 'ST-LYON', at: '2026-03-11T14:00:00Z' } as never);
+    const input = inputs(s, '2026-03-20T00:00:00Z').get('W-1002')!;
+    const { movements } = orderMovements(input);
+    const byRole = (entity: string, role: string) => sum(movements.filter((m) => m.entity === entity).flatMap((m) => m.lines).filter((l) => l.role === role));
+    expect(input.settlement.lines[0]!.status).toBe('returned');
+    for (const [e, r] of [['VILL', 'sales'], ['VILL', 'output_vat'], ['VILL', 'commissions_paid'], ['LYON', 'commissions_earned'], ['HQ', 'commissions_earned']] as const) {
+      expect(byRole(e, r), `${e} ${r}`).toBe(0);
+    }
+    expect(byRole('HQ', 'escrow')).toBe(8998 - input.settlement.psp_fees - 8998);
+  });
+});
+
+describe('PSP fees borne by owners (owners_pro_rata)', () => {
+  it('splits the fee by gross; a cancelled line\'s share falls to the platform', () => {
+    const input = inputs(example('network-basic'), '2026-03-20T00:00:00Z', (s) => { s.network.psp_fee_bearer = 'owners_pro_rata'; }).get('W-1003')!;
+    const fee = orderMovements(input).movements.filter((m) => m.fact === 'fee').map(show);
+    // 182 spread over 9900 (HQ, line 1) and 1290 (LILLE, line 2, cancelled → platform): 161 + 21
+    expect(fee).toEqual(['HQ fee/fee BQ: psp_fees+182 escrow-182']);
+    const w1001 = inputs(example('network-basic'), '2026-03-20T00:00:00Z', (s) => { s.network.psp_fee_bearer = 'owners_pro_rata'; }).get('W-1001')!;
+    expect(orderMovements(w1001).movements.filter((m) => m.fact === 'fee').map(show)).toEqual([
+      'VILL fee/fee OD: psp_fees+96 platform_current-96',
+      'HQ fee/fee BQ: psp_fees+200 network_current[VILL]+96 escrow-296',
+    ]);
+  });
+});
+
+describe('transfers of release runs', () => {
+  it('posts a transfer in both books, a withdrawal in the platform\'s, a reversal backwards', () => {
+    const t = (kind: 'transfer' | 'withdrawal' | 'reversal', entity: string, amount: number) => transferMovements({ id: `T-${kind}`, run: 'rr_1', entity, currency: 'EUR', amount, kind, at: '2026-03-20T00:00:00Z' }, 'HQ').map(show);
+    expect(t('transfer', 'LYON', 600)).toEqual(['HQ tr/transfer BQ: network_current[LYON]+600 escrow-600', 'LYON tr/transfer BQ: bank+600 platform_current-600']);
+    expect(t('withdrawal', 'HQ', 11844)).toEqual(['HQ tr/transfer BQ: bank+11844 escrow-11844']);
+    expect(t('reversal', 'VILL', -5760)).toEqual(['HQ tr/transfer BQ: escrow+5760 network_current[VILL]-5760', 'VILL tr/transfer BQ: platform_current+5760 bank-5760']);
+  });
+});
+
+describe('draftEntries: the books follow the settled state', () => {
+  const s0 = example('network-basic');
+  s0.events = s0.events.filter((e) => e.type !== 'line_returned');
+  const before = inputs(s0, '2026-03-20T00:00:00Z').get('W-1002')!;
+  const after = inputs(example('network-basic'), '2026-03-20T00:00:00Z').get('W-1002')!;
+
+  it('posts everything once, then nothing when nothing changed', () => {
+    const t = orderMovements(before);
+    const drafts = draftEntries(t.movements, [], t.adjustAt);
+    expect(drafts.every((d) => !d.adjustment && sum(d.lines) === 0)).toBe(true);
+    expect(draftEntries(t.movements, asPosted(drafts), t.adjustAt)).toEqual([]);
+  });
+
+  it('gives the same drafts on a fresh order through the fast path and the general one', () => {
+    for (const input of inputs(example('network-basic'), '2026-03-20T00:00:00Z').values()) {
+      const t = orderMovements(input);
+      const unrelated: PostedLine = { entity: 'HQ', event: 'fee:OTHER', fact: 'fee', role: 'psp_fees', aux: null, amount: 0, journal: 'BQ', currency: 'EUR', order: 'OTHER', transfer: null };
+      expect(draftEntries(t.movements, [], t.adjustAt)).toEqual(draftEntries(t.movements, [unrelated], t.adjustAt));
+    }
+  });
+
+  it('posts only the return as new entries after the event arrives', () => {
+    const t0 = orderMovements(before);
+    const posted = asPosted(draftEntries(t0.movements, [], t0.adjustAt));
+    const t1 = orderMovements(after);
+    const drafts = draftEntries(t1.movements, posted, t1.adjustAt);
+    expect(drafts.length).toBeGreaterThan(0);
+    expect(drafts.every((d) => d.event.startsWith('ret:') && !d.adjustment && d.at === '2026-03-10T14:00:00Z')).toBe(true);
+    expect(draftEntries(t1.movements, [...posted, ...asPosted(drafts)], t1.adjustAt)).toEqual([]);
+  });
+
+  it('reverses a fact that is gone, as a dated correction of the event', () => {
+    const t1 = orderMovements(after);
+    const posted = asPosted(draftEntries(t1.movements, [], t1.adjustAt));
+    const t0 = orderMovements(before);
+    const drafts = draftEntries(t0.movements, posted, '2026-03-25T00:00:00Z');
+    expect(drafts.length).toBeGreaterThan(0);
+    for (const d of drafts) {
+      expect(d.adjustment).toBe(true);
+      expect(d.at).toBe('2026-03-25T00:00:00Z');
+      expect(d.label.startsWith('Régularisation')).toBe(true);
+      expect(sum(d.lines)).toBe(0);
+    }
+  });
+
+  it('invoices the legs once and credits what a return takes back', () => {
+    const t0 = orderMovements(before);
+    const inv0 = draftInvoices(t0.legs, [], t0.adjustAt);
+    expect(inv0.map((i) => `${i.kind} ${i.key} ${i.lines.map((l) => `${l.net}+${l.vat}`).join(',')}`)).toEqual([
+      'invoice commission|LYON|VILL 375+75', 'invoice royalty|HQ|VILL 300+60',
+    ]);
+    const invoiced = inv0.flatMap((i) => i.lines.map((l) => ({ event: i.event, fact: l.fact, net: l.net, vat: l.vat, group: i.group, supplier: i.supplier, customer: i.customer, order: i.order, line: i.line, rule: l.rule, to_role: l.to_role, description: l.description, base: l.base, rate: l.rate, currency: i.currency })));
+    const t1 = orderMovements(after);
+    const inv1 = draftInvoices(t1.legs, invoiced, t1.adjustAt);
+    expect(inv1.map((i) => `${i.kind} ${i.key} ${i.lines.map((l) => `${l.net}+${l.vat}`).join(',')}`)).toEqual([
+      'credit_note commission|LYON|VILL 188+38', 'credit_note royalty|HQ|VILL 150+30',
+    ]);
+  });
+});
