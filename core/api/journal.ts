@@ -10,8 +10,7 @@ import { registerAnomalyProvider } from './anomalies.js';
 import { postPendingEntries, postTransferBooks } from './books-runner.js';
 import { assertChart, closePeriod, enqueueErpBatch, erpBatchKey, listPeriods, requireEntity, resolvePeriod, trialBalanceOf } from './books-service.js';
 import { ApiError, type Issue } from './errors.js';
-import { ALL_ROLES, HEAD_OFFICE, defineHandler, type Handler } from './handler.js';
-import { releaseHandlers } from './release.js';
+import { ALL_ROLES, HEAD_OFFICE, defineHandler } from './handler.js';
 
 export const EntityId = z.string().min(1).max(64);
 export const PeriodName = z.string().regex(/^\d{4}(-(0[1-9]|1[0-2]))?$/, 'a fiscal year named by its closing year (2026) or a month (2026-03)');
@@ -29,20 +28,7 @@ registerAnomalyProvider({
   })),
 });
 
-/**
- * `release.run`, followed by the books: the transfers, withdrawals and reversals the run wrote
- * are posted in the same transaction, so a run leaves every entity's journal complete. It wraps
- * the release handler instead of editing it (core/api/release-runner.ts belongs to the release
- * runs); a direct `postTransferBooks(db, now)` at the end of the run's write would do the same,
- * and both together are harmless: posting skips transfers that already have their entries.
- */
-function followedByBooks<H extends Handler>(h: H): H {
-  return { ...h, run: (ctx, input) => { const out = h.run(ctx, input); postTransferBooks(ctx.db, ctx.now()); return out; } };
-}
-
 export const journalHandlers = {
-  'release.run': followedByBooks(releaseHandlers['release.run']),
-
   'journal.entries': defineHandler({
     summary: 'An entity\'s journal entries with their lines, in validation order (optionally one period, journal or order)',
     input: z.object({

@@ -11,6 +11,7 @@ import {
   insertRun, insertTransfer, lastRunAsOf, networkSetting, paidLedger, priorTransfers, pspAccounts, releasedLedger,
 } from '../store/release-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
+import { postTransferBooks } from './books-runner.js';
 import { enqueue } from '../sync/outbox.js';
 import { ApiError } from './errors.js';
 
@@ -151,6 +152,8 @@ export function runRelease(db: Sqlite, opts: ReleaseOptions): ReleaseResult {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000); // never returns: the signal lands first
       }
     });
+    // The books follow in the same transaction: every transfer is posted in both entities' books.
+    postTransferBooks(db, opts.now);
   };
   if (db.inTransaction) write();
   else db.transaction(write)();

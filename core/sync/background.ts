@@ -7,7 +7,7 @@
 //   const sync = await startBackgroundSync(db);
 //   app.on('before-quit', () => sync.stop());
 import type { Sqlite } from '../store/sqlite.js';
-import { createPspAdapter, createRegistry, loadPspConfig, type ErpAdapter, type PspConfig } from '../adapters/registry.js';
+import { createErpAdapter, createPspAdapter, createRegistry, loadErpConfig, loadPspConfig, type ErpAdapter, type PspConfig } from '../adapters/registry.js';
 import { defaultSleep, OutboxRunner, RunnerLockedError, type DrainReport, type RetryPolicy } from './runner.js';
 
 export interface BackgroundSync {
@@ -22,7 +22,12 @@ export async function startBackgroundSync(db: Sqlite, opts: {
 } = {}): Promise<BackgroundSync> {
   const log = opts.log ?? (() => {});
   const psp = await createPspAdapter(db, opts.config ?? loadPspConfig());
-  const runner = new OutboxRunner({ db, registry: createRegistry(psp, opts.erp ?? null), policy: opts.policy, log });
+  // The ERP connector, as configured (erp.push rows wait while none is).
+  const erp = opts.erp !== undefined ? opts.erp : await (async () => createErpAdapter(db, loadErpConfig()))().catch((e: Error) => {
+    log(`ERP connector not started (${e.message}); erp.push calls wait`);
+    return null;
+  });
+  const runner = new OutboxRunner({ db, registry: createRegistry(psp, erp), policy: opts.policy, log });
   const stop = new AbortController();
   const done = (async () => {
     while (!stop.signal.aborted) {
