@@ -32,7 +32,7 @@ export interface SettleOptions {
 export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
   const run: SettleRun = { settled: 0, revised: 0, unchanged: 0, lines: 0 };
   // Id order: the settlement tables are keyed by order id, so inserts append to their B-trees.
-  const ids = opts.orderIds ? [...opts.orderIds].sort() : (db.prepare('SELECT id FROM orders ORDER BY id').pluck().all() as string[]);
+  const ids = opts.orderIds ? [...new Set(opts.orderIds)].sort() : (db.prepare('SELECT id FROM orders ORDER BY id').pluck().all() as string[]);
   if (ids.length === 0) return run;
   const ctx = buildContext(loadNetwork(db), loadRules(db));
   const writer = settlementWriter(db);
@@ -65,6 +65,7 @@ export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
       }
       // The books follow the settled state in the same transaction: only the difference between
       // what these orders should have posted and what is posted is written (docs/accounting.md).
+      writer.flush();
       if (opts.postBooks !== false) postOrderBooks(db, booked, opts.now);
     })();
   }

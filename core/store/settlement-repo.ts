@@ -7,8 +7,13 @@ import type { OrderSettlement } from '../domain/settlement-types.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface SettlementWriter {
-  /** Stores one order's settlement; returns the new revision, or null when nothing changed. */
+  /**
+   * Queues one order's settlement; returns its new revision, or null when nothing changed.
+   * Each order may be written once between flushes.
+   */
   write(os: OrderSettlement, shares: readonly EntityShare[], computedAt: string, reason: string): number | null;
+  /** Inserts what was queued; call it inside the same transaction as the writes. */
+  flush(): void;
 }
 
 /** The rows of one order's settlement, without their (order, revision) key columns. */
@@ -56,6 +61,7 @@ const SHARE_COLS = 'line_id, entity, kind, amount, currency, release_at';
 const marks = (cols: string) => cols.split(',').map(() => '?').join(', ');
 
 export function settlementWriter(db: Sqlite): SettlementWriter {
+  const pending: { id: string; createdAt: string; rev: number; computedAt: string; reason: string; rows: SettlementRows }[] = [];
   const locations = new Map((db.prepare('SELECT id, entity, operator FROM locations').all() as { id: string; entity: string; operator: string }[])
     .map((l) => [l.id, [l.entity, l.operator]]));
   const locationEntities = (id: string) => locations.get(id) ?? [];
@@ -87,13 +93,19 @@ export function settlementWriter(db: Sqlite): SettlementWriter {
       const prev = current.get(os.id) as { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string } | undefined;
       if (prev && unchanged(os.id, prev.revision, [prev.currency, prev.captured, prev.psp_fees, prev.refunded, prev.warnings_json], rows)) return null;
       const rev = (prev?.revision ?? 0) + 1;
-      upsert.run(os.id, rev, computedAt, reason, ...rows.head);
-      putRevision.run(os.id, rev, computedAt, reason);
-      for (const l of rows.lines) putLine.run(os.id, rev, ...l);
-      for (const g of rows.legs) putLeg.run(os.id, rev, ...g);
-      for (const sh of rows.shares) putShare.run(os.id, rev, ...sh);
-      for (const e of rows.parties) putParty.run(e, os.id, os.created_at);
+      pending.push({ id: os.id, createdAt: os.created_at, rev, computedAt, reason, rows });
       return rev;
+    },
+    flush() {
+      // Table by table: each B-tree then takes its rows in one sweep, which SQLite writes
+      // markedly faster than the same rows interleaved across six tables.
+      for (const p of pending) upsert.run(p.id, p.rev, p.computedAt, p.reason, ...p.rows.head);
+      for (const p of pending) putRevision.run(p.id, p.rev, p.computedAt, p.reason);
+      for (const p of pending) for (const l of p.rows.lines) putLine.run(p.id, p.rev, ...l);
+      for (const p of pending) for (const g of p.rows.legs) putLeg.run(p.id, p.rev, ...g);
+      for (const p of pending) for (const sh of p.rows.shares) putShare.run(p.id, p.rev, ...sh);
+      for (const p of pending) for (const e of p.rows.parties) putParty.run(e, p.id, p.createdAt);
+      pending.length = 0;
     },
   };
 }
