@@ -1,32 +1,152 @@
-import { useEffect, useState } from 'react';
-import { get } from './api';
-
-interface Summary { name: string | null; demo: boolean; platform_entity: string | null; entities: number; locations: number; catchments: number; rules: number; orders: number; lines: number; events: number }
+// The application shell: DEMO banner, header (network, sync state, language, user and role),
+// the role's navigation on the left, and the current view. Views are picked by a hash route.
+import { useEffect } from 'react';
+import { I18nProvider, LANGS, useI18n, type Lang } from './i18n';
+import { NetworkProvider, useNetwork } from './network';
+import { SessionProvider, useSession } from './session';
+import { href, navigate, usePath } from './router';
+import { NAV_GROUPS, homeFor, viewsFor, type ViewDef } from './views';
+import { LoadError } from './components/Page';
+import { AuthGate } from './views/auth/AuthScreens';
+import { SyncIndicator } from './views/sync/Sync';
 
 export function App() {
-  const [summary, setSummary] = useState<Summary | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => { get<Summary>('network.summary').then(setSummary, (e: Error) => setError(e.message)); }, []);
-  const fmt = new Intl.NumberFormat('fr-FR');
   return (
-    <div className="app">
-      {summary?.demo && <div className="demo-banner" role="status">Base de démonstration — données fictives</div>}
-      <header><h1>Ventil</h1><span>{summary?.name ?? ''}</span></header>
-      <main>
-        {error && <p role="alert" className="error">{error}</p>}
-        {summary && (
-          <section aria-label="Réseau">
-            <h2>Réseau</h2>
-            <dl className="summary">
-              <dt>Entités</dt><dd data-testid="entities">{fmt.format(summary.entities)}</dd>
-              <dt>Points de vente et entrepôts</dt><dd data-testid="locations">{fmt.format(summary.locations)}</dd>
-              <dt>Règles</dt><dd data-testid="rules">{fmt.format(summary.rules)}</dd>
-              <dt>Commandes</dt><dd data-testid="orders">{fmt.format(summary.orders)}</dd>
-              <dt>Lignes</dt><dd data-testid="lines">{fmt.format(summary.lines)}</dd>
-            </dl>
-          </section>
-        )}
-      </main>
+    <I18nProvider>
+      <SessionProvider>
+        <Root />
+      </SessionProvider>
+    </I18nProvider>
+  );
+}
+
+/** Sign-in first; the back office only once someone is signed in (its data needs a session). */
+function Root() {
+  const session = useSession();
+  if (session.phase.kind !== 'ready') return <AuthGate />;
+  return (
+    <NetworkProvider key={session.user.id}>
+      <Shell />
+    </NetworkProvider>
+  );
+}
+
+function Shell() {
+  const { t } = useI18n();
+  const session = useSession();
+  const network = useNetwork();
+  const path = usePath();
+  const views = viewsFor(session.user.role);
+  const current = matchView(views, path);
+
+  useEffect(() => {
+    if (path === '/' || path === '') navigate(homeFor(session.user.role), { replace: true });
+  }, [path, session.user.role]);
+
+  const name = network.data?.name;
+  useEffect(() => {
+    document.title = [current ? t(current.view.label) : null, name ?? null, t('app.name')].filter(Boolean).join(' · ');
+  }, [current, name, t]);
+
+  return (
+    <div className={`app${network.data?.demo ? ' is-demo' : ''}`}>
+      <a className="skip-link" href="#main">{t('nav.label')}</a>
+      {network.data?.demo && <div className="demo-banner" role="note" data-testid="demo-banner">{t('demo.banner')}</div>}
+      <div className="layout">
+        <Nav views={views} active={current?.view.id ?? null} />
+        <div className="main-col">
+          <Header />
+          <main id="main" tabIndex={-1}>
+            {network.error && <LoadError error={network.error} onRetry={network.reload} />}
+            {current ? current.view.render(current.rest) : path !== '/' && <NotFound home={homeFor(session.user.role)} />}
+          </main>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function matchView(views: readonly ViewDef[], path: string): { view: ViewDef; rest: string[] } | null {
+  for (const v of views) {
+    if (path === v.path || path.startsWith(`${v.path}/`)) {
+      return { view: v, rest: path.slice(v.path.length).split('/').filter(Boolean).map(decodeURIComponent) };
+    }
+  }
+  return null;
+}
+
+function Nav({ views, active }: { views: readonly ViewDef[]; active: string | null }) {
+  const { t } = useI18n();
+  return (
+    <nav className="sidebar" aria-label={t('nav.label')}>
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true">V</span>
+        <span className="brand-text"><strong>{t('app.name')}</strong><small>{t('app.tagline')}</small></span>
+      </div>
+      {NAV_GROUPS.map((g) => {
+        const items = views.filter((v) => v.group === g.id);
+        if (items.length === 0) return null;
+        return (
+          <div className="nav-group" key={g.id}>
+            <h2 className="nav-group-title">{t(g.label)}</h2>
+            <ul>
+              {items.map((v) => (
+                <li key={v.id}>
+                  <a href={href(v.path)} aria-current={v.id === active ? 'page' : undefined} data-nav={v.id}>{t(v.label)}</a>
+                </li>
+              ))}
+            </ul>
+          </div>
+        );
+      })}
+    </nav>
+  );
+}
+
+function Header() {
+  const { t, lang, setLang } = useI18n();
+  const session = useSession();
+  const network = useNetwork();
+  const name = network.data ? network.data.name ?? t('header.networkUnnamed') : '';
+  return (
+    <header className="topbar">
+      <div className="topbar-network">
+        <span className="topbar-label">{t('header.network')}</span>
+        <span className="topbar-name" data-testid="network-name">{name}</span>
+      </div>
+      <div className="topbar-right">
+        <div className="sync-slot" data-slot="sync" aria-label={t('header.sync')} role="status">
+          <SyncIndicator linkable={viewsFor(session.user.role).some((v) => v.id === 'sync')} />
+        </div>
+        <div className="lang-switch" role="group" aria-label={t('header.language')}>
+          {LANGS.map((l: Lang) => (
+            <button
+              key={l} type="button" lang={l} aria-pressed={l === lang} onClick={() => setLang(l)}
+              title={t(l === 'fr' ? 'lang.fr' : 'lang.en')} data-lang={l}
+            >
+              {l.toUpperCase()}
+            </button>
+          ))}
+        </div>
+        <div className="user" data-testid="user">
+          <span className="user-avatar" aria-hidden="true">{(session.user.name ?? t('header.localOperator')).slice(0, 1).toUpperCase()}</span>
+          <span className="user-text">
+            <span className="user-name">{session.user.name ?? t('header.localOperator')}</span>
+            <span className="user-role" data-testid="user-role">{t(`role.${session.user.role}`)}</span>
+          </span>
+          {!session.local && <button type="button" className="btn btn-small" onClick={() => void session.signOut()} data-testid="sign-out">{t('header.signOut')}</button>}
+        </div>
+      </div>
+    </header>
+  );
+}
+
+function NotFound({ home }: { home: string }) {
+  const { t } = useI18n();
+  return (
+    <div className="page">
+      <p>{t('app.notFound')}</p>
+      <a href={href(home)}>{t('app.notFound.back')}</a>
     </div>
   );
 }

@@ -1,39 +1,102 @@
 // The renderer's only way to the data: `call(name, input)`. In the desktop app it goes through
-// the preload bridge (IPC); in a browser (`ventil serve`) through HTTP with the run's token.
-export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; issues?: { path: string; code: string; message: string }[] } };
+// the preload bridge (IPC); in a browser (`ventil serve`) through HTTP, authorised by a bearer
+// token: the run token printed by `ventil serve` (taken once from `#token=`), or, once the user
+// has signed in, the session token that replaces it. Errors are values, never exceptions, so a
+// view can show `issues` on its fields; `get` is the throwing variant for read-only views.
+export interface Issue { path: string; code: string; message: string }
+export interface ErrorValue { code: string; message: string; issues?: Issue[] }
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorValue };
 
 interface Bridge { call(name: string, input: unknown): Promise<Result<unknown>>; transport: string }
 declare global { interface Window { ventil?: Bridge } }
 
-const TOKEN_KEY = 'ventil.token';
+const RUN_TOKEN_KEY = 'ventil.token';
+const SESSION_KEY = 'ventil.session';
 
-/** Takes the token from `#token=...` once, then keeps it for the tab's life. */
-function token(): string {
-  const match = /token=([^&]+)/.exec(window.location.hash);
-  if (match) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]!));
-    history.replaceState(null, '', window.location.pathname + window.location.search);
-  }
-  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+/**
+ * Takes the run token from `#token=...` and removes it from the address bar (so it is not
+ * bookmarked or shown in screenshots). Called once at start, before the router reads the hash.
+ */
+export function captureRunToken(): void {
+  const match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
+  if (!match) return;
+  sessionStorage.setItem(RUN_TOKEN_KEY, decodeURIComponent(match[1]!));
+  history.replaceState(null, '', window.location.pathname + window.location.search);
 }
 
-export async function call<T = unknown>(name: string, input: unknown = {}): Promise<Result<T>> {
-  if (window.ventil) return (await window.ventil.call(name, input)) as Result<T>;
-  const res = await fetch(`/api/${encodeURIComponent(name)}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token()}` },
-    body: JSON.stringify(input),
-  });
-  return (await res.json()) as Result<T>;
+/** The session token of a signed-in user; it takes precedence over the run token. */
+export function setSessionToken(token: string | null): void {
+  if (token) sessionStorage.setItem(SESSION_KEY, token);
+  else sessionStorage.removeItem(SESSION_KEY);
+}
+
+export function hasSession(): boolean {
+  return sessionStorage.getItem(SESSION_KEY) !== null;
+}
+
+function bearer(): string {
+  return sessionStorage.getItem(SESSION_KEY) ?? sessionStorage.getItem(RUN_TOKEN_KEY) ?? '';
+}
+
+export function transport(): 'ipc' | 'http' {
+  return window.ventil ? 'ipc' : 'http';
+}
+
+type AuthListener = (error: ErrorValue) => void;
+const authListeners = new Set<AuthListener>();
+
+/** Called when the server refuses the credentials (expired session): the shell shows the login. */
+export function onUnauthenticated(listener: AuthListener): () => void {
+  authListeners.add(listener);
+  return () => { authListeners.delete(listener); };
+}
+
+export interface CallOptions {
+  /** Aborts the HTTP request; over IPC the answer is dropped (the main process finishes it). */
+  signal?: AbortSignal;
+}
+
+export async function call<T = unknown>(name: string, input: unknown = {}, opts: CallOptions = {}): Promise<Result<T>> {
+  const { signal } = opts;
+  if (signal?.aborted) return aborted();
+  let result: Result<T>;
+  if (window.ventil) {
+    result = (await window.ventil.call(name, input)) as Result<T>;
+    if (signal?.aborted) return aborted();
+  } else {
+    let res: Response;
+    try {
+      res = await fetch(`/api/${encodeURIComponent(name)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${bearer()}` },
+        body: JSON.stringify(input),
+        signal,
+      });
+    } catch (e) {
+      if (signal?.aborted) return aborted();
+      return { ok: false, error: { code: 'network', message: (e as Error).message } };
+    }
+    try {
+      result = (await res.json()) as Result<T>;
+    } catch {
+      return { ok: false, error: { code: 'bad_response', message: `HTTP ${res.status} without a JSON body` } };
+    }
+  }
+  if (!result.ok && result.error.code === 'unauthenticated') for (const l of authListeners) l(result.error);
+  return result;
+}
+
+function aborted<T>(): Result<T> {
+  return { ok: false, error: { code: 'aborted', message: 'cancelled' } };
 }
 
 export class CallError extends Error {
-  constructor(readonly error: { code: string; message: string }) { super(error.message); }
+  constructor(readonly error: ErrorValue) { super(error.message); this.name = 'CallError'; }
 }
 
 /** `call` for views that want the value or an exception. */
-export async function get<T>(name: string, input: unknown = {}): Promise<T> {
-  const r = await call<T>(name, input);
+export async function get<T>(name: string, input: unknown = {}, opts: CallOptions = {}): Promise<T> {
+  const r = await call<T>(name, input, opts);
   if (!r.ok) throw new CallError(r.error);
   return r.value;
 }

@@ -1,0 +1,16 @@
+// Labels and badge colours of the domain's codes, in one place so every view shows a status the
+// same way.
+import type { Channel, LineStatus } from './api-types';
+import type { Tone } from './components/Badge';
+import type { MessageKey, Translate } from './i18n';
+
+export const CHANNEL_TONE: Record<Channel, Tone> = { web: 'blue', app: 'violet', phone: 'grey', store: 'green', endless_aisle: 'amber' };
+
+export const LINE_STATUS_TONE: Record<LineStatus, Tone> = {
+  pending: 'grey', accepted: 'blue', shipped: 'blue', delivered: 'green', collected: 'green', fulfilled: 'green', cancelled: 'red', returned: 'amber',
+};
+
+export const channelLabel = (t: Translate, c: string) => t(`channel.${c}` as MessageKey);
+export const lineStatusLabel = (t: Translate, s: string) => t(`lineStatus.${s}` as MessageKey);
+/** A role on a line (`owner`, `seller`...) or a named entity (`entity:HQ`). */
+export const legRoleLabel = (t: Translate, r: string) => (r.startsWith('entity:') ? r.slice(7) : t(`legRole.${r}` as MessageKey));

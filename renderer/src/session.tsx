@@ -1,0 +1,164 @@
+// Who is using the app. At start the renderer asks `auth.status` (a public operation, allowed
+// with the run token of `ventil serve` or over IPC before sign-in): a new database needs its
+// first administrator (setup), otherwise the user signs in. Over HTTP the session token that
+// `auth.login` returns replaces the run token for every later call (api.ts); over IPC the main
+// process keeps it. A refused session (expired, idle, disabled) brings the sign-in back.
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { Role } from './api-types';
+import { call, hasSession, onUnauthenticated, setSessionToken, type ErrorValue, type Result } from './api';
+import { navigate } from './router';
+
+export interface SessionUser {
+  id: string;
+  /** Null for the local operator of a server without sign-in: the UI shows its label. */
+  name: string | null;
+  login: string | null;
+  role: Role;
+  regions: readonly string[];
+  entities: readonly string[];
+}
+
+interface Me {
+  user: { id: string; name: string; login: string | null; role: Role; regions: string[]; entities: string[]; must_change_password?: boolean } | null;
+  scope: { network_wide: boolean; entities: string[] | null };
+  session: { expires_at: string } | null;
+  demo: boolean;
+}
+
+export interface AuthStatus {
+  needs_setup: boolean;
+  demo: boolean;
+  signed_in: boolean;
+  me: Me | null;
+  password_min_length: number;
+}
+
+export interface SignedIn { token: string | null; expires_at: string; must_change_password: boolean }
+
+export interface DemoUser { login: string; password: string; role: Role; name: string; scope: { regions: string[]; entities: string[] } | null }
+
+export type Phase =
+  | { kind: 'loading' }
+  | { kind: 'error'; error: ErrorValue }
+  | { kind: 'setup'; status: AuthStatus }
+  | { kind: 'login'; status: AuthStatus; reason: 'expired' | null }
+  | { kind: 'change-password'; status: AuthStatus; user: SessionUser }
+  | { kind: 'ready'; status: AuthStatus | null; user: SessionUser; scope: readonly string[] | null };
+
+export interface Session {
+  phase: Phase;
+  /** The signed-in user; only inside the shell (phase 'ready'). */
+  user: SessionUser;
+  /** Entities the user may see; null: the whole network. */
+  scope: readonly string[] | null;
+  /** True when no sign-in exists on this server (older API): the run token acts as administrator. */
+  local: boolean;
+  signIn(login: string, password: string): Promise<Result<SignedIn>>;
+  setup(name: string, login: string, password: string): Promise<Result<SignedIn>>;
+  changePassword(current: string, next: string): Promise<Result<unknown>>;
+  signOut(): Promise<void>;
+  refresh(): void;
+}
+
+/** A server without `auth.*` (before sign-in existed): the run token is the administrator. */
+export const LOCAL_OPERATOR: SessionUser = { id: 'system', name: null, login: null, role: 'admin', regions: [], entities: [] };
+
+const SessionContext = createContext<Session | null>(null);
+
+function userOf(me: Me): SessionUser | null {
+  if (!me.user) return null;
+  const u = me.user;
+  return { id: u.id, name: u.name, login: u.login, role: u.role, regions: u.regions, entities: u.entities };
+}
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+  const [generation, setGeneration] = useState(0);
+  const expired = useRef(false);
+
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      let r = await call<AuthStatus>('auth.status');
+      // A stale session token (expired, server restarted) is refused outright: drop it and ask again.
+      if (!r.ok && r.error.code === 'unauthenticated' && hasSession()) {
+        setSessionToken(null);
+        expired.current = true;
+        r = await call<AuthStatus>('auth.status');
+      }
+      if (cancelled) return;
+      if (!r.ok) {
+        if (r.error.code === 'unknown_operation') setPhase({ kind: 'ready', status: null, user: LOCAL_OPERATOR, scope: null });
+        else setPhase({ kind: 'error', error: r.error });
+        return;
+      }
+      const status = r.value;
+      const user = status.me ? userOf(status.me) : null;
+      if (status.signed_in && user) {
+        expired.current = false;
+        if (status.me?.user?.must_change_password) setPhase({ kind: 'change-password', status, user });
+        else setPhase({ kind: 'ready', status, user, scope: status.me!.scope.entities });
+      } else if (status.needs_setup) setPhase({ kind: 'setup', status });
+      else setPhase({ kind: 'login', status, reason: expired.current ? 'expired' : null });
+    })();
+    return () => { cancelled = true; };
+  }, [generation]);
+
+  const refresh = useCallback(() => setGeneration((g) => g + 1), []);
+
+  useEffect(() => onUnauthenticated(() => {
+    if (!hasSession()) return;
+    setSessionToken(null);
+    expired.current = true;
+    refresh();
+  }), [refresh]);
+
+  const signedIn = useCallback(async (r: Result<SignedIn>) => {
+    if (r.ok) {
+      if (r.value.token) setSessionToken(r.value.token);
+      expired.current = false;
+      refresh();
+    }
+    return r;
+  }, [refresh]);
+
+  const value = useMemo<Session>(() => {
+    const ready = phase.kind === 'ready' ? phase : null;
+    return {
+      phase,
+      user: ready?.user ?? (phase.kind === 'change-password' ? phase.user : LOCAL_OPERATOR),
+      scope: ready?.scope ?? null,
+      local: ready !== null && ready.status === null,
+      signIn: async (login, password) => signedIn(await call<SignedIn>('auth.login', { login, password })),
+      setup: async (name, login, password) => signedIn(await call<SignedIn>('auth.setup', { name, login, password })),
+      changePassword: async (current, next) => {
+        const r = await call('auth.changePassword', { current_password: current, new_password: next });
+        if (r.ok) refresh();
+        return r;
+      },
+      signOut: async () => {
+        await call('auth.logout');
+        setSessionToken(null);
+        // The shell goes first; then the next user starts on their own home, not on the
+        // previous user's page.
+        setPhase({ kind: 'loading' });
+        await new Promise((r) => setTimeout(r, 0));
+        navigate('/', { replace: true });
+        expired.current = false;
+        refresh();
+      },
+      refresh,
+    };
+  }, [phase, signedIn, refresh]);
+
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSession outside SessionProvider');
+  return s;
+}
+
+/** Head office may edit the registry only as administrator (core/api/network.ts, ADMIN_ONLY). */
+export const canEditRegistry = (role: Role) => role === 'admin';

@@ -1,0 +1,130 @@
+// An entity's period (`dashboard.entity`): sales credited, commissions and royalties earned and
+// paid by rule group, PSP fees borne, the payout, what escrow still holds and when it will be
+// released, with daily charts. The store manager's home; controllers and head office open it
+// for any entity in their scope.
+import { useId, useMemo, useState } from 'react';
+import type { Dashboard, DashboardCurrency } from '../../api-types';
+import { useI18n } from '../../i18n';
+import { navigate } from '../../router';
+import { useSession } from '../../session';
+import { useApi } from '../../use-api';
+import { useEntities } from '../../entities';
+import { BarChartCard, LineChartCard } from '../../components/Charts';
+import { LoadError, Loading, Page } from '../../components/Page';
+
+export function DashboardView({ rest }: { rest: readonly string[] }) {
+  const { t, dateTime } = useI18n();
+  const session = useSession();
+  const entities = useEntities();
+  const fallback = session.user.entities[0] ?? entities.mine.find((e) => e.kind === 'franchisee')?.id ?? entities.mine[0]?.id ?? '';
+  const entity = rest[0] ?? fallback;
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const ids = { entity: useId(), from: useId(), to: useId() };
+  const input = useMemo(() => ({ entity, ...(from ? { from } : {}), ...(to ? { to } : {}) }), [entity, from, to]);
+  const dash = useApi<Dashboard>(entity ? 'dashboard.entity' : null, input);
+  const data = dash.data;
+
+  return (
+    <Page title={entity ? t('dashboard.titleOf', { entity: entities.name(entity) }) : t('dashboard.title')} subtitle={t('dashboard.subtitle')} testId="view-dashboard">
+      <div className="filters card" role="search" aria-label={t('orders.filters')}>
+        {entities.mine.length > 1 && (
+          <div className="filter">
+            <label htmlFor={ids.entity}>{t('orders.entity')}</label>
+            <select id={ids.entity} value={entity} onChange={(e) => navigate(`/dashboard/${encodeURIComponent(e.target.value)}`)}>
+              {entities.mine.map((e) => <option key={e.id} value={e.id}>{e.name} ({e.id})</option>)}
+            </select>
+          </div>
+        )}
+        <div className="filter">
+          <label htmlFor={ids.from}>{t('orders.from')}</label>
+          <input id={ids.from} type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </div>
+        <div className="filter">
+          <label htmlFor={ids.to}>{t('orders.to')}</label>
+          <input id={ids.to} type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+        </div>
+        {data && <span className="muted small filter-note">{t('dashboard.asOf', { at: dateTime(data.at) })}</span>}
+      </div>
+      {dash.error && <LoadError error={dash.error} onRetry={dash.reload} />}
+      {entity && !data && !dash.error && <Loading />}
+      {data && data.currencies.length === 0 && <p className="muted">{t('dashboard.empty')}</p>}
+      {data?.currencies.map((c) => <CurrencyBlock key={c.currency} block={c} multi={data.currencies.length > 1} />)}
+    </Page>
+  );
+}
+
+const sum = (xs: { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
+
+function CurrencyBlock({ block: c, multi }: { block: DashboardCurrency; multi: boolean }) {
+  const { t, money, number, day } = useI18n();
+  const m = (v: number) => money(v, c.currency);
+  const groups = [...new Set([...c.earned.map((e) => e.group), ...c.paid.map((p) => p.group)])].sort();
+  const byGroup = groups.map((g) => ({
+    group: g,
+    earned: c.earned.find((e) => e.group === g),
+    paid: c.paid.find((p) => p.group === g),
+  }));
+  const daily = c.daily.map((d) => ({ date: day(d.date), sales_gross: d.sales_gross, payout: d.payout }));
+  const upcoming = c.upcoming.map((u) => ({ date: day(u.date), amount: u.amount }));
+  const kpis: { key: string; label: string; value: string; tone?: 'neg' | 'pos'; note?: string }[] = [
+    { key: 'sales', label: t('dashboard.sales'), value: m(c.sales_gross), note: c.returned_gross > 0 ? t('dashboard.returnsOf', { amount: m(c.returned_gross) }) : t('dashboard.netOf', { amount: m(c.sales_net) }) },
+    { key: 'earned', label: t('dashboard.earned'), value: m(sum(c.earned)) },
+    { key: 'paid', label: t('dashboard.paid'), value: m(-sum(c.paid)), tone: 'neg' },
+    { key: 'fees', label: t('dashboard.fees'), value: m(c.fees), tone: c.fees < 0 ? 'neg' : undefined },
+    { key: 'payout', label: t('dashboard.payout'), value: m(c.payout), note: t('dashboard.ordersN', { n: number(c.orders) }) },
+    { key: 'held', label: t('dashboard.held'), value: m(c.escrow.held) },
+    { key: 'released', label: t('dashboard.released'), value: m(c.escrow.released) },
+  ];
+  return (
+    <section className="currency-block" aria-label={multi ? c.currency : undefined} data-currency={c.currency}>
+      {multi && <h2 className="section-title">{c.currency}</h2>}
+      <dl className="kpis kpis-7" data-testid="dashboard-kpis">
+        {kpis.map((k) => (
+          <div className="kpi card" key={k.key} data-kpi={k.key}>
+            <dt>{k.label}</dt>
+            <dd className={`num kpi-money${k.tone === 'neg' ? ' neg' : ''}`}>{k.value}</dd>
+            {k.note && <dd className="kpi-note">{k.note}</dd>}
+          </div>
+        ))}
+      </dl>
+      <div className="chart-grid">
+        <LineChartCard title={t('dashboard.chart.daily')} data={daily} xKey="date" format={{ kind: 'money', currency: c.currency }}
+          series={[{ key: 'sales_gross', label: t('dashboard.sales') }, { key: 'payout', label: t('dashboard.payout') }]} />
+        <BarChartCard title={t('dashboard.chart.upcoming')} data={upcoming} xKey="date" format={{ kind: 'money', currency: c.currency }}
+          series={[{ key: 'amount', label: t('dashboard.toRelease'), colour: '#3d9970' }]} everyTick={false} />
+      </div>
+      <h2 className="section-title">{t('dashboard.byGroup')}</h2>
+      <div className="table-card card">
+        <table className="data" aria-label={t('dashboard.byGroup')}>
+          <thead>
+            <tr>
+              <th scope="col">{t('order.group')}</th>
+              <th scope="col" className="num">{t('dashboard.earnedHT')}</th>
+              <th scope="col" className="num">{t('dashboard.earnedVAT')}</th>
+              <th scope="col" className="num">{t('dashboard.paidHT')}</th>
+              <th scope="col" className="num">{t('dashboard.paidVAT')}</th>
+              <th scope="col" className="num">{t('dashboard.net')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {byGroup.map((g) => {
+              const net = (g.earned?.amount ?? 0) - (g.paid?.amount ?? 0);
+              return (
+                <tr key={g.group}>
+                  <td>{g.group}</td>
+                  <td className="num">{g.earned ? m(g.earned.amount) : '—'}</td>
+                  <td className="num">{g.earned ? m(g.earned.vat) : '—'}</td>
+                  <td className="num">{g.paid ? m(g.paid.amount) : '—'}</td>
+                  <td className="num">{g.paid ? m(g.paid.vat) : '—'}</td>
+                  <td className={`num${net < 0 ? ' neg' : ''}`}>{m(net)}</td>
+                </tr>
+              );
+            })}
+            {byGroup.length === 0 && <tr><td colSpan={6} className="muted">{t('table.empty')}</td></tr>}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
