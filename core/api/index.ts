@@ -1,19 +1,50 @@
 // The handler table and the one entry point both transports call: `callApi(ctx, name, input)`.
-// It checks the caller's role, validates the input against the handler's schema, runs a
-// mutating handler inside one transaction (nothing half written), and returns errors as values.
+// It refuses callers without a session (except for `public` operations), checks the caller's
+// role, validates the input against the handler's schema, runs a mutating handler inside one
+// transaction together with its audit row (nothing half written), and returns errors as values.
 import { ApiError, type Result } from './errors.js';
-import type { ApiContext, Handler } from './handler.js';
-import { zodIssues } from './zod-issues.js';
+import type { ApiContext, AuditNote, Handler } from './handler.js';
+import { writeAudit, writeRefusal } from './audit-trail.js';
+import { ALLOWED_BEFORE_PASSWORD_CHANGE } from '../security/policy.js';
+import { zodToIssues } from '../domain/scenario.js';
 import { networkHandlers } from './network.js';
 import { scenarioHandlers } from './scenario.js';
 import { rulesHandlers } from './rules.js';
 import { ordersHandlers } from './orders.js';
+import { dashboardHandlers } from './dashboard.js';
+import { authHandlers } from './auth.js';
+import { usersHandlers } from './users.js';
+import { auditHandlers } from './audit.js';
+import { syncHandlers } from './sync.js';
+import { eventsHandlers } from './events.js';
+import { routingHandlers } from './routing.js';
+import { inboxHandlers } from './inbox.js';
+import { releaseHandlers } from './release.js';
+import { escrowHandlers } from './escrow.js';
+import { anomaliesHandlers } from './anomalies.js';
+import { journalHandlers } from './journal.js';
+import { invoicesHandlers } from './invoices.js';
+import { exportsHandlers } from './exports.js';
 
 export const handlers: Readonly<Record<string, Handler>> = {
   ...networkHandlers,
   ...scenarioHandlers,
   ...rulesHandlers,
   ...ordersHandlers,
+  ...dashboardHandlers,
+  ...authHandlers,
+  ...usersHandlers,
+  ...auditHandlers,
+  ...syncHandlers,
+  ...eventsHandlers,
+  ...routingHandlers,
+  ...inboxHandlers,
+  ...releaseHandlers,
+  ...escrowHandlers,
+  ...anomaliesHandlers,
+  ...journalHandlers,
+  ...invoicesHandlers,
+  ...exportsHandlers,
 };
 
 export type HandlerName = keyof typeof handlers;
@@ -21,21 +52,53 @@ export type HandlerName = keyof typeof handlers;
 export function callApi(ctx: ApiContext, name: string, input: unknown): Result<unknown> {
   const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
   if (!handler) return { ok: false, error: { code: 'unknown_operation', message: `no API operation named ${JSON.stringify(name)}` } };
-  if (!handler.roles.includes(ctx.principal.role)) {
-    return { ok: false, error: { code: 'forbidden', message: `the role ${ctx.principal.role} may not call ${name}` } };
+  const p = ctx.principal;
+  if (!handler.public) {
+    if (p.anonymous) return { ok: false, error: { code: 'unauthenticated', message: `sign in to call ${name}` } };
+    if (!handler.roles.includes(p.role)) {
+      const error = { code: 'forbidden', message: `the role ${p.role} may not call ${name}` };
+      if (handler.mutates) writeRefusal(ctx, name, input, error.code);
+      return { ok: false, error };
+    }
+    if (p.mustChangePassword && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(name)) {
+      return { ok: false, error: { code: 'password_change_required', message: 'choose a new password first (auth.changePassword)' } };
+    }
   }
   const parsed = handler.input.safeParse(input ?? {});
   if (!parsed.success) {
-    const issues = zodIssues(parsed.error);
+    const issues = zodToIssues(parsed.error);
     return { ok: false, error: { code: 'invalid_input', message: `invalid input for ${name}`, issues } };
   }
+  if (!handler.mutates) {
+    try {
+      return { ok: true, value: handler.run(ctx, parsed.data) };
+    } catch (e) {
+      return { ok: false, error: toErrorValue(e) };
+    }
+  }
+  // A mutating call: one transaction holding the change and its audit row (docs/security.md).
+  const notes: AuditNote[] = [];
+  const call: ApiContext = { ...ctx, audit: (note) => { notes.push(note); } };
+  let refusal: { error: unknown } | null = null;
   try {
-    const value = handler.mutates
-      ? ctx.db.transaction(() => handler.run(ctx, parsed.data))()
-      : handler.run(ctx, parsed.data);
+    const value = ctx.db.transaction(() => {
+      try {
+        const out = handler.run(call, parsed.data);
+        writeAudit(call, name, parsed.data, notes, 'ok');
+        return out;
+      } catch (e) {
+        if (!handler.keepWritesOnError) throw e;
+        refusal = { error: e };
+        writeAudit(call, name, parsed.data, notes, toErrorValue(e).code);
+        return undefined;
+      }
+    })();
+    if (refusal) return { ok: false, error: toErrorValue((refusal as { error: unknown }).error) };
     return { ok: true, value };
   } catch (e) {
-    return { ok: false, error: toErrorValue(e) };
+    const error = toErrorValue(e);
+    if (error.code === 'forbidden') writeRefusal(call, name, parsed.data, error.code);
+    return { ok: false, error };
   }
 }
 

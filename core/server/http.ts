@@ -1,15 +1,20 @@
 // `ventil serve`: the same API over HTTP on 127.0.0.1, and the built renderer, for browsers
-// and tests. Every API request needs the per-run token (or a session, see users); requests
-// from other origins and other Host names (DNS rebinding) are refused.
+// and tests. Every API request carries `Authorization: Bearer <token>`: a session token (from
+// `auth.login` / `auth.setup`) acts as its user; the per-run token printed at start (given to
+// the browser in the URL hash) reaches only the public sign-in operations (auth.status,
+// auth.setup, auth.login, auth.demoUsers). Requests from other origins and other Host names
+// (DNS rebinding) are refused (docs/security.md).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
+import { authenticateSession } from '../api/auth.js';
 import { createContext } from '../api/context.js';
+import type { SessionInfo } from '../api/handler.js';
 import { callApi, toErrorValue } from '../api/index.js';
 import type { Result } from '../api/errors.js';
-import type { Principal } from '../api/principal.js';
-import { SYSTEM_PRINCIPAL } from '../api/principal.js';
+import { ANONYMOUS_PRINCIPAL, type Principal } from '../api/principal.js';
+import { ensureDemoUsers } from '../demo/users.js';
 import type { Sqlite } from '../store/sqlite.js';
 
 export interface ServeOptions {
@@ -44,8 +49,11 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
   const root = resolve(opts.staticDir);
   const maxBody = opts.maxBody ?? 64 * 1024 * 1024;
   const token = Buffer.from(opts.token);
+  const now = opts.now ?? (() => new Date());
   let allowedHosts: Set<string> = new Set();
   let origin = '';
+  // The demo's sign-in screen lists its accounts: make sure they exist.
+  ensureDemoUsers(opts.db, now());
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => sendJson(res, 500, { ok: false, error: toErrorValue(e) }));
@@ -68,8 +76,8 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return sendJson(res, 415, { ok: false, error: { code: 'unsupported_media_type', message: 'send application/json' } });
     }
-    const principal = authenticate(req);
-    if (!principal) return sendJson(res, 401, { ok: false, error: { code: 'unauthenticated', message: 'a valid token is required' } });
+    const caller = authenticate(req);
+    if (!caller) return sendJson(res, 401, { ok: false, error: { code: 'unauthenticated', message: 'a valid session (or, to sign in, the run token) is required' } });
     let body: unknown;
     try {
       const text = await readBody(req, maxBody);
@@ -77,16 +85,20 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
     } catch (e) {
       return sendJson(res, (e as { status?: number }).status ?? 400, { ok: false, error: { code: 'bad_request', message: (e as Error).message } });
     }
-    const ctx = createContext(opts.db, { principal, now: opts.now });
+    const ctx = createContext(opts.db, { principal: caller.principal, session: caller.session, now });
     const result: Result<unknown> = callApi(ctx, decodeURIComponent(name), body);
     sendJson(res, result.ok ? 200 : statusOf(result.error.code), result);
   }
 
-  function authenticate(req: IncomingMessage): Principal | null {
+  /** A session's user, or the anonymous caller for the run token, or null (refused). */
+  function authenticate(req: IncomingMessage): { principal: Principal; session: SessionInfo | null } | null {
     const header = req.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (given.length === token.length && timingSafeEqual(given, token)) return SYSTEM_PRINCIPAL;
-    return null;
+    const bearer = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    if (!bearer) return null;
+    const given = Buffer.from(bearer);
+    if (given.length === token.length && timingSafeEqual(given, token)) return { principal: ANONYMOUS_PRINCIPAL, session: null };
+    const s = authenticateSession(opts.db, bearer, now());
+    return s.ok ? { principal: s.principal, session: s.session } : null;
   }
 
   async function serveStatic(res: ServerResponse, pathname: string) {
@@ -117,7 +129,8 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
 
 function statusOf(code: string): number {
   switch (code) {
-    case 'forbidden': return 403;
+    case 'unauthenticated': case 'invalid_credentials': return 401;
+    case 'forbidden': case 'password_change_required': case 'account_locked': case 'account_disabled': return 403;
     case 'unknown_operation': case 'not_found': return 404;
     case 'internal': return 500;
     default: return 400;

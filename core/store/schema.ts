@@ -389,3 +389,188 @@ export interface DB {
   sessions: SessionsTable;
   audit_log: AuditLogTable;
 }
+
+// ---- Routing and release runs (migration 0003, docs/lifecycle.md, docs/release.md) ----------
+
+export type OfferStatus = 'open' | 'accepted' | 'refused' | 'timed_out' | 'withdrawn';
+
+export interface RoutingOffersTable {
+  id: Generated<number>;
+  order_id: string;
+  line_id: string;
+  location: string;
+  entity: string;
+  operator: string;
+  offered_at: string;
+  deadline_at: string;
+  status: OfferStatus;
+  closed_at: string | null;
+  reason: string | null;
+  note: string | null;
+  closed_by: string | null;
+  event_key: string | null;
+}
+
+export type RoutingAction = 'offered' | 'accepted' | 'refused' | 'timed_out' | 'withdrawn' | 'cancelled';
+
+export interface RoutingHistoryTable {
+  seq: Generated<number>;
+  order_id: string;
+  line_id: string;
+  offer_id: number | null;
+  location: string | null;
+  action: RoutingAction;
+  at: string;
+  deadline_at: string | null;
+  reason: string | null;
+  note: string | null;
+  actor: string;
+  source: string;
+  event_key: string | null;
+  recorded_at: string;
+}
+
+export interface RoutingStateTable { key: string; value: number }
+
+export interface ReleaseRunsTable {
+  id: string;
+  as_of: string;
+  created_at: string;
+  recovery: 'net' | 'reverse';
+  transfer_count: number;
+  content_hash: string;
+  actor: string;
+}
+
+export type TransferKind = 'transfer' | 'withdrawal' | 'reversal';
+
+export interface TransfersTable {
+  id: string;
+  run_id: string;
+  entity: string;
+  currency: string;
+  /** Signed: > 0 for a transfer or withdrawal, < 0 for a reversal. */
+  amount: number;
+  kind: TransferKind;
+  idempotency_key: string;
+  status: string;
+  created_at: string;
+  reverses: string | null;
+  destination: string | null;
+}
+
+export interface TransferItemsTable {
+  transfer_id: string;
+  order_id: string;
+  /** '' for the order's PSP fee shares. */
+  line_id: string;
+  /** Signed like the transfer; a transfer's items add up to its amount. */
+  amount: number;
+}
+
+export interface DB {
+  routing_offers: RoutingOffersTable;
+  routing_history: RoutingHistoryTable;
+  routing_state: RoutingStateTable;
+  release_runs: ReleaseRunsTable;
+  transfers: TransfersTable;
+  transfer_items: TransferItemsTable;
+}
+
+// ---- Books: journal, invoices, chart, periods, ERP batches (migration 0004, docs/accounting.md)
+
+export interface AccountsTable { entity: string; number: string; label: string; created_at: string }
+export interface AccountMappingsTable { entity: string; role: string; account: string; updated_at: string }
+export interface ClosedPeriodsTable { entity: string; period: string; kind: 'month' | 'year'; start_date: string; end_date: string; closed_at: string; closed_by: string }
+
+export interface JournalEntriesTable {
+  id: Generated<number>;
+  entity: string;
+  journal: string;
+  fiscal_year: string;
+  number: number;
+  entry_date: string;
+  event_at: string;
+  shifted: number;
+  adjustment: number;
+  valid_at: string;
+  label: string;
+  piece_ref: string;
+  piece_date: string;
+  source_key: string;
+  order_id: string | null;
+  transfer_id: string | null;
+  invoice_id: number | null;
+  currency: string;
+  orig_currency: string;
+  fx_rate: string | null;
+  fx_date: string | null;
+}
+
+export interface JournalLinesTable {
+  entry_id: number;
+  seq: number;
+  fact: string;
+  role: string;
+  account: string;
+  aux: string | null;
+  debit: number;
+  credit: number;
+  label: string;
+  amount_orig: number;
+  orig_currency: string;
+}
+
+export interface InvoicesTable {
+  id: Generated<number>;
+  number: string;
+  series: string;
+  seq: number;
+  kind: 'invoice' | 'credit_note';
+  supplier: string;
+  customer: string;
+  issued_by: string;
+  self_billed: number;
+  issue_date: string;
+  fiscal_year: string;
+  group_name: string;
+  currency: string;
+  net: number;
+  vat: number;
+  total: number;
+  vat_rate: string;
+  order_id: string;
+  line_id: string;
+  source_key: string;
+  credits: string | null;
+  created_at: string;
+}
+
+export interface InvoiceLinesTable {
+  invoice_id: number;
+  seq: number;
+  fact: string;
+  rule_ref: string;
+  to_role: string;
+  description: string;
+  base: number;
+  rate: string;
+  net: number;
+  vat: number;
+}
+
+export interface ErpBatchesTable { entity: string; period: string; idempotency_key: string; entries: number; lines: number; debit: number; credit: number; digest: string; created_at: string }
+
+export interface PostingIssuesTable { event: string; order_id: string | null; transfer_id: string | null; entities_json: string; code: string; message: string; first_seen_at: string; last_seen_at: string }
+
+export interface DB {
+  posting_issues: PostingIssuesTable;
+  accounts: AccountsTable;
+  account_mappings: AccountMappingsTable;
+  closed_periods: ClosedPeriodsTable;
+  journal_entries: JournalEntriesTable;
+  journal_lines: JournalLinesTable;
+  invoices: InvoicesTable;
+  invoice_lines: InvoiceLinesTable;
+  erp_batches: ErpBatchesTable;
+}

@@ -5,6 +5,18 @@ import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { serveCommand } from './serve.js';
 import { settleCommand } from './settle.js';
+import { auditCommand } from './audit.js';
+import { usersCommand } from './users.js';
+import { syncCommand } from './sync.js';
+import { reconcileCommand } from './reconcile.js';
+import { pspEventsCommand } from './psp-events.js';
+import { eventsCommand } from './events.js';
+import { routeCommand } from './route.js';
+import { releaseCommand } from './release.js';
+import { journalCommand, postCommand } from './journal.js';
+import { exportCommand } from './export.js';
+import { invoicesCommand } from './invoices.js';
+import { periodsCommand } from './periods.js';
 
 export const commands: readonly Command[] = [
   initCommand,
@@ -12,4 +24,17 @@ export const commands: readonly Command[] = [
   demoCommand,
   settleCommand,
   serveCommand,
+  usersCommand,
+  auditCommand,
+  syncCommand,
+  reconcileCommand,
+  pspEventsCommand,
+  eventsCommand,
+  routeCommand,
+  releaseCommand,
+  journalCommand,
+  postCommand,
+  periodsCommand,
+  invoicesCommand,
+  exportCommand,
 ];
