@@ -3,9 +3,8 @@
 // The driver is better-sqlite3-multiple-ciphers: better-sqlite3's API over SQLite3 Multiple
 // Ciphers, which encrypts the whole file (pages, WAL, and VACUUM INTO backups) when a key is
 // given, in SQLCipher 4's format (docs/decisions/0006-encryption.md). Without a key it reads
-// and writes ordinary SQLite files. Its typings are a copy of better-sqlite3's, so the handle
-// keeps better-sqlite3's type.
-import type Database from 'better-sqlite3';
+// and writes ordinary SQLite files, with better-sqlite3's API and typings.
+import type Database from 'better-sqlite3-multiple-ciphers';
 import Ciphers from 'better-sqlite3-multiple-ciphers';
 
 export type Sqlite = Database.Database;

@@ -1,7 +1,7 @@
 // The shell on the demo database: the network summary matches the database, the DEMO banner is
 // on every screen, the header names the network and the user's role, and the language switch
 // turns the UI from French to English and remembers it.
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../core/store/sqlite.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startApp, type App } from './harness';
 
@@ -10,7 +10,7 @@ beforeAll(async () => { app = await startApp({ seed: 'demo' }); });
 afterAll(async () => { await app?.stop(); });
 
 function count(table: string): number {
-  const db = new Database(app.dbPath, { readonly: true, fileMustExist: true });
+  const db = openSqlite(app.dbPath, { readonly: true, fileMustExist: true });
   try {
     return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   } finally {
@@ -38,7 +38,7 @@ describe('app shell on the demo database', () => {
     // French digit grouping for the displayed numbers (narrow no-break space).
     expect(await page.getByTestId('kpi-lines').textContent()).toBe(new Intl.NumberFormat('fr-FR').format(count('order_lines')));
 
-    const name = JSON.parse((new Database(app.dbPath, { readonly: true }).prepare("SELECT value FROM network_settings WHERE key = 'name'").get() as { value: string }).value) as string;
+    const name = JSON.parse((openSqlite(app.dbPath, { readonly: true }).prepare("SELECT value FROM network_settings WHERE key = 'name'").get() as { value: string }).value) as string;
     expect(await page.getByTestId('network-name').textContent()).toBe(name);
     expect(await page.getByTestId('user-role').textContent()).toBe('Siège — administrateur');
     // Both charts drew bars from the registry.
