@@ -6,17 +6,9 @@ import { z } from 'zod';
 import { explain } from '../domain/explain.js';
 import { isoUtc } from '../domain/time.js';
 import { listOrders, orderParties, settlementDetail } from '../store/orders-repo.js';
-import { ApiError, forbidden, notFound } from './errors.js';
-import { ALL_ROLES, HEAD_OFFICE, defineHandler, type ApiContext } from './handler.js';
+import { ApiError, notFound } from './errors.js';
+import { ALL_ROLES, HEAD_OFFICE, defineHandler } from './handler.js';
 import { recomputeStoredOrder, settleStoredOrders } from './settlement-runner.js';
-
-/** The entities of the order the caller may see amounts for (null: all of them). */
-function visibleParties(ctx: ApiContext, orderId: string): Set<string> | null {
-  if (ctx.scope.networkWide) return null;
-  const mine = orderParties(ctx.db, orderId).filter((e) => ctx.scope.canSee(e));
-  if (mine.length === 0) throw forbidden(`order ${orderId} does not concern an entity in your scope`);
-  return new Set(mine);
-}
 
 const Timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, 'a date or ISO 8601 UTC time');
 
@@ -58,7 +50,7 @@ export const ordersHandlers = {
     run: (ctx, input) => {
       const order = ctx.db.prepare('SELECT id, channel, origin, customer_postcode, created_at, currency, discount FROM orders WHERE id = ?').get(input.id);
       if (!order) throw notFound('order', input.id);
-      const visible = visibleParties(ctx, input.id);
+      const visible = ctx.scope.visibleParties(orderParties(ctx.db, input.id), `order ${input.id}`);
       const detail = settlementDetail(ctx.db, input.id)!;
       const sees = (e: string | null) => e !== null && (visible === null || visible.has(e));
       const lines = detail.lines.map((l) => {
@@ -69,7 +61,7 @@ export const ordersHandlers = {
           gross: involved ? l.gross : null, vat: involved ? l.vat : null, net: involved ? l.net : null,
           refunded: involved ? l.refunded : null, fee_share: sees(l.owner) ? l.fee_share : null,
           decisions: JSON.parse(l.decisions_json),
-          legs: detail.legs.filter((g) => g.line_id === l.line_id && (visible === null || sees(g.to_entity) || sees(g.from_entity))).map((g) => ({
+          legs: detail.legs.filter((g) => g.line_id === l.line_id && ctx.scope.seesMovement(g.from_entity, g.to_entity, visible)).map((g) => ({
             group: g.rule_group, rule: g.rule_ref, to_role: g.to_role, to: g.to_entity, from_role: g.from_role, from: g.from_entity,
             base: g.base, rate: g.rate, amount: g.amount, vat: g.vat, void: g.void, reversed_amount: g.reversed_amount, reversed_vat: g.reversed_vat,
           })),
