@@ -38,12 +38,17 @@ function checkLocationRefs(db: Sqlite, l: z.output<typeof LocationInput>) {
 
 export const networkHandlers = {
   'network.summary': defineHandler({
-    summary: 'What the network holds: counts, platform entity, settings, demo flag',
+    summary: 'What the network holds: counts (orders, lines and events within the caller\'s scope), platform entity, demo flag',
     input: z.object({}).strict(),
     roles: ALL_ROLES,
     mutates: false,
     run: (ctx) => {
       const settings = repo.readSettings(ctx.db);
+      const scope = ctx.scope.entities();
+      // A store's volume is its own business: scoped callers count only the orders they are party to.
+      const activity = scope === null
+        ? { orders: repo.countRows(ctx.db, 'orders'), lines: repo.countRows(ctx.db, 'order_lines'), events: repo.countRows(ctx.db, 'events') }
+        : repo.countScopedActivity(ctx.db, [...scope]);
       return {
         name: (settings.name as string | undefined) ?? null,
         demo: ctx.demo,
@@ -52,9 +57,7 @@ export const networkHandlers = {
         locations: repo.countRows(ctx.db, 'locations'),
         catchments: repo.countRows(ctx.db, 'catchments'),
         rules: repo.countRows(ctx.db, 'rules'),
-        orders: repo.countRows(ctx.db, 'orders'),
-        lines: repo.countRows(ctx.db, 'order_lines'),
-        events: repo.countRows(ctx.db, 'events'),
+        ...activity,
       };
     },
   }),

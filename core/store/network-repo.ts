@@ -45,3 +45,11 @@ export function writeSettings(db: Sqlite, settings: Record<string, unknown>): vo
 export function countRows(db: Sqlite, table: 'entities' | 'locations' | 'catchments' | 'orders' | 'order_lines' | 'events' | 'rules'): number {
   return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
+
+/** Orders, lines and events of the orders some entities are party to. */
+export function countScopedActivity(db: Sqlite, entities: readonly string[]): { orders: number; lines: number; events: number } {
+  return db.prepare(`WITH mine AS (SELECT DISTINCT order_id FROM order_parties WHERE entity IN (SELECT value FROM json_each(?)))
+    SELECT (SELECT count(*) FROM mine) AS orders,
+      (SELECT count(*) FROM order_lines WHERE order_id IN (SELECT order_id FROM mine)) AS lines,
+      (SELECT count(*) FROM events WHERE order_id IN (SELECT order_id FROM mine)) AS events`).get(JSON.stringify(entities)) as { orders: number; lines: number; events: number };
+}

@@ -51,3 +51,12 @@ describe('network API', () => {
     expect(callApi(ctx, 'network.entities.create', entity)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 });
+
+describe('network.summary in a store\'s scope', () => {
+  it('counts only the orders the store is party to', () => {
+    const ctx = seeded();
+    const lille = testContext(ctx.db, { userId: 'u', name: 'Lille', role: 'store_manager', regions: [], entities: ['LILLE'] });
+    // LILLE is party to EA-2001 (origin) and W-1003 (pickup, catchment, owner of line 2).
+    expect(callApi(lille, 'network.summary', {})).toMatchObject({ ok: true, value: { entities: 4, orders: 2, lines: 3 } });
+  });
+});

@@ -61,7 +61,7 @@ const otherLocation = (f: ScopeFixture) => f.db.prepare('SELECT * FROM locations
 
 export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
   // ---- network registry: readable by all, written by the head-office admin ----------------
-  'network.summary': { kind: 'visible', input: () => ({}), check: none, note: 'counts of the network, no amounts' },
+  'network.summary': { kind: 'visible', input: () => ({}), check: none, note: 'entity and rule counts of the network; order counts only within the caller\'s scope' },
   'network.settings.get': { kind: 'visible', input: () => ({}), check: none, note: 'network settings are common to all entities' },
   'network.settings.update': { kind: 'forbidden', input: (f) => ({ platform_entity: 'HQ', return_window_days: 21, ...{ name: `changed by scope test ${f.otherEntity}` } }), note: 'admin only' },
   'network.entities.list': { kind: 'visible', input: () => ({}), check: none, note: 'the registry (names, identifiers) is shared by the network' },
