@@ -50,9 +50,9 @@ export function routingTick(db: Sqlite, now: Date, opts: { actor?: string } = {}
       result.closed += r.closed;
       result.cancelled += r.cancelled;
     };
-    const todo = ordersToRoute(db, readCursor(db, 'orders'), readCursor(db, 'events'));
-    result.synced = todo.orders.length;
-    add(syncRouting(db, todo.orders, now, { actor, source: 'routing' }));
+    const toRoute = ordersToRoute(db, readCursor(db, 'orders'), readCursor(db, 'events'));
+    result.synced = toRoute.orders.length;
+    add(syncRouting(db, toRoute.orders, now, { actor, source: 'routing' }));
 
     const due = openOffersDueBy(db, isoUtc(nowMs + 1000)).filter((o) => toMs(o.deadline_at) <= nowMs);
     const timeout = (o: OfferRow): LifecycleEvent => ({
@@ -80,8 +80,8 @@ export function routingTick(db: Sqlite, now: Date, opts: { actor?: string } = {}
     }
     const maxOrder = (db.prepare('SELECT coalesce(max(rowid), 0) AS n FROM orders').get() as { n: number }).n;
     const maxEvent = (db.prepare('SELECT coalesce(max(seq), 0) AS n FROM events').get() as { n: number }).n;
-    writeCursor(db, 'orders', Math.max(todo.maxOrder, maxOrder));
-    writeCursor(db, 'events', Math.max(todo.maxEvent, maxEvent));
+    writeCursor(db, 'orders', Math.max(toRoute.maxOrder, maxOrder));
+    writeCursor(db, 'events', Math.max(toRoute.maxEvent, maxEvent));
     return result;
   })();
 }
