@@ -65,8 +65,9 @@ export function openDatabase(options: OpenOptions): { db: Sqlite; migrated: Migr
       db.pragma('synchronous = FULL');
     }
     db.pragma('foreign_keys = ON');
-    // 64 MiB of page cache: settlement writes touch several large indexes at once.
-    db.pragma('cache_size = -65536');
+    // Up to 256 MiB of page cache (allocated only as pages are read): a large settlement writes
+    // into several big indexes at once, and past the cache every insert becomes a disk read.
+    db.pragma('cache_size = -262144');
     db.pragma('busy_timeout = 5000');
     const migrated = options.readonly
       ? { applied: [], backup: null }
