@@ -4,6 +4,8 @@
 // inside one transaction, so a conflict anywhere leaves the database untouched.
 import type { Catchment, Entity, LifecycleEvent, Location, Network, Order, Rule, Scenario } from '../domain/scenario.js';
 import type { Issue } from '../api/errors.js';
+import { createHash } from 'node:crypto';
+import { eventContent } from '../domain/event-identity.js';
 import { toMs } from '../domain/time.js';
 import { contentHash } from './hash.js';
 import type { Sqlite } from './sqlite.js';
@@ -26,10 +28,13 @@ export interface ImportSummary {
   events: Counts;
 }
 
-/** Identity of a lifecycle event: its `id`, or a hash of its content. */
+/**
+ * Identity of a lifecycle event: its `id`, or a hash of its content as the engine compares it
+ * (core/domain/event-identity.ts: times as instants), so the store and the engine agree on what
+ * a duplicate is.
+ */
 export function eventKey(event: LifecycleEvent): string {
-  const { id, ...content } = event as LifecycleEvent & { id?: string };
-  return id ? `id:${id}` : `h:${contentHash(content)}`;
+  return event.id !== undefined ? `id:${event.id}` : `h:${createHash('sha256').update(eventContent(event)).digest('hex')}`;
 }
 
 const counts = (): Counts => ({ added: 0, unchanged: 0 });
@@ -189,7 +194,7 @@ export function importEvents(db: Sqlite, events: readonly LifecycleEvent[], now:
     const payload = JSON.stringify(e);
     const existing = get.get(key) as { payload_json: string } | undefined;
     if (existing) {
-      if (contentHash(JSON.parse(existing.payload_json)) === contentHash(e)) c.unchanged++;
+      if (eventContent(JSON.parse(existing.payload_json) as LifecycleEvent) === eventContent(e)) c.unchanged++;
       else conflict(`${pathPrefix}[${i}]`, 'event_conflict', `event ${key.slice(3)} is already stored with other content`);
       return;
     }

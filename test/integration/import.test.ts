@@ -24,6 +24,15 @@ describe('scenario.import', () => {
     expect(counts(ctx.db)).toEqual(before);
   });
 
+  it('takes an event whose time is written another way as the same event', () => {
+    const ctx = testContext();
+    const scenario = readExample('network-basic.json');
+    callApi(ctx, 'scenario.import', { scenario });
+    const again = structuredClone(scenario);
+    again.events[0].at = again.events[0].at.replace('Z', '.000Z');
+    expect(callApi(ctx, 'scenario.import', { scenario: again })).toMatchObject({ ok: true, value: { changed: false, summary: { events: { added: 0, unchanged: 18 } } } });
+  });
+
   it('refuses other content under an existing rule version, and stores nothing of that file', () => {
     const ctx = testContext();
     const scenario = readExample('network-basic.json');
