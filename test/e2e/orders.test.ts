@@ -38,7 +38,10 @@ describe('orders and dashboards', () => {
     await page.getByRole('heading', { level: 1, name: `Commande ${first.id}` }).waitFor();
     const detail = await app.api<{ payouts: Record<string, number>; lines: unknown[] }>('orders.get', { id: first.id });
     if (!detail.ok) throw new Error(detail.error.message);
-    expect(await page.getByRole('table', { name: 'Lignes' }).locator('tbody tr').count()).toBe(detail.value.lines.length);
+    // The heading shows before the lines arrive: wait for them rather than count once.
+    const lineRows = page.getByRole('table', { name: 'Lignes' }).locator('tbody tr');
+    await until(async () => (await lineRows.count()) === detail.value.lines.length, 'the order lines');
+    expect(await lineRows.count()).toBe(detail.value.lines.length);
     await page.getByRole('button', { name: /Expliquer le versement de/ }).and(page.locator('[aria-label*="F006"], [aria-label]')).first().waitFor();
     await page.locator('tr[data-entity="F006"]').getByRole('button', { name: 'Expliquer' }).click();
     const explanation = page.getByTestId('explanation');
