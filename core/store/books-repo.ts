@@ -3,6 +3,8 @@
 import { buildChart, type AccountDef, type AccountRole, type Chart, type JournalCode } from '../domain/books-accounts.js';
 import type { FxRate } from '../domain/books-fx.js';
 import type { InvoicedLeg, PostedLine } from '../domain/postings.js';
+import type { Selectable } from 'kysely';
+import type { InvoicesTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface BookEntity {
@@ -368,30 +370,8 @@ export function accountTotals(db: Sqlite, entity: string, from?: string, to?: st
 
 // ---- Invoices -----------------------------------------------------------------------------
 
-export interface InvoiceRow {
-  id: number;
-  number: string;
-  series: string;
-  seq: number;
-  kind: 'invoice' | 'credit_note';
-  supplier: string;
-  customer: string;
-  issued_by: string;
-  self_billed: number;
-  issue_date: string;
-  fiscal_year: string;
-  group_name: string;
-  currency: string;
-  net: number;
-  vat: number;
-  total: number;
-  vat_rate: string;
-  order_id: string;
-  line_id: string;
-  source_key: string;
-  credits: string | null;
-  created_at: string;
-}
+/** A stored invoice, as read back. */
+export type InvoiceRow = Selectable<InvoicesTable>;
 
 export interface InvoiceLineRow { invoice_id: number; seq: number; fact: string; rule_ref: string; to_role: string; description: string; base: number; rate: string; net: number; vat: number }
 
