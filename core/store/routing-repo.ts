@@ -1,27 +1,12 @@
 // Reads and writes of routing: the offers made to locations, their history, and the scheduler's
 // cursors. The decisions (who is offered what, when an offer closes) are made in
 // core/api/routing.ts from the lines' lifecycle; this module only stores them.
-import type { OfferStatus, RoutingAction, RoutingOffersTable } from './schema.js';
+import type { OfferStatus, RoutingAction, RoutingHistoryTable, RoutingOffersTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
 export type OfferRow = Omit<RoutingOffersTable, 'id'> & { id: number };
 
-export interface HistoryRow {
-  seq: number;
-  order_id: string;
-  line_id: string;
-  offer_id: number | null;
-  location: string | null;
-  action: RoutingAction;
-  at: string;
-  deadline_at: string | null;
-  reason: string | null;
-  note: string | null;
-  actor: string;
-  source: string;
-  event_key: string | null;
-  recorded_at: string;
-}
+export type HistoryRow = Omit<RoutingHistoryTable, 'seq'> & { seq: number };
 
 const json = (ids: readonly string[]) => JSON.stringify(ids);
 
