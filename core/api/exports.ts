@@ -8,37 +8,22 @@ import { EntityId, PeriodName } from './journal.js';
 
 const Input = z.object({ entity: EntityId, period: PeriodName }).strict();
 
+/** One export handler: checks the entity is in the caller's scope, then builds the file. */
+function exportHandler(summary: string, build: typeof fecExport) {
+  return defineHandler({
+    summary,
+    input: Input,
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      ctx.scope.assertEntity(input.entity);
+      return build(ctx.db, input.entity, input.period);
+    },
+  });
+}
+
 export const exportsHandlers = {
-  'exports.fec': defineHandler({
-    summary: 'The FEC of an entity for a closed fiscal year, or a month (`<SIREN>FEC<closing date>.txt`, ISO 8859-15)',
-    input: Input,
-    roles: ALL_ROLES,
-    mutates: false,
-    run: (ctx, input) => {
-      ctx.scope.assertEntity(input.entity);
-      return fecExport(ctx.db, input.entity, input.period);
-    },
-  }),
-
-  'exports.csv': defineHandler({
-    summary: 'Every journal line of an entity for a period, as CSV (UTF-8, comma, decimal point)',
-    input: Input,
-    roles: ALL_ROLES,
-    mutates: false,
-    run: (ctx, input) => {
-      ctx.scope.assertEntity(input.entity);
-      return csvExport(ctx.db, input.entity, input.period);
-    },
-  }),
-
-  'exports.ledger': defineHandler({
-    summary: 'The journal of an entity for a period in hledger\'s plain-text format',
-    input: Input,
-    roles: ALL_ROLES,
-    mutates: false,
-    run: (ctx, input) => {
-      ctx.scope.assertEntity(input.entity);
-      return ledgerExport(ctx.db, input.entity, input.period);
-    },
-  }),
+  'exports.fec': exportHandler('The FEC of an entity for a closed fiscal year, or a month (`<SIREN>FEC<closing date>.txt`, ISO 8859-15)', fecExport),
+  'exports.csv': exportHandler('Every journal line of an entity for a period, as CSV (UTF-8, comma, decimal point)', csvExport),
+  'exports.ledger': exportHandler('The journal of an entity for a period in hledger\'s plain-text format', ledgerExport),
 };
