@@ -4,7 +4,7 @@ import { buildChart, type AccountDef, type AccountRole, type Chart, type Journal
 import type { FxRate } from '../domain/books-fx.js';
 import type { InvoicedLeg, PostedLine } from '../domain/postings.js';
 import type { Selectable } from 'kysely';
-import type { InvoicesTable } from './schema.js';
+import type { InvoicesTable, JournalEntriesTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface BookEntity {
@@ -274,29 +274,8 @@ export function invoiceWriter(db: Sqlite) {
 
 // ---- Reading entries ----------------------------------------------------------------------
 
-export interface EntryRow {
-  id: number;
-  entity: string;
-  journal: JournalCode;
-  fiscal_year: string;
-  number: number;
-  entry_date: string;
-  event_at: string;
-  shifted: number;
-  adjustment: number;
-  valid_at: string;
-  label: string;
-  piece_ref: string;
-  piece_date: string;
-  source_key: string;
-  order_id: string | null;
-  transfer_id: string | null;
-  invoice_id: number | null;
-  currency: string;
-  orig_currency: string;
-  fx_rate: string | null;
-  fx_date: string | null;
-}
+/** A stored journal entry, its journal code typed. */
+export type EntryRow = Omit<Selectable<JournalEntriesTable>, 'journal'> & { journal: JournalCode };
 
 export interface LineRow {
   entry_id: number;

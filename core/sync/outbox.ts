@@ -25,7 +25,8 @@ import { canonicalJson } from '../domain/canonical.js';
 import { spread } from '../domain/money.js';
 import { contentHash } from '../store/hash.js';
 import type { Sqlite } from '../store/sqlite.js';
-import type { OutboxStatus } from '../store/schema.js';
+import type { Selectable } from 'kysely';
+import type { OutboxStatus, OutboxTable } from '../store/schema.js';
 import { zodToIssues } from '../domain/scenario.js';
 import { DEFAULT_TARGETS, OUTBOX_KINDS, PAYLOAD_SCHEMAS, type OutboxKind } from './payloads.js';
 
@@ -54,29 +55,8 @@ export interface EnqueueInput {
 
 export interface EnqueueResult { id: number; created: boolean; status: OutboxStatus; idempotencyKey: string }
 
-export interface OutboxRow {
-  id: number;
-  kind: OutboxKind;
-  target: string;
-  idempotency_key: string;
-  entity: string | null;
-  depends_on: string | null;
-  payload_json: string;
-  payload_hash: string;
-  status: OutboxStatus;
-  attempts: number;
-  next_attempt_at: string;
-  claimed_by: string | null;
-  claimed_at: string | null;
-  last_error: string | null;
-  last_error_code: string | null;
-  created_at: string;
-  first_attempt_at: string | null;
-  sent_at: string | null;
-  updated_at: string;
-  response_json: string | null;
-  adapter: string | null;
-}
+/** A stored outbox row, its kind typed. */
+export type OutboxRow = Omit<Selectable<OutboxTable>, 'kind'> & { kind: OutboxKind };
 
 const KEY_TEXT = /^[\x21-\x7e]{1,255}$/;
 
