@@ -50,8 +50,11 @@ function dig(s: string, i: number): number {
 
 /** Epoch milliseconds of a timestamp or of a date (midnight UTC). Throws on anything else. */
 export function toMs(s: string): number {
-  // Fast path: 2026-03-02T09:15:00Z, the form every Ventil export writes.
-  if (s.length === 20 && s.charCodeAt(19) === 90 /* Z */ && s.charCodeAt(10) === 84 /* T */ && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58) {
+  // Fast path: 2026-03-02T09:15:00Z, the form every Ventil export writes, or with milliseconds
+  // (2026-03-02T09:15:00.250Z, the form of JavaScript's toISOString).
+  const n = s.length;
+  const millis = n === 24 && s.charCodeAt(19) === 46 /* . */ ? dig(s, 20) * 100 + dig(s, 21) * 10 + dig(s, 22) : n === 20 ? 0 : -1;
+  if (millis >= 0 && s.charCodeAt(n - 1) === 90 /* Z */ && s.charCodeAt(10) === 84 /* T */ && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58) {
     const y = dig(s, 0) * 1000 + dig(s, 1) * 100 + dig(s, 2) * 10 + dig(s, 3);
     const mo = dig(s, 5) * 10 + dig(s, 6);
     const d = dig(s, 8) * 10 + dig(s, 9);
@@ -59,7 +62,7 @@ export function toMs(s: string): number {
     const mi = dig(s, 14) * 10 + dig(s, 15);
     const se = dig(s, 17) * 10 + dig(s, 18);
     if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && se >= 0 && se <= 59) {
-      return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60_000 + se * 1000;
+      return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60_000 + se * 1000 + millis;
     }
   }
   const ms = Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
