@@ -73,7 +73,7 @@ if (!values['skip-books']) {
 // The same rows, read back, inserted into the same tables of a second database. One table at a
 // time is held in memory (a million lines make about eight million rows); only inserts are timed,
 // in transactions of the same size as the settlement's batches.
-const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'settlement_legs', 'entity_shares', 'order_parties'] as const;
+const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties'] as const;
 db.close();
 const rawDb = freshDb('raw.db');
 const source = openDatabase({ file: join(dir, 'settle.db'), now: () => now, readonly: true }).db;
@@ -89,7 +89,9 @@ for (const tbl of TABLES) {
   for (let b = 0; b < batches; b++) {
     rawDb.transaction(() => { for (let i = b * size; i < Math.min(rows!.length, (b + 1) * size); i++) stmt.run(rows![i]); })();
   }
-  rawSeconds += seconds(t);
+  const tableSeconds = seconds(t);
+  log(`  raw ${tbl}: ${rows.length.toLocaleString('en-US')} rows in ${tableSeconds.toFixed(1)} s`);
+  rawSeconds += tableSeconds;
   rowCount += rows.length;
   rows = null;
 }

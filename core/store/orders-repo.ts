@@ -56,7 +56,7 @@ export function orderParties(db: Sqlite, orderId: string): string[] {
 export interface StoredLine {
   line_id: string; status: string; fulfiller: string; owner: string; shipper: string; pickup: string | null; catchment: string | null;
   origin: string | null; seller: string | null; gross: number; vat: number; net: number; fee_share: number; returned: number; refunded: number;
-  release_at: string | null; decisions_json: string;
+  release_at: string | null; decisions_json: string; legs_json: string;
 }
 export interface StoredLeg {
   line_id: string; rule_group: string; rule_ref: string; to_role: string; to_entity: string | null; from_role: string; from_entity: string | null;

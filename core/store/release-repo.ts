@@ -119,7 +119,13 @@ export function currentShareRows(db: Sqlite, f: ShareFilter = {}): ShareRow[] {
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.orders) { where.push('s.order_id IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(f.orders)); }
-  if (f.entities) { where.push('s.entity IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(f.entities)); }
+  if (f.entities) {
+    // Through the entities' orders: shares have no entity index (migration 0007), and every
+    // entity with a share is a party of the order.
+    const entities = JSON.stringify(f.entities);
+    where.push('s.order_id IN (SELECT order_id FROM order_parties WHERE entity IN (SELECT value FROM json_each(?)))', 's.entity IN (SELECT value FROM json_each(?))');
+    args.push(entities, entities);
+  }
   return db.prepare(`SELECT s.order_id AS "order", s.line_id AS line, s.entity, s.kind, s.amount, s.currency, s.release_at
     FROM entity_shares s JOIN settlements c ON c.order_id = s.order_id AND c.revision = s.revision
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).all(...args) as ShareRow[];

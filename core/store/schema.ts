@@ -120,7 +120,6 @@ export interface DB {
   schema_migrations: SchemaMigrationsTable;
   settlements: SettlementsTable;
   settlement_lines: SettlementLinesTable;
-  settlement_legs: SettlementLegsTable;
   entity_shares: EntitySharesTable;
   order_parties: OrderPartiesTable;
 }
@@ -303,27 +302,10 @@ export interface SettlementLinesTable {
   reversed_vat: number;
   release_at: string | null;
   decisions_json: string;
+  /** The line's legs: an array of arrays, fields in the order of LEG_FIELDS (settlement-repo.ts). */
+  legs_json: string;
 }
 
-export interface SettlementLegsTable {
-  order_id: string;
-  revision: number;
-  line_id: string;
-  seq: number;
-  rule_group: string;
-  rule_ref: string;
-  to_role: string;
-  to_entity: string | null;
-  from_role: string;
-  from_entity: string | null;
-  base: number;
-  rate: string;
-  amount: number;
-  vat: number;
-  void: string | null;
-  reversed_amount: number;
-  reversed_vat: number;
-}
 
 export interface EntitySharesTable {
   order_id: string;

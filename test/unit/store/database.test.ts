@@ -12,13 +12,13 @@ let tmp: ReturnType<typeof tempDir>;
 afterEach(() => tmp?.cleanup());
 
 describe('openDatabase', () => {
-  it('creates a WAL database with foreign keys and STRICT tables', () => {
+  it('creates a WAL database with foreign keys and STRICT tables (views aside)', () => {
     tmp = tempDir();
     const { db, migrated } = openDatabase({ file: join(tmp.dir, 'v.db'), now });
     expect(migrated.applied).toEqual(migrations.map((m) => m.name));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    const tables = db.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all() as { name: string; strict: number }[];
+    const tables = db.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; strict: number }[];
     expect(tables.length).toBeGreaterThan(5);
     for (const t of tables) expect({ table: t.name, strict: t.strict }).toEqual({ table: t.name, strict: 1 });
     db.close();
