@@ -2,7 +2,8 @@
 // about 250,000 lines), imports them, then settles and stores them; in the same run it inserts
 // the same rows into the same tables of a second database with plain prepared statements and
 // no computation, and prints the ratio of the two rates. Usage:
-//   npm run bench -- [--orders N] [--keep] [--skip-books]
+//   npm run bench -- [--orders N] [--keep] [--skip-books] [--settle-only]
+// --settle-only stops after the settlement (no books, no raw insert, no ratio): for profiling.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { importScenario } from '../core/store/scenario-repo.js';
 import { openDatabase } from '../core/store/database.js';
 import type { Sqlite } from '../core/store/sqlite.js';
 
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '100000' }, keep: { type: 'boolean' }, 'skip-books': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '100000' }, keep: { type: 'boolean' }, 'skip-books': { type: 'boolean' }, 'settle-only': { type: 'boolean' } } });
 const orderCount = Number(values.orders);
 if (!Number.isInteger(orderCount) || orderCount < 1) throw new Error(`--orders ${values.orders} is not a positive integer`);
 
@@ -60,7 +61,12 @@ t = process.hrtime.bigint();
 const run = settleStoredOrders(db, { now, reason: 'bench', batchSize: 5000, preloaded, postBooks: false });
 const settleSeconds = seconds(t);
 const settleRate = run.lines / settleSeconds;
-log(`settled and stored ${run.lines.toLocaleString('en-US')} lines in ${settleSeconds.toFixed(1)} s (${rate(run.lines, settleSeconds)} lines/s)`);
+log(`settled and stored ${run.lines.toLocaleString('en-US')} lines in ${settleSeconds.toFixed(1)} s (${rate(run.lines, settleSeconds)} lines/s, engine ${run.parallel ? 'on a worker thread' : 'inline'})`);
+if (values['settle-only']) {
+  db.close();
+  if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // The books, measured apart: journal entries and invoices of every entity, as the import posts them.
 if (!values['skip-books']) {

@@ -1,22 +1,31 @@
 // Settles stored orders: load inputs from the store, run the pure engine, append the results.
 // Called after every import and event intake for the orders they touch, and by
-// `settlement.run`. Works in batches so a million lines never sit in memory at once.
+// `settlement.run`. Works in batches so a million lines never sit in memory at once; a large
+// run computes on a worker thread while this one writes (settle-pool.ts).
+import { availableParallelism } from 'node:os';
 import { buildContext } from '../domain/context.js';
 import { eventsByOrder, settleOrder } from '../domain/settle.js';
-import type { LifecycleEvent, Order } from '../domain/scenario.js';
-import { captureTime, entityShares } from '../domain/shares.js';
-import { isoUtc, toMs } from '../domain/time.js';
-import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
+import type { OrderBooksInput } from '../domain/postings.js';
 import { loadBooksSetup } from '../store/books-repo.js';
-import { settlementWriter } from '../store/settlement-repo.js';
+import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
+import { loadLocationEntities, settlementWriter } from '../store/settlement-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { postOrderBooks } from './books-runner.js';
-import type { OrderBooksInput } from '../domain/postings.js';
+import { storedAsOf, type OrderInput } from './settle-compute.js';
+import { inlineComputer, workerComputer, type ChunkComputer } from './settle-pool.js';
 
 /** Orders computed, written and posted together inside a batch's transaction. */
 const WRITE_CHUNK = 250;
+/** Chunks handed to the computer ahead of the one being written. */
+const AHEAD = 3;
+/** Runs of at least this many orders compute on a worker thread, where there is a second core. */
+const PARALLEL_FROM_ORDERS = 20_000;
 
-export interface SettleRun { settled: number; revised: number; unchanged: number; lines: number }
+export interface SettleRun {
+  settled: number; revised: number; unchanged: number; lines: number;
+  /** Whether the engine ran on a worker thread. */
+  parallel: boolean;
+}
 
 export interface SettleOptions {
   /** Orders to settle; all stored orders when absent. */
@@ -28,57 +37,90 @@ export interface SettleOptions {
    * Inputs already in memory (a fresh import): used instead of reading them back. Each entry
    * must hold every stored event of its order.
    */
-  preloaded?: ReadonlyMap<string, { order: Order; events: readonly LifecycleEvent[] }>;
+  preloaded?: ReadonlyMap<string, OrderInput>;
   /** Post the books in the same transaction (default). The benchmark measures them apart. */
   postBooks?: boolean;
+  /** Compute on a worker thread; by default, for large runs on a machine with two cores or more. */
+  parallel?: boolean;
 }
 
 export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
-  const run: SettleRun = { settled: 0, revised: 0, unchanged: 0, lines: 0 };
+  const run: SettleRun = { settled: 0, revised: 0, unchanged: 0, lines: 0, parallel: false };
   // Id order: the settlement tables are keyed by order id, so inserts append to their B-trees.
   const ids = opts.orderIds ? [...new Set(opts.orderIds)].sort() : (db.prepare('SELECT id FROM orders ORDER BY id').pluck().all() as string[]);
   if (ids.length === 0) return run;
-  const ctx = buildContext(loadNetwork(db), loadRules(db));
   const writer = settlementWriter(db);
-  const nowMs = opts.now.getTime();
   const computedAt = opts.now.toISOString();
   const batch = opts.batchSize ?? 2000;
   const booksSetup = opts.postBooks === false ? null : loadBooksSetup(db);
+  const setup = { network: loadNetwork(db), rules: loadRules(db), locations: loadLocationEntities(db), nowMs: opts.now.getTime(), keepSettlement: booksSetup !== null };
+  const parallel = opts.parallel ?? (ids.length >= PARALLEL_FROM_ORDERS && availableParallelism() > 1);
+  const computer: ChunkComputer = (parallel ? workerComputer(setup) : null) ?? inlineComputer(setup);
+  run.parallel = computer.parallel;
+
+  // Chunks of orders, handed to the computer a few ahead of the one being written, across the
+  // batches' transactions, so that the worker never waits for this thread to catch up.
+  const chunkIds: string[][] = [];
   for (let start = 0; start < ids.length; start += batch) {
-    const slice = ids.slice(start, start + batch);
-    const missing = opts.preloaded ? slice.filter((id) => !opts.preloaded!.has(id)) : slice;
-    const events: Map<string, readonly LifecycleEvent[]> = eventsByOrder(missing.length ? loadEvents(db, missing) : []);
-    const loaded = new Map((missing.length ? loadOrders(db, missing) : []).map((o) => [o.id, o]));
-    const orders = slice.map((id) => opts.preloaded?.get(id)?.order ?? loaded.get(id)!).filter((o) => o !== undefined);
-    if (opts.preloaded) for (const id of slice) { const p = opts.preloaded.get(id); if (p) events.set(id, p.events); }
-    db.transaction(() => {
-      // Written in chunks: the rows of a chunk are gone before the next, so they never outlive a
-      // young-generation collection, and each table still takes a run of rows at a time.
-      for (let c = 0; c < orders.length; c += WRITE_CHUNK) {
-        const booked: OrderBooksInput[] = []; // settled orders whose books follow (below)
-        for (const order of orders.slice(c, c + WRITE_CHUNK)) {
-          const own = events.get(order.id) ?? [];
-          // Everything stored has happened: settle as of now, or the latest time the order names.
-          let asOfMs = nowMs;
-          for (const e of own) asOfMs = Math.max(asOfMs, toMs(e.at));
-          for (const p of order.payments) asOfMs = Math.max(asOfMs, toMs(p.captured_at));
-          const os = settleOrder(ctx, order, own, isoUtc(Math.max(asOfMs, toMs(order.created_at))));
-          const shares = entityShares(os, captureTime(os, order.payments.map((p) => p.captured_at)));
-          const rev = writer.write(os, shares, computedAt, opts.reason);
-          if (booksSetup) booked.push({ order, events: own, settlement: os });
-          run.settled++;
-          run.lines += order.lines.length;
-          if (rev === null) run.unchanged++;
-          else run.revised++;
+    const end = Math.min(ids.length, start + batch);
+    for (let c = start; c < end; c += WRITE_CHUNK) chunkIds.push(ids.slice(c, Math.min(end, c + WRITE_CHUNK)));
+  }
+  const handedOver: OrderInput[][] = [];
+  let next = 0;
+  const handOver = () => {
+    while (next < chunkIds.length && handedOver.length < AHEAD) {
+      const inputs = loadInputs(db, chunkIds[next++]!, opts.preloaded);
+      computer.submit(inputs);
+      handedOver.push(inputs);
+    }
+  };
+  try {
+    let chunk = 0;
+    for (let start = 0; start < ids.length; start += batch) {
+      const lastChunk = chunk + Math.ceil((Math.min(ids.length, start + batch) - start) / WRITE_CHUNK);
+      db.transaction(() => {
+        // In chunks: the rows of a chunk are gone before the next, so they never outlive a
+        // young-generation collection, and each table still takes a run of rows at a time.
+        for (; chunk < lastChunk; chunk++) {
+          handOver();
+          const computed = computer.take();
+          const inputs = handedOver.shift()!;
+          handOver();
+          const booked: OrderBooksInput[] = []; // settled orders whose books follow (below)
+          for (let i = 0; i < computed.length; i++) {
+            const c = computed[i]!;
+            const rev = writer.write(c, computedAt, opts.reason);
+            if (booksSetup) booked.push({ ...inputs[i]!, settlement: c.settlement! });
+            run.settled++;
+            run.lines += c.lines;
+            if (rev === null) run.unchanged++;
+            else run.revised++;
+          }
+          writer.flush();
+          // The books follow the settled state in the same transaction: only the difference between
+          // what these orders should have posted and what is posted is written (docs/accounting.md).
+          if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup);
         }
-        writer.flush();
-        // The books follow the settled state in the same transaction: only the difference between
-        // what these orders should have posted and what is posted is written (docs/accounting.md).
-        if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup);
-      }
-    })();
+      })();
+    }
+  } finally {
+    computer.close();
   }
   return run;
+}
+
+/** The orders of a chunk with their events, from memory where preloaded, else from the store. */
+function loadInputs(db: Sqlite, ids: readonly string[], preloaded?: ReadonlyMap<string, OrderInput>): OrderInput[] {
+  const missing = preloaded ? ids.filter((id) => !preloaded.has(id)) : ids;
+  const events = eventsByOrder(missing.length ? loadEvents(db, missing) : []);
+  const loaded = new Map((missing.length ? loadOrders(db, missing) : []).map((o) => [o.id, o]));
+  const inputs: OrderInput[] = [];
+  for (const id of ids) {
+    const p = preloaded?.get(id);
+    if (p) inputs.push(p);
+    else { const order = loaded.get(id); if (order) inputs.push({ order, events: events.get(id) ?? [] }); }
+  }
+  return inputs;
 }
 
 /**
@@ -90,8 +132,5 @@ export function recomputeStoredOrder(db: Sqlite, orderId: string, now: Date) {
   if (!order) return undefined;
   const ctx = buildContext(loadNetwork(db), loadRules(db));
   const events = loadEvents(db, [orderId]);
-  let asOfMs = Math.max(now.getTime(), toMs(order.created_at));
-  for (const e of events) asOfMs = Math.max(asOfMs, toMs(e.at));
-  for (const p of order.payments) asOfMs = Math.max(asOfMs, toMs(p.captured_at));
-  return settleOrder(ctx, order, events, isoUtc(asOfMs));
+  return settleOrder(ctx, order, events, storedAsOf(order, events, now.getTime()));
 }

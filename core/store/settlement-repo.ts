@@ -8,10 +8,10 @@ import type { Sqlite } from './sqlite.js';
 
 export interface SettlementWriter {
   /**
-   * Queues one order's settlement; returns its new revision, or null when nothing changed.
-   * Each order may be written once between flushes.
+   * Queues one order's settlement rows; returns its new revision, or null when the current
+   * revision already holds exactly these rows. Each order may be written once between flushes.
    */
-  write(os: OrderSettlement, shares: readonly EntityShare[], computedAt: string, reason: string): number | null;
+  write(order: { id: string; createdAt: string; rows: SettlementRows }, computedAt: string, reason: string): number | null;
   /** Inserts what was queued; call it inside the same transaction as the writes. */
   flush(): void;
 }
@@ -67,11 +67,14 @@ const LINE_COLS = 'line_id, seq, status, fulfiller, owner, shipper, pickup, catc
 const SHARE_COLS = 'line_id, entity, kind, amount, currency, release_at';
 const marks = (cols: string) => cols.split(',').map(() => '?').join(', ');
 
+/** Each location's owner and operator entities, for `settlementRows`. */
+export function loadLocationEntities(db: Sqlite): [id: string, entities: string[]][] {
+  return (db.prepare('SELECT id, entity, operator FROM locations').all() as { id: string; entity: string; operator: string }[])
+    .map((l) => [l.id, [l.entity, l.operator]]);
+}
+
 export function settlementWriter(db: Sqlite): SettlementWriter {
   const pending: { id: string; createdAt: string; rev: number; computedAt: string; reason: string; rows: SettlementRows }[] = [];
-  const locations = new Map((db.prepare('SELECT id, entity, operator FROM locations').all() as { id: string; entity: string; operator: string }[])
-    .map((l) => [l.id, [l.entity, l.operator]]));
-  const locationEntities = (id: string) => locations.get(id) ?? [];
   const current = db.prepare('SELECT revision, currency, captured, psp_fees, refunded, warnings_json FROM settlements WHERE order_id = ?');
   const prevLines = db.prepare(`SELECT ${LINE_COLS} FROM settlement_lines WHERE order_id = ? AND revision = ? ORDER BY seq`).raw();
   const prevShares = db.prepare(`SELECT ${SHARE_COLS} FROM entity_shares WHERE order_id = ? AND revision = ? ORDER BY line_id, entity, kind`).raw();
@@ -91,12 +94,11 @@ export function settlementWriter(db: Sqlite): SettlementWriter {
   }
 
   return {
-    write(os, shares, computedAt, reason) {
-      const rows = settlementRows(os, shares, locationEntities);
-      const prev = current.get(os.id) as { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string } | undefined;
-      if (prev && unchanged(os.id, prev.revision, [prev.currency, prev.captured, prev.psp_fees, prev.refunded, prev.warnings_json], rows)) return null;
+    write({ id, createdAt, rows }, computedAt, reason) {
+      const prev = current.get(id) as { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string } | undefined;
+      if (prev && unchanged(id, prev.revision, [prev.currency, prev.captured, prev.psp_fees, prev.refunded, prev.warnings_json], rows)) return null;
       const rev = (prev?.revision ?? 0) + 1;
-      pending.push({ id: os.id, createdAt: os.created_at, rev, computedAt, reason, rows });
+      pending.push({ id, createdAt, rev, computedAt, reason, rows });
       return rev;
     },
     flush() {

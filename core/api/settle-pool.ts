@@ -1,0 +1,96 @@
+// Where the settlement runner's computation happens: on its own thread, or on a worker thread
+// that computes the next chunk of orders while the runner writes the current one (a large run
+// then uses both cores of a store PC: SQLite writes on one, the engine on the other).
+// The runner stays synchronous, as its callers' transactions must be: it blocks on a shared
+// counter (Atomics.wait) and reads the worker's answer with receiveMessageOnPort.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { ValidationError, type Issue } from '../domain/scenario.js';
+import { orderComputer, type ComputeSetup, type ComputedOrder, type OrderInput } from './settle-compute.js';
+
+export interface ChunkComputer {
+  /** True when chunks are computed on a worker thread. */
+  readonly parallel: boolean;
+  /** Hands over the next chunk, to be computed while earlier ones are taken. */
+  submit(chunk: OrderInput[]): void;
+  /** The results of the oldest chunk handed over, in its order. */
+  take(): ComputedOrder[];
+  close(): void;
+}
+
+export function inlineComputer(setup: ComputeSetup): ChunkComputer {
+  const compute = orderComputer(setup);
+  const queue: OrderInput[][] = [];
+  return {
+    parallel: false,
+    submit: (chunk) => { queue.push(chunk); },
+    take: () => queue.shift()!.map(compute),
+    close: () => { queue.length = 0; },
+  };
+}
+
+const START_TIMEOUT_MS = 60_000;
+const CHUNK_TIMEOUT_MS = 300_000;
+const WORKER_ENTRY = new URL('./settle-worker.mjs', import.meta.url);
+
+/**
+ * A computer on a worker thread, or null where none can start (the worker's entry is not on
+ * disk, as in the desktop bundle, or it failed to load): the caller then computes inline.
+ */
+export function workerComputer(setup: ComputeSetup): ChunkComputer | null {
+  if (WORKER_ENTRY.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_ENTRY))) return null;
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(WORKER_ENTRY, { workerData: { setup, port: port2, signal }, transferList: [port2] });
+  worker.unref();
+  const answers = answerReader(port1, signal);
+  const close = () => { port1.close(); void worker.terminate(); };
+  const ready = answers(START_TIMEOUT_MS);
+  if ('error' in ready) { close(); return null; }
+  let waiting = 0;
+  return {
+    parallel: true,
+    submit(chunk) {
+      worker.postMessage(chunk);
+      waiting++;
+    },
+    take() {
+      if (waiting === 0) throw new Error('settlement worker: no chunk was handed over');
+      waiting--;
+      const answer = answers(CHUNK_TIMEOUT_MS);
+      if ('error' in answer) throw rebuiltError(answer.error);
+      if (!('computed' in answer)) throw new Error('settlement worker: unexpected answer');
+      return answer.computed;
+    },
+    close,
+  };
+}
+
+type Answer = { ready: true } | { computed: ComputedOrder[] } | { error: { name: string; message: string; issues: Issue[] | null } };
+
+/** Reads the worker's answers in order, blocking until the next one is there. */
+function answerReader(port: MessagePort, signal: Int32Array) {
+  let read = 0;
+  return (timeoutMs: number): Answer => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const count = Atomics.load(signal, 0);
+      if (count > read) {
+        const m = receiveMessageOnPort(port);
+        if (m) { read++; return m.message as Answer; }
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`settlement worker did not answer within ${timeoutMs / 1000} s`);
+      // Until the count moves; or, if it moved before its message could be read, a millisecond.
+      Atomics.wait(signal, 0, count, count > read ? 1 : Math.min(left, 1000));
+    }
+  };
+}
+
+function rebuiltError(e: { name: string; message: string; issues: Issue[] | null }): Error {
+  if (e.name === 'ValidationError' && e.issues) return new ValidationError(e.issues, e.message);
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}

@@ -1,0 +1,38 @@
+// The settlement runner's worker thread: computes the rows of the chunks of orders it is sent
+// (settle-compute.ts) while the runner's thread writes the previous chunk. Started through
+// settle-worker.mjs, which registers tsx first. Protocol (settle-pool.ts): one message in per
+// chunk, one message out on `port`, then `signal[0]` is incremented and notified.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { orderComputer, type ComputeSetup, type OrderInput } from './settle-compute.js';
+
+const { setup, port, signal } = workerData as { setup: ComputeSetup; port: MessagePort; signal: Int32Array };
+
+function answer(message: unknown) {
+  port.postMessage(message);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+}
+
+let compute: ReturnType<typeof orderComputer> | null = null;
+try {
+  compute = orderComputer(setup);
+  answer({ ready: true });
+} catch (e) {
+  answer({ error: serialiseError(e) });
+}
+
+if (compute) {
+  const run = compute;
+  parentPort!.on('message', (chunk: OrderInput[]) => {
+    try {
+      answer({ computed: chunk.map(run) });
+    } catch (e) {
+      answer({ error: serialiseError(e) });
+    }
+  });
+}
+
+function serialiseError(e: unknown) {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { name: err.name, message: err.message, issues: (err as { issues?: unknown }).issues ?? null };
+}

@@ -1,0 +1,64 @@
+// A large settlement run computes on a worker thread while its own thread writes. It must store
+// exactly what the inline run stores (settlements, shares, parties and books), bring the
+// engine's errors back by name, and leave nothing written when one occurs.
+import { describe, expect, it } from 'vitest';
+import { settleStoredOrders } from '../../core/api/settlement-runner.js';
+import { generateScenario } from '../../core/demo/generate.js';
+import { validateScenario, ValidationError, type Scenario } from '../../core/domain/scenario.js';
+import { eventsByOrder } from '../../core/domain/settle.js';
+import { importScenario } from '../../core/store/scenario-repo.js';
+import { memoryDb } from '../helpers/db.js';
+
+const NOW = new Date('2026-12-01T00:00:00Z');
+const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'journal_entries', 'journal_lines', 'invoices', 'invoice_lines'];
+
+function scenario(): Scenario {
+  const checked = validateScenario(generateScenario({ seed: 11, franchisees: 12, orders: 700, from: '2026-06-01', to: '2026-10-15', eventsUntil: '2026-11-20T00:00:00Z' }));
+  if (!checked.ok) throw new Error(JSON.stringify(checked.issues.slice(0, 3)));
+  return checked.scenario;
+}
+
+function stored(s: Scenario) {
+  const db = memoryDb();
+  db.transaction(() => importScenario(db, s, NOW.toISOString()))();
+  return db;
+}
+
+const dump = (db: ReturnType<typeof memoryDb>) => Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).raw().all()]));
+
+describe('settling on a worker thread', () => {
+  const s = scenario();
+
+  it('stores exactly what settling on the caller\'s thread stores, books included', () => {
+    const inline = stored(s);
+    const parallel = stored(s);
+    const a = settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
+    const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true });
+    expect(a.parallel).toBe(false);
+    expect(b.parallel).toBe(true);
+    expect({ ...b, parallel: false }).toEqual(a);
+    expect(a.lines).toBeGreaterThan(1500);
+    const want = dump(inline);
+    expect(want.journal_entries.length).toBeGreaterThan(0);
+    expect(dump(parallel)).toEqual(want);
+    // Settling again on the worker finds nothing new.
+    expect(settleStoredOrders(parallel, { now: NOW, reason: 'again', parallel: true })).toMatchObject({ revised: 0, unchanged: a.settled, parallel: true });
+  });
+
+  it('brings back the engine\'s error by name, and writes nothing of the run', () => {
+    const db = stored(s);
+    const byOrder = eventsByOrder(s.events);
+    const preloaded = new Map(s.orders.map((order) => [order.id, { order, events: byOrder.get(order.id) ?? [] }]));
+    // One order near the end claims a payment that does not add up.
+    const bad = s.orders[650]!;
+    preloaded.set(bad.id, { order: { ...bad, payments: bad.payments.map((p, i) => (i === 0 ? { ...p, amount: p.amount + 1 } : p)) }, events: byOrder.get(bad.id) ?? [] });
+    let thrown: unknown;
+    try {
+      db.transaction(() => settleStoredOrders(db, { now: NOW, reason: 'test', batchSize: 200, preloaded, parallel: true }))();
+    } catch (e) { thrown = e; }
+    expect(thrown).toBeInstanceOf(ValidationError);
+    expect((thrown as ValidationError).issues).toEqual([expect.objectContaining({ path: 'payments', code: 'payments_mismatch' })]);
+    expect((thrown as Error).message).toContain(bad.id);
+    expect(db.prepare('SELECT count(*) FROM settlements').pluck().get()).toBe(0);
+  });
+});
