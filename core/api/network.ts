@@ -86,11 +86,13 @@ export const networkHandlers = {
   }),
 
   'network.entities.list': defineHandler({
-    summary: 'Every entity of the network (names and identifiers are visible to all roles)',
+    summary: 'Every entity of the network: names and legal identifiers for all roles; PSP account and ERP code only for entities in the caller\'s scope',
     input: z.object({}).strict(),
     roles: ALL_ROLES,
     mutates: false,
-    run: (ctx) => repo.listEntities(ctx.db),
+    // The registry is shared (orders name other entities), but where an entity is paid and
+    // how its ERP knows it are its own business.
+    run: (ctx) => repo.listEntities(ctx.db).map((e) => (ctx.scope.canSee(e.id) ? e : { ...e, psp_account: null, erp_code: null })),
   }),
 
   'network.entities.create': defineHandler({

@@ -64,7 +64,14 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
   'network.summary': { kind: 'visible', input: () => ({}), check: none, note: 'entity and rule counts of the network; order counts only within the caller\'s scope' },
   'network.settings.get': { kind: 'visible', input: () => ({}), check: none, note: 'network settings are common to all entities' },
   'network.settings.update': { kind: 'forbidden', input: (f) => ({ platform_entity: 'HQ', return_window_days: 21, ...{ name: `changed by scope test ${f.otherEntity}` } }), note: 'admin only' },
-  'network.entities.list': { kind: 'visible', input: () => ({}), check: none, note: 'the registry (names, identifiers) is shared by the network' },
+  'network.entities.list': {
+    kind: 'visible', input: () => ({}),
+    check: (rows: { id: string; psp_account: string | null; erp_code: string | null }[], t) => [
+      ...t.inScope(rows.filter((e) => e.psp_account !== null || e.erp_code !== null).map((e) => e.id), 'psp_account or erp_code'),
+      ...(t.outside.size === 0 && !rows.some((e) => e.id === t.f.otherEntity && e.psp_account !== null) ? ['a network-wide role should see every psp_account'] : []),
+    ],
+    note: 'the registry (names, legal identifiers) is shared by the network; PSP accounts and ERP codes only within scope',
+  },
   'network.entities.create': { kind: 'forbidden', input: () => ({ id: 'NICE', name: 'Nice SARL', kind: 'franchisee', siren: '802314708', region: 'HDF' }) },
   'network.entities.update': { kind: 'forbidden', input: (f) => ({ ...entityInput(f, f.otherEntity), name: 'Renamed by scope test' }) },
   'network.locations.list': { kind: 'visible', input: () => ({}), check: none },
