@@ -87,6 +87,7 @@ export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
           const inputs = handedOver.shift()!;
           handOver();
           const booked: OrderBooksInput[] = []; // settled orders whose books follow (below)
+          writer.prefetch(computed.map((c) => c.id));
           for (let i = 0; i < computed.length; i++) {
             const c = computed[i]!;
             const rev = writer.write(c, computedAt, opts.reason);

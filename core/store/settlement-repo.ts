@@ -12,6 +12,8 @@ export interface SettlementWriter {
    * revision already holds exactly these rows. Each order may be written once between flushes.
    */
   write(order: { id: string; createdAt: string; rows: SettlementRows }, computedAt: string, reason: string): number | null;
+  /** Reads the current heads of these orders in one query, for the writes that follow. */
+  prefetch(ids: readonly string[]): void;
   /** Inserts what was queued; call it inside the same transaction as the writes. */
   flush(): void;
 }
@@ -75,7 +77,12 @@ export function loadLocationEntities(db: Sqlite): [id: string, entities: string[
 
 export function settlementWriter(db: Sqlite): SettlementWriter {
   const pending: { id: string; createdAt: string; rev: number; computedAt: string; reason: string; rows: SettlementRows }[] = [];
+  type Head = { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string };
   const current = db.prepare('SELECT revision, currency, captured, psp_fees, refunded, warnings_json FROM settlements WHERE order_id = ?');
+  const currents = db.prepare(`SELECT order_id, revision, currency, captured, psp_fees, refunded, warnings_json FROM settlements
+    WHERE order_id IN (SELECT value FROM json_each(?))`);
+  // Prefetched heads: a fresh import's orders have none, and one query per chunk beats one per order.
+  let prefetched: { ids: ReadonlySet<string>; heads: Map<string, Head> } | null = null;
   const prevLines = db.prepare(`SELECT ${LINE_COLS} FROM settlement_lines WHERE order_id = ? AND revision = ? ORDER BY seq`).raw();
   const prevShares = db.prepare(`SELECT ${SHARE_COLS} FROM entity_shares WHERE order_id = ? AND revision = ? ORDER BY line_id, entity, kind`).raw();
   const upsert = db.prepare(`INSERT INTO settlements (order_id, revision, computed_at, reason, currency, captured, psp_fees, refunded, warnings_json)
@@ -95,11 +102,15 @@ export function settlementWriter(db: Sqlite): SettlementWriter {
 
   return {
     write({ id, createdAt, rows }, computedAt, reason) {
-      const prev = current.get(id) as { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string } | undefined;
+      const prev = prefetched?.ids.has(id) ? prefetched.heads.get(id) : current.get(id) as Head | undefined;
       if (prev && unchanged(id, prev.revision, [prev.currency, prev.captured, prev.psp_fees, prev.refunded, prev.warnings_json], rows)) return null;
       const rev = (prev?.revision ?? 0) + 1;
       pending.push({ id, createdAt, rev, computedAt, reason, rows });
       return rev;
+    },
+    prefetch(ids) {
+      const heads = new Map((currents.all(JSON.stringify(ids)) as (Head & { order_id: string })[]).map((h) => [h.order_id, h]));
+      prefetched = { ids: new Set(ids), heads };
     },
     flush() {
       // Table by table: each B-tree then takes its rows in one sweep, which SQLite writes
@@ -114,6 +125,7 @@ export function settlementWriter(db: Sqlite): SettlementWriter {
       parties.sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]));
       for (const row of parties) putParty.run(row);
       pending.length = 0;
+      prefetched = null; // the heads just written supersede what was read
     },
   };
 }
