@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { callApi } from '../../core/api/index.js';
 import { createContext } from '../../core/api/context.js';
+import { recomputeStoredOrder } from '../../core/api/settlement-runner.js';
 import { escrowAt } from '../../core/domain/shares.js';
 import { currentShares } from '../../core/store/settlement-repo.js';
 import { memoryDb, readExample } from '../helpers/db.js';
@@ -38,6 +39,23 @@ describe('stored settlements', () => {
       }
     });
   }
+
+  it('reads back every leg the engine computed, void ones included, through the settlement_legs view', () => {
+    const ctx = imported(new Date('2026-04-01T00:00:00Z'), 'network-varied.json');
+    const ids = ctx.db.prepare('SELECT order_id FROM settlements ORDER BY order_id').pluck().all() as string[];
+    let voids = 0;
+    for (const id of ids) {
+      const os = recomputeStoredOrder(ctx.db, id, new Date('2026-04-01T00:00:00Z'))!;
+      const want = os.lines.flatMap((l) => l.legs.map((g, seq) => [l.id, seq, g.group, g.rule, g.to_role, g.to, g.from_role, g.from, g.base, g.rate, g.amount, g.vat, g.void, g.reversed_amount, g.reversed_vat]));
+      voids += want.filter((g) => g[12] !== null).length;
+      const stored = ctx.db.prepare(`SELECT g.line_id, g.seq, g.rule_group, g.rule_ref, g.to_role, g.to_entity, g.from_role, g.from_entity, g.base, g.rate, g.amount, g.vat, g.void,
+          g.reversed_amount, g.reversed_vat FROM settlement_legs g JOIN settlements s ON s.order_id = g.order_id AND s.revision = g.revision
+        JOIN settlement_lines l ON l.order_id = g.order_id AND l.revision = g.revision AND l.line_id = g.line_id
+        WHERE g.order_id = ? ORDER BY l.seq, g.seq`).raw().all(id);
+      expect({ id, legs: stored }).toEqual({ id, legs: want });
+    }
+    expect(voids).toBeGreaterThan(0);
+  });
 
   it('adds no revision when nothing changed, and keeps allocations when a rule gets a new version', () => {
     const ctx = imported();
