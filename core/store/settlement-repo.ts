@@ -27,14 +27,18 @@ export interface SettlementRows {
 }
 
 /**
- * A line's legs are stored in its row as `legs_json`, an array of arrays with the fields in the
- * order below; the `settlement_legs` view of migration 0007 reads them back as rows.
+ * One leg in a line's `legs_json`: the legs of a line are stored in its row as a JSON array of
+ * these. The `settlement_legs` view of migration 0007 reads them back as rows, in this order.
  */
+export type StoredLegTuple = [
+  rule_group: string, rule_ref: string, to_role: string, to_entity: string | null, from_role: string, from_entity: string | null,
+  base: number, rate: string, amount: number, vat: number, void: string | null, reversed_amount: number, reversed_vat: number,
+];
+
 function legsJson(legs: OrderSettlement['lines'][number]['legs']): string {
-  const rows = new Array<unknown[]>(legs.length);
+  const rows = new Array<StoredLegTuple>(legs.length);
   for (let j = 0; j < legs.length; j++) {
     const g = legs[j]!;
-    // rule_group, rule_ref, to_role, to_entity, from_role, from_entity, base, rate, amount, vat, void, reversed_amount, reversed_vat
     rows[j] = [g.group, g.rule, g.to_role, g.to, g.from_role, g.from, g.base, g.rate, g.amount, g.vat, g.void, g.reversed_amount, g.reversed_vat];
   }
   return JSON.stringify(rows);
