@@ -6,19 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { buildContext } from '../core/domain/context.js';
 import type { LifecycleEvent, Network, Order, Rule } from '../core/domain/scenario.js';
 import { settleOrder } from '../core/domain/settle.js';
+import { mulberry32 } from '../core/demo/random.js';
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const rand = rng(42);
+const rand = mulberry32(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 const REGIONS = ['AURA', 'HDF', 'IDF', 'PACA', 'BRE', 'OCC'];

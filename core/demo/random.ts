@@ -1,14 +1,20 @@
 // A small seeded PRNG (mulberry32) so generated networks and orders are the same on every run.
-export class Random {
-  private state: number;
-  constructor(seed: number) { this.state = seed >>> 0; }
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+
+/** Uniform numbers in [0, 1) from a 32-bit seed: the same sequence for the same seed, everywhere. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    let t = (state = (state + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  };
+}
+
+export class Random {
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
+  constructor(seed: number) { this.next = mulberry32(seed); }
   int(min: number, max: number): number { return min + Math.floor(this.next() * (max - min + 1)); }
   pick<T>(items: readonly T[]): T { return items[Math.floor(this.next() * items.length)]!; }
   chance(p: number): boolean { return this.next() < p; }

@@ -13,6 +13,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
+import { mulberry32 } from '../../core/demo/random.js';
 
 export type FaultName = 'none' | '500' | '429' | 'hang_before' | 'hang_after' | 'reset_before' | 'reset_after';
 
@@ -50,16 +51,6 @@ interface Saved { fingerprint: string; status: number; body: unknown; done: bool
 
 type Obj = Record<string, any>;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Parses Stripe's form encoding (`metadata[a]=b`, `expand[0]=x`, `created[gte]=1`) into objects. */
 export function parseForm(text: string): Obj {

@@ -7,6 +7,7 @@ import type { ApiContext } from '../../core/api/handler.js';
 import type { Principal } from '../../core/api/principal.js';
 import type { Sqlite } from '../../core/store/sqlite.js';
 import { memoryDb, readExample } from './db.js';
+import { mulberry32 } from '../../core/demo/random.js';
 
 export type Json = Record<string, any>;
 
@@ -72,14 +73,7 @@ export function freshDb(): Sqlite {
 
 /** A small seeded PRNG (mulberry32), for shuffles that are the same on every run. */
 export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (n: number) => Math.floor(next() * n),

@@ -16,22 +16,13 @@ import { enqueue } from '../../core/sync/outbox.js';
 import { reversalKey, transferKey } from '../../core/sync/payloads.js';
 import { FakeStripe } from '../fakes/fake-stripe.js';
 import { repoRoot, tempDir } from '../helpers/db.js';
+import { mulberry32 } from '../../core/demo/random.js';
 
 const SEED = Number(process.env.VENTIL_FAULT_SEED ?? 20260401);
 const KILLS = 20;
 const TRANSFERS = 40;
 const REVERSALS = 8;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const children = new Set<ChildProcess>();
 afterAll(() => { for (const c of children) c.kill('SIGKILL'); });

@@ -9,6 +9,7 @@ import { enqueue, getOutboxRow } from '../../../core/sync/outbox.js';
 import { transferKey } from '../../../core/sync/payloads.js';
 import type { Sqlite } from '../../../core/store/sqlite.js';
 import { FROZEN_NOW, memoryDb, testContext } from '../../helpers/db.js';
+import { mulberry32 } from '../../../core/demo/random.js';
 
 const KEY = transferKey('RUN-1', 'LYON', 'EUR');
 const transfer = (amountReversed: number) => ({
@@ -37,16 +38,6 @@ function permutations<T>(xs: T[]): T[][] {
   return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('PSP events', () => {
   it('reaches the same state in every order, with duplicates, and a failure after success wins', () => {
