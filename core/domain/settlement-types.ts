@@ -138,19 +138,9 @@ export interface LineDetail {
   cancelled_at: string | null;
 }
 
-export interface LineSettlement {
-  id: string;
-  status: LineStatus;
-  fulfiller: string;
-  gross: Minor;
-  vat: Minor;
-  net: Minor;
-  fee_share: Minor;
-  roles: Roles;
+/** A report line with each leg's working and the line's detail, for explanations. */
+export interface LineSettlement extends ReportLine {
   legs: LegSettlement[];
-  returned: number;
-  refunded: Minor;
-  decisions: Decision[];
   detail: LineDetail;
 }
 

@@ -4,25 +4,15 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical.js';
 import { AUDIT_GENESIS_HASH } from '../../migrations/0006_users_audit.js';
+import type { AuditLogTable } from '../store/schema.js';
 
 export { AUDIT_GENESIS_HASH };
 
-/** The columns a row's hash covers (everything but `prev_hash` and `hash`). */
-export interface AuditContent {
-  seq: number;
-  at: string;
-  actor_id: string;
-  actor_name: string;
-  actor_role: string;
-  operation: string;
-  outcome: string;
-  entities_json: string;
-  input_json: string;
-  before_json: string | null;
-  after_json: string | null;
-}
+/** A stored audit row. */
+export type AuditRow = AuditLogTable;
 
-export interface AuditRow extends AuditContent { prev_hash: string; hash: string }
+/** The columns a row's hash covers (everything but `prev_hash` and `hash`). */
+export type AuditContent = Omit<AuditLogTable, 'prev_hash' | 'hash'>;
 
 /** The exact text hashed for a row: canonical JSON of its content columns (keys sorted). */
 export function canonicalAuditContent(row: AuditContent): string {

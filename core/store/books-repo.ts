@@ -4,7 +4,7 @@ import { buildChart, type AccountDef, type AccountRole, type Chart, type Journal
 import type { FxRate } from '../domain/books-fx.js';
 import type { InvoicedLeg, PostedLine } from '../domain/postings.js';
 import type { Selectable } from 'kysely';
-import type { InvoicesTable, JournalEntriesTable } from './schema.js';
+import type { InvoicesTable, JournalEntriesTable, JournalLinesTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface BookEntity {
@@ -152,28 +152,13 @@ export class BooksWriteError extends Error {
   }
 }
 
-export interface EntryInsert {
-  entity: string;
+/** A journal entry to write: its table row without the generated id and number, with its lines. */
+export type EntryInsert = Omit<JournalEntriesTable, 'id' | 'number' | 'journal' | 'shifted' | 'adjustment'> & {
   journal: JournalCode;
-  fiscal_year: string;
-  entry_date: string;
-  event_at: string;
   shifted: boolean;
   adjustment: boolean;
-  valid_at: string;
-  label: string;
-  piece_ref: string;
-  piece_date: string;
-  source_key: string;
-  order_id: string | null;
-  transfer_id: string | null;
-  invoice_id: number | null;
-  currency: string;
-  orig_currency: string;
-  fx_rate: string | null;
-  fx_date: string | null;
-  lines: { fact: string; role: string; account: string; aux: string | null; debit: number; credit: number; label: string; amount_orig: number }[];
-}
+  lines: Omit<JournalLinesTable, 'entry_id' | 'seq' | 'orig_currency'>[];
+};
 
 export function entryWriter(db: Sqlite) {
   const next = db.prepare('SELECT COALESCE(MAX(number), 0) + 1 FROM journal_entries WHERE entity = ? AND journal = ? AND fiscal_year = ?').pluck();
