@@ -91,7 +91,7 @@ export const migration: Migration = {
       CREATE INDEX entity_shares_entity ON entity_shares(entity, release_at);
 
       -- Every entity that holds (or held, before a reroute) a role on a line of the order, or
-      -- receives or pays an amount of it: who may see the order (SPEC.md invariant 7).
+      -- receives or pays an amount of it: who may see the order (docs/spec.md invariant 7).
       CREATE TABLE order_parties (
         entity TEXT NOT NULL,
         order_id TEXT NOT NULL,

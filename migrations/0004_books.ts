@@ -1,4 +1,4 @@
-// Each entity's books (SPEC.md section 9, docs/accounting.md): immutable journal entries and
+// Each entity's books (docs/spec.md section 9, docs/accounting.md): immutable journal entries and
 // their lines, the commission invoices and credit notes between entities, the chart of accounts
 // and its mapping per entity, closed periods, and the ERP batches pushed through the outbox.
 // Self-contained: it references only `entities` (0001), so it applies whatever 0003/0005 hold.

@@ -1,4 +1,4 @@
-// The outbox that carries calls to the PSP and the ERP (SPEC.md section 10), what the PSP
+// The outbox that carries calls to the PSP and the ERP (docs/spec.md section 10), what the PSP
 // confirmed (objects and incoming events), sync bookkeeping, reconciliation runs, and the state
 // of the embedded sandbox PSP. docs/sync.md describes every table; docs/decisions/0005-outbox.md
 // says why it is shaped this way.

@@ -1,4 +1,4 @@
-// Local users, their sessions, and the append-only, hash-chained audit trail (SPEC.md
+// Local users, their sessions, and the append-only, hash-chained audit trail (docs/spec.md
 // invariant 7; docs/security.md). Self-contained: it references no table of another migration,
 // so it applies whatever 0002-0005 hold.
 import type { Migration } from './types.js';

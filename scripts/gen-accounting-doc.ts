@@ -1,5 +1,5 @@
 // Generates the journal of the example order W-1001 that docs/accounting.md shows, from the code:
-// W-1001 of ../shared/examples/network-basic.json imported alone (with its events) on 20 March
+// W-1001 of test/fixtures/examples/network-basic.json imported alone (with its events) on 20 March
 // 2026, then released that day. `npx tsx scripts/gen-accounting-doc.ts` rewrites the block between
 // the markers of docs/accounting.md; test/integration/accounting-doc.test.ts fails when the
 // document and the code disagree.
@@ -12,7 +12,7 @@ import { openDatabase } from '../core/store/database.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DOC = resolve(here, '../docs/accounting.md');
-const EXAMPLE = resolve(here, '../../shared/examples/network-basic.json');
+const EXAMPLE = resolve(here, '../test/fixtures/examples/network-basic.json');
 export const BEGIN = '<!-- BEGIN GENERATED: journal of W-1001 (npx tsx scripts/gen-accounting-doc.ts) -->';
 export const END = '<!-- END GENERATED -->';
 

@@ -1,4 +1,4 @@
-// Keeps each entity's books following the settled state, with no manual step (SPEC.md section 9,
+// Keeps each entity's books following the settled state, with no manual step (docs/spec.md section 9,
 // docs/accounting.md). After orders are settled (import, events, re-settlement: the settlement
 // runner calls `postOrderBooks` in the same transaction) and after release runs write transfers
 // (`postPendingEntries`), it computes what the books should hold (core/domain/postings.ts),

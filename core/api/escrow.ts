@@ -1,4 +1,4 @@
-// Escrow positions (SPEC.md section 8): per order and entity at a moment T, what is still held
+// Escrow positions (docs/spec.md section 8): per order and entity at a moment T, what is still held
 // (shares not yet released), what is released, what transfers have paid out by T, and the
 // balance left in escrow for it (held + released − transferred). A negative balance is a debt of
 // the entity to the network (a return after release, netted against its next transfers).

@@ -1,5 +1,5 @@
 // Lifecycle event intake over the API (`events.submit`) and the command line (`ventil events`):
-// an events-only document (FORMAT.md) or a bare list. See core/api/event-intake.ts for what is
+// an events-only document (docs/formats.md) or a bare list. See core/api/event-intake.ts for what is
 // checked; the whole submission is stored or none of it.
 import { z } from 'zod';
 import { ApiError } from './errors.js';

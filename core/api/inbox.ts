@@ -1,4 +1,4 @@
-// A store's fulfilment inbox (SPEC.md section 7): the requests offered to its locations, with
+// A store's fulfilment inbox (docs/spec.md section 7): the requests offered to its locations, with
 // what to prepare, for whom and by when, and the two answers it can give. An answer is a
 // lifecycle event written through the same intake as every other event, so it re-settles the
 // order and reroutes the line in the same transaction, and shows in `routing.history`.

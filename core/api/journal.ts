@@ -1,4 +1,4 @@
-// The books of each entity (SPEC.md section 9, docs/accounting.md): entries, trial balance,
+// The books of each entity (docs/spec.md section 9, docs/accounting.md): entries, trial balance,
 // periods and their closing, the chart of accounts and its mapping, posting catch-up, and the ERP
 // batches of closed months. Reads are scoped (a store manager sees its entities, a controller its
 // region, head office and auditors everything); writes are head office's.

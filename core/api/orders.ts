@@ -1,7 +1,7 @@
 // Orders and their settlement: the list, one order with its lines, legs and shares, the
 // explanation of an amount ("why did my store get this?"), and re-settlement. An order is
 // visible to every entity that is a party to it; a store sees its own amounts and what their
-// explanation needs, never another entity's payout (SPEC.md invariant 7).
+// explanation needs, never another entity's payout (docs/spec.md invariant 7).
 import { z } from 'zod';
 import { explain } from '../domain/explain.js';
 import { isoUtc } from '../domain/time.js';

@@ -1,5 +1,5 @@
 // Who is calling, and which entities they may see. Scope is checked in every handler, on both
-// transports, not only in the UI (SPEC.md invariant 7).
+// transports, not only in the UI (docs/spec.md invariant 7).
 import type { Sqlite } from '../store/sqlite.js';
 import { forbidden } from './errors.js';
 

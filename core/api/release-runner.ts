@@ -1,4 +1,4 @@
-// Writing a release run (SPEC.md section 8, docs/release.md): plan what became releasable as of
+// Writing a release run (docs/spec.md section 8, docs/release.md): plan what became releasable as of
 // a moment less what earlier runs paid (core/domain/release-plan.ts), then write the run, its
 // transfers, their items and one outbox call per transfer, all in the caller's transaction:
 // a run is stored whole or not at all. Ids and idempotency keys are derived from what each

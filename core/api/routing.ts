@@ -1,4 +1,4 @@
-// Routing as an operation (SPEC.md section 7): the scheduler tick that offers new lines and turns
+// Routing as an operation (docs/spec.md section 7): the scheduler tick that offers new lines and turns
 // missed deadlines into `timeout` refusals, and the routing history head office reads. The tick
 // is called by the desktop app on a timer, by `ventil route --tick`, and by tests with a frozen
 // clock; it is idempotent (a second tick at the same moment does nothing).

@@ -1,7 +1,7 @@
 // The rules back office: list, create, new version, retire, conflict warnings and the
 // simulation of a draft rule set over the orders of a period. A new version starts no earlier
 // than its publication; the version it supersedes is closed at that instant, so no stored
-// allocation ever changes (SPEC.md section 5).
+// allocation ever changes (docs/spec.md section 5).
 import { z } from 'zod';
 import { RuleSchema, type Rule } from '../domain/scenario.js';
 import { toMs, isoUtc } from '../domain/time.js';

@@ -1,4 +1,4 @@
-// The chart the books post to (SPEC.md section 9): posting roles, their default PCG accounts,
+// The chart the books post to (docs/spec.md section 9): posting roles, their default PCG accounts,
 // the journals, and how an entity's mapping overrides the defaults. Postings name roles, never
 // account numbers, so a mapping change applies to new entries without touching posted ones.
 
@@ -28,7 +28,7 @@ export const PCG_ACCOUNTS: readonly AccountDef[] = [
   { number: '708500', label: 'Ports et frais accessoires facturés' },
 ];
 
-/** The default account of each role (SPEC.md section 9's table). */
+/** The default account of each role (docs/spec.md section 9's table). */
 export const DEFAULT_MAPPING: Readonly<Record<AccountRole, string>> = {
   sales: '707000',
   // Shipping and service lines post to 707000 like the SPEC's table says; PCG practice is

@@ -1,4 +1,4 @@
-// Converting an entry to an entity's book currency (SPEC.md section 9): at the latest network
+// Converting an entry to an entity's book currency (docs/spec.md section 9): at the latest network
 // `fx_rates` entry on or before the event's date, line by line with `spread`, so the converted
 // entry still balances. A missing rate is a named error; the caller then posts nothing for the
 // event.

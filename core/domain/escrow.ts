@@ -1,4 +1,4 @@
-// Escrow (SPEC.md section 8): captured money sits in the platform's escrow account. A line's
+// Escrow (docs/spec.md section 8): captured money sits in the platform's escrow account. A line's
 // shares are released `return_window_days` after the line is delivered or collected (in-store
 // sales: after created_at); until then they are held. PSP fee shares count as released at capture,
 // since the PSP takes them then, which is why a fee bearer's `released` can be negative.

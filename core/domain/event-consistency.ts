@@ -1,4 +1,4 @@
-// Whether new lifecycle events fit the history already stored for their order (SPEC.md section
+// Whether new lifecycle events fit the history already stored for their order (docs/spec.md section
 // 7). The engine is lenient: an event that makes no sense in a line's state is ignored with a
 // warning. Event intake is strict: such an event is refused, with a named error, before anything
 // is stored. The check replays stored and new events together in time order (same instant:

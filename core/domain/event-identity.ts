@@ -1,5 +1,5 @@
 // The identity of a lifecycle event: its `id` when it has one, otherwise its content, so that the
-// same event delivered twice is applied once (SPEC.md section 7). Times are compared as instants:
+// same event delivered twice is applied once (docs/spec.md section 7). Times are compared as instants:
 // `10:00:00Z` and `10:00:00.000Z` are the same moment.
 import type { LifecycleEvent } from './scenario.js';
 import { toMs } from './time.js';

@@ -1,4 +1,4 @@
-// Explanations (SPEC.md section 6): "why did this entity get 3.42 €?" answered from the data.
+// Explanations (docs/spec.md section 6): "why did this entity get 3.42 €?" answered from the data.
 // For one line and one entity, the chain of contributions — the owner's gross, each leg's amount
 // and VAT with its rule id@version, base, rate and formula, each reversal step, the fee share —
 // which adds up to the entity's amount on that line. explainPayout adds the order-level part

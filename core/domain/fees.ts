@@ -1,4 +1,4 @@
-// PSP fees (SPEC.md section 6): borne by the platform, or under `owners_pro_rata` spread over
+// PSP fees (docs/spec.md section 6): borne by the platform, or under `owners_pro_rata` spread over
 // the order's lines by gross (every line, cancelled or not, so a line's share does not depend on
 // what happens to the others) and borne by each line's owner; the share of a cancelled line falls
 // to the platform. Fees are never reversed: the PSP keeps them.

@@ -1,4 +1,4 @@
-// Commission legs (SPEC.md section 5): amount = round(base × rate) + per_unit × quantity, clamped
+// Commission legs (docs/spec.md section 5): amount = round(base × rate) + per_unit × quantity, clamped
 // to [min, max]; VAT on commission = round(amount × commission_vat_rate). A leg moves amount + VAT
 // from its payer to its beneficiary, unless it is void: an end does not resolve (`unresolved`)
 // or both ends are the same entity (`same_entity`). Void legs keep their amounts for the

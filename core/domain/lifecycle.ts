@@ -1,4 +1,4 @@
-// The life of an order's lines up to a moment (SPEC.md section 7): events applied in time order
+// The life of an order's lines up to a moment (docs/spec.md section 7): events applied in time order
 // (same instant: input order), each distinct event once (identity = `id`, else content).
 // Refusals reroute a line to the next candidate not refused; with no candidate left the line is
 // cancelled and keeps its current fulfiller. Events that make no sense in the line's state are

@@ -1,4 +1,4 @@
-// A line's amounts (SPEC.md section 3): the order discount spread over the lines by their gross
+// A line's amounts (docs/spec.md section 3): the order discount spread over the lines by their gross
 // before line discounts, gross = unit_price × quantity − discounts, VAT included in the gross
 // (product first, exact division, half away from zero), net = gross − VAT.
 import type { SettlementContext } from './context.js';

@@ -1,5 +1,5 @@
 // Money: integer amounts in a currency's minor unit, exact rates, one `round` and one
-// `spread` for the whole product (SPEC.md section 3, docs/decisions/0002-decimal-and-money.md).
+// `spread` for the whole product (docs/spec.md section 3, docs/decisions/0002-decimal-and-money.md).
 //
 // Amounts are JavaScript numbers holding safe integers. Rates are decimal strings, parsed once
 // into an exact fraction `num / 10^scale`. Every product by a rate and every division is exact:
@@ -142,7 +142,7 @@ export function exactProduct(amount: Minor, rate: Rate): string {
 // spread
 
 /**
- * Splits an integer `amount` over `weights` by largest remainder (SPEC.md section 3): each part
+ * Splits an integer `amount` over `weights` by largest remainder (docs/spec.md section 3): each part
  * is floor(amount × w / W); the units left over go one by one to the largest fractional
  * remainders, ties to the earlier item. The parts always add up to `amount`.
  *

@@ -1,4 +1,4 @@
-// The posting scheme (SPEC.md section 9, docs/accounting.md), as pure functions.
+// The posting scheme (docs/spec.md section 9, docs/accounting.md), as pure functions.
 //
 // The books FOLLOW the settled state: `orderMovements` computes, from an order's current
 // settlement, its payments and its events, every balanced movement the order should have produced
@@ -200,7 +200,7 @@ export function latestMoment(order: Order, events: readonly LifecycleEvent[], as
 
 /**
  * Every movement an order should have produced so far, in the books of each entity, and the
- * legs to invoice (SPEC.md section 9; docs/accounting.md lists the scheme).
+ * legs to invoice (docs/spec.md section 9; docs/accounting.md lists the scheme).
  */
 export function orderMovements(input: OrderBooksInput): OrderTargets {
   const { order, events, settlement: os } = input;
@@ -297,7 +297,7 @@ type Push = (m: Omit<Movement, 'order' | 'transfer' | 'currency'>) => void;
 
 /**
  * The sale of a line and its legs for units (from, to] of its quantity; `sign` −1 reverses them
- * (a return step). Amounts follow SPEC.md section 7: the total after k units is round(a × k / Q).
+ * (a return step). Amounts follow docs/spec.md section 7: the total after k units is round(a × k / Q).
  */
 function lineMovements(push: Push, legs: LegFact[], os: OrderSettlement, s: LineSettlement, line: Order['lines'][number],
   event: string, at: string, from: number, to: number, sign: 1 | -1) {

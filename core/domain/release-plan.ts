@@ -1,4 +1,4 @@
-// What a release run pays (SPEC.md section 8), as a pure function of two ledgers: what each
+// What a release run pays (docs/spec.md section 8), as a pure function of two ledgers: what each
 // entity's shares have released so far (line by line, fee shares included), and what earlier
 // runs already paid it. The difference is what this run moves, so a run repeated with nothing
 // new moves nothing, and a return after release shows up as a negative difference on its line.

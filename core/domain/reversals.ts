@@ -1,4 +1,4 @@
-// Reversals on returns and cancellations (SPEC.md section 7), cumulative: after k of a line's Q
+// Reversals on returns and cancellations (docs/spec.md section 7), cumulative: after k of a line's Q
 // units, the total reversed of every amount a (gross, VAT, each leg's amount and VAT) is
 // round(a × k / Q). A step reverses the difference from the previous total, so a full return
 // reverses everything exactly and partial steps never add up to more than the original.

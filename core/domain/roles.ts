@@ -1,4 +1,4 @@
-// Roles of a line (SPEC.md section 4): who owns, ships, hands over, covers the customer's area,
+// Roles of a line (docs/spec.md section 4): who owns, ships, hands over, covers the customer's area,
 // secured the sale, and runs the platform. Owner and shipper follow the final fulfiller; pickup,
 // catchment, origin and platform do not, so a seller found through them stays put on reroute.
 import { ContextError, normalisePostcode, type LocationInfo, type SettlementContext } from './context.js';

@@ -1,5 +1,5 @@
 // Commission rules: compiled once per context (rates parsed, conditions as sets, versions as
-// instants), and selected per line and group (SPEC.md section 5): among rules valid at the
+// instants), and selected per line and group (docs/spec.md section 5): among rules valid at the
 // order's created_at whose `when` matches, the lowest priority, then the one with more
 // conditions, then the smallest id. Rules are kept sorted in that order, so the first match wins.
 import { parseRate, type Rate } from './money.js';

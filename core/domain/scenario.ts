@@ -1,4 +1,4 @@
-// The `ventil.scenario/1` input (FORMAT.md): its zod schema, the TypeScript types the engine
+// The `ventil.scenario/1` input (docs/formats.md): its zod schema, the TypeScript types the engine
 // works on, and validation that reports every problem with its JSON path before anything is
 // settled or stored. Structure and field formats are checked by the schema; references,
 // duplicates, totals and event histories by `reference-checks.ts`, on the raw input, so that one

@@ -1,5 +1,5 @@
-// Settlement: allocates each order to the entities of the network (SPEC.md section 6) as of a
-// moment, and assembles the `ventil.settlement/1` report (FORMAT.md). Pure: same inputs, same
+// Settlement: allocates each order to the entities of the network (docs/spec.md section 6) as of a
+// moment, and assembles the `ventil.settlement/1` report (docs/formats.md). Pure: same inputs, same
 // bytes. The steps per order are: line amounts → lifecycle (reroutes, cancellations, returns)
 // → roles → rule selection per group → legs → cumulative reversals → PSP fee shares →
 // payouts and escrow → conservation check.

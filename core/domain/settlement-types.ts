@@ -1,4 +1,4 @@
-// The shapes the engine produces: the `ventil.settlement/1` report (FORMAT.md) and the richer
+// The shapes the engine produces: the `ventil.settlement/1` report (docs/formats.md) and the richer
 // per-order settlement it is cut from, which keeps what explanations and journals need.
 import type { Minor } from './money.js';
 

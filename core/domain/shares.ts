@@ -1,7 +1,7 @@
 // What each entity ends up with from an order, line by line, and when each share leaves escrow.
 // This is the settlement cut the way money moves: the release runs, escrow positions and
 // dashboards all read these shares. An entity's payout for an order is the sum of its shares;
-// its escrow at time T splits them by `release_at <= T` (SPEC.md section 8).
+// its escrow at time T splits them by `release_at <= T` (docs/spec.md section 8).
 import type { Minor } from './money.js';
 import type { OrderSettlement } from './settlement-types.js';
 

@@ -3,7 +3,7 @@
 // Kysely's SQLite dialect is asynchronous and holds one connection, so an awaited Kysely
 // transaction would let other work slip into it. We compile Kysely queries and run them on
 // the better-sqlite3 handle instead: every read and write is synchronous, and transactions are
-// better-sqlite3's `db.transaction(fn)`, short and atomic (docs/decisions/0001-sync-store.md).
+// better-sqlite3's `db.transaction(fn)`, short and atomic (docs/decisions/0001-synchronous-store.md).
 import {
   DummyDriver,
   Kysely,

@@ -10,7 +10,7 @@
 //     database, and never calls the network: the runner sends the row later, outside any
 //     transaction. If your transaction rolls back, the call is gone with it; if it commits, the
 //     call will be sent, once, even if the process is killed at any point afterwards.
-//   - `idempotencyKey` is derived from what the call pays, never random (SPEC.md section 8; see
+//   - `idempotencyKey` is derived from what the call pays, never random (docs/spec.md section 8; see
 //     `transferKey` and friends in ./payloads.ts). It is sent to the PSP as the Idempotency-Key
 //     of the call, on every retry, so the PSP applies it at most once.
 //   - Enqueueing the same key again with the same payload is a no-op (`created: false`). The same

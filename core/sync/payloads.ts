@@ -26,7 +26,7 @@ function sumsTo<T extends { amount: number; orders: { amount: number }[] }>(p: T
   }
 }
 
-/** `psp.transfer`: pay an entity's connected account its released shares (SPEC.md section 8). */
+/** `psp.transfer`: pay an entity's connected account its released shares (docs/spec.md section 8). */
 export const TransferPayload = z.strictObject({
   entity: Id,
   /** Connected account at the PSP; filled from `entities.psp_account` when omitted. */
@@ -66,7 +66,7 @@ export const RefundPart = z.strictObject({
   amount: PositiveAmount,
 });
 
-/** `psp.refund`: refund a customer, spread over the order's payments (SPEC.md section 7). */
+/** `psp.refund`: refund a customer, spread over the order's payments (docs/spec.md section 7). */
 export const RefundPayload = z.strictObject({
   /** Whose escrow pays it: the platform entity (filled from the settings when omitted). */
   entity: Id,
@@ -94,7 +94,7 @@ export const CapturePayload = z.strictObject({
 });
 export type CapturePayload = z.output<typeof CapturePayload>;
 
-/** `psp.payout`: withdraw the platform's own released share to its bank (SPEC.md section 8). */
+/** `psp.payout`: withdraw the platform's own released share to its bank (docs/spec.md section 8). */
 export const PayoutPayload = z.strictObject({
   entity: Id,
   currency: Currency,
@@ -121,7 +121,7 @@ export const DEFAULT_TARGETS: Record<OutboxKind, string> = {
 };
 
 // ---- Idempotency keys ---------------------------------------------------------------------
-// Derived from what the call pays, never random (SPEC.md section 8): the same release run gives
+// Derived from what the call pays, never random (docs/spec.md section 8): the same release run gives
 // the same keys, so enqueueing it twice is a no-op and the PSP never applies a transfer twice.
 // Readable when short (operators search for them in the PSP dashboard), hashed when long.
 

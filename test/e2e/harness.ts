@@ -4,7 +4,7 @@
 //
 //   build     out/renderer is built once (npx electron-vite build) when it is missing or older
 //             than a file under renderer/; a lock keeps parallel test files from building twice
-//   seed      'demo' runs `ventil demo`, 'basic' imports ../shared/examples/network-basic.json,
+//   seed      'demo' runs `ventil demo`, 'basic' imports test/fixtures/examples/network-basic.json,
 //             'empty' leaves the migrated database empty
 //   serve     `ventil serve --db <file> --port 0` with VENTIL_TOKEN; waits for `ready <url>`
 //   browser   /usr/bin/chromium (override: VENTIL_CHROMIUM), headless, 1366x768, fr-FR
@@ -21,7 +21,7 @@ const run = promisify(execFile);
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOTS = join(ROOT, 'docs/screenshots');
-export const EXAMPLES = resolve(ROOT, '../shared/examples');
+export const EXAMPLES = resolve(ROOT, 'test/fixtures/examples');
 const CLI = ['--import', 'tsx', join(ROOT, 'core/cli/main.ts')];
 const CHROMIUM = process.env.VENTIL_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -30,7 +30,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /**
- * 'demo', 'basic' (../shared/examples/network-basic.json), 'empty'; `{ file }` imports a
+ * 'demo', 'basic' (test/fixtures/examples/network-basic.json), 'empty'; `{ file }` imports a
  * ventil.scenario/1 file; `{ db }` serves an existing database in place (benchmarks).
  */
 export type Seed = 'demo' | 'basic' | 'empty' | { file: string } | { db: string };
@@ -249,7 +249,8 @@ export async function startApp(opts: { seed: Seed; lang?: 'fr' | 'en'; user?: Cr
         const file = join(SCREENSHOTS, `${name}.png`);
         // Let charts and fonts settle, and hide the blinking caret.
         await page.evaluate(() => document.fonts.ready);
-        await page.screenshot({ path: file, caret: 'hide', animations: 'disabled' });
+        // A shared CI machine can take longer than Playwright's 10 s default to paint a large page.
+        await page.screenshot({ path: file, caret: 'hide', animations: 'disabled', timeout: 60_000 });
         return file;
       },
       stop,

@@ -1,5 +1,5 @@
-// Golden tests: the engine's report for the shared examples must match the expected reports,
-// as judged by the shared comparison tool, and be byte-identical from one run to the next.
+// Golden tests: the engine's report for the example scenarios must match the expected reports,
+// as judged by scripts/compare-settlement.mjs, and be byte-identical from one run to the next.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { parseScenario } from '../../core/domain/scenario.js';
 import { formatSettlementJson, settle, settlementJsonChunks } from '../../core/domain/settle.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const shared = path.resolve(repoRoot, '../shared');
+const examples = path.join(repoRoot, 'test/fixtures/examples');
 const tmp = mkdtempSync(path.join(tmpdir(), 'ventil-golden-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -20,17 +20,17 @@ const CASES = [
 ] as const;
 
 function run(name: string, asOf: string): string {
-  const scenario = parseScenario(JSON.parse(readFileSync(path.join(shared, 'examples', `${name}.json`), 'utf8')));
+  const scenario = parseScenario(JSON.parse(readFileSync(path.join(examples, `${name}.json`), 'utf8')));
   return formatSettlementJson(settle(scenario, asOf));
 }
 
 describe.each(CASES)('$name', ({ name, asOf }) => {
-  const expectedPath = path.join(shared, 'examples', `${name}.settlement.json`);
+  const expectedPath = path.join(examples, `${name}.settlement.json`);
 
   it('matches the expected report (compare-settlement.mjs exits 0)', () => {
     const actualPath = path.join(tmp, `${name}.settlement.json`);
     writeFileSync(actualPath, run(name, asOf));
-    const r = spawnSync(process.execPath, [path.join(shared, 'tools', 'compare-settlement.mjs'), expectedPath, actualPath], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'compare-settlement.mjs'), expectedPath, actualPath], { encoding: 'utf8' });
     expect(r.stdout).toContain('settlement matches');
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
@@ -40,7 +40,7 @@ describe.each(CASES)('$name', ({ name, asOf }) => {
   });
 
   it('streams the same bytes in pieces', () => {
-    const scenario = parseScenario(JSON.parse(readFileSync(path.join(shared, 'examples', `${name}.json`), 'utf8')));
+    const scenario = parseScenario(JSON.parse(readFileSync(path.join(examples, `${name}.json`), 'utf8')));
     const report = settle(scenario, asOf);
     expect([...settlementJsonChunks(report)].join('')).toBe(formatSettlementJson(report));
     const empty = { ...report, orders: [], totals: {} };
@@ -48,7 +48,7 @@ describe.each(CASES)('$name', ({ name, asOf }) => {
   });
 
   it('equals the expected report field for field, except the documented differences', () => {
-    // docs/engine.md: lines carry `decisions` and orders `warnings`; statuses follow SPEC.md
+    // docs/engine.md: lines carry `decisions` and orders `warnings`; statuses follow docs/spec.md
     // section 7 where the reference report does not (in-store sales are `fulfilled`, a line
     // whose every unit came back is `returned`).
     const actual = JSON.parse(run(name, asOf));

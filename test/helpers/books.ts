@@ -1,5 +1,5 @@
 // Checks on the books of a test database, straight from the tables: every entry balances, every
-// entity's books balance, and the reconciliation identities of SPEC.md section 9 hold against the
+// entity's books balance, and the reconciliation identities of docs/spec.md section 9 hold against the
 // stored settlements and release runs (computed independently of the posting engine).
 import type { Sqlite } from '../../core/store/sqlite.js';
 
@@ -54,7 +54,7 @@ export function numberingGaps(db: Sqlite): string[] {
 }
 
 /**
- * SPEC.md section 9's identities (all amounts in EUR here):
+ * docs/spec.md section 9's identities (all amounts in EUR here):
  * - P's 467100 equals the escrow position: captured − PSP fees − refunds − what runs paid out;
  * - for each E: P's 467200-E (credit) equals E's 467000 (debit), and both equal E's shares of the
  *   lines already fulfilled (and its PSP fee shares) less what was transferred to it;

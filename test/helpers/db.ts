@@ -8,8 +8,8 @@ import { openDatabase } from '../../core/store/database.js';
 import type { Sqlite } from '../../core/store/sqlite.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
-export const sharedDir = resolve(repoRoot, '../shared');
-export const exampleFile = (name: string) => join(sharedDir, 'examples', name);
+export const examplesDir = resolve(repoRoot, 'test/fixtures/examples');
+export const exampleFile = (name: string) => join(examplesDir, name);
 export const readExample = (name: string) => JSON.parse(readFileSync(exampleFile(name), 'utf8'));
 
 export const FROZEN_NOW = new Date('2026-04-01T12:00:00Z');

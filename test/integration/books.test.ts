@@ -1,6 +1,6 @@
 // The books follow the settled state with no manual step: imports, events and release runs post
 // their entries in the same transaction; every entry and every entity's books balance; entries
-// are numbered without gaps; SPEC.md section 9's reconciliation identities hold on the example and
+// are numbered without gaps; docs/spec.md section 9's reconciliation identities hold on the example and
 // on generated histories (several seeds, both PSP fee bearers, returns after release); closed
 // periods, exchange rates and the account mapping behave as docs/accounting.md says.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// SCOPE CASES: one entry per API operation (SPEC.md invariant 7, docs/security.md).
+// SCOPE CASES: one entry per API operation (docs/spec.md invariant 7, docs/security.md).
 //
 // test/integration/scope.test.ts walks `Object.keys(handlers)` of core/api/index.ts and FAILS
 // for any operation without an entry here. When you add a handler, add its entry:

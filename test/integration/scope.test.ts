@@ -1,4 +1,4 @@
-// SPEC.md invariant 7: a user sees and changes only the entities in their scope, in every API
+// docs/spec.md invariant 7: a user sees and changes only the entities in their scope, in every API
 // handler, on both transports. Each handler of core/api/index.ts is called as each role with
 // an input naming data outside that role's scope (cases in scope-cases.ts); a handler without
 // a case fails here. Then the same refusals over HTTP (core/server/http.ts) and IPC.

@@ -1,11 +1,11 @@
-// `ventil settle` on the shared examples, checked with the shared comparison tool, exactly as
-// FORMAT.md describes: the command's JSON report must match the expected report.
+// `ventil settle` on the example scenarios, checked with scripts/compare-settlement.mjs, exactly as
+// docs/formats.md describes: the command's JSON report must match the expected report.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ventil } from '../helpers/cli.js';
-import { exampleFile, readExample, sharedDir, tempDir } from '../helpers/db.js';
+import { exampleFile, readExample, repoRoot, tempDir } from '../helpers/db.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -18,7 +18,7 @@ describe('ventil settle', () => {
       expect(first.status).toBe(0);
       const actual = join(tmp.dir, `${name}.json`);
       writeFileSync(actual, first.stdout);
-      const cmp = spawnSync(process.execPath, [join(sharedDir, 'tools/compare-settlement.mjs'), exampleFile(`${name}.settlement.json`), actual], { encoding: 'utf8' });
+      const cmp = spawnSync(process.execPath, [join(repoRoot, 'scripts/compare-settlement.mjs'), exampleFile(`${name}.settlement.json`), actual], { encoding: 'utf8' });
       expect(cmp.stdout.trim()).toBe('settlement matches');
       expect(cmp.status).toBe(0);
       expect(ventil(['settle', exampleFile(`${name}.json`), '--as-of', asOf, '--json']).stdout).toBe(first.stdout);

@@ -1,4 +1,4 @@
-// Fault test with real processes (SPEC.md invariant 6: no PSP call applied twice, no outbox item
+// Fault test with real processes (docs/spec.md invariant 6: no PSP call applied twice, no outbox item
 // lost). A release run's transfers (and a few reversals) are enqueued in one transaction; the
 // outbox runner (`ventil sync`, as a child process) sends them to a fake Stripe that fails on
 // purpose (500, 429, hangs, connections reset before or after applying the call), and the test

@@ -1,4 +1,4 @@
-// Invariants of SPEC.md section 11 on generated scenarios: conservation, determinism, reversals
+// Invariants of docs/spec.md section 11 on generated scenarios: conservation, determinism, reversals
 // bounded by the originals, escrow reaching zero for closed orders, independence from the order
 // in which orders are processed, explanations adding up to payouts.
 import fc from 'fast-check';

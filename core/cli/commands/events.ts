@@ -8,7 +8,7 @@ export const eventsCommand: Command = {
   summary: 'Submit lifecycle events (events-only ventil.scenario/1 file); idempotent, contradictions refused',
   help: `Usage: ventil events FILE [--db PATH] [--json]
 
-Reads an events-only file ({ "format": "ventil.scenario/1", "events": [...] }, FORMAT.md) and
+Reads an events-only file ({ "format": "ventil.scenario/1", "events": [...] }, docs/formats.md) and
 stores its new events in one transaction, then re-settles the orders they touch and updates the
 routing offers of their lines. An event already stored (same id, or same content without id) is
 applied once; the same id with other content is an error. Events that contradict their line's

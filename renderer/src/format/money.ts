@@ -1,4 +1,4 @@
-// Amounts arrive as integers in the currency's minor unit (SPEC.md section 3). They are turned
+// Amounts arrive as integers in the currency's minor unit (docs/spec.md section 3). They are turned
 // into an exact decimal string by moving the decimal point, and Intl formats that string
 // (Intl.NumberFormat accepts decimal strings exactly), so no binary float ever touches an amount.
 

@@ -1,17 +1,17 @@
-// Small scenarios for the domain's unit tests, and access to the shared examples.
+// Small scenarios for the domain's unit tests, and access to the example scenarios (test/fixtures/examples).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../../core/domain/scenario.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const sharedDir = path.resolve(repoRoot, '../shared');
+export const examplesDir = path.join(repoRoot, 'test/fixtures/examples');
 
 export function exampleJson(name: 'network-basic' | 'network-varied'): Record<string, any> {
-  return JSON.parse(readFileSync(path.join(sharedDir, 'examples', `${name}.json`), 'utf8'));
+  return JSON.parse(readFileSync(path.join(examplesDir, `${name}.json`), 'utf8'));
 }
 export function expectedReport(name: 'network-basic' | 'network-varied'): Record<string, any> {
-  return JSON.parse(readFileSync(path.join(sharedDir, 'examples', `${name}.settlement.json`), 'utf8'));
+  return JSON.parse(readFileSync(path.join(examplesDir, `${name}.settlement.json`), 'utf8'));
 }
 export function example(name: 'network-basic' | 'network-varied'): Scenario {
   return parseScenario(exampleJson(name));

@@ -1,4 +1,4 @@
-// The posting scheme as pure functions: SPEC.md section 9's table on the example order W-1001,
+// The posting scheme as pure functions: docs/spec.md section 9's table on the example order W-1001,
 // reversals of returns, cancellations, PSP fees under owners_pro_rata, transfers, and the
 // "target minus posted" difference that keeps the books following the settlement.
 import { describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ function asPosted(ms: readonly { entity: string; event: string; journal: Movemen
   return ms.flatMap((m) => m.lines.map((l) => ({ entity: m.entity, event: m.event, fact: l.fact ?? m.fact!, role: l.role, aux: l.aux, amount: l.amount, journal: m.journal, currency: m.currency, order: m.order, transfer: m.transfer })));
 }
 
-describe('orderMovements on W-1001 (SPEC.md section 9)', () => {
+describe('orderMovements on W-1001 (docs/spec.md section 9)', () => {
   const input = inputs(example('network-basic'), '2026-03-20T00:00:00Z').get('W-1001')!;
   const { movements, legs } = orderMovements(input);
 

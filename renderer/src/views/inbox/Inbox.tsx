@@ -1,4 +1,4 @@
-// The store's fulfilment inbox (SPEC.md section 7): each line offered to one of its locations,
+// The store's fulfilment inbox (docs/spec.md section 7): each line offered to one of its locations,
 // what to prepare, for which delivery, and the deadline; the store accepts it or refuses it with
 // a reason (the line then goes to the next candidate). Overdue requests are red.
 import { useCallback, useId, useMemo, useState } from 'react';

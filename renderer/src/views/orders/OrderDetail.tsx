@@ -1,6 +1,6 @@
 // One order: its lines and who played which role, the legs the rules produced (rule id@version,
 // base, rate), each entity's payout, and, for a chosen entity, the explanation of its amount
-// line by line: "why did this store get 131,43 €?" answered from the data (SPEC.md section 6).
+// line by line: "why did this store get 131,43 €?" answered from the data (docs/spec.md section 6).
 import { Fragment, useEffect, useMemo, useState } from 'react';
 import type { Explanation, OrderDetail, OrderLeg, OrderLine } from '../../api-types';
 import { call, type ErrorValue } from '../../api';

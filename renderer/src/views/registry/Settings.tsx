@@ -1,4 +1,4 @@
-// Head office: the network settings (SPEC.md section 1). The whole set is sent on save (the API
+// Head office: the network settings (docs/spec.md section 1). The whole set is sent on save (the API
 // replaces it); errors come back per field, including per row of the exchange-rate table
 // (`fx_rates[2].rate`).
 import { useCallback, useEffect, useState } from 'react';

@@ -1,6 +1,6 @@
 // Head office: the commission rules and their versions. A rule is never edited in place: a
 // change publishes a new version from now (or a later date), and the one before closes at that
-// instant, so no computed allocation changes (SPEC.md section 5). Before publishing, a draft can
+// instant, so no computed allocation changes (docs/spec.md section 5). Before publishing, a draft can
 // be simulated on the orders of a period to see whose payout it changes.
 import { useCallback, useState } from 'react';
 import type { RuleConflict, RuleLeg, RuleWhen, StoredRule } from '../../api-types';

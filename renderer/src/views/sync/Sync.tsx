@@ -1,4 +1,4 @@
-// The outbox (SPEC.md section 10): every call to the PSP and the ERP waits there until the runner
+// The outbox (docs/spec.md section 10): every call to the PSP and the ERP waits there until the runner
 // sends it and records the acknowledgement. Head office sees what waits, what failed and the dead
 // letters (calls the runner gave up on), and can retry one (same idempotency key, so the PSP
 // applies it at most once) or cancel it with a reason.
