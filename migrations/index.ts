@@ -1,13 +1,16 @@
-// The static list of migrations, in order. A bundle cannot scan a folder for `.ts` files, so
+// The static list of migrations, in file order. A bundle cannot scan a folder for `.ts` files, so
 // every migration is imported here by name. Append new ones at the end; never reorder.
+// (Before issue 17 the list read 0001, 0002, 0005, 0006, 0003, 0004, 0007: databases that applied
+// them in that order open unchanged, since each is recorded by name and 0003-0006 are
+// independent of each other; test/unit/migrations/index.test.ts checks both orders.)
 import type { Migration } from './types.js';
 import { migration as m0001 } from './0001_network_orders.js';
 import { migration as m0002 } from './0002_settlements.js';
-import { migration as m0005 } from './0005_outbox_sync.js';
-import { migration as m0006 } from './0006_users_audit.js';
 import { migration as m0003 } from './0003_routing_release.js';
 import { migration as m0004 } from './0004_books.js';
+import { migration as m0005 } from './0005_outbox_sync.js';
+import { migration as m0006 } from './0006_users_audit.js';
 import { migration as m0007 } from './0007_settlement_access_paths.js';
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0005, m0006, m0003, m0004, m0007];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
 export type { Migration };

@@ -16,8 +16,11 @@ export interface Command {
 
 export class UsageError extends Error {}
 
+/** What `parseOptions` returns: node:util's own result type, named so declarations can refer to it. */
+export type Parsed<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
+
 /** parseArgs with Ventil's conventions: unknown options are usage errors. */
-export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = true) {
+export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = true): Parsed<T> {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (e) {
