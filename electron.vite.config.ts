@@ -25,6 +25,8 @@ export default defineConfig({
   renderer: {
     root: 'renderer',
     plugins: [react()],
+    // The CSV writer (core/domain/csv.ts) runs in the page too: csv-stringify's browser build.
+    resolve: { alias: [{ find: /^csv-stringify\/sync$/, replacement: 'csv-stringify/browser/esm/sync' }] },
     build: {
       outDir: 'out/renderer',
       minify: true,

@@ -8,6 +8,7 @@ import type { AuditRow } from '../security/audit-chain.js';
 import { countAudit, listAudit, verifyAuditLog, type AuditFilter } from '../store/audit-repo.js';
 import { ALL_ROLES, defineHandler, type ApiContext } from './handler.js';
 import type { Role } from './principal.js';
+import { csvText, type CsvCell } from '../domain/csv.js';
 
 const Timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, 'a date or ISO 8601 UTC time');
 
@@ -53,11 +54,9 @@ function view(ctx: ApiContext, r: AuditRow): AuditView {
 
 const CSV_COLUMNS = ['seq', 'at', 'actor_id', 'actor_name', 'actor_role', 'operation', 'outcome', 'entities', 'input', 'before', 'after', 'prev_hash', 'hash'] as const;
 
-/** RFC 4180 quoting; a cell starting like a formula is prefixed with ' so spreadsheets show it as text. */
-function csvCell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/** A cell of the export: text as it is, numbers as numbers, anything else as JSON. */
+function csvCell(value: unknown): CsvCell {
+  return value === null || value === undefined || typeof value === 'string' || typeof value === 'number' ? value : JSON.stringify(value);
 }
 
 export const EXPORT_MAX_ROWS = 200_000;
@@ -90,14 +89,13 @@ export const auditHandlers = {
       const rows = listAudit(ctx.db, f).map((r) => view(ctx, r));
       const truncated = rows.length > EXPORT_MAX_ROWS;
       const kept = rows.slice(0, EXPORT_MAX_ROWS).reverse();
-      const lines = [CSV_COLUMNS.join(',')];
+      const lines: CsvCell[][] = [[...CSV_COLUMNS]];
       for (const r of kept) {
         lines.push([r.seq, r.at, r.actor.id, r.actor.name, r.actor.role, r.operation, r.outcome, r.entities.join(' '),
-          r.redacted ? '[redacted]' : r.input, r.redacted ? '' : r.before, r.redacted ? '' : r.after, r.prev_hash, r.hash]
-          .map((v) => csvCell(typeof v === 'number' ? String(v) : v)).join(','));
+          r.redacted ? '[redacted]' : r.input, r.redacted ? '' : r.before, r.redacted ? '' : r.after, r.prev_hash, r.hash].map(csvCell));
       }
       const stamp = ctx.now().toISOString().slice(0, 10).replace(/-/g, '');
-      return { filename: `ventil-audit-${stamp}.csv`, content_type: 'text/csv; charset=utf-8', rows: kept.length, truncated, csv: `${lines.join('\r\n')}\r\n` };
+      return { filename: `ventil-audit-${stamp}.csv`, content_type: 'text/csv; charset=utf-8', rows: kept.length, truncated, csv: csvText(lines) };
     },
   }),
 

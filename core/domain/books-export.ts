@@ -1,6 +1,7 @@
 // The other views of an entity's books: the trial balance, a CSV of every line, and a plain-text
 // accounting journal that hledger reads (`hledger check`, `hledger bal` give the same trial
 // balance as Ventil: tests run the real hledger on it).
+import { csvText } from './csv.js';
 import type { ExportEntry } from './fec.js';
 import { currencyExponent, formatMinor, type Minor } from './money.js';
 
@@ -71,23 +72,19 @@ export const CSV_COLUMNS = [
   'aux', 'aux_label', 'label', 'debit', 'credit', 'currency', 'orig_amount', 'orig_currency', 'event', 'order',
 ] as const;
 
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-/** RFC 4180, comma separated, decimal point, ISO dates, UTF-8; one row per journal line. */
+/** RFC 4180, comma separated, decimal point, ISO dates, UTF-8; one row per journal line (core/domain/csv.ts). */
 export function renderCsv(entries: readonly ExportEntry[]): string {
-  const rows = [CSV_COLUMNS.join(',')];
+  const rows: string[][] = [[...CSV_COLUMNS]];
   for (const e of entries) {
     for (const l of e.lines) {
       rows.push([
         e.entity, e.journal, e.journalLabel, e.number, e.date, e.validDate, e.pieceRef, e.pieceDate, l.account, l.accountLabel, l.aux ?? '',
         l.auxLabel ?? '', l.label, formatMinor(l.debit, e.currency), formatMinor(l.credit, e.currency), e.currency,
         formatMinor(l.origAmount, l.origCurrency), l.origCurrency, e.sourceKey, e.order ?? '',
-      ].map(csvField).join(','));
+      ]);
     }
   }
-  return `${rows.join('\r\n')}\r\n`;
+  return csvText(rows);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,63 +1,28 @@
-// RFC 4180 CSV: quoted fields with doubled quotes, commas and newlines inside quotes, CRLF or LF,
-// an optional UTF-8 byte order mark. Small on purpose; the feeds and the settlement reports use it.
+// Reading CSV (the orders feed, PSP settlement reports) with csv-parse: RFC 4180 quoting, CRLF
+// or LF (mixed too), an optional UTF-8 byte order mark, blank lines skipped. Every problem is a
+// CsvError naming the line where its record starts. Writing CSV is core/domain/csv.ts.
+import { parse } from 'csv-parse/sync';
 
 export class CsvError extends Error {
   readonly code = 'invalid_csv';
   constructor(message: string, readonly line: number) { super(message); }
 }
 
-/** Parses CSV text into rows of fields. Blank lines are skipped. */
+const OPTIONS = { bom: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'], relax_column_count: true, info: true as const };
+
+/** Parses CSV text into rows of fields, with the line each row starts on. */
 export function parseCsv(text: string): { rows: string[][]; lines: number[] } {
-  const rows: string[][] = [];
-  const lines: number[] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let fieldStarted = false;
-  const endRow = () => {
-    row.push(field);
-    if (!(row.length === 1 && row[0] === '' && !fieldStarted)) { rows.push(row); lines.push(rowLine); }
-    row = [];
-    field = '';
-    fieldStarted = false;
-  };
-  for (; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++; }
-        else quoted = false;
-      } else {
-        if (c === '\n') line++;
-        field += c;
-      }
-      continue;
-    }
-    if (c === '"') {
-      if (field !== '') throw new CsvError(`line ${line}: a quote inside an unquoted field`, line);
-      quoted = true;
-      fieldStarted = true;
-    } else if (c === ',') {
-      row.push(field);
-      field = '';
-      fieldStarted = true;
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      // handled with the \n
-    } else if (c === '\n') {
-      endRow();
-      line++;
-      rowLine = line;
-    } else {
-      field += c;
-      fieldStarted = true;
-    }
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, OPTIONS) as unknown as typeof records;
+  } catch (e) {
+    const err = e as { lines?: number; message?: string };
+    if (typeof err.lines !== 'number') throw e;
+    throw new CsvError(`line ${err.lines}: ${err.message?.replace(/ (on|at) line \d+/, '') ?? 'invalid CSV'}`, err.lines);
   }
-  if (quoted) throw new CsvError(`line ${rowLine}: a quoted field is not closed`, rowLine);
-  if (field !== '' || row.length > 0 || fieldStarted) endRow();
-  return { rows, lines };
+  // csv-parse counts lines up to a record's end; a record's own line breaks are inside quotes.
+  const lines = records.map(({ record, info }) => info.lines - record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0));
+  return { rows: records.map((r) => r.record), lines };
 }
 
 /** Rows of objects keyed by the header line, with the source line number of each. */
@@ -70,14 +35,4 @@ export function parseCsvObjects(text: string): { header: string[]; records: { li
     return { line: lines[i + 1], values: Object.fromEntries(header.map((h, j) => [h, r[j]])) };
   });
   return { header, records };
-}
-
-function quote(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-export function toCsv(header: readonly string[], rows: readonly Record<string, string | number | null | undefined>[]): string {
-  const out = [header.map(quote).join(',')];
-  for (const r of rows) out.push(header.map((h) => quote(r[h] === undefined || r[h] === null ? '' : String(r[h]))).join(','));
-  return `${out.join('\r\n')}\r\n`;
 }

@@ -11,7 +11,8 @@ import type { Sqlite } from '../store/sqlite.js';
 import { currencyExponent } from '../domain/money.js';
 import type { PspObject, PspObjectType } from '../adapters/psp.js';
 import type { SettlementRow } from '../adapters/psp.js';
-import { CsvError, parseCsvObjects, toCsv } from './csv.js';
+import { csvOfObjects } from '../domain/csv.js';
+import { CsvError, parseCsvObjects } from './csv.js';
 import { OutboxError, type OutboxIssue, type OutboxRow } from './outbox.js';
 import { confirmOutboxFromPsp, mergePspObject, type PspObjectRow } from './psp-state.js';
 
@@ -65,7 +66,7 @@ export const SETTLEMENT_COLUMNS = [
 
 /** A settlement report fetched from a PSP adapter, as CSV in Ventil's columns. */
 export function settlementCsv(rows: readonly SettlementRow[]): string {
-  return toCsv(SETTLEMENT_COLUMNS, rows as unknown as Record<string, string | undefined>[]);
+  return csvOfObjects(SETTLEMENT_COLUMNS, rows as unknown as Record<string, string | undefined>[]);
 }
 const OPTIONAL = ['connected_account', 'transfer_id', 'payment_intent_id', 'charge_id', 'transfer_group', 'order_id', 'entity', 'ventil_key', 'description', 'net_minor'] as const;
 /** Other names accepted for a column (Stripe's report and API field names). */

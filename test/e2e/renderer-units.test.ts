@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { currencyExponent, formatMoney, minorToDecimal, moneyForExport } from '../../renderer/src/format/money';
 import { formatDate, formatMonthDay } from '../../renderer/src/format/dates';
-import { BOM, csvField, csvLine } from '../../renderer/src/components/csv';
+import { BOM, csvText } from '../../renderer/src/components/csv';
 import { fr } from '../../renderer/src/i18n/fr';
 import { en } from '../../renderer/src/i18n/en';
 import { translate } from '../../renderer/src/i18n';
@@ -60,19 +60,13 @@ describe('rates', () => {
 
 describe('CSV', () => {
   test('quotes as RFC 4180 says', () => {
-    expect(csvField('plain', ',')).toBe('plain');
-    expect(csvField('a,b', ',')).toBe('"a,b"');
-    expect(csvField('a,b', ';')).toBe('a,b');
-    expect(csvField('a;b', ';')).toBe('"a;b"');
-    expect(csvField('say "hi"', ',')).toBe('"say ""hi"""');
-    expect(csvField('two\nlines', ';')).toBe('"two\nlines"');
-    expect(csvLine(['a', 'b c', ''], ';')).toBe('a;b c;\r\n');
+    expect(csvText([['plain', 'a,b', 'say "hi"']], { separator: ',' })).toBe('plain,"a,b","say ""hi"""\r\n');
+    expect(csvText([['a;b', 'two\nlines', 'a b', '']], { separator: ';' })).toBe('"a;b";"two\nlines";a b;\r\n');
     expect(BOM).toBe('\uFEFF');
   });
 
-  test('keeps spreadsheet formulas from running', () => {
-    expect(csvField('=HYPERLINK("x")', ';', { guardFormula: true })).toBe('"\'=HYPERLINK(""x"")"');
-    expect(csvField('-12,50', ';', { guardFormula: false })).toBe('-12,50');
+  test('keeps spreadsheet formulas from running, and numbers as numbers', () => {
+    expect(csvText([['=HYPERLINK("x")', '-12,50', '-x']], { separator: ';' })).toBe('"\'=HYPERLINK(""x"")";-12,50;\'-x\r\n');
   });
 });
 

@@ -8,7 +8,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useI18n, type I18n } from '../i18n';
 import { moneyForExport } from '../format/money';
 import { Badge, type Tone } from './Badge';
-import { BOM, csvLine, downloadFile, exportFileName, type Separator } from './csv';
+import { BOM, csvText, downloadFile, exportFileName, type Separator } from './csv';
 import { checkpoint, LongTaskBar, useLongTask } from './LongTask';
 import { sortAsync, sortOrder, WORKER_THRESHOLD, type SortKey } from './sort';
 
@@ -83,7 +83,7 @@ function displayText<R>(col: Column<R>, row: R, i18n: I18n): string {
 }
 
 /** A cell as exported: amounts and numbers as plain decimals, dates in ISO, the rest as shown. */
-function csvText<R>(col: Column<R>, row: R, i18n: I18n, sep: Separator): string {
+function cellText<R>(col: Column<R>, row: R, i18n: I18n, sep: Separator): string {
   const v = col.value(row);
   const comma = sep === ';';
   if (col.kind === 'money') return v === null || v === undefined ? '' : moneyForExport(Number(v), col.currency?.(row) ?? 'EUR', comma);
@@ -212,18 +212,17 @@ export function DataTable<R>(props: DataTableProps<R>) {
     if (!exportName) return;
     const sep = separator;
     const order = view;
-    const guard = columns.map((c) => !NUMERIC.has(c.kind ?? 'text') && c.kind !== 'date' && c.kind !== 'datetime');
     await exportTask.run(t('table.exporting'), async ({ signal, progress }) => {
-      const parts: string[] = [BOM, csvLine(columns.map((c) => c.header), sep)];
+      const parts: string[] = [BOM, csvText([columns.map((c) => c.header)], { separator: sep })];
       const CHUNK = 5000;
       for (let start = 0; start < order.length; start += CHUNK) {
-        let chunk = '';
+        const chunk: string[][] = [];
         const end = Math.min(order.length, start + CHUNK);
         for (let p = start; p < end; p++) {
           const row = rows[order[p]!]!;
-          chunk += csvLine(columns.map((c) => csvText(c, row, i18n, sep)), sep, guard);
+          chunk.push(columns.map((c) => cellText(c, row, i18n, sep)));
         }
-        parts.push(chunk);
+        parts.push(csvText(chunk, { separator: sep }));
         progress(end, order.length);
         if (order.length > CHUNK) await checkpoint(signal);
       }

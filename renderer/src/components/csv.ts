@@ -1,21 +1,7 @@
-// CSV as RFC 4180 describes it (CRLF line ends, fields with the separator, a quote or a line
-// break are quoted, quotes doubled), with a UTF-8 byte order mark so Excel reads the accents,
-// and `;` as the separator French Excel expects (there the decimal mark is a comma).
-export type Separator = ',' | ';';
-
-/** Text cells starting with these could run as formulas in a spreadsheet (CSV injection). */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-export function csvField(value: string, sep: Separator, opts: { guardFormula?: boolean } = {}): string {
-  let v = value;
-  if (opts.guardFormula && FORMULA_START.test(v)) v = `'${v}`;
-  if (v.includes(sep) || v.includes('"') || v.includes('\n') || v.includes('\r')) return `"${v.replace(/"/g, '""')}"`;
-  return v;
-}
-
-export function csvLine(fields: readonly string[], sep: Separator, guard?: readonly boolean[]): string {
-  return fields.map((f, i) => csvField(f, sep, { guardFormula: guard?.[i] ?? false })).join(sep) + '\r\n';
-}
+// Files the back office saves: CSV through Ventil's one writer (core/domain/csv.ts: RFC 4180,
+// CRLF, formula injection guarded), with a UTF-8 byte order mark so Excel reads the accents and
+// `;` as the separator French Excel expects (there the decimal mark is a comma).
+export { csvText, type CsvSeparator as Separator } from '../../../core/domain/csv';
 
 export const BOM = '\uFEFF';
 
