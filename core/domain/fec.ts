@@ -6,6 +6,7 @@
 // decimal comma without thousands separator, dates YYYYMMDD, one line per journal line,
 // entries in validation order, CRLF line ends. Encoded ISO 8859-15 by the exporter
 // (`encodeLatin9`), one of the encodings the administration reads.
+import iconv from 'iconv-lite';
 import { compactDate } from './books-calendar.js';
 import { formatMinor, type Minor } from './money.js';
 
@@ -76,22 +77,21 @@ export function renderFec(entries: readonly ExportEntry[]): string {
 // ---------------------------------------------------------------------------------------------
 // ISO 8859-15
 
-const LATIN9: Record<string, number> = { '€': 0xa4, 'Š': 0xa6, 'š': 0xa8, 'Ž': 0xb4, 'ž': 0xb8, 'Œ': 0xbc, 'œ': 0xbd, 'Ÿ': 0xbe };
-const LATIN9_REPLACED = new Set([0xa4, 0xa6, 0xa8, 0xb4, 0xb8, 0xbc, 0xbd, 0xbe]);
+/** Every character ISO 8859-15 has, as iconv-lite decodes its 256 bytes. */
+const LATIN9 = new Set(iconv.decode(Buffer.from(Array.from({ length: 256 }, (_, i) => i)), 'iso-8859-15'));
 const FALLBACK: Record<string, string> = { '—': '-', '–': '-', '’': "'", '‘': "'", '“': '"', '”': '"', '…': '...', '←': '<-', '→': '->', '\u00a0': ' ', '\u202f': ' ' };
 
-/** Encodes text in ISO 8859-15; characters it lacks become their closest ASCII, else `?`. */
+/** A character ISO 8859-15 lacks, as its closest ASCII (accents dropped), else `?`. */
+function transliterate(ch: string): string {
+  const fb = FALLBACK[ch] ?? (ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '') || '?');
+  return fb.replace(/[^\x00-\x7f]/g, '?');
+}
+
+/** Encodes text in ISO 8859-15 (iconv-lite); characters it lacks become their closest ASCII, else `?`. */
 export function encodeLatin9(text: string): Uint8Array {
-  const out: number[] = [];
-  for (const ch of text) {
-    const mapped = LATIN9[ch];
-    if (mapped !== undefined) { out.push(mapped); continue; }
-    const c = ch.codePointAt(0)!;
-    if (c < 0x100 && !LATIN9_REPLACED.has(c)) { out.push(c); continue; }
-    const fb = FALLBACK[ch] ?? (ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '') || '?');
-    for (const f of fb) { const fc = f.codePointAt(0)!; out.push(fc < 0x80 ? fc : 0x3f); }
-  }
-  return Uint8Array.from(out);
+  let safe = '';
+  for (const ch of text) safe += LATIN9.has(ch) ? ch : transliterate(ch);
+  return new Uint8Array(iconv.encode(safe, 'iso-8859-15'));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 // signature file `<installer>.sig.json` holds `{ "manifest": {...}, "signature": base64 }`.
 import { createHash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import semver from 'semver';
 import { canonicalJson } from '../domain/canonical.js';
 
 export const UPDATE_FORMAT = 'ventil.update/1';
@@ -34,46 +35,11 @@ export type VerifyResult =
   | { ok: true; version: string; file: string }
   | { ok: false; code: VerifyFailure; message: string };
 
-// ---- Versions (semver 2.0 precedence) ----------------------------------------------------
+// ---- Versions (semver 2.0, through the semver package) ------------------------------------
 
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
-
+/** A release version as signed: semver 2.0 as written, without a "v" prefix or spaces. */
 export function isSemver(v: string): boolean {
-  return SEMVER.test(v);
-}
-
-/** -1, 0 or 1 by semver precedence (build metadata ignored, a pre-release below its release). */
-export function compareSemver(a: string, b: string): number {
-  const pa = SEMVER.exec(a);
-  const pb = SEMVER.exec(b);
-  if (!pa || !pb) throw new Error(`not a semantic version: ${!pa ? a : b}`);
-  for (let i = 1; i <= 3; i++) {
-    const x = BigInt(pa[i]!);
-    const y = BigInt(pb[i]!);
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  const ra = pa[4];
-  const rb = pb[4];
-  if (ra === undefined || rb === undefined) return ra === rb ? 0 : ra === undefined ? 1 : -1;
-  const ia = ra.split('.');
-  const ib = rb.split('.');
-  for (let i = 0; i < Math.max(ia.length, ib.length); i++) {
-    const x = ia[i];
-    const y = ib[i];
-    if (x === undefined) return -1;
-    if (y === undefined) return 1;
-    const nx = /^\d+$/.test(x);
-    const ny = /^\d+$/.test(y);
-    if (nx && ny) {
-      const d = BigInt(x) - BigInt(y);
-      if (d !== 0n) return d < 0n ? -1 : 1;
-    } else if (nx !== ny) {
-      return nx ? -1 : 1;
-    } else if (x !== y) {
-      return x < y ? -1 : 1;
-    }
-  }
-  return 0;
+  return semver.valid(v) !== null && v === v.trim() && !v.startsWith('v');
 }
 
 // ---- Keys --------------------------------------------------------------------------------
@@ -190,7 +156,8 @@ export async function verifyUpdate(input: VerifyInput): Promise<VerifyResult> {
   if (actual.sha512 !== manifest.sha512) return fail('hash_mismatch', 'the file\'s SHA-512 differs from the signed one: it was altered');
   if (manifest.product !== (input.product ?? PRODUCT)) return fail('wrong_product', `the update is for ${manifest.product}`);
   if (!isSemver(manifest.version) || !isSemver(input.currentVersion)) return fail('bad_version', `not a semantic version: ${manifest.version}`);
-  const order = compareSemver(manifest.version, input.currentVersion);
+  // Precedence as semver 2.0 defines it: build metadata ignored, a pre-release below its release.
+  const order = semver.compare(manifest.version, input.currentVersion);
   if (order === 0) return fail('not_newer', `version ${manifest.version} is the one installed`);
   if (order < 0) return fail('downgrade', `version ${manifest.version} is older than the installed ${input.currentVersion}`);
   return { ok: true, version: manifest.version, file: manifest.file };

@@ -41,6 +41,8 @@ describe('renderFec', () => {
 
   it('encodes ISO 8859-15 (é, €) and falls back to ASCII for what it lacks', () => {
     expect([...encodeLatin9('é€œ—x')]).toEqual([0xe9, 0xa4, 0xbd, 0x2d, 0x78]);
+    // Outside ISO 8859-15 (the Latin-1 signs it replaced, other scripts): closest ASCII, else ?.
+    expect([...encodeLatin9('ő¤½中\u00a0')]).toEqual([0x6f, 0x3f, 0x3f, 0x3f, 0xa0]);
     expect(new TextDecoder('iso-8859-15').decode(encodeLatin9('Régularisation : période close'))).toBe('Régularisation : période close');
   });
 

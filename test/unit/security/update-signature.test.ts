@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  compareSemver, generateUpdateKeyPair, keyId, signUpdate, signedPayload, verifyUpdate, type SignedUpdate,
+  generateUpdateKeyPair, isSemver, keyId, signUpdate, signedPayload, verifyUpdate, type SignedUpdate,
 } from '../../../core/security/update-signature.js';
 import { checkDownloadedUpdate, signatureOf } from '../../../electron/update-check.js';
 import { repoRoot, tempDir } from '../../helpers/db.js';
@@ -76,15 +76,22 @@ describe('verifyUpdate', () => {
   });
 });
 
-describe('compareSemver', () => {
-  it('orders versions by semver precedence', () => {
+describe('versions (semver)', () => {
+  it('accepts only a strictly newer version, by semver precedence', async () => {
     const sorted = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.2.0', '1.10.0', '2.0.0'];
     for (let i = 0; i < sorted.length - 1; i++) {
-      expect(compareSemver(sorted[i]!, sorted[i + 1]!), `${sorted[i]} < ${sorted[i + 1]}`).toBe(-1);
-      expect(compareSemver(sorted[i + 1]!, sorted[i]!)).toBe(1);
+      const next = signUpdate({ version: sorted[i + 1]!, file: 'x', bytes: installer, privateKey: it_.privateKey, publicKey: it_.publicKey });
+      const check = { ...base, manifest: next.manifest, signature: next.signature };
+      expect(await verifyUpdate({ ...check, currentVersion: sorted[i]! }), `${sorted[i]} < ${sorted[i + 1]}`).toMatchObject({ ok: true });
+      expect(await verifyUpdate({ ...check, currentVersion: sorted[i + 1]! })).toMatchObject({ ok: false, code: 'not_newer' });
     }
-    expect(compareSemver('1.2.3+build.5', '1.2.3')).toBe(0);
-    expect(() => compareSemver('1.2', '1.2.0')).toThrow();
+    expect(await verifyUpdate({ ...base, currentVersion: '1.4.0+build.5' })).toMatchObject({ ok: false, code: 'not_newer' });
+  });
+
+  it('refuses versions that are not semver as written', () => {
+    for (const v of ['1.2', 'v1.2.3', ' 1.2.3', '1.2.3.4', '01.2.3']) expect(isSemver(v), v).toBe(false);
+    for (const v of ['1.2.3', '1.2.3-rc.1', '1.2.3+build.5']) expect(isSemver(v), v).toBe(true);
+    expect(() => signUpdate({ version: 'v2.0.0', file: 'x', bytes: installer, privateKey: it_.privateKey, publicKey: it_.publicKey })).toThrow(/semantic version/);
   });
 });
 
@@ -100,6 +107,8 @@ describe('the desktop updater\'s check', () => {
       expect(await checkDownloadedUpdate({ ...info, ventilSignature: undefined }, it_.publicKey, '1.3.2')).toMatchObject({ ok: false, code: 'bad_signature' });
       expect(await checkDownloadedUpdate(info, other.publicKey, '1.3.2')).toMatchObject({ ok: false, code: 'unknown_key' });
       expect(await checkDownloadedUpdate(info, it_.publicKey, '1.4.0')).toMatchObject({ ok: false, code: 'not_newer' });
+      // The feed announcing another version than the signed one is refused.
+      expect(await checkDownloadedUpdate({ ...info, version: '1.5.0' }, it_.publicKey, '1.3.2')).toMatchObject({ ok: false, code: 'bad_version' });
     } finally {
       t.cleanup();
     }
