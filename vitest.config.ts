@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Native SQLite and child processes: forks isolate them best.
     pool: 'forks',
+    // The commands tests run write their log files here, not in the user's data folder.
+    env: { VENTIL_LOG_DIR: join(tmpdir(), 'ventil-test-logs') },
   },
 });

@@ -1,6 +1,7 @@
 // The desktop shell: app lifecycle, the window and its security settings. No business logic:
 // everything goes through core/api on the single IPC channel (electron/ipc.ts).
 import { app, BrowserWindow, safeStorage, session } from 'electron';
+import electronLog from 'electron-log/main';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createContext } from '../core/api/context.js';
@@ -11,6 +12,9 @@ import { encryptDatabaseFile } from '../core/store/encrypt-file.js';
 import { startRoutingTimer } from '../core/api/routing.js';
 import { startBackgroundSync } from '../core/sync/background.js';
 import { registerIpc } from './ipc.js';
+import { logger } from '../core/log/logger.js';
+import { registerSecret } from '../core/log/redact.js';
+import { configureDesktopLog, desktopLogDir } from './log.js';
 import { loadOrCreateDatabaseKey } from './keystore.js';
 import { startUpdater } from './updater.js';
 
@@ -18,6 +22,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = join(here, '../renderer');
 const rendererUrl = pathToFileURL(join(rendererDir, 'index.html')).href;
 const isTrustedUrl = (url: string) => url.startsWith(pathToFileURL(rendererDir).href + '/');
+const log = logger('app');
+const securityLog = logger('security');
 
 /**
  * The key of the database (docs/security.md): VENTIL_DB_KEY / VENTIL_DB_KEY_FILE when IT sets
@@ -29,9 +35,10 @@ function databaseKey(file: string, isDefault: boolean, nativeBinding: string | u
   const given = keyFromEnvironment();
   if (given !== null || !isDefault) return given;
   const stored = loadOrCreateDatabaseKey(safeStorage, app.getPath('userData'));
-  if (stored.weak) console.warn('[security] no OS keyring found: the database key is stored without keychain protection');
+  registerSecret(stored.key);
+  if (stored.weak) securityLog.warn('no OS keyring found: the database key is stored without keychain protection');
   const done = encryptDatabaseFile(file, stored.key, nativeBinding);
-  if (done.encrypted) console.log(`[security] encrypted ${file}; removed ${done.removedBackups.length} plaintext backup(s)`);
+  if (done.encrypted) securityLog.info(`encrypted ${file}; removed ${done.removedBackups.length} plaintext backup(s)`);
   return stored.key;
 }
 
@@ -72,6 +79,9 @@ function createWindow() {
 
 app.enableSandbox();
 app.whenReady().then(() => {
+  configureDesktopLog(electronLog, { dir: desktopLogDir(app.getPath('userData')), console: !app.isPackaged });
+  electronLog.eventLogger.startLogging(); // child-process-gone, render-process-gone...
+  log.info(`Ventil ${app.getVersion()} starting (Electron ${process.versions.electron}, ${process.platform})`);
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, done) => done(false));
   session.defaultSession.webRequest.onHeadersReceived((details, done) => {
     done({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': ["default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"] } });
@@ -80,8 +90,8 @@ app.whenReady().then(() => {
   registerIpc(db, isTrustedUrl);
   // Background work of the back office: routing deadlines, and the outbox to the PSP and ERP
   // (calls wait while offline; nothing is lost across restarts).
-  const routing = startRoutingTimer(db, { onError: (e) => console.error(`[routing] ${(e as Error).message}`) });
-  const sync = startBackgroundSync(db, { log: (line) => console.log(`[sync] ${line}`) });
+  const routing = startRoutingTimer(db);
+  const sync = startBackgroundSync(db);
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (ev) => ev.preventDefault());
   });

@@ -6,6 +6,9 @@
 import electronUpdater, { type UpdateDownloadedEvent } from 'electron-updater';
 import { checkDownloadedUpdate } from './update-check.js';
 import { UPDATE_PUBLIC_KEY_PEM } from './update-public-key.js';
+import { logger } from '../core/log/logger.js';
+
+const updateLog = logger('update');
 
 export interface UpdaterOptions {
   currentVersion: string;
@@ -19,7 +22,7 @@ export interface UpdaterOptions {
 }
 
 export function startUpdater(opts: UpdaterOptions): 'disabled' | 'started' {
-  const log = opts.log ?? ((m: string) => console.log(`[update] ${m}`));
+  const log = opts.log ?? ((m: string) => updateLog.info(m));
   const publicKey = opts.publicKey ?? UPDATE_PUBLIC_KEY_PEM;
   if (!opts.packaged) return 'disabled';
   if (!publicKey) {

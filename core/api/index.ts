@@ -7,6 +7,7 @@ import type { ApiContext, AuditNote, Handler } from './handler.js';
 import { writeAudit, writeRefusal } from './audit-trail.js';
 import { ALLOWED_BEFORE_PASSWORD_CHANGE } from '../security/policy.js';
 import { zodToIssues } from '../domain/scenario.js';
+import { logger } from '../log/logger.js';
 import { networkHandlers } from './network.js';
 import { scenarioHandlers } from './scenario.js';
 import { rulesHandlers } from './rules.js';
@@ -49,6 +50,8 @@ export const handlers: Readonly<Record<string, Handler>> = {
 
 export type HandlerName = keyof typeof handlers;
 
+const apiLog = logger('api');
+
 export function callApi(ctx: ApiContext, name: string, input: unknown): Result<unknown> {
   const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
   if (!handler) return { ok: false, error: { code: 'unknown_operation', message: `no API operation named ${JSON.stringify(name)}` } };
@@ -73,7 +76,7 @@ export function callApi(ctx: ApiContext, name: string, input: unknown): Result<u
     try {
       return { ok: true, value: handler.run(ctx, parsed.data) };
     } catch (e) {
-      return { ok: false, error: toErrorValue(e) };
+      return { ok: false, error: logUnexpected(name, toErrorValue(e)) };
     }
   }
   // A mutating call: one transaction holding the change and its audit row (docs/security.md).
@@ -96,10 +99,16 @@ export function callApi(ctx: ApiContext, name: string, input: unknown): Result<u
     if (refusal) return { ok: false, error: toErrorValue((refusal as { error: unknown }).error) };
     return { ok: true, value };
   } catch (e) {
-    const error = toErrorValue(e);
+    const error = logUnexpected(name, toErrorValue(e));
     if (error.code === 'forbidden') writeRefusal(call, name, parsed.data, error.code);
     return { ok: false, error };
   }
+}
+
+/** An unexpected failure goes to the log with its operation (never its input). */
+function logUnexpected<E extends { code: string; message: string }>(name: string, error: E): E {
+  if (error.code === 'internal') apiLog.error(`${name} failed`, { error: { code: error.code, message: error.message } });
+  return error;
 }
 
 export function toErrorValue(e: unknown): { code: string; message: string; issues?: ApiError['issues'] } {

@@ -15,6 +15,9 @@ import { notFound } from './errors.js';
 import { intakeEvents } from './event-intake.js';
 import { ALL_ROLES, HEAD_OFFICE, defineHandler } from './handler.js';
 import { syncRouting } from './routing-sync.js';
+import { errorFields, logger } from '../log/logger.js';
+
+const routingLog = logger('routing');
 
 export interface TickResult {
   at: string;
@@ -96,8 +99,10 @@ export function startRoutingTimer(db: Sqlite, opts: { intervalMs?: number; now?:
   const tick = () => {
     try {
       const r = routingTick(db, now());
+      logTick(r);
       opts.onTick?.(r);
     } catch (e) {
+      routingLog.error('routing tick failed', errorFields(e));
       opts.onError?.(e);
     }
   };
@@ -105,6 +110,14 @@ export function startRoutingTimer(db: Sqlite, opts: { intervalMs?: number; now?:
   timer.unref?.();
   tick();
   return { stop: () => clearInterval(timer) };
+}
+
+/** What a store PC's scheduler did, for the log (docs/it-deployment.md "Logs"). */
+function logTick(r: TickResult): void {
+  if (r.offered + r.closed + r.timed_out + r.cancelled > 0) {
+    routingLog.info(`${r.offered} offered, ${r.timed_out} timed out, ${r.closed} closed, ${r.cancelled} line(s) cancelled`, { synced: r.synced });
+  }
+  for (const f of r.failures) routingLog.warn(`could not time out offer ${f.offer} (${f.order}/${f.line} at ${f.location})`, { error: f.error });
 }
 
 function errorValue(e: unknown): { code: string; message: string } {

@@ -2,6 +2,20 @@
 import { EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, type Command } from './command.js';
 import { commands } from './commands/index.js';
 import { CliFailure, InputFileError, printError } from './io.js';
+import { errorFields, logger } from '../log/logger.js';
+import { startFileLog, type FileLog } from '../log/file-log.js';
+
+const log = logger('cli');
+
+/** The log file (core/log/file-log.ts); a command the log cannot open still runs. */
+function openLog(): FileLog | null {
+  try {
+    return startFileLog();
+  } catch (e) {
+    process.stderr.write(`ventil: no log file (${(e as Error).message})\n`);
+    return null;
+  }
+}
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -33,9 +47,21 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const json = rest.includes('--json');
+  const file = openLog();
+  const started = Date.now();
+  // The options given, never their values (a value may be a password or a path to a key).
+  log.info(`ventil ${name} started`, { options: rest.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]) });
+  const status = await runCommand(command, rest, json);
+  log.info(`ventil ${name} exited with status ${status}`, { status, ms: Date.now() - started });
+  file?.close();
+  return status;
+}
+
+async function runCommand(command: Command, rest: string[], json: boolean): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
+    log[e instanceof UsageError || e instanceof InputFileError || (e instanceof CliFailure && e.exitCode === EXIT_BAD_INPUT) ? 'info' : 'error'](`ventil ${command.name} failed`, errorFields(e));
     if (e instanceof UsageError) {
       printError({ code: 'usage', message: `${e.message}\n\n${command.help}` }, json);
       return EXIT_BAD_INPUT;

@@ -4,11 +4,14 @@
 // the lock (a `ventil sync` service on the same database), this one stands by and retries the
 // lock from time to time.
 //
-//   const sync = await startBackgroundSync(db);
+//   const sync = await startBackgroundSync(db);   // logs to logger('sync') unless given `log`
 //   app.on('before-quit', () => sync.stop());
 import type { Sqlite } from '../store/sqlite.js';
 import { createErpAdapter, createPspAdapter, createRegistry, loadErpConfig, loadPspConfig, type ErpAdapter, type PspConfig } from '../adapters/registry.js';
 import { defaultSleep, OutboxRunner, RunnerLockedError, type DrainReport, type RetryPolicy } from './runner.js';
+import { logger } from '../log/logger.js';
+
+const syncLog = logger('sync');
 
 export interface BackgroundSync {
   runner: OutboxRunner;
@@ -20,7 +23,7 @@ export async function startBackgroundSync(db: Sqlite, opts: {
   config?: PspConfig; erp?: ErpAdapter | null; policy?: Partial<RetryPolicy>; pollMs?: number; standbyMs?: number;
   log?: (line: string) => void; onDrain?: (r: DrainReport) => void;
 } = {}): Promise<BackgroundSync> {
-  const log = opts.log ?? (() => {});
+  const log = opts.log ?? ((line: string) => syncLog.info(line));
   const psp = await createPspAdapter(db, opts.config ?? loadPspConfig());
   // The ERP connector, as configured (erp.push rows wait while none is).
   const erp = opts.erp !== undefined ? opts.erp : await (async () => createErpAdapter(db, loadErpConfig()))().catch((e: Error) => {

@@ -9,6 +9,10 @@ import { startRoutingTimer } from '../../api/routing.js';
 import { startBackgroundSync } from '../../sync/background.js';
 import { openCliDatabase } from '../io.js';
 import { userDataDir } from '../paths.js';
+import { logger } from '../../log/logger.js';
+import { echoLogTo } from '../../log/file-log.js';
+
+const serverLog = logger('server');
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -37,15 +41,22 @@ routing scheduler and the outbox to the PSP run in the background.
     const { db, ctx, path } = openCliDatabase(dbFlag);
     if (values.demo) seedDemo(ctx);
     const token = process.env.VENTIL_TOKEN ?? randomBytes(24).toString('base64url');
+    // Its log records also go to the terminal (the log file is opened by core/cli/main.ts).
+    echoLogTo(process.stderr);
     // The routing scheduler: offers lines to stores and turns missed deadlines into timeouts.
-    const routing = startRoutingTimer(db, { onError: (e) => console.error(`routing: ${(e as Error).message}`) });
+    const routing = startRoutingTimer(db);
     // The outbox runner: transfers and ERP batches leave as soon as the PSP is reachable.
-    const sync = await startBackgroundSync(db, { log: (line) => console.error(`sync: ${line}`) });
+    const sync = await startBackgroundSync(db);
     const running = await startServer({ db, staticDir: join(repoRoot, 'out/renderer'), token, host, port });
+    serverLog.info(`serving ${path} on ${running.url}${ctx.demo ? ' (demo)' : ''}`);
     console.log(`Ventil is serving ${path}${ctx.demo ? ' (demo)' : ''}`);
     console.log(`open ${running.url}/#token=${token}`);
     console.log(`ready ${running.url}`);
-    const stop = () => { routing.stop(); void Promise.all([sync.stop(), running.close()]).then(() => { db.close(); process.exit(0); }); };
+    const stop = () => {
+      serverLog.info('stopping');
+      routing.stop();
+      void Promise.all([sync.stop(), running.close()]).then(() => { db.close(); process.exit(0); });
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     return new Promise<number>(() => {}); // runs until stopped

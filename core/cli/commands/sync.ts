@@ -5,6 +5,10 @@ import { openDatabase } from '../../store/database.js';
 import { createPspAdapter, createRegistry, describeConfig, loadPspConfig, type ErpAdapter } from '../../adapters/registry.js';
 import { OutboxRunner, RunnerLockedError, type DrainReport, type RetryPolicy } from '../../sync/runner.js';
 import { countOutbox } from '../../sync/outbox.js';
+import { logger } from '../../log/logger.js';
+import { echoLogTo } from '../../log/file-log.js';
+
+const syncLog = logger('sync');
 
 const HELP = `Usage: ventil sync [--once] [--db PATH] [--json] [--interval MS]
                    [--inbox DIR] [--pull URL [--pull-name NAME]] [--webhook-port N] [--status]
@@ -75,7 +79,9 @@ export const syncCommand: Command = {
 
     const path = resolveDbPath(values.db);
     const { db } = openDatabase({ file: path });
-    const log = (line: string) => { if (!json) process.stderr.write(`${new Date().toISOString()} ${line}\n`); };
+    // What the runner does goes to the log file (core/cli/main.ts), and to stderr unless --json.
+    const log = (line: string) => syncLog.info(line);
+    const stopEcho = json ? () => {} : echoLogTo(process.stderr);
 
     // The API (and everything it loads) only when feeds or --status need it.
     const apiContext = async () => {
@@ -186,6 +192,7 @@ export const syncCommand: Command = {
         runner.release(); // idempotent: run() and --once release it already
       }
     } finally {
+      stopEcho();
       db.close();
     }
   },
