@@ -1,6 +1,7 @@
-// Builds the three parts of the desktop app: the main process (electron/main.ts, which runs
-// core/ with its native SQLite), the preload bridge, and the React renderer. `ventil serve`
-// serves the same built renderer (out/renderer) to a browser.
+// Builds the parts of the desktop app: the main process (electron/main.ts: window, IPC, no
+// database), the database process (electron/db-process.ts: core/ with its native SQLite) and
+// its settlement worker, the preload bridge, and the React renderer. `ventil serve` serves the
+// same built renderer (out/renderer) to a browser.
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
@@ -9,7 +10,14 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rolldownOptions: { input: { index: resolve(__dirname, 'electron/main.ts') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(__dirname, 'electron/main.ts'),
+          // The database process (a utilityProcess) and the settlement worker thread it starts.
+          'db-process': resolve(__dirname, 'electron/db-process.ts'),
+          'settle-worker': resolve(__dirname, 'core/api/settle-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -1,17 +1,16 @@
 // What the single IPC channel does with a call, without Electron itself (so tests run it under
-// plain Node with a fake event): checks the sender is our own top-level page, resolves the
-// sender's session to its user's principal, calls the API, and answers `{ ok, ... }`.
+// plain Node with a fake event): checks the sender is our own top-level page and the call's
+// shape, then hands it with the sender's session token to the database process (core/host),
+// which resolves the session, calls the API and answers `{ ok, ... }`. The main process holds
+// no database.
 //
 // Sessions over IPC: the renderer signs in with the same `auth.login` / `auth.setup` calls as
 // in a browser, but the session token never reaches the renderer. The main process keeps it,
 // keyed by the sender's webContents id, and answers the sign-in with `token: null`. A renderer
 // that is not signed in is anonymous: only the public auth.* operations answer it.
-import { authenticateSession, endSessionByToken } from '../core/api/auth.js';
-import { createContext } from '../core/api/context.js';
 import type { Result } from '../core/api/errors.js';
-import { callApi } from '../core/api/index.js';
-import { ANONYMOUS_PRINCIPAL } from '../core/api/principal.js';
-import type { Sqlite } from '../core/store/sqlite.js';
+import type { CallAnswer } from '../core/host/protocol.js';
+import { logger } from '../core/log/logger.js';
 
 /** The parts of Electron's IpcMainInvokeEvent this handler reads. */
 export interface IpcEventLike {
@@ -19,42 +18,43 @@ export interface IpcEventLike {
   sender: { id: number; once?(event: 'destroyed', listener: () => void): unknown };
 }
 
+/** The database process, as the IPC channel uses it (core/host/client.ts). */
+export interface HostLike {
+  call(name: string, input: unknown, token: string | null): Promise<CallAnswer>;
+  endSession(token: string): void;
+}
+
 export interface IpcHandlerOptions {
-  db: Sqlite;
+  host: HostLike;
   isTrustedUrl: (url: string) => boolean;
-  now?: () => Date;
 }
 
 const SIGN_IN = new Set(['auth.login', 'auth.setup']);
+const log = logger('ipc');
 
 export function createIpcHandler(opts: IpcHandlerOptions) {
-  const now = opts.now ?? (() => new Date());
   /** webContents id → session token. Lives only in the main process's memory. */
   const sessions = new Map<number, string>();
 
-  function handle(event: IpcEventLike, name: unknown, input: unknown): Result<unknown> {
+  async function handle(event: IpcEventLike, name: unknown, input: unknown): Promise<Result<unknown>> {
     const frameUrl = event.senderFrame?.url ?? '';
     if (!opts.isTrustedUrl(frameUrl) || event.senderFrame?.parent) {
+      log.warn('refused a call from an untrusted frame', { url: frameUrl.slice(0, 200) });
       return { ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } };
     }
     if (typeof name !== 'string' || name.length > 100) {
       return { ok: false, error: { code: 'invalid_input', message: 'the operation name must be a string' } };
     }
     const senderId = event.sender.id;
-    const token = sessions.get(senderId);
-    let principal = ANONYMOUS_PRINCIPAL;
-    let session = null;
-    if (token) {
-      const s = authenticateSession(opts.db, token, now());
-      if (s.ok) ({ principal, session } = s);
-      else sessions.delete(senderId);
-    }
-    const result = callApi(createContext(opts.db, { principal, session, now }), name, input);
+    const token = sessions.get(senderId) ?? null;
+    const answer = await opts.host.call(name, input, token);
+    if (answer.sessionInvalid && sessions.get(senderId) === token) sessions.delete(senderId);
+    const result = answer.result;
     if (result.ok && SIGN_IN.has(name)) {
       const value = result.value as { token: string | null };
       // Signing in again replaces the sender's previous session.
       const previous = sessions.get(senderId);
-      if (previous) endSessionByToken(opts.db, previous);
+      if (previous) opts.host.endSession(previous);
       if (value.token) {
         if (!sessions.has(senderId)) event.sender.once?.('destroyed', () => forget(senderId));
         sessions.set(senderId, value.token);
@@ -69,7 +69,7 @@ export function createIpcHandler(opts: IpcHandlerOptions) {
   function forget(senderId: number) {
     const token = sessions.get(senderId);
     sessions.delete(senderId);
-    if (token) endSessionByToken(opts.db, token);
+    if (token) opts.host.endSession(token);
   }
 
   return { handle, forget, signedIn: (senderId: number) => sessions.has(senderId) };

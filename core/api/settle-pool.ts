@@ -4,7 +4,7 @@
 // The runner stays synchronous, as its callers' transactions must be: it blocks on a shared
 // counter (Atomics.wait) and reads the worker's answer with receiveMessageOnPort.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ValidationError, type Issue } from '../domain/scenario.js';
 import { orderComputer, type ComputeSetup, type ComputedOrder, type OrderInput } from './settle-compute.js';
@@ -32,17 +32,24 @@ export function inlineComputer(setup: ComputeSetup): ChunkComputer {
 
 const START_TIMEOUT_MS = 60_000;
 const CHUNK_TIMEOUT_MS = 300_000;
-const WORKER_ENTRY = new URL('./settle-worker.mjs', import.meta.url);
+/** Beside this module in the sources (through tsx); the desktop bundle names its own entry. */
+const SOURCE_ENTRY = new URL('./settle-worker.mjs', import.meta.url);
+let workerEntry = SOURCE_ENTRY;
+
+/** Where the settlement worker is: the desktop's database process sets its bundled entry (null: the sources'). */
+export function useSettleWorkerEntry(file: string | null): void {
+  workerEntry = file === null ? SOURCE_ENTRY : pathToFileURL(file);
+}
 
 /**
  * A computer on a worker thread, or null where none can start (the worker's entry is not on
- * disk, as in the desktop bundle, or it failed to load): the caller then computes inline.
+ * disk, or it failed to load): the caller then computes inline.
  */
 export function workerComputer(setup: ComputeSetup): ChunkComputer | null {
-  if (WORKER_ENTRY.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER_ENTRY))) return null;
+  if (workerEntry.protocol !== 'file:' || !existsSync(fileURLToPath(workerEntry))) return null;
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(WORKER_ENTRY, { workerData: { setup, port: port2, signal }, transferList: [port2] });
+  const worker = new Worker(workerEntry, { workerData: { setup, port: port2, signal }, transferList: [port2] });
   worker.unref();
   const answers = answerReader(port1, signal);
   const close = () => { port1.close(); void worker.terminate(); };

@@ -1,7 +1,8 @@
 // The desktop shell under Playwright's Electron driver: launches the built app and checks its
-// security settings from inside. The Electron runtime is downloaded on first use; where it
+// security settings from inside, and that the database is in its own process (a
+// utilityProcess), not in the main one. The Electron runtime is downloaded on first use; where it
 // cannot be (no network, as in CI here), the test says so and why instead of passing silently.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { _electron as electron } from 'playwright-core';
@@ -46,6 +47,18 @@ describe('desktop shell', () => {
       expect(await page.evaluate(() => typeof (window as { ventil?: { call?: unknown } }).ventil?.call)).toBe('function');
       await page.evaluate(() => window.open('https://example.com'));
       expect(app.windows().length).toBe(1);
+
+      // The database lives in the database process (a utilityProcess): the page's calls reach
+      // it through the main process, which has no file of the database open.
+      expect(await page.evaluate(() => (window as unknown as { ventil: { call(n: string, i: unknown): Promise<unknown> } }).ventil.call('auth.status', {}))).toMatchObject({ ok: true });
+      const metrics = await app.evaluate(({ app: a }) => a.getAppMetrics().map((m) => ({ pid: m.pid, type: m.type, name: m.name ?? '' })));
+      const dbProcess = metrics.find((m) => m.type === 'Utility' && m.name === 'Ventil database');
+      expect(dbProcess).toBeDefined();
+      if (process.platform === 'linux') {
+        const openFiles = (pid: number) => readdirSync(`/proc/${pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ''; } });
+        expect(openFiles(app.process().pid!).filter((f) => f.includes('desktop.db'))).toEqual([]);
+        expect(openFiles(dbProcess!.pid).some((f) => f.endsWith('desktop.db'))).toBe(true);
+      }
     } finally {
       await app.close();
       tmp.cleanup();

@@ -11,6 +11,7 @@ import { callApi, handlers } from '../../core/api/index.js';
 import { ANONYMOUS_PRINCIPAL, ROLES, Scope, type Principal, type Role } from '../../core/api/principal.js';
 import { startServer, type RunningServer } from '../../core/server/http.js';
 import { createIpcHandler, type IpcEventLike } from '../../electron/ipc-handler.js';
+import { inProcessHost } from '../helpers/host.js';
 import { scopeCases, type CheckTools, type ScopeCase } from './scope-cases.js';
 import { buildScopeFixture, PASSWORD, type ScopeFixture } from './scope-fixture.js';
 
@@ -197,27 +198,28 @@ describe('HTTP transport', () => {
 describe('IPC transport', () => {
   const trusted = 'file:///app/out/renderer/index.html';
   const event = (id: number, url = trusted, parent: unknown = null): IpcEventLike => ({ senderFrame: { url, parent }, sender: { id, once: () => undefined } });
+  const ipcHandler = () => createIpcHandler({ host: inProcessHost(f.db, () => f.now), isTrustedUrl: (u) => u.startsWith('file:///app/out/renderer/') });
 
-  it('refuses a renderer that is not signed in, and an untrusted frame', () => {
-    const ipc = createIpcHandler({ db: f.db, isTrustedUrl: (u) => u.startsWith('file:///app/out/renderer/'), now: () => f.now });
-    expect(ipc.handle(event(1), 'orders.list', {})).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
-    expect(ipc.handle(event(1), 'auth.status', {})).toMatchObject({ ok: true, value: { signed_in: false } });
-    expect(ipc.handle(event(1, 'https://evil.example/'), 'auth.status', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(ipc.handle(event(1, trusted, {}), 'auth.status', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  it('refuses a renderer that is not signed in, and an untrusted frame', async () => {
+    const ipc = ipcHandler();
+    expect(await ipc.handle(event(1), 'orders.list', {})).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    expect(await ipc.handle(event(1), 'auth.status', {})).toMatchObject({ ok: true, value: { signed_in: false } });
+    expect(await ipc.handle(event(1, 'https://evil.example/'), 'auth.status', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await ipc.handle(event(1, trusted, {}), 'auth.status', {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
-  it('keeps the session in the main process and refuses a store manager another entity\'s data', () => {
-    const ipc = createIpcHandler({ db: f.db, isTrustedUrl: (u) => u.startsWith('file:///app/out/renderer/'), now: () => f.now });
-    const login = ipc.handle(event(7), 'auth.login', { login: f.users.store_manager.login, password: PASSWORD });
+  it('keeps the session in the main process and refuses a store manager another entity\'s data', async () => {
+    const ipc = ipcHandler();
+    const login = await ipc.handle(event(7), 'auth.login', { login: f.users.store_manager.login, password: PASSWORD });
     expect(login).toMatchObject({ ok: true, value: { token: null, user: { role: 'store_manager' } } });
     expect(ipc.signedIn(7)).toBe(true);
-    expect(ipc.handle(event(7), 'auth.me', {})).toMatchObject({ ok: true, value: { user: { entities: [f.ownEntity] } } });
-    expect(ipc.handle(event(7), 'orders.get', { id: f.otherOrder.id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(ipc.handle(event(7), 'dashboard.entity', { entity: f.otherEntity })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(ipc.handle(event(7), 'orders.get', { id: f.ownOrder.id })).toMatchObject({ ok: true });
+    expect(await ipc.handle(event(7), 'auth.me', {})).toMatchObject({ ok: true, value: { user: { entities: [f.ownEntity] } } });
+    expect(await ipc.handle(event(7), 'orders.get', { id: f.otherOrder.id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await ipc.handle(event(7), 'dashboard.entity', { entity: f.otherEntity })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await ipc.handle(event(7), 'orders.get', { id: f.ownOrder.id })).toMatchObject({ ok: true });
     // Another window of the same app is not signed in by this one.
-    expect(ipc.handle(event(8), 'orders.get', { id: f.ownOrder.id })).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
-    expect(ipc.handle(event(7), 'auth.logout', {})).toMatchObject({ ok: true, value: { ended: true } });
-    expect(ipc.handle(event(7), 'orders.get', { id: f.ownOrder.id })).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    expect(await ipc.handle(event(8), 'orders.get', { id: f.ownOrder.id })).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    expect(await ipc.handle(event(7), 'auth.logout', {})).toMatchObject({ ok: true, value: { ended: true } });
+    expect(await ipc.handle(event(7), 'orders.get', { id: f.ownOrder.id })).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
   });
 });

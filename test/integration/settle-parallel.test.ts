@@ -1,13 +1,16 @@
 // A large settlement run computes on a worker thread while its own thread writes. It must store
 // exactly what the inline run stores (settlements, shares, parties and books), bring the
 // engine's errors back by name, and leave nothing written when one occurs.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { useSettleWorkerEntry } from '../../core/api/settle-pool.js';
 import { settleStoredOrders } from '../../core/api/settlement-runner.js';
 import { generateScenario } from '../../core/demo/generate.js';
 import { validateScenario, ValidationError, type Scenario } from '../../core/domain/scenario.js';
 import { eventsByOrder } from '../../core/domain/settle.js';
 import { importScenario } from '../../core/store/scenario-repo.js';
-import { memoryDb } from '../helpers/db.js';
+import { memoryDb, repoRoot } from '../helpers/db.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
 const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'journal_entries', 'journal_lines', 'invoices', 'invoice_lines'];
@@ -28,6 +31,23 @@ const dump = (db: ReturnType<typeof memoryDb>) => Object.fromEntries(TABLES.map(
 
 describe('settling on a worker thread', () => {
   const s = scenario();
+
+  const bundled = join(repoRoot, 'out/main/settle-worker.js');
+  const notBuilt = existsSync(bundled) ? null : 'out/main is not built (npm run build)';
+  if (notBuilt) console.warn(`the desktop bundle's settlement worker is not tried: ${notBuilt}`);
+  it.skipIf(notBuilt !== null)('runs from the desktop bundle\'s own entry (out/main/settle-worker.js), with the same result', () => {
+    const inline = stored(s);
+    const parallel = stored(s);
+    const a = settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
+    useSettleWorkerEntry(bundled);
+    try {
+      const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true });
+      expect(b.parallel).toBe(true);
+    } finally {
+      useSettleWorkerEntry(null);
+    }
+    expect(dump(parallel)).toEqual(dump(inline));
+  });
 
   it('stores exactly what settling on the caller\'s thread stores, books included', () => {
     const inline = stored(s);

@@ -1,0 +1,53 @@
+// How the database process answers one call: resolves the session token to its user, calls
+// the API (core/api), and for a mutating call records its id and answer in the same
+// transaction (a one-row journal in sync_state). The main process sends one call at a time;
+// when the process dies with a call unanswered, the main process sends it again to the new
+// process, which answers from the journal if it had been applied: never lost, never twice.
+import { authenticateSession } from '../api/auth.js';
+import { createContext } from '../api/context.js';
+import type { Result } from '../api/errors.js';
+import { callApi, handlers } from '../api/index.js';
+import { ANONYMOUS_PRINCIPAL } from '../api/principal.js';
+import type { SessionInfo } from '../api/handler.js';
+import type { Sqlite } from '../store/sqlite.js';
+import { readState, writeState } from '../sync/outbox.js';
+import type { CallAnswer, CallRequest } from './protocol.js';
+
+const JOURNAL_KEY = 'host.last_call';
+/** A larger answer is not kept: its replay says it was applied and asks to reload. */
+const JOURNAL_MAX_CHARS = 1_000_000;
+
+interface Journaled { id: string; result: Result<unknown> }
+
+/** What the journal keeps of an answer: not a session token, not a huge value. */
+function journalable(result: Result<unknown>): Result<unknown> {
+  const lost = (message: string): Result<unknown> => ({ ok: false, error: { code: 'answer_lost', message } });
+  if (result.ok && result.value && typeof result.value === 'object' && 'token' in result.value) {
+    return lost('signed in, but the database process restarted before answering: sign in again');
+  }
+  const text = JSON.stringify(result);
+  return text.length > JOURNAL_MAX_CHARS ? lost('applied, but the database process restarted before answering: reload to see the result') : result;
+}
+
+export function answerCall(db: Sqlite, req: CallRequest, now: () => Date = () => new Date()): CallAnswer {
+  let principal = ANONYMOUS_PRINCIPAL;
+  let session: SessionInfo | null = null;
+  let sessionInvalid = false;
+  if (req.token) {
+    const s = authenticateSession(db, req.token, now());
+    if (s.ok) ({ principal, session } = s);
+    else sessionInvalid = true;
+  }
+  const ctx = createContext(db, { principal, session, now });
+  const handler = Object.hasOwn(handlers, req.name) ? handlers[req.name] : undefined;
+  if (!handler?.mutates) return { result: callApi(ctx, req.name, req.input), ...(sessionInvalid ? { sessionInvalid } : {}) };
+  const journaled = readState<Journaled>(db, JOURNAL_KEY);
+  if (journaled?.id === req.id) return { result: journaled.result, replayed: true };
+  // The call's own transaction nests in this one (a savepoint): the journal commits with it.
+  const result = db.transaction(() => {
+    const r = callApi(ctx, req.name, req.input);
+    writeState(db, JOURNAL_KEY, { id: req.id, result: journalable(r) } satisfies Journaled, now());
+    return r;
+  })();
+  return { result, ...(sessionInvalid ? { sessionInvalid } : {}) };
+}

@@ -1,0 +1,112 @@
+// The database process: owns the database, the API, the routing scheduler and the outbox
+// runner, off the desktop window's main thread (in Electron, a utilityProcess started by
+// electron/host-process.ts; under Node, any child process, as the tests do). It says hello,
+// waits for its configuration (with the database key, which only the main process can read
+// from the OS keychain), opens the database, then answers calls one by one.
+import { createContext } from '../api/context.js';
+import { startRoutingTimer } from '../api/routing.js';
+import { useSettleWorkerEntry } from '../api/settle-pool.js';
+import { seedDemo } from '../demo/seed.js';
+import { ensureDemoUsers } from '../demo/users.js';
+import { endSessionByToken } from '../api/auth.js';
+import { errorFields, installLogSink, logger } from '../log/logger.js';
+import { registerEnvSecrets, registerSecret } from '../log/redact.js';
+import { keyFromEnvironment, openDatabase } from '../store/database.js';
+import { encryptDatabaseFile } from '../store/encrypt-file.js';
+import { countRows } from '../store/network-repo.js';
+import type { Sqlite } from '../store/sqlite.js';
+import { startBackgroundSync, type BackgroundSync } from '../sync/background.js';
+import { answerCall } from './calls.js';
+import type { HostConfig, HostPort, ToHost } from './protocol.js';
+
+const log = logger('host');
+
+interface Running {
+  db: Sqlite;
+  routing: { stop(): void } | null;
+  sync: Promise<BackgroundSync> | null;
+}
+
+function open(config: HostConfig): { running: Running; demo: boolean } {
+  const key = config.key !== undefined ? config.key : keyFromEnvironment();
+  registerSecret(key);
+  if (config.settleWorker) useSettleWorkerEntry(config.settleWorker);
+  if (key && config.encryptPlaintext) {
+    const done = encryptDatabaseFile(config.file, key, config.nativeBinding);
+    if (done.encrypted) logger('security').info(`encrypted ${config.file}; removed ${done.removedBackups.length} plaintext backup(s)`);
+  }
+  const { db, migrated } = openDatabase({ file: config.file, key, ...(config.nativeBinding ? { nativeBinding: config.nativeBinding } : {}) });
+  if (migrated.applied.length) log.info(`migrated ${config.file}: ${migrated.applied.join(', ')}`, { backup: migrated.backup });
+  // First start on an empty database: the demo network, marked as demo on every screen.
+  if (config.seedDemo && countRows(db, 'entities') === 0) seedDemo(createContext(db));
+  // The demo's sign-in screen offers one account per role; a real database starts with setup.
+  ensureDemoUsers(db);
+  const running: Running = { db, routing: null, sync: null };
+  if (config.background) {
+    running.routing = startRoutingTimer(db);
+    running.sync = startBackgroundSync(db);
+    running.sync.catch((e: unknown) => log.error('the outbox runner did not start', errorFields(e)));
+  }
+  return { running, demo: createContext(db).demo };
+}
+
+async function close(running: Running): Promise<void> {
+  running.routing?.stop();
+  // The call in progress with the PSP finishes and is recorded before the database closes.
+  await running.sync?.then((s) => s.stop(), () => undefined);
+  running.db.close();
+}
+
+/**
+ * Serves the database process on `port` until a stop message; `exit` ends the process (the
+ * default), so a port that is gone (the main process died) does not leave it running.
+ */
+export function runHostService(port: HostPort, opts: { exit?: (code: number) => void } = {}): void {
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  registerEnvSecrets();
+  // This process's log records go to the main process, which writes the desktop's log file.
+  installLogSink((record) => port.post({ t: 'log', record }), 'debug');
+  let running: Running | null = null;
+  port.onMessage((m: ToHost) => {
+    switch (m.t) {
+      case 'start': {
+        if (running) return;
+        try {
+          const opened = open(m.config);
+          running = opened.running;
+          log.info(`database process ${process.pid} serving ${m.config.file}`);
+          port.post({ t: 'ready', demo: opened.demo });
+        } catch (e) {
+          const err = errorFields(e).error as { code?: string; message: string };
+          log.error(`cannot open ${m.config.file}`, errorFields(e));
+          port.post({ t: 'start-failed', error: { code: err.code ?? 'database_unavailable', message: err.message } });
+        }
+        return;
+      }
+      case 'call': {
+        if (!running) {
+          port.post({ t: 'answer', id: m.id, result: { ok: false, error: { code: 'database_unavailable', message: 'the database is not open' } } });
+          return;
+        }
+        const { t: _t, ...request } = m;
+        const answer = answerCall(running.db, request);
+        if (answer.replayed) log.info(`answered ${m.name} from the journal: it was applied before the previous database process stopped`);
+        port.post({ t: 'answer', id: m.id, ...answer });
+        return;
+      }
+      case 'end-session':
+        if (running) endSessionByToken(running.db, m.token);
+        return;
+      case 'stop': {
+        const was = running;
+        running = null;
+        void (was ? close(was) : Promise.resolve()).then(
+          () => { port.post({ t: 'stopped' }); exit(0); },
+          (e: unknown) => { log.error('stopping failed', errorFields(e)); exit(1); },
+        );
+        return;
+      }
+    }
+  });
+  port.post({ t: 'hello' });
+}

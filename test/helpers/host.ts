@@ -1,0 +1,15 @@
+// The database process's answering, in the test's own process: the IPC channel's logic
+// (electron/ipc-handler.ts) over core/host/calls.ts without a child process. The split itself,
+// with real processes, is tested in test/integration/host-process.test.ts.
+import { randomUUID } from 'node:crypto';
+import { endSessionByToken } from '../../core/api/auth.js';
+import { answerCall } from '../../core/host/calls.js';
+import type { Sqlite } from '../../core/store/sqlite.js';
+import type { HostLike } from '../../electron/ipc-handler.js';
+
+export function inProcessHost(db: Sqlite, now?: () => Date): HostLike {
+  return {
+    call: async (name, input, token) => answerCall(db, { id: randomUUID(), name, input, token }, now),
+    endSession: (token) => endSessionByToken(db, token),
+  };
+}
