@@ -1,8 +1,8 @@
 // How the database process answers one call: resolves the session token to its user, calls
 // the API (core/api), and for a mutating call records its id and answer in the same
-// transaction (a one-row journal in sync_state). The main process sends one call at a time;
-// when the process dies with a call unanswered, the main process sends it again to the new
-// process, which answers from the journal if it had been applied: never lost, never twice.
+// transaction (core/store/call-journal-repo.ts). When the process dies with calls unanswered,
+// the main process sends them again to the new process, which answers from the journal those
+// that had been applied: never lost, never applied twice.
 import { authenticateSession } from '../api/auth.js';
 import { createContext } from '../api/context.js';
 import type { Result } from '../api/errors.js';
@@ -10,14 +10,13 @@ import { callApi, handlers } from '../api/index.js';
 import { ANONYMOUS_PRINCIPAL } from '../api/principal.js';
 import type { SessionInfo } from '../api/handler.js';
 import type { Sqlite } from '../store/sqlite.js';
-import { readState, writeState } from '../sync/outbox.js';
+import { journalAnswer, journaledAnswer, pruneJournal } from '../store/call-journal-repo.js';
 import type { CallAnswer, CallRequest } from './protocol.js';
 
-const JOURNAL_KEY = 'host.last_call';
 /** A larger answer is not kept: its replay says it was applied and asks to reload. */
 const JOURNAL_MAX_CHARS = 1_000_000;
-
-interface Journaled { id: string; result: Result<unknown> }
+/** How long an answer is kept: a restart takes seconds. */
+export const JOURNAL_KEEP_MS = 60 * 60_000;
 
 /** What the journal keeps of an answer: not a session token, not a huge value. */
 function journalable(result: Result<unknown>): Result<unknown> {
@@ -41,13 +40,18 @@ export function answerCall(db: Sqlite, req: CallRequest, now: () => Date = () =>
   const ctx = createContext(db, { principal, session, now });
   const handler = Object.hasOwn(handlers, req.name) ? handlers[req.name] : undefined;
   if (!handler?.mutates) return { result: callApi(ctx, req.name, req.input), ...(sessionInvalid ? { sessionInvalid } : {}) };
-  const journaled = readState<Journaled>(db, JOURNAL_KEY);
-  if (journaled?.id === req.id) return { result: journaled.result, replayed: true };
+  const journaled = journaledAnswer<Result<unknown>>(db, req.id);
+  if (journaled) return { result: journaled, replayed: true };
   // The call's own transaction nests in this one (a savepoint): the journal commits with it.
   const result = db.transaction(() => {
     const r = callApi(ctx, req.name, req.input);
-    writeState(db, JOURNAL_KEY, { id: req.id, result: journalable(r) } satisfies Journaled, now());
+    journalAnswer(db, req.id, journalable(r), now());
     return r;
   })();
   return { result, ...(sessionInvalid ? { sessionInvalid } : {}) };
+}
+
+/** Drops the journal's entries older than JOURNAL_KEEP_MS (at start, then from time to time). */
+export function pruneCallJournal(db: Sqlite, now: Date = new Date()): number {
+  return pruneJournal(db, new Date(now.getTime() - JOURNAL_KEEP_MS));
 }

@@ -1,9 +1,11 @@
-// The main process's side of the database process: starts it, sends it one call at a time,
-// and when it dies, says so in the log and starts a new one. The call it was answering is sent
-// again with the same id; the new process answers it from its journal if it had been applied
-// (core/host/calls.ts), so no call is lost and none is applied twice. Calls made meanwhile wait.
-// Holds no database: what starts the process is given (Electron's utilityProcess in the app,
-// a Node child process in tests).
+// The main process's side of the database process: starts it, sends it the calls, and when it
+// dies, says so in the log and starts a new one. The calls it had not answered are sent again
+// with the same ids, one at a time; the new process answers from its journal those it had
+// applied (core/host/calls.ts), so no call is lost and none is applied twice. Sending them one
+// at a time also tells which call kills the process: one that does it twice is answered with
+// an error instead of being sent again. Calls made meanwhile wait. Holds no database: what
+// starts the process is given (Electron's utilityProcess in the app, a Node child process in
+// tests).
 import { randomUUID } from 'node:crypto';
 import type { Result } from '../api/errors.js';
 import { emitLogRecord, logger } from '../log/logger.js';
@@ -32,7 +34,7 @@ export interface HostClientOptions {
   restartDelayMs?: number;
   /** More crashes than this within a minute: give up (default 5). */
   maxCrashesPerMinute?: number;
-  /** A call in flight during this many crashes is answered with an error (default 2). */
+  /** A call alone in flight during this many crashes is answered with an error (default 2). */
   maxAttemptsPerCall?: number;
   stopTimeoutMs?: number;
 }
@@ -55,7 +57,10 @@ export class HostClient {
   private state: State = 'starting';
   private child: HostChild | null = null;
   private readonly queue: Pending[] = [];
-  private inFlight: Pending | null = null;
+  /** Sent and not answered yet, in the order sent. */
+  private readonly inFlight = new Map<string, Pending>();
+  /** Calls a dead process had not answered: sent again one at a time, before the queue. */
+  private readonly recovering: Pending[] = [];
   private crashes: number[] = [];
   private starts = 0;
   private failure: { code: string; message: string } | null = null;
@@ -129,9 +134,9 @@ export class HostClient {
         this.fail(m.error);
         return;
       case 'answer': {
-        const p = this.inFlight;
-        if (!p || p.id !== m.id) return;
-        this.inFlight = null;
+        const p = this.inFlight.get(m.id);
+        if (!p) return;
+        this.inFlight.delete(m.id);
         if (m.replayed) this.log.info(`${p.name} was applied before the database process stopped: answered from its journal`);
         const { t: _t, id: _id, ...answer } = m;
         p.resolve(answer);
@@ -156,15 +161,17 @@ export class HostClient {
     this.log.error(`the database process ${child.pid ?? '?'} exited (code ${code ?? '-'}, signal ${signal ?? '-'}); starting a new one`);
     const now = Date.now();
     this.crashes = [...this.crashes.filter((t) => now - t < 60_000), now];
-    const p = this.inFlight;
-    this.inFlight = null;
-    if (p) {
-      p.attempts++;
+    const sent = [...this.inFlight.values()];
+    this.inFlight.clear();
+    // Alone in flight, a call is the one the process died of; among several, none is blamed yet.
+    const blamed = sent.length === 1 ? sent[0] : null;
+    for (const p of [...sent, ...this.recovering.splice(0)]) {
+      if (p === blamed) p.attempts++;
       if (p.attempts >= (this.opts.maxAttemptsPerCall ?? 2)) {
-        this.log.error(`${p.name} was in progress at ${p.attempts} exits of the database process: not sent again`);
+        this.log.error(`${p.name} was alone in progress at ${p.attempts} exits of the database process: not sent again`);
         p.resolve({ result: { ok: false, error: { code: 'host_crashed', message: `the database process stopped ${p.attempts} times while running ${p.name}` } } });
       } else {
-        this.queue.unshift(p); // the same id: answered from the journal if it was applied
+        this.recovering.push(p); // the same id: answered from the journal if it was applied
       }
     }
     if (this.crashes.length > (this.opts.maxCrashesPerMinute ?? 5)) {
@@ -182,16 +189,23 @@ export class HostClient {
     this.failure = error;
     this.log.error(`the database is unavailable: ${error.message}`, { code: error.code });
     this.opts.onEvent?.({ type: 'failed', error });
-    const waiting = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
-    this.inFlight = null;
+    const waiting = [...this.inFlight.values(), ...this.recovering.splice(0), ...this.queue.splice(0)];
+    this.inFlight.clear();
     for (const p of waiting) p.resolve({ result: { ok: false, error } });
     this.child?.kill();
   }
 
   private pump(): void {
-    if (this.state !== 'ready' || this.inFlight || this.queue.length === 0 || !this.child) return;
-    const p = this.queue.shift()!;
-    this.inFlight = p;
-    this.child.post({ t: 'call', id: p.id, name: p.name, input: p.input, token: p.token });
+    if (this.state !== 'ready' || !this.child) return;
+    if (this.recovering.length > 0) {
+      if (this.inFlight.size === 0) this.send(this.recovering.shift()!);
+      return;
+    }
+    while (this.queue.length > 0) this.send(this.queue.shift()!);
+  }
+
+  private send(p: Pending): void {
+    this.inFlight.set(p.id, p);
+    this.child!.post({ t: 'call', id: p.id, name: p.name, input: p.input, token: p.token });
   }
 }

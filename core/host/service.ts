@@ -16,7 +16,7 @@ import { encryptDatabaseFile } from '../store/encrypt-file.js';
 import { countRows } from '../store/network-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { startBackgroundSync, type BackgroundSync } from '../sync/background.js';
-import { answerCall } from './calls.js';
+import { answerCall, pruneCallJournal } from './calls.js';
 import type { HostConfig, HostPort, ToHost } from './protocol.js';
 
 const log = logger('host');
@@ -25,6 +25,7 @@ interface Running {
   db: Sqlite;
   routing: { stop(): void } | null;
   sync: Promise<BackgroundSync> | null;
+  prune: ReturnType<typeof setInterval>;
 }
 
 function open(config: HostConfig): { running: Running; demo: boolean } {
@@ -41,7 +42,10 @@ function open(config: HostConfig): { running: Running; demo: boolean } {
   if (config.seedDemo && countRows(db, 'entities') === 0) seedDemo(createContext(db));
   // The demo's sign-in screen offers one account per role; a real database starts with setup.
   ensureDemoUsers(db);
-  const running: Running = { db, routing: null, sync: null };
+  pruneCallJournal(db);
+  const prune = setInterval(() => pruneCallJournal(db), 10 * 60_000);
+  prune.unref();
+  const running: Running = { db, routing: null, sync: null, prune };
   if (config.background) {
     running.routing = startRoutingTimer(db);
     running.sync = startBackgroundSync(db);
@@ -51,6 +55,7 @@ function open(config: HostConfig): { running: Running; demo: boolean } {
 }
 
 async function close(running: Running): Promise<void> {
+  clearInterval(running.prune);
   running.routing?.stop();
   // The call in progress with the PSP finishes and is recorded before the database closes.
   await running.sync?.then((s) => s.stop(), () => undefined);

@@ -94,12 +94,18 @@ describe('the database process behind a port', () => {
     expect(before.replayed).toBeUndefined();
     expect(exits()).toHaveLength(2);
 
-    // Dies after committing, instead of answering: the new process answers from its journal
-    // and does not run it again (a second run would answer that the login is taken).
+    // Dies after committing, instead of answering, with two more calls sent behind it: the new
+    // process answers the first from its journal and does not run it again (a second run would
+    // answer that the login is taken), then runs the two others.
     kill('answered users.create once');
-    const after = await client.call('users.create', auditor('after'), token);
-    expect(after.replayed).toBe(true);
-    expect(ok(after)).toMatchObject({ login: 'after' });
+    const [after, list, second] = await Promise.all([
+      client.call('users.create', auditor('after'), token), client.call('users.list', {}, token), client.call('users.create', auditor('second'), token),
+    ]);
+    expect(after!.replayed).toBe(true);
+    expect(ok(after!)).toMatchObject({ login: 'after' });
+    expect((ok(list!) as { login: string }[]).map((u) => u.login)).toContain('after');
+    expect(ok(second!)).toMatchObject({ login: 'second' });
+    expect(second!.replayed).toBeUndefined();
     expect(exits()).toHaveLength(3);
     expect(logs.some((r) => r.message.includes('users.create was applied before the database process stopped'))).toBe(true);
 
@@ -109,7 +115,7 @@ describe('the database process behind a port', () => {
     expect((await client.call('users.disable', { id: 'nobody' }, token)).result).toMatchObject({ ok: false, error: { code: 'host_crashed' } });
     expect(exits()).toHaveLength(5);
 
-    for (const login of ['meanwhile', 'before', 'after']) expect(await countOf(client, token, login), login).toEqual({ users: 1, audited: 1 });
+    for (const login of ['meanwhile', 'before', 'after', 'second']) expect(await countOf(client, token, login), login).toEqual({ users: 1, audited: 1 });
     expect(exits().every((e) => !e.expected)).toBe(true);
   });
 
