@@ -219,7 +219,7 @@ export const authHandlers = {
       if (!ctx.demo) throw new ApiError('not_demo', 'demo accounts exist only on the demo database');
       return DEMO_USERS.map((d) => {
         const row = users.getUserByLogin(ctx.db, d.login);
-        return { login: d.login, password: d.password, role: d.role, name: d.name, scope: row ? { regions: JSON.parse(row.regions_json), entities: JSON.parse(row.entities_json) } : null };
+        return { login: d.login, password: d.password, role: d.role, name: d.name, scope: row ? { regions: JSON.parse(row.regions_json) as string[], entities: JSON.parse(row.entities_json) as string[] } : null };
       });
     },
   }),

@@ -8,7 +8,7 @@ import { ALL_ROLES, defineHandler } from './handler.js';
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 
-interface CurrencyBlock {
+export interface CurrencyBlock {
   currency: string;
   orders: number;
   lines_owned: number;

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { Sqlite } from '../store/sqlite.js';
 import type { Principal, Role, Scope } from './principal.js';
+import { HEAD_OFFICE_WRITERS, ROLES } from '../../common/vocabulary.js';
 
 export interface ApiContext {
   db: Sqlite;
@@ -33,10 +34,14 @@ export interface AuditNote {
   actor?: { id: string; name: string; role: string };
 }
 
-export interface Handler<I = any, O = any> {
+/**
+ * `I` is what `run` receives (the schema's output, defaults applied), `O` what it returns, `W`
+ * what a caller may send (the schema's input): `Api` (core/api/index.ts) reads `W` and `O`.
+ */
+export interface Handler<I = any, O = any, W = any> {
   /** What the operation does, for the API listing. */
   summary: string;
-  input: z.ZodType<I, any>;
+  input: z.ZodType<I, W>;
   /** Roles allowed to call it at all; entity scope is then checked inside `run`. */
   roles: readonly Role[];
   /** True when the operation changes data (write roles, audit trail). */
@@ -54,11 +59,12 @@ export interface Handler<I = any, O = any> {
   run(ctx: ApiContext, input: I): O;
 }
 
-export const ALL_ROLES: readonly Role[] = ['admin', 'finance', 'controller', 'store_manager', 'auditor'];
-export const HEAD_OFFICE: readonly Role[] = ['admin', 'finance'];
+export const ALL_ROLES: readonly Role[] = ROLES;
+// Admin and finance, who change what head office owns (auditors read the network, change nothing).
+export { HEAD_OFFICE_WRITERS };
 export const ADMIN_ONLY: readonly Role[] = ['admin'];
 
-/** Identity function that keeps the input type inferred from the schema. */
+/** Identity function that keeps the input and output types inferred from the schema and `run`. */
 export function defineHandler<S extends z.ZodType, O>(h: {
   summary: string;
   input: S;
@@ -67,6 +73,11 @@ export function defineHandler<S extends z.ZodType, O>(h: {
   public?: boolean;
   keepWritesOnError?: boolean;
   run(ctx: ApiContext, input: z.output<S>): O;
-}): Handler<z.output<S>, O> {
-  return h as Handler<z.output<S>, O>;
+}): Handler<z.output<S>, O, z.input<S>> {
+  return h as Handler<z.output<S>, O, z.input<S>>;
 }
+
+/** What a caller sends to an operation: its schema's input (optional fields may be left out). */
+export type InputOf<H> = H extends Handler<any, any, infer W> ? W : never;
+/** What an operation answers. */
+export type OutputOf<H> = H extends Handler<any, infer O, any> ? O : never;

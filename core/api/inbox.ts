@@ -11,8 +11,7 @@ import { ApiError, forbidden, notFound } from './errors.js';
 import { intakeEvents } from './event-intake.js';
 import { ALL_ROLES, defineHandler, type ApiContext } from './handler.js';
 import { noteKey } from './routing-sync.js';
-
-export const INBOX_REFUSAL_REASONS = ['no_stock', 'damaged', 'capacity', 'other'] as const;
+import { INBOX_REFUSAL_REASONS } from '../../common/vocabulary.js';
 
 /** Throws unless the caller may act for (or read) the location. */
 function assertLocation(ctx: ApiContext, location: string): { entity: string; operator: string } {

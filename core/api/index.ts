@@ -3,7 +3,7 @@
 // role, validates the input against the handler's schema, runs a mutating handler inside one
 // transaction together with its audit row (nothing half written), and returns errors as values.
 import { ApiError, type Result } from './errors.js';
-import type { ApiContext, AuditNote, Handler } from './handler.js';
+import type { ApiContext, AuditNote, Handler, InputOf, OutputOf } from './handler.js';
 import { writeAudit, writeRefusal } from './audit-trail.js';
 import { ALLOWED_BEFORE_PASSWORD_CHANGE } from '../security/policy.js';
 import { zodToIssues } from '../domain/scenario.js';
@@ -27,7 +27,8 @@ import { journalHandlers } from './journal.js';
 import { invoicesHandlers } from './invoices.js';
 import { exportsHandlers } from './exports.js';
 
-export const handlers: Readonly<Record<string, Handler>> = {
+/** Every operation by name. Its type is the API's contract: see `Api` below. */
+export const handlers = {
   ...networkHandlers,
   ...scenarioHandlers,
   ...rulesHandlers,
@@ -46,14 +47,30 @@ export const handlers: Readonly<Record<string, Handler>> = {
   ...journalHandlers,
   ...invoicesHandlers,
   ...exportsHandlers,
-};
+} satisfies Record<string, Handler>;
 
-export type HandlerName = keyof typeof handlers;
+/**
+ * The API contract, inferred from the handlers themselves: each operation's name, what it
+ * accepts and what it returns. The renderer imports it as a type only (`import type`), so a
+ * misspelt operation name or a wrong input is a compile error and results are never restated.
+ */
+export type Api = typeof handlers;
+export type OperationName = keyof Api;
+export type ApiInput<K extends OperationName> = InputOf<Api[K]>;
+export type ApiOutput<K extends OperationName> = OutputOf<Api[K]>;
+
+/** The one function a transport gives the renderer: the preload bridge over IPC, fetch over HTTP. */
+export interface ApiBridge {
+  call(name: OperationName, input: unknown): Promise<Result<unknown>>;
+  transport: 'ipc' | 'http';
+}
+
+const table: Readonly<Record<string, Handler>> = handlers;
 
 const apiLog = logger('api');
 
 export function callApi(ctx: ApiContext, name: string, input: unknown): Result<unknown> {
-  const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
+  const handler = Object.hasOwn(table, name) ? table[name] : undefined;
   if (!handler) return { ok: false, error: { code: 'unknown_operation', message: `no API operation named ${JSON.stringify(name)}` } };
   const p = ctx.principal;
   if (!handler.public) {

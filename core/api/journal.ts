@@ -10,7 +10,7 @@ import { registerAnomalyProvider } from './anomalies.js';
 import { postPendingEntries, postTransferBooks } from './books-runner.js';
 import { assertChart, closePeriod, enqueueErpBatch, erpBatchKey, listPeriods, requireEntity, resolvePeriod, trialBalanceOf } from './books-service.js';
 import { ApiError, type Issue } from './errors.js';
-import { ALL_ROLES, HEAD_OFFICE, defineHandler } from './handler.js';
+import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
 
 export const EntityId = z.string().min(1).max(64);
 export const PeriodName = z.string().regex(/^\d{4}(-(0[1-9]|1[0-2]))?$/, 'a fiscal year named by its closing year (2026) or a month (2026-03)');
@@ -90,7 +90,7 @@ export const journalHandlers = {
   'journal.periods.close': defineHandler({
     summary: 'Close a month or a fiscal year of an entity (final): later events post in the next open period; ERP batches are queued',
     input: z.object({ entity: EntityId, period: PeriodName }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       ctx.scope.assertEntity(input.entity);
@@ -121,7 +121,7 @@ export const journalHandlers = {
       accounts: z.array(z.object({ number: AccountNumber, label: z.string().trim().min(1).max(200) }).strict()).max(500).default([]),
       mapping: z.partialRecord(Role, AccountNumber).default({}),
     }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       ctx.scope.assertEntity(input.entity);
@@ -149,7 +149,7 @@ export const journalHandlers = {
   'journal.post': defineHandler({
     summary: 'Bring the books up to date (all orders, or the given ones, and release-run transfers); lists what could not be posted',
     input: z.object({ orders: z.array(z.string().max(128)).max(1_000_000).optional() }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       const run = postPendingEntries(ctx.db, { orderIds: input.orders, now: ctx.now() });
@@ -175,7 +175,7 @@ export const journalHandlers = {
   'journal.push': defineHandler({
     summary: 'Queue the ERP batch of a closed month of an entity (once per month: the same key is never sent twice)',
     input: z.object({ entity: EntityId, period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month such as 2026-03') }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       ctx.scope.assertEntity(input.entity);

@@ -67,7 +67,8 @@ export const networkHandlers = {
     input: z.object({}).strict(),
     roles: ALL_ROLES,
     mutates: false,
-    run: (ctx) => repo.readSettings(ctx.db),
+    // The stored settings are what `network.settings.update` (or an import) accepted.
+    run: (ctx) => repo.readSettings(ctx.db) as Partial<Settings>,
   }),
 
   'network.settings.update': defineHandler({
@@ -79,9 +80,9 @@ export const networkHandlers = {
       const issues: Issue[] = [];
       requireEntity(ctx.db, input.platform_entity, 'platform_entity', issues);
       throwIf(issues, 'the platform entity must exist');
-      const before = repo.readSettings(ctx.db);
+      const before = repo.readSettings(ctx.db) as Partial<Settings>;
       repo.writeSettings(ctx.db, input);
-      return { before, after: repo.readSettings(ctx.db) };
+      return { before, after: repo.readSettings(ctx.db) as Partial<Settings> };
     },
   }),
 

@@ -4,11 +4,17 @@
 // explanation needs, never another entity's payout (docs/spec.md invariant 7).
 import { z } from 'zod';
 import { explain } from '../domain/explain.js';
+import type { Channel } from '../domain/scenario.js';
+import type { Decision, Warning } from '../domain/settlement-types.js';
+import type { OrdersTable } from '../store/schema.js';
 import { isoUtc } from '../domain/time.js';
 import { listOrders, orderParties, settlementDetail } from '../store/orders-repo.js';
 import { ApiError, notFound } from './errors.js';
-import { ALL_ROLES, HEAD_OFFICE, defineHandler } from './handler.js';
+import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
 import { recomputeStoredOrder, settleStoredOrders } from './settlement-runner.js';
+
+/** An order as `orders.get` shows it: what the customer's order said, without the import bookkeeping. */
+export type OrderHead = Pick<OrdersTable, 'id' | 'origin' | 'customer_postcode' | 'created_at' | 'currency' | 'discount'> & { channel: Channel };
 
 const Timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, 'a date or ISO 8601 UTC time');
 
@@ -48,7 +54,7 @@ export const ordersHandlers = {
     roles: ALL_ROLES,
     mutates: false,
     run: (ctx, input) => {
-      const order = ctx.db.prepare('SELECT id, channel, origin, customer_postcode, created_at, currency, discount FROM orders WHERE id = ?').get(input.id);
+      const order = ctx.db.prepare('SELECT id, channel, origin, customer_postcode, created_at, currency, discount FROM orders WHERE id = ?').get(input.id) as OrderHead | undefined;
       if (!order) throw notFound('order', input.id);
       const visible = ctx.scope.visibleParties(orderParties(ctx.db, input.id), `order ${input.id}`);
       const detail = settlementDetail(ctx.db, input.id)!;
@@ -60,7 +66,7 @@ export const ordersHandlers = {
           id: l.line_id, status: l.status, fulfiller: l.fulfiller, roles, release_at: l.release_at, returned: l.returned,
           gross: involved ? l.gross : null, vat: involved ? l.vat : null, net: involved ? l.net : null,
           refunded: involved ? l.refunded : null, fee_share: sees(l.owner) ? l.fee_share : null,
-          decisions: JSON.parse(l.decisions_json),
+          decisions: JSON.parse(l.decisions_json) as Decision[],
           legs: detail.legs.filter((g) => g.line_id === l.line_id && ctx.scope.seesMovement(g.from_entity, g.to_entity, visible)).map((g) => ({
             group: g.rule_group, rule: g.rule_ref, to_role: g.to_role, to: g.to_entity, from_role: g.from_role, from: g.from_entity,
             base: g.base, rate: g.rate, amount: g.amount, vat: g.vat, void: g.void, reversed_amount: g.reversed_amount, reversed_vat: g.reversed_vat,
@@ -75,7 +81,7 @@ export const ordersHandlers = {
         order, revision: head.revision, computed_at: head.computed_at,
         closed: detail.lines.every((l) => l.status === 'cancelled' || l.status === 'returned' || (l.release_at !== null && Date.parse(l.release_at) <= ctx.now().getTime())),
         captured: visible === null ? head.captured : null, psp_fees: visible === null ? head.psp_fees : null, refunded: visible === null ? head.refunded : null,
-        lines, shares, payouts, warnings: (JSON.parse(head.warnings_json) as { entity?: string }[]).filter((w) => w.entity === undefined ? visible === null : sees(w.entity)),
+        lines, shares, payouts, warnings: (JSON.parse(head.warnings_json) as Warning[]).filter((w) => w.entity === undefined ? visible === null : sees(w.entity)),
         revisions: detail.revisions,
       };
     },
@@ -98,7 +104,7 @@ export const ordersHandlers = {
   'settlement.run': defineHandler({
     summary: 'Re-settle stored orders (all, or the given ones); a revision is added only where the result changes',
     input: z.object({ orders: z.array(z.string()).max(1_000_000).optional() }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       if (input.orders) {

@@ -1,10 +1,10 @@
 // Who is calling, and which entities they may see. Scope is checked in every handler, on both
 // transports, not only in the UI (docs/spec.md invariant 7).
 import type { Sqlite } from '../store/sqlite.js';
+import { NETWORK_WIDE_ROLES, ROLES, type Role } from '../../common/vocabulary.js';
 import { forbidden } from './errors.js';
 
-export type Role = 'admin' | 'finance' | 'controller' | 'store_manager' | 'auditor';
-export const ROLES: readonly Role[] = ['admin', 'finance', 'controller', 'store_manager', 'auditor'];
+export { ROLES, type Role };
 
 export interface Principal {
   userId: string;
@@ -33,7 +33,7 @@ export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({
 });
 
 /** Roles that see the whole network. */
-const NETWORK_WIDE: ReadonlySet<Role> = new Set(['admin', 'finance', 'auditor']);
+const NETWORK_WIDE: ReadonlySet<Role> = new Set(NETWORK_WIDE_ROLES);
 
 /** The entity scope of one call, resolved lazily against the database. */
 export class Scope {

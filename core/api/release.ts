@@ -6,7 +6,7 @@ import { isoUtc } from '../domain/time.js';
 import { getRun, itemsOfTransfers, listRuns, transfersOfRuns, type TransferWithDelivery } from '../store/release-repo.js';
 import { forbidden, notFound } from './errors.js';
 import { entityPositions, momentOf, positions } from './escrow.js';
-import { ALL_ROLES, HEAD_OFFICE, defineHandler, type ApiContext } from './handler.js';
+import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler, type ApiContext } from './handler.js';
 import { runRelease } from './release-runner.js';
 
 const AsOf = z.string().min(1);
@@ -39,7 +39,7 @@ export const releaseHandlers = {
   'release.run': defineHandler({
     summary: 'Release what became releasable as of T: one transfer per entity and currency, written with its outbox call in one transaction',
     input: z.object({ as_of: AsOf.optional() }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       const now = ctx.now();
@@ -52,7 +52,7 @@ export const releaseHandlers = {
   'release.preview': defineHandler({
     summary: 'What a release run as of T would pay, without writing anything',
     input: z.object({ as_of: AsOf.optional() }).strict(),
-    roles: [...HEAD_OFFICE, 'auditor'],
+    roles: [...HEAD_OFFICE_WRITERS, 'auditor'],
     mutates: false,
     run: (ctx, input) => {
       const now = ctx.now();

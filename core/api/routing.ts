@@ -13,7 +13,7 @@ import {
 import type { Sqlite } from '../store/sqlite.js';
 import { notFound } from './errors.js';
 import { intakeEvents } from './event-intake.js';
-import { ALL_ROLES, HEAD_OFFICE, defineHandler } from './handler.js';
+import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
 import { syncRouting } from './routing-sync.js';
 import { errorFields, logger } from '../log/logger.js';
 
@@ -129,7 +129,7 @@ export const routingHandlers = {
   'routing.tick': defineHandler({
     summary: 'Run the routing scheduler now: offer new lines, time out missed deadlines (reroute or cancel)',
     input: z.object({}).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx) => routingTick(ctx.db, ctx.now(), { actor: ctx.principal.userId }),
   }),

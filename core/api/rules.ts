@@ -11,7 +11,7 @@ import { listRuleVersions, insertRuleVersion, closeRuleVersion, type StoredRule 
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { ApiError, notFound, type Issue } from './errors.js';
-import { ALL_ROLES, HEAD_OFFICE, defineHandler } from './handler.js';
+import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
 
 /** A rule as head office writes it: no version (the store numbers them). */
 const RuleDraft = RuleSchema.omit({ version: true }).extend({ valid_from: z.string().optional() });
@@ -90,7 +90,7 @@ export const rulesHandlers = {
   'rules.create': defineHandler({
     summary: 'Publish a new rule (version 1), valid from its publication or a later date',
     input: RuleDraft,
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       if (listRuleVersions(ctx.db, input.id).length > 0) {
@@ -107,7 +107,7 @@ export const rulesHandlers = {
   'rules.newVersion': defineHandler({
     summary: 'Publish a new version of a rule; the current version closes when it starts',
     input: RuleDraft,
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       const versions = listRuleVersions(ctx.db, input.id);
@@ -130,14 +130,14 @@ export const rulesHandlers = {
       }
       const rule: Rule = { ...input, version: latest.version + 1, valid_from: start } as Rule;
       insertRuleVersion(ctx.db, rule, ctx.now().toISOString());
-      return { rule: listRuleVersions(ctx.db, input.id).at(-1), conflicts: conflictsFor(ctx.db).filter((c) => c.rules.some((r) => r.startsWith(`${input.id}@`))) };
+      return { rule: listRuleVersions(ctx.db, input.id).at(-1)!, conflicts: conflictsFor(ctx.db).filter((c) => c.rules.some((r) => r.startsWith(`${input.id}@`))) };
     },
   }),
 
   'rules.retire': defineHandler({
     summary: 'Retire a rule: its versions stop applying at the given time (now by default)',
     input: z.object({ id: z.string(), at: z.string().optional() }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       const versions = listRuleVersions(ctx.db, input.id);
@@ -172,7 +172,7 @@ export const rulesHandlers = {
       /** Rule ids left out of the draft set. */
       retire: z.array(z.string()).default([]),
     }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: false,
     run: (ctx, input) => {
       const issues = input.drafts.flatMap((d, i) => checkRuleReferences(ctx.db, d, `drafts[${i}].`));

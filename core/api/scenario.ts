@@ -7,7 +7,7 @@ import { importScenario } from '../store/scenario-repo.js';
 import { contentHash } from '../store/hash.js';
 import { settleStoredOrders } from './settlement-runner.js';
 import { ApiError } from './errors.js';
-import { HEAD_OFFICE, defineHandler } from './handler.js';
+import { HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
 
 /** The file's new orders with their events: settled from memory, not read back. */
 function newOrderInputs(s: Scenario, newOrders: ReadonlySet<string>) {
@@ -21,7 +21,7 @@ export const scenarioHandlers = {
   'scenario.import': defineHandler({
     summary: 'Import a ventil.scenario/1 document (idempotent; conflicts and bad input store nothing)',
     input: z.object({ scenario: z.unknown(), source: z.string().max(500).default('api') }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       const checked = validateScenario(input.scenario);

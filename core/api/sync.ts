@@ -12,10 +12,23 @@ import {
 import { OUTBOX_KINDS } from '../sync/payloads.js';
 import { applyPspEvents, applyWebhook, eventsOf } from '../sync/psp-events.js';
 import { listItems, listRuns, reconcile, type RunRow } from '../sync/reconcile.js';
+import { OUTBOX_STATUSES } from '../../common/vocabulary.js';
 import { ApiError, forbidden, notFound } from './errors.js';
-import { ALL_ROLES, HEAD_OFFICE, defineHandler, type ApiContext } from './handler.js';
+import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler, type ApiContext } from './handler.js';
 
-const STATUSES = ['pending', 'in_flight', 'sent', 'failed', 'dead', 'cancelled'] as const;
+/** What `sync.status` answers; the runner, feeds and configuration only to network-wide roles. */
+export interface SyncStatus {
+  counts: ReturnType<typeof countOutbox>;
+  last_success: { id: number; kind: string; entity: string | null; idempotency_key: string; sent_at: string } | null;
+  last_error: { id: number; kind: string; entity: string | null; status: OutboxStatus; code: string | null; message: string | null; at: string } | null;
+  next_attempt_at: string | null;
+  psp_failures: number;
+  runner?: unknown;
+  offline_since?: string | null;
+  last_runner_error?: unknown;
+  feeds?: Record<string, unknown>[];
+  config?: Record<string, unknown>;
+}
 
 function scopeSet(ctx: ApiContext): ReadonlySet<string> | null {
   return ctx.scope.entities();
@@ -63,12 +76,12 @@ export const syncHandlers = {
       const scope = scopeSet(ctx);
       const scoped = scope === null ? '' : 'AND entity IN (SELECT value FROM json_each(?))';
       const args = scope === null ? [] : [JSON.stringify([...scope])];
-      const lastSent = ctx.db.prepare(`SELECT id, kind, entity, idempotency_key, sent_at FROM outbox WHERE status = 'sent' ${scoped} ORDER BY sent_at DESC, id DESC LIMIT 1`).get(...args) as Record<string, unknown> | undefined;
+      const lastSent = ctx.db.prepare(`SELECT id, kind, entity, idempotency_key, sent_at FROM outbox WHERE status = 'sent' ${scoped} ORDER BY sent_at DESC, id DESC LIMIT 1`).get(...args) as SyncStatus['last_success'] | undefined;
       const lastError = ctx.db.prepare(`SELECT id, kind, entity, status, last_error_code AS code, last_error AS message, updated_at AS at FROM outbox
-        WHERE status IN ('failed', 'dead') AND last_error IS NOT NULL ${scoped} ORDER BY updated_at DESC, id DESC LIMIT 1`).get(...args) as Record<string, unknown> | undefined;
+        WHERE status IN ('failed', 'dead') AND last_error IS NOT NULL ${scoped} ORDER BY updated_at DESC, id DESC LIMIT 1`).get(...args) as SyncStatus['last_error'] | undefined;
       const nextDue = ctx.db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status IN ('pending', 'failed') ${scoped}`).get(...args) as { at: string | null };
       const pspFailures = (ctx.db.prepare(`SELECT COUNT(*) AS n FROM psp_objects WHERE status_rank >= 90 ${scoped}`).get(...args) as { n: number }).n;
-      const out: Record<string, unknown> = {
+      const out: SyncStatus = {
         counts: countOutbox(ctx.db, scope),
         last_success: lastSent ?? null,
         last_error: lastError ?? null,
@@ -78,7 +91,7 @@ export const syncHandlers = {
       if (ctx.scope.networkWide) {
         const feeds = (ctx.db.prepare("SELECT key, value, updated_at FROM sync_state WHERE key LIKE 'feed.%' ORDER BY key").all() as { key: string; value: string; updated_at: string }[])
           .map((r) => ({ name: r.key.replace(/^feed\.pull\./, ''), ...(JSON.parse(r.value) as object), updated_at: r.updated_at }));
-        let config: Record<string, unknown>;
+        let config: SyncStatus['config'];
         try { config = describeConfig(loadPspConfig()); } catch (e) { config = { error: e instanceof ConfigError ? e.message : String(e) }; }
         Object.assign(out, {
           runner: readState(ctx.db, 'runner.lock'),
@@ -95,7 +108,7 @@ export const syncHandlers = {
   'sync.outbox.list': defineHandler({
     summary: 'Outbox rows, newest first, filtered by status, kind or entity (scoped to the caller\'s entities)',
     input: z.object({
-      status: z.union([z.enum(STATUSES), z.array(z.enum(STATUSES))]).optional(),
+      status: z.union([z.enum(OUTBOX_STATUSES), z.array(z.enum(OUTBOX_STATUSES))]).optional(),
       kind: z.enum(OUTBOX_KINDS).optional(),
       entity: z.string().min(1).optional(),
       before_id: z.number().int().positive().optional(),
@@ -127,7 +140,7 @@ export const syncHandlers = {
   'sync.outbox.retry': defineHandler({
     summary: 'Put a dead (or failed) call back in the queue now, with a fresh attempt budget and the same idempotency key',
     input: z.object({ id: z.number().int().positive() }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       const before = getOutboxRow(ctx.db, input.id);
@@ -141,7 +154,7 @@ export const syncHandlers = {
   'sync.outbox.cancel': defineHandler({
     summary: 'Cancel a call that is not sent (pending, failed or dead); says whether the PSP may have applied it anyway',
     input: z.object({ id: z.number().int().positive(), reason: z.string().trim().min(3).max(500) }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       const before = getOutboxRow(ctx.db, input.id);
@@ -185,7 +198,7 @@ export const syncHandlers = {
       psp: z.string().min(1).max(40).default('stripe'),
       source: z.enum(['file', 'webhook', 'poll']).default('file'),
     }).strict().refine((x) => (x.events === undefined) !== (x.payload === undefined), 'give either events or a signed payload'),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       if (input.payload !== undefined) {
@@ -210,7 +223,7 @@ export const syncHandlers = {
       from: z.string().datetime().optional(),
       to: z.string().datetime().optional(),
     }).strict(),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       const result = reconcile(ctx.db, { csv: input.csv, source: input.source, psp: pspName(input.psp), now: ctx.now(), from: input.from, to: input.to });

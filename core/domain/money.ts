@@ -7,6 +7,7 @@
 // would not, or decimal.js where a human-readable exact value is wanted (explanations). No
 // binary floating-point value with a fraction is ever rounded into an amount.
 import Decimal from 'decimal.js';
+import { minorUnitExponent } from '../../common/vocabulary.js';
 
 /** decimal.js configured for money: enough precision for any product of two safe integers. */
 export const Dec = Decimal.clone({ precision: 64, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 60 });
@@ -224,18 +225,10 @@ function spreadBig(amount: Minor, weights: readonly number[]): Minor[] {
 // ---------------------------------------------------------------------------------------------
 // Currencies
 
-// ISO 4217 minor-unit exponents that are not 2. Everything else, known or not, is 2.
-const EXPONENTS: Record<string, number> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0,
-  UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
-};
-
 /** The ISO 4217 exponent of a currency: EUR 2, JPY 0, BHD 3. Unknown three-letter codes: 2. */
 export function currencyExponent(code: string): number {
   if (!/^[A-Z]{3}$/.test(code)) throw new MoneyError(`not a currency code: ${JSON.stringify(code)}`);
-  return EXPONENTS[code] ?? 2;
+  return minorUnitExponent(code);
 }
 
 /** Formats minor units with the currency's exponent: 11844 EUR → "118.44", -5 EUR → "-0.05". */

@@ -4,6 +4,7 @@
 // duplicates, totals and event histories by `reference-checks.ts`, on the raw input, so that one
 // broken field does not hide the problems elsewhere.
 import { z } from 'zod';
+import { ATTRIBUTION_KEYS, CHANNELS, DELIVERY_MODES, ENTITY_KINDS, LEG_ROLES, LINE_KINDS, LOCATION_KINDS, REFUSAL_REASONS } from '../../common/vocabulary.js';
 import { isDecimalString, isUnitRateString } from './money.js';
 import { checkEvents, checkReferences, indexKnownOrders, type KnownOrder } from './reference-checks.js';
 import { isValidSiren } from './siren.js';
@@ -86,16 +87,8 @@ const Siren = z.string().superRefine((s, ctx) => {
 // ---------------------------------------------------------------------------------------------
 // Enumerations
 
-export const CHANNELS = ['web', 'app', 'phone', 'store', 'endless_aisle'] as const;
-export const DELIVERY_MODES = ['home_delivery', 'click_and_collect', 'ship_from_store', 'in_store'] as const;
-export const LINE_KINDS = ['goods', 'shipping', 'service'] as const;
-export const ENTITY_KINDS = ['franchisor', 'franchisee', 'subsidiary', '3pl', 'other'] as const;
-export const LOCATION_KINDS = ['store', 'warehouse', 'dark_store'] as const;
-/** Roles a leg may name in `to` and `from` (besides `entity:<id>`). */
-export const ROLES = ['owner', 'shipper', 'pickup', 'catchment', 'origin', 'platform', 'seller'] as const;
-/** Keys of `web_attribution`, tried in order for web, app and phone orders. */
-export const ATTRIBUTION_KEYS = ['pickup', 'catchment', 'shipper', 'origin', 'platform'] as const;
-export const REFUSAL_REASONS = ['no_stock', 'damaged', 'capacity', 'timeout', 'other'] as const;
+// The lists the renderer also uses live in common/vocabulary.ts; `ROLES` here are a leg's roles.
+export { CHANNELS, DELIVERY_MODES, LINE_KINDS, ENTITY_KINDS, LOCATION_KINDS, LEG_ROLES as ROLES, ATTRIBUTION_KEYS, REFUSAL_REASONS };
 export const EVENT_TYPES = [
   'fulfilment_accepted', 'fulfilment_refused', 'line_shipped', 'line_delivered', 'line_collected',
   'line_cancelled', 'line_returned',
@@ -104,7 +97,7 @@ export const EVENT_TYPES = [
 export type Channel = (typeof CHANNELS)[number];
 export type DeliveryMode = (typeof DELIVERY_MODES)[number];
 export type LineKind = (typeof LINE_KINDS)[number];
-export type Role = (typeof ROLES)[number];
+export type Role = (typeof LEG_ROLES)[number];
 export type AttributionKey = (typeof ATTRIBUTION_KEYS)[number];
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,8 +1,9 @@
 // The shapes the engine produces: the `ventil.settlement/1` report (docs/formats.md) and the richer
 // per-order settlement it is cut from, which keeps what explanations and journals need.
+import type { LINE_STATUSES } from '../../common/vocabulary.js';
 import type { Minor } from './money.js';
 
-export type LineStatus = 'pending' | 'accepted' | 'shipped' | 'delivered' | 'collected' | 'fulfilled' | 'cancelled' | 'returned';
+export type LineStatus = (typeof LINE_STATUSES)[number];
 export type VoidReason = 'same_entity' | 'unresolved';
 
 /** The entity playing each role for a line (null when the role does not resolve). */

@@ -1,5 +1,7 @@
 // Read models over stored orders and their current settlement, for the orders views.
 import { CLOSED_AT_SQL } from './settlement-repo.js';
+import type { Channel } from '../domain/scenario.js';
+import type { LineStatus } from '../domain/settlement-types.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface OrderListFilter {
@@ -20,7 +22,7 @@ export interface OrderListFilter {
 }
 
 export interface OrderListRow {
-  id: string; created_at: string; channel: string; currency: string; captured: number; psp_fees: number; refunded: number;
+  id: string; created_at: string; channel: Channel; currency: string; captured: number; psp_fees: number; refunded: number;
   lines: number; closed: number; amount: number | null;
 }
 
@@ -54,7 +56,7 @@ export function orderParties(db: Sqlite, orderId: string): string[] {
 }
 
 export interface StoredLine {
-  line_id: string; status: string; fulfiller: string; owner: string; shipper: string; pickup: string | null; catchment: string | null;
+  line_id: string; status: LineStatus; fulfiller: string; owner: string; shipper: string; pickup: string | null; catchment: string | null;
   origin: string | null; seller: string | null; gross: number; vat: number; net: number; fee_share: number; returned: number; refunded: number;
   release_at: string | null; decisions_json: string; legs_json: string;
 }
@@ -71,6 +73,7 @@ export function settlementDetail(db: Sqlite, orderId: string) {
   const legs = db.prepare('SELECT * FROM settlement_legs WHERE order_id = ? AND revision = ? ORDER BY line_id, seq').all(orderId, head.revision) as StoredLeg[];
   const shares = db.prepare('SELECT line_id, entity, kind, amount, release_at FROM entity_shares WHERE order_id = ? AND revision = ? ORDER BY line_id, entity, kind')
     .all(orderId, head.revision) as { line_id: string; entity: string; kind: string; amount: number; release_at: string | null }[];
-  const revisions = db.prepare('SELECT revision, computed_at, reason FROM settlement_revisions WHERE order_id = ? ORDER BY revision').all(orderId);
+  const revisions = db.prepare('SELECT revision, computed_at, reason FROM settlement_revisions WHERE order_id = ? ORDER BY revision').all(orderId) as
+    { revision: number; computed_at: string; reason: string }[];
   return { head, lines, legs, shares, revisions };
 }

@@ -1,13 +1,14 @@
 // Kysely table types, one interface per table. Money columns are integer minor units; rates
 // are decimal strings; times are ISO 8601 UTC strings; *_json columns hold JSON text.
 import type { Generated } from 'kysely';
+import type { EntityKind, LocationKind, OutboxStatus, Role } from '../../common/vocabulary.js';
 
 export interface NetworkSettingsTable { key: string; value: string }
 
 export interface EntitiesTable {
   id: string;
   name: string;
-  kind: string;
+  kind: EntityKind;
   siren: string;
   vat_number: string | null;
   region: string | null;
@@ -21,7 +22,7 @@ export interface LocationsTable {
   id: string;
   entity: string;
   operator: string;
-  kind: string;
+  kind: LocationKind;
   postcode: string | null;
   ship: number;
   collect: number;
@@ -127,7 +128,7 @@ export interface DB {
 // ---- Outbox, PSP sync and reconciliation (migration 0005, docs/sync.md) ---------------------
 // Declared as a second `interface DB` so the tables merge into the one above.
 
-export type OutboxStatus = 'pending' | 'in_flight' | 'sent' | 'failed' | 'dead' | 'cancelled';
+export type { OutboxStatus };
 
 export interface OutboxTable {
   id: Generated<number>;
@@ -326,7 +327,7 @@ export interface UsersTable {
   id: string;
   name: string;
   login: string;
-  role: 'admin' | 'finance' | 'controller' | 'store_manager' | 'auditor';
+  role: Role;
   regions_json: string;
   entities_json: string;
   password_hash: string;

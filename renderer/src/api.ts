@@ -3,12 +3,20 @@
 // token: the run token printed by `ventil serve` (taken once from `#token=`), or, once the user
 // has signed in, the session token that replaces it. Errors are values, never exceptions, so a
 // view can show `issues` on its fields; `get` is the throwing variant for read-only views.
-export interface Issue { path: string; code: string; message: string }
-export interface ErrorValue { code: string; message: string; issues?: Issue[] }
-export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorValue };
+//
+// Names, inputs and results are typed by the API's own contract (`Api`, core/api/index.ts),
+// imported as types only: the renderer bundles no server code, and a misspelt operation or a
+// wrong input fails `npm run typecheck` (renderer/typetests/api-contract.ts).
+import type { ApiBridge, ApiInput, ApiOutput, OperationName } from '../../core/api/index';
+import type { ErrorValue, Issue, Result } from '../../core/api/errors';
 
-interface Bridge { call(name: string, input: unknown): Promise<Result<unknown>>; transport: string }
-declare global { interface Window { ventil?: Bridge } }
+export type { ErrorValue, Issue, OperationName, Result };
+/** What an operation accepts (its schema's input: optional fields may be left out). */
+export type Input<K extends OperationName> = ApiInput<K>;
+/** What an operation answers. */
+export type Output<K extends OperationName> = ApiOutput<K>;
+
+declare global { interface Window { ventil?: ApiBridge } }
 
 const RUN_TOKEN_KEY = 'ventil.token';
 const SESSION_KEY = 'ventil.session';
@@ -56,12 +64,18 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export async function call<T = unknown>(name: string, input: unknown = {}, opts: CallOptions = {}): Promise<Result<T>> {
+/** The input may be left out when the operation needs none. */
+export type CallArgs<K extends OperationName> = {} extends Input<K>
+  ? [input?: Input<K>, opts?: CallOptions]
+  : [input: Input<K>, opts?: CallOptions];
+
+export async function call<K extends OperationName>(name: K, ...[input, opts = {}]: CallArgs<K>): Promise<Result<Output<K>>> {
   const { signal } = opts;
   if (signal?.aborted) return aborted();
-  let result: Result<T>;
+  const body = input ?? {};
+  let result: Result<Output<K>>;
   if (window.ventil) {
-    result = (await window.ventil.call(name, input)) as Result<T>;
+    result = (await window.ventil.call(name, body)) as Result<Output<K>>;
     if (signal?.aborted) return aborted();
   } else {
     let res: Response;
@@ -69,7 +83,7 @@ export async function call<T = unknown>(name: string, input: unknown = {}, opts:
       res = await fetch(`/api/${encodeURIComponent(name)}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${bearer()}` },
-        body: JSON.stringify(input),
+        body: JSON.stringify(body),
         signal,
       });
     } catch (e) {
@@ -77,7 +91,7 @@ export async function call<T = unknown>(name: string, input: unknown = {}, opts:
       return { ok: false, error: { code: 'network', message: (e as Error).message } };
     }
     try {
-      result = (await res.json()) as Result<T>;
+      result = (await res.json()) as Result<Output<K>>;
     } catch {
       return { ok: false, error: { code: 'bad_response', message: `HTTP ${res.status} without a JSON body` } };
     }
@@ -95,8 +109,8 @@ export class CallError extends Error {
 }
 
 /** `call` for views that want the value or an exception. */
-export async function get<T>(name: string, input: unknown = {}, opts: CallOptions = {}): Promise<T> {
-  const r = await call<T>(name, input, opts);
+export async function get<K extends OperationName>(name: K, ...args: CallArgs<K>): Promise<Output<K>> {
+  const r = await call(name, ...args);
   if (!r.ok) throw new CallError(r.error);
   return r.value;
 }

@@ -1,8 +1,11 @@
 // The entities of the network (names for ids), and the ones the signed-in user may see.
 import { useMemo } from 'react';
-import type { Entity } from './api-types';
+import type { Output } from './api';
 import { useSession } from './session';
 import { useApi } from './use-api';
+
+export type Entity = Output<'network.entities.list'>[number];
+export type Location = Output<'network.locations.list'>[number];
 
 export interface Entities {
   list: readonly Entity[];
@@ -13,7 +16,7 @@ export interface Entities {
 }
 
 export function useEntities(): Entities {
-  const { data, loading } = useApi<Entity[]>('network.entities.list');
+  const { data, loading } = useApi('network.entities.list');
   const { scope } = useSession();
   return useMemo(() => {
     const list = data ?? [];

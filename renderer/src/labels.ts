@@ -1,12 +1,12 @@
 // Labels and badge colours of the domain's codes, in one place so every view shows a status the
 // same way.
-import type { Channel, LineStatus } from './api-types';
+import type { CHANNELS, LINE_STATUSES } from '../../common/vocabulary';
 import type { Tone } from './components/Badge';
 import type { MessageKey, Translate } from './i18n';
 
-export const CHANNEL_TONE: Record<Channel, Tone> = { web: 'blue', app: 'violet', phone: 'grey', store: 'green', endless_aisle: 'amber' };
+export const CHANNEL_TONE: Record<(typeof CHANNELS)[number], Tone> = { web: 'blue', app: 'violet', phone: 'grey', store: 'green', endless_aisle: 'amber' };
 
-export const LINE_STATUS_TONE: Record<LineStatus, Tone> = {
+export const LINE_STATUS_TONE: Record<(typeof LINE_STATUSES)[number], Tone> = {
   pending: 'grey', accepted: 'blue', shipped: 'blue', delivered: 'green', collected: 'green', fulfilled: 'green', cancelled: 'red', returned: 'amber',
 };
 

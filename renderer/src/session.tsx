@@ -4,8 +4,8 @@
 // `auth.login` returns replaces the run token for every later call (api.ts); over IPC the main
 // process keeps it. A refused session (expired, idle, disabled) brings the sign-in back.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { Role } from './api-types';
-import { call, hasSession, onUnauthenticated, setSessionToken, type ErrorValue, type Result } from './api';
+import type { Role } from '../../common/vocabulary';
+import { call, hasSession, onUnauthenticated, setSessionToken, type ErrorValue, type Output, type Result } from './api';
 import { navigate } from './router';
 
 export interface SessionUser {
@@ -18,24 +18,10 @@ export interface SessionUser {
   entities: readonly string[];
 }
 
-interface Me {
-  user: { id: string; name: string; login: string | null; role: Role; regions: string[]; entities: string[]; must_change_password?: boolean } | null;
-  scope: { network_wide: boolean; entities: string[] | null };
-  session: { expires_at: string } | null;
-  demo: boolean;
-}
-
-export interface AuthStatus {
-  needs_setup: boolean;
-  demo: boolean;
-  signed_in: boolean;
-  me: Me | null;
-  password_min_length: number;
-}
-
-export interface SignedIn { token: string | null; expires_at: string; must_change_password: boolean }
-
-export interface DemoUser { login: string; password: string; role: Role; name: string; scope: { regions: string[]; entities: string[] } | null }
+type Me = Output<'auth.me'>;
+export type AuthStatus = Output<'auth.status'>;
+export type SignedIn = Output<'auth.login'>;
+export type DemoUser = Output<'auth.demoUsers'>[number];
 
 export type Phase =
   | { kind: 'loading' }
@@ -79,12 +65,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      let r = await call<AuthStatus>('auth.status');
+      let r = await call('auth.status');
       // A stale session token (expired, server restarted) is refused outright: drop it and ask again.
       if (!r.ok && r.error.code === 'unauthenticated' && hasSession()) {
         setSessionToken(null);
         expired.current = true;
-        r = await call<AuthStatus>('auth.status');
+        r = await call('auth.status');
       }
       if (cancelled) return;
       if (!r.ok) {
@@ -96,7 +82,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       const user = status.me ? userOf(status.me) : null;
       if (status.signed_in && user) {
         expired.current = false;
-        if (status.me?.user?.must_change_password) setPhase({ kind: 'change-password', status, user });
+        if (status.me?.user && 'must_change_password' in status.me.user && status.me.user.must_change_password) setPhase({ kind: 'change-password', status, user });
         else setPhase({ kind: 'ready', status, user, scope: status.me!.scope.entities });
       } else if (status.needs_setup) setPhase({ kind: 'setup', status });
       else setPhase({ kind: 'login', status, reason: expired.current ? 'expired' : null });
@@ -129,8 +115,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       user: ready?.user ?? (phase.kind === 'change-password' ? phase.user : LOCAL_OPERATOR),
       scope: ready?.scope ?? null,
       local: ready !== null && ready.status === null,
-      signIn: async (login, password) => signedIn(await call<SignedIn>('auth.login', { login, password })),
-      setup: async (name, login, password) => signedIn(await call<SignedIn>('auth.setup', { name, login, password })),
+      signIn: async (login, password) => signedIn(await call('auth.login', { login, password })),
+      setup: async (name, login, password) => signedIn(await call('auth.setup', { name, login, password })),
       changePassword: async (current, next) => {
         const r = await call('auth.changePassword', { current_password: current, new_password: next });
         if (r.ok) refresh();

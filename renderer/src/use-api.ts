@@ -2,7 +2,7 @@
 // request or the view's unmount aborts the older one, so a slow answer never overwrites a
 // newer one.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { call, type ErrorValue } from './api';
+import { call, type CallArgs, type ErrorValue, type Input, type OperationName, type Output } from './api';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -12,8 +12,8 @@ export interface Loaded<T> {
 }
 
 /** `name` null: nothing to load yet (e.g. no entity chosen). */
-export function useApi<T>(name: string | null, input: unknown = {}): Loaded<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
+export function useApi<K extends OperationName>(name: K | null, input?: Input<K>): Loaded<Output<K>> {
+  const [data, setData] = useState<Output<K> | undefined>(undefined);
   const [error, setError] = useState<ErrorValue | null>(null);
   const [loading, setLoading] = useState(name !== null);
   const [generation, setGeneration] = useState(0);
@@ -25,7 +25,7 @@ export function useApi<T>(name: string | null, input: unknown = {}): Loaded<T> {
     if (name === null) { setData(undefined); setError(null); setLoading(false); return; }
     const controller = new AbortController();
     setLoading(true);
-    call<T>(name, inputRef.current, { signal: controller.signal }).then((r) => {
+    call(name, ...([inputRef.current, { signal: controller.signal }] as CallArgs<K>)).then((r) => {
       if (controller.signal.aborted) return;
       if (r.ok) { setData(r.value); setError(null); } else setError(r.error);
       setLoading(false);

@@ -2,7 +2,8 @@
 // listed only once the API it reads exists (core/api/index.ts); the views still waiting for
 // their API are named in PENDING_VIEWS, and are not shown (no mock data in the product).
 import type { ReactNode } from 'react';
-import type { Role } from './api-types';
+import { NETWORK_WIDE_ROLES, ROLES, type Role } from '../../common/vocabulary';
+import type { OperationName } from './api';
 import type { MessageKey } from './i18n';
 import { Overview } from './views/Overview';
 import { DashboardView } from './views/dashboard/Dashboard';
@@ -36,35 +37,32 @@ export interface ViewDef {
   group: NavGroup;
   roles: readonly Role[];
   /** API operations the view needs. */
-  requires: readonly string[];
+  requires: readonly OperationName[];
   render(rest: readonly string[]): ReactNode;
 }
 
-const ALL: readonly Role[] = ['admin', 'finance', 'auditor', 'controller', 'store_manager'];
-const HEAD_OFFICE: readonly Role[] = ['admin', 'finance', 'auditor'];
-
 export const VIEWS: readonly ViewDef[] = [
-  { id: 'overview', path: '/overview', label: 'nav.overview', group: 'general', roles: ALL, requires: ['network.summary', 'network.entities.list', 'network.locations.list'], render: () => <Overview /> },
-  { id: 'dashboard', path: '/dashboard', label: 'nav.dashboard', group: 'activity', roles: ['store_manager', 'controller', 'admin', 'finance', 'auditor'], requires: ['dashboard.entity'], render: (rest) => <DashboardView rest={rest} /> },
+  { id: 'overview', path: '/overview', label: 'nav.overview', group: 'general', roles: ROLES, requires: ['network.summary', 'network.entities.list', 'network.locations.list'], render: () => <Overview /> },
+  { id: 'dashboard', path: '/dashboard', label: 'nav.dashboard', group: 'activity', roles: ROLES, requires: ['dashboard.entity'], render: (rest) => <DashboardView rest={rest} /> },
   { id: 'region', path: '/region', label: 'nav.region', group: 'activity', roles: ['controller', 'admin', 'finance', 'auditor'], requires: ['dashboard.entity'], render: () => <RegionView /> },
   { id: 'inbox', path: '/inbox', label: 'nav.inbox', group: 'activity', roles: ['store_manager', 'admin', 'finance', 'controller'], requires: ['inbox.list', 'inbox.accept', 'inbox.refuse'], render: () => <InboxView /> },
-  { id: 'orders', path: '/orders', label: 'nav.orders', group: 'activity', roles: ALL, requires: ['orders.list', 'orders.get', 'settlement.explain'], render: (rest) => <OrdersView rest={rest} /> },
-  { id: 'escrow', path: '/escrow', label: 'nav.escrow', group: 'activity', roles: ALL, requires: ['escrow.position'], render: () => <EscrowView /> },
+  { id: 'orders', path: '/orders', label: 'nav.orders', group: 'activity', roles: ROLES, requires: ['orders.list', 'orders.get', 'settlement.explain'], render: (rest) => <OrdersView rest={rest} /> },
+  { id: 'escrow', path: '/escrow', label: 'nav.escrow', group: 'activity', roles: ROLES, requires: ['escrow.position'], render: () => <EscrowView /> },
   { id: 'anomalies', path: '/anomalies', label: 'nav.anomalies', group: 'control', roles: ['controller', 'admin', 'finance', 'auditor'], requires: ['anomalies.list'], render: () => <AnomaliesView /> },
-  { id: 'books', path: '/books', label: 'nav.books', group: 'control', roles: ALL, requires: ['journal.entries', 'journal.periods.list', 'exports.fec', 'exports.csv', 'exports.ledger'], render: () => <BooksView /> },
+  { id: 'books', path: '/books', label: 'nav.books', group: 'control', roles: ROLES, requires: ['journal.entries', 'journal.periods.list', 'exports.fec', 'exports.csv', 'exports.ledger'], render: () => <BooksView /> },
   { id: 'sync', path: '/sync', label: 'nav.sync', group: 'headOffice', roles: ['admin', 'finance', 'auditor', 'controller'], requires: ['sync.status', 'sync.outbox.list', 'sync.outbox.retry', 'sync.outbox.cancel'], render: () => <SyncView /> },
-  { id: 'rules', path: '/rules', label: 'nav.rules', group: 'headOffice', roles: HEAD_OFFICE, requires: ['rules.list', 'rules.create', 'rules.newVersion', 'rules.retire', 'rules.simulate'], render: (rest) => <RulesView rest={rest} /> },
-  { id: 'entities', path: '/registry/entities', label: 'nav.entities', group: 'registry', roles: HEAD_OFFICE, requires: ['network.entities.list', 'network.entities.create', 'network.entities.update'], render: (rest) => <EntitiesView selected={rest[0] ?? null} /> },
-  { id: 'locations', path: '/registry/locations', label: 'nav.locations', group: 'registry', roles: HEAD_OFFICE, requires: ['network.locations.list', 'network.locations.create', 'network.locations.update'], render: (rest) => <LocationsView selected={rest[0] ?? null} /> },
-  { id: 'catchments', path: '/registry/catchments', label: 'nav.catchments', group: 'registry', roles: HEAD_OFFICE, requires: ['network.catchments.list', 'network.catchments.save', 'network.catchments.delete'], render: (rest) => <CatchmentsView selected={rest[0] ?? null} /> },
-  { id: 'settings', path: '/registry/settings', label: 'nav.settings', group: 'registry', roles: HEAD_OFFICE, requires: ['network.settings.get', 'network.settings.update'], render: () => <SettingsView /> },
+  { id: 'rules', path: '/rules', label: 'nav.rules', group: 'headOffice', roles: NETWORK_WIDE_ROLES, requires: ['rules.list', 'rules.create', 'rules.newVersion', 'rules.retire', 'rules.simulate'], render: (rest) => <RulesView rest={rest} /> },
+  { id: 'entities', path: '/registry/entities', label: 'nav.entities', group: 'registry', roles: NETWORK_WIDE_ROLES, requires: ['network.entities.list', 'network.entities.create', 'network.entities.update'], render: (rest) => <EntitiesView selected={rest[0] ?? null} /> },
+  { id: 'locations', path: '/registry/locations', label: 'nav.locations', group: 'registry', roles: NETWORK_WIDE_ROLES, requires: ['network.locations.list', 'network.locations.create', 'network.locations.update'], render: (rest) => <LocationsView selected={rest[0] ?? null} /> },
+  { id: 'catchments', path: '/registry/catchments', label: 'nav.catchments', group: 'registry', roles: NETWORK_WIDE_ROLES, requires: ['network.catchments.list', 'network.catchments.save', 'network.catchments.delete'], render: (rest) => <CatchmentsView selected={rest[0] ?? null} /> },
+  { id: 'settings', path: '/registry/settings', label: 'nav.settings', group: 'registry', roles: NETWORK_WIDE_ROLES, requires: ['network.settings.get', 'network.settings.update'], render: () => <SettingsView /> },
 ];
 
 /**
  * Views of the brief whose API does not exist yet, with the operations they wait for. Empty now:
  * every view of the brief has its API. A view listed here is not shown (no mock data).
  */
-export const PENDING_VIEWS: readonly { id: string; roles: readonly Role[]; requires: readonly string[] }[] = [];
+export const PENDING_VIEWS: readonly { id: string; roles: readonly Role[]; requires: readonly OperationName[] }[] = [];
 
 export function viewsFor(role: Role): ViewDef[] {
   return VIEWS.filter((v) => v.roles.includes(role));

@@ -7,7 +7,7 @@ import { BOM, csvText } from '../../renderer/src/components/csv';
 import { fr } from '../../renderer/src/i18n/fr';
 import { en } from '../../renderer/src/i18n/en';
 import { translate } from '../../renderer/src/i18n';
-import { CHANNELS, DELIVERY_MODES, ENTITY_KINDS, LEG_ROLES, LINE_KINDS, LINE_STATUSES, LOCATION_KINDS, OUTBOX_STATUSES, REFUSAL_REASONS } from '../../renderer/src/api-types';
+import { ATTRIBUTION_KEYS, CHANNELS, DELIVERY_MODES, ENTITY_KINDS, LEG_ROLES, LINE_KINDS, LINE_STATUSES, LOCATION_KINDS, OUTBOX_STATUSES, REFUSAL_REASONS, ROLES } from '../../common/vocabulary';
 import { formatRate } from '../../renderer/src/format/rates';
 
 const nbsp = (s: string) => s.replace(/[\u202f\u00a0]/g, ' ');
@@ -81,8 +81,8 @@ describe('translations', () => {
   test('every code the API sends has a label in both languages', () => {
     const codes: Record<string, readonly string[]> = {
       channel: CHANNELS, lineStatus: LINE_STATUSES, legRole: LEG_ROLES, delivery: DELIVERY_MODES, lineKind: LINE_KINDS,
-      'entity.kind': ENTITY_KINDS, 'location.kind': LOCATION_KINDS, role: ['admin', 'finance', 'auditor', 'controller', 'store_manager'],
-      'sync.status': OUTBOX_STATUSES, 'inbox.reason': [...REFUSAL_REASONS, 'timeout'], 'inbox.status': ['open', 'accepted', 'refused', 'timed_out', 'withdrawn'],
+      'entity.kind': ENTITY_KINDS, 'location.kind': LOCATION_KINDS, role: ROLES, 'settings.attr': ATTRIBUTION_KEYS,
+      'sync.status': OUTBOX_STATUSES, 'inbox.reason': REFUSAL_REASONS, 'inbox.status': ['open', 'accepted', 'refused', 'timed_out', 'withdrawn'],
     };
     for (const [prefix, values] of Object.entries(codes)) {
       for (const v of values) expect(Object.hasOwn(fr, `${prefix}.${v}`), `${prefix}.${v}`).toBe(true);

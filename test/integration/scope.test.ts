@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../core/api/errors.js';
-import { callApi, handlers } from '../../core/api/index.js';
+import { callApi, handlers as table } from '../../core/api/index.js';
+import type { Handler } from '../../core/api/handler.js';
 import { ANONYMOUS_PRINCIPAL, ROLES, Scope, type Principal, type Role } from '../../core/api/principal.js';
 import { startServer, type RunningServer } from '../../core/server/http.js';
 import { createIpcHandler, type IpcEventLike } from '../../electron/ipc-handler.js';
@@ -16,6 +17,8 @@ import { scopeCases, type CheckTools, type ScopeCase } from './scope-cases.js';
 import { buildScopeFixture, PASSWORD, type ScopeFixture } from './scope-fixture.js';
 
 const SCOPED: ReadonlySet<Role> = new Set(['controller', 'store_manager']);
+// Looked up by name as the transports do: any string.
+const handlers: Readonly<Record<string, Handler>> = table;
 const handlerNames = Object.keys(handlers).sort();
 
 let f: ScopeFixture;

@@ -1,18 +1,10 @@
 // Amounts arrive as integers in the currency's minor unit (docs/spec.md section 3). They are turned
 // into an exact decimal string by moving the decimal point, and Intl formats that string
 // (Intl.NumberFormat accepts decimal strings exactly), so no binary float ever touches an amount.
+import { minorUnitExponent } from '../../../common/vocabulary';
 
-// ISO 4217 minor-unit exponents that are not 2 (same table as core/domain/money.ts).
-const EXPONENTS: Record<string, number> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0,
-  UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
-};
-
-export function currencyExponent(currency: string): number {
-  return EXPONENTS[currency] ?? 2;
-}
+/** The ISO 4217 exponent (EUR 2, JPY 0, BHD 3): the table core uses too (common/vocabulary.ts). */
+export const currencyExponent = minorUnitExponent;
 
 /** 11844 EUR → "118.44"; -5 EUR → "-0.05"; 1500 JPY → "1500"; 1234 BHD → "1.234". */
 export function minorToDecimal(amount: number | bigint, currency: string): string {

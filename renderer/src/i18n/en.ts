@@ -573,6 +573,7 @@ export const en: Record<MessageKey, string> = {
   'settings.attr.pickup': 'Pickup store',
   'settings.attr.catchment': 'Catchment',
   'settings.attr.shipper': 'Shipper',
+  'settings.attr.origin': 'Origin store',
   'settings.attr.platform': 'Platform',
   'settings.attr.up': 'Move {key} up',
   'settings.attr.down': 'Move {key} down',

@@ -572,6 +572,7 @@ export const fr = {
   'settings.attr.pickup': 'Magasin de retrait',
   'settings.attr.catchment': 'Zone de chalandise',
   'settings.attr.shipper': 'Expéditeur',
+  'settings.attr.origin': 'Magasin d’origine',
   'settings.attr.platform': 'Plateforme',
   'settings.attr.up': 'Monter {key}',
   'settings.attr.down': 'Descendre {key}',

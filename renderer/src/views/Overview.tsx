@@ -1,8 +1,7 @@
 // The first screen for every role: what the network holds (counts from `network.summary`) and
 // how it is spread (locations by region, entities by kind), read from the registry.
 import { useMemo } from 'react';
-import type { Entity, Location } from '../api-types';
-import { ENTITY_KINDS, LOCATION_KINDS } from '../api-types';
+import { ENTITY_KINDS, LOCATION_KINDS } from '../../../common/vocabulary';
 import { useI18n, type MessageKey } from '../i18n';
 import { useNetwork } from '../network';
 import { useApi } from '../use-api';
@@ -22,8 +21,8 @@ const KPIS: readonly { key: 'entities' | 'locations' | 'catchments' | 'rules' | 
 export function Overview() {
   const { t, number } = useI18n();
   const network = useNetwork();
-  const entities = useApi<Entity[]>('network.entities.list');
-  const locations = useApi<Location[]>('network.locations.list');
+  const entities = useApi('network.entities.list');
+  const locations = useApi('network.locations.list');
   const s = network.data;
 
   const platformName = useMemo(() => {

@@ -2,7 +2,10 @@
 // negative balances, missing PSP accounts, transfers not sent, overdue requests, events not in
 // the books... each with its severity, the entities concerned and, when there is one, the order.
 import { useMemo, useState } from 'react';
-import type { Anomaly, AnomalyList } from '../../api-types';
+import type { Output } from '../../api';
+
+type AnomalyList = Output<'anomalies.list'>;
+type Anomaly = AnomalyList['anomalies'][number];
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { useApi } from '../../use-api';
@@ -15,7 +18,7 @@ export function AnomaliesView() {
   const { t, dateTime } = useI18n();
   const entities = useEntities();
   const [kind, setKind] = useState<string | null>(null);
-  const list = useApi<AnomalyList>('anomalies.list');
+  const list = useApi('anomalies.list');
   const data = list.data;
   const describe = useMemo(() => new Map((data?.kinds ?? []).map((k) => [k.kind, k.description])), [data]);
   const rows = useMemo(() => (data?.anomalies ?? []).filter((a) => kind === null || a.kind === kind), [data, kind]);

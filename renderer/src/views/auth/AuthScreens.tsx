@@ -2,7 +2,7 @@
 // database), the first administrator of a new database, and the new password a user must
 // choose after a reset.
 import { useEffect, useState, type ReactNode } from 'react';
-import type { Role } from '../../api-types';
+import type { Role } from '../../../../common/vocabulary';
 import { call } from '../../api';
 import { LANGS, useI18n, type MessageKey } from '../../i18n';
 import { useSession, type AuthStatus, type DemoUser, type SessionUser } from '../../session';
@@ -79,7 +79,7 @@ function SignInScreen({ status, expired }: { status: AuthStatus; expired: boolea
 
   useEffect(() => {
     if (!status.demo) return;
-    call<DemoUser[]>('auth.demoUsers').then((r) => (r.ok ? setDemoUsers(r.value) : setDemoError(r.error)));
+    call('auth.demoUsers').then((r) => (r.ok ? setDemoUsers(r.value) : setDemoError(r.error)));
   }, [status.demo]);
 
   const signIn = (l: string, p: string) => form.run(() => session.signIn(l, p));

@@ -3,7 +3,11 @@
 // FEC (article A47 A-1 LPF, checked by the API before it is returned), a CSV of every line and
 // the hledger journal. The API gives each file's bytes; the browser saves them as they are.
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
-import type { ExportFile, JournalEntries, Periods } from '../../api-types';
+import type { Output } from '../../api';
+
+type Periods = Output<'journal.periods.list'>;
+type JournalEntries = Output<'journal.entries'>;
+type ExportFile = Output<'exports.fec'>;
 import { call, type ErrorValue } from '../../api';
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
@@ -36,7 +40,7 @@ export function BooksView() {
   const [period, setPeriod] = useState('');
   const ids = { entity: useId(), period: useId() };
   useEffect(() => { if (!entity && entities.mine.length) setEntity(entities.mine[0]!.id); }, [entity, entities.mine]);
-  const periods = useApi<Periods>(entity ? 'journal.periods.list' : null, { entity });
+  const periods = useApi(entity ? 'journal.periods.list' : null, { entity });
   useEffect(() => {
     // Default: the latest fiscal year's current month.
     const years = periods.data?.years ?? [];
@@ -62,7 +66,7 @@ export function BooksView() {
       let offset = 0;
       let total = Infinity;
       while (offset < total) {
-        const r = await call<JournalEntries>('journal.entries', { entity, period, limit: PAGE, offset }, { signal });
+        const r = await call('journal.entries', { entity, period, limit: PAGE, offset }, { signal });
         if (!r.ok) { if (r.error.code !== 'aborted') setError(r.error); throw new Error(r.error.message); }
         total = r.value.total;
         for (const e of r.value.entries) {
@@ -103,7 +107,7 @@ export function BooksView() {
 
   const exportFile = async (format: 'fec' | 'csv' | 'ledger') => {
     setExportError(null);
-    const r = await call<ExportFile>(`exports.${format}`, { entity, period });
+    const r = await call(`exports.${format}`, { entity, period });
     if (!r.ok) { setExportError(r.error); return; }
     downloadFile(r.value.name, [bytesOf(r.value.base64) as BlobPart], r.value.mime);
     setNotice(t('books.exported', { name: r.value.name, entries: number(r.value.entries), lines: number(r.value.lines) }));

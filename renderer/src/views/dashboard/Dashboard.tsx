@@ -3,7 +3,10 @@
 // released, with daily charts. The store manager's home; controllers and head office open it
 // for any entity in their scope.
 import { useId, useMemo, useState } from 'react';
-import type { Dashboard, DashboardCurrency } from '../../api-types';
+import type { Output } from '../../api';
+
+type Dashboard = Output<'dashboard.entity'>;
+type DashboardCurrency = Dashboard['currencies'][number];
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { useSession } from '../../session';
@@ -22,7 +25,7 @@ export function DashboardView({ rest }: { rest: readonly string[] }) {
   const [to, setTo] = useState('');
   const ids = { entity: useId(), from: useId(), to: useId() };
   const input = useMemo(() => ({ entity, ...(from ? { from } : {}), ...(to ? { to } : {}) }), [entity, from, to]);
-  const dash = useApi<Dashboard>(entity ? 'dashboard.entity' : null, input);
+  const dash = useApi(entity ? 'dashboard.entity' : null, input);
   const data = dash.data;
 
   return (

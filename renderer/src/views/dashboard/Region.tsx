@@ -2,7 +2,9 @@
 // scope with its sales, commissions, payout and escrow, read from `dashboard.entity` one entity
 // at a time (with progress and Cancel). A row opens that entity's dashboard.
 import { useEffect, useId, useMemo, useState } from 'react';
-import type { Dashboard } from '../../api-types';
+import type { Output } from '../../api';
+
+type Dashboard = Output<'dashboard.entity'>;
 import { call } from '../../api';
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
@@ -34,7 +36,7 @@ export function RegionView() {
       const out: Row[] = [];
       let done = 0;
       for (const e of targets) {
-        const r = await call<Dashboard>('dashboard.entity', { entity: e.id }, { signal });
+        const r = await call('dashboard.entity', { entity: e.id }, { signal });
         if (signal.aborted) throw new Error('cancelled');
         if (r.ok) {
           for (const c of r.value.currencies) {

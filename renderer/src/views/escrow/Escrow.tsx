@@ -2,7 +2,10 @@
 // was released, what was transferred, what is released but not paid yet, and the balance.
 // Totals per currency; an entity that owes the network (negative balance) shows in red.
 import { useId, useMemo, useState } from 'react';
-import type { EscrowEntity, EscrowPosition } from '../../api-types';
+import type { Output } from '../../api';
+
+type EscrowPosition = Output<'escrow.position'>;
+type EscrowEntity = EscrowPosition['entities'][number];
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { useApi } from '../../use-api';
@@ -15,7 +18,7 @@ export function EscrowView() {
   const entities = useEntities();
   const [at, setAt] = useState('');
   const atId = useId();
-  const position = useApi<EscrowPosition>('escrow.position', at ? { at } : {});
+  const position = useApi('escrow.position', at ? { at } : {});
   const rows = position.data?.entities ?? [];
 
   const columns = useMemo<Column<EscrowEntity>[]>(() => [

@@ -2,8 +2,12 @@
 // what to prepare, for which delivery, and the deadline; the store accepts it or refuses it with
 // a reason (the line then goes to the next candidate). Overdue requests are red.
 import { useCallback, useId, useMemo, useState } from 'react';
-import type { InboxList, InboxRequest, RefusalReason } from '../../api-types';
-import { REFUSAL_REASONS } from '../../api-types';
+import type { Output } from '../../api';
+import { INBOX_REFUSAL_REASONS as REFUSAL_REASONS } from '../../../../common/vocabulary';
+
+type InboxList = Output<'inbox.list'>;
+type InboxRequest = InboxList['requests'][number];
+type RefusalReason = (typeof REFUSAL_REASONS)[number];
 import { call, type ErrorValue } from '../../api';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useSession } from '../../session';
@@ -23,7 +27,7 @@ export function InboxView() {
   const entities = useEntities();
   const [status, setStatus] = useState<'open' | 'closed' | 'all'>('open');
   const statusId = useId();
-  const list = useApi<InboxList>('inbox.list', { status, limit: 5000 });
+  const list = useApi('inbox.list', { status, limit: 5000 });
   const [selected, setSelected] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);

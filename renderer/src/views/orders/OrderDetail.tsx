@@ -2,7 +2,12 @@
 // base, rate), each entity's payout, and, for a chosen entity, the explanation of its amount
 // line by line: "why did this store get 131,43 €?" answered from the data (docs/spec.md section 6).
 import { Fragment, useEffect, useMemo, useState } from 'react';
-import type { Explanation, OrderDetail, OrderLeg, OrderLine } from '../../api-types';
+import type { Output } from '../../api';
+
+type OrderDetail = Output<'orders.get'>;
+type OrderLine = OrderDetail['lines'][number];
+type OrderLeg = OrderLine['legs'][number];
+type Explanation = Output<'settlement.explain'>;
 import { call, type ErrorValue } from '../../api';
 import { useI18n, type I18n } from '../../i18n';
 import { href } from '../../router';
@@ -16,7 +21,7 @@ import { LoadError, Loading, Page } from '../../components/Page';
 export function OrderDetailView({ id }: { id: string }) {
   const i18n = useI18n();
   const { t, dateTime, date } = i18n;
-  const detail = useApi<OrderDetail>('orders.get', { id });
+  const detail = useApi('orders.get', { id });
   const entities = useEntities();
   const [explainFor, setExplainFor] = useState<string | null>(null);
   const d = detail.data;
@@ -52,7 +57,7 @@ export function OrderDetailView({ id }: { id: string }) {
 
           {d.warnings.length > 0 && (
             <div className="alert alert-warning" role="status">
-              <ul>{d.warnings.map((w, i) => <li key={i}>{w.entity ? `${entities.name(w.entity)} : ` : ''}{w.message ?? w.code}{w.amount !== undefined ? ` (${m(w.amount)})` : ''}</li>)}</ul>
+              <ul>{d.warnings.map((w, i) => <li key={i}>{w.entity ? `${entities.name(w.entity)} : ` : ''}{w.message}</li>)}</ul>
             </div>
           )}
 
@@ -200,7 +205,7 @@ function ExplainPanel({ detail, entity, entities, i18n }: { detail: OrderDetail;
     const controller = new AbortController();
     setItems(null);
     setError(null);
-    Promise.all(lineIds.map((line) => call<Explanation>('settlement.explain', { order: detail.order.id, line, entity }, { signal: controller.signal }))).then((rs) => {
+    Promise.all(lineIds.map((line) => call('settlement.explain', { order: detail.order.id, line, entity }, { signal: controller.signal }))).then((rs) => {
       if (controller.signal.aborted) return;
       const bad = rs.find((r) => !r.ok);
       if (bad && !bad.ok) setError(bad.error);

@@ -3,7 +3,10 @@
 // work through 100,000 orders offline. With an entity chosen, each order shows that entity's
 // payout. A row opens the order and the explanation of every amount.
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
-import type { OrderList, OrderRow } from '../../api-types';
+import type { Output } from '../../api';
+
+type OrderList = Output<'orders.list'>;
+type OrderRow = OrderList['rows'][number];
 import { call, type ErrorValue } from '../../api';
 import { useI18n } from '../../i18n';
 import { navigate, usePath } from '../../router';
@@ -26,7 +29,7 @@ export async function loadOrders(f: OrderFilter, signal: AbortSignal, progress: 
   const rows: OrderRow[] = [];
   let total = Infinity;
   while (rows.length < total) {
-    const r = await call<OrderList>('orders.list', {
+    const r = await call('orders.list', {
       ...(f.entity ? { entity: f.entity } : {}), ...(f.from ? { from: f.from } : {}), ...(f.to ? { to: f.to } : {}),
       ...(f.closed ? { closed: f.closed === 'closed' } : {}),
       sort: 'created_at', desc: true, limit: PAGE, offset: rows.length,

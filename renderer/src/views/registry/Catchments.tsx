@@ -1,6 +1,9 @@
 // Head office: which location serves which postcode prefix (the longest matching prefix wins).
 import { useCallback, useMemo, useState } from 'react';
-import type { Catchment, Entity, Location } from '../../api-types';
+import type { Output } from '../../api';
+import type { Entity, Location } from '../../entities';
+
+type Catchment = Output<'network.catchments.list'>[number];
 import { call } from '../../api';
 import { useI18n } from '../../i18n';
 import { useNetwork } from '../../network';
@@ -17,9 +20,9 @@ export function CatchmentsView({ selected }: { selected: string | null }) {
   const { t } = useI18n();
   const { user } = useSession();
   const editable = canEditRegistry(user.role);
-  const list = useApi<Catchment[]>('network.catchments.list');
-  const locations = useApi<Location[]>('network.locations.list');
-  const entities = useApi<Entity[]>('network.entities.list');
+  const list = useApi('network.catchments.list');
+  const locations = useApi('network.locations.list');
+  const entities = useApi('network.entities.list');
   const network = useNetwork();
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
@@ -82,7 +85,7 @@ function CatchmentForm({ initial, locations, names, editable, onSaved, onDeleted
   const ro = !editable;
 
   const submit = async () => {
-    const saved = await form.submit<Catchment>('network.catchments.save', { postcode_prefix: prefix.trim().toUpperCase(), location });
+    const saved = await form.submit('network.catchments.save', { postcode_prefix: prefix.trim().toUpperCase(), location });
     if (saved) onSaved(saved);
   };
   const remove = async () => {

@@ -1,8 +1,8 @@
 // Head office: the entities of the network, and the form to add or change one. The API
 // validates (SIREN Luhn check, VAT number, MM-DD fiscal year end); its issues show on the fields.
 import { useCallback, useMemo, useState } from 'react';
-import type { Entity, EntityKind } from '../../api-types';
-import { ENTITY_KINDS } from '../../api-types';
+import { ENTITY_KINDS, type EntityKind } from '../../../../common/vocabulary';
+import type { Entity } from '../../entities';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useNetwork } from '../../network';
 import { navigate } from '../../router';
@@ -23,7 +23,7 @@ export function EntitiesView({ selected }: { selected: string | null }) {
   const { t, monthDay } = useI18n();
   const { user } = useSession();
   const editable = canEditRegistry(user.role);
-  const list = useApi<Entity[]>('network.entities.list');
+  const list = useApi('network.entities.list');
   const network = useNetwork();
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
@@ -105,7 +105,7 @@ function EntityForm({ initial, editable, onSaved, onCancel }: { initial: Entity 
       psp_account: orNull(d.psp_account), erp_code: orNull(d.erp_code),
       fiscal_year_end: d.fiscal_year_end.trim(), currency: d.currency.trim().toUpperCase(),
     };
-    const saved = await form.submit<Entity>(creating ? 'network.entities.create' : 'network.entities.update', input);
+    const saved = await form.submit(creating ? 'network.entities.create' : 'network.entities.update', input);
     if (saved) onSaved(saved, creating);
   };
 

@@ -1,8 +1,8 @@
 // Head office: stores, warehouses and dark stores, with the entity owning their stock and the
 // one operating them; the form to add or change one.
 import { useCallback, useMemo, useState } from 'react';
-import type { Entity, Location, LocationKind } from '../../api-types';
-import { LOCATION_KINDS } from '../../api-types';
+import { LOCATION_KINDS, type LocationKind } from '../../../../common/vocabulary';
+import type { Entity, Location } from '../../entities';
 import { useI18n } from '../../i18n';
 import { useNetwork } from '../../network';
 import { navigate } from '../../router';
@@ -21,8 +21,8 @@ export function LocationsView({ selected }: { selected: string | null }) {
   const { t } = useI18n();
   const { user } = useSession();
   const editable = canEditRegistry(user.role);
-  const list = useApi<Location[]>('network.locations.list');
-  const entities = useApi<Entity[]>('network.entities.list');
+  const list = useApi('network.locations.list');
+  const entities = useApi('network.entities.list');
   const network = useNetwork();
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
@@ -93,7 +93,7 @@ function LocationForm({ initial, entities, editable, onSaved, onCancel }: {
       id: d.id.trim(), kind: d.kind, entity: d.entity, operator: d.operator === '' ? undefined : d.operator,
       postcode: orNull(d.postcode), ship: d.ship, collect: d.collect,
     };
-    const saved = await form.submit<Location>(creating ? 'network.locations.create' : 'network.locations.update', input);
+    const saved = await form.submit(creating ? 'network.locations.create' : 'network.locations.update', input);
     if (saved) onSaved(saved, creating);
   };
 

@@ -2,8 +2,13 @@
 // replaces it); errors come back per field, including per row of the exchange-rate table
 // (`fx_rates[2].rate`).
 import { useCallback, useEffect, useState } from 'react';
-import type { AttributionKey, Entity, FxRate, Settings } from '../../api-types';
-import { ATTRIBUTION_KEYS } from '../../api-types';
+import type { Input } from '../../api';
+import { ATTRIBUTION_KEYS } from '../../../../common/vocabulary';
+import type { Entity } from '../../entities';
+
+type Settings = Required<Input<'network.settings.update'>>;
+type AttributionKey = (typeof ATTRIBUTION_KEYS)[number];
+type FxRate = Settings['fx_rates'][number];
 import { useI18n } from '../../i18n';
 import { useNetwork } from '../../network';
 import { canEditRegistry, useSession } from '../../session';
@@ -39,8 +44,8 @@ function draftOf(s: Partial<Settings>): Draft {
 
 export function SettingsView() {
   const { t } = useI18n();
-  const settings = useApi<Partial<Settings>>('network.settings.get');
-  const entities = useApi<Entity[]>('network.entities.list');
+  const settings = useApi('network.settings.get');
+  const entities = useApi('network.entities.list');
   const error = settings.error ?? entities.error;
   return (
     <Page title={t('settings.title')} subtitle={t('settings.subtitle')} testId="view-settings">

@@ -2,8 +2,11 @@
 // simulation of the draft on the orders of a period before it is published. The API checks
 // everything; its issues (`legs[1].rate`, `when.seller[0]`, `valid_from`) show on the fields.
 import { useId, useState } from 'react';
-import type { RuleLeg, RuleWhen, SimulationResult, StoredRule } from '../../api-types';
-import { CHANNELS, DELIVERY_MODES, LEG_ROLES, LINE_KINDS } from '../../api-types';
+import type { Input, Output } from '../../api';
+import { CHANNELS, DELIVERY_MODES, LEG_ROLES, LINE_KINDS } from '../../../../common/vocabulary';
+import type { RuleLeg, RuleWhen, StoredRule } from './Rules';
+
+type SimulationResult = Output<'rules.simulate'>;
 import { call, type ErrorValue } from '../../api';
 import { useI18n, type MessageKey } from '../../i18n';
 import { navigate } from '../../router';
@@ -46,7 +49,11 @@ const split = (s: string) => s.split(/[,;\s]+/).map((x) => x.trim()).filter(Bool
 /** Minor units as typed; anything but digits goes to the API as is, so its error shows on the field. */
 const minor = (s: string): number | string | null => (s.trim() === '' ? null : /^\d+$/.test(s.trim()) ? Number(s.trim()) : s);
 
-function inputOf(d: Draft) {
+/**
+ * The rule as typed. Amounts the user did not write as digits go to the API as they are (hence
+ * the cast): the API refuses them with an issue on the field, shown there.
+ */
+function inputOf(d: Draft): Input<'rules.create'> {
   const when: Record<string, unknown> = {};
   for (const k of ['channel', 'delivery_mode', 'kind'] as const) if (d.lists[k].length) when[k] = d.lists[k];
   for (const k of ['category', 'seller', 'owner', 'seller_region', 'owner_region'] as const) if (split(d.texts[k]).length) when[k] = split(d.texts[k]);
@@ -60,7 +67,7 @@ function inputOf(d: Draft) {
       to: l.to, from: l.from, rate: l.rate.trim().replace(',', '.'), base: l.base,
       per_unit: minor(l.per_unit) ?? 0, min: minor(l.min), max: minor(l.max),
     })),
-  };
+  } as Input<'rules.create'>;
 }
 
 const HINTS = {
@@ -79,7 +86,7 @@ export function RuleEditor({ mode, base, onDone }: { mode: 'create' | 'version';
 
   const title = mode === 'create' ? t('rule.createTitle') : t('rule.versionTitle', { id: base!.id, version: base!.version + 1 });
   const submit = async () => {
-    const r = await form.submit<{ rule: StoredRule }>(mode === 'create' ? 'rules.create' : 'rules.newVersion', inputOf(d));
+    const r = await form.submit(mode === 'create' ? 'rules.create' : 'rules.newVersion', inputOf(d));
     if (r) onDone(r.rule.id);
   };
 
@@ -206,7 +213,7 @@ function Simulation({ draft }: { draft: () => ReturnType<typeof inputOf> }) {
     setRunning(true);
     setError(null);
     const { valid_from: _f, valid_to: _t, ...rule } = draft();
-    const r = await call<SimulationResult>('rules.simulate', { period: { from, to }, drafts: [rule] });
+    const r = await call('rules.simulate', { period: { from, to }, drafts: [rule] });
     setRunning(false);
     if (r.ok) setResult(r.value); else { setResult(null); setError(r.error); }
   };

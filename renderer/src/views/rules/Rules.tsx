@@ -3,7 +3,13 @@
 // instant, so no computed allocation changes (docs/spec.md section 5). Before publishing, a draft can
 // be simulated on the orders of a period to see whose payout it changes.
 import { useCallback, useState } from 'react';
-import type { RuleConflict, RuleLeg, RuleWhen, StoredRule } from '../../api-types';
+import { HEAD_OFFICE_WRITERS, type Role } from '../../../../common/vocabulary';
+import type { Output } from '../../api';
+
+export type StoredRule = Output<'rules.list'>['rules'][number];
+export type RuleWhen = StoredRule['when'];
+export type RuleLeg = StoredRule['legs'][number];
+type RuleConflict = Output<'rules.list'>['conflicts'][number];
 import { call, type ErrorValue } from '../../api';
 import { useI18n, type MessageKey, type Translate } from '../../i18n';
 import { navigate } from '../../router';
@@ -17,9 +23,8 @@ import { Drawer, LoadError, Notice, Page } from '../../components/Page';
 import { formatRate } from '../../format/rates';
 import { RuleEditor } from './RuleEditor';
 
-export const canEditRules = (role: string) => role === 'admin' || role === 'finance';
+export const canEditRules = (role: Role) => HEAD_OFFICE_WRITERS.includes(role);
 
-interface RulesList { rules: StoredRule[]; conflicts: RuleConflict[] }
 
 type Validity = 'current' | 'scheduled' | 'superseded' | 'retired';
 const VALIDITY_TONE: Record<Validity, Tone> = { current: 'green', scheduled: 'blue', superseded: 'grey', retired: 'red' };
@@ -58,7 +63,7 @@ export function RulesView({ rest }: { rest: readonly string[] }) {
   const when = (v: string) => (v.length <= 10 ? date(v) : dateTime(v));
   const session = useSession();
   const editable = canEditRules(session.user.role);
-  const list = useApi<RulesList>('rules.list');
+  const list = useApi('rules.list');
   const entities = useEntities();
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
@@ -132,7 +137,7 @@ function RuleDetail({ versions, entities, editable, onRetired }: { versions: Sto
   const now = Date.now();
   const open = versions.some((v) => v.valid_to === null || Date.parse(v.valid_to) > now);
   const retire = async () => {
-    const r = await call<{ retired_at: string }>('rules.retire', { id: latest.id });
+    const r = await call('rules.retire', { id: latest.id });
     if (r.ok) { setConfirming(false); onRetired(r.value.retired_at); } else setError(r.error);
   };
   return (

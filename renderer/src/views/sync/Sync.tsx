@@ -3,8 +3,11 @@
 // letters (calls the runner gave up on), and can retry one (same idempotency key, so the PSP
 // applies it at most once) or cancel it with a reason.
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
-import type { OutboxRow, OutboxStatus, SyncStatus } from '../../api-types';
-import { OUTBOX_STATUSES } from '../../api-types';
+import type { Output } from '../../api';
+import { HEAD_OFFICE_WRITERS, OUTBOX_STATUSES, type OutboxStatus, type Role } from '../../../../common/vocabulary';
+
+type SyncStatus = Output<'sync.status'>;
+type OutboxRow = Output<'sync.outbox.list'>['rows'][number];
 import { call, type ErrorValue } from '../../api';
 import { useI18n, type MessageKey } from '../../i18n';
 import { href } from '../../router';
@@ -19,15 +22,15 @@ import { Drawer, LoadError, Notice, Page } from '../../components/Page';
 export const SYNC_CHANGED = 'ventil:sync-changed';
 
 export const OUTBOX_TONE: Record<OutboxStatus, Tone> = { pending: 'blue', in_flight: 'violet', sent: 'green', failed: 'amber', dead: 'red', cancelled: 'grey' };
-const canOperate = (role: string) => role === 'admin' || role === 'finance';
+const canOperate = (role: Role) => HEAD_OFFICE_WRITERS.includes(role);
 
 export function SyncView() {
   const { t, dateTime, number } = useI18n();
   const entities = useEntities();
-  const status = useApi<SyncStatus>('sync.status');
+  const status = useApi('sync.status');
   const [filter, setFilter] = useState<'' | OutboxStatus>('');
   const filterId = useId();
-  const list = useApi<{ rows: OutboxRow[]; next_before_id: number | null }>('sync.outbox.list', { ...(filter ? { status: filter } : {}), limit: 1000 });
+  const list = useApi('sync.outbox.list', { ...(filter ? { status: filter } : {}), limit: 1000 });
   const [selected, setSelected] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
@@ -111,7 +114,7 @@ function OutboxPanel({ row, onChanged }: { row: OutboxRow; onChanged(text: strin
     if (r.ok) onChanged(t('sync.retried', { id: row.id })); else setError(r.error);
   };
   const cancel = async () => {
-    const r = await call<{ may_have_been_applied?: boolean }>('sync.outbox.cancel', { id: row.id, reason });
+    const r = await call('sync.outbox.cancel', { id: row.id, reason });
     if (r.ok) onChanged(t('sync.cancelled', { id: row.id })); else setError(r.error);
   };
   return (
@@ -163,7 +166,7 @@ export function SyncIndicator({ linkable }: { linkable: boolean }) {
   const [s, setS] = useState<SyncStatus | null>(null);
   useEffect(() => {
     let live = true;
-    const load = () => call<SyncStatus>('sync.status').then((r) => { if (live && r.ok) setS(r.value); });
+    const load = () => call('sync.status').then((r) => { if (live && r.ok) setS(r.value); });
     void load();
     const id = window.setInterval(load, 30_000);
     window.addEventListener(SYNC_CHANGED, load);
