@@ -36,16 +36,17 @@ export interface AuditNote {
 
 /**
  * `I` is what `run` receives (the schema's output, defaults applied), `O` what it returns, `W`
- * what a caller may send (the schema's input): `Api` (core/api/index.ts) reads `W` and `O`.
+ * what a caller may send (the schema's input), `M` whether it changes data: `Api`
+ * (core/api/index.ts) reads `W`, `O` and `M`.
  */
-export interface Handler<I = any, O = any, W = any> {
+export interface Handler<I = any, O = any, W = any, M extends boolean = boolean> {
   /** What the operation does, for the API listing. */
   summary: string;
   input: z.ZodType<I, W>;
   /** Roles allowed to call it at all; entity scope is then checked inside `run`. */
   roles: readonly Role[];
   /** True when the operation changes data (write roles, audit trail). */
-  mutates: boolean;
+  mutates: M;
   /**
    * Callable without a session (sign-in, first setup, status). `roles` is then not checked;
    * the handler must reveal nothing private. HTTP still requires the run token for these.
@@ -65,16 +66,16 @@ export { HEAD_OFFICE_WRITERS };
 export const ADMIN_ONLY: readonly Role[] = ['admin'];
 
 /** Identity function that keeps the input and output types inferred from the schema and `run`. */
-export function defineHandler<S extends z.ZodType, O>(h: {
+export function defineHandler<S extends z.ZodType, O, M extends boolean>(h: {
   summary: string;
   input: S;
   roles: readonly Role[];
-  mutates: boolean;
+  mutates: M;
   public?: boolean;
   keepWritesOnError?: boolean;
   run(ctx: ApiContext, input: z.output<S>): O;
-}): Handler<z.output<S>, O, z.input<S>> {
-  return h as Handler<z.output<S>, O, z.input<S>>;
+}): Handler<z.output<S>, O, z.input<S>, M> {
+  return h as Handler<z.output<S>, O, z.input<S>, M>;
 }
 
 /** What a caller sends to an operation: its schema's input (optional fields may be left out). */

@@ -58,6 +58,10 @@ export type Api = typeof handlers;
 export type OperationName = keyof Api;
 export type ApiInput<K extends OperationName> = InputOf<Api[K]>;
 export type ApiOutput<K extends OperationName> = OutputOf<Api[K]>;
+/** Operations that only read: what views load (and cache). */
+export type QueryName = { [K in OperationName]: Api[K]['mutates'] extends false ? K : never }[OperationName];
+/** Operations that change data: after one succeeds, what views show is read again. */
+export type MutationName = Exclude<OperationName, QueryName>;
 
 /** The one function a transport gives the renderer: the preload bridge over IPC, fetch over HTTP. */
 export interface ApiBridge {

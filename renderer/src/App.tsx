@@ -3,6 +3,7 @@
 import { useEffect } from 'react';
 import { I18nProvider, LANGS, useI18n, type Lang } from './i18n';
 import { NetworkProvider, useNetwork } from './network';
+import { ApiQueryProvider } from './use-api';
 import { SessionProvider, useSession } from './session';
 import { href, navigate, usePath } from './router';
 import { NAV_GROUPS, homeFor, viewsFor, type ViewDef } from './views';
@@ -20,14 +21,17 @@ export function App() {
   );
 }
 
-/** Sign-in first; the back office only once someone is signed in (its data needs a session). */
+/**
+ * Sign-in first; the back office only once someone is signed in (its data needs a session).
+ * Each user, and the sign-in screens, get their own cache of API answers.
+ */
 function Root() {
   const session = useSession();
-  if (session.phase.kind !== 'ready') return <AuthGate />;
+  const ready = session.phase.kind === 'ready';
   return (
-    <NetworkProvider key={session.user.id}>
-      <Shell />
-    </NetworkProvider>
+    <ApiQueryProvider key={ready ? `user:${session.user.id}` : 'signed-out'}>
+      {ready ? <NetworkProvider><Shell /></NetworkProvider> : <AuthGate />}
+    </ApiQueryProvider>
   );
 }
 

@@ -3,7 +3,8 @@
 // field is named by the same path, shows its issues under it (aria-invalid, aria-describedby),
 // and issues no field claims are listed at the top of the form so nothing is lost.
 import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
-import { call, type CallArgs, type ErrorValue, type Input, type Issue, type OperationName, type Output, type Result } from '../api';
+import type { CallArgs, ErrorValue, Input, Issue, Output, Result } from '../api';
+import { useMutate, type MutationName } from '../use-api';
 import { useI18n, type MessageKey, type Translate } from '../i18n';
 import { errorMessage } from './errors';
 
@@ -41,8 +42,11 @@ export interface ApiForm {
   issues: Issue[];
   error: ErrorValue | null;
   formRef: RefObject<HTMLFormElement | null>;
-  /** Calls the operation; on refusal keeps its issues and focuses the first invalid field. */
-  submit<K extends OperationName>(name: K, input: Input<K>): Promise<Output<K> | null>;
+  /**
+   * Calls the operation (views read again once it succeeds: `useMutate`); on refusal keeps its
+   * issues and focuses the first invalid field.
+   */
+  submit<K extends MutationName>(name: K, input: Input<K>): Promise<Output<K> | null>;
   /** The same for an operation run another way (e.g. signing in through the session). */
   run<T>(op: () => Promise<Result<T>>): Promise<T | null>;
   /** Counts refusals: each one moves the focus to the first invalid field. */
@@ -66,7 +70,8 @@ export function useApiForm(): ApiForm {
     setRefusals((n) => n + 1);
     return null;
   }, []);
-  const submit = useCallback(<K extends OperationName,>(name: K, input: Input<K>) => run(() => call(name, ...([input] as CallArgs<K>))), [run]);
+  const mutate = useMutate();
+  const submit = useCallback(<K extends MutationName,>(name: K, input: Input<K>) => run(() => mutate(name, ...([input] as CallArgs<K>))), [run, mutate]);
   const reset = useCallback(() => { setIssues([]); setError(null); }, []);
   return { saving, issues, error, formRef, submit, run, reset, refusals };
 }

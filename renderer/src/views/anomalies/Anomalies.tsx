@@ -3,9 +3,6 @@
 // the books... each with its severity, the entities concerned and, when there is one, the order.
 import { useMemo, useState } from 'react';
 import type { Output } from '../../api';
-
-type AnomalyList = Output<'anomalies.list'>;
-type Anomaly = AnomalyList['anomalies'][number];
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { useApi } from '../../use-api';
@@ -13,6 +10,9 @@ import { useEntities } from '../../entities';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
 import { LoadError, Page } from '../../components/Page';
+
+type AnomalyList = Output<'anomalies.list'>;
+type Anomaly = AnomalyList['anomalies'][number];
 
 export function AnomaliesView() {
   const { t, dateTime } = useI18n();

@@ -3,13 +3,12 @@
 // choose after a reset.
 import { useEffect, useState, type ReactNode } from 'react';
 import type { Role } from '../../../../common/vocabulary';
-import { call } from '../../api';
+import { useApi } from '../../use-api';
 import { LANGS, useI18n, type MessageKey } from '../../i18n';
-import { useSession, type AuthStatus, type DemoUser, type SessionUser } from '../../session';
+import { useSession, type AuthStatus, type SessionUser } from '../../session';
 import { ApiFormView, TextField, useApiForm } from '../../components/Form';
 import { Badge, type Tone } from '../../components/Badge';
 import { LoadError } from '../../components/Page';
-import type { ErrorValue } from '../../api';
 
 export const ROLE_TONE: Record<Role, Tone> = { admin: 'violet', finance: 'blue', auditor: 'grey', controller: 'amber', store_manager: 'green' };
 
@@ -74,13 +73,9 @@ function SignInScreen({ status, expired }: { status: AuthStatus; expired: boolea
   const form = useApiForm();
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
-  const [demoUsers, setDemoUsers] = useState<DemoUser[] | null>(null);
-  const [demoError, setDemoError] = useState<ErrorValue | null>(null);
-
-  useEffect(() => {
-    if (!status.demo) return;
-    call('auth.demoUsers').then((r) => (r.ok ? setDemoUsers(r.value) : setDemoError(r.error)));
-  }, [status.demo]);
+  const demo = useApi(status.demo ? 'auth.demoUsers' : null);
+  const demoUsers = demo.data ?? null;
+  const demoError = demo.error;
 
   const signIn = (l: string, p: string) => form.run(() => session.signIn(l, p));
 

@@ -3,12 +3,7 @@
 // FEC (article A47 A-1 LPF, checked by the API before it is returned), a CSV of every line and
 // the hledger journal. The API gives each file's bytes; the browser saves them as they are.
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
-import type { Output } from '../../api';
-
-type Periods = Output<'journal.periods.list'>;
-type JournalEntries = Output<'journal.entries'>;
-type ExportFile = Output<'exports.fec'>;
-import { call, type ErrorValue } from '../../api';
+import { call, type ErrorValue, type Output } from '../../api';
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { useApi } from '../../use-api';
@@ -18,6 +13,10 @@ import { Badge } from '../../components/Badge';
 import { downloadFile } from '../../components/csv';
 import { LongTaskBar, useLongTask } from '../../components/LongTask';
 import { LoadError, Notice, Page } from '../../components/Page';
+
+type Periods = Output<'journal.periods.list'>;
+type JournalEntries = Output<'journal.entries'>;
+type ExportFile = Output<'exports.fec'>;
 
 interface Row {
   key: string; entry: number; number: string; journal: string; journal_label: string; date: string; label: string;

@@ -4,9 +4,6 @@
 // for any entity in their scope.
 import { useId, useMemo, useState } from 'react';
 import type { Output } from '../../api';
-
-type Dashboard = Output<'dashboard.entity'>;
-type DashboardCurrency = Dashboard['currencies'][number];
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { useSession } from '../../session';
@@ -14,6 +11,9 @@ import { useApi } from '../../use-api';
 import { useEntities } from '../../entities';
 import { BarChartCard, LineChartCard } from '../../components/Charts';
 import { LoadError, Loading, Page } from '../../components/Page';
+
+type Dashboard = Output<'dashboard.entity'>;
+type DashboardCurrency = Dashboard['currencies'][number];
 
 export function DashboardView({ rest }: { rest: readonly string[] }) {
   const { t, dateTime } = useI18n();

@@ -3,15 +3,15 @@
 // Totals per currency; an entity that owes the network (negative balance) shows in red.
 import { useId, useMemo, useState } from 'react';
 import type { Output } from '../../api';
-
-type EscrowPosition = Output<'escrow.position'>;
-type EscrowEntity = EscrowPosition['entities'][number];
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { useApi } from '../../use-api';
 import { useEntities } from '../../entities';
 import { DataTable, type Column } from '../../components/DataTable';
 import { LoadError, Page } from '../../components/Page';
+
+type EscrowPosition = Output<'escrow.position'>;
+type EscrowEntity = EscrowPosition['entities'][number];
 
 export function EscrowView() {
   const { t, money, dateTime } = useI18n();

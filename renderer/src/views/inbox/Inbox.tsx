@@ -2,21 +2,20 @@
 // what to prepare, for which delivery, and the deadline; the store accepts it or refuses it with
 // a reason (the line then goes to the next candidate). Overdue requests are red.
 import { useCallback, useId, useMemo, useState } from 'react';
-import type { Output } from '../../api';
 import { INBOX_REFUSAL_REASONS as REFUSAL_REASONS } from '../../../../common/vocabulary';
-
-type InboxList = Output<'inbox.list'>;
-type InboxRequest = InboxList['requests'][number];
-type RefusalReason = (typeof REFUSAL_REASONS)[number];
-import { call, type ErrorValue } from '../../api';
+import type { ErrorValue, Output } from '../../api';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useSession } from '../../session';
-import { useApi } from '../../use-api';
+import { useApi, useMutate } from '../../use-api';
 import { useEntities } from '../../entities';
 import { channelLabel } from '../../labels';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Badge, type Tone } from '../../components/Badge';
 import { Drawer, LoadError, Notice, Page } from '../../components/Page';
+
+type InboxList = Output<'inbox.list'>;
+type InboxRequest = InboxList['requests'][number];
+type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 const STATUS_TONE: Record<string, Tone> = { open: 'blue', accepted: 'green', refused: 'amber', timed_out: 'red', withdrawn: 'grey' };
 export const canAnswer = (role: string) => role === 'admin' || role === 'finance' || role === 'store_manager';
@@ -49,7 +48,8 @@ export function InboxView() {
 
   const open = rows.filter((r) => r.status === 'open').length;
   const overdue = rows.filter((r) => r.overdue).length;
-  const answered = (text: string) => { setNotice(text); setSelected(null); list.reload(); };
+  // The answer already had the list read again (useMutate).
+  const answered = (text: string) => { setNotice(text); setSelected(null); };
 
   return (
     <Page title={t('inbox.title')} subtitle={t('inbox.subtitle')} testId="view-inbox">
@@ -96,17 +96,18 @@ function RequestPanel({ r, canAct, onAnswered }: { r: InboxRequest; canAct: bool
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorValue | null>(null);
   const ids = { reason: useId(), note: useId() };
+  const mutate = useMutate();
   const target = { order: r.order, line: r.line, location: r.location };
 
   const accept = async () => {
     setBusy(true);
-    const res = await call('inbox.accept', target);
+    const res = await mutate('inbox.accept', target);
     setBusy(false);
     if (res.ok) onAnswered(t('inbox.accepted', { order: r.order, line: r.line })); else setError(res.error);
   };
   const refuse = async () => {
     setBusy(true);
-    const res = await call('inbox.refuse', { ...target, reason, ...(note.trim() ? { note: note.trim() } : {}) });
+    const res = await mutate('inbox.refuse', { ...target, reason, ...(note.trim() ? { note: note.trim() } : {}) });
     setBusy(false);
     if (res.ok) onAnswered(t('inbox.refused', { order: r.order, line: r.line })); else setError(res.error);
   };

@@ -1,35 +1,35 @@
 // One order: its lines and who played which role, the legs the rules produced (rule id@version,
 // base, rate), each entity's payout, and, for a chosen entity, the explanation of its amount
 // line by line: "why did this store get 131,43 €?" answered from the data (docs/spec.md section 6).
-import { Fragment, useEffect, useMemo, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import type { Output } from '../../api';
-
-type OrderDetail = Output<'orders.get'>;
-type OrderLine = OrderDetail['lines'][number];
-type OrderLeg = OrderLine['legs'][number];
-type Explanation = Output<'settlement.explain'>;
-import { call, type ErrorValue } from '../../api';
 import { useI18n, type I18n } from '../../i18n';
 import { href } from '../../router';
-import { useApi } from '../../use-api';
+import { useApi, useApiEach } from '../../use-api';
 import { useEntities, type Entities } from '../../entities';
 import { CHANNEL_TONE, LINE_STATUS_TONE, channelLabel, legRoleLabel, lineStatusLabel } from '../../labels';
 import { Badge } from '../../components/Badge';
 import { formatRate } from '../../format/rates';
 import { LoadError, Loading, Page } from '../../components/Page';
 
+type OrderDetail = Output<'orders.get'>;
+type OrderLine = OrderDetail['lines'][number];
+type OrderLeg = OrderLine['legs'][number];
+
 export function OrderDetailView({ id }: { id: string }) {
   const i18n = useI18n();
   const { t, dateTime, date } = i18n;
   const detail = useApi('orders.get', { id });
   const entities = useEntities();
-  const [explainFor, setExplainFor] = useState<string | null>(null);
+  // The entity whose amounts are explained, for this order only (another order starts with none).
+  const [explaining, setExplaining] = useState<{ order: string; entity: string } | null>(null);
+  const explainFor = explaining?.order === id ? explaining.entity : null;
+  const setExplainFor = (entity: string) => setExplaining({ order: id, entity });
   const d = detail.data;
   const cur = d?.order.currency ?? 'EUR';
   const m = (v: number | null | undefined) => (v === null || v === undefined ? '—' : i18n.money(v, cur));
 
   const payouts = useMemo(() => (d ? Object.entries(d.payouts).sort((a, b) => b[1] - a[1]) : []), [d]);
-  useEffect(() => { setExplainFor(null); }, [id]);
 
   return (
     <Page
@@ -192,8 +192,6 @@ function LegsTable({ lines, entities, money }: { lines: OrderLine[]; entities: E
 
 function ExplainPanel({ detail, entity, entities, i18n }: { detail: OrderDetail; entity: string; entities: Entities; i18n: I18n }) {
   const { t } = i18n;
-  const [items, setItems] = useState<Explanation[] | null>(null);
-  const [error, setError] = useState<ErrorValue | null>(null);
   const cur = detail.order.currency;
   const lineIds = useMemo(() => {
     const fromShares = detail.shares.filter((s) => s.entity === entity).map((s) => s.line_id);
@@ -201,18 +199,10 @@ function ExplainPanel({ detail, entity, entities, i18n }: { detail: OrderDetail;
     return detail.lines.map((l) => l.id).filter((id) => fromShares.includes(id) || fromRoles.includes(id));
   }, [detail, entity]);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    setItems(null);
-    setError(null);
-    Promise.all(lineIds.map((line) => call('settlement.explain', { order: detail.order.id, line, entity }, { signal: controller.signal }))).then((rs) => {
-      if (controller.signal.aborted) return;
-      const bad = rs.find((r) => !r.ok);
-      if (bad && !bad.ok) setError(bad.error);
-      else setItems(rs.map((r) => (r as { ok: true; value: Explanation }).value));
-    });
-    return () => controller.abort();
-  }, [detail.order.id, entity, lineIds]);
+  const inputs = useMemo(() => lineIds.map((line) => ({ order: detail.order.id, line, entity })), [detail.order.id, lineIds, entity]);
+  const explained = useApiEach('settlement.explain', inputs);
+  const items = explained.data ?? null;
+  const error = explained.error;
 
   const total = items?.reduce((s, e) => s + e.total, 0) ?? 0;
   const payout = detail.payouts[entity] ?? 0;

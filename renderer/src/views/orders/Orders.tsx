@@ -3,11 +3,7 @@
 // work through 100,000 orders offline. With an entity chosen, each order shows that entity's
 // payout. A row opens the order and the explanation of every amount.
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
-import type { Output } from '../../api';
-
-type OrderList = Output<'orders.list'>;
-type OrderRow = OrderList['rows'][number];
-import { call, type ErrorValue } from '../../api';
+import { call, type ErrorValue, type Output } from '../../api';
 import { useI18n } from '../../i18n';
 import { navigate, usePath } from '../../router';
 import { useSession } from '../../session';
@@ -17,6 +13,9 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { LongTaskBar, useLongTask } from '../../components/LongTask';
 import { LoadError, Page } from '../../components/Page';
 import { OrderDetailView } from './OrderDetail';
+
+type OrderList = Output<'orders.list'>;
+type OrderRow = OrderList['rows'][number];
 
 // Large pages: `orders.list` pages by OFFSET, so each page costs more the further it goes; 20,000
 // rows keeps 100,000 orders to five calls while progress and Cancel stay meaningful.

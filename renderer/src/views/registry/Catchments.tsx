@@ -2,17 +2,15 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { Output } from '../../api';
 import type { Entity, Location } from '../../entities';
-
-type Catchment = Output<'network.catchments.list'>[number];
-import { call } from '../../api';
 import { useI18n } from '../../i18n';
-import { useNetwork } from '../../network';
 import { navigate } from '../../router';
 import { canEditRegistry, useSession } from '../../session';
-import { useApi } from '../../use-api';
+import { useApi, useMutate } from '../../use-api';
 import { DataTable, type Column } from '../../components/DataTable';
 import { ApiFormView, FormActions, SelectField, TextField, useApiForm } from '../../components/Form';
 import { Drawer, LoadError, Notice, Page } from '../../components/Page';
+
+type Catchment = Output<'network.catchments.list'>[number];
 
 const BASE = '/registry/catchments';
 
@@ -23,7 +21,6 @@ export function CatchmentsView({ selected }: { selected: string | null }) {
   const list = useApi('network.catchments.list');
   const locations = useApi('network.locations.list');
   const entities = useApi('network.entities.list');
-  const network = useNetwork();
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
 
@@ -41,7 +38,8 @@ export function CatchmentsView({ selected }: { selected: string | null }) {
 
   const record = selected && selected !== 'new' ? list.data?.find((c) => c.postcode_prefix === selected) ?? null : null;
   const creating = selected === 'new';
-  const changed = (text: string) => { setNotice(text); list.reload(); network.reload(); };
+  // A saved or deleted catchment already had the lists read again (useMutate).
+  const changed = setNotice;
   const error = list.error ?? locations.error ?? entities.error;
 
   return (
@@ -77,6 +75,7 @@ function CatchmentForm({ initial, locations, names, editable, onSaved, onDeleted
 }) {
   const { t } = useI18n();
   const form = useApiForm();
+  const mutate = useMutate();
   const [prefix, setPrefix] = useState(initial?.postcode_prefix ?? '');
   const [location, setLocation] = useState(initial?.location ?? locations[0]?.id ?? '');
   const [confirming, setConfirming] = useState(false);
@@ -89,7 +88,7 @@ function CatchmentForm({ initial, locations, names, editable, onSaved, onDeleted
     if (saved) onSaved(saved);
   };
   const remove = async () => {
-    const r = await call('network.catchments.delete', { postcode_prefix: initial!.postcode_prefix });
+    const r = await mutate('network.catchments.delete', { postcode_prefix: initial!.postcode_prefix });
     if (r.ok) onDeleted(initial!.postcode_prefix);
     else setDeleteError(r.error.message);
   };

@@ -4,7 +4,6 @@ import { useCallback, useMemo, useState } from 'react';
 import { ENTITY_KINDS, type EntityKind } from '../../../../common/vocabulary';
 import type { Entity } from '../../entities';
 import { useI18n, type MessageKey } from '../../i18n';
-import { useNetwork } from '../../network';
 import { navigate } from '../../router';
 import { canEditRegistry, useSession } from '../../session';
 import { useApi } from '../../use-api';
@@ -24,7 +23,6 @@ export function EntitiesView({ selected }: { selected: string | null }) {
   const { user } = useSession();
   const editable = canEditRegistry(user.role);
   const list = useApi('network.entities.list');
-  const network = useNetwork();
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
 
@@ -45,8 +43,6 @@ export function EntitiesView({ selected }: { selected: string | null }) {
 
   const saved = (e: Entity, created: boolean) => {
     setNotice(t(created ? 'entity.created' : 'entity.updated', { id: e.id }));
-    list.reload();
-    network.reload();
     navigate(`${BASE}/${encodeURIComponent(e.id)}`, { replace: true });
   };
 

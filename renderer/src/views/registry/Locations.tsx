@@ -4,7 +4,6 @@ import { useCallback, useMemo, useState } from 'react';
 import { LOCATION_KINDS, type LocationKind } from '../../../../common/vocabulary';
 import type { Entity, Location } from '../../entities';
 import { useI18n } from '../../i18n';
-import { useNetwork } from '../../network';
 import { navigate } from '../../router';
 import { canEditRegistry, useSession } from '../../session';
 import { useApi } from '../../use-api';
@@ -23,7 +22,6 @@ export function LocationsView({ selected }: { selected: string | null }) {
   const editable = canEditRegistry(user.role);
   const list = useApi('network.locations.list');
   const entities = useApi('network.entities.list');
-  const network = useNetwork();
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
 
@@ -45,8 +43,6 @@ export function LocationsView({ selected }: { selected: string | null }) {
 
   const saved = (l: Location, created: boolean) => {
     setNotice(t(created ? 'location.created' : 'location.updated', { id: l.id }));
-    list.reload();
-    network.reload();
     navigate(`${BASE}/${encodeURIComponent(l.id)}`, { replace: true });
   };
 

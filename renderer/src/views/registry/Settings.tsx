@@ -5,16 +5,15 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Input } from '../../api';
 import { ATTRIBUTION_KEYS } from '../../../../common/vocabulary';
 import type { Entity } from '../../entities';
-
-type Settings = Required<Input<'network.settings.update'>>;
-type AttributionKey = (typeof ATTRIBUTION_KEYS)[number];
-type FxRate = Settings['fx_rates'][number];
 import { useI18n } from '../../i18n';
-import { useNetwork } from '../../network';
 import { canEditRegistry, useSession } from '../../session';
 import { useApi } from '../../use-api';
 import { ApiFormView, Field, FormActions, NumberField, SelectField, TextField, useApiForm } from '../../components/Form';
 import { LoadError, Loading, Notice, Page } from '../../components/Page';
+
+type Settings = Required<Input<'network.settings.update'>>;
+type AttributionKey = (typeof ATTRIBUTION_KEYS)[number];
+type FxRate = Settings['fx_rates'][number];
 
 interface Draft {
   name: string;
@@ -51,15 +50,14 @@ export function SettingsView() {
     <Page title={t('settings.title')} subtitle={t('settings.subtitle')} testId="view-settings">
       {error && <LoadError error={error} onRetry={() => { settings.reload(); entities.reload(); }} />}
       {!error && (!settings.data || !entities.data) && <Loading />}
-      {settings.data && entities.data && <SettingsForm initial={settings.data} entities={entities.data} onSaved={settings.reload} />}
+      {settings.data && entities.data && <SettingsForm initial={settings.data} entities={entities.data} />}
     </Page>
   );
 }
 
-function SettingsForm({ initial, entities, onSaved }: { initial: Partial<Settings>; entities: readonly Entity[]; onSaved(): void }) {
+function SettingsForm({ initial, entities }: { initial: Partial<Settings>; entities: readonly Entity[] }) {
   const { t } = useI18n();
   const { user } = useSession();
-  const network = useNetwork();
   const editable = canEditRegistry(user.role);
   const ro = !editable;
   const form = useApiForm();
@@ -106,7 +104,8 @@ function SettingsForm({ initial, entities, onSaved }: { initial: Partial<Setting
       fx_rates: d.fx_rates.map((r) => ({ date: r.date.trim(), from: r.from.trim(), to: r.to.trim(), rate: r.rate.trim().replace(',', '.') })),
     };
     const saved = await form.submit('network.settings.update', input);
-    if (saved) { setNotice(t('settings.saved')); onSaved(); network.reload(); }
+    // The settings and the network summary are read again by the save itself (useMutate).
+    if (saved) setNotice(t('settings.saved'));
   };
 
   const label = (k: AttributionKey) => t(`settings.attr.${k}`);

@@ -2,18 +2,17 @@
 // simulation of the draft on the orders of a period before it is published. The API checks
 // everything; its issues (`legs[1].rate`, `when.seller[0]`, `valid_from`) show on the fields.
 import { useId, useState } from 'react';
-import type { Input, Output } from '../../api';
 import { CHANNELS, DELIVERY_MODES, LEG_ROLES, LINE_KINDS } from '../../../../common/vocabulary';
 import type { RuleLeg, RuleWhen, StoredRule } from './Rules';
-
-type SimulationResult = Output<'rules.simulate'>;
-import { call, type ErrorValue } from '../../api';
+import { call, type ErrorValue, type Input, type Output } from '../../api';
 import { useI18n, type MessageKey } from '../../i18n';
 import { navigate } from '../../router';
 import { useEntities } from '../../entities';
 import { channelLabel, legRoleLabel } from '../../labels';
 import { ApiFormView, Field, FormActions, NumberField, SelectField, TextField, useApiForm } from '../../components/Form';
 import { LoadError, Page } from '../../components/Page';
+
+type SimulationResult = Output<'rules.simulate'>;
 
 type ListKey = 'channel' | 'delivery_mode' | 'kind';
 type TextKey = 'category' | 'seller' | 'owner' | 'seller_region' | 'owner_region';

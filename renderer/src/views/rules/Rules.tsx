@@ -4,17 +4,11 @@
 // be simulated on the orders of a period to see whose payout it changes.
 import { useCallback, useState } from 'react';
 import { HEAD_OFFICE_WRITERS, type Role } from '../../../../common/vocabulary';
-import type { Output } from '../../api';
-
-export type StoredRule = Output<'rules.list'>['rules'][number];
-export type RuleWhen = StoredRule['when'];
-export type RuleLeg = StoredRule['legs'][number];
-type RuleConflict = Output<'rules.list'>['conflicts'][number];
-import { call, type ErrorValue } from '../../api';
+import type { ErrorValue, Output } from '../../api';
 import { useI18n, type MessageKey, type Translate } from '../../i18n';
 import { navigate } from '../../router';
 import { useSession } from '../../session';
-import { useApi } from '../../use-api';
+import { useApi, useMutate } from '../../use-api';
 import { useEntities, type Entities } from '../../entities';
 import { channelLabel, legRoleLabel } from '../../labels';
 import { DataTable, type Column } from '../../components/DataTable';
@@ -22,6 +16,11 @@ import { Badge, type Tone } from '../../components/Badge';
 import { Drawer, LoadError, Notice, Page } from '../../components/Page';
 import { formatRate } from '../../format/rates';
 import { RuleEditor } from './RuleEditor';
+
+export type StoredRule = Output<'rules.list'>['rules'][number];
+export type RuleWhen = StoredRule['when'];
+export type RuleLeg = StoredRule['legs'][number];
+type RuleConflict = Output<'rules.list'>['conflicts'][number];
 
 export const canEditRules = (role: Role) => HEAD_OFFICE_WRITERS.includes(role);
 
@@ -71,13 +70,13 @@ export function RulesView({ rest }: { rest: readonly string[] }) {
 
   // Routes: /rules, /rules/new, /rules/<id>, /rules/<id>/version
   if (rest[0] === 'new' && editable) {
-    return <RuleEditor mode="create" base={null} onDone={(id) => { list.reload(); navigate(`/rules/${encodeURIComponent(id)}`, { replace: true }); }} />;
+    return <RuleEditor mode="create" base={null} onDone={(id) => navigate(`/rules/${encodeURIComponent(id)}`, { replace: true })} />;
   }
   const latestOf = (id: string) => list.data?.rules.filter((r) => r.id === id).at(-1) ?? null;
   if (rest[0] && rest[1] === 'version' && editable) {
     const base = latestOf(rest[0]);
     if (!base) return list.error ? <LoadError error={list.error} onRetry={list.reload} /> : null;
-    return <RuleEditor mode="version" base={base} onDone={(id) => { list.reload(); navigate(`/rules/${encodeURIComponent(id)}`, { replace: true }); }} />;
+    return <RuleEditor mode="version" base={base} onDone={(id) => navigate(`/rules/${encodeURIComponent(id)}`, { replace: true })} />;
   }
   const selected = rest[0] ?? null;
 
@@ -120,7 +119,7 @@ export function RulesView({ rest }: { rest: readonly string[] }) {
         {selected && versions.length > 0 && (
           <Drawer title={t('rule.detail', { id: selected })} onClose={() => navigate('/rules')} testId="rule-drawer">
             <RuleDetail versions={versions} entities={entities} editable={editable}
-              onRetired={(at) => { setNotice(t('rule.retired', { id: selected, at: date(at) })); list.reload(); }} />
+              onRetired={(at) => setNotice(t('rule.retired', { id: selected, at: date(at) }))} />
           </Drawer>
         )}
       </div>
@@ -133,11 +132,12 @@ function RuleDetail({ versions, entities, editable, onRetired }: { versions: Sto
   const when = (v: string) => (v.length <= 10 ? date(v) : dateTime(v));
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<ErrorValue | null>(null);
+  const mutate = useMutate();
   const latest = versions.at(-1)!;
   const now = Date.now();
   const open = versions.some((v) => v.valid_to === null || Date.parse(v.valid_to) > now);
   const retire = async () => {
-    const r = await call('rules.retire', { id: latest.id });
+    const r = await mutate('rules.retire', { id: latest.id });
     if (r.ok) { setConfirming(false); onRetired(r.value.retired_at); } else setError(r.error);
   };
   return (

@@ -2,24 +2,19 @@
 // sends it and records the acknowledgement. Head office sees what waits, what failed and the dead
 // letters (calls the runner gave up on), and can retry one (same idempotency key, so the PSP
 // applies it at most once) or cancel it with a reason.
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
-import type { Output } from '../../api';
+import { useCallback, useId, useMemo, useState } from 'react';
 import { HEAD_OFFICE_WRITERS, OUTBOX_STATUSES, type OutboxStatus, type Role } from '../../../../common/vocabulary';
-
-type SyncStatus = Output<'sync.status'>;
-type OutboxRow = Output<'sync.outbox.list'>['rows'][number];
-import { call, type ErrorValue } from '../../api';
+import type { ErrorValue, Output } from '../../api';
 import { useI18n, type MessageKey } from '../../i18n';
 import { href } from '../../router';
 import { useSession } from '../../session';
-import { useApi } from '../../use-api';
+import { useApi, useMutate } from '../../use-api';
 import { useEntities } from '../../entities';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Badge, type Tone } from '../../components/Badge';
 import { Drawer, LoadError, Notice, Page } from '../../components/Page';
 
-/** Fired after an action on the outbox, so the header's indicator reads the state again. */
-export const SYNC_CHANGED = 'ventil:sync-changed';
+type OutboxRow = Output<'sync.outbox.list'>['rows'][number];
 
 export const OUTBOX_TONE: Record<OutboxStatus, Tone> = { pending: 'blue', in_flight: 'violet', sent: 'green', failed: 'amber', dead: 'red', cancelled: 'grey' };
 const canOperate = (role: Role) => HEAD_OFFICE_WRITERS.includes(role);
@@ -49,7 +44,6 @@ export function SyncView() {
     { id: 'created_at', header: t('sync.created'), kind: 'datetime', value: (r) => r.created_at, width: 150, grow: 0 },
   ], [t, entities]);
 
-  const changed = (text: string) => { setNotice(text); list.reload(); status.reload(); window.dispatchEvent(new Event(SYNC_CHANGED)); };
 
   return (
     <Page title={t('sync.title')} subtitle={t('sync.subtitle')} testId="view-sync">
@@ -92,7 +86,7 @@ export function SyncView() {
         />
         {current && (
           <Drawer title={t('sync.call', { id: current.id })} onClose={() => setSelected(null)} testId="outbox-drawer">
-            <OutboxPanel key={current.id} row={current} onChanged={changed} />
+            <OutboxPanel key={current.id} row={current} onChanged={setNotice} />
           </Drawer>
         )}
       </div>
@@ -100,6 +94,7 @@ export function SyncView() {
   );
 }
 
+/** `onChanged` gets the notice to show; the outbox and the header's indicator are already read again (useMutate). */
 function OutboxPanel({ row, onChanged }: { row: OutboxRow; onChanged(text: string): void }) {
   const { t, dateTime } = useI18n();
   const { user } = useSession();
@@ -108,13 +103,14 @@ function OutboxPanel({ row, onChanged }: { row: OutboxRow; onChanged(text: strin
   const [cancelling, setCancelling] = useState(false);
   const [error, setError] = useState<ErrorValue | null>(null);
   const reasonId = useId();
+  const mutate = useMutate();
   const actionable = canOperate(user.role) && (row.status === 'failed' || row.status === 'dead' || row.status === 'pending');
   const retry = async () => {
-    const r = await call('sync.outbox.retry', { id: row.id });
+    const r = await mutate('sync.outbox.retry', { id: row.id });
     if (r.ok) onChanged(t('sync.retried', { id: row.id })); else setError(r.error);
   };
   const cancel = async () => {
-    const r = await call('sync.outbox.cancel', { id: row.id, reason });
+    const r = await mutate('sync.outbox.cancel', { id: row.id, reason });
     if (r.ok) onChanged(t('sync.cancelled', { id: row.id })); else setError(r.error);
   };
   return (
@@ -158,21 +154,12 @@ function OutboxPanel({ row, onChanged }: { row: OutboxRow; onChanged(text: strin
 
 /**
  * The header's sync state: every call sent (green), calls waiting (blue), some failed or dead
- * (red), or offline since a time (amber). Polled every 30 seconds; a link to the outbox for
- * those who see it.
+ * (red), or offline since a time (amber). Read every 30 seconds, when the window gets the focus,
+ * and after any change; a link to the outbox for those who see it.
  */
 export function SyncIndicator({ linkable }: { linkable: boolean }) {
   const { t, number, dateTime } = useI18n();
-  const [s, setS] = useState<SyncStatus | null>(null);
-  useEffect(() => {
-    let live = true;
-    const load = () => call('sync.status').then((r) => { if (live && r.ok) setS(r.value); });
-    void load();
-    const id = window.setInterval(load, 30_000);
-    window.addEventListener(SYNC_CHANGED, load);
-    window.addEventListener('focus', load);
-    return () => { live = false; window.clearInterval(id); window.removeEventListener(SYNC_CHANGED, load); window.removeEventListener('focus', load); };
-  }, []);
+  const s = useApi('sync.status', {}, { refreshEvery: 30_000, refreshOnFocus: true }).data;
   if (!s) return null;
   const bad = (s.counts.failed ?? 0) + (s.counts.dead ?? 0);
   const waiting = (s.counts.pending ?? 0) + (s.counts.in_flight ?? 0);
