@@ -6,6 +6,7 @@ import { formatDate, formatMonthDay } from '../../renderer/src/format/dates';
 import { BOM, csvText } from '../../renderer/src/components/csv';
 import { fr } from '../../renderer/src/i18n/fr';
 import { en } from '../../renderer/src/i18n/en';
+import { createIntl } from 'react-intl';
 import { translate } from '../../renderer/src/i18n';
 import { ATTRIBUTION_KEYS, CHANNELS, DELIVERY_MODES, ENTITY_KINDS, LEG_ROLES, LINE_KINDS, LINE_STATUSES, LOCATION_KINDS, OUTBOX_STATUSES, REFUSAL_REASONS, ROLES } from '../../common/vocabulary';
 import { formatRate } from '../../renderer/src/format/rates';
@@ -72,7 +73,8 @@ describe('CSV', () => {
 
 describe('translations', () => {
   test('English has every French key, with the same parameters', () => {
-    const params = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    // ICU arguments: `{name}`, or `{n, plural, ...}` (each name once).
+    const params = (s: string) => [...new Set([...s.matchAll(/\{(\w+)[,}]/g)].map((m) => m[1]))].sort();
     expect(Object.keys(en).sort()).toEqual(Object.keys(fr).sort());
     for (const key of Object.keys(fr) as (keyof typeof fr)[]) expect(params(en[key]), key).toEqual(params(fr[key]));
     for (const key of Object.keys(fr) as (keyof typeof fr)[]) expect(en[key].trim(), key).not.toBe('');
@@ -92,5 +94,31 @@ describe('translations', () => {
   test('fills parameters', () => {
     expect(translate('fr', 'entity.created', { id: 'E1' })).toBe('Entité E1 créée.');
     expect(translate('en', 'table.rows', { shown: 3, total: 10 })).toBe('3 of 10 rows');
+  });
+
+  test('counts take each language\'s plural form (ICU messages), never "(s)"', () => {
+    expect(translate('fr', 'sync.ind.waiting', { n: 1 })).toBe('1 envoi en attente');
+    expect(translate('fr', 'sync.ind.waiting', { n: 0 })).toBe('0 envoi en attente'); // French: 0 is singular
+    expect(nbsp(translate('fr', 'sync.ind.waiting', { n: 1234 }))).toBe('1 234 envois en attente');
+    expect(translate('en', 'sync.ind.waiting', { n: 1 })).toBe('1 call waiting');
+    expect(translate('en', 'sync.ind.waiting', { n: 0 })).toBe('0 calls waiting');
+    expect(nbsp(translate('en', 'sync.ind.failed', { n: 1234 }))).toBe('1,234 calls failed');
+    expect(translate('fr', 'rule.conflicts', { n: 2 })).toBe('2 conflits de règles');
+    expect(translate('en', 'table.rows', { shown: 1, total: 1 })).toBe('1 of 1 row');
+    expect(translate('fr', 'sync.latest', { n: 1 })).toBe('le plus récent');
+    for (const messages of [fr, en]) {
+      expect(Object.entries(messages).filter(([, text]) => /\w\(s\)|\(e?s\)/.test(text)).map(([k]) => k)).toEqual([]);
+    }
+  });
+
+  test('every message is valid ICU and formats in both languages', () => {
+    for (const [locale, messages] of [['fr-FR', fr], ['en-GB', en]] as const) {
+      // FormatJS reports a broken message to onError and shows the raw text: make it throw here.
+      const intl = createIntl({ locale, messages, onError: (e) => { throw e; } });
+      for (const key of Object.keys(fr) as (keyof typeof fr)[]) {
+        const params = Object.fromEntries([...messages[key].matchAll(/\{(\w+)[,}]/g)].map((m) => [m[1]!, 2]));
+        expect(() => intl.formatMessage({ id: key }, params), `${locale} ${key}`).not.toThrow();
+      }
+    }
   });
 });

@@ -40,7 +40,7 @@ describe('commission rules', () => {
     await sim.getByRole('button', { name: 'Simuler' }).click();
     await sim.getByTestId('sim-summary').waitFor();
     const summary = (await sim.getByTestId('sim-summary').textContent())!.replace(/[\u202f\u00a0]/g, ' ');
-    const changed = Number(/(\d+) commandes changent/.exec(summary)?.[1]);
+    const changed = Number(/(\d+) commandes? change/.exec(summary)?.[1]);
     expect(changed).toBeGreaterThan(0);
     expect(await sim.locator('td .pos').count()).toBeGreaterThan(0);
     await sim.scrollIntoViewIfNeeded();

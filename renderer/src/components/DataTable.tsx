@@ -245,7 +245,7 @@ export function DataTable<R>(props: DataTableProps<R>) {
           />
         </div>
         <span className="dt-count num" aria-live="polite">
-          {t('table.rows', { shown: number(view.length), total: number(rows.length) })}
+          {t('table.rows', { shown: view.length, total: rows.length })}
           {sorting && <span className="dt-busy"> · {t('table.sorting')}</span>}
         </span>
         <div className="dt-actions">

@@ -1,5 +1,6 @@
 // French, the default language. Every string the UI shows has a key here; en.ts must give the
-// same keys (the compiler checks it). `{name}` marks a parameter.
+// same keys (the compiler checks it). Messages are ICU MessageFormat: `{name}` marks a parameter,
+// `{n, plural, one {...} other {...}}` the plural forms of a count (i18n/index.tsx).
 export const fr = {
   'app.name': 'Ventil',
   'app.tagline': 'Back-office financier du réseau',
@@ -57,7 +58,7 @@ export const fr = {
 
   'table.filter': 'Filtrer',
   'table.filterPlaceholder': 'Rechercher dans toutes les colonnes…',
-  'table.rows': '{shown} sur {total} lignes',
+  'table.rows': '{shown, number} sur {total, plural, one {# ligne} other {# lignes}}',
   'table.empty': 'Aucune ligne.',
   'table.noMatch': 'Aucune ligne ne correspond au filtre.',
   'table.sortAsc': 'tri croissant',
@@ -259,7 +260,7 @@ export const fr = {
   'dashboard.paid': 'Commissions et redevances versées HT',
   'dashboard.fees': 'Frais PSP supportés',
   'dashboard.payout': 'Versement net',
-  'dashboard.ordersN': '{n} commandes',
+  'dashboard.ordersN': '{n, plural, one {# commande} other {# commandes}}',
   'dashboard.held': 'En séquestre',
   'dashboard.released': 'Libéré',
   'dashboard.toRelease': 'À libérer',
@@ -321,7 +322,7 @@ export const fr = {
   'rule.retire': 'Retirer',
   'rule.confirmRetire': 'Retirer la règle {id} maintenant ? Elle ne s’appliquera plus aux nouvelles commandes ; les répartitions calculées ne changent pas.',
   'rule.retired': 'Règle {id} retirée le {at}.',
-  'rule.conflicts': '{n} conflit(s) de règles',
+  'rule.conflicts': '{n, plural, one {# conflit de règles} other {# conflits de règles}}',
   'rule.conflictText': 'groupe {group}, priorité {priority} : la même ligne peut correspondre aux deux ; le moteur retient {winner}.',
   'rule.createTitle': 'Nouvelle règle',
   'rule.createSubtitle': 'La version 1 s’applique dès sa publication, ou à la date choisie.',
@@ -359,7 +360,7 @@ export const fr = {
   'rule.sim.hint': 'Rejoue les commandes de la période avec ce brouillon à la place de la règle ; rien n’est enregistré.',
   'rule.sim.run': 'Simuler',
   'rule.sim.running': 'Simulation…',
-  'rule.sim.summary': '{orders} commandes, {lines} lignes rejouées ; {changed} commandes changent.',
+  'rule.sim.summary': '{orders, plural, one {# commande} other {# commandes}}, {lines, plural, one {# ligne rejouée} other {# lignes rejouées}} ; {changed, plural, one {# commande change} other {# commandes changent}}.',
   'rule.sim.byEntity': 'Versements par entité',
   'rule.sim.byRule': 'Montants par règle',
   'rule.sim.current': 'Actuel',
@@ -446,7 +447,7 @@ export const fr = {
   'books.label': 'Libellé',
   'books.debit': 'Débit',
   'books.credit': 'Crédit',
-  'books.entries': '{n} écritures',
+  'books.entries': '{n, plural, one {# écriture} other {# écritures}}',
   'books.balanced': 'Équilibré',
   'books.unbalanced': 'Écart {diff}',
   'books.exports': 'Exports',
@@ -454,7 +455,7 @@ export const fr = {
   'books.exportCsv': 'Exporter en CSV',
   'books.exportLedger': 'Exporter pour hledger',
   'books.exportRefused': 'Export refusé :',
-  'books.exported': '{name} exporté ({entries} écritures, {lines} lignes).',
+  'books.exported': '{name} exporté ({entries, plural, one {# écriture} other {# écritures}}, {lines, plural, one {# ligne} other {# lignes}}).',
 
   'sync.title': 'Synchronisation et rejets',
   'sync.subtitle': 'Chaque appel au PSP et à l’ERP passe par la file d’envoi ; les appels abandonnés peuvent être relancés (même clé d’idempotence) ou annulés.',
@@ -470,7 +471,7 @@ export const fr = {
   'sync.offline': 'Hors ligne depuis',
   'sync.online': 'En ligne',
   'sync.pspFailures': 'Échecs signalés par le PSP',
-  'sync.latest': 'les {n} plus récents',
+  'sync.latest': '{n, plural, one {le plus récent} other {les # plus récents}}',
   'sync.call': 'Appel n° {id}',
   'sync.key': 'Clé d’idempotence',
   'sync.payload': 'Contenu envoyé',
@@ -489,8 +490,8 @@ export const fr = {
   'sync.status.dead': 'Abandonné',
   'sync.status.cancelled': 'Annulé',
   'sync.ind.ok': 'Synchronisé',
-  'sync.ind.waiting': '{n} envoi(s) en attente',
-  'sync.ind.failed': '{n} envoi(s) en échec',
+  'sync.ind.waiting': '{n, plural, one {# envoi en attente} other {# envois en attente}}',
+  'sync.ind.failed': '{n, plural, one {# envoi en échec} other {# envois en échec}}',
   'sync.ind.offline': 'Hors ligne depuis {at}',
 
   'entity.title': 'Entités',

@@ -1,6 +1,10 @@
 // The language of the UI (French by default, English), kept in localStorage, and the
 // locale-aware formatters every view uses. `t(key, params)` only accepts keys of fr.ts.
+// Messages are ICU MessageFormat, formatted by react-intl (FormatJS): `{name}` is a parameter,
+// `{n, plural, one {# envoi} other {# envois}}` picks the language's plural form for a count
+// passed as a number (French counts 0 and 1 as singular, English only 1).
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { RawIntlProvider, createIntl, createIntlCache, type IntlShape } from 'react-intl';
 import { fr, type MessageKey } from './fr';
 import { en } from './en';
 import { formatMoney } from '../format/money';
@@ -15,10 +19,25 @@ const MESSAGES: Record<Lang, Record<MessageKey, string>> = { fr, en };
 export type Params = Record<string, string | number>;
 export type Translate = (key: MessageKey, params?: Params) => string;
 
-export function translate(lang: Lang, key: MessageKey, params?: Params): string {
+const cache = createIntlCache();
+const intls = new Map<string, IntlShape>();
+
+/** The formatter of a language's messages, for a formatting locale (one per pair, kept). */
+export function intlFor(lang: Lang, locale: string = lang === 'fr' ? 'fr-FR' : 'en-GB'): IntlShape {
+  const id = `${lang}|${locale}`;
+  let intl = intls.get(id);
+  if (!intl) {
+    intl = createIntl({ locale, messages: MESSAGES[lang], defaultLocale: 'fr' }, cache);
+    intls.set(id, intl);
+  }
+  return intl;
+}
+
+export function translate(lang: Lang, key: MessageKey, params?: Params, locale?: string): string {
   const text = MESSAGES[lang][key] ?? fr[key] ?? key;
-  if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  // Most messages have no parameter: no need to format them.
+  if (!text.includes('{')) return text;
+  return intlFor(lang, locale).formatMessage({ id: key, defaultMessage: fr[key] }, params);
 }
 
 /** The BCP 47 locale for formatting: the browser's own variant when it speaks the language. */
@@ -64,7 +83,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     const nf = new Intl.NumberFormat(locale);
     return {
       lang, locale, setLang,
-      t: (key, params) => translate(lang, key, params),
+      t: (key, params) => translate(lang, key, params, locale),
       money: (minor, currency) => formatMoney(minor, currency, locale),
       number: (n) => nf.format(n),
       date: (iso) => formatDate(iso, locale),
@@ -73,7 +92,11 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       monthDay: (mmdd) => formatMonthDay(mmdd, locale),
     };
   }, [lang, setLang]);
-  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+  return (
+    <RawIntlProvider value={intlFor(value.lang, value.locale)}>
+      <I18nContext.Provider value={value}>{children}</I18nContext.Provider>
+    </RawIntlProvider>
+  );
 }
 
 export function useI18n(): I18n {

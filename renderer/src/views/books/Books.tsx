@@ -109,7 +109,7 @@ export function BooksView() {
     const r = await call(`exports.${format}`, { entity, period });
     if (!r.ok) { setExportError(r.error); return; }
     downloadFile(r.value.name, [bytesOf(r.value.base64) as BlobPart], r.value.mime);
-    setNotice(t('books.exported', { name: r.value.name, entries: number(r.value.entries), lines: number(r.value.lines) }));
+    setNotice(t('books.exported', { name: r.value.name, entries: r.value.entries, lines: r.value.lines }));
   };
 
   const monthName = new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' });
@@ -153,7 +153,7 @@ export function BooksView() {
       <LongTaskBar task={task} />
       {totals.map(([currency, x]) => (
         <div className="books-totals card" key={currency} data-testid="books-totals">
-          <span>{t('books.entries', { n: number(x.entries.size) })}</span>
+          <span>{t('books.entries', { n: x.entries.size })}</span>
           <span>{t('books.debit')} <strong className="num">{money(x.debit, currency)}</strong></span>
           <span>{t('books.credit')} <strong className="num">{money(x.credit, currency)}</strong></span>
           {x.debit === x.credit ? <Badge tone="green">{t('books.balanced')}</Badge> : <Badge tone="red">{t('books.unbalanced', { diff: money(x.debit - x.credit, currency) })}</Badge>}

@@ -75,7 +75,7 @@ function CurrencyBlock({ block: c, multi }: { block: DashboardCurrency; multi: b
     { key: 'earned', label: t('dashboard.earned'), value: m(sum(c.earned)) },
     { key: 'paid', label: t('dashboard.paid'), value: m(-sum(c.paid)), tone: 'neg' },
     { key: 'fees', label: t('dashboard.fees'), value: m(c.fees), tone: c.fees < 0 ? 'neg' : undefined },
-    { key: 'payout', label: t('dashboard.payout'), value: m(c.payout), note: t('dashboard.ordersN', { n: number(c.orders) }) },
+    { key: 'payout', label: t('dashboard.payout'), value: m(c.payout), note: t('dashboard.ordersN', { n: c.orders }) },
     { key: 'held', label: t('dashboard.held'), value: m(c.escrow.held) },
     { key: 'released', label: t('dashboard.released'), value: m(c.escrow.released) },
   ];

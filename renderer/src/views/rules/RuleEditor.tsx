@@ -230,7 +230,7 @@ function Simulation({ draft }: { draft: () => ReturnType<typeof inputOf> }) {
       {error && <LoadError error={error} />}
       {result && (
         <>
-          <p className="sim-summary" data-testid="sim-summary">{t('rule.sim.summary', { orders: number(result.orders), lines: number(result.lines), changed: number(result.changed_orders) })}</p>
+          <p className="sim-summary" data-testid="sim-summary">{t('rule.sim.summary', { orders: result.orders, lines: result.lines, changed: result.changed_orders })}</p>
           <div className="two-col">
             <table className="data" aria-label={t('rule.sim.byEntity')}>
               <caption>{t('rule.sim.byEntity')}</caption>

@@ -76,7 +76,7 @@ export function SyncView() {
             {OUTBOX_STATUSES.map((k) => <option key={k} value={k}>{t(`sync.status.${k}` as MessageKey)}</option>)}
           </select>
         </div>
-        {list.data?.next_before_id && <span className="muted small filter-note">{t('sync.latest', { n: number(rows.length) })}</span>}
+        {list.data?.next_before_id && <span className="muted small filter-note">{t('sync.latest', { n: rows.length })}</span>}
       </div>
       <div className={`split${current ? ' with-drawer' : ''}`}>
         <DataTable
@@ -164,8 +164,8 @@ export function SyncIndicator({ linkable }: { linkable: boolean }) {
   const bad = (s.counts.failed ?? 0) + (s.counts.dead ?? 0);
   const waiting = (s.counts.pending ?? 0) + (s.counts.in_flight ?? 0);
   const [tone, text]: [Tone, string] = s.offline_since ? ['amber', t('sync.ind.offline', { at: dateTime(s.offline_since) })]
-    : bad > 0 ? ['red', t('sync.ind.failed', { n: number(bad) })]
-      : waiting > 0 ? ['blue', t('sync.ind.waiting', { n: number(waiting) })]
+    : bad > 0 ? ['red', t('sync.ind.failed', { n: bad })]
+      : waiting > 0 ? ['blue', t('sync.ind.waiting', { n: waiting })]
         : ['green', t('sync.ind.ok')];
   const content = <span className={`sync-ind sync-${tone}`} data-testid="sync-indicator"><span className="dot" aria-hidden="true" />{text}</span>;
   return linkable ? <a href={href('/sync')} className="sync-link" title={t('sync.title')}>{content}</a> : content;
