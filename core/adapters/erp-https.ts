@@ -34,13 +34,13 @@ export class HttpsJsonErp implements ErpAdapter {
     } catch (e) {
       throw networkError(e, timeout);
     }
-    let text = '';
+    let text: string;
     try {
       text = await res.text();
     } catch (e) {
       throw networkError(e, timeout);
     }
-    let json: unknown = null;
+    let json: unknown;
     try { json = text ? JSON.parse(text) : null; } catch { json = { text: text.slice(0, 500) }; }
     if (res.ok) {
       const ack = (json ?? {}) as { id?: unknown; batch_id?: unknown };

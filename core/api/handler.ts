@@ -39,7 +39,7 @@ export interface AuditNote {
  * what a caller may send (the schema's input), `M` whether it changes data: `Api`
  * (core/api/index.ts) reads `W`, `O` and `M`.
  */
-export interface Handler<I = any, O = any, W = any, M extends boolean = boolean> {
+export interface Handler<I = unknown, O = unknown, W = unknown, M extends boolean = boolean> {
   /** What the operation does, for the API listing. */
   summary: string;
   input: z.ZodType<I, W>;
@@ -79,6 +79,6 @@ export function defineHandler<S extends z.ZodType, O, M extends boolean>(h: {
 }
 
 /** What a caller sends to an operation: its schema's input (optional fields may be left out). */
-export type InputOf<H> = H extends Handler<any, any, infer W> ? W : never;
+export type InputOf<H> = H extends Handler<infer _I, infer _O, infer W> ? W : never;
 /** What an operation answers. */
-export type OutputOf<H> = H extends Handler<any, infer O, any> ? O : never;
+export type OutputOf<H> = H extends Handler<infer _I, infer O, infer _W> ? O : never;

@@ -7,7 +7,7 @@ import { ACCOUNT_NUMBER, ACCOUNT_ROLES, DEFAULT_MAPPING, JOURNAL_CODES, JOURNALS
 import { entryNumber } from '../domain/fec.js';
 import { closedPeriods, erpBatches, listBookEntities, listEntries, listPostingIssues, loadChart, mappingOverrides, ownAccounts, setMapping, upsertAccount } from '../store/books-repo.js';
 import { registerAnomalyProvider } from './anomalies.js';
-import { postPendingEntries, postTransferBooks } from './books-runner.js';
+import { postPendingEntries } from './books-runner.js';
 import { assertChart, closePeriod, enqueueErpBatch, erpBatchKey, listPeriods, requireEntity, resolvePeriod, trialBalanceOf } from './books-service.js';
 import { ApiError, type Issue } from './errors.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';

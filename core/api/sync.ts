@@ -12,6 +12,7 @@ import {
 import { OUTBOX_KINDS } from '../sync/payloads.js';
 import { applyPspEvents, applyWebhook, eventsOf } from '../sync/psp-events.js';
 import { listItems, listRuns, reconcile, type RunRow } from '../sync/reconcile.js';
+import type { LockHolder } from '../sync/runner.js';
 import { OUTBOX_STATUSES } from '../../common/vocabulary.js';
 import { ApiError, forbidden, notFound } from './errors.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler, type ApiContext } from './handler.js';
@@ -23,7 +24,7 @@ export interface SyncStatus {
   last_error: { id: number; kind: string; entity: string | null; status: OutboxStatus; code: string | null; message: string | null; at: string } | null;
   next_attempt_at: string | null;
   psp_failures: number;
-  runner?: unknown;
+  runner?: LockHolder | null;
   offline_since?: string | null;
   last_runner_error?: unknown;
   feeds?: Record<string, unknown>[];
@@ -94,7 +95,7 @@ export const syncHandlers = {
         let config: SyncStatus['config'];
         try { config = describeConfig(loadPspConfig()); } catch (e) { config = { error: e instanceof ConfigError ? e.message : String(e) }; }
         Object.assign(out, {
-          runner: readState(ctx.db, 'runner.lock'),
+          runner: readState<LockHolder>(ctx.db, 'runner.lock'),
           offline_since: (readState<{ at: string }>(ctx.db, 'offline_since'))?.at ?? null,
           last_runner_error: readState(ctx.db, 'last_error'),
           feeds,
@@ -202,7 +203,7 @@ export const syncHandlers = {
     mutates: true,
     run: (ctx, input) => {
       if (input.payload !== undefined) {
-        let secret: string | null = null;
+        let secret: string | null;
         try { secret = loadPspConfig().webhookSecret ?? null; } catch { secret = null; }
         return applyWebhook(ctx.db, { payload: input.payload, signature: input.signature, secret, now: ctx.now() });
       }

@@ -2,7 +2,7 @@
 // errors the same way (human text, or `{ ok, ... }` JSON with --json).
 import { readFileSync } from 'node:fs';
 import { createContext } from '../api/context.js';
-import { callApi } from '../api/index.js';
+import { callApi, type ApiOutput, type OperationName } from '../api/index.js';
 import { formatIssues, type ErrorValue } from '../api/errors.js';
 import type { ApiContext } from '../api/handler.js';
 import { openDatabase } from '../store/database.js';
@@ -36,11 +36,14 @@ export function readJsonFile(file: string): unknown {
   }
 }
 
-/** Calls an API operation as the command-line operator; returns the value or throws a CliFailure. */
-export function call<T = any>(ctx: ApiContext, name: string, input: unknown): T {
+/**
+ * Calls an API operation as the command-line operator; returns the value (typed by the API's
+ * contract) or throws a CliFailure. The input is what the user gave: the operation checks it.
+ */
+export function call<K extends OperationName>(ctx: ApiContext, name: K, input: unknown): ApiOutput<K> {
   const result = callApi(ctx, name, input);
   if (!result.ok) throw new CliFailure(result.error);
-  return result.value as T;
+  return result.value as ApiOutput<K>;
 }
 
 const BAD_INPUT_CODES = new Set(['invalid_input', 'invalid_scenario', 'invalid_events', 'import_conflict', 'invalid_reference', 'duplicate_id', 'file_unreadable', 'invalid_json', 'usage']);

@@ -84,7 +84,7 @@ const FALLBACK: Record<string, string> = { '—': '-', '–': '-', '’': "'", '
 /** A character ISO 8859-15 lacks, as its closest ASCII (accents dropped), else `?`. */
 function transliterate(ch: string): string {
   const fb = FALLBACK[ch] ?? (ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '') || '?');
-  return fb.replace(/[^\x00-\x7f]/g, '?');
+  return fb.replace(/[\u0080-\uffff]/g, '?');
 }
 
 /** Encodes text in ISO 8859-15 (iconv-lite); characters it lacks become their closest ASCII, else `?`. */

@@ -72,7 +72,6 @@ const RateText = z.string().superRefine((s, ctx) => {
 const FxRateText = z.string().refine((s) => isDecimalString(s) && /[1-9]/.test(s), { message: 'not a positive decimal string', ...code('invalid_rate') });
 
 /** Amounts in minor units: safe integers. */
-const Amount = z.number().refine(Number.isSafeInteger, { message: 'not an integer amount in minor units', ...code('invalid_amount') });
 const NonNegAmount = z.number().superRefine((v, ctx) => {
   if (!Number.isSafeInteger(v)) ctx.addIssue({ code: 'custom', message: 'not an integer amount in minor units', params: { code: 'invalid_amount' } });
   else if (v < 0) ctx.addIssue({ code: 'custom', message: 'must not be negative', params: { code: 'invalid_amount' } });

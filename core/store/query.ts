@@ -34,13 +34,13 @@ function prepare(db: Sqlite, query: Compilable<unknown>) {
 }
 
 /** All rows of a SELECT (or a statement with RETURNING). */
-export function all<Q extends Compilable<any>>(db: Sqlite, query: Q): Row<Q>[] {
+export function all<Q extends Compilable<unknown>>(db: Sqlite, query: Q): Row<Q>[] {
   const { stmt, params } = prepare(db, query);
   return stmt.all(...params) as Row<Q>[];
 }
 
 /** The first row, or undefined. */
-export function first<Q extends Compilable<any>>(db: Sqlite, query: Q): Row<Q> | undefined {
+export function first<Q extends Compilable<unknown>>(db: Sqlite, query: Q): Row<Q> | undefined {
   const { stmt, params } = prepare(db, query);
   return stmt.get(...params) as Row<Q> | undefined;
 }

@@ -1,7 +1,7 @@
 // Reads and writes of routing: the offers made to locations, their history, and the scheduler's
 // cursors. The decisions (who is offered what, when an offer closes) are made in
 // core/api/routing.ts from the lines' lifecycle; this module only stores them.
-import type { OfferStatus, RoutingAction, RoutingHistoryTable, RoutingOffersTable } from './schema.js';
+import type { OfferStatus, RoutingHistoryTable, RoutingOffersTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
 export type OfferRow = Omit<RoutingOffersTable, 'id'> & { id: number };

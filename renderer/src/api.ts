@@ -65,7 +65,7 @@ export interface CallOptions {
 }
 
 /** The input may be left out when the operation needs none. */
-export type CallArgs<K extends OperationName> = {} extends Input<K>
+export type CallArgs<K extends OperationName> = Record<never, never> extends Input<K>
   ? [input?: Input<K>, opts?: CallOptions]
   : [input: Input<K>, opts?: CallOptions];
 

@@ -22,6 +22,8 @@ export interface Loaded<T> {
   error: ErrorValue | null;
   /** True while a request is out (the first load or a refresh; earlier data stays shown). */
   loading: boolean;
+  /** When the answer shown arrived (ms since the epoch; 0 before the first): "now" for the data. */
+  updatedAt: number;
   /** Reads it again (after an error, or on the user's request). */
   reload(): void;
 }
@@ -74,8 +76,8 @@ export function useApi<K extends QueryName>(name: K | null, input?: Input<K>, op
   });
   const { refetch } = q;
   const reload = useCallback(() => { void refetch(); }, [refetch]);
-  if (name === null) return { data: undefined, error: null, loading: false, reload };
-  return { data: q.data, error: q.error ? errorOf(q.error) : null, loading: q.isFetching, reload };
+  if (name === null) return { data: undefined, error: null, loading: false, updatedAt: 0, reload };
+  return { data: q.data, error: q.error ? errorOf(q.error) : null, loading: q.isFetching, updatedAt: q.dataUpdatedAt, reload };
 }
 
 /** The same read for several inputs (one request and one cache entry each): every answer, or the first error. */

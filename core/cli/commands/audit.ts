@@ -40,12 +40,12 @@ The key of an encrypted database comes from --key-file, VENTIL_DB_KEY or VENTIL_
       if (action === 'list') {
         const limit = values.limit === undefined ? 50 : Number(values.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError('--limit is a number from 1 to 500');
-        const result = call<{ rows: { seq: number; at: string; actor: { id: string; name: string }; operation: string; outcome: string; entities: string[] }[] }>(ctx, 'audit.list', { limit });
+        const result = call(ctx, 'audit.list', { limit });
         if (values.json) printJson(result);
         else for (const r of result.rows) console.log(`${String(r.seq).padStart(6)}  ${r.at}  ${r.operation.padEnd(28)} ${r.outcome.padEnd(20)} ${r.actor.name} (${r.actor.id})${r.entities.length ? `  [${r.entities.join(' ')}]` : ''}`);
         return EXIT_OK;
       }
-      const out = call<{ csv: string; rows: number; truncated: boolean }>(ctx, 'audit.export', {});
+      const out = call(ctx, 'audit.export', {});
       if (values.out) {
         writeFileSync(values.out, out.csv);
         console.error(`wrote ${out.rows} row(s) to ${values.out}${out.truncated ? ' (truncated)' : ''}`);

@@ -18,7 +18,7 @@ prints what it holds; on a database holding another network it refuses.`,
     const { db, ctx, path } = openCliDatabase(values.db);
     try {
       const { created } = seedDemo(ctx);
-      const summary = call<Record<string, unknown>>(ctx, 'network.summary', {});
+      const summary = call(ctx, 'network.summary', {});
       if (values.json) printJson({ created, database: path, summary });
       else {
         console.log(`${created ? 'created the demo network in' : 'the demo network is already in'} ${path}`);

@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
 import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions } from '../command.js';
 import { call, openCliDatabase, printJson, readJsonFile } from '../io.js';
-import type { IntakeResult } from '../../api/event-intake.js';
 
 export const eventsCommand: Command = {
   name: 'events',
@@ -23,7 +22,7 @@ they fit the history at their time.`,
     const file = readJsonFile(positionals[0]!);
     const { db, ctx } = openCliDatabase(values.db);
     try {
-      const r = call<IntakeResult>(ctx, 'events.submit', { file, source: 'file' });
+      const r = call(ctx, 'events.submit', { file, source: 'file' });
       if (values.json) printJson(r);
       else {
         console.log(`${r.received} event(s) read: ${r.added} stored, ${r.unchanged} already stored`);

@@ -47,7 +47,7 @@ account) exits with status 2 and writes nothing; a file is never left half writt
     if (!values.out) throw new UsageError('export needs --out DIR');
     const { db, ctx } = openCliDatabase(values.db);
     try {
-      const file = call<{ name: string; base64: string; entries: number; lines: number; encoding: string }>(ctx, `exports.${format}`, { entity: values.entity, period: values.period });
+      const file = call(ctx, `exports.${format as (typeof FORMATS)[number]}`, { entity: values.entity, period: values.period });
       const path = writeAtomic(resolve(values.out), file.name, Buffer.from(file.base64, 'base64'));
       if (values.json) printJson({ path, name: file.name, entries: file.entries, lines: file.lines, encoding: file.encoding });
       else console.log(`wrote ${path} (${file.entries} entries, ${file.lines} lines, ${file.encoding})`);

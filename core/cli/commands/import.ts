@@ -18,7 +18,7 @@ new version, never an overwrite).`,
     const scenario = readJsonFile(file);
     const { db, ctx } = openCliDatabase(values.db);
     try {
-      const result = call<{ changed: boolean; summary: Record<string, unknown> }>(ctx, 'scenario.import', { scenario, source: file });
+      const result = call(ctx, 'scenario.import', { scenario, source: file });
       if (values.json) printJson(result);
       else {
         console.log(result.changed ? `imported ${file}` : `${file}: already imported, nothing changed`);

@@ -7,8 +7,6 @@ import { call, openCliDatabase, printJson } from '../io.js';
 import { formatMinor } from '../../domain/money.js';
 import { writeAtomic } from './export.js';
 
-interface InvoiceView { id: number; number: string; kind: string; supplier: string; customer: string; mention: string | null; issue_date: string; currency: string; net: number; vat: number; total: number; order: string; line: string; credits: string | null }
-
 export const invoicesCommand: Command = {
   name: 'invoices',
   summary: 'List the commission and royalty invoices between entities; write them as HTML',
@@ -27,18 +25,18 @@ With --out DIR, writes each invoice as a printable HTML document, and, with --en
       const input: Record<string, unknown> = { limit: 5000 };
       if (values.entity) input.entity = values.entity;
       if (values.period) input.period = values.period;
-      const first = call<{ total: number; rows: InvoiceView[] }>(ctx, 'invoices.list', { ...input, offset: 0 });
+      const first = call(ctx, 'invoices.list', { ...input, offset: 0 });
       const rows = [...first.rows];
-      while (rows.length < first.total) rows.push(...call<{ rows: InvoiceView[] }>(ctx, 'invoices.list', { ...input, offset: rows.length }).rows);
+      while (rows.length < first.total) rows.push(...call(ctx, 'invoices.list', { ...input, offset: rows.length }).rows);
       const written: string[] = [];
       if (values.out) {
         const dir = resolve(values.out);
         for (const r of rows) {
-          const doc = call<{ name: string; html: string }>(ctx, 'invoices.document', { id: r.id });
+          const doc = call(ctx, 'invoices.document', { id: r.id });
           written.push(writeAtomic(dir, doc.name, new TextEncoder().encode(doc.html)));
         }
         if (values.entity && values.period) {
-          const st = call<{ name: string; html: string }>(ctx, 'invoices.statement', { entity: values.entity, period: values.period });
+          const st = call(ctx, 'invoices.statement', { entity: values.entity, period: values.period });
           written.push(writeAtomic(dir, st.name, new TextEncoder().encode(st.html)));
         }
       }

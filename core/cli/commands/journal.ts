@@ -1,18 +1,11 @@
 // `ventil journal`: prints entities' journal entries; `ventil post` brings the books up to date.
 import type { Command } from '../command.js';
 import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, parseOptions } from '../command.js';
+import type { ApiOutput } from '../../api/index.js';
 import { call, openCliDatabase, printJson } from '../io.js';
 import { formatMinor } from '../../domain/money.js';
 
-interface EntriesView {
-  entity: string;
-  currency: string;
-  total: number;
-  entries: {
-    number: string; date: string; label: string; piece_ref: string; valid_at: string; shifted: boolean;
-    lines: { account: string; account_label: string; aux: string | null; debit: number; credit: number; orig_amount: number; orig_currency: string }[];
-  }[];
-}
+type EntriesView = ApiOutput<'journal.entries'>;
 
 export const journalCommand: Command = {
   name: 'journal',
@@ -31,7 +24,7 @@ docs/accounting.md describes the posting scheme.`,
     }, false);
     const { db, ctx } = openCliDatabase(values.db);
     try {
-      const entities = values.entity ? [values.entity] : call<{ id: string }[]>(ctx, 'network.entities.list', {}).map((e) => e.id);
+      const entities = values.entity ? [values.entity] : call(ctx, 'network.entities.list', {}).map((e) => e.id);
       const views: EntriesView[] = [];
       for (const entity of entities) {
         const input: Record<string, unknown> = { entity, limit: 5000 };
@@ -39,10 +32,10 @@ docs/accounting.md describes the posting scheme.`,
         if (values.journal) input.journal = values.journal;
         if (values.order) input.order = values.order;
         let offset = 0;
-        const view = call<EntriesView>(ctx, 'journal.entries', { ...input, offset });
+        const view = call(ctx, 'journal.entries', { ...input, offset });
         while (view.entries.length < view.total) {
           offset += 5000;
-          view.entries.push(...call<EntriesView>(ctx, 'journal.entries', { ...input, offset }).entries);
+          view.entries.push(...call(ctx, 'journal.entries', { ...input, offset }).entries);
         }
         views.push(view);
       }
@@ -79,7 +72,7 @@ missing. Posting twice changes nothing.`,
     const { values } = parseOptions(argv, { order: { type: 'string', multiple: true }, ...DB_OPTION, ...JSON_OPTION, ...HELP_OPTION }, false);
     const { db, ctx } = openCliDatabase(values.db);
     try {
-      const r = call<{ entries: number; invoices: number; issues: { code: string; message: string }[] }>(ctx, 'journal.post', values.order ? { orders: values.order } : {});
+      const r = call(ctx, 'journal.post', values.order ? { orders: values.order } : {});
       if (values.json) printJson(r);
       else {
         console.log(`posted ${r.entries} entr${r.entries === 1 ? 'y' : 'ies'} and ${r.invoices} invoice(s)`);

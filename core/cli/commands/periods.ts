@@ -3,8 +3,6 @@ import type { Command } from '../command.js';
 import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions } from '../command.js';
 import { call, openCliDatabase, printJson } from '../io.js';
 
-interface Status { name: string; start: string; end: string; closed: boolean }
-
 export const periodsCommand: Command = {
   name: 'periods',
   summary: 'List or close an entity\'s accounting periods (months, fiscal years)',
@@ -25,12 +23,12 @@ of an entity with an erp_code queues its ERP batch (outbox kind erp.push).`,
     const { db, ctx } = openCliDatabase(values.db);
     try {
       if (action === 'close') {
-        const r = call<{ entity: string; period: string; closed: string[]; erp_batches: string[] }>(ctx, 'journal.periods.close', { entity: values.entity, period: values.period });
+        const r = call(ctx, 'journal.periods.close', { entity: values.entity, period: values.period });
         if (values.json) printJson(r);
         else console.log(`closed ${r.entity} ${r.period}: ${r.closed.join(', ')}${r.erp_batches.length ? `; ERP batches queued: ${r.erp_batches.join(', ')}` : ''}`);
         return EXIT_OK;
       }
-      const r = call<{ entity: string; fiscal_year_end: string; years: (Status & { months: Status[] })[] }>(ctx, 'journal.periods.list', { entity: values.entity });
+      const r = call(ctx, 'journal.periods.list', { entity: values.entity });
       if (values.json) { printJson(r); return EXIT_OK; }
       console.log(`${r.entity}: fiscal year ends ${r.fiscal_year_end}`);
       for (const y of r.years) {

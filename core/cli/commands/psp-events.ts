@@ -20,7 +20,7 @@ returned by the bank) is recorded as such and shown by \`ventil sync --status\`.
     const events = readJsonFile(positionals[0]!);
     const { db, ctx } = openCliDatabase(values.db);
     try {
-      const r = call<{ received: number; applied: number; duplicates: number; stale: number; ignored: number; unmatched: number; confirmed: number; failures: { psp_id: string; status: string; entity: string | null }[]; invalid: { index: number; message: string }[] }>(
+      const r = call(
         ctx, 'sync.psp_events.apply', { events, psp: values.psp ?? 'stripe', source: 'file' });
       if (values.json) printJson(r);
       else {

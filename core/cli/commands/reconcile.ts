@@ -58,11 +58,7 @@ report stores nothing and exits with status 2.
           throw new InputFileError('file_unreadable', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
       }
-      const r = call<{
-        run_id: number; period: { from: string; to: string }; report_rows: number; matched: number; mismatches: number;
-        by_entity: Record<string, { matched: number; mismatches: number }>;
-        items: { category: string; status: string; entity: string | null; currency: string | null; expected: number | null; actual: number | null; message: string }[];
-      }>(ctx, 'sync.reconciliation.import', { csv, source: file, psp, from, to });
+      const r = call(ctx, 'sync.reconciliation.import', { csv, source: file, psp, from, to });
       if (values.json) printJson(r);
       else {
         console.log(`reconciliation #${r.run_id}: ${r.report_rows} report row(s), ${r.period.from} to ${r.period.to}`);

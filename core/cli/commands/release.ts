@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
 import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions } from '../command.js';
 import { call, openCliDatabase, printJson } from '../io.js';
-import type { ReleaseResult } from '../../api/release-runner.js';
 import { formatMinor } from '../../domain/money.js';
 
 export const releaseCommand: Command = {
@@ -30,7 +29,7 @@ network's after_release_recovery says. --dry-run prints the run without writing 
     const { db, ctx } = openCliDatabase(values.db);
     try {
       if (values.balances) {
-        const r = call<{ at: string; balances: { entity: string; currency: string; held: number; released: number; transferred: number; unpaid: number }[] }>(ctx, 'release.balances', values.at ? { at: values.at } : {});
+        const r = call(ctx, 'release.balances', values.at ? { at: values.at } : {});
         if (values.json) printJson(r);
         else {
           console.log(`balances at ${r.at}`);
@@ -43,7 +42,7 @@ network's after_release_recovery says. --dry-run prints the run without writing 
         return EXIT_OK;
       }
       const op = values['dry-run'] ? 'release.preview' : 'release.run';
-      const r = call<ReleaseResult>(ctx, op, { as_of: values['as-of'] });
+      const r = call(ctx, op, { as_of: values['as-of'] });
       if (values.json) printJson(r);
       else {
         if (r.run === null) console.log(`nothing to release as of ${r.as_of}`);

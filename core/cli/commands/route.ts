@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
 import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions } from '../command.js';
 import { call, openCliDatabase, printJson } from '../io.js';
-import type { TickResult } from '../../api/routing.js';
 
 export const routeCommand: Command = {
   name: 'route',
@@ -23,14 +22,14 @@ the same step on a timer; running it again at once does nothing.
     const { db, ctx } = openCliDatabase(values.db);
     try {
       if (values.tick) {
-        const r = call<TickResult>(ctx, 'routing.tick', {});
+        const r = call(ctx, 'routing.tick', {});
         if (values.json) printJson(r);
         else {
           console.log(`routing at ${r.at}: ${r.offered} offered, ${r.timed_out} timed out, ${r.closed} closed, ${r.cancelled} line(s) cancelled`);
           for (const f of r.failures) console.log(`  could not time out offer ${f.offer} (${f.order}/${f.line} at ${f.location}): ${f.error.message}`);
         }
       } else {
-        const r = call<{ order: string; history: { line: string; location: string | null; action: string; at: string; deadline_at: string | null; reason: string | null; note: string | null; actor: string }[] }>(ctx, 'routing.history', { order: values.history });
+        const r = call(ctx, 'routing.history', { order: values.history });
         if (values.json) printJson(r);
         else {
           console.log(`routing of order ${r.order}`);

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions } from '../command.js';
+import type { ApiOutput } from '../../api/index.js';
 import { resolveDbPath } from '../paths.js';
 import { openDatabase } from '../../store/database.js';
 import { createPspAdapter, createRegistry, describeConfig, loadPspConfig, type ErpAdapter } from '../../adapters/registry.js';
@@ -95,7 +96,7 @@ export const syncCommand: Command = {
         const r = callApi(await apiContext(), 'sync.status', {});
         if (!r.ok) throw new SyncFailure(r.error.code, r.error.message);
         if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...(r.value as object) }, null, 2)}\n`);
-        else printStatus(r.value as Record<string, any>);
+        else printStatus(r.value as ApiOutput<'sync.status'>);
         return EXIT_OK;
       }
 
@@ -205,7 +206,7 @@ function printDrain(r: DrainReport, counts: ReturnType<typeof countOutbox>, psp:
   console.log(`outbox: ${counts.pending} pending, ${counts.failed} waiting to retry, ${counts.in_flight} in flight, ${counts.dead} dead, ${counts.sent} sent, ${counts.cancelled} cancelled`);
 }
 
-function printStatus(s: Record<string, any>): void {
+function printStatus(s: ApiOutput<'sync.status'>): void {
   const c = s.counts;
   console.log(`outbox: ${c.pending} pending, ${c.failed} waiting to retry, ${c.in_flight} in flight, ${c.dead} dead, ${c.sent} sent, ${c.cancelled} cancelled`);
   console.log(`last success: ${s.last_success ? `${s.last_success.sent_at} (${s.last_success.kind} #${s.last_success.id})` : 'none'}`);

@@ -32,12 +32,12 @@ reset user must choose a new password at first sign-in.`,
     const { db, ctx } = openKeyedDatabase(values.db, values['key-file']);
     try {
       const find = () => {
-        const user = call<UserView[]>(ctx, 'users.list', {}).find((u) => u.login.toLowerCase() === values.login!.toLowerCase());
+        const user = call(ctx, 'users.list', {}).find((u) => u.login.toLowerCase() === values.login!.toLowerCase());
         if (!user) throw new CliFailure({ code: 'not_found', message: `no user with the login ${JSON.stringify(values.login)}` });
         return user;
       };
       let result: unknown;
-      if (action === 'list') result = { users: call<UserView[]>(ctx, 'users.list', {}) };
+      if (action === 'list') result = { users: call(ctx, 'users.list', {}) };
       else if (action === 'create') {
         result = { user: call(ctx, 'users.create', {
           login: values.login, name: values.name ?? values.login, role: values.role, regions: values.region ?? [], entities: values.entity ?? [], password,

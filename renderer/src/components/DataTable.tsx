@@ -64,7 +64,7 @@ const NUMERIC: ReadonlySet<ColumnKind> = new Set(['number', 'money']);
 /** Lower case without accents: "Élodie" is found by "elodie". */
 export function fold(s: string): string {
   // Most cells are plain ASCII: skip the (slow) Unicode normalization for them.
-  return /[^\u0000-\u007f]/.test(s) ? s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase() : s.toLowerCase();
+  return /[\u0080-\uffff]/.test(s) ? s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase() : s.toLowerCase();
 }
 
 function displayText<R>(col: Column<R>, row: R, i18n: I18n): string {
@@ -108,7 +108,7 @@ function searchText<R>(cols: readonly Column<R>[], row: R, i18n: I18n): string {
 export function DataTable<R>(props: DataTableProps<R>) {
   const { rows, columns, rowKey, label, onRowClick, selectedKey, exportName, actions, loading } = props;
   const i18n = useI18n();
-  const { t, number, lang, locale } = i18n;
+  const { t, lang, locale } = i18n;
   const [query, setQuery] = useState('');
   const deferredQuery = useDeferredValue(query);
   const [sort, setSort] = useState<SortState | null>(props.initialSort ?? null);

@@ -87,23 +87,25 @@ export function ApiFormView({ form, hints = {}, fieldPaths, onSubmit, children, 
   label: string;
 }) {
   const { t, dateTime } = useI18n();
-  const orphan = form.issues.filter((i) => !fieldPaths.some((f) => claims(f, i.path)));
+  // Read apart from the ref, so rendering reads values only (React's rules for refs).
+  const { issues, error, refusals, formRef } = form;
+  const orphan = issues.filter((i) => !fieldPaths.some((f) => claims(f, i.path)));
   // After a refusal is on screen, focus goes to the first invalid field (or the summary).
   useEffect(() => {
-    if (form.refusals === 0) return;
-    const el = form.formRef.current;
+    if (refusals === 0) return;
+    const el = formRef.current;
     (el?.querySelector<HTMLElement>('[aria-invalid="true"]') ?? el?.querySelector<HTMLElement>('.form-errors'))?.focus();
-  }, [form.refusals, form.formRef]);
-  const failed = form.error !== null;
+  }, [refusals, formRef]);
+  const failed = error !== null;
   return (
-    <ErrorsContext.Provider value={{ issues: form.issues, hints }}>
+    <ErrorsContext.Provider value={{ issues, hints }}>
       <form
-        ref={form.formRef} aria-label={label} noValidate className="form"
+        ref={formRef} aria-label={label} noValidate className="form"
         onSubmit={(e) => { e.preventDefault(); onSubmit(); }}
       >
         {failed && (
           <div className="form-errors" role="alert" tabIndex={-1}>
-            {form.issues.length > 0 ? <p>{t('form.errorSummary')}</p> : <p>{errorMessage(form.error!, t, dateTime)}</p>}
+            {issues.length > 0 ? <p>{t('form.errorSummary')}</p> : <p>{errorMessage(error!, t, dateTime)}</p>}
             {orphan.length > 0 && (
               <ul>{orphan.map((i, n) => <li key={n}><code>{i.path || '(root)'}</code> — {issueText(i, t, hints)}</li>)}</ul>
             )}

@@ -3,7 +3,7 @@
 // FEC (article A47 A-1 LPF, checked by the API before it is returned), a CSV of every line and
 // the hledger journal. The API gives each file's bytes; the browser saves them as they are.
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
-import { call, type ErrorValue, type Output } from '../../api';
+import { call, type ErrorValue } from '../../api';
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { useApi } from '../../use-api';
@@ -13,10 +13,6 @@ import { Badge } from '../../components/Badge';
 import { downloadFile } from '../../components/csv';
 import { LongTaskBar, useLongTask } from '../../components/LongTask';
 import { LoadError, Notice, Page } from '../../components/Page';
-
-type Periods = Output<'journal.periods.list'>;
-type JournalEntries = Output<'journal.entries'>;
-type ExportFile = Output<'exports.fec'>;
 
 interface Row {
   key: string; entry: number; number: string; journal: string; journal_label: string; date: string; label: string;
@@ -33,21 +29,23 @@ function bytesOf(base64: string): Uint8Array {
 }
 
 export function BooksView() {
-  const { t, money, number, locale } = useI18n();
+  const { t, money, locale } = useI18n();
   const entities = useEntities();
-  const [entity, setEntity] = useState('');
-  const [period, setPeriod] = useState('');
+  // The entity and period chosen, else the defaults: the first entity of the user's, and its
+  // latest fiscal year's current month (as of when its calendar arrived).
+  const [chosenEntity, setEntity] = useState('');
+  const [chosenPeriod, setPeriod] = useState('');
   const ids = { entity: useId(), period: useId() };
-  useEffect(() => { if (!entity && entities.mine.length) setEntity(entities.mine[0]!.id); }, [entity, entities.mine]);
+  const entity = chosenEntity || (entities.mine[0]?.id ?? '');
   const periods = useApi(entity ? 'journal.periods.list' : null, { entity });
-  useEffect(() => {
-    // Default: the latest fiscal year's current month.
-    const years = periods.data?.years ?? [];
-    if (!years.length || (period && years.some((y) => y.name === period || y.months.some((m) => m.name === period)))) return;
-    const today = new Date().toISOString().slice(0, 7);
+  const period = useMemo(() => {
+    const years = periods.data?.entity === entity ? periods.data.years : [];
+    if (!years.length) return '';
+    if (chosenPeriod && years.some((y) => y.name === chosenPeriod || y.months.some((m) => m.name === chosenPeriod))) return chosenPeriod;
+    const month = new Date(periods.updatedAt).toISOString().slice(0, 7);
     const y = years.at(-1)!;
-    setPeriod(y.months.find((m) => m.name === today)?.name ?? y.name);
-  }, [periods.data, period]);
+    return y.months.find((m) => m.name === month)?.name ?? y.name;
+  }, [periods.data, periods.updatedAt, entity, chosenPeriod]);
 
   const task = useLongTask();
   const runTask = task.run;
@@ -59,8 +57,8 @@ export function BooksView() {
 
   useEffect(() => {
     if (!entity || !period) return;
-    setError(null);
     void runTask(t('books.loading'), async ({ signal, progress }) => {
+      setError(null);
       const out: Row[] = [];
       let offset = 0;
       let total = Infinity;

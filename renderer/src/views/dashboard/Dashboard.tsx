@@ -60,7 +60,7 @@ export function DashboardView({ rest }: { rest: readonly string[] }) {
 const sum = (xs: { amount: number }[]) => xs.reduce((s, x) => s + x.amount, 0);
 
 function CurrencyBlock({ block: c, multi }: { block: DashboardCurrency; multi: boolean }) {
-  const { t, money, number, day } = useI18n();
+  const { t, money, day } = useI18n();
   const m = (v: number) => money(v, c.currency);
   const groups = [...new Set([...c.earned.map((e) => e.group), ...c.paid.map((p) => p.group)])].sort();
   const byGroup = groups.map((g) => ({

@@ -2,7 +2,7 @@
 // scope with its sales, commissions, payout and escrow, read from `dashboard.entity` one entity
 // at a time (with progress and Cancel). A row opens that entity's dashboard.
 import { useEffect, useId, useMemo, useState } from 'react';
-import { call, type Output } from '../../api';
+import { call } from '../../api';
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { useEntities } from '../../entities';
@@ -10,8 +10,6 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { LongTaskBar, useLongTask } from '../../components/LongTask';
 import { BarChartCard } from '../../components/Charts';
 import { Page } from '../../components/Page';
-
-type Dashboard = Output<'dashboard.entity'>;
 
 interface Row {
   key: string; entity: string; name: string; region: string | null; currency: string;

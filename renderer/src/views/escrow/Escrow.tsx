@@ -19,7 +19,7 @@ export function EscrowView() {
   const [at, setAt] = useState('');
   const atId = useId();
   const position = useApi('escrow.position', at ? { at } : {});
-  const rows = position.data?.entities ?? [];
+  const rows = useMemo(() => position.data?.entities ?? [], [position.data]);
 
   const columns = useMemo<Column<EscrowEntity>[]>(() => [
     { id: 'entity', header: t('order.entity'), value: (r) => r.entity, text: (r) => entities.name(r.entity), search: (r) => r.entity, width: 200, grow: 2 },

@@ -33,7 +33,7 @@ export function InboxView() {
   const rows = list.data?.requests ?? [];
   const current = rows.find((r) => r.offer === selected) ?? null;
 
-  const statusOf = (r: InboxRequest) => (r.overdue ? { label: t('inbox.overdue'), tone: 'red' as Tone } : { label: t(`inbox.status.${r.status}` as MessageKey), tone: STATUS_TONE[r.status] ?? 'grey' });
+  const statusOf = useCallback((r: InboxRequest) => (r.overdue ? { label: t('inbox.overdue'), tone: 'red' as Tone } : { label: t(`inbox.status.${r.status}` as MessageKey), tone: STATUS_TONE[r.status] ?? 'grey' }), [t]);
   const columns = useMemo<Column<InboxRequest>[]>(() => [
     { id: 'deadline_at', header: t('inbox.deadline'), kind: 'datetime', value: (r) => r.deadline_at, width: 150, grow: 0 },
     { id: 'status', header: t('orders.status'), kind: 'status', value: (r) => (r.overdue ? 'overdue' : r.status), status: statusOf, width: 110, grow: 0 },
@@ -44,7 +44,7 @@ export function InboxView() {
     { id: 'location', header: t('inbox.location'), kind: 'code', value: (r) => r.location, width: 110, grow: 0 },
     { id: 'entity', header: t('order.entity'), value: (r) => r.entity, text: (r) => entities.name(r.entity), width: 160, grow: 1 },
     { id: 'channel', header: t('orders.channel'), value: (r) => channelLabel(t, r.channel), width: 100, grow: 0 },
-  ], [t, entities]);
+  ], [t, entities, statusOf]);
 
   const open = rows.filter((r) => r.status === 'open').length;
   const overdue = rows.filter((r) => r.overdue).length;

@@ -69,15 +69,13 @@ function OrdersList() {
   useEffect(() => { sessionStorage.setItem(key, JSON.stringify(filter)); }, [filter, key]);
   const ids = { entity: useId(), from: useId(), to: useId(), closed: useId() };
 
-  const load = useCallback(async (f: OrderFilter) => {
-    setError(null);
-    const result = await runTask(t('orders.loading'), ({ signal, progress }) => loadOrders(f, signal, progress).catch((e) => {
-      const err = (e as { error?: ErrorValue }).error;
-      if (err && err.code !== 'aborted') setError(err);
-      throw e;
-    }));
-    if (result) setRows(result);
-  }, [t, runTask]);
+  // An error stays shown until a load succeeds (clearing it as a load starts would set state
+  // inside the effect that starts it).
+  const load = useCallback((f: OrderFilter) => runTask(t('orders.loading'), ({ signal, progress }) => loadOrders(f, signal, progress).catch((e) => {
+    const err = (e as { error?: ErrorValue }).error;
+    if (err && err.code !== 'aborted') setError(err);
+    throw e;
+  })).then((result) => { if (result) { setRows(result); setError(null); } }), [t, runTask]);
   useEffect(() => { void load(filter); }, [filter, load]);
 
   const withAmount = filter.entity !== '';

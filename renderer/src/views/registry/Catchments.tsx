@@ -1,7 +1,7 @@
 // Head office: which location serves which postcode prefix (the longest matching prefix wins).
 import { useCallback, useMemo, useState } from 'react';
 import type { Output } from '../../api';
-import type { Entity, Location } from '../../entities';
+import type { Location } from '../../entities';
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { canEditRegistry, useSession } from '../../session';

@@ -1,7 +1,7 @@
 // Head office: the network settings (docs/spec.md section 1). The whole set is sent on save (the API
 // replaces it); errors come back per field, including per row of the exchange-rate table
 // (`fx_rates[2].rate`).
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { Input } from '../../api';
 import { ATTRIBUTION_KEYS } from '../../../../common/vocabulary';
 import type { Entity } from '../../entities';
@@ -62,7 +62,9 @@ function SettingsForm({ initial, entities }: { initial: Partial<Settings>; entit
   const ro = !editable;
   const form = useApiForm();
   const [d, setD] = useState<Draft>(() => draftOf(initial));
-  useEffect(() => setD(draftOf(initial)), [initial]);
+  // Saved (and read again): the form starts over from what the API now holds.
+  const [shown, setShown] = useState(initial);
+  if (shown !== initial) { setShown(initial); setD(draftOf(initial)); }
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
   const set = <K extends keyof Draft>(k: K) => (v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));

@@ -20,7 +20,6 @@ import { RuleEditor } from './RuleEditor';
 export type StoredRule = Output<'rules.list'>['rules'][number];
 export type RuleWhen = StoredRule['when'];
 export type RuleLeg = StoredRule['legs'][number];
-type RuleConflict = Output<'rules.list'>['conflicts'][number];
 
 export const canEditRules = (role: Role) => HEAD_OFFICE_WRITERS.includes(role);
 
@@ -66,7 +65,9 @@ export function RulesView({ rest }: { rest: readonly string[] }) {
   const entities = useEntities();
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
-  const now = Date.now();
+  // Which versions apply is judged at the time the list arrived (reading the clock while
+  // rendering would make the view impure).
+  const now = list.updatedAt;
 
   // Routes: /rules, /rules/new, /rules/<id>, /rules/<id>/version
   if (rest[0] === 'new' && editable) {
@@ -118,7 +119,7 @@ export function RulesView({ rest }: { rest: readonly string[] }) {
         />
         {selected && versions.length > 0 && (
           <Drawer title={t('rule.detail', { id: selected })} onClose={() => navigate('/rules')} testId="rule-drawer">
-            <RuleDetail versions={versions} entities={entities} editable={editable}
+            <RuleDetail versions={versions} now={now} entities={entities} editable={editable}
               onRetired={(at) => setNotice(t('rule.retired', { id: selected, at: date(at) }))} />
           </Drawer>
         )}
@@ -127,14 +128,13 @@ export function RulesView({ rest }: { rest: readonly string[] }) {
   );
 }
 
-function RuleDetail({ versions, entities, editable, onRetired }: { versions: StoredRule[]; entities: Entities; editable: boolean; onRetired(at: string): void }) {
+function RuleDetail({ versions, now, entities, editable, onRetired }: { versions: StoredRule[]; now: number; entities: Entities; editable: boolean; onRetired(at: string): void }) {
   const { t, date, dateTime, locale } = useI18n();
   const when = (v: string) => (v.length <= 10 ? date(v) : dateTime(v));
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<ErrorValue | null>(null);
   const mutate = useMutate();
   const latest = versions.at(-1)!;
-  const now = Date.now();
   const open = versions.some((v) => v.valid_to === null || Date.parse(v.valid_to) > now);
   const retire = async () => {
     const r = await mutate('rules.retire', { id: latest.id });

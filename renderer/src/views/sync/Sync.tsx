@@ -158,7 +158,7 @@ function OutboxPanel({ row, onChanged }: { row: OutboxRow; onChanged(text: strin
  * and after any change; a link to the outbox for those who see it.
  */
 export function SyncIndicator({ linkable }: { linkable: boolean }) {
-  const { t, number, dateTime } = useI18n();
+  const { t, dateTime } = useI18n();
   const s = useApi('sync.status', {}, { refreshEvery: 30_000, refreshOnFocus: true }).data;
   if (!s) return null;
   const bad = (s.counts.failed ?? 0) + (s.counts.dead ?? 0);
