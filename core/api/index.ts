@@ -71,10 +71,15 @@ export interface ApiBridge {
 
 const table: Readonly<Record<string, Handler>> = handlers;
 
+/** The handler of an operation named at run time (a transport's request), if there is one. */
+export function handlerNamed(name: string): Handler | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 const apiLog = logger('api');
 
 export function callApi(ctx: ApiContext, name: string, input: unknown): Result<unknown> {
-  const handler = Object.hasOwn(table, name) ? table[name] : undefined;
+  const handler = handlerNamed(name);
   if (!handler) return { ok: false, error: { code: 'unknown_operation', message: `no API operation named ${JSON.stringify(name)}` } };
   const p = ctx.principal;
   if (!handler.public) {

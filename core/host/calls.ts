@@ -6,7 +6,7 @@
 import { authenticateSession } from '../api/auth.js';
 import { createContext } from '../api/context.js';
 import type { Result } from '../api/errors.js';
-import { callApi, handlers } from '../api/index.js';
+import { callApi, handlerNamed } from '../api/index.js';
 import { ANONYMOUS_PRINCIPAL } from '../api/principal.js';
 import type { SessionInfo } from '../api/handler.js';
 import type { Sqlite } from '../store/sqlite.js';
@@ -38,7 +38,7 @@ export function answerCall(db: Sqlite, req: CallRequest, now: () => Date = () =>
     else sessionInvalid = true;
   }
   const ctx = createContext(db, { principal, session, now });
-  const handler = Object.hasOwn(handlers, req.name) ? handlers[req.name] : undefined;
+  const handler = handlerNamed(req.name);
   if (!handler?.mutates) return { result: callApi(ctx, req.name, req.input), ...(sessionInvalid ? { sessionInvalid } : {}) };
   const journaled = journaledAnswer<Result<unknown>>(db, req.id);
   if (journaled) return { result: journaled, replayed: true };

@@ -38,7 +38,7 @@ describe('settling on a worker thread', () => {
   it.skipIf(notBuilt !== null)('runs from the desktop bundle\'s own entry (out/main/settle-worker.js), with the same result', () => {
     const inline = stored(s);
     const parallel = stored(s);
-    const a = settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
+    settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
     useSettleWorkerEntry(bundled);
     try {
       const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true });
