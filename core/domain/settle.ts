@@ -4,18 +4,18 @@
 // → roles → rule selection per group → legs → cumulative reversals → PSP fee shares →
 // payouts and escrow → conservation check.
 import { buildContext, type SettlementContext } from './context.js';
-import { EscrowBook } from './escrow.js';
-import { splitFees } from './fees.js';
+import { EscrowBook, releaseMs } from './escrow.js';
+import { splitFees, type FeeSplit } from './fees.js';
 import { computeLeg } from './legs.js';
-import { runLifecycle } from './lifecycle.js';
-import { lineAmounts } from './line-amounts.js';
+import { runLifecycle, type LineState } from './lifecycle.js';
+import { lineAmounts, type LineAmounts } from './line-amounts.js';
 import { formatMinor, spread, type Minor } from './money.js';
 import { reversedTotal } from './reversals.js';
-import { lineRoles, orderRoles } from './roles.js';
+import { lineRoles, orderRoles, type OrderRoles } from './roles.js';
 import { selectRule, type LineFacts } from './rules.js';
-import { ValidationError, type LifecycleEvent, type Order, type Scenario } from './scenario.js';
+import { ValidationError, type LifecycleEvent, type Line, type Order, type Scenario } from './scenario.js';
 import type {
-  CurrencyTotals, Decision, EscrowShare, LegSettlement, LineSettlement, OrderSettlement, ReportLine, ReportOrder,
+  CurrencyTotals, Decision, EscrowShare, LegSettlement, LineSettlement, OrderSettlement, ReportLine, ReportOrder, Roles,
   SettlementReport, Warning,
 } from './settlement-types.js';
 import { isoUtc, toMs } from './time.js';
@@ -63,132 +63,29 @@ export function settleOrder(ctx: SettlementContext, order: Order, events: readon
   const createdMs = toMs(order.created_at);
   const warnings: Warning[] = [];
   const amounts = lineAmounts(ctx, order);
-
-  let captured = 0;
-  let fees = 0;
-  for (const p of order.payments) {
-    captured += p.amount;
-    fees += p.psp_fee ?? 0;
-  }
-  if (captured !== amounts.total) {
-    throw new ValidationError([{ path: 'payments', code: 'payments_mismatch', message: `order ${order.id}: payments add up to ${captured} but the gross total after discounts is ${amounts.total}` }]);
-  }
-
+  const { captured, fees } = paymentTotals(order, amounts.total);
   const states = runLifecycle(order, events, createdMs, asOfMs, warnings);
-  const oRoles = orderRoles(ctx, order);
-  const cancelled = states.map((s) => s.cancelled);
-  const feeSplit = splitFees(ctx.feeBearer, fees, amounts.gross, cancelled);
-  const book = new EscrowBook();
+  const work: OrderWork = {
+    ctx, order, amounts, asOfMs,
+    feeSplit: splitFees(ctx.feeBearer, fees, amounts.gross, states.map((s) => s.cancelled)),
+    orderRoles: orderRoles(ctx, order),
+    // One facts record per order, refilled per line (selection is synchronous).
+    facts: { createdMs, channel: order.channel, deliveryMode: '', kind: '', category: null, seller: null, owner: '', sellerRegion: null, ownerRegion: null },
+  };
   const platform = ctx.platform;
+  const book = new EscrowBook();
   book.touch(platform);
 
   const lines: LineSettlement[] = new Array(order.lines.length);
   let refunded = 0;
-  // One facts record per order, refilled per line (selection is synchronous).
-  const facts: LineFacts = { createdMs, channel: order.channel, deliveryMode: '', kind: '', category: null, seller: null, owner: '', sellerRegion: null, ownerRegion: null };
   for (let i = 0; i < order.lines.length; i++) {
-    const line = order.lines[i];
-    const st = states[i];
-    const gross = amounts.gross[i];
-    const vat = amounts.vat[i];
-    const net = amounts.net[i];
-    const q = line.quantity;
-    const fulfiller = line.candidates[st.fulfiller];
-    const roles = lineRoles(ctx, order, line, fulfiller, oRoles);
-    facts.deliveryMode = line.delivery_mode;
-    facts.kind = line.kind;
-    facts.category = line.category ?? null;
-    facts.seller = roles.seller;
-    facts.owner = roles.owner;
-    facts.sellerRegion = roles.seller === null ? null : (ctx.regions.get(roles.seller) ?? null);
-    facts.ownerRegion = ctx.regions.get(roles.owner) ?? null;
-
-    const k = st.cancelled ? q : st.returned;
-    const legs: LegSettlement[] = [];
-    const decisions: Decision[] = [];
-    for (const group of ctx.groups) {
-      const rule = selectRule(group, facts);
-      if (rule === null) continue;
-      decisions.push(rule.decision);
-      for (const leg of rule.legs) {
-        const l = computeLeg(ctx, rule, leg, roles, gross, net, q);
-        if (k > 0) {
-          l.reversed_amount = reversedTotal(l.amount, k, q);
-          l.reversed_vat = reversedTotal(l.vat, k, q);
-        }
-        legs.push(l);
-      }
-    }
-
-    const revGross = reversedTotal(gross, k, q);
-    const revVat = reversedTotal(vat, k, q);
-    refunded += revGross;
-    const releaseAt = Number.isNaN(st.releaseFromMs) || st.cancelled ? NaN : st.releaseFromMs + ctx.returnWindowMs;
-    const released = releaseAt <= asOfMs;
-
-    book.add(roles.owner, gross - revGross, released);
-    for (const l of legs) {
-      if (l.void !== null) continue;
-      const moved = l.amount - l.reversed_amount + (l.vat - l.reversed_vat);
-      book.add(l.to!, moved, released);
-      book.add(l.from!, -moved, released);
-    }
-    const feeShare = feeSplit.lineShares[i];
-    if (feeShare !== 0) book.add(roles.owner, -feeShare, true);
-    const feeToPlatform = feeSplit.toPlatformByLine[i];
-    if (feeToPlatform !== 0) book.add(platform, -feeToPlatform, true);
-
-    lines[i] = {
-      id: line.id,
-      status: st.status,
-      fulfiller,
-      gross,
-      vat,
-      net,
-      fee_share: feeShare,
-      roles,
-      legs,
-      returned: st.returned,
-      refunded: revGross,
-      decisions,
-      detail: {
-        quantity: q,
-        unit_price: line.unit_price,
-        line_discount: line.discount ?? 0,
-        order_discount: amounts.orderDiscount[i],
-        vat_rate: line.vat_rate,
-        reversed_units: k,
-        reversed_gross: revGross,
-        reversed_vat: revVat,
-        reversed_net: revGross - revVat,
-        fee_to_platform: feeToPlatform,
-        release_at: Number.isNaN(releaseAt) ? null : isoUtc(releaseAt),
-        released,
-        refused: st.refused,
-        return_steps: st.returnSteps,
-        cancelled_at: st.cancelledAt,
-      },
-    };
+    const line = settleLine(work, i, states[i]);
+    bookLine(book, platform, line);
+    refunded += line.refunded;
+    lines[i] = line;
   }
   if (ctx.feeBearer === 'platform' && fees !== 0) book.add(platform, -fees, true);
-
-  const payouts: Record<string, Minor> = {};
-  const escrow: Record<string, EscrowShare> = {};
-  for (const entity of book.sortedEntities()) {
-    const s = book.get(entity);
-    payouts[entity] = s.held + s.released;
-    escrow[entity] = { held: s.held, released: s.released };
-    if (payouts[entity] < 0) {
-      warnings.push({
-        code: 'negative_payout',
-        message: `${entity} owes ${formatMinor(-payouts[entity], order.currency)} ${order.currency} on order ${order.id}; netted against its next transfers`,
-        entity,
-      });
-    }
-  }
-
-  const refundParts = refunded === 0 ? null : spread(refunded, order.payments.map((p) => p.amount));
-  const refunds = order.payments.map((p, j) => ({ payment: p.id, amount: refundParts === null ? 0 : refundParts[j] }));
+  const { payouts, escrow } = payoutsOf(book, order, warnings);
 
   const os: OrderSettlement = {
     id: order.id,
@@ -206,11 +103,155 @@ export function settleOrder(ctx: SettlementContext, order: Order, events: readon
     fee_bearer: ctx.feeBearer,
     commission_vat_rate: ctx.commissionVat.text,
     platform_fees: ctx.feeBearer === 'platform' ? fees : 0,
-    refunds,
+    refunds: refundsByPayment(order, refunded),
   };
   const check = checkConservation(os);
   if (!check.ok) throw new ConservationError(order.id, check);
   return os;
+}
+
+/** What settling an order's lines shares: computed once per order. */
+interface OrderWork {
+  ctx: SettlementContext;
+  order: Order;
+  amounts: LineAmounts;
+  feeSplit: FeeSplit;
+  orderRoles: OrderRoles;
+  facts: LineFacts;
+  asOfMs: number;
+}
+
+/** The captured total and the PSP fees; the payments must add up to the order's gross total. */
+function paymentTotals(order: Order, total: Minor): { captured: Minor; fees: Minor } {
+  let captured = 0;
+  let fees = 0;
+  for (const p of order.payments) {
+    captured += p.amount;
+    fees += p.psp_fee ?? 0;
+  }
+  if (captured !== total) {
+    throw new ValidationError([{ path: 'payments', code: 'payments_mismatch', message: `order ${order.id}: payments add up to ${captured} but the gross total after discounts is ${total}` }]);
+  }
+  return { captured, fees };
+}
+
+/** One line: its roles, the rules that decide it and their legs, what is reversed, when it is released. */
+function settleLine(w: OrderWork, i: number, st: LineState): LineSettlement {
+  const { ctx, order, amounts } = w;
+  const line = order.lines[i];
+  const gross = amounts.gross[i];
+  const vat = amounts.vat[i];
+  const net = amounts.net[i];
+  const q = line.quantity;
+  const fulfiller = line.candidates[st.fulfiller];
+  const roles = lineRoles(ctx, order, line, fulfiller, w.orderRoles);
+  fillFacts(w.facts, ctx, line, roles);
+  // Units whose amounts are reversed: the returned ones, or all of them when the line is cancelled.
+  const k = st.cancelled ? q : st.returned;
+  const legs: LegSettlement[] = [];
+  const decisions: Decision[] = [];
+  for (const group of ctx.groups) {
+    const rule = selectRule(group, w.facts);
+    if (rule === null) continue;
+    decisions.push(rule.decision);
+    for (const leg of rule.legs) {
+      const l = computeLeg(ctx, rule, leg, roles, gross, net, q);
+      if (k > 0) {
+        l.reversed_amount = reversedTotal(l.amount, k, q);
+        l.reversed_vat = reversedTotal(l.vat, k, q);
+      }
+      legs.push(l);
+    }
+  }
+
+  const revGross = reversedTotal(gross, k, q);
+  const revVat = reversedTotal(vat, k, q);
+  const releaseAt = Number.isNaN(st.releaseFromMs) || st.cancelled ? NaN : releaseMs(st.releaseFromMs, ctx.returnWindowMs);
+  return {
+    id: line.id,
+    status: st.status,
+    fulfiller,
+    gross,
+    vat,
+    net,
+    fee_share: w.feeSplit.lineShares[i],
+    roles,
+    legs,
+    returned: st.returned,
+    refunded: revGross,
+    decisions,
+    detail: {
+      quantity: q,
+      unit_price: line.unit_price,
+      line_discount: line.discount ?? 0,
+      order_discount: amounts.orderDiscount[i],
+      vat_rate: line.vat_rate,
+      reversed_units: k,
+      reversed_gross: revGross,
+      reversed_vat: revVat,
+      reversed_net: revGross - revVat,
+      fee_to_platform: w.feeSplit.toPlatformByLine[i],
+      release_at: Number.isNaN(releaseAt) ? null : isoUtc(releaseAt),
+      released: releaseAt <= w.asOfMs,
+      refused: st.refused,
+      return_steps: st.returnSteps,
+      cancelled_at: st.cancelledAt,
+    },
+  };
+}
+
+/** What rule selection looks at for this line (docs/spec.md section 7). */
+function fillFacts(facts: LineFacts, ctx: SettlementContext, line: Line, roles: Roles): void {
+  facts.deliveryMode = line.delivery_mode;
+  facts.kind = line.kind;
+  facts.category = line.category ?? null;
+  facts.seller = roles.seller;
+  facts.owner = roles.owner;
+  facts.sellerRegion = roles.seller === null ? null : (ctx.regions.get(roles.seller) ?? null);
+  facts.ownerRegion = ctx.regions.get(roles.owner) ?? null;
+}
+
+/**
+ * Moves a line's money in escrow: its owner receives what the customer keeps paying for, each
+ * leg moves its amount and VAT net of reversals, and the PSP fee shares leave at capture.
+ */
+function bookLine(book: EscrowBook, platform: string, line: LineSettlement): void {
+  const released = line.detail.released;
+  book.add(line.roles.owner, line.gross - line.refunded, released);
+  for (const l of line.legs) {
+    if (l.void !== null) continue;
+    const moved = l.amount - l.reversed_amount + (l.vat - l.reversed_vat);
+    book.add(l.to!, moved, released);
+    book.add(l.from!, -moved, released);
+  }
+  if (line.fee_share !== 0) book.add(line.roles.owner, -line.fee_share, true);
+  const feeToPlatform = line.detail.fee_to_platform;
+  if (feeToPlatform !== 0) book.add(platform, -feeToPlatform, true);
+}
+
+/** Each entity's payout and its held and released parts; a negative payout is warned about. */
+function payoutsOf(book: EscrowBook, order: Order, warnings: Warning[]): { payouts: Record<string, Minor>; escrow: Record<string, EscrowShare> } {
+  const payouts: Record<string, Minor> = {};
+  const escrow: Record<string, EscrowShare> = {};
+  for (const entity of book.sortedEntities()) {
+    const s = book.get(entity);
+    payouts[entity] = s.held + s.released;
+    escrow[entity] = { held: s.held, released: s.released };
+    if (payouts[entity] < 0) {
+      warnings.push({
+        code: 'negative_payout',
+        message: `${entity} owes ${formatMinor(-payouts[entity], order.currency)} ${order.currency} on order ${order.id}; netted against its next transfers`,
+        entity,
+      });
+    }
+  }
+  return { payouts, escrow };
+}
+
+/** The refunded total spread over the payments by their amounts. */
+function refundsByPayment(order: Order, refunded: Minor): { payment: string; amount: Minor }[] {
+  const parts = refunded === 0 ? null : spread(refunded, order.payments.map((p) => p.amount));
+  return order.payments.map((p, j) => ({ payment: p.id, amount: parts === null ? 0 : parts[j] }));
 }
 
 /** The default moment of a settlement: the latest order creation, capture or event. */
