@@ -194,113 +194,172 @@ export interface ReconcileResult {
 export function reconcile(db: Sqlite, input: ReconcileInput): ReconcileResult {
   const { rows, issues } = parseSettlementCsv(input.csv);
   if (issues.length > 0) throw new OutboxError('invalid_report', `the settlement report has ${issues.length} problem(s); nothing was stored`, issues);
+  const period = reportPeriod(rows, input);
+  const matcher = new ReportMatcher(db, input.psp);
+  for (const r of rows) matcher.match(r);
+  matcher.unreported(period);
+  const stored = storeRun(db, input, rows.length, period, matcher.items);
+  applyReportRows(db, input.psp, rows, input.now);
+  return { run_id: stored.run_id, period, report_rows: rows.length, matched: stored.matched, mismatches: stored.mismatches, by_status: stored.by_status, by_entity: stored.by_entity, items: matcher.items };
+}
+
+/** The period given, or the whole UTC days of the report's first and last rows. */
+function reportPeriod(rows: readonly ReportRow[], input: ReconcileInput): { from: string; to: string } {
   const times = rows.map((r) => r.created).sort();
   const from = input.from ?? (times.length ? `${times[0].slice(0, 10)}T00:00:00.000Z` : input.now.toISOString());
   const to = input.to ?? (times.length ? new Date(Date.parse(`${times[times.length - 1].slice(0, 10)}T00:00:00.000Z`) + 86_400_000).toISOString() : input.now.toISOString());
-  const platform = (db.prepare("SELECT value FROM network_settings WHERE key = 'platform_entity'").get() as { value: string } | undefined);
-  const platformEntity = platform ? (JSON.parse(platform.value) as string) : null;
+  return { from, to };
+}
 
-  const items: Item[] = [];
-  const push = (i: Item) => items.push(i);
-  const seenObjects = new Set<string>();
-  const seenPayments = new Set<string>();
-  const keyMatches = new Map<string, string>(); // outbox key → first PSP id the report showed for it
+type PaymentMatch = { order_id: string; payment_id: string; amount: number; psp_fee: number; currency: string };
 
-  const objectById = db.prepare('SELECT * FROM psp_objects WHERE psp = ? AND psp_id = ?');
-  const outboxByKey = db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?');
-  const paymentById = db.prepare(`SELECT p.order_id, p.payment_id, p.amount, p.psp_fee, p.captured_at, o.currency FROM payments p JOIN orders o ON o.id = p.order_id
-    WHERE p.payment_id = ?`);
+/**
+ * Matches a report's rows one by one with what Ventil recorded, remembering what each row
+ * matched (so a second row for the same payment, object or call is a duplicate), then lists what
+ * Ventil recorded in the period that no row matched.
+ */
+class ReportMatcher {
+  readonly items: Item[] = [];
+  private readonly seenObjects = new Set<string>();
+  private readonly seenPayments = new Set<string>();
+  /** Outbox key → the first PSP id the report showed for it. */
+  private readonly keyMatches = new Map<string, string>();
+  private readonly platformEntity: string | null;
+  private readonly objectById;
+  private readonly outboxByKey;
+  private readonly paymentById;
 
-  for (const r of rows) {
-    const base = { currency: r.currency, actual: Math.abs(r.gross), psp_ref: r.sourceId || r.id };
-    if (r.category === 'capture') {
-      const candidates = [r.paymentIntentId, r.chargeId, r.sourceId].filter((x): x is string => !!x);
-      let pay: { order_id: string; payment_id: string; amount: number; psp_fee: number; currency: string } | undefined;
-      for (const c of candidates) { pay = paymentById.get(c) as typeof pay; if (pay) break; }
-      if (!pay && r.orderId) {
-        pay = db.prepare(`SELECT p.order_id, p.payment_id, p.amount, p.psp_fee, o.currency FROM payments p JOIN orders o ON o.id = p.order_id
-          WHERE p.order_id = ? AND p.amount = ? ORDER BY p.seq`).all(r.orderId, r.gross).find((p) => !seenPayments.has(`${(p as { order_id: string }).order_id}/${(p as { payment_id: string }).payment_id}`)) as typeof pay;
-      }
-      if (!pay) { push({ ...base, category: 'capture', status: 'missing_in_ventil', entity: platformEntity, expected: null, ventil_ref: null, orders: r.orderId ? [r.orderId] : null, message: `the PSP captured ${r.gross} ${r.currency} (${r.sourceId}) for no payment Ventil knows` }); continue; }
-      const ref = `${pay.order_id}/${pay.payment_id}`;
-      if (seenPayments.has(ref)) { push({ ...base, category: 'capture', status: 'duplicate', entity: platformEntity, expected: pay.amount, ventil_ref: ref, orders: [pay.order_id], message: `payment ${ref} appears twice in the report` }); continue; }
-      seenPayments.add(ref);
-      const common = { category: 'capture' as const, entity: platformEntity, ventil_ref: ref, orders: [pay.order_id] };
-      if (pay.currency !== r.currency) push({ ...base, ...common, status: 'currency_differs', expected: pay.amount, message: `payment ${ref} is in ${pay.currency}, the report says ${r.currency}` });
-      else if (pay.amount !== r.gross) push({ ...base, ...common, status: 'amount_differs', expected: pay.amount, message: `payment ${ref}: Ventil has ${pay.amount}, the PSP captured ${r.gross}` });
-      else push({ ...base, ...common, status: 'matched', expected: pay.amount, message: `payment ${ref} captured` });
-      if (pay.currency === r.currency && pay.psp_fee !== r.fee) {
-        push({ ...base, ...common, category: 'fee', status: 'fee_differs', expected: pay.psp_fee, actual: r.fee, message: `payment ${ref}: Ventil counts a PSP fee of ${pay.psp_fee}, the PSP took ${r.fee}` });
-      } else if (pay.currency === r.currency) {
-        push({ ...base, ...common, category: 'fee', status: 'matched', expected: pay.psp_fee, actual: r.fee, message: `payment ${ref}: fee ${r.fee}` });
-      }
-      continue;
+  constructor(private readonly db: Sqlite, private readonly psp: string) {
+    const platform = db.prepare("SELECT value FROM network_settings WHERE key = 'platform_entity'").get() as { value: string } | undefined;
+    this.platformEntity = platform ? (JSON.parse(platform.value) as string) : null;
+    this.objectById = db.prepare('SELECT * FROM psp_objects WHERE psp = ? AND psp_id = ?');
+    this.outboxByKey = db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?');
+    this.paymentById = db.prepare(`SELECT p.order_id, p.payment_id, p.amount, p.psp_fee, p.captured_at, o.currency FROM payments p JOIN orders o ON o.id = p.order_id
+      WHERE p.payment_id = ?`);
+  }
+
+  match(r: ReportRow): void {
+    if (r.category === 'capture') this.capture(r);
+    else if (r.category === 'fee' || r.category === 'other') {
+      this.items.push({ ...this.base(r), category: r.category, status: 'missing_in_ventil', entity: this.platformEntity, expected: null, ventil_ref: null, orders: null, message: `${r.reportingCategory} ${r.gross} ${r.currency} (${r.id}) has no counterpart in Ventil` });
+    } else this.movement(r);
+  }
+
+  private base(r: ReportRow) {
+    return { currency: r.currency, actual: Math.abs(r.gross), psp_ref: r.sourceId || r.id };
+  }
+
+  /** A capture: the payment it names (by PSP id, else by order and amount), its amount and its fee. */
+  private capture(r: ReportRow): void {
+    const push = (i: Item) => this.items.push(i);
+    const base = this.base(r);
+    const pay = this.paymentOf(r);
+    if (!pay) { push({ ...base, category: 'capture', status: 'missing_in_ventil', entity: this.platformEntity, expected: null, ventil_ref: null, orders: r.orderId ? [r.orderId] : null, message: `the PSP captured ${r.gross} ${r.currency} (${r.sourceId}) for no payment Ventil knows` }); return; }
+    const ref = `${pay.order_id}/${pay.payment_id}`;
+    if (this.seenPayments.has(ref)) { push({ ...base, category: 'capture', status: 'duplicate', entity: this.platformEntity, expected: pay.amount, ventil_ref: ref, orders: [pay.order_id], message: `payment ${ref} appears twice in the report` }); return; }
+    this.seenPayments.add(ref);
+    const common = { category: 'capture' as const, entity: this.platformEntity, ventil_ref: ref, orders: [pay.order_id] };
+    if (pay.currency !== r.currency) push({ ...base, ...common, status: 'currency_differs', expected: pay.amount, message: `payment ${ref} is in ${pay.currency}, the report says ${r.currency}` });
+    else if (pay.amount !== r.gross) push({ ...base, ...common, status: 'amount_differs', expected: pay.amount, message: `payment ${ref}: Ventil has ${pay.amount}, the PSP captured ${r.gross}` });
+    else push({ ...base, ...common, status: 'matched', expected: pay.amount, message: `payment ${ref} captured` });
+    if (pay.currency === r.currency && pay.psp_fee !== r.fee) {
+      push({ ...base, ...common, category: 'fee', status: 'fee_differs', expected: pay.psp_fee, actual: r.fee, message: `payment ${ref}: Ventil counts a PSP fee of ${pay.psp_fee}, the PSP took ${r.fee}` });
+    } else if (pay.currency === r.currency) {
+      push({ ...base, ...common, category: 'fee', status: 'matched', expected: pay.psp_fee, actual: r.fee, message: `payment ${ref}: fee ${r.fee}` });
     }
-    if (r.category === 'fee' || r.category === 'other') {
-      push({ ...base, category: r.category, status: 'missing_in_ventil', entity: platformEntity, expected: null, ventil_ref: null, orders: null, message: `${r.reportingCategory} ${r.gross} ${r.currency} (${r.id}) has no counterpart in Ventil` });
-      continue;
+  }
+
+  private paymentOf(r: ReportRow): PaymentMatch | undefined {
+    const candidates = [r.paymentIntentId, r.chargeId, r.sourceId].filter((x): x is string => !!x);
+    for (const c of candidates) {
+      const pay = this.paymentById.get(c) as PaymentMatch | undefined;
+      if (pay) return pay;
     }
-    // Transfers, reversals, refunds, payouts: by PSP id, else by the ventil_key the call carried.
+    if (!r.orderId) return undefined;
+    const sameAmount = this.db.prepare(`SELECT p.order_id, p.payment_id, p.amount, p.psp_fee, o.currency FROM payments p JOIN orders o ON o.id = p.order_id
+      WHERE p.order_id = ? AND p.amount = ? ORDER BY p.seq`).all(r.orderId, r.gross) as PaymentMatch[];
+    return sameAmount.find((p) => !this.seenPayments.has(`${p.order_id}/${p.payment_id}`));
+  }
+
+  /** Transfers, reversals, refunds, payouts: by PSP id, else by the ventil_key the call carried. */
+  private movement(r: ReportRow): void {
     const type = PSP_TYPE[r.category]!;
-    const obj = r.sourceId ? objectById.get(input.psp, r.sourceId) as PspObjectRow | undefined : undefined;
+    const obj = r.sourceId ? this.objectById.get(this.psp, r.sourceId) as PspObjectRow | undefined : undefined;
     const key = obj?.outbox_key ?? r.ventilKey;
-    const call = key ? outboxByKey.get(key) as OutboxRow | undefined : undefined;
+    const call = key ? this.outboxByKey.get(key) as OutboxRow | undefined : undefined;
     const payload = call ? JSON.parse(call.payload_json) as Record<string, any> : null;
     const entity = call?.entity ?? obj?.entity ?? r.entity ?? null;
     const orders = payload?.orders ? (payload.orders as { order: string }[]).map((o) => o.order) : payload?.order ? [payload.order as string] : r.orderId ? [r.orderId] : null;
     const expected = expectedAmount(call, payload, obj, r);
-    const common = { ...base, category: r.category, entity, orders, ventil_ref: key ?? null, expected };
+    const common = { ...this.base(r), category: r.category, entity, orders, ventil_ref: key ?? null, expected };
+    this.items.push({ ...common, ...this.verdict(r, type, { obj, key, call, expected, payload }) });
+  }
+
+  /** The status of a movement the report shows, against the call and the PSP object Ventil recorded. */
+  private verdict(r: ReportRow, type: PspObjectType, known: KnownMovement): { status: ItemStatus; message: string } {
+    const { obj, key, call, expected, payload } = known;
     if (r.reportingCategory === 'refund_failure' || r.reportingCategory === 'payout_failure' || r.reportingCategory === 'payout_reversal') {
-      push({ ...common, status: 'failed_at_psp', message: `${r.reportingCategory}: ${r.sourceId} returned ${r.gross} ${r.currency}; the money did not reach its destination` });
-      if (obj) seenObjects.add(obj.psp_id);
-      continue;
+      if (obj) this.seenObjects.add(obj.psp_id);
+      return { status: 'failed_at_psp', message: `${r.reportingCategory}: ${r.sourceId} returned ${r.gross} ${r.currency}; the money did not reach its destination` };
     }
-    if (!obj && !call) { push({ ...common, status: 'missing_in_ventil', message: `the PSP shows a ${r.category} ${r.sourceId} of ${r.gross} ${r.currency} that Ventil never asked for` }); continue; }
-    if (obj && seenObjects.has(obj.psp_id)) { push({ ...common, status: 'duplicate', message: `${obj.psp_id} appears twice in the report` }); continue; }
-    if (obj) seenObjects.add(obj.psp_id);
+    if (!obj && !call) return { status: 'missing_in_ventil', message: `the PSP shows a ${r.category} ${r.sourceId} of ${r.gross} ${r.currency} that Ventil never asked for` };
+    if (obj && this.seenObjects.has(obj.psp_id)) return { status: 'duplicate', message: `${obj.psp_id} appears twice in the report` };
+    if (obj) this.seenObjects.add(obj.psp_id);
     if (key && type !== 'refund') {
-      const first = keyMatches.get(key);
-      if (first && first !== r.sourceId) { push({ ...common, status: 'duplicate', message: `the call ${key} was applied twice at the PSP (${first} and ${r.sourceId})` }); continue; }
-      keyMatches.set(key, r.sourceId);
+      const first = this.keyMatches.get(key);
+      if (first && first !== r.sourceId) return { status: 'duplicate', message: `the call ${key} was applied twice at the PSP (${first} and ${r.sourceId})` };
+      this.keyMatches.set(key, r.sourceId);
     }
-    if (call && call.status === 'cancelled') { push({ ...common, status: 'cancelled_but_applied', message: `the call ${key} was cancelled in Ventil, but the PSP applied it (${r.sourceId})` }); continue; }
+    if (call && call.status === 'cancelled') return { status: 'cancelled_but_applied', message: `the call ${key} was cancelled in Ventil, but the PSP applied it (${r.sourceId})` };
     if (!obj && call && call.status === 'sent' && type !== 'refund') {
-      const known = db.prepare('SELECT psp_id FROM psp_objects WHERE psp = ? AND outbox_key = ? AND type = ?').get(input.psp, key, type) as { psp_id: string } | undefined;
-      if (known) { push({ ...common, status: 'duplicate', message: `the call ${key} was applied twice at the PSP (Ventil recorded ${known.psp_id}, the report also shows ${r.sourceId})` }); continue; }
+      const twice = this.db.prepare('SELECT psp_id FROM psp_objects WHERE psp = ? AND outbox_key = ? AND type = ?').get(this.psp, key, type) as { psp_id: string } | undefined;
+      if (twice) return { status: 'duplicate', message: `the call ${key} was applied twice at the PSP (Ventil recorded ${twice.psp_id}, the report also shows ${r.sourceId})` };
     }
-    if (!obj && call && call.status !== 'sent') { push({ ...common, status: 'ack_missing', message: `the PSP applied ${key} (${r.sourceId}) but Ventil had not recorded it (outbox row ${call.id} is ${call.status}); recorded now` }); continue; }
-    if (obj && obj.status_rank >= 90) { push({ ...common, status: 'failed_at_psp', message: `${obj.psp_id} is ${obj.status} at the PSP${obj.failure_code ? ` (${obj.failure_code})` : ''}` }); continue; }
-    if (obj && obj.currency !== r.currency) { push({ ...common, status: 'currency_differs', message: `${obj.psp_id}: Ventil has ${obj.currency}, the report says ${r.currency}` }); continue; }
-    if (expected !== null && expected !== Math.abs(r.gross)) { push({ ...common, status: 'amount_differs', message: `${r.sourceId}: Ventil expected ${expected}, the PSP moved ${Math.abs(r.gross)} ${r.currency}` }); continue; }
+    if (!obj && call && call.status !== 'sent') return { status: 'ack_missing', message: `the PSP applied ${key} (${r.sourceId}) but Ventil had not recorded it (outbox row ${call.id} is ${call.status}); recorded now` };
+    if (obj && obj.status_rank >= 90) return { status: 'failed_at_psp', message: `${obj.psp_id} is ${obj.status} at the PSP${obj.failure_code ? ` (${obj.failure_code})` : ''}` };
+    if (obj && obj.currency !== r.currency) return { status: 'currency_differs', message: `${obj.psp_id}: Ventil has ${obj.currency}, the report says ${r.currency}` };
+    if (expected !== null && expected !== Math.abs(r.gross)) return { status: 'amount_differs', message: `${r.sourceId}: Ventil expected ${expected}, the PSP moved ${Math.abs(r.gross)} ${r.currency}` };
     const dest = payload?.destination ?? obj?.destination ?? null;
     if (r.category === 'transfer' && r.connectedAccount && dest && dest !== r.connectedAccount) {
-      push({ ...common, status: 'destination_differs', message: `${r.sourceId} went to ${r.connectedAccount}, Ventil sent it to ${dest}` });
-      continue;
+      return { status: 'destination_differs', message: `${r.sourceId} went to ${r.connectedAccount}, Ventil sent it to ${dest}` };
     }
-    push({ ...common, status: 'matched', message: `${r.category} ${r.sourceId} ${Math.abs(r.gross)} ${r.currency}` });
+    return { status: 'matched', message: `${r.category} ${r.sourceId} ${Math.abs(r.gross)} ${r.currency}` };
   }
 
-  // What Ventil did in the period that the report does not show.
-  const objects = db.prepare(`SELECT * FROM psp_objects WHERE psp = ? AND type IN ('transfer', 'transfer_reversal', 'refund', 'payout')
-    AND COALESCE(psp_created, first_seen_at) >= ? AND COALESCE(psp_created, first_seen_at) < ? ORDER BY first_seen_at, psp_id`).all(input.psp, from, to) as PspObjectRow[];
-  for (const o of objects) {
-    if (seenObjects.has(o.psp_id)) continue;
-    const cat: Category = o.type === 'capture' ? 'capture' : o.type;
-    push({
-      category: cat, status: 'missing_at_psp', entity: o.entity, currency: o.currency, expected: o.amount, actual: null, ventil_ref: o.outbox_key, psp_ref: o.psp_id,
-      orders: o.orders_json ? (JSON.parse(o.orders_json) as { order: string }[]).map((x) => x.order) : null,
-      message: `Ventil recorded ${o.type} ${o.psp_id} of ${o.amount} ${o.currency}; the report does not show it`,
-    });
+  /** What Ventil did in the period that the report does not show: PSP objects, then captured payments. */
+  unreported(period: { from: string; to: string }): void {
+    const objects = this.db.prepare(`SELECT * FROM psp_objects WHERE psp = ? AND type IN ('transfer', 'transfer_reversal', 'refund', 'payout')
+      AND COALESCE(psp_created, first_seen_at) >= ? AND COALESCE(psp_created, first_seen_at) < ? ORDER BY first_seen_at, psp_id`).all(this.psp, period.from, period.to) as PspObjectRow[];
+    for (const o of objects) {
+      if (this.seenObjects.has(o.psp_id)) continue;
+      const cat: Category = o.type === 'capture' ? 'capture' : o.type;
+      this.items.push({
+        category: cat, status: 'missing_at_psp', entity: o.entity, currency: o.currency, expected: o.amount, actual: null, ventil_ref: o.outbox_key, psp_ref: o.psp_id,
+        orders: o.orders_json ? (JSON.parse(o.orders_json) as { order: string }[]).map((x) => x.order) : null,
+        message: `Ventil recorded ${o.type} ${o.psp_id} of ${o.amount} ${o.currency}; the report does not show it`,
+      });
+    }
+    const payments = this.db.prepare(`SELECT p.order_id, p.payment_id, p.amount, o.currency FROM payments p JOIN orders o ON o.id = p.order_id
+      WHERE p.captured_at >= ? AND p.captured_at < ? ORDER BY p.captured_at, p.order_id, p.seq`).all(period.from, period.to) as { order_id: string; payment_id: string; amount: number; currency: string }[];
+    for (const p of payments) {
+      const ref = `${p.order_id}/${p.payment_id}`;
+      if (this.seenPayments.has(ref)) continue;
+      this.items.push({ category: 'capture', status: 'missing_at_psp', entity: this.platformEntity, currency: p.currency, expected: p.amount, actual: null, ventil_ref: ref, psp_ref: null, orders: [p.order_id], message: `payment ${ref} of ${p.amount} ${p.currency} is not in the report` });
+    }
   }
-  const payments = db.prepare(`SELECT p.order_id, p.payment_id, p.amount, o.currency FROM payments p JOIN orders o ON o.id = p.order_id
-    WHERE p.captured_at >= ? AND p.captured_at < ? ORDER BY p.captured_at, p.order_id, p.seq`).all(from, to) as { order_id: string; payment_id: string; amount: number; currency: string }[];
-  for (const p of payments) {
-    const ref = `${p.order_id}/${p.payment_id}`;
-    if (seenPayments.has(ref)) continue;
-    push({ category: 'capture', status: 'missing_at_psp', entity: platformEntity, currency: p.currency, expected: p.amount, actual: null, ventil_ref: ref, psp_ref: null, orders: [p.order_id], message: `payment ${ref} of ${p.amount} ${p.currency} is not in the report` });
-  }
+}
 
-  // Store the run.
+/** What Ventil recorded about a movement the report shows. */
+interface KnownMovement {
+  obj: PspObjectRow | undefined;
+  key: string | null;
+  call: OutboxRow | undefined;
+  expected: number | null;
+  payload: Record<string, any> | null;
+}
+
+/** Stores the run and its items; returns its id and counts. */
+function storeRun(db: Sqlite, input: ReconcileInput, reportRows: number, period: { from: string; to: string }, items: readonly Item[]): Pick<ReconcileResult, 'run_id' | 'matched' | 'mismatches' | 'by_status' | 'by_entity'> {
   const at = input.now.toISOString();
   const matched = items.filter((i) => i.status === 'matched').length;
   const byStatus: Record<string, number> = {};
@@ -312,14 +371,12 @@ export function reconcile(db: Sqlite, input: ReconcileInput): ReconcileResult {
   }
   const summary = { by_status: byStatus, by_entity: byEntity };
   const runId = Number(db.prepare(`INSERT INTO reconciliation_runs (at, psp, source, file_hash, period_from, period_to, report_rows, matched, mismatches, summary_json)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(at, input.psp, input.source, contentHash(input.csv), from, to, rows.length, matched, items.length - matched, JSON.stringify(summary)).lastInsertRowid);
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(at, input.psp, input.source, contentHash(input.csv), period.from, period.to, reportRows, matched, items.length - matched, JSON.stringify(summary)).lastInsertRowid);
   const put = db.prepare(`INSERT INTO reconciliation_items (run_id, seq, category, status, entity, currency, expected, actual, difference, ventil_ref, psp_ref, orders_json, message)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   items.forEach((i, seq) => put.run(runId, seq, i.category, i.status, i.entity, i.currency, i.expected, i.actual,
     i.expected !== null && i.actual !== null ? i.actual - i.expected : null, i.ventil_ref, i.psp_ref, i.orders ? JSON.stringify(i.orders) : null, i.message));
-
-  applyReportRows(db, input.psp, rows, input.now);
-  return { run_id: runId, period: { from, to }, report_rows: rows.length, matched, mismatches: items.length - matched, by_status: byStatus, by_entity: byEntity, items };
+  return { run_id: runId, matched, mismatches: items.length - matched, by_status: byStatus, by_entity: byEntity };
 }
 
 function expectedAmount(call: OutboxRow | undefined, payload: Record<string, any> | null, obj: PspObjectRow | undefined, r: ReportRow): number | null {
