@@ -1,9 +1,11 @@
 import type { Command } from '../command.js';
-import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions } from '../command.js';
+import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions, type Parsed } from '../command.js';
 import type { ApiOutput } from '../../api/index.js';
 import { resolveDbPath } from '../paths.js';
 import { openDatabase } from '../../store/database.js';
-import { createPspAdapter, createRegistry, describeConfig, loadPspConfig, type ErpAdapter } from '../../adapters/registry.js';
+import { createPspAdapter, createRegistry, describeConfig, loadPspConfig, type ErpAdapter, type PspConfig } from '../../adapters/registry.js';
+import type { PspAdapter } from '../../adapters/psp.js';
+import type { Sqlite } from '../../store/sqlite.js';
 import { OutboxRunner, RunnerLockedError, type DrainReport, type RetryPolicy } from '../../sync/runner.js';
 import { countOutbox } from '../../sync/outbox.js';
 import { logger } from '../../log/logger.js';
@@ -52,27 +54,22 @@ function intOption(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+const SYNC_OPTIONS = {
+  ...DB_OPTION, ...JSON_OPTION, ...HELP_OPTION,
+  once: { type: 'boolean' }, status: { type: 'boolean' }, interval: { type: 'string' }, inbox: { type: 'string' },
+  pull: { type: 'string' }, 'pull-name': { type: 'string' }, 'webhook-port': { type: 'string' },
+  timeout: { type: 'string' }, 'max-attempts': { type: 'string' }, 'backoff-base': { type: 'string' }, 'backoff-max': { type: 'string' },
+  'offline-max': { type: 'string' }, 'settle-ms': { type: 'string' },
+} as const;
+type SyncValues = Parsed<typeof SYNC_OPTIONS>['values'];
+
 export const syncCommand: Command = {
   name: 'sync',
   summary: 'Send the outbox to the PSP (and ERP) with retries; import feeds; --once to drain and exit',
   help: HELP,
   async run(argv) {
-    const { values } = parseOptions(argv, {
-      ...DB_OPTION, ...JSON_OPTION, ...HELP_OPTION,
-      once: { type: 'boolean' }, status: { type: 'boolean' }, interval: { type: 'string' }, inbox: { type: 'string' },
-      pull: { type: 'string' }, 'pull-name': { type: 'string' }, 'webhook-port': { type: 'string' },
-      timeout: { type: 'string' }, 'max-attempts': { type: 'string' }, 'backoff-base': { type: 'string' }, 'backoff-max': { type: 'string' },
-      'offline-max': { type: 'string' }, 'settle-ms': { type: 'string' },
-    }, false);
-    const policy: Partial<RetryPolicy> = {};
-    const set = <K extends keyof RetryPolicy>(k: K, v: number | undefined) => { if (v !== undefined) policy[k] = v; };
-    set('callTimeoutMs', intOption('timeout', values.timeout));
-    set('maxAttempts', intOption('max-attempts', values['max-attempts']));
-    set('baseMs', intOption('backoff-base', values['backoff-base']));
-    set('maxMs', intOption('backoff-max', values['backoff-max']));
-    set('offlineMaxMs', intOption('offline-max', values['offline-max']));
-    if (policy.offlineMaxMs !== undefined) policy.offlineBaseMs = Math.min(policy.offlineMaxMs, 5_000);
-    if (policy.maxAttempts === 0) throw new UsageError('--max-attempts must be at least 1');
+    const { values } = parseOptions(argv, SYNC_OPTIONS, false);
+    const policy = retryPolicy(values);
     const pollMs = intOption('interval', values.interval) ?? 2_000;
     const webhookPort = intOption('webhook-port', values['webhook-port']);
     const settleMs = intOption('settle-ms', values['settle-ms']);
@@ -83,39 +80,10 @@ export const syncCommand: Command = {
     // What the runner does goes to the log file (core/cli/main.ts), and to stderr unless --json.
     const log = (line: string) => syncLog.info(line);
     const stopEcho = json ? () => {} : echoLogTo(process.stderr);
-
-    // The API (and everything it loads) only when feeds or --status need it.
-    const apiContext = async () => {
-      const { createContext } = await import('../../api/context.js');
-      return createContext(db);
-    };
-
     try {
-      if (values.status) {
-        const { callApi } = await import('../../api/index.js');
-        const r = callApi(await apiContext(), 'sync.status', {});
-        if (!r.ok) throw new SyncFailure(r.error.code, r.error.message);
-        if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...(r.value as object) }, null, 2)}\n`);
-        else printStatus(r.value as ApiOutput<'sync.status'>);
-        return EXIT_OK;
-      }
-
-      let config;
-      try {
-        config = loadPspConfig();
-      } catch (e) {
-        throw new SyncFailure('config_error', (e as Error).message);
-      }
-      if (config.stripe && policy.callTimeoutMs !== undefined) config.stripe.timeoutMs = policy.callTimeoutMs;
-      const psp = await createPspAdapter(db, config);
-      // The ERP connector (core/adapters/erp.ts): erp.push rows wait while none is configured.
-      let erp: ErpAdapter | null = null;
-      try {
-        const erpModule = await import('../../adapters/erp.js');
-        erp = await erpModule.createErpAdapter(db, erpModule.loadErpConfig());
-      } catch (e) {
-        log(`ERP connector not started (${(e as Error).message}); erp.push calls wait`);
-      }
+      if (values.status) return await printOutboxStatus(db, json);
+      const config = pspConfig(policy);
+      const { psp, erp } = await startAdapters(db, config, log);
       const runner = new OutboxRunner({ db, registry: createRegistry(psp, erp), policy, log });
       try {
         runner.acquire();
@@ -124,65 +92,20 @@ export const syncCommand: Command = {
         throw e;
       }
       try {
-        const feedTick = async () => {
-          if (!values.inbox && !values.pull) return;
-          const ctx = await apiContext();
-          const feeds = await import('../../sync/feeds.js');
-          if (values.inbox) {
-            for (const r of feeds.processInbox(ctx, values.inbox, { settleMs })) {
-              if (r.status !== 'waiting') log(`inbox ${r.file}: ${r.status}${r.error ? ` (${r.error.code}: ${r.error.message})` : r.changed === false ? ' (already imported)' : ''}`);
-            }
-          }
-          if (values.pull) {
-            const r = await feeds.pullFeed(ctx, { name: values['pull-name'] ?? 'default', url: values.pull,
-              headers: process.env.VENTIL_FEED_TOKEN ? { Authorization: `Bearer ${process.env.VENTIL_FEED_TOKEN}` } : {} });
-            if (r.pages > 0 || r.error) log(`pull ${values.pull}: ${r.pages} page(s), ${r.items} item(s)${r.error ? `; ${r.error.code}: ${r.error.message}` : ''}`);
-          }
-        };
-
-        let receiver: { url: string; close(): Promise<void> } | null = null;
-        if (webhookPort !== undefined) {
-          if (!config.webhookSecret) throw new SyncFailure('config_error', '--webhook-port needs VENTIL_STRIPE_WEBHOOK_SECRET to verify deliveries');
-          const { startWebhookReceiver } = await import('../../sync/webhook.js');
-          receiver = await startWebhookReceiver({ db, secret: config.webhookSecret, port: webhookPort });
-          log(`receiving webhooks at ${receiver.url}`);
-        }
-
-        if (values.once) {
-          try {
+        const feedTick = feedsTick(db, values, settleMs, log);
+        const receiver = webhookPort === undefined ? null : await startWebhooks(db, config, webhookPort, log);
+        try {
+          if (values.once) {
             await feedTick();
             const report = await runner.drain();
             const counts = countOutbox(db);
             if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...report, counts, psp: psp.name, erp: erp?.name ?? null })}\n`);
             else printDrain(report, counts, psp.name);
             return EXIT_OK;
-          } finally {
-            runner.release();
-            await receiver?.close();
           }
-        }
-
-        const stop = new AbortController();
-        let signals = 0;
-        const onSignal = () => {
-          signals++;
-          if (signals === 1) { log('stopping after the call in progress (signal again to stop now)'); stop.abort(); }
-          else process.exit(130);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-        log(`ventil sync: ${JSON.stringify(describeConfig(config))}, database ${path}, runner ${runner.id}`);
-        if (!json) process.stdout.write(`ready ${runner.id}\n`);
-        else process.stdout.write(`${JSON.stringify({ ready: runner.id })}\n`);
-        try {
-          await runner.run({
-            signal: stop.signal, pollMs,
-            onTick: async () => { try { await feedTick(); } catch (e) { log(`feeds: ${(e as Error).message}`); } },
-            onDrain: (r) => { if (r.processed > 0) log(`sent ${r.sent}, retry later ${r.retried}, dead ${r.dead}${r.offline ? ', PSP unreachable' : ''}${r.blocked ? ', PSP refused our credentials' : ''}`); },
-          });
+          log(`ventil sync: ${JSON.stringify(describeConfig(config))}, database ${path}, runner ${runner.id}`);
+          await runUntilSignalled(runner, { pollMs, json, feedTick, log });
         } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
           await receiver?.close();
         }
         const counts = countOutbox(db);
@@ -190,7 +113,7 @@ export const syncCommand: Command = {
         else process.stdout.write(`stopped; ${counts.pending + counts.failed} call(s) waiting, ${counts.dead} dead-lettered\n`);
         return EXIT_OK;
       } finally {
-        runner.release(); // idempotent: run() and --once release it already
+        runner.release(); // idempotent: run() releases it already
       }
     } finally {
       stopEcho();
@@ -198,6 +121,116 @@ export const syncCommand: Command = {
     }
   },
 };
+
+/** The retry policy the tuning options ask for; what they leave out keeps its default. */
+function retryPolicy(values: SyncValues): Partial<RetryPolicy> {
+  const policy: Partial<RetryPolicy> = {};
+  const set = <K extends keyof RetryPolicy>(k: K, v: number | undefined) => { if (v !== undefined) policy[k] = v; };
+  set('callTimeoutMs', intOption('timeout', values.timeout));
+  set('maxAttempts', intOption('max-attempts', values['max-attempts']));
+  set('baseMs', intOption('backoff-base', values['backoff-base']));
+  set('maxMs', intOption('backoff-max', values['backoff-max']));
+  set('offlineMaxMs', intOption('offline-max', values['offline-max']));
+  if (policy.offlineMaxMs !== undefined) policy.offlineBaseMs = Math.min(policy.offlineMaxMs, 5_000);
+  if (policy.maxAttempts === 0) throw new UsageError('--max-attempts must be at least 1');
+  return policy;
+}
+
+/** The API's context on this database, loaded (with everything the API loads) only when needed. */
+async function apiContext(db: Sqlite) {
+  const { createContext } = await import('../../api/context.js');
+  return createContext(db);
+}
+
+/** --status: what sync.status says, as text or JSON. */
+async function printOutboxStatus(db: Sqlite, json: boolean): Promise<number> {
+  const { callApi } = await import('../../api/index.js');
+  const r = callApi(await apiContext(db), 'sync.status', {});
+  if (!r.ok) throw new SyncFailure(r.error.code, r.error.message);
+  if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...(r.value as object) }, null, 2)}\n`);
+  else printStatus(r.value as ApiOutput<'sync.status'>);
+  return EXIT_OK;
+}
+
+function pspConfig(policy: Partial<RetryPolicy>): PspConfig {
+  let config: PspConfig;
+  try {
+    config = loadPspConfig();
+  } catch (e) {
+    throw new SyncFailure('config_error', (e as Error).message);
+  }
+  if (config.stripe && policy.callTimeoutMs !== undefined) config.stripe.timeoutMs = policy.callTimeoutMs;
+  return config;
+}
+
+/** The PSP adapter, and the ERP connector (core/adapters/erp.ts) if one is configured: erp.push rows wait without it. */
+async function startAdapters(db: Sqlite, config: PspConfig, log: (line: string) => void): Promise<{ psp: PspAdapter; erp: ErpAdapter | null }> {
+  const psp = await createPspAdapter(db, config);
+  let erp: ErpAdapter | null = null;
+  try {
+    const erpModule = await import('../../adapters/erp.js');
+    erp = await erpModule.createErpAdapter(db, erpModule.loadErpConfig());
+  } catch (e) {
+    log(`ERP connector not started (${(e as Error).message}); erp.push calls wait`);
+  }
+  return { psp, erp };
+}
+
+/** What runs before each drain: importing the inbox folder's files and pulling the feed, when asked. */
+function feedsTick(db: Sqlite, values: SyncValues, settleMs: number | undefined, log: (line: string) => void): () => Promise<void> {
+  return async () => {
+    if (!values.inbox && !values.pull) return;
+    const ctx = await apiContext(db);
+    const feeds = await import('../../sync/feeds.js');
+    if (values.inbox) {
+      for (const r of feeds.processInbox(ctx, values.inbox, { settleMs })) {
+        if (r.status !== 'waiting') log(`inbox ${r.file}: ${r.status}${r.error ? ` (${r.error.code}: ${r.error.message})` : r.changed === false ? ' (already imported)' : ''}`);
+      }
+    }
+    if (values.pull) {
+      const r = await feeds.pullFeed(ctx, { name: values['pull-name'] ?? 'default', url: values.pull,
+        headers: process.env.VENTIL_FEED_TOKEN ? { Authorization: `Bearer ${process.env.VENTIL_FEED_TOKEN}` } : {} });
+      if (r.pages > 0 || r.error) log(`pull ${values.pull}: ${r.pages} page(s), ${r.items} item(s)${r.error ? `; ${r.error.code}: ${r.error.message}` : ''}`);
+    }
+  };
+}
+
+async function startWebhooks(db: Sqlite, config: PspConfig, port: number, log: (line: string) => void): Promise<{ url: string; close(): Promise<void> }> {
+  if (!config.webhookSecret) throw new SyncFailure('config_error', '--webhook-port needs VENTIL_STRIPE_WEBHOOK_SECRET to verify deliveries');
+  const { startWebhookReceiver } = await import('../../sync/webhook.js');
+  const receiver = await startWebhookReceiver({ db, secret: config.webhookSecret, port });
+  log(`receiving webhooks at ${receiver.url}`);
+  return receiver;
+}
+
+/**
+ * Runs the outbox until SIGINT or SIGTERM: the first signal lets the call in progress finish,
+ * a second one exits at once (the interrupted call goes again, same key, on the next start).
+ */
+async function runUntilSignalled(runner: OutboxRunner, opts: { pollMs: number; json: boolean; feedTick: () => Promise<void>; log: (line: string) => void }): Promise<void> {
+  const { log } = opts;
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) { log('stopping after the call in progress (signal again to stop now)'); stop.abort(); }
+    else process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  if (!opts.json) process.stdout.write(`ready ${runner.id}\n`);
+  else process.stdout.write(`${JSON.stringify({ ready: runner.id })}\n`);
+  try {
+    await runner.run({
+      signal: stop.signal, pollMs: opts.pollMs,
+      onTick: async () => { try { await opts.feedTick(); } catch (e) { log(`feeds: ${(e as Error).message}`); } },
+      onDrain: (r) => { if (r.processed > 0) log(`sent ${r.sent}, retry later ${r.retried}, dead ${r.dead}${r.offline ? ', PSP unreachable' : ''}${r.blocked ? ', PSP refused our credentials' : ''}`); },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
 
 function printDrain(r: DrainReport, counts: ReturnType<typeof countOutbox>, psp: string): void {
   console.log(`${psp}: ${r.processed} call(s) tried, ${r.sent} sent, ${r.retried} to retry later, ${r.dead} dead-lettered`);
