@@ -1,43 +1,21 @@
 // The table every list in Ventil uses. Rows are virtualized (@tanstack/react-virtual): only the
 // visible ones are in the DOM, so 100,000 rows scroll, sort and filter without freezing. Sorting
 // works on precomputed keys, filtering on a precomputed accent-free text per row, and typing in
-// the filter is deferred so keystrokes never wait for the table. Numbers and amounts are
-// right-aligned in tabular figures. "Export CSV" writes the filtered, sorted rows.
-import { useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+// the filter is deferred so keystrokes never wait for the table (table/use-table-view.ts).
+// Numbers and amounts are right-aligned in tabular figures. "Export CSV" writes the filtered,
+// sorted rows (table/use-csv-export.ts).
+import { useCallback, useDeferredValue, useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useVirtualizer, type VirtualItem } from '@tanstack/react-virtual';
 import { useI18n, type I18n } from '../i18n';
-import { moneyForExport } from '../format/money';
-import { Badge, type Tone } from './Badge';
-import { BOM, csvText, downloadFile, exportFileName, type Separator } from './csv';
-import { checkpoint, LongTaskBar, useLongTask } from './LongTask';
-import { sortAsync, sortOrder, WORKER_THRESHOLD, type SortKey } from './sort';
+import { Badge } from './Badge';
+import type { Separator } from './csv';
+import { LongTaskBar } from './LongTask';
+import { displayText, NUMERIC, type Column } from './table/columns';
+import { useCsvExport } from './table/use-csv-export';
+import { useFilteredView, useSearchIndex, useSortOrder, type SortState } from './table/use-table-view';
 
-export type ColumnKind = 'text' | 'code' | 'number' | 'money' | 'date' | 'datetime' | 'status' | 'bool';
-type Raw = string | number | boolean | null | undefined;
-
-export interface Column<R> {
-  id: string;
-  header: string;
-  kind?: ColumnKind;
-  /** The raw value: what sorting compares. Money: minor units. Dates: ISO strings. */
-  value: (row: R) => Raw;
-  /** Money columns: the row's currency (default EUR). */
-  currency?: (row: R) => string;
-  /** Status columns: the badge to show. */
-  status?: (row: R) => { label: string; tone: Tone } | null;
-  /** Text shown (and filtered, exported) instead of the raw value, e.g. a name for an id. */
-  text?: (row: R) => string;
-  /** Extra text found by the filter, e.g. the id behind a name. */
-  search?: (row: R) => string;
-  /** Fully custom cell content (display only). */
-  render?: (row: R) => ReactNode;
-  /** Minimum width in pixels (the column grows from there). */
-  width?: number;
-  /** Share of the spare width (default 1; 0 keeps the minimum). */
-  grow?: number;
-}
-
-export interface SortState { column: string; dir: 'asc' | 'desc' }
+export type { Column, ColumnKind } from './table/columns';
+export type { SortState } from './table/use-table-view';
 
 export interface DataTableProps<R> {
   rows: readonly R[];
@@ -59,51 +37,6 @@ export interface DataTableProps<R> {
 }
 
 const ROW_HEIGHT = 32;
-const NUMERIC: ReadonlySet<ColumnKind> = new Set(['number', 'money']);
-
-/** Lower case without accents: "Élodie" is found by "elodie". */
-export function fold(s: string): string {
-  // Most cells are plain ASCII: skip the (slow) Unicode normalization for them.
-  return /[\u0080-\uffff]/.test(s) ? s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase() : s.toLowerCase();
-}
-
-function displayText<R>(col: Column<R>, row: R, i18n: I18n): string {
-  if (col.text) return col.text(row);
-  const v = col.value(row);
-  if (v === null || v === undefined || v === '') return '';
-  switch (col.kind) {
-    case 'money': return i18n.money(Number(v), col.currency?.(row) ?? 'EUR');
-    case 'number': return i18n.number(Number(v));
-    case 'date': return i18n.date(String(v));
-    case 'datetime': return i18n.dateTime(String(v));
-    case 'bool': return i18n.t(v ? 'table.yes' : 'table.no');
-    case 'status': return col.status?.(row)?.label ?? String(v);
-    default: return String(v);
-  }
-}
-
-/** A cell as exported: amounts and numbers as plain decimals, dates in ISO, the rest as shown. */
-function cellText<R>(col: Column<R>, row: R, i18n: I18n, sep: Separator): string {
-  const v = col.value(row);
-  const comma = sep === ';';
-  if (col.kind === 'money') return v === null || v === undefined ? '' : moneyForExport(Number(v), col.currency?.(row) ?? 'EUR', comma);
-  if (col.kind === 'number') return v === null || v === undefined ? '' : comma ? String(v).replace('.', ',') : String(v);
-  if (col.kind === 'date' || col.kind === 'datetime') return v === null || v === undefined ? '' : String(v);
-  return displayText(col, row, i18n);
-}
-
-function searchText<R>(cols: readonly Column<R>[], row: R, i18n: I18n): string {
-  let s = '';
-  for (const c of cols) {
-    const v = c.value(row);
-    if (c.text) s += `${c.text(row)}\u0001`;
-    else if (c.kind === 'status') s += `${c.status?.(row)?.label ?? ''}\u0001`;
-    else if (c.kind === 'bool') s += `${i18n.t(v ? 'table.yes' : 'table.no')}\u0001`;
-    if (v !== null && v !== undefined && typeof v !== 'boolean') s += `${String(v)}\u0001`;
-    if (c.search) s += `${c.search(row)}\u0001`;
-  }
-  return fold(s);
-}
 
 export function DataTable<R>(props: DataTableProps<R>) {
   const { rows, columns, rowKey, label, onRowClick, selectedKey, exportName, actions, loading } = props;
@@ -114,73 +47,11 @@ export function DataTable<R>(props: DataTableProps<R>) {
   const [sort, setSort] = useState<SortState | null>(props.initialSort ?? null);
   const [separator, setSeparator] = useState<Separator>(lang === 'fr' ? ';' : ',');
   useEffect(() => setSeparator(lang === 'fr' ? ';' : ','), [lang]);
-  const filterId = useId();
-  const sepId = useId();
-  const exportTask = useLongTask();
 
-  // The filter's search text, one folded string per row: built in small chunks while the
-  // browser is idle once the data arrives, so the first keystroke does not wait for 100,000 rows;
-  // if someone types before it is done, the rest is built at once.
-  const indexRef = useRef<{ rows: readonly R[]; columns: readonly Column<R>[]; i18n: I18n; texts: string[] } | null>(null);
-  const entryFor = useCallback(() => {
-    const e = indexRef.current;
-    if (e && e.rows === rows && e.columns === columns && e.i18n === i18n) return e;
-    indexRef.current = { rows, columns, i18n, texts: [] };
-    return indexRef.current;
-  }, [rows, columns, i18n]);
-  const searchIndex = useCallback(() => {
-    const e = entryFor();
-    for (let i = e.texts.length; i < rows.length; i++) e.texts.push(searchText(columns, rows[i]!, i18n));
-    return e.texts;
-  }, [entryFor, rows, columns, i18n]);
-  useEffect(() => {
-    if (rows.length < 2000) return;
-    const e = entryFor();
-    let timer = 0;
-    const step = () => {
-      if (indexRef.current !== e) return;
-      const end = Math.min(rows.length, e.texts.length + 2000);
-      for (let i = e.texts.length; i < end; i++) e.texts.push(searchText(columns, rows[i]!, i18n));
-      if (end < rows.length) timer = window.setTimeout(step, 0);
-    };
-    timer = window.setTimeout(step, 200);
-    return () => window.clearTimeout(timer);
-  }, [entryFor, rows, columns, i18n]);
-
-  // Sorting: small tables here, large ones in a worker (sort.ts) while the current order stays
-  // on screen. Filtering keeps the sorted order, so typing never re-sorts.
-  const sortCol = sort ? columns.find((c) => c.id === sort.column) : undefined;
-  const sortKeys = useMemo<SortKey[] | null>(() => {
-    if (!sortCol) return null;
-    return rows.map((r) => (sortCol.text ? sortCol.text(r) : sortCol.kind === 'status' ? sortCol.status?.(r)?.label ?? (sortCol.value(r) as SortKey) : sortCol.value(r)));
-  }, [rows, sortCol]);
-  const dir: 1 | -1 = sort?.dir === 'desc' ? -1 : 1;
-  const large = rows.length >= WORKER_THRESHOLD;
-  const syncOrder = useMemo(() => (sortKeys && !large ? sortOrder(sortKeys, locale, dir) : null), [sortKeys, large, locale, dir]);
-  const [asyncOrder, setAsyncOrder] = useState<{ rows: readonly R[]; keys: SortKey[]; dir: number; order: Int32Array } | null>(null);
-  useEffect(() => {
-    if (!sortKeys || !large) return;
-    let live = true;
-    void sortAsync(sortKeys, locale, dir).then((order) => { if (live) setAsyncOrder({ rows, keys: sortKeys, dir, order }); });
-    return () => { live = false; };
-  }, [sortKeys, large, locale, dir, rows]);
-  const order: ArrayLike<number> | null = !sortKeys ? null : syncOrder ?? (asyncOrder?.rows === rows ? asyncOrder.order : null);
-  const sorting = sortKeys !== null && large && (asyncOrder?.keys !== sortKeys || asyncOrder.dir !== dir);
-
-  const view = useMemo<ArrayLike<number>>(() => {
-    const terms = fold(deferredQuery).split(/\s+/).filter(Boolean);
-    const base: ArrayLike<number> = order ?? { length: rows.length };
-    const at = (p: number) => (order ? order[p]! : p);
-    if (terms.length === 0) return order ?? Array.from({ length: rows.length }, (_, i) => i);
-    const texts = searchIndex();
-    const out: number[] = [];
-    for (let p = 0; p < base.length; p++) {
-      const i = at(p);
-      const text = texts[i]!;
-      if (terms.every((term) => text.includes(term))) out.push(i);
-    }
-    return out;
-  }, [order, rows.length, deferredQuery, searchIndex]);
+  const searchIndex = useSearchIndex(rows, columns, i18n);
+  const { order, sorting } = useSortOrder(rows, columns, sort, locale);
+  const view = useFilteredView(order, rows.length, deferredQuery, searchIndex);
+  const csv = useCsvExport(rows, columns, i18n);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -189,126 +60,143 @@ export function DataTable<R>(props: DataTableProps<R>) {
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
   });
-
-  const template = columns.map((c) => `minmax(${c.width ?? 120}px, ${c.grow ?? 1}fr)`).join(' ');
-  const minWidth = columns.reduce((s, c) => s + (c.width ?? 120), 0);
-
-  const toggleSort = (id: string) => {
-    setSort((s) => (s?.column !== id ? { column: id, dir: 'asc' } : s.dir === 'asc' ? { column: id, dir: 'desc' } : null));
-  };
-
   const focusRow = useCallback((i: number) => {
     virtualizer.scrollToIndex(i, { align: 'auto' });
     requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-row="${i}"]`)?.focus());
   }, [virtualizer]);
-
   const onRowKey = (e: KeyboardEvent, pos: number, row: R) => {
     if ((e.key === 'Enter' || e.key === ' ') && onRowClick) { e.preventDefault(); onRowClick(row); }
     else if (e.key === 'ArrowDown' && pos + 1 < view.length) { e.preventDefault(); focusRow(pos + 1); }
     else if (e.key === 'ArrowUp' && pos > 0) { e.preventDefault(); focusRow(pos - 1); }
   };
-
-  const exportCsv = async () => {
-    if (!exportName) return;
-    const sep = separator;
-    const order = view;
-    await exportTask.run(t('table.exporting'), async ({ signal, progress }) => {
-      const parts: string[] = [BOM, csvText([columns.map((c) => c.header)], { separator: sep })];
-      // Small chunks: the page answers (Cancel) between two, even on a slow store PC.
-      const CHUNK = 1000;
-      for (let start = 0; start < order.length; start += CHUNK) {
-        const chunk: string[][] = [];
-        const end = Math.min(order.length, start + CHUNK);
-        for (let p = start; p < end; p++) {
-          const row = rows[order[p]!]!;
-          chunk.push(columns.map((c) => cellText(c, row, i18n, sep)));
-        }
-        parts.push(csvText(chunk, { separator: sep }));
-        progress(end, order.length);
-        if (order.length > CHUNK) await checkpoint(signal);
-      }
-      downloadFile(exportFileName(exportName), parts);
-    });
+  const toggleSort = (id: string) => {
+    setSort((s) => (s?.column !== id ? { column: id, dir: 'asc' } : s.dir === 'asc' ? { column: id, dir: 'desc' } : null));
   };
 
-  const items = virtualizer.getVirtualItems();
+  const template = columns.map((c) => `minmax(${c.width ?? 120}px, ${c.grow ?? 1}fr)`).join(' ');
+  const minWidth = columns.reduce((s, c) => s + (c.width ?? 120), 0);
   const emptyText = rows.length === 0 ? t('table.empty') : t('table.noMatch');
 
   return (
     <div className="dt" data-testid={props.testId}>
       <div className="dt-toolbar">
-        <div className="dt-filter">
-          <label htmlFor={filterId} className="visually-hidden">{t('table.filter')}</label>
-          <input
-            id={filterId} type="search" value={query} onChange={(e) => setQuery(e.target.value)}
-            placeholder={t('table.filterPlaceholder')} aria-label={t('table.filter')} autoComplete="off" spellCheck={false}
-          />
-        </div>
+        <FilterBox query={query} onChange={setQuery} />
         <span className="dt-count num" aria-live="polite">
           {t('table.rows', { shown: view.length, total: rows.length })}
           {sorting && <span className="dt-busy"> · {t('table.sorting')}</span>}
         </span>
         <div className="dt-actions">
           {exportName && (
-            <>
-              <label htmlFor={sepId} className="visually-hidden">{t('table.separator')}</label>
-              <select id={sepId} value={separator} onChange={(e) => setSeparator(e.target.value as Separator)} title={t('table.separator')} className="select-small">
-                <option value=";">{t('table.separator.semicolon')}</option>
-                <option value=",">{t('table.separator.comma')}</option>
-              </select>
-              <button type="button" className="btn" onClick={exportCsv} disabled={exportTask.state.status === 'running' || view.length === 0}>
-                {t('table.export')}
-              </button>
-            </>
+            <ExportControls
+              separator={separator} onSeparator={setSeparator}
+              disabled={csv.task.state.status === 'running' || view.length === 0}
+              onExport={() => csv.exportCsv(exportName, view, separator)}
+            />
           )}
           {actions}
         </div>
       </div>
-      <LongTaskBar task={exportTask} />
+      <LongTaskBar task={csv.task} />
       <div className="dt-scroll" ref={scrollRef} style={{ maxHeight: props.maxHeight ?? 'calc(100vh - 240px)' }}>
         <div role="table" aria-label={label} aria-rowcount={view.length + 1} aria-busy={loading || sorting || undefined} style={{ minWidth }}>
           <div role="rowgroup" className="dt-head">
-            <div role="row" aria-rowindex={1} className="dt-row" style={{ gridTemplateColumns: template }}>
-              {columns.map((c) => {
-                const sorted = sort?.column === c.id ? sort.dir : null;
-                return (
-                  <div
-                    key={c.id} role="columnheader"
-                    aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
-                    className={`dt-th${NUMERIC.has(c.kind ?? 'text') ? ' num' : ''}`}
-                  >
-                    <button type="button" onClick={() => toggleSort(c.id)} data-column={c.id} title={c.header}>
-                      <span className="dt-th-text">{c.header}</span>
-                      <span className="dt-sort" aria-hidden="true">{sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : ''}</span>
-                      {sorted && <span className="visually-hidden">, {t(sorted === 'asc' ? 'table.sortAsc' : 'table.sortDesc')}</span>}
-                    </button>
-                  </div>
-                );
-              })}
-            </div>
+            <HeaderRow columns={columns} sort={sort} template={template} onSort={toggleSort} />
           </div>
           <div role="rowgroup" className="dt-body" style={{ height: virtualizer.getTotalSize() }}>
-            {items.map((item) => {
-              const row = rows[view[item.index]!]!;
-              const key = rowKey(row);
-              return (
-                <div
-                  key={key} role="row" aria-rowindex={item.index + 2} data-row={item.index} data-key={key}
-                  className={`dt-row${onRowClick ? ' clickable' : ''}${key === selectedKey ? ' selected' : ''}${item.index % 2 ? ' odd' : ''}`}
-                  aria-selected={onRowClick ? key === selectedKey : undefined}
-                  tabIndex={onRowClick || item.index === 0 ? 0 : -1}
-                  style={{ gridTemplateColumns: template, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
-                  onClick={onRowClick ? () => onRowClick(row) : undefined}
-                  onKeyDown={(e) => onRowKey(e, item.index, row)}
-                >
-                  {columns.map((c) => <Cell key={c.id} col={c} row={row} i18n={i18n} />)}
-                </div>
-              );
-            })}
+            {virtualizer.getVirtualItems().map((item) => (
+              <BodyRow
+                key={rowKey(rows[view[item.index]!]!)} item={item} row={rows[view[item.index]!]!} rowKey={rowKey} columns={columns} template={template}
+                i18n={i18n} selectedKey={selectedKey} onRowClick={onRowClick} onKeyDown={onRowKey}
+              />
+            ))}
           </div>
           {!loading && view.length === 0 && <div className="dt-empty">{emptyText}</div>}
         </div>
       </div>
+    </div>
+  );
+}
+
+function FilterBox({ query, onChange }: { query: string; onChange: (q: string) => void }) {
+  const { t } = useI18n();
+  const id = useId();
+  return (
+    <div className="dt-filter">
+      <label htmlFor={id} className="visually-hidden">{t('table.filter')}</label>
+      <input
+        id={id} type="search" value={query} onChange={(e) => onChange(e.target.value)}
+        placeholder={t('table.filterPlaceholder')} aria-label={t('table.filter')} autoComplete="off" spellCheck={false}
+      />
+    </div>
+  );
+}
+
+function ExportControls({ separator, onSeparator, disabled, onExport }: { separator: Separator; onSeparator: (s: Separator) => void; disabled: boolean; onExport: () => void }) {
+  const { t } = useI18n();
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id} className="visually-hidden">{t('table.separator')}</label>
+      <select id={id} value={separator} onChange={(e) => onSeparator(e.target.value as Separator)} title={t('table.separator')} className="select-small">
+        <option value=";">{t('table.separator.semicolon')}</option>
+        <option value=",">{t('table.separator.comma')}</option>
+      </select>
+      <button type="button" className="btn" onClick={onExport} disabled={disabled}>
+        {t('table.export')}
+      </button>
+    </>
+  );
+}
+
+function HeaderRow<R>({ columns, sort, template, onSort }: { columns: readonly Column<R>[]; sort: SortState | null; template: string; onSort: (id: string) => void }) {
+  const { t } = useI18n();
+  return (
+    <div role="row" aria-rowindex={1} className="dt-row" style={{ gridTemplateColumns: template }}>
+      {columns.map((c) => {
+        const sorted = sort?.column === c.id ? sort.dir : null;
+        return (
+          <div
+            key={c.id} role="columnheader"
+            aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
+            className={`dt-th${NUMERIC.has(c.kind ?? 'text') ? ' num' : ''}`}
+          >
+            <button type="button" onClick={() => onSort(c.id)} data-column={c.id} title={c.header}>
+              <span className="dt-th-text">{c.header}</span>
+              <span className="dt-sort" aria-hidden="true">{sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : ''}</span>
+              {sorted && <span className="visually-hidden">, {t(sorted === 'asc' ? 'table.sortAsc' : 'table.sortDesc')}</span>}
+            </button>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+interface BodyRowProps<R> {
+  item: VirtualItem;
+  row: R;
+  rowKey: (row: R) => string;
+  columns: readonly Column<R>[];
+  template: string;
+  i18n: I18n;
+  selectedKey?: string | null;
+  onRowClick?: (row: R) => void;
+  onKeyDown: (e: KeyboardEvent, pos: number, row: R) => void;
+}
+
+function BodyRow<R>({ item, row, rowKey, columns, template, i18n, selectedKey, onRowClick, onKeyDown }: BodyRowProps<R>) {
+  const key = rowKey(row);
+  return (
+    <div
+      role="row" aria-rowindex={item.index + 2} data-row={item.index} data-key={key}
+      className={`dt-row${onRowClick ? ' clickable' : ''}${key === selectedKey ? ' selected' : ''}${item.index % 2 ? ' odd' : ''}`}
+      aria-selected={onRowClick ? key === selectedKey : undefined}
+      tabIndex={onRowClick || item.index === 0 ? 0 : -1}
+      style={{ gridTemplateColumns: template, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+      onClick={onRowClick ? () => onRowClick(row) : undefined}
+      onKeyDown={(e) => onKeyDown(e, item.index, row)}
+    >
+      {columns.map((c) => <Cell key={c.id} col={c} row={row} i18n={i18n} />)}
     </div>
   );
 }
