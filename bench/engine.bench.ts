@@ -15,7 +15,7 @@ const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 const REGIONS = ['AURA', 'HDF', 'IDF', 'PACA', 'BRE', 'OCC'];
 
 export function generateNetwork(entities = 500): Network {
-  const ents: Network['entities'] = [{ id: 'HQ', name: 'HQ', kind: 'franchisor', siren: '552100554', vat_number: null, region: null, psp_account: null, erp_code: null, fiscal_year_end: '12-31', currency: 'EUR' }];
+  const ents: Network['entities'] = [{ id: 'HQ', name: 'HQ', kind: 'franchisor', siren: '552100554', vat_number: null, region: null, psp_account: null, erp_code: null, fiscal_year_end: '12-31', currency: 'EUR', time_zone: 'Europe/Paris' }];
   const locations: Network['locations'] = [
     { id: 'WH-1', entity: 'HQ', operator: null, kind: 'warehouse', postcode: '59160', ship: true, collect: false },
     { id: 'WH-2', entity: 'HQ', operator: 'E0001', kind: 'warehouse', postcode: '13000', ship: true, collect: false },
@@ -23,7 +23,7 @@ export function generateNetwork(entities = 500): Network {
   const catchments: Network['catchments'] = [];
   for (let i = 1; i < entities; i++) {
     const id = `E${String(i).padStart(4, '0')}`;
-    ents.push({ id, name: id, kind: 'franchisee', siren: '552100554', vat_number: null, region: REGIONS[i % REGIONS.length], psp_account: null, erp_code: null, fiscal_year_end: '12-31', currency: 'EUR' });
+    ents.push({ id, name: id, kind: 'franchisee', siren: '552100554', vat_number: null, region: REGIONS[i % REGIONS.length], psp_account: null, erp_code: null, fiscal_year_end: '12-31', currency: 'EUR', time_zone: 'Europe/Paris' });
     const loc = `ST-${id}`;
     const pc = String(10000 + i * 17).slice(0, 5);
     locations.push({ id: loc, entity: id, operator: null, kind: 'store', postcode: pc, ship: true, collect: true });

@@ -18,6 +18,7 @@ import {
 } from '../domain/postings.js';
 import { eventsByOrder, settleOrder } from '../domain/settle.js';
 import { isoUtc, toMs } from '../domain/time.js';
+import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import {
   clearPostingIssues, entryWriter, invoiceWriter, invoicedForOrders, loadBooksSetup, postedForOrders, postedForTransfers, recordPostingIssue,
   unpostedTransfers, type BooksSetup, type EntryInsert,
@@ -53,12 +54,18 @@ function pendingEvents(db: Sqlite): Set<string> {
   return new Set(db.prepare('SELECT event FROM posting_issues').pluck().all() as string[]);
 }
 
-/** The validation time: now, or the entry's date when the clock is behind it. */
+/** The validation time: now, or the start of the entry's day (in its book's zone) when the clock is behind it. */
 let lastNowMs = NaN;
 let lastNowText = '';
-function validAt(now: Date, date: string): string {
-  if (now.getTime() !== lastNowMs) { lastNowMs = now.getTime(); lastNowText = now.toISOString().replace('.000Z', 'Z'); }
-  const day = `${date}T00:00:00Z`;
+const dayStarts = new Map<string, string>();
+function validAt(now: Date, date: string, zone: string): string {
+  if (now.getTime() !== lastNowMs) { lastNowMs = now.getTime(); lastNowText = isoUtc(now.getTime()); }
+  const key = `${zone}|${date}`;
+  let day = dayStarts.get(key);
+  if (day === undefined) {
+    if (dayStarts.size > 100_000) dayStarts.clear();
+    dayStarts.set(key, (day = zonedStartOfDayIso(date, zone)));
+  }
   return lastNowText < day ? day : lastNowText;
 }
 
@@ -69,11 +76,12 @@ interface Prepared {
 
 // Date arithmetic of a run, cached: thousands of entries share a few hundred instants and days.
 const dateCache = new Map<string, string>();
-function dateOf(at: string): string {
-  let d = dateCache.get(at);
+function dateOf(at: string, zone: string): string {
+  const key = `${zone}|${at}`;
+  let d = dateCache.get(key);
   if (d === undefined) {
     if (dateCache.size > 100_000) dateCache.clear();
-    dateCache.set(at, (d = accountingDate(at)));
+    dateCache.set(key, (d = accountingDate(at, zone)));
   }
   return d;
 }
@@ -93,7 +101,8 @@ function prepare(setup: BooksSetup, d: DraftEntry, now: Date): Prepared {
   const ent = setup.entities.get(d.entity);
   if (!ent) throw new PostingError('unknown_entity', `entity ${d.entity} is not in the network`);
   const chart = setup.chart(d.entity);
-  const eventDate = dateOf(d.eventAt);
+  const zone = ent.time_zone;
+  const eventDate = dateOf(d.eventAt, zone);
   let amounts = d.lines.map((l) => l.amount);
   let fx: { rate: string; date: string } | null = null;
   if (d.currency !== ent.currency) {
@@ -102,7 +111,7 @@ function prepare(setup: BooksSetup, d: DraftEntry, now: Date): Prepared {
     amounts = convertBalanced(amounts, d.currency, ent.currency, r.rate);
     fx = { rate: r.rate, date: r.date };
   }
-  const wanted = dateOf(d.at);
+  const wanted = dateOf(d.at, zone);
   const { date, shifted } = firstOpenDate(wanted, setup.closedMonths(d.entity));
   const label = shifted ? `${d.label} (période close : événement du ${wanted})` : d.label;
   const lines = d.lines.map((l, i) => {
@@ -117,7 +126,7 @@ function prepare(setup: BooksSetup, d: DraftEntry, now: Date): Prepared {
     draft: d,
     insert: {
       entity: d.entity, journal: d.journal, fiscal_year: fiscalYearName(date, ent.fiscal_year_end), entry_date: date, event_at: d.eventAt,
-      shifted, adjustment: d.adjustment, valid_at: validAt(now, date), label, source_key: d.event,
+      shifted, adjustment: d.adjustment, valid_at: validAt(now, date, zone), label, source_key: d.event,
       order_id: d.order, transfer_id: d.transfer, currency: ent.currency, orig_currency: d.currency, fx_rate: fx?.rate ?? null, fx_date: fx?.date ?? null,
       lines,
     },
@@ -172,7 +181,7 @@ function writeDrafts(db: Sqlite, setup: BooksSetup, drafts: readonly DraftEntry[
     for (const i of list) {
       const supplier = setup.entities.get(i.supplier);
       if (!supplier) throw new PostingError('unknown_entity', `entity ${i.supplier} is not in the network`);
-      const issueDate = firstOpenDate(accountingDate(i.at), setup.closedMonths(i.supplier)).date;
+      const issueDate = firstOpenDate(accountingDate(i.at, supplier.time_zone), setup.closedMonths(i.supplier)).date;
       const fy = fiscalYearOf(issueDate, supplier.fiscal_year_end).name;
       const prefix = seriesPrefix(i.group);
       const credit = i.kind === 'credit_note';
@@ -194,7 +203,7 @@ function writeDrafts(db: Sqlite, setup: BooksSetup, drafts: readonly DraftEntry[
     if (failed.has(p.draft.event)) continue;
     issueInvoices(p.draft.event);
     const d = p.draft;
-    let piece = { ref: d.piece.ref, date: dateOf(d.eventAt), invoice: null as number | null };
+    let piece = { ref: d.piece.ref, date: dateOf(d.eventAt, setup.entities.get(d.entity)!.time_zone), invoice: null as number | null };
     if (d.piece.kind === 'invoice') {
       const [group, supplier, customer] = d.piece.ref.split('|') as [string, string, string];
       const i = created.get(`${d.event}\u0000${d.piece.ref}`) ?? inv.latest(d.event, d.order ?? '', group, supplier, customer);

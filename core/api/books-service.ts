@@ -46,7 +46,7 @@ export interface PeriodStatus { name: string; kind: 'year' | 'month'; start: str
 export function listPeriods(db: Sqlite, entity: BookEntity, now: Date): { fiscal_year_end: string; years: (PeriodStatus & { months: PeriodStatus[] })[] } {
   const closed = new Map(closedPeriods(db, entity.id).map((c) => [c.period, c]));
   const range = db.prepare('SELECT MIN(entry_date) AS lo, MAX(entry_date) AS hi FROM journal_entries WHERE entity = ?').get(entity.id) as { lo: string | null; hi: string | null };
-  const today = accountingDate(now.toISOString());
+  const today = accountingDate(now.toISOString(), entity.time_zone);
   const first = Number(fiscalYearOf(range.lo ?? today, entity.fiscal_year_end).name);
   const last = Number(fiscalYearOf(range.hi && range.hi > today ? range.hi : today, entity.fiscal_year_end).name);
   const status = (p: Period): PeriodStatus => ({ name: p.name, kind: p.kind, start: p.start, end: p.end, closed: closed.has(p.name), closed_at: closed.get(p.name)?.closed_at ?? null });
@@ -68,7 +68,7 @@ export interface CloseResult { entity: string; period: string; closed: string[];
 export function closePeriod(db: Sqlite, entityId: string, periodName: string, now: Date, actor: string): CloseResult {
   const entity = requireEntity(db, entityId);
   const period = resolvePeriod(entity, periodName);
-  const today = accountingDate(now.toISOString());
+  const today = accountingDate(now.toISOString(), entity.time_zone);
   if (period.end >= today) {
     throw new ApiError('period_not_ended', `${entityId} ${period.name} ends on ${period.end}; a period closes once it is over`, [{ path: 'period', code: 'period_not_ended', message: `ends on ${period.end}` }]);
   }
@@ -110,7 +110,7 @@ export function exportEntries(db: Sqlite, entity: BookEntity, from: string, to: 
       currentId = r.entry_id;
       current = {
         entity: r.entity, journal: r.journal, journalLabel: JOURNALS[r.journal as JournalCode] ?? r.journal, number: entryNumber(r.journal, r.fiscal_year, r.number),
-        date: r.entry_date, validDate: r.valid_at.slice(0, 10), label: r.label, pieceRef: r.piece_ref, pieceDate: r.piece_date, currency: r.currency,
+        date: r.entry_date, validDate: accountingDate(r.valid_at, entity.time_zone), label: r.label, pieceRef: r.piece_ref, pieceDate: r.piece_date, currency: r.currency,
         sourceKey: r.source_key, order: r.order_id, lines: [],
       };
       out.push(current);

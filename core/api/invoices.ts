@@ -30,7 +30,7 @@ const view = (r: InvoiceRow) => ({
 export function invoiceDocument(db: Sqlite, inv: NonNullable<ReturnType<typeof getInvoice>>) {
   const eventAt = db.prepare('SELECT event_at FROM journal_entries WHERE invoice_id = ? ORDER BY id LIMIT 1').pluck().get(inv.id) as string | undefined;
   return renderInvoiceHtml({
-    number: inv.number, kind: inv.kind, issueDate: inv.issue_date, serviceDate: eventAt ? accountingDate(eventAt) : inv.issue_date,
+    number: inv.number, kind: inv.kind, issueDate: inv.issue_date, serviceDate: eventAt ? accountingDate(eventAt, getBookEntity(db, inv.supplier)?.time_zone) : inv.issue_date,
     supplier: party(db, inv.supplier), customer: party(db, inv.customer), issuer: party(db, inv.issued_by), selfBilled: inv.self_billed === 1,
     currency: inv.currency, vatRate: inv.vat_rate, net: inv.net, vat: inv.vat, total: inv.total, order: inv.order_id, line: inv.line_id, credits: inv.credits,
     lines: inv.lines.map((l) => ({ description: l.description, rule: l.rule_ref, base: l.base, rate: l.rate, net: l.net, vat: l.vat })),

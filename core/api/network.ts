@@ -2,6 +2,7 @@
 // catchments, settings) and the summary every screen starts from.
 import { z } from 'zod';
 import { CatchmentSchema, EntitySchema, LocationSchema, NetworkSchema } from '../domain/scenario.js';
+import { rebuildDayTotals } from '../store/day-totals.js';
 import * as repo from '../store/network-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { ApiError, notFound, type Issue } from './errors.js';
@@ -117,6 +118,8 @@ export const networkHandlers = {
       const before = repo.getEntity(ctx.db, input.id);
       if (!before) throw notFound('entity', input.id);
       repo.updateEntity(ctx.db, input);
+      // Its days are cut elsewhere now: the dashboard's totals are recomputed (posted entries keep their dates).
+      if (before.time_zone !== input.time_zone) rebuildDayTotals(ctx.db, [input.id]);
       return repo.getEntity(ctx.db, input.id);
     },
   }),

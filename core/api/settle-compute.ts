@@ -7,6 +7,7 @@ import { settleOrder } from '../domain/settle.js';
 import type { OrderSettlement } from '../domain/settlement-types.js';
 import { captureTime, entityShares } from '../domain/shares.js';
 import { isoUtc, toMs } from '../domain/time.js';
+import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
 import { settlementRows, type SettlementRows } from '../store/settlement-repo.js';
 
 export interface OrderInput { order: Order; events: readonly LifecycleEvent[] }
@@ -43,9 +44,11 @@ export type OrderComputer = (input: OrderInput) => ComputedOrder;
 export function orderComputer(setup: ComputeSetup, ctx: SettlementContext = buildContext(setup.network, setup.rules)): OrderComputer {
   const locations = new Map(setup.locations);
   const locationEntities = (id: string) => locations.get(id) ?? [];
+  const zones = new Map(setup.network.entities.map((e) => [e.id, e.time_zone ?? DEFAULT_TIME_ZONE]));
+  const zoneOf = (id: string) => zones.get(id) ?? DEFAULT_TIME_ZONE;
   return ({ order, events }) => {
     const os = settleOrder(ctx, order, events, storedAsOf(order, events, setup.nowMs));
     const shares = entityShares(os, captureTime(os, order.payments.map((p) => p.captured_at)));
-    return { id: order.id, createdAt: order.created_at, lines: order.lines.length, rows: settlementRows(os, shares, locationEntities), settlement: setup.keepSettlement ? os : null };
+    return { id: order.id, createdAt: order.created_at, lines: order.lines.length, rows: settlementRows(os, shares, order.created_at, zoneOf, locationEntities), settlement: setup.keepSettlement ? os : null };
   };
 }

@@ -2,13 +2,11 @@
 // `fiscal_year_end` (MM-DD), periods (a fiscal year named by its closing year, or a month), and
 // where an entry goes when its period is closed. Pure: no clock.
 //
-// Accounting dates are calendar dates in Paris time (every entity of the network is French:
-// SIREN, PCG, FEC). An order paid at 23:30 UTC on 31 March is booked on 1 April. The offset follows
-// the EU rule (summer time from the last Sunday of March 01:00 UTC to the last Sunday of October
-// 01:00 UTC), computed here so the result does not depend on the ICU data of the machine.
+// Accounting dates are calendar dates in the entity's time zone (`time_zone`, an IANA name,
+// Europe/Paris by default; core/domain/time-zone.ts): an order paid at 23:30 UTC on 31 March is
+// booked on 1 April in Paris and on 31 March in Martinique.
 import { toMs } from './time.js';
-
-export const BOOKS_TIME_ZONE = 'Europe/Paris';
+import { DEFAULT_TIME_ZONE, zonedDate } from './time-zone.js';
 
 const DAY = 86_400_000;
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
@@ -18,24 +16,10 @@ function ymd(ms: number): string {
   return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
 }
 
-/** Epoch ms of the last Sunday of a month at 01:00 UTC. */
-function lastSunday(year: number, month: number): number {
-  const last = Date.UTC(year, month, 0); // day 0 of next month = last day of `month` (1-based)
-  const dow = new Date(last).getUTCDay();
-  return last - dow * DAY + 3_600_000;
-}
-
-/** Offset of Paris time from UTC at an instant, in ms (+1 h, +2 h in summer). */
-export function parisOffsetMs(ms: number): number {
-  const y = new Date(ms).getUTCFullYear();
-  return ms >= lastSunday(y, 3) && ms < lastSunday(y, 10) ? 7_200_000 : 3_600_000;
-}
-
-/** The accounting date (YYYY-MM-DD, Paris) of an ISO instant, or a date given as such. */
-export function accountingDate(at: string): string {
+/** The accounting date (YYYY-MM-DD) of an ISO instant in a time zone, or a date given as such. */
+export function accountingDate(at: string, zone: string = DEFAULT_TIME_ZONE): string {
   if (/^\d{4}-\d{2}-\d{2}$/.test(at)) return at;
-  const ms = toMs(at);
-  return ymd(ms + parisOffsetMs(ms));
+  return zonedDate(toMs(at), zone);
 }
 
 export function isLeap(y: number): boolean {

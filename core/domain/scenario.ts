@@ -9,6 +9,7 @@ import { isDecimalString, isUnitRateString } from './money.js';
 import { checkEvents, checkReferences, indexKnownOrders, type KnownOrder } from './reference-checks.js';
 import { isValidSiren } from './siren.js';
 import { isDate, isTimestamp } from './time.js';
+import { DEFAULT_TIME_ZONE, isTimeZone } from './time-zone.js';
 
 // ---------------------------------------------------------------------------------------------
 // Issues
@@ -116,6 +117,9 @@ export const EntitySchema = z.strictObject({
     .refine((s) => isDate(`2024-${s}`), { message: 'not a day of the year', ...code('invalid_date') })
     .default('12-31'),
   currency: Currency.default('EUR'),
+  /** Where the entity's days are cut (books, periods, dashboard): an IANA time zone name. */
+  time_zone: z.string().refine(isTimeZone, { message: 'an IANA time zone such as Europe/Paris, America/Martinique or Indian/Reunion', ...code('invalid_time_zone') })
+    .default(DEFAULT_TIME_ZONE),
 });
 
 export const LocationSchema = z.strictObject({

@@ -17,6 +17,7 @@ export interface BookEntity {
   erp_code: string | null;
   fiscal_year_end: string;
   currency: string;
+  time_zone: string;
 }
 
 /** What a posting run needs to know about the network, loaded once per run. */
@@ -35,11 +36,11 @@ function setting<T>(db: Sqlite, key: string): T | undefined {
 }
 
 export function listBookEntities(db: Sqlite): BookEntity[] {
-  return db.prepare('SELECT id, name, kind, siren, vat_number, region, erp_code, fiscal_year_end, currency FROM entities ORDER BY id').all() as BookEntity[];
+  return db.prepare('SELECT id, name, kind, siren, vat_number, region, erp_code, fiscal_year_end, currency, time_zone FROM entities ORDER BY id').all() as BookEntity[];
 }
 
 export function getBookEntity(db: Sqlite, id: string): BookEntity | undefined {
-  return db.prepare('SELECT id, name, kind, siren, vat_number, region, erp_code, fiscal_year_end, currency FROM entities WHERE id = ?').get(id) as BookEntity | undefined;
+  return db.prepare('SELECT id, name, kind, siren, vat_number, region, erp_code, fiscal_year_end, currency, time_zone FROM entities WHERE id = ?').get(id) as BookEntity | undefined;
 }
 
 export function loadBooksSetup(db: Sqlite): BooksSetup {

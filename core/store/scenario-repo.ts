@@ -7,6 +7,7 @@ import type { Issue } from '../api/errors.js';
 import { createHash } from 'node:crypto';
 import { eventContent } from '../domain/event-identity.js';
 import { toMs } from '../domain/time.js';
+import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
 import { contentHash } from './hash.js';
 import type { Sqlite } from './sqlite.js';
 
@@ -85,7 +86,7 @@ function entityRow(e: Entity) {
   return {
     id: e.id, name: e.name, kind: e.kind, siren: e.siren, vat_number: e.vat_number ?? null,
     region: e.region ?? null, psp_account: e.psp_account ?? null, erp_code: e.erp_code ?? null,
-    fiscal_year_end: e.fiscal_year_end ?? '12-31', currency: e.currency ?? 'EUR',
+    fiscal_year_end: e.fiscal_year_end ?? '12-31', currency: e.currency ?? 'EUR', time_zone: e.time_zone ?? DEFAULT_TIME_ZONE,
   };
 }
 

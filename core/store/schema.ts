@@ -16,6 +16,8 @@ export interface EntitiesTable {
   erp_code: string | null;
   fiscal_year_end: string;
   currency: string;
+  /** IANA time zone (migration 0010). */
+  time_zone: string;
 }
 
 export interface LocationsTable {
@@ -556,4 +558,43 @@ export interface DB {
   invoices: InvoicesTable;
   invoice_lines: InvoiceLinesTable;
   erp_batches: ErpBatchesTable;
+}
+
+// ---- Day totals for the dashboards (migration 0010) ------------------------------------------
+
+export interface EntityDayTotalsTable {
+  entity: string;
+  /** Local date of the orders' creation, in the entity's time zone. */
+  day: string;
+  currency: string;
+  orders: number;
+  lines_owned: number;
+  sales_gross: number;
+  sales_net: number;
+  returned_gross: number;
+  owned_gross: number;
+  payout: number;
+  fees: number;
+  /** Line shares without a release time yet (held). */
+  unscheduled: number;
+  /** The latest release time of the day's line shares (never lowered). */
+  last_release_at: string | null;
+}
+
+export interface EntityDayLegsTable {
+  entity: string;
+  day: string;
+  currency: string;
+  group_name: string;
+  earned: number;
+  earned_vat: number;
+  paid: number;
+  paid_vat: number;
+  earn_legs: number;
+  pay_legs: number;
+}
+
+export interface DB {
+  entity_day_totals: EntityDayTotalsTable;
+  entity_day_legs: EntityDayLegsTable;
 }

@@ -4,6 +4,7 @@
 // readable. Bulk writes use prepared statements: this is the hot path of a million lines.
 import type { EntityShare } from '../domain/shares.js';
 import type { OrderSettlement } from '../domain/settlement-types.js';
+import { dayContributions, dayTotalsAccumulator, entityZones, localDay, storedDayContributions, type DayContributions } from './day-totals.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface SettlementWriter {
@@ -16,6 +17,13 @@ export interface SettlementWriter {
   prefetch(ids: readonly string[]): void;
   /** Inserts what was queued; call it inside the same transaction as the writes. */
   flush(): void;
+  /**
+   * Writes the day totals of everything flushed since the last call, summed (one increment per
+   * entity, day and currency); call it before the transaction commits.
+   */
+  flushDayTotals(): void;
+  /** Milliseconds spent keeping the day totals (migration 0010) in this writer's flushes. */
+  readonly dayTotalsMs: number;
 }
 
 /** The rows of one order's settlement, without their (order, revision) key columns. */
@@ -24,6 +32,8 @@ export interface SettlementRows {
   lines: unknown[][];
   shares: unknown[][];
   parties: string[];
+  /** What the revision adds to each entity's day totals (day-totals.ts). */
+  days: DayContributions;
 }
 
 /**
@@ -35,42 +45,49 @@ export type StoredLegTuple = [
   base: number, rate: string, amount: number, vat: number, void: string | null, reversed_amount: number, reversed_vat: number,
 ];
 
-function legsJson(legs: OrderSettlement['lines'][number]['legs']): string {
+function legTuples(legs: OrderSettlement['lines'][number]['legs']): StoredLegTuple[] {
   const rows = new Array<StoredLegTuple>(legs.length);
   for (let j = 0; j < legs.length; j++) {
     const g = legs[j]!;
     rows[j] = [g.group, g.rule, g.to_role, g.to, g.from_role, g.from, g.base, g.rate, g.amount, g.vat, g.void, g.reversed_amount, g.reversed_vat];
   }
-  return JSON.stringify(rows);
+  return rows;
 }
 
 /**
  * `locationEntities` gives the owner and operator of a location: the stores a line was offered
- * to and that refused it stay parties to the order (they saw the request).
+ * to and that refused it stay parties to the order (they saw the request). `zoneOf` gives an
+ * entity's time zone, which cuts its day totals.
  */
-export function settlementRows(os: OrderSettlement, shares: readonly EntityShare[], locationEntities: (location: string) => readonly string[] = () => []): SettlementRows {
+export function settlementRows(os: OrderSettlement, shares: readonly EntityShare[], createdAt: string, zoneOf: (entity: string) => string,
+  locationEntities: (location: string) => readonly string[] = () => []): SettlementRows {
   const lines: unknown[][] = [];
+  const legs: StoredLegTuple[][] = [];
   const parties = new Set<string>([os.platform]);
   for (let i = 0; i < os.lines.length; i++) {
     const l = os.lines[i]!;
     const r = l.roles;
+    const tuples = legTuples(l.legs);
+    legs.push(tuples);
     lines.push([l.id, i, l.status, l.fulfiller, r.owner, r.shipper, r.pickup, r.catchment, r.origin, r.seller,
       l.gross, l.vat, l.net, l.fee_share, l.returned, l.refunded, l.detail.reversed_gross, l.detail.reversed_vat, l.detail.release_at,
-      JSON.stringify(l.decisions), legsJson(l.legs)]);
+      JSON.stringify(l.decisions), JSON.stringify(tuples)]);
     for (const e of [r.owner, r.shipper, r.pickup, r.catchment, r.origin, r.seller]) if (e !== null) parties.add(e);
     for (const loc of l.detail.refused) for (const e of locationEntities(loc)) parties.add(e);
   }
   for (const sh of shares) parties.add(sh.entity);
+  const shareRows = shares.map((sh) => [sh.line, sh.entity, sh.kind, sh.amount, os.currency, sh.release_at]);
   return {
     head: [os.currency, os.captured, os.psp_fees, os.refunded, JSON.stringify(os.warnings)],
     lines,
-    shares: shares.map((sh) => [sh.line, sh.entity, sh.kind, sh.amount, os.currency, sh.release_at]),
+    shares: shareRows,
     parties: [...parties].sort(),
+    days: dayContributions(createdAt, os.currency, lines, (i) => legs[i]!, shareRows, zoneOf),
   };
 }
 
-const LINE_COLS = 'line_id, seq, status, fulfiller, owner, shipper, pickup, catchment, origin, seller, gross, vat, net, fee_share, returned, refunded, reversed_gross, reversed_vat, release_at, decisions_json, legs_json';
-const SHARE_COLS = 'line_id, entity, kind, amount, currency, release_at';
+export const LINE_COLS = 'line_id, seq, status, fulfiller, owner, shipper, pickup, catchment, origin, seller, gross, vat, net, fee_share, returned, refunded, reversed_gross, reversed_vat, release_at, decisions_json, legs_json';
+export const SHARE_COLS = 'line_id, entity, kind, amount, currency, release_at';
 const marks = (cols: string) => cols.split(',').map(() => '?').join(', ');
 
 /** Each location's owner and operator entities, for `settlementRows`. */
@@ -80,7 +97,12 @@ export function loadLocationEntities(db: Sqlite): [id: string, entities: string[
 }
 
 export function settlementWriter(db: Sqlite): SettlementWriter {
-  const pending: { id: string; createdAt: string; rev: number; computedAt: string; reason: string; rows: SettlementRows }[] = [];
+  type Prev = { currency: string; lines: unknown[][]; shares: unknown[][] };
+  const pending: { id: string; createdAt: string; rev: number; computedAt: string; reason: string; rows: SettlementRows; prev: Prev | null }[] = [];
+  const zones = entityZones(db);
+  const zoneOf = (e: string) => zones.get(e) ?? 'Europe/Paris';
+  const days = dayTotalsAccumulator(db);
+  let dayTotalsMs = 0;
   type Head = { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string };
   const current = db.prepare('SELECT revision, currency, captured, psp_fees, refunded, warnings_json FROM settlements WHERE order_id = ?');
   const currents = db.prepare(`SELECT order_id, revision, currency, captured, psp_fees, refunded, warnings_json FROM settlements
@@ -98,18 +120,23 @@ export function settlementWriter(db: Sqlite): SettlementWriter {
   const putShare = db.prepare(`INSERT INTO entity_shares (order_id, revision, ${SHARE_COLS}) VALUES (?, ?, ${marks(SHARE_COLS)})`);
   const putParty = db.prepare('INSERT OR IGNORE INTO order_parties (entity, order_id, created_at) VALUES (?, ?, ?)');
 
-  /** True when the stored current revision holds exactly these rows. */
-  function unchanged(orderId: string, rev: number, prevHead: unknown[], rows: SettlementRows): boolean {
+  /** The stored current revision's rows, or null when it holds exactly these rows. */
+  function changedFrom(orderId: string, head: Head, rows: SettlementRows): Prev | null {
+    const lines = prevLines.all(orderId, head.revision) as unknown[][];
+    const shares = prevShares.all(orderId, head.revision) as unknown[][];
     const sortedShares = [...rows.shares].sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]) || cmp(a[2], b[2]));
-    return same(prevHead, rows.head) && same(prevLines.all(orderId, rev), rows.lines) && same(prevShares.all(orderId, rev), sortedShares);
+    const same_ = same([head.currency, head.captured, head.psp_fees, head.refunded, head.warnings_json], rows.head) && same(lines, rows.lines) && same(shares, sortedShares);
+    return same_ ? null : { currency: head.currency, lines, shares };
   }
 
   return {
+    get dayTotalsMs() { return dayTotalsMs; },
     write({ id, createdAt, rows }, computedAt, reason) {
-      const prev = prefetched?.ids.has(id) ? prefetched.heads.get(id) : current.get(id) as Head | undefined;
-      if (prev && unchanged(id, prev.revision, [prev.currency, prev.captured, prev.psp_fees, prev.refunded, prev.warnings_json], rows)) return null;
-      const rev = (prev?.revision ?? 0) + 1;
-      pending.push({ id, createdAt, rev, computedAt, reason, rows });
+      const head = prefetched?.ids.has(id) ? prefetched.heads.get(id) : current.get(id) as Head | undefined;
+      const prev = head ? changedFrom(id, head, rows) : null;
+      if (head && prev === null) return null;
+      const rev = (head?.revision ?? 0) + 1;
+      pending.push({ id, createdAt, rev, computedAt, reason, rows, prev });
       return rev;
     },
     prefetch(ids) {
@@ -124,12 +151,25 @@ export function settlementWriter(db: Sqlite): SettlementWriter {
       for (const p of pending) for (const l of p.rows.lines) putLine.run(p.id, p.rev, ...l);
       for (const p of pending) for (const sh of p.rows.shares) putShare.run(p.id, p.rev, ...sh);
       // Parties by entity: each entity's orders grow at the end of its own key range.
-      const parties: [string, string, string][] = [];
-      for (const p of pending) for (const e of p.rows.parties) parties.push([e, p.id, p.createdAt]);
+      const parties: [string, string, string, string][] = [];
+      for (const p of pending) for (const e of p.rows.parties) parties.push([e, p.id, p.createdAt, p.rows.head[0]]);
       parties.sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]));
-      for (const row of parties) putParty.run(row);
+      const newParties = parties.filter(([e, order, createdAt]) => putParty.run(e, order, createdAt).changes > 0);
+      const t0 = performance.now();
+      for (const [e, , createdAt, currency] of newParties) days.addOrder(e, localDay(createdAt, zoneOf(e)), currency);
+      // Day totals: what the new revisions add, less what the revisions they replace held.
+      for (const p of pending) {
+        days.add(p.rows.days);
+        if (p.prev) days.add(storedDayContributions(p.createdAt, p.prev.currency, p.prev.lines, p.prev.shares, zoneOf, -1));
+      }
+      dayTotalsMs += performance.now() - t0;
       pending.length = 0;
       prefetched = null; // the heads just written supersede what was read
+    },
+    flushDayTotals() {
+      const t0 = performance.now();
+      days.flush();
+      dayTotalsMs += performance.now() - t0;
     },
   };
 }

@@ -36,6 +36,7 @@ export function EntitiesView({ selected }: { selected: string | null }) {
     { id: 'erp_code', header: t('entity.erp_code'), kind: 'code', value: (e) => e.erp_code, width: 100, grow: 0 },
     { id: 'fiscal_year_end', header: t('entity.fiscal_year_end'), value: (e) => e.fiscal_year_end, text: (e) => monthDay(e.fiscal_year_end), width: 130, grow: 0 },
     { id: 'currency', header: t('entity.currency'), kind: 'code', value: (e) => e.currency, width: 80, grow: 0 },
+    { id: 'time_zone', header: t('entity.time_zone'), kind: 'code', value: (e) => e.time_zone, width: 160, grow: 0 },
   ], [t, monthDay]);
 
   const record = selected && selected !== 'new' ? list.data?.find((e) => e.id === selected) ?? null : null;
@@ -71,18 +72,22 @@ export function EntitiesView({ selected }: { selected: string | null }) {
 
 interface EntityDraft {
   id: string; name: string; kind: EntityKind; siren: string; vat_number: string; region: string;
-  psp_account: string; erp_code: string; fiscal_year_end: string; currency: string;
+  psp_account: string; erp_code: string; fiscal_year_end: string; currency: string; time_zone: string;
 }
 
 const EMPTY: EntityDraft = {
-  id: '', name: '', kind: 'franchisee', siren: '', vat_number: '', region: '', psp_account: '', erp_code: '', fiscal_year_end: '12-31', currency: 'EUR',
+  id: '', name: '', kind: 'franchisee', siren: '', vat_number: '', region: '', psp_account: '', erp_code: '', fiscal_year_end: '12-31', currency: 'EUR', time_zone: 'Europe/Paris',
 };
 
-const FIELDS = ['id', 'name', 'kind', 'siren', 'vat_number', 'region', 'psp_account', 'erp_code', 'fiscal_year_end', 'currency'] as const;
+const FIELDS = ['id', 'name', 'kind', 'siren', 'vat_number', 'region', 'psp_account', 'erp_code', 'fiscal_year_end', 'currency', 'time_zone'] as const;
 
 export const ENTITY_HINTS: IssueHints = {
-  id: 'issue.id', siren: 'issue.siren', vat_number: 'issue.vat_number', fiscal_year_end: 'issue.fiscal_year_end', currency: 'issue.currency',
+  id: 'issue.id', siren: 'issue.siren', vat_number: 'issue.vat_number', fiscal_year_end: 'issue.fiscal_year_end', currency: 'issue.currency', time_zone: 'issue.time_zone',
 };
+
+// The zones this browser knows, the entity's own first if it is not among them.
+const ZONES: readonly string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['Europe/Paris'];
+const zoneOptions = (current: string) => (ZONES.includes(current) ? ZONES : [current, ...ZONES]).map((z) => ({ value: z, label: z }));
 
 function EntityForm({ initial, editable, onSaved, onCancel }: { initial: Entity | null; editable: boolean; onSaved(e: Entity, created: boolean): void; onCancel(): void }) {
   const { t } = useI18n();
@@ -99,7 +104,7 @@ function EntityForm({ initial, editable, onSaved, onCancel }: { initial: Entity 
       siren: d.siren.replace(/\s+/g, ''), // "552 100 554" as printed on a Kbis
       vat_number: orNull(d.vat_number.replace(/\s+/g, '').toUpperCase()), region: orNull(d.region),
       psp_account: orNull(d.psp_account), erp_code: orNull(d.erp_code),
-      fiscal_year_end: d.fiscal_year_end.trim(), currency: d.currency.trim().toUpperCase(),
+      fiscal_year_end: d.fiscal_year_end.trim(), currency: d.currency.trim().toUpperCase(), time_zone: d.time_zone,
     };
     const saved = await form.submit(creating ? 'network.entities.create' : 'network.entities.update', input);
     if (saved) onSaved(saved, creating);
@@ -123,6 +128,7 @@ function EntityForm({ initial, editable, onSaved, onCancel }: { initial: Entity 
         <TextField label={t('entity.psp_account')} name="psp_account" value={d.psp_account} onChange={set('psp_account')} disabled={ro} mono />
         <TextField label={t('entity.erp_code')} name="erp_code" value={d.erp_code} onChange={set('erp_code')} disabled={ro} mono />
         <TextField label={t('entity.fiscal_year_end')} name="fiscal_year_end" value={d.fiscal_year_end} onChange={set('fiscal_year_end')} hint={t('entity.fiscal_year_end.hint')} disabled={ro} mono maxLength={5} />
+        <SelectField label={t('entity.time_zone')} name="time_zone" value={d.time_zone} onChange={set('time_zone')} hint={t('entity.time_zone.hint')} disabled={ro} options={zoneOptions(d.time_zone)} />
       </div>
       {editable && <FormActions saving={form.saving} submitLabel={creating ? t('form.create') : t('form.save')} onCancel={onCancel} />}
     </ApiFormView>

@@ -1,0 +1,43 @@
+// Migration 0010 adds each entity's time zone (Europe/Paris for the entities already there), the
+// day totals of the dashboards, filled from the settlements already stored, and the (created_at,
+// id) index of order paging. With a network's orders settled in place, the totals it fills are
+// the ones the settlement writer keeps; down() puts the schema back.
+import { describe, expect, it } from 'vitest';
+import { migrations } from '../../../migrations/index.js';
+import { migrate } from '../../../core/store/database.js';
+import type { Sqlite } from '../../../core/store/sqlite.js';
+import { basicScenario, call, clocked, freshDb, importInto, ok } from '../../helpers/lifecycle.js';
+import { FROZEN_NOW } from '../../helpers/db.js';
+
+const NAME = '0010_time_zones_day_totals';
+const rows = (db: Sqlite, t: string) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4`).raw().all();
+const indexes = (db: Sqlite) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders' ORDER BY name").pluck().all();
+
+describe(NAME, () => {
+  // Settled orders of the example network, with returns and cancellations, and the totals the writer kept.
+  const db = freshDb();
+  const { ctx } = clocked(db, '2026-03-20T00:00:00Z');
+  importInto(ctx, basicScenario());
+  const kept = { totals: rows(db, 'entity_day_totals'), legs: rows(db, 'entity_day_legs') };
+  const dashboard = ok(call(ctx, 'dashboard.entity', { entity: 'HQ' }));
+  const m = migrations.find((x) => x.name === NAME)!;
+
+  it('rolls back with down(): no zone, no totals, the former index', () => {
+    expect(kept.totals.length).toBeGreaterThan(5);
+    db.transaction(() => m.down(db))();
+    db.prepare('DELETE FROM schema_migrations WHERE name = ?').run(NAME);
+    expect(db.prepare("SELECT count(*) FROM pragma_table_info('entities') WHERE name = 'time_zone'").pluck().get()).toBe(0);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('entity_day_totals', 'entity_day_legs')").pluck().get()).toBe(0);
+    expect(indexes(db)).toEqual(['orders_created_at', 'sqlite_autoindex_orders_1']);
+  });
+
+  it('applies with the settled orders in place and fills the totals the writer keeps', () => {
+    const report = migrate(db, ':memory:', migrations, () => FROZEN_NOW);
+    expect(report.applied).toEqual([NAME]);
+    expect(db.prepare('SELECT DISTINCT time_zone FROM entities').pluck().all()).toEqual(['Europe/Paris']);
+    expect(rows(db, 'entity_day_totals')).toEqual(kept.totals);
+    expect(rows(db, 'entity_day_legs')).toEqual(kept.legs);
+    expect(ok(call(ctx, 'dashboard.entity', { entity: 'HQ' }))).toEqual(dashboard);
+    expect(indexes(db)).toEqual(['orders_created_id', 'sqlite_autoindex_orders_1']);
+  });
+});
