@@ -8,13 +8,28 @@ import type { Channel } from '../domain/scenario.js';
 import type { Decision, Warning } from '../domain/settlement-types.js';
 import type { OrdersTable } from '../store/schema.js';
 import { isoUtc } from '../domain/time.js';
-import { listOrders, orderParties, settlementDetail } from '../store/orders-repo.js';
+import { listOrders, orderParties, settlementDetail, sortKeyOf } from '../store/orders-repo.js';
 import { ApiError, notFound } from './errors.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
 import { recomputeStoredOrder, settleStoredOrders } from './settlement-runner.js';
 
 /** An order as `orders.get` shows it: what the customer's order said, without the import bookkeeping. */
 export type OrderHead = Pick<OrdersTable, 'id' | 'origin' | 'customer_postcode' | 'created_at' | 'currency' | 'discount'> & { channel: Channel };
+
+// A page cursor: the list's order and the last row's sort key and id, opaque to the client.
+function encodeCursor(sort: string, desc: boolean, key: string | number, id: string): string {
+  return Buffer.from(JSON.stringify([sort, desc, key, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string, sort: string, desc: boolean): { key: string | number; id: string } {
+  let parsed: unknown;
+  try { parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')); } catch { parsed = null; }
+  const v = parsed as [unknown, unknown, unknown, unknown];
+  const ok = Array.isArray(parsed) && parsed.length === 4 && typeof v[3] === 'string' && (typeof v[2] === 'string' || typeof v[2] === 'number');
+  if (!ok) throw new ApiError('invalid_input', 'cursor is not one this list returned', [{ path: 'cursor', code: 'invalid_cursor', message: 'pass `next_cursor` of the previous page unchanged' }]);
+  if (v[0] !== sort || v[1] !== desc) throw new ApiError('invalid_input', `the cursor belongs to a list sorted by ${v[0]}${v[1] ? ' descending' : ''}`, [{ path: 'cursor', code: 'cursor_mismatch', message: 'keep the sort and direction of the first page' }]);
+  return { key: v[2] as string | number, id: v[3] as string };
+}
 
 const Timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, 'a date or ISO 8601 UTC time');
 
@@ -31,6 +46,8 @@ export const ordersHandlers = {
       desc: z.boolean().default(true),
       limit: z.number().int().min(1).max(200_000).default(100),
       offset: z.number().int().min(0).default(0),
+      /** `next_cursor` of the previous page: continues after its last row (keyset paging). */
+      cursor: z.string().max(600).optional(),
     }).strict(),
     roles: ALL_ROLES,
     mutates: false,
@@ -39,12 +56,16 @@ export const ordersHandlers = {
       const scope = ctx.scope.entities();
       const entities = input.entity !== undefined ? [input.entity] : scope === null ? null : [...scope];
       if (input.sort === 'amount' && input.entity === undefined) throw new ApiError('invalid_input', 'sorting by amount needs an entity', [{ path: 'sort', code: 'needs_entity', message: 'choose an entity to sort by its amount' }]);
+      const after = input.cursor === undefined ? null : decodeCursor(input.cursor, input.sort, input.desc);
+      if (after && input.offset > 0) throw new ApiError('invalid_input', 'give `cursor` or `offset`, not both', [{ path: 'offset', code: 'cursor_and_offset', message: 'a cursor already says where the page starts' }]);
       const { total, rows } = listOrders(ctx.db, {
         entities, viewer: input.entity ?? null, from: input.from, to: input.to, search: input.search, closed: input.closed, now: isoUtc(ctx.now().getTime()),
-        sort: input.sort, desc: input.desc, limit: input.limit, offset: input.offset,
+        sort: input.sort, desc: input.desc, limit: input.limit, offset: input.offset, after,
       });
+      const last = rows.at(-1);
+      const next_cursor = last && rows.length === input.limit ? encodeCursor(input.sort, input.desc, sortKeyOf(last, input.sort), last.id) : null;
       // Order totals are the customer's payment: shown to head office and to a viewer's own orders.
-      return { total, rows };
+      return { total, rows, next_cursor };
     },
   }),
 

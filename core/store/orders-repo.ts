@@ -19,6 +19,8 @@ export interface OrderListFilter {
   desc: boolean;
   limit: number;
   offset: number;
+  /** Continue after this row (its sort key and id): keyset paging, as fast on the last page as on the first. */
+  after?: { key: string | number; id: string } | null;
 }
 
 export interface OrderListRow {
@@ -26,7 +28,12 @@ export interface OrderListRow {
   lines: number; closed: number; amount: number | null;
 }
 
-const SORT_SQL: Record<OrderListFilter['sort'], string> = { created_at: 'o.created_at', id: 'o.id', captured: 's.captured', amount: 'amount' };
+const VIEWER_AMOUNT = '(SELECT coalesce(sum(e.amount), 0) FROM entity_shares e WHERE e.order_id = o.id AND e.revision = s.revision AND e.entity = ?)';
+const SORT_SQL: Record<OrderListFilter['sort'], string> = { created_at: 'o.created_at', id: 'o.id', captured: 's.captured', amount: VIEWER_AMOUNT };
+
+/** The value a row is sorted by, for the cursor that continues after it. */
+export const sortKeyOf = (row: OrderListRow, sort: OrderListFilter['sort']): string | number =>
+  sort === 'created_at' ? row.created_at : sort === 'id' ? row.id : sort === 'captured' ? row.captured : (row.amount ?? 0);
 
 export function listOrders(db: Sqlite, f: OrderListFilter): { total: number; rows: OrderListRow[] } {
   const where: string[] = [];
@@ -42,11 +49,19 @@ export function listOrders(db: Sqlite, f: OrderListFilter): { total: number; row
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const from = `FROM orders o JOIN settlements s ON s.order_id = o.id ${whereSql}`;
   const total = (db.prepare(`SELECT count(*) AS n ${from}`).get(...args) as { n: number }).n;
-  const amount = f.viewer === null ? 'NULL' : '(SELECT sum(e.amount) FROM entity_shares e WHERE e.order_id = o.id AND e.revision = s.revision AND e.entity = ?)';
+  const amount = f.viewer === null ? 'NULL' : VIEWER_AMOUNT;
+  const viewer = f.viewer === null ? [] : [f.viewer];
+  // Keyset: rows strictly after the cursor's (key, id) in the order of the list; ties on the
+  // key are ordered by id in the same direction, so the pair is a total order.
+  const dir = f.desc ? 'DESC' : 'ASC';
+  const key = SORT_SQL[f.sort];
+  const keyArgs = f.sort === 'amount' ? viewer : [];
+  const after = f.after ? `${whereSql ? 'AND' : 'WHERE'} (${key}, o.id) ${f.desc ? '<' : '>'} (?, ?)` : '';
+  const afterArgs = f.after ? [...keyArgs, f.after.key, f.after.id] : [];
   const rows = db.prepare(`SELECT o.id, o.created_at, o.channel, o.currency, s.captured, s.psp_fees, s.refunded, ${CLOSED_AT_SQL} AS closed,
       (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) AS lines, ${amount} AS amount
-    ${from} ORDER BY ${SORT_SQL[f.sort]} ${f.desc ? 'DESC' : 'ASC'}, o.id LIMIT ? OFFSET ?`)
-    .all(f.now, ...(f.viewer === null ? [] : [f.viewer]), ...args, f.limit, f.offset) as OrderListRow[];
+    ${from} ${after} ORDER BY ${key} ${dir}, o.id ${dir} LIMIT ? OFFSET ?`)
+    .all(f.now, ...viewer, ...args, ...afterArgs, ...keyArgs, f.limit, f.after ? 0 : f.offset) as OrderListRow[];
   return { total, rows };
 }
 

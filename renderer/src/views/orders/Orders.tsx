@@ -17,8 +17,8 @@ import { OrderDetailView } from './OrderDetail';
 type OrderList = Output<'orders.list'>;
 type OrderRow = OrderList['rows'][number];
 
-// Large pages: `orders.list` pages by OFFSET, so each page costs more the further it goes; 20,000
-// rows keeps 100,000 orders to five calls while progress and Cancel stay meaningful.
+// `orders.list` pages by a keyset cursor (each page costs the same); 20,000 rows keeps 100,000
+// orders to five calls while progress and Cancel stay meaningful.
 const PAGE = 20_000;
 
 export interface OrderFilter { entity: string; from: string; to: string; closed: '' | 'open' | 'closed' }
@@ -26,18 +26,17 @@ export interface OrderFilter { entity: string; from: string; to: string; closed:
 /** Every order of the filter, page by page; stops when cancelled. */
 export async function loadOrders(f: OrderFilter, signal: AbortSignal, progress: (done: number, total: number) => void): Promise<OrderRow[]> {
   const rows: OrderRow[] = [];
-  let total = Infinity;
-  while (rows.length < total) {
+  let cursor: string | null | undefined;
+  while (cursor !== null) {
     const r = await call('orders.list', {
       ...(f.entity ? { entity: f.entity } : {}), ...(f.from ? { from: f.from } : {}), ...(f.to ? { to: f.to } : {}),
       ...(f.closed ? { closed: f.closed === 'closed' } : {}),
-      sort: 'created_at', desc: true, limit: PAGE, offset: rows.length,
+      sort: 'created_at', desc: true, limit: PAGE, ...(cursor ? { cursor } : {}),
     }, { signal });
     if (!r.ok) throw Object.assign(new Error(r.error.message), { error: r.error });
-    total = r.value.total;
     rows.push(...r.value.rows);
-    progress(rows.length, total);
-    if (r.value.rows.length === 0) break;
+    progress(rows.length, r.value.total);
+    cursor = r.value.next_cursor;
   }
   return rows;
 }
