@@ -2,15 +2,17 @@
 // reads, and an index that pages orders by a keyset (docs/decisions/0010-books-at-network-scale.md).
 // - `entities.time_zone`: an IANA name, Europe/Paris for every existing entity (what the books
 //   assumed until now).
-// - `entity_day_totals` and `entity_day_legs`: what the current settlement revisions hold for each
+// - `entity_day_totals` and `entity_day_legs`: what the current settlement revisions hold for an
 //   entity, per local day of the orders' creation and currency (core/store/day-totals.ts keeps them
-//   with every settlement). Filled here from the stored settlements, in SQL, with the local date
-//   computed by the time zone database (a function registered for the migration).
+//   with every settlement, for the platform entity). Filled here from the stored settlements, in
+//   SQL, with the local date computed by the time zone database (a function registered for the
+//   migration).
 // - `orders(created_at, id)` replaces `orders(created_at)`: `orders.list` continues after the last
 //   row it returned instead of skipping an offset.
 import type { Migration } from './types.js';
 
 const NOT_SOLD = "('pending', 'accepted', 'cancelled')";
+const PLATFORM = "(SELECT json_extract(value, '$') FROM network_settings WHERE key = 'platform_entity')";
 
 function registerZonedDate(db: Parameters<Migration['up']>[0]) {
   const formats = new Map<string, Intl.DateTimeFormat>();
@@ -85,7 +87,7 @@ export const migration: Migration = {
       )
       SELECT c.entity, ventil_zoned_date(c.created_at, coalesce(e.time_zone, 'Europe/Paris')) AS day, c.currency, sum(c.orders), sum(c.lines_owned),
           sum(c.sales_gross), sum(c.sales_net), sum(c.returned_gross), sum(c.owned_gross), sum(c.payout), sum(c.fees), sum(c.unscheduled), max(c.last_release_at)
-        FROM c LEFT JOIN entities e ON e.id = c.entity GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+        FROM c LEFT JOIN entities e ON e.id = c.entity WHERE c.entity = ${PLATFORM} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
 
       INSERT INTO entity_day_legs
       WITH cur AS (SELECT s.order_id, s.revision, s.currency, o.created_at FROM settlements s JOIN orders o ON o.id = s.order_id),
@@ -103,7 +105,7 @@ export const migration: Migration = {
       )
       SELECT c.entity, ventil_zoned_date(c.created_at, coalesce(e.time_zone, 'Europe/Paris')) AS day, c.currency, c.grp, sum(c.earned), sum(c.earned_vat),
           sum(c.paid), sum(c.paid_vat), sum(c.earn_legs), sum(c.pay_legs)
-        FROM c LEFT JOIN entities e ON e.id = c.entity GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4;
+        FROM c LEFT JOIN entities e ON e.id = c.entity WHERE c.entity = ${PLATFORM} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4;
     `);
   },
   down(db) {

@@ -2,17 +2,18 @@
 // and paid by rule group, PSP fees borne, escrow held and released, upcoming releases, and a
 // daily series for the charts. Days are the entity's local days (its `time_zone`).
 //
-// Everything but the escrow split comes from the totals per entity and day kept with the
-// settlement (core/store/day-totals.ts): head office's dashboard on the platform entity, a party
-// of every order, reads a few hundred rows. What is released depends on now: days whose shares
-// are all released (or not yet scheduled) come from the totals; the few recent days with shares
-// released after now are read share by share.
+// Everything but the escrow split comes from rows per entity and day (core/store/dashboard-repo.ts):
+// for the platform entity, a party of every order, the totals kept with the settlement, so head
+// office's dashboard reads a few hundred rows; for any other entity, the same rows computed from
+// its own orders. What is released depends on now: days whose shares are all released (or not
+// yet scheduled) are taken whole; the few recent days with shares released after now are read
+// share by share.
 import { z } from 'zod';
 import { isoUtc } from '../domain/time.js';
-import { DEFAULT_TIME_ZONE, nextDate, zonedDate, zonedStartOfDayIso } from '../domain/time-zone.js';
-import { getEntity } from '../store/network-repo.js';
-import { currencyTotals, dailyTotals, legTotals, openDays, sharesCreatedBetween } from '../store/dashboard-repo.js';
+import { DEFAULT_TIME_ZONE, zonedDate } from '../domain/time-zone.js';
+import { dayRows, sharesCreatedOn } from '../store/dashboard-repo.js';
 import { localDay } from '../store/day-totals.js';
+import { getEntity } from '../store/network-repo.js';
 import { ALL_ROLES, defineHandler } from './handler.js';
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
@@ -38,6 +39,8 @@ const emptyBlock = (currency: string): CurrencyBlock => ({
   escrow: { held: 0, released: 0 }, upcoming: [], daily: [],
 });
 
+const byText = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
 export const dashboardHandlers = {
   'dashboard.entity': defineHandler({
     summary: 'An entity\'s period (its local days, `to` excluded): sales, commissions and royalties earned and paid, fees, escrow, upcoming releases',
@@ -50,50 +53,55 @@ export const dashboardHandlers = {
       const now = isoUtc(ctx.now().getTime());
       const e = input.entity;
       const zone = getEntity(db, e)?.time_zone ?? DEFAULT_TIME_ZONE;
-      const range = { entity: e, from: input.from, to: input.to };
+      const rows = dayRows(db, { entity: e, zone, from: input.from, to: input.to });
       const blocks = new Map<string, CurrencyBlock>();
       const block = (currency: string) => blocks.get(currency) ?? blocks.set(currency, emptyBlock(currency)).get(currency)!;
 
+      // Every scheduled share counts as released here; the open days below correct it.
       const released = new Map<string, number>();
-      for (const t of currencyTotals(db, range)) {
-        Object.assign(block(t.currency), {
-          orders: t.orders, lines_owned: t.lines_owned, sales_gross: t.sales_gross, sales_net: t.sales_net, returned_gross: t.returned_gross,
-          payout: t.payout, fees: t.fees,
-        });
-        // Every scheduled share counts as released here; the open days below correct it.
-        released.set(t.currency, t.payout - t.unscheduled);
+      const open: { day: string; currency: string }[] = [];
+      for (const t of rows.totals) {
+        const b = block(t.currency);
+        b.orders += t.orders; b.lines_owned += t.lines_owned; b.sales_gross += t.sales_gross; b.sales_net += t.sales_net;
+        b.returned_gross += t.returned_gross; b.payout += t.payout; b.fees += t.fees;
+        released.set(t.currency, (released.get(t.currency) ?? 0) + (t.last_release_at !== null && t.last_release_at > now ? 0 : t.payout - t.unscheduled));
+        if (t.last_release_at !== null && t.last_release_at > now) open.push({ day: t.day, currency: t.currency });
+        if (t.orders > 0) b.daily.push({ date: t.day, payout: t.payout, sales_gross: t.owned_gross });
       }
-      for (const g of legTotals(db, range)) {
-        if (g.earn_legs > 0) block(g.currency).earned.push({ group: g.group_name, amount: g.earned, vat: g.earned_vat });
-        if (g.pay_legs > 0) block(g.currency).paid.push({ group: g.group_name, amount: g.paid, vat: g.paid_vat });
+      const groups = new Map<string, { currency: string; group: string; earned: number; earnedVat: number; paid: number; paidVat: number; earns: number; pays: number }>();
+      for (const g of rows.legs) {
+        const k = `${g.currency}\u0000${g.group_name}`;
+        const s = groups.get(k) ?? groups.set(k, { currency: g.currency, group: g.group_name, earned: 0, earnedVat: 0, paid: 0, paidVat: 0, earns: 0, pays: 0 }).get(k)!;
+        s.earned += g.earned; s.earnedVat += g.earned_vat; s.paid += g.paid; s.paidVat += g.paid_vat; s.earns += g.earn_legs; s.pays += g.pay_legs;
       }
-      for (const d of dailyTotals(db, range)) block(d.currency).daily.push({ date: d.day, payout: d.payout, sales_gross: d.owned_gross });
+      for (const s of [...groups.values()].sort(byText((x) => x.group))) {
+        if (s.earns > 0) block(s.currency).earned.push({ group: s.group, amount: s.earned, vat: s.earnedVat });
+        if (s.pays > 0) block(s.currency).paid.push({ group: s.group, amount: s.paid, vat: s.paidVat });
+      }
 
       // Days with shares released after now: read their shares, and split them exactly.
-      const open = openDays(db, range, now);
       if (open.length > 0) {
         const openKeys = new Set(open.map((d) => `${d.currency}|${d.day}`));
-        for (const d of open) released.set(d.currency, released.get(d.currency)! - (d.payout - d.unscheduled));
         const upcoming = new Map<string, number>();
-        const first = open.reduce((m, d) => (d.day < m ? d.day : m), open[0]!.day);
-        const last = open.reduce((m, d) => (d.day > m ? d.day : m), open[0]!.day);
-        for (const x of sharesCreatedBetween(db, e, zonedStartOfDayIso(first, zone), zonedStartOfDayIso(nextDate(last), zone))) {
+        const days = open.map((d) => d.day).sort();
+        for (const x of sharesCreatedOn(db, e, zone, days[0]!, days.at(-1)!)) {
           if (!openKeys.has(`${x.currency}|${localDay(x.created_at, zone)}`)) continue;
-          if (x.kind === 'fee' || (x.release_at !== null && x.release_at <= now)) released.set(x.currency, released.get(x.currency)! + x.amount);
+          if (x.kind === 'fee' || (x.release_at !== null && x.release_at <= now)) released.set(x.currency, (released.get(x.currency) ?? 0) + x.amount);
           else if (x.release_at !== null) {
             const k = `${x.currency}|${zonedDate(Date.parse(x.release_at), zone)}`;
             upcoming.set(k, (upcoming.get(k) ?? 0) + x.amount);
           }
         }
         const dates = [...upcoming].map(([k, amount]) => ({ currency: k.slice(0, k.indexOf('|')), date: k.slice(k.indexOf('|') + 1), amount }))
-          .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)).slice(0, 60);
+          .sort(byText((u) => u.date)).slice(0, 60);
         for (const u of dates) block(u.currency).upcoming.push({ date: u.date, amount: u.amount });
       }
       for (const b of blocks.values()) {
+        b.daily.sort(byText((d) => d.date));
         const r = released.get(b.currency) ?? 0;
         b.escrow = { held: b.payout - r, released: r };
       }
-      return { entity: e, time_zone: zone, from: input.from ?? null, to: input.to ?? null, at: now, currencies: [...blocks.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)) };
+      return { entity: e, time_zone: zone, from: input.from ?? null, to: input.to ?? null, at: now, currencies: [...blocks.values()].sort(byText((b) => b.currency)) };
     },
   }),
 };

@@ -83,6 +83,8 @@ export const networkHandlers = {
       throwIf(issues, 'the platform entity must exist');
       const before = repo.readSettings(ctx.db) as Partial<Settings>;
       repo.writeSettings(ctx.db, input);
+      // The day totals kept for head office's dashboard follow the platform entity.
+      if (before.platform_entity !== input.platform_entity) rebuildDayTotals(ctx.db);
       return { before, after: repo.readSettings(ctx.db) as Partial<Settings> };
     },
   }),

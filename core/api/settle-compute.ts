@@ -45,10 +45,11 @@ export function orderComputer(setup: ComputeSetup, ctx: SettlementContext = buil
   const locations = new Map(setup.locations);
   const locationEntities = (id: string) => locations.get(id) ?? [];
   const zones = new Map(setup.network.entities.map((e) => [e.id, e.time_zone ?? DEFAULT_TIME_ZONE]));
-  const zoneOf = (id: string) => zones.get(id) ?? DEFAULT_TIME_ZONE;
+  // Day totals are kept for the platform entity (core/store/day-totals.ts).
+  const days = { zoneOf: (id: string) => zones.get(id) ?? DEFAULT_TIME_ZONE, keep: (id: string) => id === setup.network.platform_entity };
   return ({ order, events }) => {
     const os = settleOrder(ctx, order, events, storedAsOf(order, events, setup.nowMs));
     const shares = entityShares(os, captureTime(os, order.payments.map((p) => p.captured_at)));
-    return { id: order.id, createdAt: order.created_at, lines: order.lines.length, rows: settlementRows(os, shares, order.created_at, zoneOf, locationEntities), settlement: setup.keepSettlement ? os : null };
+    return { id: order.id, createdAt: order.created_at, lines: order.lines.length, rows: settlementRows(os, shares, order.created_at, days, locationEntities), settlement: setup.keepSettlement ? os : null };
   };
 }

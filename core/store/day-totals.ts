@@ -1,6 +1,10 @@
 // Totals per entity, local day and currency, kept with the settlement (migration 0010), so that
 // head office's dashboard on the platform entity (a party of every order) reads a few hundred
 // rows instead of every order of the period (docs/performance.md, docs/decisions/0010-*.md).
+// They are kept for the platform entity: any other entity is a party of few enough orders that
+// its dashboard computes the same rows from its orders (`computeDayRows`), while keeping them for
+// every entity cost a quarter of the settlement's writing time (each batch then touches rows all
+// over the tables).
 //
 // A day is the local date, in the entity's time zone, on which the order was created. Each
 // settled revision adds what it holds for every entity (its owned lines, the legs it earns or
@@ -14,6 +18,7 @@
 // exactly and takes every other day from the totals.
 import { zonedDate } from '../domain/time-zone.js';
 import { LINE_COLS, SHARE_COLS, type StoredLegTuple } from './settlement-repo.js';
+import type { EntityDayLegsTable, EntityDayTotalsTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
 /** [entity, day, currency, lines_owned, sales_gross, sales_net, returned_gross, owned_gross, payout, fees, unscheduled, last_release_at] */
@@ -46,7 +51,7 @@ export function localDay(at: string, zone: string): string {
  */
 export function dayContributions(
   createdAt: string, currency: string, lines: readonly (readonly unknown[])[], legsOf: (i: number) => readonly StoredLegTuple[],
-  shares: readonly (readonly unknown[])[], zoneOf: (entity: string) => string, sign: 1 | -1 = 1,
+  shares: readonly (readonly unknown[])[], zoneOf: (entity: string) => string, keep: (entity: string) => boolean, sign: 1 | -1 = 1,
 ): DayContributions {
   const totals = new Map<string, DayTotal>();
   const legs = new Map<string, DayLegTotal>();
@@ -63,24 +68,27 @@ export function dayContributions(
   };
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    const t = total(l[L.owner] as string);
-    const gross = l[L.gross] as number;
-    t[7] += sign * gross;
-    if (!NOT_SOLD.has(l[L.status] as string)) {
-      t[3] += sign;
-      t[4] += sign * gross;
-      t[5] += sign * (l[L.net] as number);
-      t[6] += sign * (l[L.reversedGross] as number);
+    const owner = l[L.owner] as string;
+    if (keep(owner)) {
+      const t = total(owner);
+      const gross = l[L.gross] as number;
+      t[7] += sign * gross;
+      if (!NOT_SOLD.has(l[L.status] as string)) {
+        t[3] += sign;
+        t[4] += sign * gross;
+        t[5] += sign * (l[L.net] as number);
+        t[6] += sign * (l[L.reversedGross] as number);
+      }
     }
     for (const [group, , , to, , from, , , amount, vat, isVoid, revAmount, revVat] of legsOf(i)) {
       if (isVoid !== null) continue;
-      if (to !== null) {
+      if (to !== null && keep(to)) {
         const g = leg(to, group);
         g[4] += sign * (amount - revAmount);
         g[5] += sign * (vat - revVat);
         g[8] += sign;
       }
-      if (from !== null) {
+      if (from !== null && keep(from)) {
         const g = leg(from, group);
         g[6] += sign * (amount - revAmount);
         g[7] += sign * (vat - revVat);
@@ -89,6 +97,7 @@ export function dayContributions(
     }
   }
   for (const sh of shares) {
+    if (!keep(sh[S.entity] as string)) continue;
     const t = total(sh[S.entity] as string);
     const amount = sign * (sh[S.amount] as number);
     t[8] += amount;
@@ -106,8 +115,8 @@ const parseLegs = (json: unknown) => JSON.parse(json as string) as StoredLegTupl
 
 /** `dayContributions` of stored rows, whose legs are JSON in each line row. */
 export function storedDayContributions(createdAt: string, currency: string, lines: readonly (readonly unknown[])[], shares: readonly (readonly unknown[])[],
-  zoneOf: (entity: string) => string, sign: 1 | -1): DayContributions {
-  return dayContributions(createdAt, currency, lines, (i) => parseLegs(lines[i]![L.legs]), shares, zoneOf, sign);
+  zoneOf: (entity: string) => string, keep: (entity: string) => boolean, sign: 1 | -1): DayContributions {
+  return dayContributions(createdAt, currency, lines, (i) => parseLegs(lines[i]![L.legs]), shares, zoneOf, keep, sign);
 }
 
 /** Each entity's time zone, for the writers and readers of day totals. */
@@ -115,81 +124,112 @@ export function entityZones(db: Sqlite): Map<string, string> {
   return new Map((db.prepare('SELECT id, time_zone FROM entities').raw().all() as [string, string][]));
 }
 
+/** The entities whose day totals are kept: the platform entity (a party of every order). */
+export function keptEntities(db: Sqlite): Set<string> {
+  const row = db.prepare("SELECT value FROM network_settings WHERE key = 'platform_entity'").pluck().get() as string | undefined;
+  return new Set(row ? [JSON.parse(row) as string] : []);
+}
+
+/** Contributions summed in memory per entity, day and currency (and rule group), with each key's order count. */
+export class DaySums {
+  readonly totals = new Map<string, DayTotal>();
+  readonly orders = new Map<string, number>();
+  readonly legs = new Map<string, DayLegTotal>();
+
+  add(c: DayContributions): void {
+    for (const t of c.totals) {
+      const k = `${t[0]}\u0000${t[1]}\u0000${t[2]}`;
+      const have = this.totals.get(k);
+      if (!have) { this.totals.set(k, [...t]); continue; }
+      for (let i = 3; i <= 10; i++) (have[i] as number) += t[i] as number;
+      if (t[11] !== null && (have[11] === null || t[11] > have[11])) have[11] = t[11];
+    }
+    for (const g of c.legs) {
+      const k = `${g[0]}\u0000${g[1]}\u0000${g[2]}\u0000${g[3]}`;
+      const have = this.legs.get(k);
+      if (!have) { this.legs.set(k, [...g]); continue; }
+      for (let i = 4; i <= 9; i++) (have[i] as number) += g[i] as number;
+    }
+  }
+
+  /** One more order for an entity that became a party of it. */
+  addOrder(entity: string, day: string, currency: string): void {
+    const k = `${entity}\u0000${day}\u0000${currency}`;
+    this.orders.set(k, (this.orders.get(k) ?? 0) + 1);
+    if (!this.totals.has(k)) this.totals.set(k, [entity, day, currency, 0, 0, 0, 0, 0, 0, 0, 0, null]);
+  }
+
+  /** The sums as rows of `entity_day_totals` and `entity_day_legs`, in key order. */
+  rows(): { totals: EntityDayTotalsTable[]; legs: EntityDayLegsTable[] } {
+    const totals = [...this.totals.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, t]) => ({
+      entity: t[0], day: t[1], currency: t[2], orders: this.orders.get(k) ?? 0, lines_owned: t[3], sales_gross: t[4], sales_net: t[5], returned_gross: t[6],
+      owned_gross: t[7], payout: t[8], fees: t[9], unscheduled: t[10], last_release_at: t[11],
+    }));
+    const legs = [...this.legs.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => ({
+      entity: g[0], day: g[1], currency: g[2], group_name: g[3], earned: g[4], earned_vat: g[5], paid: g[6], paid_vat: g[7], earn_legs: g[8], pay_legs: g[9],
+    }));
+    return { totals, legs };
+  }
+
+  clear(): void {
+    this.totals.clear();
+    this.orders.clear();
+    this.legs.clear();
+  }
+}
+
 /** Sums contributions in memory and writes them as increments, one statement per key. */
 export function dayTotalsAccumulator(db: Sqlite) {
-  const totals = new Map<string, DayTotal & { orders?: number }>();
-  const orders = new Map<string, number>();
-  const legs = new Map<string, DayLegTotal>();
+  const sums = new DaySums();
   const putTotal = db.prepare(`INSERT INTO entity_day_totals (entity, day, currency, orders, lines_owned, sales_gross, sales_net, returned_gross, owned_gross,
-      payout, fees, unscheduled, last_release_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      payout, fees, unscheduled, last_release_at) VALUES (@entity, @day, @currency, @orders, @lines_owned, @sales_gross, @sales_net, @returned_gross, @owned_gross,
+      @payout, @fees, @unscheduled, @last_release_at)
     ON CONFLICT (entity, day, currency) DO UPDATE SET orders = orders + excluded.orders, lines_owned = lines_owned + excluded.lines_owned,
       sales_gross = sales_gross + excluded.sales_gross, sales_net = sales_net + excluded.sales_net, returned_gross = returned_gross + excluded.returned_gross,
       owned_gross = owned_gross + excluded.owned_gross, payout = payout + excluded.payout, fees = fees + excluded.fees, unscheduled = unscheduled + excluded.unscheduled,
       last_release_at = nullif(max(coalesce(last_release_at, ''), coalesce(excluded.last_release_at, '')), '')`);
   const putLeg = db.prepare(`INSERT INTO entity_day_legs (entity, day, currency, group_name, earned, earned_vat, paid, paid_vat, earn_legs, pay_legs)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (@entity, @day, @currency, @group_name, @earned, @earned_vat, @paid, @paid_vat, @earn_legs, @pay_legs)
     ON CONFLICT (entity, day, currency, group_name) DO UPDATE SET earned = earned + excluded.earned, earned_vat = earned_vat + excluded.earned_vat,
       paid = paid + excluded.paid, paid_vat = paid_vat + excluded.paid_vat, earn_legs = earn_legs + excluded.earn_legs, pay_legs = pay_legs + excluded.pay_legs`);
   // A rule group the entity no longer earns or pays on a day goes, as a rebuild would not write it.
-  const dropLeg = db.prepare(`DELETE FROM entity_day_legs WHERE entity = ? AND day = ? AND currency = ? AND group_name = ?
+  const dropLeg = db.prepare(`DELETE FROM entity_day_legs WHERE entity = @entity AND day = @day AND currency = @currency AND group_name = @group_name
     AND earn_legs = 0 AND pay_legs = 0 AND earned = 0 AND earned_vat = 0 AND paid = 0 AND paid_vat = 0`);
-  const keyOf = (t: readonly unknown[], n: number) => (n === 3 ? `${t[0]}\u0000${t[1]}\u0000${t[2]}` : `${t[0]}\u0000${t[1]}\u0000${t[2]}\u0000${t[3]}`);
   return {
-    add(c: DayContributions) {
-      for (const t of c.totals) {
-        const k = keyOf(t, 3);
-        const have = totals.get(k);
-        if (!have) { totals.set(k, [...t]); continue; }
-        for (let i = 3; i <= 10; i++) (have[i] as number) += t[i] as number;
-        if (t[11] !== null && (have[11] === null || t[11] > have[11])) have[11] = t[11];
-      }
-      for (const g of c.legs) {
-        const k = keyOf(g, 4);
-        const have = legs.get(k);
-        if (!have) { legs.set(k, [...g]); continue; }
-        for (let i = 4; i <= 9; i++) (have[i] as number) += g[i] as number;
-      }
-    },
-    /** One more order for an entity that just became a party of it. */
-    addOrder(entity: string, day: string, currency: string) {
-      const k = `${entity}\u0000${day}\u0000${currency}`;
-      orders.set(k, (orders.get(k) ?? 0) + 1);
-      if (!totals.has(k)) totals.set(k, [entity, day, currency, 0, 0, 0, 0, 0, 0, 0, 0, null]);
-    },
+    add: (c: DayContributions) => sums.add(c),
+    addOrder: (entity: string, day: string, currency: string) => sums.addOrder(entity, day, currency),
     flush() {
-      for (const k of [...totals.keys()].sort()) {
-        const t = totals.get(k)!;
-        putTotal.run(t[0], t[1], t[2], orders.get(k) ?? 0, t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11]);
-      }
-      for (const k of [...legs.keys()].sort()) {
-        const g = legs.get(k)!;
+      const { totals, legs } = sums.rows();
+      for (const t of totals) putTotal.run(t);
+      for (const g of legs) {
         putLeg.run(g);
-        if (g[8] < 0 || g[9] < 0) dropLeg.run(g[0], g[1], g[2], g[3]);
+        if (g.earn_legs < 0 || g.pay_legs < 0) dropLeg.run({ entity: g.entity, day: g.day, currency: g.currency, group_name: g.group_name });
       }
-      totals.clear();
-      orders.clear();
-      legs.clear();
+      sums.clear();
     },
   };
 }
 
 /**
- * Recomputes the day totals of some entities (all when absent) from the current settlement
- * revisions: after an entity's time zone changes, its days are cut elsewhere.
+ * Recomputes the day totals from the current settlement revisions (all kept entities, or some):
+ * after an entity's time zone changes its days are cut elsewhere; after the platform entity
+ * changes, another entity's totals are kept.
  */
 export function rebuildDayTotals(db: Sqlite, entities?: readonly string[]): void {
-  const only = entities ? new Set(entities) : null;
+  const kept = keptEntities(db);
+  const only = entities ? new Set(entities.filter((e) => kept.has(e))) : kept;
   const zones = entityZones(db);
   const zoneOf = (e: string) => zones.get(e) ?? 'Europe/Paris';
-  if (only) {
-    const list = JSON.stringify([...only]);
+  const list = JSON.stringify(entities ?? []);
+  if (entities) {
     db.prepare('DELETE FROM entity_day_totals WHERE entity IN (SELECT value FROM json_each(?))').run(list);
     db.prepare('DELETE FROM entity_day_legs WHERE entity IN (SELECT value FROM json_each(?))').run(list);
   } else {
     db.exec('DELETE FROM entity_day_totals; DELETE FROM entity_day_legs;');
   }
+  if (only.size === 0) return;
   const acc = dayTotalsAccumulator(db);
-  const keep = (c: DayContributions): DayContributions => (only ? { totals: c.totals.filter((t) => only.has(t[0])), legs: c.legs.filter((g) => only.has(g[0])) } : c);
+  const keep = (e: string) => only.has(e);
   // Orders in pages of 2,000 (by id): a statement cannot write while another iterates.
   const heads = db.prepare(`SELECT s.order_id, s.revision, s.currency, o.created_at FROM settlements s JOIN orders o ON o.id = s.order_id
     WHERE s.order_id > ? ORDER BY s.order_id LIMIT 2000`).raw();
@@ -201,8 +241,8 @@ export function rebuildDayTotals(db: Sqlite, entities?: readonly string[]): void
     const page = heads.all(after) as [string, number, string, string][];
     if (page.length === 0) break;
     for (const [order, revision, currency, createdAt] of page) {
-      acc.add(keep(storedDayContributions(createdAt, currency, linesOf.all(order, revision) as unknown[][], sharesOf.all(order, revision) as unknown[][], zoneOf, 1)));
-      for (const e of partiesOf.all(order) as string[]) if (!only || only.has(e)) acc.addOrder(e, localDay(createdAt, zoneOf(e)), currency);
+      acc.add(storedDayContributions(createdAt, currency, linesOf.all(order, revision) as unknown[][], sharesOf.all(order, revision) as unknown[][], zoneOf, keep, 1));
+      for (const e of partiesOf.all(order) as string[]) if (keep(e)) acc.addOrder(e, localDay(createdAt, zoneOf(e)), currency);
     }
     acc.flush();
     after = page.at(-1)![0];

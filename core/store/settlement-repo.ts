@@ -4,7 +4,7 @@
 // readable. Bulk writes use prepared statements: this is the hot path of a million lines.
 import type { EntityShare } from '../domain/shares.js';
 import type { OrderSettlement } from '../domain/settlement-types.js';
-import { dayContributions, dayTotalsAccumulator, entityZones, localDay, storedDayContributions, type DayContributions } from './day-totals.js';
+import { dayContributions, dayTotalsAccumulator, entityZones, keptEntities, localDay, storedDayContributions, type DayContributions } from './day-totals.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface SettlementWriter {
@@ -54,12 +54,14 @@ function legTuples(legs: OrderSettlement['lines'][number]['legs']): StoredLegTup
   return rows;
 }
 
+/** How the day totals of a revision are cut: each entity's zone, and the entities whose totals are kept. */
+export interface DayTotalsScope { zoneOf: (entity: string) => string; keep: (entity: string) => boolean }
+
 /**
  * `locationEntities` gives the owner and operator of a location: the stores a line was offered
- * to and that refused it stay parties to the order (they saw the request). `zoneOf` gives an
- * entity's time zone, which cuts its day totals.
+ * to and that refused it stay parties to the order (they saw the request).
  */
-export function settlementRows(os: OrderSettlement, shares: readonly EntityShare[], createdAt: string, zoneOf: (entity: string) => string,
+export function settlementRows(os: OrderSettlement, shares: readonly EntityShare[], createdAt: string, days: DayTotalsScope,
   locationEntities: (location: string) => readonly string[] = () => []): SettlementRows {
   const lines: unknown[][] = [];
   const legs: StoredLegTuple[][] = [];
@@ -82,7 +84,7 @@ export function settlementRows(os: OrderSettlement, shares: readonly EntityShare
     lines,
     shares: shareRows,
     parties: [...parties].sort(),
-    days: dayContributions(createdAt, os.currency, lines, (i) => legs[i]!, shareRows, zoneOf),
+    days: dayContributions(createdAt, os.currency, lines, (i) => legs[i]!, shareRows, days.zoneOf, days.keep),
   };
 }
 
@@ -101,6 +103,8 @@ export function settlementWriter(db: Sqlite): SettlementWriter {
   const pending: { id: string; createdAt: string; rev: number; computedAt: string; reason: string; rows: SettlementRows; prev: Prev | null }[] = [];
   const zones = entityZones(db);
   const zoneOf = (e: string) => zones.get(e) ?? 'Europe/Paris';
+  const kept = keptEntities(db);
+  const keep = (e: string) => kept.has(e);
   const days = dayTotalsAccumulator(db);
   let dayTotalsMs = 0;
   type Head = { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string };
@@ -156,11 +160,11 @@ export function settlementWriter(db: Sqlite): SettlementWriter {
       parties.sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]));
       const newParties = parties.filter(([e, order, createdAt]) => putParty.run(e, order, createdAt).changes > 0);
       const t0 = performance.now();
-      for (const [e, , createdAt, currency] of newParties) days.addOrder(e, localDay(createdAt, zoneOf(e)), currency);
+      for (const [e, , createdAt, currency] of newParties) if (keep(e)) days.addOrder(e, localDay(createdAt, zoneOf(e)), currency);
       // Day totals: what the new revisions add, less what the revisions they replace held.
       for (const p of pending) {
         days.add(p.rows.days);
-        if (p.prev) days.add(storedDayContributions(p.createdAt, p.prev.currency, p.prev.lines, p.prev.shares, zoneOf, -1));
+        if (p.prev) days.add(storedDayContributions(p.createdAt, p.prev.currency, p.prev.lines, p.prev.shares, zoneOf, keep, -1));
       }
       dayTotalsMs += performance.now() - t0;
       pending.length = 0;

@@ -1,8 +1,9 @@
-// The dashboard reads totals per entity and local day kept with the settlement. On generated
-// histories (returns, cancellations, a second import of later events that re-settles orders), the totals kept step by step equal totals rebuilt from scratch, and the dashboard
-// equals the same figures computed order by order from the current settlement rows, for several
-// entities (the platform, a party of every order, included), periods and moments (shares still
-// held, released, or scheduled after now).
+// The dashboard reads rows per entity and local day: for the platform entity, totals kept with the
+// settlement; for the others, the same rows computed from their orders. On generated histories
+// (returns, cancellations, a second import of later events that re-settles orders), the totals
+// kept step by step equal totals rebuilt from scratch, and the dashboard equals the figures
+// computed order by order from the current settlement rows, for the platform and three stores,
+// several periods and moments (shares still held, released, or scheduled after now).
 import { describe, expect, it } from 'vitest';
 import { generateScenario } from '../../core/demo/generate.js';
 import { zonedDate } from '../../core/domain/time-zone.js';
@@ -79,6 +80,8 @@ describe('day totals kept with the settlement', () => {
     importInto(clock.ctx, gen('2026-11-25T00:00:00Z'));
     expect(db.prepare('SELECT count(*) FROM settlement_revisions WHERE revision > 1').pluck().get()).toBeGreaterThan(0);
     const kept = { totals: table(db, 'entity_day_totals'), legs: table(db, 'entity_day_legs') };
+    // Kept for the platform entity; the other entities' rows are computed from their orders.
+    expect(db.prepare('SELECT DISTINCT entity FROM entity_day_totals').pluck().all()).toEqual(['HQ']);
     db.transaction(() => rebuildDayTotals(db))();
     expect(table(db, 'entity_day_totals')).toEqual(kept.totals);
     expect(table(db, 'entity_day_legs')).toEqual(kept.legs);
