@@ -36,7 +36,6 @@ export function EntitiesView({ selected }: { selected: string | null }) {
     { id: 'erp_code', header: t('entity.erp_code'), kind: 'code', value: (e) => e.erp_code, width: 100, grow: 0 },
     { id: 'fiscal_year_end', header: t('entity.fiscal_year_end'), value: (e) => e.fiscal_year_end, text: (e) => monthDay(e.fiscal_year_end), width: 130, grow: 0 },
     { id: 'currency', header: t('entity.currency'), kind: 'code', value: (e) => e.currency, width: 80, grow: 0 },
-    { id: 'time_zone', header: t('entity.time_zone'), kind: 'code', value: (e) => e.time_zone, width: 160, grow: 0 },
   ], [t, monthDay]);
 
   const record = selected && selected !== 'new' ? list.data?.find((e) => e.id === selected) ?? null : null;
