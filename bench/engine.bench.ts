@@ -15,7 +15,7 @@ const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 const REGIONS = ['AURA', 'HDF', 'IDF', 'PACA', 'BRE', 'OCC'];
 
 export function generateNetwork(entities = 500): Network {
-  const ents: Network['entities'] = [{ id: 'HQ', name: 'HQ', kind: 'franchisor', siren: '552100554', vat_number: null, region: null, psp_account: null, erp_code: null, fiscal_year_end: '12-31', currency: 'EUR', time_zone: 'Europe/Paris' }];
+  const ents: Network['entities'] = [{ id: 'HQ', name: 'HQ', kind: 'franchisor', siren: '552100554', vat_number: null, region: null, psp_account: null, erp_code: null, fiscal_year_end: '12-31', currency: 'EUR', time_zone: 'Europe/Paris', posting: 'detail' }];
   const locations: Network['locations'] = [
     { id: 'WH-1', entity: 'HQ', operator: null, kind: 'warehouse', postcode: '59160', ship: true, collect: false },
     { id: 'WH-2', entity: 'HQ', operator: 'E0001', kind: 'warehouse', postcode: '13000', ship: true, collect: false },
@@ -23,7 +23,7 @@ export function generateNetwork(entities = 500): Network {
   const catchments: Network['catchments'] = [];
   for (let i = 1; i < entities; i++) {
     const id = `E${String(i).padStart(4, '0')}`;
-    ents.push({ id, name: id, kind: 'franchisee', siren: '552100554', vat_number: null, region: REGIONS[i % REGIONS.length], psp_account: null, erp_code: null, fiscal_year_end: '12-31', currency: 'EUR', time_zone: 'Europe/Paris' });
+    ents.push({ id, name: id, kind: 'franchisee', siren: '552100554', vat_number: null, region: REGIONS[i % REGIONS.length], psp_account: null, erp_code: null, fiscal_year_end: '12-31', currency: 'EUR', time_zone: 'Europe/Paris', posting: 'detail' });
     const loc = `ST-${id}`;
     const pc = String(10000 + i * 17).slice(0, 5);
     locations.push({ id: loc, entity: id, operator: null, kind: 'store', postcode: pc, ship: true, collect: true });
@@ -31,7 +31,7 @@ export function generateNetwork(entities = 500): Network {
   }
   return {
     name: 'bench', platform_entity: 'HQ', commission_vat_rate: '0.20', return_window_days: 14, psp_fee_bearer: 'owners_pro_rata',
-    web_attribution: ['pickup', 'catchment', 'shipper', 'platform'], offer_deadline_hours: 24, after_release_recovery: 'net', fx_rates: [],
+    web_attribution: ['pickup', 'catchment', 'shipper', 'platform'], offer_deadline_hours: 24, after_release_recovery: 'net', self_billing: 'all', fx_rates: [],
     entities: ents, locations, catchments,
   };
 }

@@ -1,111 +1,147 @@
 // Settlement throughput: generates a network of 500 entities and N orders (default 100,000,
 // about 250,000 lines), imports them, then settles and stores them; in the same run it inserts
 // the same rows into the same tables of a second database with plain prepared statements and
-// no computation, and prints the ratio of the two rates. Usage:
-//   npm run bench -- [--orders N] [--keep] [--skip-books] [--settle-only]
+// no computation, and prints the ratio of the two rates. Then the same with the books: settled,
+// posted and stored in the same transactions, as an import does, against a raw insert of the same
+// rows, the books' included. Usage:
+//   npm run bench -- [--orders N] [--posting daily|detail] [--keep] [--skip-books] [--books-only] [--settle-only]
 // --settle-only stops after the settlement (no books, no raw insert, no ratio): for profiling.
+// --books-only measures only settle+post+store (the million-line run); --skip-books only settle.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateScenario } from '../core/demo/generate.js';
-import { validateScenario } from '../core/domain/scenario.js';
+import { validateScenario, type Scenario } from '../core/domain/scenario.js';
 import { eventsByOrder } from '../core/domain/settle.js';
-import { settleStoredOrders } from '../core/api/settlement-runner.js';
-import { postPendingEntries } from '../core/api/books-runner.js';
+import { settleStoredOrders, type SettleRun } from '../core/api/settlement-runner.js';
 import { importScenario } from '../core/store/scenario-repo.js';
 import { openDatabase } from '../core/store/database.js';
 import type { Sqlite } from '../core/store/sqlite.js';
 
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '100000' }, keep: { type: 'boolean' }, 'skip-books': { type: 'boolean' }, 'settle-only': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '100000' }, posting: { type: 'string', default: 'daily' }, keep: { type: 'boolean' },
+    'skip-books': { type: 'boolean' }, 'books-only': { type: 'boolean' }, 'settle-only': { type: 'boolean' },
+  },
+});
 const orderCount = Number(values.orders);
 if (!Number.isInteger(orderCount) || orderCount < 1) throw new Error(`--orders ${values.orders} is not a positive integer`);
+const posting = values.posting as 'daily' | 'detail';
+if (posting !== 'daily' && posting !== 'detail') throw new Error(`--posting ${values.posting}: daily or detail`);
 
 const dir = mkdtempSync(join(tmpdir(), 'ventil-bench-'));
 const now = new Date('2026-12-01T00:00:00Z');
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en-US');
+const fmt = (n: number) => n.toLocaleString('en-US');
 
 function log(msg: string) { process.stdout.write(`${msg}\n`); }
 
 let t = process.hrtime.bigint();
 const raw = generateScenario({ seed: 7, franchisees: 498, orders: orderCount, from: '2026-01-05', to: '2026-11-10', eventsUntil: '2026-11-30T00:00:00Z' });
+for (const e of raw.network.entities) (e as { posting?: string }).posting = posting;
 const lines = raw.orders.reduce((n, o) => n + o.lines.length, 0);
-log(`generated ${raw.network.entities.length} entities, ${orderCount.toLocaleString('en-US')} orders, ${lines.toLocaleString('en-US')} lines, ${raw.events.length.toLocaleString('en-US')} events in ${seconds(t).toFixed(1)} s`);
+log(`generated ${raw.network.entities.length} entities, ${fmt(orderCount)} orders, ${fmt(lines)} lines, ${fmt(raw.events.length)} events in ${seconds(t).toFixed(1)} s`);
 
 t = process.hrtime.bigint();
 const validated = validateScenario(raw);
 if (!validated.ok) throw new Error(`generated scenario is invalid: ${JSON.stringify(validated.issues.slice(0, 5))}`);
-const checked = validated;
+const scenario: Scenario = validated.scenario;
 log(`validated in ${seconds(t).toFixed(1)} s`);
 
-function freshDb(name: string): Sqlite {
+function freshDb(name: string): { db: Sqlite; importSeconds: number } {
   const { db } = openDatabase({ file: join(dir, name), now: () => now });
-  t = process.hrtime.bigint();
+  const t0 = process.hrtime.bigint();
   db.transaction(() => {
-    const r = importScenario(db, checked.scenario, now.toISOString());
+    const r = importScenario(db, scenario, now.toISOString());
     if (r.conflicts.length) throw new Error('conflicts');
   })();
-  return db;
+  return { db, importSeconds: seconds(t0) };
 }
 
-const db = freshDb('settle.db');
-const importSeconds = seconds(t);
-log(`imported in ${importSeconds.toFixed(1)} s (${rate(lines, importSeconds)} lines/s)`);
-
-// The import path: the new orders are settled from memory, in the import's transaction.
-const scenario = checked.scenario;
-const byOrder = eventsByOrder(scenario.events);
-const preloaded = new Map(scenario.orders.map((order) => [order.id, { order, events: byOrder.get(order.id) ?? [] }]));
-t = process.hrtime.bigint();
-const run = settleStoredOrders(db, { now, reason: 'bench', batchSize: 5000, preloaded, postBooks: false });
-const settleSeconds = seconds(t);
-const settleRate = run.lines / settleSeconds;
-log(`settled and stored ${run.lines.toLocaleString('en-US')} lines in ${settleSeconds.toFixed(1)} s (${rate(run.lines, settleSeconds)} lines/s, engine ${run.parallel ? 'on a worker thread' : 'inline'})`);
-if (values['settle-only']) {
-  db.close();
-  if (!values.keep) rmSync(dir, { recursive: true, force: true });
-  process.exit(0);
+/** Settles (and posts, with `books`) every order from memory, as an import does. */
+function settleRun(db: Sqlite, books: boolean, stats?: { dayTotalsMs: number }): { run: SettleRun; seconds: number } {
+  const byOrder = eventsByOrder(scenario.events);
+  const preloaded = new Map(scenario.orders.map((order) => [order.id, { order, events: byOrder.get(order.id) ?? [] }]));
+  const t0 = process.hrtime.bigint();
+  const run = settleStoredOrders(db, { now, reason: 'bench', batchSize: 5000, preloaded, postBooks: books, stats });
+  return { run, seconds: seconds(t0) };
 }
 
-// The books, measured apart: journal entries and invoices of every entity, as the import posts them.
-if (!values['skip-books']) {
-  t = process.hrtime.bigint();
-  const books = postPendingEntries(db, { now });
-  const booksSeconds = seconds(t);
-  log(`posted the books (${books.entries.toLocaleString('en-US')} entries, ${books.invoices.toLocaleString('en-US')} invoices) in ${booksSeconds.toFixed(1)} s (${rate(run.lines, booksSeconds)} lines/s)`);
-}
+const SETTLEMENT_TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'entity_day_totals', 'entity_day_legs'];
+const BOOKS_TABLES = ['journal_entries', 'journal_lines', 'subledger', 'daily_batches', 'daily_batch_lines', 'invoice_items', 'invoice_totals', 'invoice_credit_refs',
+  'invoices', 'invoice_lines', 'posting_issues'];
 
-// The same rows, read back, inserted into the same tables of a second database. One table at a
-// time is held in memory (a million lines make about eight million rows); only inserts are timed,
-// in transactions of the same size as the settlement's batches.
-const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties'] as const;
-db.close();
-const rawDb = freshDb('raw.db');
-const source = openDatabase({ file: join(dir, 'settle.db'), now: () => now, readonly: true }).db;
-const batches = Math.max(1, Math.ceil(run.settled / 5000));
-let rawSeconds = 0;
-let rowCount = 0;
-for (const tbl of TABLES) {
-  const columns = source.prepare(`SELECT * FROM ${tbl} LIMIT 1`).columns().map((c) => c.name);
-  let rows: unknown[][] | null = source.prepare(`SELECT * FROM ${tbl}`).raw().all() as unknown[][];
-  const stmt = rawDb.prepare(`INSERT INTO ${tbl} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
-  const size = Math.ceil(rows.length / batches);
-  t = process.hrtime.bigint();
-  for (let b = 0; b < batches; b++) {
-    rawDb.transaction(() => { for (let i = b * size; i < Math.min(rows!.length, (b + 1) * size); i++) stmt.run(rows![i]); })();
+/**
+ * The same rows, read back, inserted into the same tables of a second database. One table at a
+ * time is held in memory (a million lines make about eight million rows); only inserts are timed,
+ * in transactions of the same size as the settlement's batches. Returns seconds and row counts.
+ */
+function rawInsert(sourceFile: string, tables: readonly string[], batches: number, name: string): { seconds: number; rows: number; counts: Record<string, number> } {
+  const { db: rawDb } = freshDb(name);
+  const source = openDatabase({ file: join(dir, sourceFile), now: () => now, readonly: true }).db;
+  let total = 0;
+  let rowCount = 0;
+  const counts: Record<string, number> = {};
+  for (const tbl of tables) {
+    const columns = source.prepare(`SELECT * FROM ${tbl} LIMIT 1`).columns().map((c) => c.name);
+    let rows: unknown[][] | null = source.prepare(`SELECT * FROM ${tbl}`).raw().all() as unknown[][];
+    counts[tbl] = rows.length;
+    if (rows.length === 0) continue;
+    const stmt = rawDb.prepare(`INSERT INTO ${tbl} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    const size = Math.ceil(rows.length / batches);
+    const t0 = process.hrtime.bigint();
+    for (let b = 0; b < batches; b++) {
+      rawDb.transaction(() => { for (let i = b * size; i < Math.min(rows!.length, (b + 1) * size); i++) stmt.run(rows![i]); })();
+    }
+    const s = seconds(t0);
+    log(`  raw ${tbl}: ${fmt(rows.length)} rows in ${s.toFixed(1)} s`);
+    total += s;
+    rowCount += rows.length;
+    rows = null;
   }
-  const tableSeconds = seconds(t);
-  log(`  raw ${tbl}: ${rows.length.toLocaleString('en-US')} rows in ${tableSeconds.toFixed(1)} s`);
-  rawSeconds += tableSeconds;
-  rowCount += rows.length;
-  rows = null;
+  source.close();
+  rawDb.close();
+  return { seconds: total, rows: rowCount, counts };
 }
-const rawRate = lines / rawSeconds;
-source.close();
-rawDb.close();
-log(`raw insert of the same ${rowCount.toLocaleString('en-US')} rows in ${rawSeconds.toFixed(1)} s (${rate(lines, rawSeconds)} lines/s)`);
+
+const batches = Math.max(1, Math.ceil(orderCount / 5000));
+
+if (!values['books-only']) {
+  const { db, importSeconds } = freshDb('settle.db');
+  log(`imported in ${importSeconds.toFixed(1)} s (${rate(lines, importSeconds)} lines/s)`);
+  const stats = { dayTotalsMs: 0 };
+  const { run, seconds: settleSeconds } = settleRun(db, false, stats);
+  const settleRate = run.lines / settleSeconds;
+  log(`settled and stored ${fmt(run.lines)} lines in ${settleSeconds.toFixed(1)} s (${rate(run.lines, settleSeconds)} lines/s, engine ${run.parallel ? 'on a worker thread' : 'inline'}; day totals ${(stats.dayTotalsMs / 1000).toFixed(1)} s of it)`);
+  db.close();
+  if (values['settle-only']) {
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }
+  const r = rawInsert('settle.db', SETTLEMENT_TABLES, batches, 'raw.db');
+  const rawRate = lines / r.seconds;
+  log(`raw insert of the same ${fmt(r.rows)} rows in ${r.seconds.toFixed(1)} s (${rate(lines, r.seconds)} lines/s)`);
+  log(`ratio ${(settleRate / rawRate).toFixed(2)} (settle ${Math.round(settleRate)} lines/s, raw insert ${Math.round(rawRate)} lines/s)`);
+}
+
+if (!values['skip-books'] && !values['settle-only']) {
+  // The books, as an import posts them: settled, posted and stored in the same transactions.
+  const { db } = freshDb('books.db');
+  const count = (tbl: string) => db.prepare(`SELECT count(*) FROM ${tbl}`).pluck().get() as number;
+  const before = Object.fromEntries([...SETTLEMENT_TABLES, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
+  const { run, seconds: booksSeconds } = settleRun(db, true);
+  const after = Object.fromEntries([...SETTLEMENT_TABLES, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
+  const booksRate = run.lines / booksSeconds;
+  log(`settled, posted (${posting}) and stored ${fmt(run.lines)} lines in ${booksSeconds.toFixed(1)} s (${rate(run.lines, booksSeconds)} lines/s)`);
+  log(`rows per table before → after: ${Object.keys(after).map((tbl) => `${tbl} ${fmt(before[tbl]!)} → ${fmt(after[tbl]!)}`).join(', ')}`);
+  db.close();
+  const r = rawInsert('books.db', [...SETTLEMENT_TABLES, ...BOOKS_TABLES], batches, 'raw-books.db');
+  const rawRate = lines / r.seconds;
+  log(`raw insert of the same ${fmt(r.rows)} rows in ${r.seconds.toFixed(1)} s (${rate(lines, r.seconds)} lines/s)`);
+  log(`ratio-books ${(booksRate / rawRate).toFixed(2)} (settle+post+store ${Math.round(booksRate)} lines/s in ${booksSeconds.toFixed(1)} s, raw insert ${Math.round(rawRate)} lines/s, ${posting} posting)`);
+}
 
 if (!values.keep) rmSync(dir, { recursive: true, force: true });
 else log(`databases kept in ${dir}`);
-log(`ratio ${(settleRate / rawRate).toFixed(2)} (settle ${Math.round(settleRate)} lines/s, raw insert ${Math.round(rawRate)} lines/s)`);

@@ -1,6 +1,6 @@
 // Generates the journal of the example order W-1001 that docs/accounting.md shows, from the code:
-// W-1001 of test/fixtures/examples/network-basic.json imported alone (with its events) on 20 March
-// 2026, then released that day. `npx tsx scripts/gen-accounting-doc.ts` rewrites the block between
+// W-1001 of test/fixtures/examples/network-basic.json imported alone (with its events) on 1 April
+// 2026 (March is over: its periodic invoices are issued), then released as of 20 March. `npx tsx scripts/gen-accounting-doc.ts` rewrites the block between
 // the markers of docs/accounting.md; test/integration/accounting-doc.test.ts fails when the
 // document and the code disagree.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ export function exampleJournalMarkdown(): string {
   const scenario = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Json;
   scenario.orders = scenario.orders.filter((o: Json) => o.id === 'W-1001');
   scenario.events = scenario.events.filter((e: Json) => e.order === 'W-1001');
-  const now = new Date('2026-03-20T12:00:00Z');
+  const now = new Date('2026-04-01T08:00:00Z');
   const { db } = openDatabase({ file: ':memory:', now: () => now });
   try {
     const ctx = createContext(db, { now: () => now });

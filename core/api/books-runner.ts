@@ -1,30 +1,42 @@
 // Keeps each entity's books following the settled state, with no manual step (docs/spec.md section 9,
 // docs/accounting.md). After orders are settled (import, events, re-settlement: the settlement
-// runner calls `postOrderBooks` in the same transaction) and after release runs write transfers
-// (`postPendingEntries`), it computes what the books should hold (core/domain/postings.ts),
-// compares it with what is posted, and writes only the difference as new, numbered, immutable
-// entries, with the invoices and credit notes of the legs.
+// runner calls `postOrderBooks` in the same transaction, chunk by chunk) and after release runs
+// write transfers (`postTransferBooks`), it computes what the books should hold
+// (core/domain/postings.ts), compares it with what is posted, and writes only the difference:
+// new, numbered, immutable entries in detailed books, subledger movements in daily books, and the
+// legs to invoice in the month's sums. `finishBooks` then does what the clock decides: the
+// periodic invoices of months that are over, their entries, and the one entry of each day that is
+// over in daily books.
 //
 // An event that cannot be posted (no exchange rate for an entity's book currency) is skipped as a
 // whole, in every book, and reported with a named error; the next run posts it once the rate
 // exists (dated in the first open period if its own is closed by then).
 import { buildContext } from '../domain/context.js';
 import { ACCOUNT_NUMBER, type AccountRole } from '../domain/books-accounts.js';
-import { accountingDate, fiscalYearOf, firstOpenDate } from '../domain/books-calendar.js';
+import { accountingDate, fiscalYearOf, firstOpenDate, lastDayOfMonth, monthOf } from '../domain/books-calendar.js';
 import { FxRateMissingError, convertBalanced, findRate } from '../domain/books-fx.js';
+import { dailyLabel, dailyPiece } from '../domain/daily-books.js';
 import {
-  PostingError, draftEntries, draftInvoices, orderMovements, transferMovements,
-  type DraftEntry, type DraftInvoice, type LegFact, type Movement, type OrderBooksInput,
+  invoicedLeg, itemMonth, periodicInvoices, periodicKey, periodicSeries, periodicTitle, storedItem, type MonthTotal, type StoredItem,
+} from '../domain/periodic-invoices.js';
+import {
+  PostingError, draftEntries, draftItems, invoiceMovements, itemKind, orderMovements, transferMovements,
+  type DraftEntry, type ItemDraft, type OrderBooksInput, type PostedLine,
 } from '../domain/postings.js';
 import { eventsByOrder, settleOrder } from '../domain/settle.js';
-import { isoUtc, toMs } from '../domain/time.js';
+import { isoUtc } from '../domain/time.js';
 import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import {
-  clearPostingIssues, entryWriter, invoiceWriter, invoicedForOrders, loadBooksSetup, postedForOrders, postedForTransfers, recordPostingIssue,
-  unpostedTransfers, type BooksSetup, type EntryInsert,
+  allOrderIds, clearPostingIssues, entryWriter, issueEvents, loadBooksSetup, postedForOrders, postedForTransfers, recordPostingIssue, unpostedTransfers,
+  type BooksSetup, type EntryInsert,
 } from '../store/books-repo.js';
+import {
+  creditRefs, invoiceIssuer, issuedPeriodicKeys, itemWriter, itemsForOrders, pendingTotals, periodicInvoiceNumber, unpostedInvoices,
+} from '../store/invoice-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
+import { batchLines, dailyWriter, journalizedBatches, openBatches, postedFromSubledger, setBatchEntry } from '../store/subledger-repo.js';
+import { storedAsOf } from './settle-compute.js';
 
 export interface PostingIssue {
   code: string;
@@ -35,29 +47,24 @@ export interface PostingIssue {
 }
 
 export interface PostingRun {
+  /** Journal entries written. */
   entries: number;
+  /** Periodic invoices and credit notes issued. */
   invoices: number;
+  /** Movements recorded in daily books' subledger (their entry comes once the day is over). */
+  movements: number;
   issues: PostingIssue[];
 }
 
-const emptyRun = (): PostingRun => ({ entries: 0, invoices: 0, issues: [] });
+const emptyRun = (): PostingRun => ({ entries: 0, invoices: 0, movements: 0, issues: [] });
+const addRun = (run: PostingRun, r: PostingRun) => { run.entries += r.entries; run.invoices += r.invoices; run.movements += r.movements; run.issues.push(...r.issues); };
 
-const SERIES_PREFIX: Record<string, string> = { commission: 'COM', royalty: 'ROY', marketing: 'MKT', logistics: 'LOG' };
+// ---- Dates, cached: thousands of entries share a few hundred instants and days ----------------
 
-/** The invoice series prefix of a rule group: COM, ROY, MKT, LOG, else its first letters. */
-export function seriesPrefix(group: string): string {
-  return SERIES_PREFIX[group] ?? (group.replace(/[^A-Za-z0-9]/g, '').slice(0, 3).toUpperCase() || 'FAC');
-}
-
-/** Events with a posting issue on record (a small table: loaded once per run). */
-function pendingEvents(db: Sqlite): Set<string> {
-  return new Set(db.prepare('SELECT event FROM posting_issues').pluck().all() as string[]);
-}
-
-/** The validation time: now, or the start of the entry's day (in its book's zone) when the clock is behind it. */
 let lastNowMs = NaN;
 let lastNowText = '';
 const dayStarts = new Map<string, string>();
+/** The validation time: now, or the start of the entry's day (in its book's zone) when the clock is behind it. */
 function validAt(now: Date, date: string, zone: string): string {
   if (now.getTime() !== lastNowMs) { lastNowMs = now.getTime(); lastNowText = isoUtc(now.getTime()); }
   const key = `${zone}|${date}`;
@@ -69,12 +76,6 @@ function validAt(now: Date, date: string, zone: string): string {
   return lastNowText < day ? day : lastNowText;
 }
 
-interface Prepared {
-  draft: DraftEntry;
-  insert: Omit<EntryInsert, 'piece_ref' | 'piece_date' | 'invoice_id'>;
-}
-
-// Date arithmetic of a run, cached: thousands of entries share a few hundred instants and days.
 const dateCache = new Map<string, string>();
 function dateOf(at: string, zone: string): string {
   const key = `${zone}|${at}`;
@@ -85,6 +86,7 @@ function dateOf(at: string, zone: string): string {
   }
   return d;
 }
+
 const fyCache = new Map<string, string>();
 function fiscalYearName(date: string, fye: string): string {
   const key = `${date}|${fye}`;
@@ -96,8 +98,16 @@ function fiscalYearName(date: string, fye: string): string {
   return n;
 }
 
-/** Turns a draft into book amounts and accounts; throws FxRateMissingError / PostingError. */
-function prepare(setup: BooksSetup, d: DraftEntry, now: Date): Prepared {
+// ---- From a draft to the rows of an entity's books ---------------------------------------------
+
+interface Prepared {
+  draft: DraftEntry;
+  insert: Omit<EntryInsert, 'piece_ref' | 'piece_date' | 'invoice_id'>;
+  daily: boolean;
+}
+
+/** Turns a draft into book amounts, dates and accounts; throws FxRateMissingError / PostingError. */
+function prepare(setup: BooksSetup, d: DraftEntry, now: Date, perOrder: boolean): Prepared {
   const ent = setup.entities.get(d.entity);
   if (!ent) throw new PostingError('unknown_entity', `entity ${d.entity} is not in the network`);
   const chart = setup.chart(d.entity);
@@ -124,6 +134,8 @@ function prepare(setup: BooksSetup, d: DraftEntry, now: Date): Prepared {
   });
   return {
     draft: d,
+    // Orders' movements follow the entity's granularity; transfers and invoices are one document each.
+    daily: perOrder && setup.granularity(d.entity, monthOf(date)) === 'daily',
     insert: {
       entity: d.entity, journal: d.journal, fiscal_year: fiscalYearName(date, ent.fiscal_year_end), entry_date: date, event_at: d.eventAt,
       shifted, adjustment: d.adjustment, valid_at: validAt(now, date, zone), label, source_key: d.event,
@@ -133,131 +145,169 @@ function prepare(setup: BooksSetup, d: DraftEntry, now: Date): Prepared {
   };
 }
 
-/** Writes drafts (and the invoices of their events), skipping every event that cannot be posted. */
-interface Writers { entries: ReturnType<typeof entryWriter>; invoices: ReturnType<typeof invoiceWriter> }
+/**
+ * What a posting run writes, gathered and then written table by table: detailed entries, the
+ * daily books' movements, and the legs to invoice with their month sums.
+ */
+class PostingWriter {
+  private readonly entries: EntryInsert[] = [];
+  private readonly daily;
+  private readonly items = new Map<string, StoredItem[]>();
+  private readonly totals = new Map<string, MonthTotal>();
+  private readonly refs = new Map<string, [string, string, string, string, string]>();
+  private issued: Set<string> | null = null;
 
-/** Writers with their statements prepared once per run (a run stays within one transaction). */
-function writersOf(db: Sqlite): () => Writers {
-  let w: Writers | null = null;
-  return () => (w ??= { entries: entryWriter(db), invoices: invoiceWriter(db) });
+  constructor(private readonly db: Sqlite, private readonly setup: BooksSetup, private readonly now: Date, readonly run: PostingRun, private readonly pending: Set<string>) {
+    this.daily = dailyWriter(db);
+  }
+
+  /** Prepares drafts, skipping every event that cannot be posted; returns the events skipped. */
+  prepareAll(drafts: readonly DraftEntry[], perOrder: boolean): { prepared: Prepared[]; failed: Set<string> } {
+    const prepared: Prepared[] = [];
+    const failed = new Set<string>();
+    for (const d of drafts) {
+      if (failed.has(d.event)) continue;
+      try {
+        prepared.push(prepare(this.setup, d, this.now, perOrder));
+      } catch (e) {
+        if (!(e instanceof FxRateMissingError) && !(e instanceof PostingError)) throw e;
+        failed.add(d.event);
+        const issue = { code: e.code, message: `${d.event}: ${e.message}`, event: d.event, order: d.order, transfer: d.transfer };
+        this.run.issues.push(issue);
+        recordPostingIssue(this.db, { ...issue, entities: drafts.filter((x) => x.event === d.event).map((x) => x.entity), eventAt: d.eventAt }, this.now.toISOString());
+        this.pending.add(d.event);
+      }
+    }
+    if (this.pending.size > 0) {
+      const done = [...new Set(drafts.map((d) => d.event))].filter((e) => this.pending.has(e) && !failed.has(e));
+      clearPostingIssues(this.db, done);
+      for (const e of done) this.pending.delete(e);
+    }
+    return { prepared: prepared.filter((p) => !failed.has(p.draft.event)), failed };
+  }
+
+  /** Queues prepared entries: detailed ones as entries, daily ones as subledger movements of `order`. */
+  add(prepared: readonly Prepared[], order: string | null, invoiceId: number | null = null) {
+    for (const p of prepared) {
+      const d = p.draft;
+      const zone = this.setup.entities.get(d.entity)!.time_zone;
+      if (p.daily && order !== null) {
+        const i = p.insert;
+        this.daily.add(order, {
+          entity: i.entity, journal: i.journal, date: i.entry_date, currency: i.currency, event: d.event, eventAt: d.eventAt, label: i.label,
+          lines: i.lines.map((l) => ({ role: l.role, account: l.account, aux: l.aux, amount: l.debit - l.credit, amount_orig: l.amount_orig, orig_currency: i.orig_currency, fact: l.fact })),
+        });
+        this.run.movements++;
+      } else {
+        this.entries.push({ ...p.insert, piece_ref: d.piece.ref, piece_date: dateOf(d.eventAt, zone), invoice_id: invoiceId });
+      }
+    }
+  }
+
+  /** Queues the leg amounts of an order for the month's invoices. */
+  addItems(order: string, drafts: readonly ItemDraft[]) {
+    if (drafts.length === 0) return;
+    this.issued ??= issuedPeriodicKeys(this.db);
+    const issued = this.issued;
+    let list = this.items.get(order);
+    if (!list) this.items.set(order, (list = []));
+    // Months that carry a leg in this run: a return in the same run credits that month's invoice.
+    const carried = new Map<string, string>();
+    for (const d of drafts) {
+      const supplier = this.setup.entities.get(d.supplier);
+      if (!supplier) throw new PostingError('unknown_entity', `entity ${d.supplier} is not in the network`);
+      const kind = itemKind(d.amount, d.vat);
+      const current = monthOf(dateOf(isoUtc(this.now.getTime()), supplier.time_zone));
+      const month = itemMonth(monthOf(dateOf(d.at, supplier.time_zone)), this.setup.closedMonths(d.supplier),
+        (m) => issued.has(`${d.supplier}|${d.customer}|${d.currency}|${m}`), current);
+      list.push(storedItem(d, month));
+      const tk = `${periodicKey(d.supplier, d.customer, d.currency, month, kind)}|${d.group}|${d.rate}`;
+      const t = this.totals.get(tk);
+      if (t) { t.base += d.base; t.net += d.amount; t.vat += d.vat; t.items++; }
+      else this.totals.set(tk, { supplier: d.supplier, customer: d.customer, currency: d.currency, month, kind, group: d.group, rate: d.rate, base: d.base, net: d.amount, vat: d.vat, items: 1 });
+      const leg = `${d.line}|${d.fact}|${d.supplier}|${d.customer}`;
+      if (kind === 'invoice') carried.set(leg, month);
+      const corrects = kind === 'credit_note' && carried.has(leg) ? [...d.corrects, { month: carried.get(leg)!, invoice: null }] : d.corrects;
+      for (const c of corrects) {
+        const ref = c.invoice ?? `period:${c.month}`;
+        this.refs.set(`${tk}|${ref}`, [d.supplier, d.customer, d.currency, month, ref]);
+      }
+    }
+  }
+
+  /** Writes everything queued; `fresh` orders had nothing recorded before this run. */
+  flush(fresh: ReadonlySet<string> = new Set()) {
+    if (this.entries.length > 0) {
+      const writer = entryWriter(this.db);
+      for (const e of this.entries) writer.insert(e);
+      this.run.entries += this.entries.length;
+      this.entries.length = 0;
+    }
+    const at = this.now.toISOString();
+    if (this.daily.size > 0) this.daily.flush(at);
+    if (this.items.size > 0) {
+      itemWriter(this.db).write(this.items, this.totals.values(), this.refs.values(), fresh, at);
+      this.items.clear();
+      this.totals.clear();
+      this.refs.clear();
+    }
+  }
 }
 
-function writeDrafts(db: Sqlite, setup: BooksSetup, drafts: readonly DraftEntry[], invoices: readonly DraftInvoice[], now: Date, run: PostingRun, pending: Set<string>, writers: () => Writers) {
-  const prepared: Prepared[] = [];
-  const failed = new Set<string>();
-  for (const d of drafts) {
-    if (failed.has(d.event)) continue;
-    try {
-      prepared.push(prepare(setup, d, now));
-    } catch (e) {
-      if (!(e instanceof FxRateMissingError) && !(e instanceof PostingError)) throw e;
-      failed.add(d.event);
-      const issue = { code: e.code, message: `${d.event}: ${e.message}`, event: d.event, order: d.order, transfer: d.transfer };
-      run.issues.push(issue);
-      recordPostingIssue(db, { ...issue, entities: drafts.filter((x) => x.event === d.event).map((x) => x.entity) }, now.toISOString());
-      pending.add(d.event);
-    }
+/** Posted amounts of orders, detailed and daily books together, by order. */
+function postedByOrder(db: Sqlite, ids: readonly string[]): Map<string, PostedLine[]> {
+  const out = new Map<string, PostedLine[]>();
+  for (const p of [...postedForOrders(db, ids), ...postedFromSubledger(db, ids)]) {
+    const key = p.order ?? '';
+    let list = out.get(key);
+    if (!list) out.set(key, (list = []));
+    list.push(p);
   }
-  // Events posted now (or with nothing left to post) are no longer pending.
-  if (pending.size > 0) {
-    const done = [...new Set([...drafts.map((d) => d.event), ...invoices.map((i) => i.event)])].filter((e) => pending.has(e) && !failed.has(e));
-    clearPostingIssues(db, done);
-    for (const e of done) pending.delete(e);
-  }
-  if (prepared.length === 0 && invoices.length === 0) return;
-  const { entries, invoices: inv } = writers();
-  const byEvent = new Map<string, DraftInvoice[]>();
-  for (const i of invoices) {
-    if (failed.has(i.event)) continue;
-    let list = byEvent.get(i.event);
-    if (!list) byEvent.set(i.event, (list = []));
-    list.push(i);
-  }
-  const created = new Map<string, { id: number; number: string; issue_date: string }>();
-  const issueInvoices = (event: string) => {
-    const list = byEvent.get(event);
-    if (!list) return;
-    byEvent.delete(event);
-    for (const i of list) {
-      const supplier = setup.entities.get(i.supplier);
-      if (!supplier) throw new PostingError('unknown_entity', `entity ${i.supplier} is not in the network`);
-      const issueDate = firstOpenDate(accountingDate(i.at, supplier.time_zone), setup.closedMonths(i.supplier)).date;
-      const fy = fiscalYearOf(issueDate, supplier.fiscal_year_end).name;
-      const prefix = seriesPrefix(i.group);
-      const credit = i.kind === 'credit_note';
-      const selfBilled = i.supplier !== setup.platform;
-      const net = i.lines.reduce((s, l) => s + l.net, 0);
-      const vat = i.lines.reduce((s, l) => s + l.vat, 0);
-      const row = inv.insert({
-        series: `${credit ? 'AV-' : ''}${prefix}-${i.supplier}-${fy}`, kind: i.kind, supplier: i.supplier, customer: i.customer,
-        issued_by: selfBilled ? setup.platform : i.supplier, self_billed: selfBilled, issue_date: issueDate, fiscal_year: fy, group_name: i.group,
-        currency: i.currency, net, vat, vat_rate: setup.commissionVatRate, order_id: i.order, line_id: i.line, source_key: i.event,
-        credits: credit ? inv.creditedInvoice(i.order, i.line, i.group, i.supplier, i.customer) : null, created_at: now.toISOString(),
-        lines: i.lines.map((l) => ({ fact: l.fact, rule_ref: l.rule, to_role: l.to_role, description: l.description, base: l.base, rate: l.rate, net: l.net, vat: l.vat })),
-      });
-      created.set(`${i.event}\u0000${i.key}`, { ...row, issue_date: issueDate });
-      run.invoices++;
-    }
-  };
-  for (const p of prepared) {
-    if (failed.has(p.draft.event)) continue;
-    issueInvoices(p.draft.event);
-    const d = p.draft;
-    let piece = { ref: d.piece.ref, date: dateOf(d.eventAt, setup.entities.get(d.entity)!.time_zone), invoice: null as number | null };
-    if (d.piece.kind === 'invoice') {
-      const [group, supplier, customer] = d.piece.ref.split('|') as [string, string, string];
-      const i = created.get(`${d.event}\u0000${d.piece.ref}`) ?? inv.latest(d.event, d.order ?? '', group, supplier, customer);
-      piece = i ? { ref: i.number, date: i.issue_date, invoice: i.id } : { ref: d.order ?? d.event, date: piece.date, invoice: null };
-    }
-    entries.insert({ ...p.insert, piece_ref: piece.ref, piece_date: piece.date, invoice_id: piece.invoice });
-    run.entries++;
-  }
-  for (const event of [...byEvent.keys()]) issueInvoices(event);
+  return out;
+}
+
+export interface OrderPostingOptions {
+  /** Orders never settled before this run: nothing can be posted for them yet, so nothing is read. */
+  fresh?: ReadonlySet<string>;
 }
 
 /**
  * Posts what changed in the books of settled orders. Called by the settlement runner, in its
  * transaction, with the settlements it just computed.
  */
-export function postOrderBooks(db: Sqlite, inputs: readonly OrderBooksInput[], now: Date, setup: BooksSetup = loadBooksSetup(db)): PostingRun {
+export function postOrderBooks(db: Sqlite, inputs: readonly OrderBooksInput[], now: Date, setup: BooksSetup = loadBooksSetup(db), opts: OrderPostingOptions = {}): PostingRun {
   const run = emptyRun();
   if (inputs.length === 0) return run;
-  const pending = pendingEvents(db);
-  const writers = writersOf(db);
-  const ids = inputs.map((i) => i.order.id);
-  const posted = new Map<string, ReturnType<typeof postedForOrders>>();
-  for (const p of postedForOrders(db, ids)) {
-    const key = p.order ?? '';
-    let list = posted.get(key);
-    if (!list) posted.set(key, (list = []));
-    list.push(p);
-  }
-  const invoiced = new Map<string, ReturnType<typeof invoicedForOrders>>();
-  for (const i of invoicedForOrders(db, ids)) {
-    let list = invoiced.get(i.order);
-    if (!list) invoiced.set(i.order, (list = []));
-    list.push(i);
-  }
+  const fresh = opts.fresh ?? new Set<string>();
+  const pending = issueEvents(db);
+  const writer = new PostingWriter(db, setup, now, run, pending);
+  const known = inputs.map((i) => i.order.id).filter((id) => !fresh.has(id));
+  const posted = postedByOrder(db, known);
+  const invoiced = itemsForOrders(db, known);
   for (const input of inputs) {
     const id = input.order.id;
     let drafts: DraftEntry[];
-    let invoices: DraftInvoice[];
+    let items: ItemDraft[];
     try {
-      const targets: { movements: Movement[]; legs: LegFact[]; adjustAt: string } = orderMovements(input);
+      const targets = orderMovements(input);
       drafts = draftEntries(targets.movements, posted.get(id) ?? [], targets.adjustAt);
-      invoices = draftInvoices(targets.legs, invoiced.get(id) ?? [], targets.adjustAt);
+      items = draftItems(targets.legs, (invoiced.get(id) ?? []).map(invoicedLeg), targets.adjustAt);
     } catch (e) {
       if (!(e instanceof PostingError)) throw e;
       const issue = { code: e.code, message: e.message, event: `order:${id}`, order: id, transfer: null };
       run.issues.push(issue);
-      recordPostingIssue(db, { ...issue, entities: Object.keys(input.settlement.payouts) }, now.toISOString());
+      recordPostingIssue(db, { ...issue, entities: Object.keys(input.settlement.payouts), eventAt: input.order.created_at }, now.toISOString());
       pending.add(issue.event);
       continue;
     }
     if (pending.has(`order:${id}`)) { clearPostingIssues(db, [`order:${id}`]); pending.delete(`order:${id}`); }
-    if (drafts.length === 0 && invoices.length === 0) continue;
-    writeDrafts(db, setup, drafts, invoices, now, run, pending, writers);
+    if (drafts.length === 0 && items.length === 0) continue;
+    const { prepared, failed } = writer.prepareAll(drafts, true);
+    writer.add(prepared, id);
+    // A leg goes on an invoice once the event it follows is in the books.
+    writer.addItems(id, items.filter((i) => !failed.has(i.event)));
   }
+  writer.flush(fresh);
   return run;
 }
 
@@ -270,7 +320,103 @@ export function postTransferBooks(db: Sqlite, now: Date, setup: BooksSetup = loa
   const targets = rows.flatMap((t) => transferMovements({
     id: t.id, run: t.run_id, entity: t.entity, currency: t.currency, amount: t.amount, kind: t.kind as 'transfer', at: t.created_at,
   }, setup.platform));
-  writeDrafts(db, setup, draftEntries(targets, posted, isoUtc(now.getTime())), [], now, run, pendingEvents(db), writersOf(db));
+  const writer = new PostingWriter(db, setup, now, run, issueEvents(db));
+  writer.add(writer.prepareAll(draftEntries(targets, posted, isoUtc(now.getTime())), false).prepared, null);
+  writer.flush();
+  return run;
+}
+
+// ---- What the clock decides: periodic invoices and daily entries -------------------------------
+
+/** Today's date in an entity's zone. */
+const todayOf = (setup: BooksSetup, entity: string, now: Date) => dateOf(isoUtc(now.getTime()), setup.entities.get(entity)?.time_zone ?? 'Europe/Paris');
+
+/** Issues the periodic invoices and credit notes of every month that is over in its supplier's zone. */
+function issueDueInvoices(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRun): { id: number; number: string }[] {
+  // A month is over when the supplier's today is in a later month.
+  const due = pendingTotals(db).filter((t) => t.month < monthOf(todayOf(setup, t.supplier, now)));
+  if (due.length === 0) return [];
+  const issuer = invoiceIssuer(db);
+  const issued: { id: number; number: string }[] = [];
+  for (const inv of periodicInvoices(due)) {
+    const supplier = setup.entities.get(inv.supplier);
+    if (!supplier) throw new PostingError('unknown_entity', `entity ${inv.supplier} is not in the network`);
+    // Dated on the month's last day, or the first open day after it when the supplier closed it.
+    const issueDate = firstOpenDate(lastDayOfMonth(inv.month), setup.closedMonths(inv.supplier)).date;
+    const fy = fiscalYearOf(issueDate, supplier.fiscal_year_end).name;
+    const credits = inv.kind === 'credit_note'
+      ? creditRefs(db, inv.supplier, inv.customer, inv.currency, inv.month)
+        .map((r) => (r.startsWith('period:') ? periodicInvoiceNumber(db, inv.supplier, inv.customer, inv.currency, r.slice(7), 'invoice') : r))
+        .filter((r): r is string => !!r)
+      : [];
+    const selfBilled = setup.selfBilled(inv.supplier);
+    issued.push(issuer.issue({
+      series: periodicSeries(inv.kind, inv.supplier, fy), kind: inv.kind, supplier: inv.supplier, customer: inv.customer,
+      issued_by: selfBilled ? setup.platform : inv.supplier, self_billed: selfBilled, issue_date: issueDate, fiscal_year: fy, period: inv.month,
+      currency: inv.currency, net: inv.net, vat: inv.vat, vat_rate: setup.commissionVatRate, credits: credits.length ? [...new Set(credits)].join(', ') : null,
+      created_at: now.toISOString(), lines: inv.lines,
+    }));
+    run.invoices++;
+  }
+  return issued;
+}
+
+/** Posts the entries of periodic invoices that have none yet (just issued, or a rate was missing). */
+function postInvoiceBooks(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>) {
+  const invoices = unpostedInvoices(db);
+  if (invoices.length === 0) return;
+  const writer = new PostingWriter(db, setup, now, run, pending);
+  for (const inv of invoices) {
+    const targets = invoiceMovements({ id: inv.id, number: inv.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
+      net: inv.net, vat: inv.vat, date: inv.issue_date, title: periodicTitle(inv.period!) }, setup.platform);
+    writer.add(writer.prepareAll(draftEntries(targets, [], inv.issue_date), false).prepared, null, inv.id);
+  }
+  writer.flush();
+}
+
+/** Writes the one entry of each account set of each day that is over, in daily books. */
+function journalizeDays(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRun) {
+  const due = openBatches(db).filter((b) => b.entry_date < todayOf(setup, b.entity, now));
+  if (due.length === 0) return;
+  const writer = entryWriter(db);
+  const ranks = new Map<string, number>();
+  for (const b of due) {
+    const ent = setup.entities.get(b.entity)!;
+    const day = `${b.entity}|${b.journal}|${b.entry_date}`;
+    const rank = (ranks.get(day) ?? journalizedBatches(db, b.entity, b.journal, b.entry_date)) + 1;
+    ranks.set(day, rank);
+    // One line per account and side: debits first, then credits (the detailed entries' turnover).
+    const rows = batchLines(db, b.id);
+    const side = (l: (typeof rows)[number], debit: boolean) => ({
+      fact: 'day', role: l.role, account: l.account, aux: l.aux === '' ? null : l.aux, debit: debit ? l.debit : 0, credit: debit ? 0 : l.credit,
+      amount_orig: debit ? l.debit_orig : -l.credit_orig, orig_currency: l.orig_currency,
+    });
+    const lines = [...rows.filter((l) => l.debit !== 0 || l.debit_orig !== 0).map((l) => side(l, true)), ...rows.filter((l) => l.credit !== 0 || l.credit_orig !== 0).map((l) => side(l, false))];
+    if (lines.length === 0) { setBatchEntry(db, b.id, 0); continue; }
+    const piece = dailyPiece(b.journal, b.entry_date, rank);
+    const label = dailyLabel(b.journal, b.entry_date, b.movements, piece);
+    const { id } = writer.insert({
+      entity: b.entity, journal: b.journal, fiscal_year: fiscalYearName(b.entry_date, ent.fiscal_year_end), entry_date: b.entry_date,
+      event_at: zonedStartOfDayIso(b.entry_date, ent.time_zone), shifted: false, adjustment: false, valid_at: validAt(now, b.entry_date, ent.time_zone),
+      label, piece_ref: piece, piece_date: b.entry_date, source_key: `day:${b.id}`, order_id: null, transfer_id: null, invoice_id: null,
+      currency: b.currency, orig_currency: lines[0]!.orig_currency, fx_rate: null, fx_date: null,
+      lines: lines.map((l) => ({ ...l, label })),
+    });
+    setBatchEntry(db, b.id, id);
+    run.entries++;
+  }
+}
+
+/**
+ * What the clock decides, after a posting run: the invoices of months that are over (and their
+ * entries), entries of invoices left without one, and the entries of days that are over in
+ * daily books. Idempotent: nothing is due twice.
+ */
+export function finishBooks(db: Sqlite, now: Date, setup: BooksSetup = loadBooksSetup(db)): PostingRun {
+  const run = emptyRun();
+  issueDueInvoices(db, setup, now, run);
+  postInvoiceBooks(db, setup, now, run, issueEvents(db));
+  journalizeDays(db, setup, now, run);
   return run;
 }
 
@@ -285,16 +431,16 @@ export interface PendingOptions {
 
 /**
  * Brings the books up to date: re-derives the settlement of the given orders (as the settlement
- * runner does, without storing it), posts the differences, then posts unposted transfers. Safe to
- * call any number of times: an up-to-date book gets nothing. Run it inside the transaction that
- * wrote the change (a release run), or on its own (after adding an exchange rate).
+ * runner does, without storing it), posts the differences, posts unposted transfers, then issues
+ * what is due and writes the entries of days that are over. Safe to call any number of times:
+ * an up-to-date book gets nothing. Run it inside the transaction that wrote the change (a release
+ * run), or on its own (after adding an exchange rate).
  */
 export function postPendingEntries(db: Sqlite, opts: PendingOptions): PostingRun {
   const run = emptyRun();
-  const add = (r: PostingRun) => { run.entries += r.entries; run.invoices += r.invoices; run.issues.push(...r.issues); };
   db.transaction(() => {
     const setup = loadBooksSetup(db);
-    const ids = opts.orderIds ? [...opts.orderIds] : (db.prepare('SELECT id FROM orders ORDER BY id').pluck().all() as string[]);
+    const ids = opts.orderIds ? [...opts.orderIds] : allOrderIds(db);
     if (ids.length > 0) {
       const ctx = buildContext(loadNetwork(db), loadRules(db));
       const nowMs = opts.now.getTime();
@@ -305,15 +451,15 @@ export function postPendingEntries(db: Sqlite, opts: PendingOptions): PostingRun
         const events = eventsByOrder(loadEvents(db, slice));
         const inputs: OrderBooksInput[] = orders.map((order) => {
           const own = events.get(order.id) ?? [];
-          let asOfMs = Math.max(nowMs, toMs(order.created_at));
-          for (const e of own) asOfMs = Math.max(asOfMs, toMs(e.at));
-          for (const p of order.payments) asOfMs = Math.max(asOfMs, toMs(p.captured_at));
-          return { order, events: own, settlement: settleOrder(ctx, order, own, isoUtc(asOfMs)) };
+          return { order, events: own, settlement: settleOrder(ctx, order, own, storedAsOf(order, own, nowMs)) };
         });
-        add(postOrderBooks(db, inputs, opts.now, setup));
+        addRun(run, postOrderBooks(db, inputs, opts.now, setup));
       }
     }
-    if (opts.transfers !== false) add(postTransferBooks(db, opts.now, setup));
+    if (opts.transfers !== false) addRun(run, postTransferBooks(db, opts.now, setup));
+    addRun(run, finishBooks(db, opts.now, setup));
   })();
   return run;
 }
+
+export { addRun, emptyRun };

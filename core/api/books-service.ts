@@ -9,12 +9,16 @@ import { accountName, renderCsv, renderLedger, trialBalance, type TrialBalance }
 import { checkFec, encodeLatin9, entryNumber, fecFileName, renderFec, type ExportEntry } from '../domain/fec.js';
 import { currencyExponent } from '../domain/money.js';
 import {
-  accountTotals, closedPeriods, getBookEntity, insertClosedPeriod, insertErpBatch, iterateLines, listBookEntities, loadChart,
-  type BookEntity,
+  accountTotals, balancesUntil, type BalanceRow, closedPeriods, entryWriter, getBookEntity, hasOpeningEntry, insertClosedPeriod, insertErpBatch, iterateLines, listBookEntities,
+  listPostingIssues, loadChart, type BookEntity,
 } from '../store/books-repo.js';
+import { listInvoices, pendingTotals } from '../store/invoice-repo.js';
+import { openingLines } from '../domain/opening-entries.js';
+import { isoUtc } from '../domain/time.js';
+import { nextDate, zonedStartOfDay, zonedStartOfDayIso } from '../domain/time-zone.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { enqueue } from '../sync/outbox.js';
-import { ApiError } from './errors.js';
+import { ApiError, type Issue } from './errors.js';
 
 export function requireEntity(db: Sqlite, id: string): BookEntity {
   const e = getBookEntity(db, id);
@@ -58,7 +62,35 @@ export function listPeriods(db: Sqlite, entity: BookEntity, now: Date): { fiscal
   return { fiscal_year_end: entity.fiscal_year_end, years };
 }
 
-export interface CloseResult { entity: string; period: string; closed: string[]; erp_batches: string[] }
+export interface CloseResult { entity: string; period: string; closed: string[]; erp_batches: string[]; opening_entry: string | null }
+
+/**
+ * Why a period cannot be closed yet, every reason listed: events of the entity up to the period's
+ * end not in the books (a missing exchange rate named as such), and periodic invoices of its
+ * months not issued or not sent. (The closing runs the posting catch-up first: transfers, the
+ * invoices due, and the daily entries of days that are over.)
+ */
+export function closingObstacles(db: Sqlite, entity: BookEntity, period: Period): Issue[] {
+  const out: Issue[] = [];
+  for (const i of listPostingIssues(db)) {
+    if (!(JSON.parse(i.entities_json) as string[]).includes(entity.id)) continue;
+    if (i.event_at !== null && accountingDate(i.event_at, entity.time_zone) > period.end) continue;
+    out.push(i.code === 'fx_rate_missing'
+      ? { path: `events.${i.event}`, code: 'fx_rate_missing', message: `${i.message} (add the rate, then post: ventil post)` }
+      : { path: `events.${i.event}`, code: 'unposted_event', message: `not in the books: ${i.message}` });
+  }
+  const months = new Set(monthsOf(period));
+  const due = new Set<string>();
+  for (const t of pendingTotals(db)) {
+    if (months.has(t.month) && (t.supplier === entity.id || t.customer === entity.id)) due.add(`${t.kind === 'invoice' ? 'invoice' : 'credit note'} ${t.supplier} → ${t.customer} ${t.currency} ${t.month}`);
+  }
+  for (const d of due) out.push({ path: 'invoices', code: 'invoice_not_issued', message: `periodic ${d} not issued yet (issued by the next posting run once the month is over: ventil post)` });
+  for (const inv of listInvoices(db, { entities: [entity.id], from: period.start, to: period.end, unsent: true }).rows) {
+    if (inv.period === null) continue;
+    out.push({ path: `invoices.${inv.number}`, code: 'invoice_not_sent', message: `${inv.kind === 'invoice' ? 'invoice' : 'credit note'} ${inv.number} (${inv.supplier} → ${inv.customer}, ${inv.period}) is not sent (invoices.send, or ventil invoices --send)` });
+  }
+  return out;
+}
 
 /**
  * Closes a month or a fiscal year (with each of its months). Final: a closed period accepts no
@@ -75,6 +107,10 @@ export function closePeriod(db: Sqlite, entityId: string, periodName: string, no
   const already = new Set(closedPeriods(db, entityId).map((c) => c.period));
   if (already.has(period.name)) {
     throw new ApiError('period_closed', `${entityId} ${period.name} is already closed`, [{ path: 'period', code: 'period_closed', message: 'already closed' }]);
+  }
+  const obstacles = closingObstacles(db, entity, period);
+  if (obstacles.length > 0) {
+    throw new ApiError('period_not_closable', `${entityId} ${period.name} cannot be closed: ${obstacles.length} reason(s), every one listed; nothing was closed`, obstacles);
   }
   const at = now.toISOString();
   const closedNow: string[] = [];
@@ -93,7 +129,31 @@ export function closePeriod(db: Sqlite, entityId: string, periodName: string, no
   if (entity.erp_code) {
     for (const m of closedNow.filter((p) => p.length === 7)) batches.push(enqueueErpBatch(db, entity, m, now));
   }
-  return { entity: entityId, period: period.name, closed: closedNow, erp_batches: batches };
+  // The next fiscal year opens with this one's balance-sheet balances (its à-nouveaux).
+  const opening = period.kind === 'year' ? postOpeningEntry(db, entity, period, now) : null;
+  return { entity: entityId, period: period.name, closed: closedNow, erp_batches: batches, opening_entry: opening };
+}
+
+/**
+ * Posts the à-nouveaux entry (journal AN) of the fiscal year after `closed`: its balance-sheet
+ * balances, and its result on 120000 or 129000, dated the next year's first day. Returns its
+ * number, or null when the closed year left nothing to carry forward.
+ */
+export function postOpeningEntry(db: Sqlite, entity: BookEntity, closed: Period, now: Date): string | null {
+  const next = fiscalYearOf(nextDate(closed.end), entity.fiscal_year_end);
+  if (hasOpeningEntry(db, entity.id, next.name)) return null;
+  const lines = openingLines(balancesUntil(db, entity.id, closed.end), closed.name);
+  if (lines.length === 0) return null;
+  const label = `À-nouveaux ${next.name} (exercice ${closed.name} clos)`;
+  const validAt = isoUtc(Math.max(now.getTime(), zonedStartOfDay(next.start, entity.time_zone)));
+  const { number } = entryWriter(db).insert({
+    entity: entity.id, journal: 'AN', fiscal_year: next.name, entry_date: next.start, event_at: zonedStartOfDayIso(next.start, entity.time_zone),
+    shifted: false, adjustment: false, valid_at: validAt, label, piece_ref: `AN-${next.name}`, piece_date: next.start, source_key: `an:${next.name}`,
+    order_id: null, transfer_id: null, invoice_id: null, currency: entity.currency, orig_currency: entity.currency, fx_rate: null, fx_date: null,
+    lines: lines.map((l) => ({ fact: 'opening', role: l.role, account: l.account, aux: l.aux, debit: l.amount > 0 ? l.amount : 0, credit: l.amount < 0 ? -l.amount : 0,
+      label: l.label, amount_orig: l.amount })),
+  });
+  return entryNumber('AN', next.name, number);
 }
 
 // ---- Entries for export -------------------------------------------------------------------
@@ -120,7 +180,9 @@ export function exportEntries(db: Sqlite, entity: BookEntity, from: string, to: 
       debit: r.debit, credit: r.credit, label: (r as unknown as { line_label: string }).line_label, origAmount: r.amount_orig, origCurrency: r.orig_currency,
     });
   }
-  return out;
+  // À-nouveaux open the file: they carry the balances the period starts from (written when the
+  // previous year was closed, so after the first entries of this one).
+  return [...out.filter((e) => e.journal === 'AN'), ...out.filter((e) => e.journal !== 'AN')];
 }
 
 export interface ExportFile {
@@ -197,7 +259,14 @@ export function trialBalanceOf(db: Sqlite, entityId: string, periodName?: string
   const period = periodName === undefined ? null : resolvePeriod(entity, periodName);
   const chart = loadChart(db, entity.id);
   const names = new Map(listBookEntities(db).map((e) => [e.id, e.name]));
-  const before = period ? accountTotals(db, entity.id, undefined, prevDay(period.start)) : [];
+  // The opening: the year's à-nouveaux and the year's entries before the period, once the previous
+  // year is closed; every earlier entry until then (à-nouveaux restate them: never both).
+  let before: BalanceRow[] = [];
+  if (period) {
+    const fy = fiscalYearOf(period.start, entity.fiscal_year_end);
+    const an = accountTotals(db, entity.id, fy.start, fy.start, true);
+    before = an.length > 0 ? [...an, ...(period.start > fy.start ? accountTotals(db, entity.id, fy.start, prevDay(period.start)) : [])] : accountTotals(db, entity.id, undefined, prevDay(period.start));
+  }
   const during = period ? accountTotals(db, entity.id, period.start, period.end) : accountTotals(db, entity.id);
   const tb = trialBalance(before, during, (a, aux) => (aux ? `${accountLabel(chart, a)} - ${names.get(aux) ?? aux}` : accountLabel(chart, a)));
   return { entity: entity.id, currency: entity.currency, period, ...tb };

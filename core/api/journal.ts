@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { ACCOUNT_NUMBER, ACCOUNT_ROLES, DEFAULT_MAPPING, JOURNAL_CODES, JOURNALS, PCG_ACCOUNTS, ROLE_LABELS, accountLabel, type AccountRole, type JournalCode } from '../domain/books-accounts.js';
 import { entryNumber } from '../domain/fec.js';
-import { closedPeriods, erpBatches, listBookEntities, listEntries, listPostingIssues, loadChart, mappingOverrides, ownAccounts, setMapping, upsertAccount } from '../store/books-repo.js';
+import { closedPeriods, dailyEntryByPiece, erpBatches, listBookEntities, listEntries, listPostingIssues, loadChart, mappingOverrides, ownAccounts, setMapping, upsertAccount } from '../store/books-repo.js';
+import { dailyDetail } from '../store/subledger-repo.js';
 import { registerAnomalyProvider } from './anomalies.js';
 import { postPendingEntries } from './books-runner.js';
 import { assertChart, closePeriod, enqueueErpBatch, erpBatchKey, listPeriods, requireEntity, resolvePeriod, trialBalanceOf } from './books-service.js';
@@ -88,7 +89,7 @@ export const journalHandlers = {
   }),
 
   'journal.periods.close': defineHandler({
-    summary: 'Close a month or a fiscal year of an entity (final): later events post in the next open period; ERP batches are queued',
+    summary: 'Close a month or a fiscal year of an entity (final; refused with every reason listed while events, invoices or daily entries are outstanding): later events post in the next open period; ERP batches are queued; a fiscal year\'s closing opens the next with its à-nouveaux',
     input: z.object({ entity: EntityId, period: PeriodName }).strict(),
     roles: HEAD_OFFICE_WRITERS,
     mutates: true,
@@ -99,6 +100,23 @@ export const journalHandlers = {
       const result = closePeriod(ctx.db, input.entity, input.period, ctx.now(), ctx.principal.userId);
       ctx.audit({ entities: [input.entity], after: result });
       return result;
+    },
+  }),
+
+  'journal.detail': defineHandler({
+    summary: 'The movements behind a daily entry (daily posting granularity): order by order, the event, account and amounts it sums',
+    input: z.object({ entity: EntityId, piece: z.string().min(1).max(64) }).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      ctx.scope.assertEntity(input.entity);
+      const entity = requireEntity(ctx.db, input.entity);
+      const entry = dailyEntryByPiece(ctx.db, entity.id, input.piece);
+      if (!entry) throw new ApiError('not_found', `no daily entry ${input.piece} in the books of ${entity.id}`, [{ path: 'piece', code: 'not_found', message: 'a piece reference of a daily entry, such as VE-20260302-1' }]);
+      const rows = dailyDetail(ctx.db, entry.id).map(({ order, line: [, , event, fact, , role, account, aux, amount, amountOrig, origCurrency, eventAt, label] }) => ({
+        order, event, fact, event_at: eventAt, label, role, account, aux, debit: amount > 0 ? amount : 0, credit: amount < 0 ? -amount : 0, orig_amount: amountOrig, orig_currency: origCurrency,
+      }));
+      return { entity: entity.id, piece: input.piece, entry: entryNumber(entry.journal, entry.fiscal_year, entry.number), date: entry.entry_date, currency: entity.currency, rows };
     },
   }),
 
@@ -153,7 +171,7 @@ export const journalHandlers = {
     mutates: true,
     run: (ctx, input) => {
       const run = postPendingEntries(ctx.db, { orderIds: input.orders, now: ctx.now() });
-      ctx.audit({ after: { entries: run.entries, invoices: run.invoices, issues: run.issues.length } });
+      ctx.audit({ after: { entries: run.entries, invoices: run.invoices, movements: run.movements, issues: run.issues.length } });
       return run;
     },
   }),

@@ -2,7 +2,11 @@
 // catchments, settings) and the summary every screen starts from.
 import { z } from 'zod';
 import { CatchmentSchema, EntitySchema, LocationSchema, NetworkSchema } from '../domain/scenario.js';
+import { accountingDate } from '../domain/books-calendar.js';
+import { granularityFrom } from '../domain/daily-books.js';
+import { closedMonths, hasBooks, setGranularity } from '../store/books-repo.js';
 import { rebuildDayTotals } from '../store/day-totals.js';
+import { startGranularity } from '../store/scenario-repo.js';
 import * as repo from '../store/network-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { ApiError, notFound, type Issue } from './errors.js';
@@ -107,12 +111,13 @@ export const networkHandlers = {
     run: (ctx, input) => {
       if (repo.getEntity(ctx.db, input.id)) throw new ApiError('duplicate_id', `an entity ${JSON.stringify(input.id)} already exists`, [{ path: 'id', code: 'duplicate_id', message: 'already used' }]);
       repo.insertEntity(ctx.db, input);
+      startGranularity(ctx.db, ctx.now().toISOString());
       return repo.getEntity(ctx.db, input.id);
     },
   }),
 
   'network.entities.update': defineHandler({
-    summary: 'Change an entity (its id stays)',
+    summary: 'Change an entity (its id stays); a new posting granularity applies from the next open month, and the answer says from which',
     input: EntityInput,
     roles: ADMIN_ONLY,
     mutates: true,
@@ -122,7 +127,17 @@ export const networkHandlers = {
       repo.updateEntity(ctx.db, input);
       // Its days are cut elsewhere now: the dashboard's totals are recomputed (posted entries keep their dates).
       if (before.time_zone !== input.time_zone) rebuildDayTotals(ctx.db, [input.id]);
-      return repo.getEntity(ctx.db, input.id);
+      const notices: string[] = [];
+      if (before.posting !== input.posting) {
+        // A month's books keep one granularity: the change applies from the next open month.
+        const today = accountingDate(ctx.now().toISOString(), input.time_zone);
+        const from = granularityFrom(today.slice(0, 7), closedMonths(ctx.db, input.id), hasBooks(ctx.db, input.id));
+        setGranularity(ctx.db, input.id, from, input.posting, ctx.now().toISOString());
+        notices.push(from === '0000-00'
+          ? `posting granularity ${input.posting} applies from the start (${input.id} has nothing in its books yet)`
+          : `posting granularity ${input.posting} applies from ${from}, the next open month; ${input.id}'s books until then keep their granularity`);
+      }
+      return { ...repo.getEntity(ctx.db, input.id)!, notices };
     },
   }),
 

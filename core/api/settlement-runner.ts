@@ -10,7 +10,7 @@ import { loadBooksSetup } from '../store/books-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import { loadLocationEntities, settlementWriter } from '../store/settlement-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
-import { postOrderBooks } from './books-runner.js';
+import { finishBooks, postOrderBooks } from './books-runner.js';
 import { storedAsOf, type OrderInput } from './settle-compute.js';
 import { inlineComputer, workerComputer, type ChunkComputer } from './settle-pool.js';
 
@@ -89,11 +89,13 @@ export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
           const inputs = handedOver.shift()!;
           handOver();
           const booked: OrderBooksInput[] = []; // settled orders whose books follow (below)
+          const fresh = new Set<string>(); // settled for the first time: nothing of theirs is posted yet
           writer.prefetch(computed.map((c) => c.id));
           for (let i = 0; i < computed.length; i++) {
             const c = computed[i]!;
             const rev = writer.write(c, computedAt, opts.reason);
             if (booksSetup) booked.push({ ...inputs[i]!, settlement: c.settlement! });
+            if (rev === 1) fresh.add(c.id);
             run.settled++;
             run.lines += c.lines;
             if (rev === null) run.unchanged++;
@@ -102,11 +104,14 @@ export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
           writer.flush();
           // The books follow the settled state in the same transaction: only the difference between
           // what these orders should have posted and what is posted is written (docs/accounting.md).
-          if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup);
+          if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup, { fresh });
         }
         writer.flushDayTotals();
       })();
     }
+    // What the clock decides once the run's orders are posted: invoices of months that are over,
+    // and the one entry of each day that is over in daily books.
+    if (booksSetup) db.transaction(() => finishBooks(db, opts.now, booksSetup))();
   } finally {
     computer.close();
   }

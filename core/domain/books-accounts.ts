@@ -13,6 +13,8 @@ export interface AccountDef { number: string; label: string }
 
 /** PCG accounts Ventil posts to, with their French labels (CompteLib in the FEC). */
 export const PCG_ACCOUNTS: readonly AccountDef[] = [
+  { number: '120000', label: 'Résultat de l\'exercice (bénéfice)' },
+  { number: '129000', label: 'Résultat de l\'exercice (perte)' },
   { number: '445660', label: 'TVA déductible sur autres biens et services' },
   { number: '445710', label: 'TVA collectée' },
   { number: '467000', label: 'Compte courant plateforme' },
@@ -64,6 +66,7 @@ export const ROLE_LABELS: Readonly<Record<AccountRole, string>> = {
 };
 
 export const JOURNALS = {
+  AN: 'À-nouveaux',
   VE: 'Ventes',
   AC: 'Achats',
   BQ: 'Banque et PSP',

@@ -109,21 +109,29 @@ export function monthsOf(p: Pick<Period, 'start' | 'end'>): string[] {
 
 export const monthOf = (date: string) => date.slice(0, 7);
 
+/** The first month after `month` (YYYY-MM) that is not closed. */
+export function nextOpenMonth(month: string, closedMonths: ReadonlySet<string>): string {
+  let y = Number(month.slice(0, 4));
+  let m = Number(month.slice(5, 7));
+  for (let i = 0; i < 12 * 200; i++) {
+    m++;
+    if (m > 12) { m = 1; y++; }
+    const name = `${y}-${pad2(m)}`;
+    if (!closedMonths.has(name)) return name;
+  }
+  throw new PeriodError(`no open period after ${month}`);
+}
+
+/** The last day of a month: "2026-02" → "2026-02-28". */
+export const lastDayOfMonth = (month: string) => `${month}-${pad2(daysInMonth(Number(month.slice(0, 4)), Number(month.slice(5, 7))))}`;
+
 /**
  * Where an entry dated `date` goes: that date if its month is open, else the first day of the
  * first open month after it (closing a fiscal year closes each of its months).
  */
 export function firstOpenDate(date: string, closedMonths: ReadonlySet<string>): { date: string; shifted: boolean } {
   if (!closedMonths.has(monthOf(date))) return { date, shifted: false };
-  let y = Number(date.slice(0, 4));
-  let m = Number(date.slice(5, 7));
-  for (let i = 0; i < 12 * 200; i++) {
-    m++;
-    if (m > 12) { m = 1; y++; }
-    const name = `${y}-${pad2(m)}`;
-    if (!closedMonths.has(name)) return { date: `${name}-01`, shifted: true };
-  }
-  throw new PeriodError(`no open period after ${date}`);
+  return { date: `${nextOpenMonth(monthOf(date), closedMonths)}-01`, shifted: true };
 }
 
 /** YYYYMMDD, the FEC date format. */

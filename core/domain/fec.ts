@@ -127,8 +127,8 @@ function parseAmount(s: string, exponent: number): number {
  * Checks a FEC against article A47 A-1: the 18 columns and their names, one separator, dates
  * YYYYMMDD within the period (EcritureDate), amounts with a decimal comma, mandatory fields,
  * accounts starting with three digits, auxiliary and currency pairs, each entry balanced and on
- * one date, the whole file balanced, validation dates in order, and (`sequential`) numbers
- * without gaps from 1 per journal.
+ * one date, the whole file balanced, à-nouveaux (journal AN) first, then validation dates in
+ * order, and (`sequential`) numbers without gaps from 1 per journal.
  */
 export function checkFec(text: string, opts: { start: string; end: string; exponent?: number; sequential?: boolean }): FecCheck {
   const issues: FecIssue[] = [];
@@ -160,8 +160,11 @@ export function checkFec(text: string, opts: { start: string; end: string; expon
     if ((let_ === '') !== (dateLet === '')) issue(n, 'lettering', 'EcritureLet and DateLet go together');
     if (date! < start || date! > end) issue(n, 'date_outside_period', `EcritureDate ${date} is outside ${start}-${end}`);
     if (valid !== '' && date !== '' && valid! < date!) issue(n, 'valid_before_date', `ValidDate ${valid} is before EcritureDate ${date}`);
-    if (valid! < prevValid) issue(n, 'validation_order', `ValidDate ${valid} comes after ${prevValid}: entries must be in validation order`);
-    prevValid = valid! > prevValid ? valid! : prevValid;
+    // À-nouveaux open the file whatever their validation date (written when the previous year closed).
+    if (jc !== 'AN') {
+      if (valid! < prevValid) issue(n, 'validation_order', `ValidDate ${valid} comes after ${prevValid}: entries must be in validation order`);
+      prevValid = valid! > prevValid ? valid! : prevValid;
+    } else if (prevKey !== '' && !prevKey.startsWith('AN|')) issue(n, 'opening_not_first', `à-nouveau ${num} comes after other entries: they open the file`);
     if (!/^\d{3}/.test(acct!)) issue(n, 'account', `CompteNum ${JSON.stringify(acct)} must start with three digits (PCG)`);
     if ((aux === '') !== (auxLib === '')) issue(n, 'aux', 'CompAuxNum and CompAuxLib go together');
     if ((dev === '') !== (idev === '')) issue(n, 'currency', 'Montantdevise and Idevise go together');

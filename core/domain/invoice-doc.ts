@@ -2,17 +2,21 @@
 // statement for a period. Self-contained HTML (inline style, no external resource, no script),
 // printable from the app or a browser. French, like the documents they stand for.
 import { Dec, formatMinor, type Minor } from './money.js';
+import { frMonth } from './periodic-invoices.js';
 
 export interface DocParty { id: string; name: string; siren: string; vat_number: string | null }
 
-export interface InvoiceDocLine { description: string; rule: string; base: Minor; rate: string; net: Minor; vat: Minor }
+/** One line: a rule group at one rate (a periodic invoice), or one leg (a per-order invoice, with its rule). */
+export interface InvoiceDocLine { description: string; group: string; rule: string | null; base: Minor; rate: string; net: Minor; vat: Minor; items: number }
 
 export interface InvoiceDoc {
   number: string;
   kind: 'invoice' | 'credit_note';
   issueDate: string;
-  /** When the service was rendered: the event (fulfilment, return) the invoice follows. */
+  /** When the service was rendered: the month a periodic invoice covers, or the event a per-order invoice follows. */
   serviceDate: string;
+  /** The month (YYYY-MM) of a periodic invoice; null for a per-order invoice. */
+  period: string | null;
   supplier: DocParty;
   customer: DocParty;
   /** Who drew it up: the supplier, or the platform on its behalf (self-billing). */
@@ -23,8 +27,9 @@ export interface InvoiceDoc {
   net: Minor;
   vat: Minor;
   total: Minor;
-  order: string;
-  line: string;
+  /** A per-order invoice's order and line. */
+  order: string | null;
+  line: string | null;
   credits: string | null;
   lines: InvoiceDocLine[];
 }
@@ -43,6 +48,7 @@ export function frAmount(amount: Minor, currency: string): string {
 }
 
 const frDate = (d: string) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
+
 const pct = (rate: string) => `${new Dec(rate).times(100).toFixed().replace('.', ',')}\u00a0%`;
 
 const STYLE = `
@@ -86,11 +92,15 @@ function party(title: string, p: DocParty): string {
 export function renderInvoiceHtml(d: InvoiceDoc): string {
   const e = escapeHtml;
   const title = d.kind === 'invoice' ? 'Facture' : 'Avoir';
-  const rows = d.lines.map((l) => `<tr><td>${e(l.description)}<br><span class="meta">Règle ${e(l.rule)}</span></td><td class="n">${frAmount(l.base, d.currency)}</td><td class="n">${pct(l.rate)}</td><td class="n">${frAmount(l.net, d.currency)}</td><td class="n">${frAmount(l.vat, d.currency)}</td></tr>`).join('\n');
+  const rows = d.lines.map((l) => `<tr><td>${e(l.description)}${l.rule ? `<br><span class="meta">Règle ${e(l.rule)}</span>` : ''}</td><td class="n">${frAmount(l.base, d.currency)}</td><td class="n">${pct(l.rate)}</td><td class="n">${frAmount(l.net, d.currency)}</td><td class="n">${frAmount(l.vat, d.currency)}</td></tr>`).join('\n');
+  const items = d.lines.reduce((n, l) => n + l.items, 0);
+  const what = d.period
+    ? `Période de prestation : ${frMonth(d.period)} · ${items} mouvement${items > 1 ? 's' : ''} détaillé${items > 1 ? 's' : ''} en annexe (commande, ligne, règle, base, montant)`
+    : `Date de la prestation : ${frDate(d.serviceDate)} · Commande ${e(d.order ?? '')}, ligne ${e(d.line ?? '')}`;
   const body = `
 <h1>${title} n° ${e(d.number)}</h1>
 ${d.selfBilled ? '<div class="tag">Autofacturation</div>' : ''}
-<p class="meta">Date d'émission : ${frDate(d.issueDate)} · Date de la prestation : ${frDate(d.serviceDate)} · Commande ${e(d.order)}, ligne ${e(d.line)}${d.credits ? ` · Avoir sur la facture n° ${e(d.credits)}` : ''}</p>
+<p class="meta">Date d'émission : ${frDate(d.issueDate)} · ${what}${d.credits ? ` · Avoir sur ${d.credits.includes(',') ? 'les factures' : 'la facture'} n° ${e(d.credits)}` : ''}</p>
 <div class="parties">
 ${party('Fournisseur', d.supplier)}
 ${party('Client', d.customer)}
@@ -125,10 +135,12 @@ export interface StatementRow {
   direction: 'earned' | 'paid';
   counterparty: string;
   selfBilled: boolean;
-  order: string;
-  line: string;
+  /** The month a periodic invoice covers, or a per-order invoice's order and line. */
+  period: string | null;
+  order: string | null;
+  line: string | null;
   group: string;
-  rule: string;
+  rule: string | null;
   description: string;
   base: Minor;
   rate: string;
@@ -161,13 +173,13 @@ export function statementTotals(rows: readonly StatementRow[]): Statement['total
 
 export function renderStatementHtml(s: Statement): string {
   const e = escapeHtml;
-  const rows = s.rows.map((r) => `<tr><td>${frDate(r.date)}</td><td>${e(r.number)}${r.selfBilled ? ' <span class="meta">(autofacturation)</span>' : ''}</td><td>${r.direction === 'earned' ? 'Produit' : 'Charge'}${r.kind === 'credit_note' ? ' (avoir)' : ''}</td><td>${e(r.counterparty)}</td><td>${e(r.order)}/${e(r.line)}</td><td>${e(r.rule)}</td><td class="n">${frAmount(r.base, r.currency)}</td><td class="n">${pct(r.rate)}</td><td class="n">${frAmount(r.net, r.currency)}</td><td class="n">${frAmount(r.vat, r.currency)}</td><td class="n">${frAmount(r.total, r.currency)}</td></tr>`).join('\n');
+  const rows = s.rows.map((r) => `<tr><td>${frDate(r.date)}</td><td>${e(r.number)}${r.selfBilled ? ' <span class="meta">(autofacturation)</span>' : ''}</td><td>${r.direction === 'earned' ? 'Produit' : 'Charge'}${r.kind === 'credit_note' ? ' (avoir)' : ''}</td><td>${e(r.counterparty)}</td><td>${r.period ? e(r.period) : `${e(r.order ?? '')}/${e(r.line ?? '')}`}</td><td>${e(r.rule ?? r.description)}</td><td class="n">${frAmount(r.base, r.currency)}</td><td class="n">${pct(r.rate)}</td><td class="n">${frAmount(r.net, r.currency)}</td><td class="n">${frAmount(r.vat, r.currency)}</td><td class="n">${frAmount(r.total, r.currency)}</td></tr>`).join('\n');
   const totals = Object.entries(s.totals).map(([cur, t]) => `<tr><td colspan="8">Total ${e(cur)} — produits ${frAmount(t.earned, cur)}, charges ${frAmount(t.paid, cur)}</td><td class="n">${frAmount(t.net, cur)}</td><td class="n">${frAmount(t.vat, cur)}</td><td class="n">${frAmount(t.total, cur)}</td></tr>`).join('\n');
   const body = `
 <h1>Relevé des commissions et redevances</h1>
 <p class="meta">${e(s.entity.name)} (SIREN ${e(s.entity.siren)}, entité ${e(s.entity.id)}) · Période ${e(s.period.name)} du ${frDate(s.period.start)} au ${frDate(s.period.end)} · ${s.rows.length} ligne(s)</p>
 <table>
-<thead><tr><th>Date</th><th>Pièce</th><th>Nature</th><th>Contrepartie</th><th>Commande/ligne</th><th>Règle</th><th class="n">Base</th><th class="n">Taux</th><th class="n">HT</th><th class="n">TVA</th><th class="n">TTC</th></tr></thead>
+<thead><tr><th>Date</th><th>Pièce</th><th>Nature</th><th>Contrepartie</th><th>Période ou commande/ligne</th><th>Règle ou désignation</th><th class="n">Base</th><th class="n">Taux</th><th class="n">HT</th><th class="n">TVA</th><th class="n">TTC</th></tr></thead>
 <tbody>
 ${rows || '<tr><td colspan="11">Aucune facture sur la période.</td></tr>'}
 </tbody>

@@ -2,12 +2,15 @@
 //
 // The books FOLLOW the settled state: `orderMovements` computes, from an order's current
 // settlement, its payments and its events, every balanced movement the order should have produced
-// so far in the books of each entity it concerns (capture, PSP fee, line fulfilled with its legs,
-// return steps, cancellations, customer refunds). `transferMovements` does the same for a
-// transfer, withdrawal or transfer reversal of a release run. `draftEntries` compares those
-// cumulative targets with what is already posted and returns only the difference, as new
-// entries: posted entries are never changed; a change of the settlement (a return, a reroute, an
-// explicit re-settlement) shows up as new entries that complete or reverse the earlier ones.
+// so far in the books of each entity it concerns (capture, PSP fee, line fulfilled, return steps,
+// cancellations, customer refunds), and the legs between entities to invoice. `transferMovements`
+// does the same for a transfer, withdrawal or transfer reversal of a release run, and
+// `invoiceMovements` for a periodic invoice or credit note (the legs are booked on their
+// invoice, docs/accounting.md). `draftEntries` compares cumulative targets with what is already
+// posted and returns only the difference, as new entries: posted entries are never changed; a
+// change of the settlement (a return, a reroute, an explicit re-settlement) shows up as new
+// entries that complete or reverse the earlier ones. `draftItems` does the same for the legs
+// already put on invoices.
 //
 // Amounts are in the event's currency (the order's); conversion to each entity's book currency
 // happens when an entry is written (books-fx.ts), so the comparison is exact.
@@ -40,9 +43,9 @@ export type PieceKind = 'order' | 'payment' | 'transfer' | 'invoice';
 /** One balanced component of a financial event, in the books of one entity. */
 export interface Movement {
   entity: string;
-  /** The financial event: `cap:O:P`, `fee:O`, `ful:O:L`, `ret:O:L:AT`, `can:O:L`, `tr:ID`. */
+  /** The financial event: `cap:O:P`, `fee:O`, `ful:O:L`, `ret:O:L:AT`, `can:O:L`, `tr:ID`, `inv:NUMBER`. */
   event: string;
-  /** The component within the event: `cap`, `fee`, `sale`, `leg:N`, `refund`, `transfer`. */
+  /** The component within the event: `cap`, `fee`, `sale`, `refund`, `transfer`, `invoice` (`leg:N` before migration 0011). */
   fact: string;
   journal: JournalCode;
   /** When the event happened (ISO 8601 UTC). */
@@ -58,6 +61,7 @@ export interface Movement {
 
 /** A leg to invoice: positive amounts on an invoice, negative on a credit note. */
 export interface LegFact {
+  /** The event the leg follows (the line fulfilled, a return step). */
   event: string;
   fact: string;
   at: string;
@@ -68,6 +72,7 @@ export interface LegFact {
   to_role: string;
   supplier: string;
   customer: string;
+  /** The base of the units it covers, signed like the amount. */
   base: Minor;
   rate: string;
   amount: Minor;
@@ -76,8 +81,6 @@ export interface LegFact {
   description: string;
 }
 
-/** The key grouping the legs of one event onto one invoice: series group, supplier, customer. */
-export const invoiceKey = (group: string, supplier: string, customer: string) => `${group}|${supplier}|${customer}`;
 
 // ---------------------------------------------------------------------------------------------
 // Building balanced movements from (debit, credit) pairs
@@ -126,6 +129,7 @@ export const eventKeys = {
   returned: (order: string, line: string, at: string, n: number) => `ret:${k(order)}:${k(line)}:${at}${n > 1 ? `#${n}` : ''}`,
   cancelled: (order: string, line: string) => `can:${k(order)}:${k(line)}`,
   transfer: (id: string) => `tr:${k(id)}`,
+  invoice: (number: string) => `inv:${k(number)}`,
 };
 
 const GROUP_LABELS: Record<string, string> = {
@@ -238,7 +242,7 @@ export function orderMovements(input: OrderBooksInput): OrderTargets {
       platform.dc(e === P ? A('psp_fees') : nc(e), A('escrow'), a);
       if (e !== P) {
         push({ entity: e, event, fact: 'fee', journal: 'OD', at, label, piece: { kind: 'order', ref: O },
-          lines: new Lines().dc(A('psp_fees'), A('platform_current'), a).done() });
+          lines: new Lines().dc(A('psp_fees'), A('platform_current', P), a).done() });
       }
     }
     push({ entity: P, event, fact: 'fee', journal: 'BQ', at, label, piece: { kind: 'order', ref: O }, lines: platform.done() });
@@ -314,45 +318,79 @@ function lineMovements(push: Push, legs: LegFact[], os: OrderSettlement, s: Line
   const what = sign > 0 ? `Vente ${O}/${s.id}${sku ? ` ${sku}` : ''}` : `Retour ${O}/${s.id} (${units} u.)`;
   const sales = A(salesRole(line.kind));
   const piece = { kind: 'order' as const, ref: O };
+  const pc = A('platform_current', P);
   if (owner === P) {
     push({ entity: P, event, fact: 'sale', journal: 'VE', at, label: what, piece,
       lines: new Lines().dc(A('customer_funds'), sales, net, sign).dc(A('customer_funds'), A('output_vat'), vat, sign).done() });
   } else {
     push({ entity: owner, event, fact: 'sale', journal: 'VE', at, label: what, piece,
-      lines: new Lines().dc(A('platform_current'), sales, net, sign).dc(A('platform_current'), A('output_vat'), vat, sign).done() });
+      lines: new Lines().dc(pc, sales, net, sign).dc(pc, A('output_vat'), vat, sign).done() });
     push({ entity: P, event, fact: 'sale', journal: 'OD', at, label: `${what} pour ${owner}`, piece,
       lines: new Lines().dc(A('customer_funds'), A('network_current', owner), gross, sign).done() });
   }
 
+  // Legs are booked on the periodic invoice that carries them (invoiceMovements); here they are
+  // only listed, as what the invoices should hold so far.
   s.legs.forEach((g, n) => {
     if (g.void !== null || g.to === null || g.from === null) return;
     const amount = part(g.amount);
     const lvat = part(g.vat);
     if (amount === 0 && lvat === 0) return;
-    const Bn = g.to;
-    const An = g.from;
-    const fact = `leg:${n}`;
-    const label = `${sign > 0 ? '' : 'Avoir '}${groupLabel(g.group)} ${g.rule} ${O}/${s.id}`;
-    const ipiece = { kind: 'invoice' as const, ref: invoiceKey(g.group, Bn, An) };
-    if (Bn !== P) {
-      push({ entity: Bn, event, fact, journal: 'VE', at, label, piece: ipiece,
-        lines: new Lines().dc(A('platform_current'), A('commissions_earned'), amount, sign).dc(A('platform_current'), A('output_vat'), lvat, sign).done() });
-    }
-    if (An !== P) {
-      push({ entity: An, event, fact, journal: 'AC', at, label, piece: ipiece,
-        lines: new Lines().dc(A('commissions_paid'), A('platform_current'), amount, sign).dc(A('input_vat'), A('platform_current'), lvat, sign).done() });
-    }
-    const p = new Lines();
-    if (An === P) p.dc(A('commissions_paid'), A('network_current', Bn), amount, sign).dc(A('input_vat'), A('network_current', Bn), lvat, sign);
-    else if (Bn === P) p.dc(A('network_current', An), A('commissions_earned'), amount, sign).dc(A('network_current', An), A('output_vat'), lvat, sign);
-    else p.dc(A('network_current', An), A('network_current', Bn), amount + lvat, sign);
-    push({ entity: P, event, fact, journal: Bn === P ? 'VE' : An === P ? 'AC' : 'OD', at, label, piece: ipiece, lines: p.done() });
     legs.push({
-      event, fact, at, order: O, line: s.id, group: g.group, rule: g.rule, to_role: g.to_role, supplier: Bn, customer: An,
-      base: g.base, rate: g.rate, amount: sign * amount, vat: sign * lvat, currency: os.currency,
+      event, fact: `leg:${n}`, at, order: O, line: s.id, group: g.group, rule: g.rule, to_role: g.to_role, supplier: g.to, customer: g.from,
+      base: sign * part(g.base), rate: g.rate, amount: sign * amount, vat: sign * lvat, currency: os.currency,
       description: `${groupLabel(g.group)} ${g.rule} — commande ${O} ligne ${s.id}${sku ? ` (${sku})` : ''}${sign < 0 ? `, retour de ${units} u. sur ${Q}` : ''}`,
     });
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Periodic invoices
+
+export interface InvoiceFact {
+  id: number;
+  number: string;
+  kind: 'invoice' | 'credit_note';
+  supplier: string;
+  customer: string;
+  currency: string;
+  /** Positive amounts, as printed (a credit note takes them back). */
+  net: Minor;
+  vat: Minor;
+  /** The issue date (YYYY-MM-DD): every book of the invoice is dated on it. */
+  date: string;
+  /** What the invoice covers, for the entries' labels: "Commissions 2026-03". */
+  title: string;
+}
+
+/**
+ * The entries of a periodic invoice or credit note between B (supplier) and A (customer), in
+ * every book it concerns: B's VE (467000-P / 708200, 445710), A's AC (622000, 445660 / 467000-P),
+ * and the platform's (467200 current accounts; its own 708200 or 622000 when it is B or A).
+ */
+export function invoiceMovements(inv: InvoiceFact, platform: string): Movement[] {
+  const P = platform;
+  const B = inv.supplier;
+  const An = inv.customer;
+  const sign = inv.kind === 'invoice' ? 1 : -1;
+  const event = eventKeys.invoice(inv.number);
+  const piece = { kind: 'invoice' as const, ref: inv.number };
+  const label = `${inv.kind === 'invoice' ? 'Facture' : 'Avoir'} ${inv.number} : ${inv.title}`;
+  const base = { event, fact: 'invoice', at: inv.date, label, piece, order: null, transfer: null, currency: inv.currency };
+  const pc = A('platform_current', P);
+  const out: Movement[] = [];
+  if (B !== P) {
+    out.push({ ...base, entity: B, journal: 'VE', lines: new Lines().dc(pc, A('commissions_earned'), inv.net, sign).dc(pc, A('output_vat'), inv.vat, sign).done() });
+  }
+  if (An !== P) {
+    out.push({ ...base, entity: An, journal: 'AC', lines: new Lines().dc(A('commissions_paid'), pc, inv.net, sign).dc(A('input_vat'), pc, inv.vat, sign).done() });
+  }
+  const p = new Lines();
+  if (An === P) p.dc(A('commissions_paid'), A('network_current', B), inv.net, sign).dc(A('input_vat'), A('network_current', B), inv.vat, sign);
+  else if (B === P) p.dc(A('network_current', An), A('commissions_earned'), inv.net, sign).dc(A('network_current', An), A('output_vat'), inv.vat, sign);
+  else p.dc(A('network_current', An), A('network_current', B), inv.net + inv.vat, sign);
+  out.push({ ...base, entity: P, journal: B === P ? 'VE' : An === P ? 'AC' : 'OD', lines: p.done() });
+  return out.filter((m) => m.lines.length > 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,7 +426,7 @@ export function transferMovements(t: TransferFact, platform: string): Movement[]
     { ...base, entity: P, label: reversal ? `Reprise du virement ${t.entity}${run}` : `Virement à ${t.entity}${run}`,
       lines: new Lines().dc(A('network_current', t.entity), A('escrow'), t.amount).done() },
     { ...base, entity: t.entity, label: reversal ? `Reprise du virement de la plateforme${run}` : `Virement reçu de la plateforme${run}`,
-      lines: new Lines().dc(A('bank'), A('platform_current'), t.amount).done() },
+      lines: new Lines().dc(A('bank'), A('platform_current', P), t.amount).done() },
   ];
 }
 
@@ -525,80 +563,82 @@ function firstDrafts(targets: readonly Movement[]): DraftEntry[] {
   return sortDrafts(out);
 }
 
-/** Invoiced so far per event and leg (signed: invoices positive, credit notes negative). */
+/** A leg amount already put on an invoice (signed: invoices positive, credit notes negative). */
 export interface InvoicedLeg {
   event: string;
   fact: string;
-  net: Minor;
-  vat: Minor;
-  /** What the last invoice of the leg said, to credit a leg that is no longer there. */
   group: string;
-  supplier: string;
-  customer: string;
-  order: string;
-  line: string;
   rule: string;
   to_role: string;
-  description: string;
-  base: Minor;
-  rate: string;
-  currency: string;
-}
-
-export interface DraftInvoice {
-  event: string;
-  kind: 'invoice' | 'credit_note';
-  key: string;
-  at: string;
-  order: string;
-  line: string;
-  group: string;
   supplier: string;
   customer: string;
   currency: string;
-  /** Positive amounts (a credit note lists what it takes back). */
-  lines: { fact: string; rule: string; to_role: string; description: string; base: Minor; rate: string; net: Minor; vat: Minor }[];
+  /** The month (YYYY-MM) of the periodic invoice that carries it. */
+  month: string;
+  base: Minor;
+  rate: string;
+  net: Minor;
+  vat: Minor;
+  at: string;
+  line: string;
+  description: string;
+  /** The number of the per-order invoice that carried it (before migration 0011), else null. */
+  invoice: string | null;
 }
 
+/** A leg amount to put on the next periodic invoice or credit note of its month. */
+export interface ItemDraft extends LegFact {
+  /** What the amount corrects, for a credit note: the months or per-order invoices that carried the leg. */
+  corrects: { month: string; invoice: string | null }[];
+}
+
+const legKey = (event: string, fact: string) => `${event}\u0000${fact}`;
+
 /**
- * The invoices and credit notes that bring what is invoiced to what the legs say; a leg that is
- * gone (an explicit re-settlement) is credited in full, dated `adjustAt`.
+ * The leg amounts that bring what is invoiced to what the legs say: the difference per event and
+ * leg; a leg that is gone (an explicit re-settlement) is taken back in full, dated `adjustAt`.
  */
-export function draftInvoices(legs: readonly LegFact[], invoiced: readonly InvoicedLeg[], adjustAt: string): DraftInvoice[] {
-  const done = new Map<string, { net: number; vat: number }>();
+export function draftItems(legs: readonly LegFact[], invoiced: readonly InvoicedLeg[], adjustAt: string): ItemDraft[] {
+  const done = new Map<string, { net: number; vat: number; base: number }>();
   const last = new Map<string, InvoicedLeg>();
   for (const i of invoiced) {
-    const key = `${i.event}\u0000${i.fact}`;
-    const d = done.get(key) ?? { net: 0, vat: 0 };
+    const key = legKey(i.event, i.fact);
+    const d = done.get(key) ?? { net: 0, vat: 0, base: 0 };
     d.net += i.net;
     d.vat += i.vat;
+    d.base += i.base;
     done.set(key, d);
     last.set(key, i);
   }
   const all: LegFact[] = [...legs];
-  const present = new Set(legs.map((l) => `${l.event}\u0000${l.fact}`));
+  const present = new Set(legs.map((l) => legKey(l.event, l.fact)));
   for (const [key, i] of last) {
     if (present.has(key)) continue;
-    all.push({ event: i.event, fact: i.fact, at: adjustAt, order: i.order, line: i.line, group: i.group, rule: i.rule, to_role: i.to_role,
-      supplier: i.supplier, customer: i.customer, base: i.base, rate: i.rate, amount: 0, vat: 0, currency: i.currency, description: i.description });
+    all.push({ event: i.event, fact: i.fact, at: adjustAt, order: '', line: i.line, group: i.group, rule: i.rule, to_role: i.to_role,
+      supplier: i.supplier, customer: i.customer, base: 0, rate: i.rate, amount: 0, vat: 0, currency: i.currency, description: i.description });
   }
-  const out = new Map<string, DraftInvoice>();
+  const out: ItemDraft[] = [];
   for (const l of all) {
-    const d = done.get(`${l.event}\u0000${l.fact}`) ?? { net: 0, vat: 0 };
+    const d = done.get(legKey(l.event, l.fact)) ?? { net: 0, vat: 0, base: 0 };
     const net = l.amount - d.net;
     const vat = l.vat - d.vat;
     if (net === 0 && vat === 0) continue;
-    const credit = net < 0 || (net === 0 && vat < 0);
-    const kind = credit ? 'credit_note' : 'invoice';
-    const key = invoiceKey(l.group, l.supplier, l.customer);
-    const gk = `${l.event}\u0000${key}\u0000${kind}`;
-    let inv = out.get(gk);
-    if (!inv) {
-      inv = { event: l.event, kind, key, at: l.at, order: l.order, line: l.line, group: l.group, supplier: l.supplier, customer: l.customer, currency: l.currency, lines: [] };
-      out.set(gk, inv);
+    const corrects: ItemDraft['corrects'] = [];
+    if (itemKind(net, vat) === 'credit_note') {
+      // The invoices that carried this leg of the line: its fulfilment's, and earlier corrections'.
+      const seen = new Set<string>();
+      for (const i of invoiced) {
+        if (i.line !== l.line || i.fact !== l.fact || i.supplier !== l.supplier || i.customer !== l.customer || itemKind(i.net, i.vat) !== 'invoice') continue;
+        const k = `${i.month}|${i.invoice ?? ''}`;
+        if (!seen.has(k)) { seen.add(k); corrects.push({ month: i.month, invoice: i.invoice }); }
+      }
     }
-    const s = credit ? -1 : 1;
-    inv.lines.push({ fact: l.fact, rule: l.rule, to_role: l.to_role, description: l.description, base: l.base, rate: l.rate, net: s * net, vat: s * vat });
+    out.push({ ...l, base: l.base - d.base, amount: net, vat, corrects });
   }
-  return [...out.values()];
+  return out;
+}
+
+/** Which document an amount goes on: a positive one on an invoice, a negative one on a credit note. */
+export function itemKind(net: Minor, vat: Minor): 'invoice' | 'credit_note' {
+  return net < 0 || (net === 0 && vat < 0) ? 'credit_note' : 'invoice';
 }

@@ -120,6 +120,8 @@ export const EntitySchema = z.strictObject({
   /** Where the entity's days are cut (books, periods, dashboard): an IANA time zone name. */
   time_zone: z.string().refine(isTimeZone, { message: 'an IANA time zone such as Europe/Paris, America/Martinique or Indian/Reunion', ...code('invalid_time_zone') })
     .default(DEFAULT_TIME_ZONE),
+  /** Posting granularity of its books: an entry per order and event, or per journal, day and account set. */
+  posting: z.enum(['detail', 'daily']).default('detail'),
 });
 
 export const LocationSchema = z.strictObject({
@@ -148,6 +150,8 @@ export const NetworkSchema = z.strictObject({
   web_attribution: z.array(z.enum(ATTRIBUTION_KEYS)).min(1).default(['pickup', 'catchment', 'platform']),
   offer_deadline_hours: z.number().positive().default(24),
   after_release_recovery: z.enum(['net', 'reverse']).default('net'),
+  /** The billing mandate: the platform issues (self-bills) the invoices of every supplier, of none, or of those listed. */
+  self_billing: z.union([z.enum(['all', 'none']), z.array(Id)]).default('all'),
   fx_rates: z.array(FxRateSchema).default([]),
   entities: z.array(EntitySchema).min(1),
   locations: z.array(LocationSchema).default([]),

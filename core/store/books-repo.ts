@@ -1,10 +1,13 @@
-// Reads and writes of the books (migration 0004): journal entries and lines, invoices, the chart
-// and its mapping, closed periods and ERP batches. Entries and invoices are only ever inserted.
+// Reads and writes of the books (migrations 0004 and 0011): journal entries and lines, the chart
+// and its mapping, closed periods, posting granularity, ERP batches and posting issues. Entries
+// are only ever inserted. Invoices are in invoice-repo.ts, the daily subledger in subledger-repo.ts.
 import { buildChart, type AccountDef, type AccountRole, type Chart, type JournalCode } from '../domain/books-accounts.js';
 import type { FxRate } from '../domain/books-fx.js';
-import type { InvoicedLeg, PostedLine } from '../domain/postings.js';
+import { granularityOf, type Granularity, type GranularityChange } from '../domain/daily-books.js';
+import type { PostedLine } from '../domain/postings.js';
 import type { Selectable } from 'kysely';
-import type { InvoicesTable, JournalEntriesTable, JournalLinesTable } from './schema.js';
+import { all, qb, run } from './query.js';
+import type { JournalEntriesTable, JournalLinesTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface BookEntity {
@@ -28,12 +31,19 @@ export interface BooksSetup {
   entities: Map<string, BookEntity>;
   chart(entity: string): Chart;
   closedMonths(entity: string): Set<string>;
+  /** The entity's posting granularity for a month (YYYY-MM). */
+  granularity(entity: string, month: string): Granularity;
+  /** Whether the platform issues the supplier's invoices under the network's billing mandate. */
+  selfBilled(supplier: string): boolean;
 }
 
 function setting<T>(db: Sqlite, key: string): T | undefined {
   const row = db.prepare('SELECT value FROM network_settings WHERE key = ?').get(key) as { value: string } | undefined;
   return row ? (JSON.parse(row.value) as T) : undefined;
 }
+
+/** The network's billing mandate: the platform issues every supplier's invoices ('all'), none, or those of the entities listed. */
+export type SelfBilling = 'all' | 'none' | string[];
 
 export function listBookEntities(db: Sqlite): BookEntity[] {
   return db.prepare('SELECT id, name, kind, siren, vat_number, region, erp_code, fiscal_year_end, currency, time_zone FROM entities ORDER BY id').all() as BookEntity[];
@@ -47,8 +57,13 @@ export function loadBooksSetup(db: Sqlite): BooksSetup {
   const entities = new Map(listBookEntities(db).map((e) => [e.id, e]));
   const charts = new Map<string, Chart>();
   const closed = new Map<string, Set<string>>();
+  const changes = granularityChanges(db);
+  const platform = setting<string>(db, 'platform_entity') ?? '';
+  const mandate = setting<SelfBilling>(db, 'self_billing') ?? 'all';
   return {
-    platform: setting<string>(db, 'platform_entity') ?? '',
+    platform,
+    granularity: (entity, month) => granularityOf(changes.get(entity) ?? [], month),
+    selfBilled: (supplier) => supplier !== platform && (mandate === 'all' || (Array.isArray(mandate) && mandate.includes(supplier))),
     commissionVatRate: setting<string>(db, 'commission_vat_rate') ?? '0.20',
     fxRates: setting<FxRate[]>(db, 'fx_rates') ?? [],
     entities,
@@ -114,25 +129,19 @@ const POSTED_SELECT = `SELECT e.entity, e.source_key AS event, l.fact, l.role, l
   FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id`;
 const POSTED_GROUP = 'GROUP BY e.entity, e.source_key, l.fact, l.role, l.aux';
 
-/** Posted amounts of some orders, summed per entity, event, fact and account role. */
+/**
+ * Posted amounts of some orders in detailed books, summed per entity, event, fact and account
+ * role. Legs booked with their order before migration 0011 are left out: legs are now booked on
+ * their periodic invoice, and what was booked then stays as it is.
+ */
 export function postedForOrders(db: Sqlite, orderIds: readonly string[]): PostedLine[] {
   if (orderIds.length === 0) return [];
-  return db.prepare(`${POSTED_SELECT} WHERE e.order_id IN (SELECT value FROM json_each(?)) ${POSTED_GROUP}`).all(JSON.stringify(orderIds)) as PostedLine[];
+  return db.prepare(`${POSTED_SELECT} WHERE e.order_id IN (SELECT value FROM json_each(?)) AND l.fact NOT LIKE 'leg:%' ${POSTED_GROUP}`).all(JSON.stringify(orderIds)) as PostedLine[];
 }
 
 export function postedForTransfers(db: Sqlite, transferIds: readonly string[]): PostedLine[] {
   if (transferIds.length === 0) return [];
   return db.prepare(`${POSTED_SELECT} WHERE e.transfer_id IN (SELECT value FROM json_each(?)) ${POSTED_GROUP}`).all(JSON.stringify(transferIds)) as PostedLine[];
-}
-
-/** What is invoiced so far for the legs of some orders (signed: credit notes negative). */
-export function invoicedForOrders(db: Sqlite, orderIds: readonly string[]): (InvoicedLeg & { order: string })[] {
-  if (orderIds.length === 0) return [];
-  return db.prepare(`SELECT i.source_key AS event, l.fact, CASE i.kind WHEN 'invoice' THEN l.net ELSE -l.net END AS net,
-      CASE i.kind WHEN 'invoice' THEN l.vat ELSE -l.vat END AS vat, i.group_name AS "group", i.supplier, i.customer, i.order_id AS "order",
-      i.line_id AS line, l.rule_ref AS rule, l.to_role, l.description, l.base, l.rate, i.currency
-    FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id
-    WHERE i.order_id IN (SELECT value FROM json_each(?)) ORDER BY i.id, l.seq`).all(JSON.stringify(orderIds)) as (InvoicedLeg & { order: string })[];
 }
 
 /** Transfers of release runs that have no journal entry yet (tolerates a database without them). */
@@ -158,7 +167,8 @@ export type EntryInsert = Omit<JournalEntriesTable, 'id' | 'number' | 'journal' 
   journal: JournalCode;
   shifted: boolean;
   adjustment: boolean;
-  lines: Omit<JournalLinesTable, 'entry_id' | 'seq' | 'orig_currency'>[];
+  /** Each line's original currency is the entry's, unless it names its own (a daily entry sums several). */
+  lines: (Omit<JournalLinesTable, 'entry_id' | 'seq' | 'orig_currency'> & { orig_currency?: string })[];
 };
 
 export function entryWriter(db: Sqlite) {
@@ -195,65 +205,8 @@ export function entryWriter(db: Sqlite) {
       const info = putEntry.run(e.entity, e.journal, e.fiscal_year, number, e.entry_date, e.event_at, e.shifted ? 1 : 0, e.adjustment ? 1 : 0,
         validAt, e.label, e.piece_ref, e.piece_date, e.source_key, e.order_id, e.transfer_id, e.invoice_id, e.currency, e.orig_currency, e.fx_rate, e.fx_date);
       const id = Number(info.lastInsertRowid);
-      e.lines.forEach((l, i) => putLine.run(id, i, l.fact, l.role, l.account, l.aux, l.debit, l.credit, l.label, l.amount_orig, e.orig_currency));
+      e.lines.forEach((l, i) => putLine.run(id, i, l.fact, l.role, l.account, l.aux, l.debit, l.credit, l.label, l.amount_orig, l.orig_currency ?? e.orig_currency));
       return { id, number };
-    },
-  };
-}
-
-export interface InvoiceInsert {
-  series: string;
-  kind: 'invoice' | 'credit_note';
-  supplier: string;
-  customer: string;
-  issued_by: string;
-  self_billed: boolean;
-  issue_date: string;
-  fiscal_year: string;
-  group_name: string;
-  currency: string;
-  net: number;
-  vat: number;
-  vat_rate: string;
-  order_id: string;
-  line_id: string;
-  source_key: string;
-  credits: string | null;
-  created_at: string;
-  lines: { fact: string; rule_ref: string; to_role: string; description: string; base: number; rate: string; net: number; vat: number }[];
-}
-
-export function invoiceWriter(db: Sqlite) {
-  const next = db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices WHERE series = ?').pluck();
-  const put = db.prepare(`INSERT INTO invoices (number, series, seq, kind, supplier, customer, issued_by, self_billed, issue_date, fiscal_year, group_name,
-      currency, net, vat, total, vat_rate, order_id, line_id, source_key, credits, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const putLine = db.prepare(`INSERT INTO invoice_lines (invoice_id, seq, fact, rule_ref, to_role, description, base, rate, net, vat)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const lastInvoice = db.prepare(`SELECT number FROM invoices WHERE kind = 'invoice' AND order_id = ? AND line_id = ? AND group_name = ? AND supplier = ? AND customer = ?
-    ORDER BY id DESC LIMIT 1`).pluck();
-  const latestFor = db.prepare(`SELECT id, number, issue_date FROM invoices WHERE source_key = ? AND order_id = ? AND group_name = ? AND supplier = ? AND customer = ?
-    ORDER BY id DESC LIMIT 1`);
-  const seqs = new Map<string, number>();
-  return {
-    insert(inv: InvoiceInsert): { id: number; number: string } {
-      const seq = seqs.get(inv.series) ?? (next.get(inv.series) as number);
-      seqs.set(inv.series, seq + 1);
-      const number = `${inv.series}-${String(seq).padStart(6, '0')}`;
-      const info = put.run(number, inv.series, seq, inv.kind, inv.supplier, inv.customer, inv.issued_by, inv.self_billed ? 1 : 0, inv.issue_date,
-        inv.fiscal_year, inv.group_name, inv.currency, inv.net, inv.vat, inv.net + inv.vat, inv.vat_rate, inv.order_id, inv.line_id, inv.source_key,
-        inv.credits, inv.created_at);
-      const id = Number(info.lastInsertRowid);
-      inv.lines.forEach((l, i) => putLine.run(id, i, l.fact, l.rule_ref, l.to_role, l.description, l.base, l.rate, l.net, l.vat));
-      return { id, number };
-    },
-    /** The invoice a credit note corrects: the latest invoice of the same line, group and parties. */
-    creditedInvoice(order: string, line: string, group: string, supplier: string, customer: string): string | null {
-      return (lastInvoice.get(order, line, group, supplier, customer) as string | undefined) ?? null;
-    },
-    /** The latest invoice or credit note of an event for a pair (the piece of a correcting entry). */
-    latest(event: string, order: string, group: string, supplier: string, customer: string): { id: number; number: string; issue_date: string } | undefined {
-      return latestFor.get(event, order, group, supplier, customer) as { id: number; number: string; issue_date: string } | undefined;
     },
   };
 }
@@ -323,51 +276,17 @@ export function iterateLines(db: Sqlite, f: EntryFilter): IterableIterator<Entry
 
 export interface BalanceRow { account: string; aux: string | null; debit: number; credit: number }
 
-/** Debits and credits per account (and auxiliary) over a date range (or all, without bounds). */
-export function accountTotals(db: Sqlite, entity: string, from?: string, to?: string): BalanceRow[] {
-  const where = ['e.entity = ?'];
+/**
+ * Debits and credits per account (and auxiliary) over a date range (or all, without bounds).
+ * À-nouveaux (journal AN) restate earlier balances: they are counted only when `opening` says so.
+ */
+export function accountTotals(db: Sqlite, entity: string, from?: string, to?: string, opening = false): BalanceRow[] {
+  const where = ['e.entity = ?', opening ? "e.journal = 'AN'" : "e.journal != 'AN'"];
   const args: unknown[] = [entity];
   if (from) { where.push('e.entry_date >= ?'); args.push(from); }
   if (to) { where.push('e.entry_date <= ?'); args.push(to); }
   return db.prepare(`SELECT l.account, l.aux, SUM(l.debit) AS debit, SUM(l.credit) AS credit FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
     WHERE ${where.join(' AND ')} GROUP BY l.account, l.aux ORDER BY l.account, l.aux`).all(...args) as BalanceRow[];
-}
-
-// ---- Invoices -----------------------------------------------------------------------------
-
-/** A stored invoice, as read back. */
-export type InvoiceRow = Selectable<InvoicesTable>;
-
-export interface InvoiceLineRow { invoice_id: number; seq: number; fact: string; rule_ref: string; to_role: string; description: string; base: number; rate: string; net: number; vat: number }
-
-export function listInvoices(db: Sqlite, f: { entities: readonly string[] | null; from?: string; to?: string; kind?: string; limit?: number; offset?: number }): { total: number; rows: InvoiceRow[] } {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (f.entities) {
-    where.push('(supplier IN (SELECT value FROM json_each(?)) OR customer IN (SELECT value FROM json_each(?)))');
-    args.push(JSON.stringify(f.entities), JSON.stringify(f.entities));
-  }
-  if (f.from) { where.push('issue_date >= ?'); args.push(f.from); }
-  if (f.to) { where.push('issue_date <= ?'); args.push(f.to); }
-  if (f.kind) { where.push('kind = ?'); args.push(f.kind); }
-  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const total = db.prepare(`SELECT COUNT(*) FROM invoices ${w}`).pluck().get(...args) as number;
-  const rows = db.prepare(`SELECT * FROM invoices ${w} ORDER BY id LIMIT ? OFFSET ?`).all(...args, f.limit ?? -1, f.offset ?? 0) as InvoiceRow[];
-  return { total, rows };
-}
-
-export function getInvoice(db: Sqlite, idOrNumber: number | string): (InvoiceRow & { lines: InvoiceLineRow[] }) | undefined {
-  const row = (typeof idOrNumber === 'number'
-    ? db.prepare('SELECT * FROM invoices WHERE id = ?').get(idOrNumber)
-    : db.prepare('SELECT * FROM invoices WHERE number = ?').get(idOrNumber)) as InvoiceRow | undefined;
-  if (!row) return undefined;
-  const lines = db.prepare('SELECT * FROM invoice_lines WHERE invoice_id = ? ORDER BY seq').all(row.id) as InvoiceLineRow[];
-  return { ...row, lines };
-}
-
-export function invoiceLinesOf(db: Sqlite, ids: readonly number[]): InvoiceLineRow[] {
-  if (ids.length === 0) return [];
-  return db.prepare('SELECT * FROM invoice_lines WHERE invoice_id IN (SELECT value FROM json_each(?)) ORDER BY invoice_id, seq').all(JSON.stringify(ids)) as InvoiceLineRow[];
 }
 
 // ---- ERP batches --------------------------------------------------------------------------
@@ -386,12 +305,18 @@ export function erpBatches(db: Sqlite, entity: string): (ErpBatchRow & { status:
 
 // ---- Posting issues -----------------------------------------------------------------------
 
-export interface PostingIssueRow { event: string; order_id: string | null; transfer_id: string | null; entities_json: string; code: string; message: string; first_seen_at: string; last_seen_at: string }
+export interface PostingIssueRow { event: string; order_id: string | null; transfer_id: string | null; entities_json: string; code: string; message: string; first_seen_at: string; last_seen_at: string; event_at: string | null }
 
-export function recordPostingIssue(db: Sqlite, i: { event: string; order: string | null; transfer: string | null; entities: readonly string[]; code: string; message: string }, now: string): void {
-  db.prepare(`INSERT INTO posting_issues (event, order_id, transfer_id, entities_json, code, message, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (event) DO UPDATE SET code = excluded.code, message = excluded.message, entities_json = excluded.entities_json, last_seen_at = excluded.last_seen_at`)
-    .run(i.event, i.order, i.transfer, JSON.stringify([...new Set(i.entities)].sort()), i.code, i.message, now, now);
+export function recordPostingIssue(db: Sqlite, i: { event: string; order: string | null; transfer: string | null; entities: readonly string[]; code: string; message: string; eventAt: string | null }, now: string): void {
+  db.prepare(`INSERT INTO posting_issues (event, order_id, transfer_id, entities_json, code, message, first_seen_at, last_seen_at, event_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (event) DO UPDATE SET code = excluded.code, message = excluded.message, entities_json = excluded.entities_json, last_seen_at = excluded.last_seen_at,
+      event_at = excluded.event_at`)
+    .run(i.event, i.order, i.transfer, JSON.stringify([...new Set(i.entities)].sort()), i.code, i.message, now, now, i.eventAt);
+}
+
+/** Events with a posting issue on record (a small table: read once per run). */
+export function issueEvents(db: Sqlite): Set<string> {
+  return new Set(db.prepare('SELECT event FROM posting_issues').pluck().all() as string[]);
 }
 
 export function clearPostingIssues(db: Sqlite, events: readonly string[]): void {
@@ -401,4 +326,54 @@ export function clearPostingIssues(db: Sqlite, events: readonly string[]): void 
 
 export function listPostingIssues(db: Sqlite): PostingIssueRow[] {
   return db.prepare('SELECT * FROM posting_issues ORDER BY first_seen_at, event').all() as PostingIssueRow[];
+}
+
+// ---- Posting granularity ----------------------------------------------------------------------
+
+/** Every entity's granularity changes (migration 0011). */
+export function granularityChanges(db: Sqlite): Map<string, GranularityChange[]> {
+  const out = new Map<string, GranularityChange[]>();
+  for (const r of all(db, qb.selectFrom('posting_granularity').select(['entity', 'from_month', 'granularity']).orderBy('entity').orderBy('from_month'))) {
+    let list = out.get(r.entity);
+    if (!list) out.set(r.entity, (list = []));
+    list.push({ from_month: r.from_month, granularity: r.granularity });
+  }
+  return out;
+}
+
+/** Records that an entity's books take `granularity` from `fromMonth` on (a later change of the same month replaces it). */
+export function setGranularity(db: Sqlite, entity: string, fromMonth: string, granularity: Granularity, at: string): void {
+  run(db, qb.insertInto('posting_granularity').values({ entity, from_month: fromMonth, granularity, set_at: at })
+    .onConflict((oc) => oc.columns(['entity', 'from_month']).doUpdateSet({ granularity, set_at: at })));
+}
+
+/** Whether an entity has anything in its books (entries, or daily movements waiting for their entry). */
+export function hasBooks(db: Sqlite, entity: string): boolean {
+  return !!db.prepare('SELECT 1 FROM journal_entries WHERE entity = ? UNION ALL SELECT 1 FROM daily_batches WHERE entity = ? LIMIT 1').get(entity, entity);
+}
+
+/** Every stored order id, in id order. */
+export function allOrderIds(db: Sqlite): string[] {
+  return db.prepare('SELECT id FROM orders ORDER BY id').pluck().all() as string[];
+}
+
+/** Balances (debit positive) per role, account and auxiliary of an entity's entries up to a date, à-nouveaux left out. */
+export function balancesUntil(db: Sqlite, entity: string, to: string): { role: string; account: string; aux: string | null; amount: number }[] {
+  return db.prepare(`SELECT l.role, l.account, l.aux, SUM(l.debit) - SUM(l.credit) AS amount FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+    WHERE e.entity = ? AND e.entry_date <= ? AND e.journal != 'AN' GROUP BY l.role, l.account, l.aux ORDER BY l.account, l.aux, l.role`).all(entity, to) as never;
+}
+
+/** Whether an entity has an à-nouveaux entry for a fiscal year. */
+export function hasOpeningEntry(db: Sqlite, entity: string, fiscalYear: string): boolean {
+  return !!db.prepare("SELECT 1 FROM journal_entries WHERE entity = ? AND journal = 'AN' AND fiscal_year = ?").get(entity, fiscalYear);
+}
+
+/** When the event a per-order invoice follows happened (its first entry's event time). */
+export function eventAtOfInvoice(db: Sqlite, invoiceId: number): string | undefined {
+  return db.prepare('SELECT event_at FROM journal_entries WHERE invoice_id = ? ORDER BY id LIMIT 1').pluck().get(invoiceId) as string | undefined;
+}
+
+/** The daily entry of an entity with this piece reference. */
+export function dailyEntryByPiece(db: Sqlite, entity: string, piece: string): EntryRow | undefined {
+  return db.prepare("SELECT * FROM journal_entries WHERE entity = ? AND piece_ref = ? AND source_key LIKE 'day:%' ORDER BY id LIMIT 1").get(entity, piece) as EntryRow | undefined;
 }

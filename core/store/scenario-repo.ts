@@ -72,6 +72,7 @@ export function importScenario(db: Sqlite, s: Scenario, now: string): { summary:
   }
 
   upsertSame(db, 'entities', s.network.entities, (e: Entity) => entityRow(e), 'network.entities', summary.entities, conflict);
+  startGranularity(db, now);
   upsertSame(db, 'locations', s.network.locations, (l: Location) => locationRow(l), 'network.locations', summary.locations, conflict);
   upsertSame(db, 'catchments', s.network.catchments, (c: Catchment) => ({ postcode_prefix: c.postcode_prefix, location: c.location }),
     'network.catchments', summary.catchments, conflict, 'postcode_prefix');
@@ -82,11 +83,17 @@ export function importScenario(db: Sqlite, s: Scenario, now: string): { summary:
   return { summary, conflicts, touchedOrders: [...new Set([...newOrders, ...withEvents])], newOrders: new Set(newOrders) };
 }
 
+/** A new entity's books take its posting granularity from the start (docs/accounting.md). */
+export function startGranularity(db: Sqlite, now: string): void {
+  db.prepare(`INSERT INTO posting_granularity (entity, from_month, granularity, set_at)
+    SELECT id, '0000-00', posting, ? FROM entities e WHERE NOT EXISTS (SELECT 1 FROM posting_granularity g WHERE g.entity = e.id)`).run(now);
+}
+
 function entityRow(e: Entity) {
   return {
     id: e.id, name: e.name, kind: e.kind, siren: e.siren, vat_number: e.vat_number ?? null,
     region: e.region ?? null, psp_account: e.psp_account ?? null, erp_code: e.erp_code ?? null,
-    fiscal_year_end: e.fiscal_year_end ?? '12-31', currency: e.currency ?? 'EUR', time_zone: e.time_zone ?? DEFAULT_TIME_ZONE,
+    fiscal_year_end: e.fiscal_year_end ?? '12-31', currency: e.currency ?? 'EUR', time_zone: e.time_zone ?? DEFAULT_TIME_ZONE, posting: e.posting ?? 'detail',
   };
 }
 

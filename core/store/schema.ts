@@ -18,6 +18,8 @@ export interface EntitiesTable {
   currency: string;
   /** IANA time zone (migration 0010). */
   time_zone: string;
+  /** Posting granularity requested (migration 0011); `posting_granularity` says from which month. */
+  posting: 'detail' | 'daily';
 }
 
 export interface LocationsTable {
@@ -518,14 +520,16 @@ export interface InvoicesTable {
   self_billed: number;
   issue_date: string;
   fiscal_year: string;
-  group_name: string;
+  /** The month (YYYY-MM) a periodic invoice covers; null for a per-order invoice (before migration 0011). */
+  period: string | null;
+  group_name: string | null;
   currency: string;
   net: number;
   vat: number;
   total: number;
   vat_rate: string;
-  order_id: string;
-  line_id: string;
+  order_id: string | null;
+  line_id: string | null;
   source_key: string;
   credits: string | null;
   created_at: string;
@@ -534,19 +538,21 @@ export interface InvoicesTable {
 export interface InvoiceLinesTable {
   invoice_id: number;
   seq: number;
-  fact: string;
-  rule_ref: string;
-  to_role: string;
+  group_name: string;
+  rate: string;
   description: string;
   base: number;
-  rate: string;
   net: number;
   vat: number;
+  items: number;
+  fact: string | null;
+  rule_ref: string | null;
+  to_role: string | null;
 }
 
 export interface ErpBatchesTable { entity: string; period: string; idempotency_key: string; entries: number; lines: number; debit: number; credit: number; digest: string; created_at: string }
 
-export interface PostingIssuesTable { event: string; order_id: string | null; transfer_id: string | null; entities_json: string; code: string; message: string; first_seen_at: string; last_seen_at: string }
+export interface PostingIssuesTable { event: string; order_id: string | null; transfer_id: string | null; entities_json: string; code: string; message: string; first_seen_at: string; last_seen_at: string; event_at: string | null }
 
 export interface DB {
   posting_issues: PostingIssuesTable;
@@ -597,4 +603,32 @@ export interface EntityDayLegsTable {
 export interface DB {
   entity_day_totals: EntityDayTotalsTable;
   entity_day_legs: EntityDayLegsTable;
+}
+
+// ---- Periodic invoices, posting granularity, daily books (migration 0011) ---------------------
+
+export interface PostingGranularityTable { entity: string; from_month: string; granularity: 'detail' | 'daily'; set_at: string }
+export interface InvoiceItemsTable { order_id: string; seq: number; items_json: string; created_at: string }
+export interface InvoiceTotalsTable {
+  supplier: string; customer: string; currency: string; month: string; kind: 'invoice' | 'credit_note'; group_name: string; rate: string;
+  base: number; net: number; vat: number; items: number; issued: number;
+}
+export interface InvoiceCreditRefsTable { supplier: string; customer: string; currency: string; month: string; credits: string }
+export interface InvoiceDeliveriesTable { invoice_id: number; sent_at: string; sent_by: string; channel: string }
+export interface SubledgerTable { id: Generated<number>; order_id: string; lines_json: string; created_at: string }
+export interface DailyBatchesTable {
+  id: Generated<number>; entity: string; journal: string; entry_date: string; accounts: string; currency: string; movements: number;
+  first_detail: number; last_detail: number; entry_id: number | null;
+}
+export interface DailyBatchLinesTable { batch_id: number; role: string; account: string; aux: string; orig_currency: string; debit: number; credit: number; debit_orig: number; credit_orig: number }
+
+export interface DB {
+  posting_granularity: PostingGranularityTable;
+  invoice_items: InvoiceItemsTable;
+  invoice_totals: InvoiceTotalsTable;
+  invoice_credit_refs: InvoiceCreditRefsTable;
+  invoice_deliveries: InvoiceDeliveriesTable;
+  subledger: SubledgerTable;
+  daily_batches: DailyBatchesTable;
+  daily_batch_lines: DailyBatchLinesTable;
 }

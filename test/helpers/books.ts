@@ -1,6 +1,8 @@
 // Checks on the books of a test database, straight from the tables: every entry balances, every
 // entity's books balance, and the reconciliation identities of docs/spec.md section 9 hold against the
 // stored settlements and release runs (computed independently of the posting engine).
+import type { ApiContext } from '../../core/api/handler.js';
+import { callApi } from '../../core/api/index.js';
 import type { Sqlite } from '../../core/store/sqlite.js';
 
 const FULFILLED = "('shipped', 'delivered', 'collected', 'fulfilled', 'returned')";
@@ -12,10 +14,28 @@ function platformOf(db: Sqlite): string {
 
 const hasTransfers = (db: Sqlite) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transfers'").get();
 
-/** Balance (debit − credit, book currency) of an entity's account role, optionally one auxiliary. */
+/**
+ * Balance (debit − credit, book currency) of an entity's account role, optionally one auxiliary:
+ * its entries (à-nouveaux restate them, so they are left out) and its daily movements still
+ * waiting for their day's entry.
+ */
 export function balance(db: Sqlite, entity: string, role: string, aux?: string): number {
-  return db.prepare(`SELECT COALESCE(SUM(l.debit - l.credit), 0) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
-    WHERE e.entity = ? AND l.role = ? ${aux === undefined ? '' : 'AND l.aux = ?'}`).pluck().get(...(aux === undefined ? [entity, role] : [entity, role, aux])) as number;
+  const args = aux === undefined ? [entity, role] : [entity, role, aux];
+  const posted = db.prepare(`SELECT COALESCE(SUM(l.debit - l.credit), 0) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+    WHERE e.entity = ? AND e.journal != 'AN' AND l.role = ? ${aux === undefined ? '' : 'AND l.aux = ?'}`).pluck().get(...args) as number;
+  const waiting = db.prepare(`SELECT COALESCE(SUM(l.debit - l.credit), 0) FROM daily_batch_lines l JOIN daily_batches b ON b.id = l.batch_id
+    WHERE b.entity = ? AND b.entry_id IS NULL AND l.role = ? ${aux === undefined ? '' : "AND l.aux = coalesce(?, '')"}`).pluck().get(...args) as number;
+  return posted + waiting;
+}
+
+/** What the legs not invoiced yet hold for each entity (received less paid, VAT included). */
+function notInvoiced(db: Sqlite): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of db.prepare('SELECT supplier, customer, net + vat AS total FROM invoice_totals WHERE issued = 0').all() as { supplier: string; customer: string; total: number }[]) {
+    out.set(t.supplier, (out.get(t.supplier) ?? 0) + t.total);
+    out.set(t.customer, (out.get(t.customer) ?? 0) - t.total);
+  }
+  return out;
 }
 
 /** Entries whose debits and credits differ, and entities whose books do not balance. */
@@ -57,7 +77,8 @@ export function numberingGaps(db: Sqlite): string[] {
  * docs/spec.md section 9's identities (all amounts in EUR here):
  * - P's 467100 equals the escrow position: captured − PSP fees − refunds − what runs paid out;
  * - for each E: P's 467200-E (credit) equals E's 467000 (debit), and both equal E's shares of the
- *   lines already fulfilled (and its PSP fee shares) less what was transferred to it;
+ *   lines already fulfilled (and its PSP fee shares) less what was transferred to it, less the legs
+ *   not invoiced yet (legs are booked on their month's invoice);
  * - P's 467300 (credit) equals the money of lines not yet fulfilled.
  */
 export function identityViolations(db: Sqlite): string[] {
@@ -79,11 +100,23 @@ export function identityViolations(db: Sqlite): string[] {
     WHERE sh.kind = 'fee' OR l.status IN ${FULFILLED} GROUP BY sh.entity`).all() as { entity: string; amount: number }[]).map((r) => [r.entity, r.amount]));
   const transferred = new Map(hasTransfers(db) ? (db.prepare('SELECT entity, SUM(amount) AS amount FROM transfers GROUP BY entity').all() as { entity: string; amount: number }[]).map((r) => [r.entity, r.amount]) : []);
   const entities = db.prepare('SELECT id FROM entities WHERE id != ? ORDER BY id').pluck().all(P) as string[];
+  const pending = notInvoiced(db);
   for (const E of entities) {
-    const expected = (shares.get(E) ?? 0) - (transferred.get(E) ?? 0);
+    const expected = (shares.get(E) ?? 0) - (transferred.get(E) ?? 0) - (pending.get(E) ?? 0);
     const atP = -balance(db, P, 'network_current', E);
-    const atE = balance(db, E, 'platform_current');
+    const atE = balance(db, E, 'platform_current', P);
     if (atP !== atE || atE !== expected) out.push(`${E}: P's 467200-${E} ${atP}, ${E}'s 467000 ${atE}, expected ${expected}`);
   }
   return out;
+}
+
+/** Records every invoice not sent yet as sent (closing a period needs its periodic invoices sent). */
+export function sendAllInvoices(ctx: ApiContext): string[] {
+  const unsent = callApi(ctx, 'invoices.list', { unsent: true, limit: 5000 });
+  if (!unsent.ok) throw new Error(JSON.stringify(unsent.error));
+  const numbers = (unsent.value as { rows: { number: string }[] }).rows.map((r) => r.number);
+  if (numbers.length === 0) return [];
+  const sent = callApi(ctx, 'invoices.send', { numbers });
+  if (!sent.ok) throw new Error(JSON.stringify(sent.error));
+  return numbers;
 }

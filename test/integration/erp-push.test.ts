@@ -16,6 +16,7 @@ import type { Sqlite } from '../../core/store/sqlite.js';
 import { enqueue } from '../../core/sync/outbox.js';
 import { OutboxRunner } from '../../core/sync/runner.js';
 import { startFakeErp } from '../fakes/fake-erp.js';
+import { sendAllInvoices } from '../helpers/books.js';
 import { tempDir } from '../helpers/db.js';
 import { basicScenario, call, clocked, freshDb, importInto, ok, type Json } from '../helpers/lifecycle.js';
 
@@ -27,6 +28,7 @@ function closedMarch(): { db: Sqlite; clock: ReturnType<typeof clocked> } {
   const db = freshDb();
   const clock = clocked(db, '2026-04-02T08:00:00Z');
   importInto(clock.ctx, basicScenario());
+  sendAllInvoices(clock.ctx);
   for (const e of ['HQ', 'LILLE', 'LYON', 'VILL']) ok(call(clock.ctx, 'journal.periods.close', { entity: e, period: '2026-03' }));
   return { db, clock };
 }

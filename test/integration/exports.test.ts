@@ -14,6 +14,7 @@ import type { Sqlite } from '../../core/store/sqlite.js';
 import { ventil } from '../helpers/cli.js';
 import { exampleFile, readExample, tempDir } from '../helpers/db.js';
 import { call, clocked, err, ok, type Json } from '../helpers/lifecycle.js';
+import { sendAllInvoices } from '../helpers/books.js';
 
 const tmp = tempDir('ventil-exports-');
 afterAll(() => tmp.cleanup());
@@ -40,6 +41,8 @@ function buildBooks(file: string): Sqlite {
   clock.set('2026-09-01T00:00:00Z');
   ok(call(clock.ctx, 'release.run', {}));
   clock.set('2027-01-15T00:00:00Z');
+  ok(call(clock.ctx, 'journal.post', { orders: [] }));
+  sendAllInvoices(clock.ctx);
   for (const e of ['HQ', 'LYON', 'LILLE', 'VILL']) ok(call(clock.ctx, 'journal.periods.close', { entity: e, period: '2026' }));
   return db;
 }
@@ -71,8 +74,13 @@ function a47(text: string, fy: { start: string; end: string }): string[] {
       if (!m || new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`).toISOString().slice(0, 10) !== `${m[1]}-${m[2]}-${m[3]}`) problems.push(`row ${i}: ${name} ${v}`);
     }
     if (ed! < start || ed! > end) problems.push(`row ${i}: EcritureDate ${ed} outside the fiscal year`);
-    if (vd! < lastValid) problems.push(`row ${i}: not in validation order`);
-    lastValid = vd!;
+    // The à-nouveaux (journal AN) open the file; the other entries follow in validation order.
+    if (jc === 'AN') {
+      if (lastKey !== '' && !lastKey.startsWith('AN/')) problems.push(`row ${i}: an à-nouveau after other entries`);
+    } else {
+      if (vd! < lastValid) problems.push(`row ${i}: not in validation order`);
+      lastValid = vd!;
+    }
     if (!jc || !num || !cn || !cl || !pr || !lib) problems.push(`row ${i}: a mandatory field is empty`);
     if (!/^\d{3}/.test(cn!)) problems.push(`row ${i}: CompteNum ${cn}`);
     if (!!an !== !!al) problems.push(`row ${i}: CompAuxNum/CompAuxLib`);
@@ -188,6 +196,60 @@ describe('exports', () => {
   });
 });
 
+describe('opening entries (à-nouveaux)', () => {
+  it('open the next fiscal year with the closed one\'s balance-sheet balances; its FEC starts with them and passes A47 A-1 and hledger', () => {
+    const file = join(tmp.dir, 'opening.db');
+    const db = buildBooks(file);
+    const clock = clocked(db, '2027-01-15T00:00:00Z');
+    // The à-nouveaux of 2027, posted when 2026 was closed: balanced, classes 1 to 5 and the result.
+    for (const entity of ['HQ', 'LYON']) {
+      const an = ok(call(clock.ctx, 'journal.entries', { entity, journal: 'AN' })).entries as Json[];
+      expect(an.map((e) => `${e.number} ${e.date}`)).toEqual(['AN2027-000001 2027-01-01']);
+      const lines = an[0].lines as Json[];
+      expect(lines.reduce((s, l) => s + l.debit - l.credit, 0)).toBe(0);
+      expect(lines.every((l) => /^[1-5]/.test(l.account))).toBe(true);
+      expect(lines.some((l) => l.account === '120000' || l.account === '129000')).toBe(true);
+      // Carried: each balance-sheet account's closing balance of 2026 is the opening of 2027.
+      const closing = new Map((ok(call(clock.ctx, 'journal.trialBalance', { entity, period: '2026' })).rows as Json[]).filter((r) => /^[1-5]/.test(r.account) && !/^12/.test(r.account)).map((r) => [r.account, r.closing]));
+      const opening = new Map((ok(call(clock.ctx, 'journal.trialBalance', { entity, period: '2027' })).rows as Json[]).filter((r) => /^[1-5]/.test(r.account) && !/^12/.test(r.account)).map((r) => [r.account, r.opening]));
+      expect(Object.fromEntries(opening)).toEqual(Object.fromEntries([...closing].filter(([, v]) => v !== 0)));
+    }
+    // A year of 2027: orders in February, a release run, then 2027 is closed in January 2028.
+    const y2027 = readExample('network-basic.json');
+    y2027.orders = y2027.orders.map((o: Json) => ({ ...o, id: `${o.id}-C`, created_at: o.created_at.replace('2026-03', '2027-02'), payments: o.payments.map((p: Json) => ({ ...p, captured_at: p.captured_at.replace('2026-03', '2027-02') })) }));
+    y2027.events = y2027.events.map((e: Json) => ({ ...e, order: `${e.order}-C`, at: e.at.replace('2026-03', '2027-02') }));
+    clock.set('2027-02-28T00:00:00Z');
+    ok(call(clock.ctx, 'scenario.import', { scenario: y2027 }));
+    clock.set('2027-03-20T00:00:00Z');
+    ok(call(clock.ctx, 'release.run', {}));
+    clock.set('2028-01-10T00:00:00Z');
+    ok(call(clock.ctx, 'journal.post', { orders: [] }));
+    sendAllInvoices(clock.ctx);
+    for (const entity of ['HQ', 'LYON']) {
+      ok(call(clock.ctx, 'journal.periods.close', { entity, period: '2027' }));
+      const f = ok(call(clock.ctx, 'exports.fec', { entity, period: '2027' }));
+      const rows = (f.content as string).split('\r\n').slice(1, -1);
+      expect(rows[0]!.startsWith('AN|À-nouveaux|AN2027-000001|20270101|'), entity).toBe(true);
+      expect(a47(f.content, { start: '2027-01-01', end: '2027-12-31' }), entity).toEqual([]);
+      expect(HLEDGER, 'hledger is not installed: apt-get install -y hledger').not.toBeNull();
+      const ledger = ok(call(clock.ctx, 'exports.ledger', { entity, period: '2027' }));
+      const path = join(tmp.dir, `opening-${ledger.name}`);
+      writeFileSync(path, Buffer.from(ledger.base64, 'base64'));
+      expect(spawnSync('hledger', ['-f', path, 'check', '--strict', 'ordereddates'], { encoding: 'utf8' }).stderr).toBe('');
+      // hledger's balances of the year's file (à-nouveaux and entries) are Ventil's closing balances.
+      const csv = execFileSync('hledger', ['-f', path, 'bal', '-O', 'csv', '--no-total'], { encoding: 'utf8' });
+      const fromHledger = Object.fromEntries(csv.trim().split('\n').slice(1).map((l) => {
+        const [account, amount] = l.split(',').map((x) => x.replace(/"/g, '')) as [string, string];
+        return [account, Math.round(Number(amount.replace(/ EUR$/, '')) * 100)];
+      }).filter(([, v]) => v !== 0));
+      const tb = ok(call(clock.ctx, 'journal.trialBalance', { entity, period: '2027' }));
+      expect(fromHledger).toEqual(Object.fromEntries((tb.rows as Json[]).filter((r) => r.closing !== 0).map((r) => [r.account, r.closing])));
+      expect(ok(call(clock.ctx, 'journal.entries', { entity, journal: 'AN' })).entries.map((e: Json) => e.number)).toEqual(['AN2027-000001', 'AN2028-000001']);
+    }
+    db.close();
+  });
+});
+
 describe('a clock behind the events', () => {
   it('still validates entries in order: the FEC of a month passes', () => {
     const db = openDatabase({ file: ':memory:', now: () => new Date('2026-04-01T12:00:00Z') }).db;
@@ -222,13 +284,22 @@ describe('the command line, end to end', () => {
       expect(book.entries.some((e: Json) => e.transfer === t.id), `${t.entity} ${t.id}`).toBe(true);
     }
     const text = ventil(['journal', '--entity', 'LYON', '--period', '2026-03', '--db', dbFile]);
-    expect(text.stdout).toMatch(/VE2026-000002 {2}2026-03-02 {2}Commission WEB-HOME@1 W-1001\/1 {2}\[COM-LYON-2026-000001\]/);
-    expect(text.stdout).toMatch(/467000 +Compte courant plateforme +6\.00/);
+    expect(text.stdout).toMatch(/VE2026-000002 {2}2026-03-31 {2}Facture FAC-LYON-2026-000001 : commissions et redevances de mars 2026 {2}\[FAC-LYON-2026-000001\]/);
+    expect(text.stdout).toMatch(/467000-HQ +Compte courant plateforme +6\.00/);
+    // Closing waits for the month's invoices to be sent, and says so.
+    const refused = ventil(['periods', 'close', '--entity', 'LYON', '--period', '2026-03', '--db', dbFile]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/FAC-LYON-2026-000001 .* is not sent .*\[invoice_not_sent\]/);
+    const inv = ventil(['invoices', '--entity', 'LYON', '--period', '2026', '--out', join(tmp.dir, 'inv'), '--send', '--db', dbFile]);
+    expect(inv.status).toBe(0);
+    expect(inv.stdout).toMatch(/recorded 4 invoice\(s\) as sent/);
+    expect(readdirSync(join(tmp.dir, 'inv')).sort()).toEqual(['AV-LYON-2026-000001.html', 'FAC-HQ-2026-000001.html', 'FAC-LYON-2026-000001.html', 'FAC-LYON-2026-000002.html', 'releve_LYON_2026.html']);
+    const annexes = ventil(['invoices', '--entity', 'LYON', '--period', '2026-03', '--out', join(tmp.dir, 'annex'), '--format', 'csv', '--db', dbFile]);
+    expect(annexes.status).toBe(0);
+    expect(readdirSync(join(tmp.dir, 'annex')).sort()).toEqual(['AV-LYON-2026-000001_annexe.csv', 'FAC-HQ-2026-000001_annexe.csv', 'FAC-LYON-2026-000001_annexe.csv', 'FAC-LYON-2026-000002_annexe.csv']);
+    expect(readFileSync(join(tmp.dir, 'annex', 'FAC-LYON-2026-000001_annexe.csv'), 'utf8')).toContain('FAC-LYON-2026-000001,W-1001,1,ful:W-1001:1,2026-03-02,commission,WEB-HOME@1,seller,100.00,0.05,5.00,1.00,EUR,');
     const periods = ventil(['periods', 'close', '--entity', 'LYON', '--period', '2026-03', '--db', dbFile]);
     expect(periods.stdout).toMatch(/closed LYON 2026-03: 2026-03; ERP batches queued: ventil.erp:LYON:2026-03/);
-    const inv = ventil(['invoices', '--entity', 'LYON', '--period', '2026', '--out', join(tmp.dir, 'inv'), '--db', dbFile]);
-    expect(inv.status).toBe(0);
-    expect(readdirSync(join(tmp.dir, 'inv')).sort()).toEqual(['AV-COM-LYON-2026-000001.html', 'COM-LYON-2026-000001.html', 'COM-LYON-2026-000002.html', 'ROY-HQ-2026-000001.html', 'releve_LYON_2026.html']);
     expect(ventil(['post', '--db', dbFile]).stdout).toMatch(/posted 0 entries and 0 invoice\(s\)/);
-  });
+  }, 240_000); // eleven runs of the command line, each starting Node and tsx (slow on a shared machine)
 });

@@ -270,8 +270,9 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
     { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity }) },
     {
       kind: 'visible', input: (f) => ({ entity: f.ownEntity }),
-      check: (v: { entity: string; entries: { lines: { aux: string | null }[] }[] }, t) => [...t.inScope([v.entity], 'entity'), ...t.inScope(v.entries.flatMap((e) => e.lines.map((l) => l.aux)), 'auxiliary accounts')],
-      note: 'an entity\'s own books; its lines name no other entity but the platform (467000 has no auxiliary)',
+      check: (v: { entity: string; entries: { lines: { aux: string | null }[] }[] }, t) => [...t.inScope([v.entity], 'entity'),
+        ...t.inScope(v.entries.flatMap((e) => e.lines.map((l) => l.aux)).filter((a) => a !== 'HQ'), 'auxiliary accounts')],
+      note: 'an entity\'s own books; its lines name no other entity but the platform (its 467000-HQ current account)',
     },
   ],
   'journal.trialBalance': [
@@ -283,6 +284,10 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
     { kind: 'visible', input: (f) => ({ entity: f.ownEntity }), check: (v: { erp_batches: { entity: string }[] }, t) => t.inScope(v.erp_batches.map((b) => b.entity), 'ERP batches') },
   ],
   'journal.periods.close': { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity, period: '2026-02' }), note: 'head office closes periods' },
+  'journal.detail': {
+    kind: 'forbidden', headOffice: 'not_forbidden', input: (f) => ({ entity: f.otherEntity, piece: 'VE-20260302-1' }),
+    note: 'the movements behind a daily entry of the other entity (its books are detailed in the fixture: not found for head office)',
+  },
   'journal.accounts.get': [
     { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity }) },
     { kind: 'visible', input: (f) => ({ entity: f.ownEntity }), check: none, note: 'the chart and mapping of an entity in scope' },
@@ -318,6 +323,16 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
     kind: 'forbidden',
     input: (f) => ({ number: f.db.prepare('SELECT number FROM invoices WHERE supplier = ? OR customer = ? ORDER BY id LIMIT 1').pluck().get(f.otherEntity, f.otherEntity) }),
     note: 'an invoice between the other entity and the platform',
+  },
+  'invoices.annex': {
+    kind: 'forbidden',
+    input: (f) => ({ number: f.db.prepare('SELECT number FROM invoices WHERE supplier = ? OR customer = ? ORDER BY id LIMIT 1').pluck().get(f.otherEntity, f.otherEntity) }),
+    note: 'the orders behind an invoice between the other entity and the platform',
+  },
+  'invoices.send': {
+    kind: 'forbidden',
+    input: (f) => ({ numbers: [f.db.prepare('SELECT number FROM invoices WHERE supplier = ? OR customer = ? ORDER BY id LIMIT 1').pluck().get(f.otherEntity, f.otherEntity)] }),
+    note: 'head office records invoices as sent',
   },
   'invoices.statement': [
     { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity, period: '2026' }) },

@@ -76,6 +76,7 @@ missing. Posting twice changes nothing.`,
       if (values.json) printJson(r);
       else {
         console.log(`posted ${r.entries} entr${r.entries === 1 ? 'y' : 'ies'} and ${r.invoices} invoice(s)`);
+        if (r.movements > 0) console.log(`  ${r.movements} movement(s) of daily books wait for their day's entry (written once the day is over)`);
         for (const i of r.issues) console.log(`  not posted: ${i.message} [${i.code}]`);
       }
       return r.issues.length > 0 ? 1 : EXIT_OK;

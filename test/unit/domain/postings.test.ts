@@ -1,11 +1,12 @@
 // The posting scheme as pure functions: docs/spec.md section 9's table on the example order W-1001,
-// reversals of returns, cancellations, PSP fees under owners_pro_rata, transfers, and the
-// "target minus posted" difference that keeps the books following the settlement.
+// reversals of returns, cancellations, PSP fees under owners_pro_rata, transfers, periodic
+// invoices' entries, and the "target minus posted" difference that keeps the books (and what is
+// invoiced) following the settlement.
 import { describe, expect, it } from 'vitest';
 import { buildContext } from '../../../core/domain/context.js';
 import {
-  draftEntries, draftInvoices, fulfilmentTimes, orderMovements, transferMovements,
-  type Movement, type OrderBooksInput, type PostedLine,
+  draftEntries, draftItems, fulfilmentTimes, invoiceMovements, orderMovements, transferMovements,
+  type InvoicedLeg, type Movement, type OrderBooksInput, type PostedLine,
 } from '../../../core/domain/postings.js';
 import { eventsByOrder, settleOrder } from '../../../core/domain/settle.js';
 import type { Scenario } from '../../../core/domain/scenario.js';
@@ -37,15 +38,11 @@ describe('orderMovements on W-1001 (docs/spec.md section 9)', () => {
       // capture into escrow and the PSP fee, borne by the platform
       'HQ cap/cap BQ: escrow+18500 customer_funds-18500',
       'HQ fee/fee BQ: psp_fees+296 escrow-296',
-      // line 1, owned by HQ (the platform): a sale in HQ's books; commission HQ → LYON (seller)
+      // line 1, owned by HQ (the platform): a sale in HQ's books (its commission to LYON goes on an invoice)
       'HQ ful/sale VE: customer_funds+12000 sales-10000 output_vat-2000',
-      'LYON ful/leg:0 VE: platform_current+600 commissions_earned-500 output_vat-100',
-      'HQ ful/leg:0 AC: commissions_paid+500 input_vat+100 network_current[LYON]-600',
-      // line 2, owned by VILL: VILL's sale, passed through the platform; royalty VILL → HQ
-      'VILL ful/sale VE: platform_current+6000 sales-5000 output_vat-1000',
+      // line 2, owned by VILL: VILL's sale, passed through the platform (its royalty to HQ goes on an invoice)
+      'VILL ful/sale VE: platform_current[HQ]+6000 sales-5000 output_vat-1000',
       'HQ ful/sale OD: customer_funds+6000 network_current[VILL]-6000',
-      'VILL ful/leg:1 AC: commissions_paid+200 input_vat+40 platform_current-240',
-      'HQ ful/leg:1 VE: network_current[VILL]+240 commissions_earned-200 output_vat-40',
       // line 3, shipping, owned by HQ
       'HQ ful/sale VE: customer_funds+500 sales_shipping-417 output_vat-83',
     ]);
@@ -63,30 +60,50 @@ describe('orderMovements on W-1001 (docs/spec.md section 9)', () => {
     expect(legs.map((l) => `${l.supplier}→${l.customer} ${l.group} ${l.amount}+${l.vat}`)).toEqual(['LYON→HQ commission 500+100', 'HQ→VILL royalty 200+40']);
   });
 
-  it('leaves P\'s 467200-E and E\'s 467000 equal to E\'s payout once fulfilled', () => {
-    const bal = (entity: string, role: string, aux: string | null = null) => sum(movements.filter((m) => m.entity === entity).flatMap((m) => m.lines).filter((l) => l.role === role && l.aux === aux));
-    expect(bal('VILL', 'platform_current')).toBe(input.settlement.payouts.VILL);
+  it('leaves P\'s 467200-E and E\'s 467000-P equal to E\'s payout once fulfilled and invoiced', () => {
+    // The legs' invoices: LYON → HQ (commission), HQ → VILL (royalty), one document each here.
+    const invoices = legs.flatMap((l, i) => invoiceMovements({ id: i, number: `F${i}`, kind: 'invoice', supplier: l.supplier, customer: l.customer, currency: 'EUR',
+      net: l.amount, vat: l.vat, date: '2026-03-31', title: 'mars 2026' }, 'HQ'));
+    const all = [...movements, ...invoices];
+    const bal = (entity: string, role: string, aux: string | null = null) => sum(all.filter((m) => m.entity === entity).flatMap((m) => m.lines).filter((l) => l.role === role && l.aux === aux));
+    expect(bal('VILL', 'platform_current', 'HQ')).toBe(input.settlement.payouts.VILL);
     expect(-bal('HQ', 'network_current', 'VILL')).toBe(input.settlement.payouts.VILL);
-    expect(bal('LYON', 'platform_current')).toBe(input.settlement.payouts.LYON);
+    expect(bal('LYON', 'platform_current', 'HQ')).toBe(input.settlement.payouts.LYON);
     expect(-bal('HQ', 'network_current', 'LYON')).toBe(input.settlement.payouts.LYON);
     expect(bal('HQ', 'customer_funds')).toBe(0); // every line fulfilled
+  });
+
+  it('books a periodic invoice in the supplier\'s, the customer\'s and the platform\'s books', () => {
+    const inv = (supplier: string, customer: string, kind: 'invoice' | 'credit_note' = 'invoice') => invoiceMovements({ id: 1, number: 'FAC-1', kind, supplier, customer,
+      currency: 'EUR', net: 500, vat: 100, date: '2026-03-31', title: 'mars 2026' }, 'HQ').map(show);
+    expect(inv('LYON', 'VILL')).toEqual([
+      'LYON inv/invoice VE: platform_current[HQ]+600 commissions_earned-500 output_vat-100',
+      'VILL inv/invoice AC: commissions_paid+500 input_vat+100 platform_current[HQ]-600',
+      'HQ inv/invoice OD: network_current[VILL]+600 network_current[LYON]-600',
+    ]);
+    expect(inv('LYON', 'HQ')).toEqual([
+      'LYON inv/invoice VE: platform_current[HQ]+600 commissions_earned-500 output_vat-100',
+      'HQ inv/invoice AC: commissions_paid+500 input_vat+100 network_current[LYON]-600',
+    ]);
+    expect(inv('HQ', 'VILL', 'credit_note')).toEqual([
+      'VILL inv/invoice AC: platform_current[HQ]+600 commissions_paid-500 input_vat-100',
+      'HQ inv/invoice VE: commissions_earned+500 output_vat+100 network_current[VILL]-600',
+    ]);
   });
 });
 
 describe('returns, cancellations and unfulfilled lines', () => {
-  it('reverses a returned unit of W-1002 (sale and legs) and refunds the customer', () => {
+  it('reverses a returned unit of W-1002 (sale, and the legs to credit) and refunds the customer', () => {
     const input = inputs(example('network-basic'), '2026-03-20T00:00:00Z').get('W-1002')!;
-    const { movements } = orderMovements(input);
+    const { movements, legs } = orderMovements(input);
     const ret = movements.filter((m) => m.event.startsWith('ret:')).map(show);
     expect(ret).toEqual([
-      'VILL ret/sale VE: sales+3750 output_vat+750 platform_current-4500',
+      'VILL ret/sale VE: sales+3750 output_vat+750 platform_current[HQ]-4500',
       'HQ ret/sale OD: network_current[VILL]+4500 customer_funds-4500',
-      'LYON ret/leg:0 VE: commissions_earned+188 output_vat+38 platform_current-226',
-      'VILL ret/leg:0 AC: platform_current+226 commissions_paid-188 input_vat-38',
-      'HQ ret/leg:0 OD: network_current[LYON]+226 network_current[VILL]-226',
-      'VILL ret/leg:1 AC: platform_current+180 commissions_paid-150 input_vat-30',
-      'HQ ret/leg:1 VE: commissions_earned+150 output_vat+30 network_current[VILL]-180',
       'HQ ret/refund BQ: customer_funds+4500 escrow-4500',
+    ]);
+    expect(legs.filter((l) => l.event.startsWith('ret:')).map((l) => `${l.supplier}→${l.customer} ${l.group} ${l.base} ${l.amount}+${l.vat}`)).toEqual([
+      'LYON→VILL commission -3750 -188+-38', 'HQ→VILL royalty -3750 -150+-30',
     ]);
   });
 
@@ -120,8 +137,15 @@ describe('returns, cancellations and unfulfilled lines', () => {
     const { movements } = orderMovements(input);
     const byRole = (entity: string, role: string) => sum(movements.filter((m) => m.entity === entity).flatMap((m) => m.lines).filter((l) => l.role === role));
     expect(input.settlement.lines[0]!.status).toBe('returned');
-    for (const [e, r] of [['VILL', 'sales'], ['VILL', 'output_vat'], ['VILL', 'commissions_paid'], ['LYON', 'commissions_earned'], ['HQ', 'commissions_earned']] as const) {
+    for (const [e, r] of [['VILL', 'sales'], ['VILL', 'output_vat']] as const) {
       expect(byRole(e, r), `${e} ${r}`).toBe(0);
+    }
+    const legs = orderMovements(input).legs;
+    for (const key of new Set(legs.map((l) => `${l.supplier}→${l.customer} ${l.group}`))) {
+      const these = legs.filter((l) => `${l.supplier}→${l.customer} ${l.group}` === key);
+      expect(sum(these), key).toBe(0);
+      expect(sum(these.map((l) => ({ amount: l.vat }))), key).toBe(0);
+      expect(sum(these.map((l) => ({ amount: l.base }))), key).toBe(0);
     }
     expect(byRole('HQ', 'escrow')).toBe(8998 - input.settlement.psp_fees - 8998);
   });
@@ -135,7 +159,7 @@ describe('PSP fees borne by owners (owners_pro_rata)', () => {
     expect(fee).toEqual(['HQ fee/fee BQ: psp_fees+182 escrow-182']);
     const w1001 = inputs(example('network-basic'), '2026-03-20T00:00:00Z', (s) => { s.network.psp_fee_bearer = 'owners_pro_rata'; }).get('W-1001')!;
     expect(orderMovements(w1001).movements.filter((m) => m.fact === 'fee').map(show)).toEqual([
-      'VILL fee/fee OD: psp_fees+96 platform_current-96',
+      'VILL fee/fee OD: psp_fees+96 platform_current[HQ]-96',
       'HQ fee/fee BQ: psp_fees+200 network_current[VILL]+96 escrow-296',
     ]);
   });
@@ -144,9 +168,9 @@ describe('PSP fees borne by owners (owners_pro_rata)', () => {
 describe('transfers of release runs', () => {
   it('posts a transfer in both books, a withdrawal in the platform\'s, a reversal backwards', () => {
     const t = (kind: 'transfer' | 'withdrawal' | 'reversal', entity: string, amount: number) => transferMovements({ id: `T-${kind}`, run: 'rr_1', entity, currency: 'EUR', amount, kind, at: '2026-03-20T00:00:00Z' }, 'HQ').map(show);
-    expect(t('transfer', 'LYON', 600)).toEqual(['HQ tr/transfer BQ: network_current[LYON]+600 escrow-600', 'LYON tr/transfer BQ: bank+600 platform_current-600']);
+    expect(t('transfer', 'LYON', 600)).toEqual(['HQ tr/transfer BQ: network_current[LYON]+600 escrow-600', 'LYON tr/transfer BQ: bank+600 platform_current[HQ]-600']);
     expect(t('withdrawal', 'HQ', 11844)).toEqual(['HQ tr/transfer BQ: bank+11844 escrow-11844']);
-    expect(t('reversal', 'VILL', -5760)).toEqual(['HQ tr/transfer BQ: escrow+5760 network_current[VILL]-5760', 'VILL tr/transfer BQ: platform_current+5760 bank-5760']);
+    expect(t('reversal', 'VILL', -5760)).toEqual(['HQ tr/transfer BQ: escrow+5760 network_current[VILL]-5760', 'VILL tr/transfer BQ: platform_current[HQ]+5760 bank-5760']);
   });
 });
 
@@ -195,17 +219,19 @@ describe('draftEntries: the books follow the settled state', () => {
     }
   });
 
-  it('invoices the legs once and credits what a return takes back', () => {
+  it('puts the legs on invoices once and takes back what a return does, naming the month it corrects', () => {
     const t0 = orderMovements(before);
-    const inv0 = draftInvoices(t0.legs, [], t0.adjustAt);
-    expect(inv0.map((i) => `${i.kind} ${i.key} ${i.lines.map((l) => `${l.net}+${l.vat}`).join(',')}`)).toEqual([
-      'invoice commission|LYON|VILL 375+75', 'invoice royalty|HQ|VILL 300+60',
-    ]);
-    const invoiced = inv0.flatMap((i) => i.lines.map((l) => ({ event: i.event, fact: l.fact, net: l.net, vat: l.vat, group: i.group, supplier: i.supplier, customer: i.customer, order: i.order, line: i.line, rule: l.rule, to_role: l.to_role, description: l.description, base: l.base, rate: l.rate, currency: i.currency })));
+    const items0 = draftItems(t0.legs, [], t0.adjustAt);
+    expect(items0.map((i) => `${i.supplier}→${i.customer} ${i.group} ${i.amount}+${i.vat}`)).toEqual(['LYON→VILL commission 375+75', 'HQ→VILL royalty 300+60']);
+    const invoiced: InvoicedLeg[] = items0.map((i) => ({ ...i, net: i.amount, month: '2026-03', invoice: null }));
+    expect(draftItems(t0.legs, invoiced, t0.adjustAt)).toEqual([]);
     const t1 = orderMovements(after);
-    const inv1 = draftInvoices(t1.legs, invoiced, t1.adjustAt);
-    expect(inv1.map((i) => `${i.kind} ${i.key} ${i.lines.map((l) => `${l.net}+${l.vat}`).join(',')}`)).toEqual([
-      'credit_note commission|LYON|VILL 188+38', 'credit_note royalty|HQ|VILL 150+30',
+    const items1 = draftItems(t1.legs, invoiced, t1.adjustAt);
+    expect(items1.map((i) => `${i.supplier}→${i.customer} ${i.group} ${i.amount}+${i.vat} corrects ${i.corrects.map((c) => c.month).join(',')}`)).toEqual([
+      'LYON→VILL commission -188+-38 corrects 2026-03', 'HQ→VILL royalty -150+-30 corrects 2026-03',
     ]);
+    // A leg that is gone (an explicit re-settlement) is taken back in full.
+    const gone = draftItems([], invoiced, '2026-04-02T00:00:00Z');
+    expect(gone.map((i) => `${i.amount}+${i.vat} ${i.at}`)).toEqual(['-375+-75 2026-04-02T00:00:00Z', '-300+-60 2026-04-02T00:00:00Z']);
   });
 });

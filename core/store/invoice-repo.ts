@@ -1,0 +1,214 @@
+// Reads and writes of the invoices between entities (migrations 0004 and 0011): the invoices and
+// credit notes (immutable), what each order's legs have put on them (`invoice_items`, one row per
+// order and posting run), the sums per month still to invoice (`invoice_totals`), the invoices a
+// credit note corrects, and their sending.
+import type { Selectable } from 'kysely';
+import type { InvoiceKind, MonthTotal, StoredItem } from '../domain/periodic-invoices.js';
+import { itemKind } from '../domain/postings.js';
+import { all, first, qb, run } from './query.js';
+import type { InvoiceLinesTable, InvoicesTable } from './schema.js';
+import type { Sqlite } from './sqlite.js';
+
+/** A stored invoice, as read back. */
+export type InvoiceRow = Selectable<InvoicesTable>;
+export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
+
+export interface InvoiceFilter {
+  entities: readonly string[] | null;
+  from?: string;
+  to?: string;
+  kind?: string;
+  /** Only invoices not sent yet (true) or sent (false). */
+  unsent?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+function filtered(f: InvoiceFilter) {
+  let q = qb.selectFrom('invoices as i');
+  if (f.entities) {
+    const list = [...f.entities];
+    q = q.where((eb) => eb.or([eb('i.supplier', 'in', list.length ? list : ['']), eb('i.customer', 'in', list.length ? list : [''])]));
+  }
+  if (f.from) q = q.where('i.issue_date', '>=', f.from);
+  if (f.to) q = q.where('i.issue_date', '<=', f.to);
+  if (f.kind) q = q.where('i.kind', '=', f.kind as InvoiceKind);
+  if (f.unsent !== undefined) {
+    q = q.where((eb) => {
+      const sent = eb.exists(eb.selectFrom('invoice_deliveries as d').select('d.invoice_id').whereRef('d.invoice_id', '=', 'i.id'));
+      return f.unsent ? eb.not(sent) : sent;
+    });
+  }
+  return q;
+}
+
+export function listInvoices(db: Sqlite, f: InvoiceFilter): { total: number; rows: (InvoiceRow & { sent_at: string | null })[] } {
+  const total = Number(first(db, filtered(f).select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0);
+  let q = filtered(f).leftJoin('invoice_deliveries as d', 'd.invoice_id', 'i.id').selectAll('i').select('d.sent_at').orderBy('i.id');
+  if (f.limit !== undefined) q = q.limit(f.limit).offset(f.offset ?? 0);
+  return { total, rows: all(db, q) };
+}
+
+export function getInvoice(db: Sqlite, idOrNumber: number | string): (InvoiceRow & { lines: InvoiceLineRow[]; sent_at: string | null }) | undefined {
+  const q = qb.selectFrom('invoices as i').leftJoin('invoice_deliveries as d', 'd.invoice_id', 'i.id').selectAll('i').select('d.sent_at');
+  const row = first(db, typeof idOrNumber === 'number' ? q.where('i.id', '=', idOrNumber) : q.where('i.number', '=', idOrNumber));
+  if (!row) return undefined;
+  return { ...row, lines: all(db, qb.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', row.id).orderBy('seq')) };
+}
+
+export function invoiceLinesOf(db: Sqlite, ids: readonly number[]): InvoiceLineRow[] {
+  if (ids.length === 0) return [];
+  return all(db, qb.selectFrom('invoice_lines').selectAll().where('invoice_id', 'in', [...ids]).orderBy('invoice_id').orderBy('seq'));
+}
+
+// ---- What the legs have put on invoices ------------------------------------------------------
+
+/** Every item recorded for these orders, by order (append order). */
+export function itemsForOrders(db: Sqlite, orderIds: readonly string[]): Map<string, StoredItem[]> {
+  const out = new Map<string, StoredItem[]>();
+  if (orderIds.length === 0) return out;
+  const rows = db.prepare('SELECT order_id, items_json FROM invoice_items WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY order_id, seq').raw()
+    .all(JSON.stringify(orderIds)) as [string, string][];
+  for (const [order, json] of rows) {
+    let list = out.get(order);
+    if (!list) out.set(order, (list = []));
+    for (const item of JSON.parse(json) as StoredItem[]) list.push(item);
+  }
+  return out;
+}
+
+/** Writes a posting run's items (one row per order) and adds them to the month sums, in one pass each. */
+export function itemWriter(db: Sqlite) {
+  const nextSeq = db.prepare('SELECT coalesce(max(seq), -1) + 1 FROM invoice_items WHERE order_id = ?').pluck();
+  const putItems = db.prepare('INSERT INTO invoice_items (order_id, seq, items_json, created_at) VALUES (?, ?, ?, ?)');
+  const putTotal = db.prepare(`INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (supplier, customer, currency, month, kind, group_name, rate) DO UPDATE SET base = base + excluded.base, net = net + excluded.net,
+      vat = vat + excluded.vat, items = items + excluded.items`);
+  const putRef = db.prepare('INSERT OR IGNORE INTO invoice_credit_refs (supplier, customer, currency, month, credits) VALUES (?, ?, ?, ?, ?)');
+  return {
+    /**
+     * Writes each order's items; `fresh` orders have none yet (a first import), so their row is
+     * number 0 without a lookup. Rows go in order id order: the table's key grows at its end.
+     */
+    write(items: ReadonlyMap<string, StoredItem[]>, totals: Iterable<MonthTotal>, refs: Iterable<[string, string, string, string, string]>, fresh: ReadonlySet<string>, at: string) {
+      for (const order of [...items.keys()].sort()) {
+        putItems.run(order, fresh.has(order) ? 0 : (nextSeq.get(order) as number), JSON.stringify(items.get(order)), at);
+      }
+      for (const t of totals) putTotal.run(t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items);
+      for (const r of refs) putRef.run(r);
+    },
+  };
+}
+
+/** Keys (supplier|customer|currency|month) of the months whose periodic documents are issued. */
+export function issuedPeriodicKeys(db: Sqlite): Set<string> {
+  const rows = db.prepare(`SELECT DISTINCT supplier, customer, currency, period FROM invoices WHERE period IS NOT NULL`).raw().all() as string[][];
+  return new Set(rows.map((r) => r.join('|')));
+}
+
+/** Month sums not invoiced yet, for months up to `lastMonth` (the caller checks each supplier's own month end). */
+export function pendingTotals(db: Sqlite, lastMonth?: string): MonthTotal[] {
+  let q = qb.selectFrom('invoice_totals').selectAll().where('issued', '=', 0);
+  if (lastMonth) q = q.where('month', '<=', lastMonth);
+  return all(db, q.orderBy('month').orderBy('supplier').orderBy('customer').orderBy('currency').orderBy('kind').orderBy('group_name').orderBy('rate'))
+    .map((t) => ({ supplier: t.supplier, customer: t.customer, currency: t.currency, month: t.month, kind: t.kind, group: t.group_name, rate: t.rate, base: t.base, net: t.net, vat: t.vat, items: t.items }));
+}
+
+/** The invoice numbers a month's credit note corrects (per-order invoice numbers, or `period:YYYY-MM`). */
+export function creditRefs(db: Sqlite, supplier: string, customer: string, currency: string, month: string): string[] {
+  return all(db, qb.selectFrom('invoice_credit_refs').select('credits').where('supplier', '=', supplier).where('customer', '=', customer)
+    .where('currency', '=', currency).where('month', '=', month).orderBy('credits')).map((r) => r.credits);
+}
+
+export interface InvoiceInsert {
+  series: string;
+  kind: InvoiceKind;
+  supplier: string;
+  customer: string;
+  issued_by: string;
+  self_billed: boolean;
+  issue_date: string;
+  fiscal_year: string;
+  period: string;
+  currency: string;
+  net: number;
+  vat: number;
+  vat_rate: string;
+  credits: string | null;
+  created_at: string;
+  lines: { group: string; rate: string; description: string; base: number; net: number; vat: number; items: number }[];
+}
+
+/**
+ * Issues a periodic invoice: the next number of its series (gapless: read once per series per
+ * run, counted here within the run's transaction), its lines, and its month sums marked issued.
+ */
+export function invoiceIssuer(db: Sqlite) {
+  const next = db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices WHERE series = ?').pluck();
+  const seqs = new Map<string, number>();
+  return {
+    issue(inv: InvoiceInsert): { id: number; number: string } {
+      const seq = seqs.get(inv.series) ?? (next.get(inv.series) as number);
+      seqs.set(inv.series, seq + 1);
+      const number = `${inv.series}-${String(seq).padStart(6, '0')}`;
+      const { lines, self_billed, ...rest } = inv;
+      const id = Number(first(db, qb.insertInto('invoices').values({
+        ...rest, number, seq, self_billed: self_billed ? 1 : 0, group_name: null, total: inv.net + inv.vat, order_id: null, line_id: null,
+        source_key: `period:${inv.period}`,
+      }).returning('id'))!.id);
+      lines.forEach((l, i) => run(db, qb.insertInto('invoice_lines').values({
+        invoice_id: id, seq: i, group_name: l.group, rate: l.rate, description: l.description, base: l.base, net: l.net, vat: l.vat, items: l.items,
+        fact: null, rule_ref: null, to_role: null,
+      })));
+      run(db, qb.updateTable('invoice_totals').set({ issued: 1 }).where('supplier', '=', inv.supplier).where('customer', '=', inv.customer)
+        .where('currency', '=', inv.currency).where('month', '=', inv.period).where('kind', '=', inv.kind));
+      return { id, number };
+    },
+  };
+}
+
+/** The periodic invoice of a key, when issued. */
+export function periodicInvoiceNumber(db: Sqlite, supplier: string, customer: string, currency: string, month: string, kind: InvoiceKind): string | undefined {
+  return first(db, qb.selectFrom('invoices').select('number').where('supplier', '=', supplier).where('customer', '=', customer)
+    .where('currency', '=', currency).where('period', '=', month).where('kind', '=', kind))?.number;
+}
+
+/** Invoices whose entries are not posted yet (an exchange rate was missing when they were issued). */
+export function unpostedInvoices(db: Sqlite): InvoiceRow[] {
+  return all(db, qb.selectFrom('invoices as i').selectAll('i').where('i.period', 'is not', null)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('journal_entries as e').select('e.id').whereRef('e.invoice_id', '=', 'i.id'))))
+    .orderBy('i.id'));
+}
+
+// ---- Sending ---------------------------------------------------------------------------------
+
+/** Records invoices as sent (once each); returns the ids newly recorded. */
+export function markSent(db: Sqlite, ids: readonly number[], at: string, by: string, channel: string): number[] {
+  const put = db.prepare('INSERT OR IGNORE INTO invoice_deliveries (invoice_id, sent_at, sent_by, channel) VALUES (?, ?, ?, ?)');
+  return ids.filter((id) => put.run(id, at, by, channel).changes > 0);
+}
+
+// ---- Annex: the legs behind an invoice ---------------------------------------------------------
+
+/**
+ * The items of a periodic invoice: those of its supplier, customer, currency, month and kind,
+ * read from the orders both parties share (the smaller side's orders, through order_parties).
+ */
+export function itemsOfInvoice(db: Sqlite, inv: Pick<InvoiceRow, 'supplier' | 'customer' | 'currency' | 'period' | 'kind' | 'number'>): (StoredItem & { order: string })[] {
+  const count = db.prepare('SELECT count(*) FROM order_parties WHERE entity = ?').pluck();
+  const [small, other] = (count.get(inv.supplier) as number) <= (count.get(inv.customer) as number) ? [inv.supplier, inv.customer] : [inv.customer, inv.supplier];
+  const rows = db.prepare(`SELECT i.order_id, i.items_json FROM order_parties p JOIN invoice_items i ON i.order_id = p.order_id
+      WHERE p.entity = ? AND EXISTS (SELECT 1 FROM order_parties q WHERE q.entity = ? AND q.order_id = p.order_id) ORDER BY i.order_id, i.seq`)
+    .raw().all(small, other) as [string, string][];
+  const out: (StoredItem & { order: string })[] = [];
+  for (const [order, json] of rows) {
+    for (const item of JSON.parse(json) as StoredItem[]) {
+      const [, , , , , supplier, customer, currency, month, , , net, vat, , , , legacy] = item;
+      if (supplier !== inv.supplier || customer !== inv.customer || currency !== inv.currency) continue;
+      if (inv.period === null ? legacy !== inv.number : legacy !== null || month !== inv.period || itemKind(net, vat) !== inv.kind) continue;
+      out.push(Object.assign([...item] as StoredItem, { order }));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+// Daily books (migration 0011): each order's movements in the books of entities posting by day
+// (`subledger`, one row per order and posting run, append-only), and their sums per entity,
+// journal, day and account set (`daily_batches` and their lines) until the day is over and its
+// one entry is written. A daily entry's movements are the subledger rows between its batch's
+// first and last detail that name the batch.
+import type { PostedLine } from '../domain/postings.js';
+import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
+import { accountSet } from '../domain/daily-books.js';
+import { all, qb, run } from './query.js';
+import type { Sqlite } from './sqlite.js';
+
+/** One movement line of the subledger, as stored in `lines_json`. */
+export type SubledgerLine = [
+  batch: number, entity: string, event: string, fact: string, journal: JournalCode, role: string, account: string, aux: string | null,
+  amount: number, amount_orig: number, orig_currency: string, event_at: string, label: string,
+];
+
+/** What is posted in daily books for these orders, summed per entity, event, fact and account role. */
+export function postedFromSubledger(db: Sqlite, orderIds: readonly string[]): PostedLine[] {
+  if (orderIds.length === 0) return [];
+  const rows = db.prepare('SELECT order_id, lines_json FROM subledger WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY id').raw()
+    .all(JSON.stringify(orderIds)) as [string, string][];
+  const sums = new Map<string, PostedLine>();
+  for (const [order, json] of rows) {
+    for (const [, entity, event, fact, journal, role, , aux, , amountOrig, origCurrency] of JSON.parse(json) as SubledgerLine[]) {
+      const k = `${entity}\u0000${event}\u0000${fact}\u0000${role}\u0000${aux ?? ''}`;
+      const p = sums.get(k);
+      if (p) p.amount += amountOrig;
+      else sums.set(k, { entity, event, fact, role: role as AccountRole, aux, amount: amountOrig, journal, currency: origCurrency, order, transfer: null });
+    }
+  }
+  return [...sums.values()];
+}
+
+export interface BatchKey { entity: string; journal: JournalCode; date: string; accounts: string; currency: string }
+export interface DailyLine { role: string; account: string; aux: string | null; amount: number; amount_orig: number; orig_currency: string; fact: string }
+export interface DailyMovement { entity: string; journal: JournalCode; date: string; currency: string; event: string; eventAt: string; label: string; lines: DailyLine[] }
+
+const keyOf = (k: Omit<BatchKey, 'currency'>) => `${k.entity}\u0000${k.journal}\u0000${k.date}\u0000${k.accounts}`;
+
+/**
+ * Writes a posting run's daily movements: one subledger row per order (explicit ids, so a batch
+ * knows its range before the row is written), then each batch's sums, as increments.
+ */
+export function dailyWriter(db: Sqlite) {
+  const open = new Map<string, { id: number; movements: number; last: number; touched: boolean }>();
+  for (const b of all(db, qb.selectFrom('daily_batches').select(['id', 'entity', 'journal', 'entry_date', 'accounts', 'movements', 'last_detail']).where('entry_id', 'is', null))) {
+    open.set(keyOf({ entity: b.entity, journal: b.journal as JournalCode, date: b.entry_date, accounts: b.accounts }), { id: b.id, movements: b.movements, last: b.last_detail, touched: false });
+  }
+  let nextId = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM subledger').pluck().get() as number);
+  const putBatch = db.prepare(`INSERT INTO daily_batches (entity, journal, entry_date, accounts, currency, movements, first_detail, last_detail, entry_id)
+    VALUES (?, ?, ?, ?, ?, 0, ?, ?, NULL)`);
+  const putRow = db.prepare('INSERT INTO subledger (id, order_id, lines_json, created_at) VALUES (?, ?, ?, ?)');
+  const putLine = db.prepare(`INSERT INTO daily_batch_lines (batch_id, role, account, aux, orig_currency, debit, credit, debit_orig, credit_orig)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (batch_id, role, account, aux, orig_currency) DO UPDATE SET debit = debit + excluded.debit, credit = credit + excluded.credit,
+      debit_orig = debit_orig + excluded.debit_orig, credit_orig = credit_orig + excluded.credit_orig`);
+  const setBatch = db.prepare('UPDATE daily_batches SET movements = ?, last_detail = ? WHERE id = ?');
+  const pending = new Map<string, DailyMovement[]>();
+  return {
+    add(order: string, m: DailyMovement) {
+      let list = pending.get(order);
+      if (!list) pending.set(order, (list = []));
+      list.push(m);
+    },
+    /** Number of orders waiting for `flush`. */
+    get size() { return pending.size; },
+    flush(at: string) {
+      const sums = new Map<string, [number, string, string, string, string, number, number, number, number]>();
+      for (const order of [...pending.keys()].sort()) {
+        const id = nextId++;
+        const lines: SubledgerLine[] = [];
+        for (const m of pending.get(order)!) {
+          const accounts = accountSet(m.lines.map((l) => l.account));
+          const k = keyOf({ entity: m.entity, journal: m.journal, date: m.date, accounts });
+          let b = open.get(k);
+          if (!b) {
+            b = { id: Number(putBatch.run(m.entity, m.journal, m.date, accounts, m.currency, id, id).lastInsertRowid), movements: 0, last: id, touched: true };
+            open.set(k, b);
+          }
+          b.movements++;
+          b.last = id;
+          b.touched = true;
+          for (const l of m.lines) {
+            lines.push([b.id, m.entity, m.event, l.fact, m.journal, l.role, l.account, l.aux, l.amount, l.amount_orig, l.orig_currency, m.eventAt, m.label]);
+            const sk = `${b.id}\u0000${l.role}\u0000${l.account}\u0000${l.aux ?? ''}\u0000${l.orig_currency}`;
+            let s = sums.get(sk);
+            if (!s) sums.set(sk, (s = [b.id, l.role, l.account, l.aux ?? '', l.orig_currency, 0, 0, 0, 0]));
+            // Debits and credits apart: the day's entry keeps the turnover of each account.
+            if (l.amount > 0 || (l.amount === 0 && l.amount_orig > 0)) { s[5] += l.amount; s[7] += l.amount_orig; } else { s[6] -= l.amount; s[8] -= l.amount_orig; }
+          }
+        }
+        putRow.run(id, order, JSON.stringify(lines), at);
+      }
+      for (const s of sums.values()) putLine.run(s);
+      for (const b of open.values()) if (b.touched) { setBatch.run(b.movements, b.last, b.id); b.touched = false; }
+      pending.clear();
+    },
+  };
+}
+
+export interface OpenBatch { id: number; entity: string; journal: JournalCode; entry_date: string; accounts: string; currency: string; movements: number }
+
+/** Batches whose day has no entry yet. */
+export function openBatches(db: Sqlite): OpenBatch[] {
+  return all(db, qb.selectFrom('daily_batches').select(['id', 'entity', 'journal', 'entry_date', 'accounts', 'currency', 'movements'])
+    .where('entry_id', 'is', null).orderBy('entry_date').orderBy('entity').orderBy('journal').orderBy('accounts')) as OpenBatch[];
+}
+
+export function batchLines(db: Sqlite, batch: number) {
+  return all(db, qb.selectFrom('daily_batch_lines').selectAll().where('batch_id', '=', batch).orderBy('account').orderBy('aux').orderBy('role').orderBy('orig_currency'));
+}
+
+/** How many batches of an entity, journal and day already have their entry (a late batch ranks after them). */
+export function journalizedBatches(db: Sqlite, entity: string, journal: string, date: string): number {
+  return Number(db.prepare('SELECT count(*) FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND entry_id IS NOT NULL').pluck().get(entity, journal, date));
+}
+
+/** Records the entry a batch became (0: its movements cancelled out, nothing to post). */
+export function setBatchEntry(db: Sqlite, batch: number, entryId: number): void {
+  run(db, qb.updateTable('daily_batches').set({ entry_id: entryId }).where('id', '=', batch).where('entry_id', 'is', null));
+}
+
+/** The movements behind a daily entry, order by order (the drill-down of its piece reference). */
+export function dailyDetail(db: Sqlite, entryId: number): { order: string; line: SubledgerLine }[] {
+  const batches = all(db, qb.selectFrom('daily_batches').select(['id', 'first_detail', 'last_detail']).where('entry_id', '=', entryId));
+  const out: { order: string; line: SubledgerLine }[] = [];
+  for (const b of batches) {
+    const rows = db.prepare('SELECT order_id, lines_json FROM subledger WHERE id BETWEEN ? AND ? ORDER BY id').raw().all(b.first_detail, b.last_detail) as [string, string][];
+    for (const [order, json] of rows) for (const line of JSON.parse(json) as SubledgerLine[]) if (line[0] === b.id) out.push({ order, line });
+  }
+  return out;
+}
