@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { accountingDate } from '../domain/books-calendar.js';
 import { csvText } from '../domain/csv.js';
-import { renderInvoiceHtml, renderStatementHtml, statementTotals, type DocParty, type StatementRow } from '../domain/invoice-doc.js';
+import { renderInvoiceHtml, renderStatementHtml, statementTotals, type DocParty, type InvoiceDoc, type StatementRow } from '../domain/invoice-doc.js';
 import { formatMinor } from '../domain/money.js';
 import { eventAtOfInvoice, getBookEntity } from '../store/books-repo.js';
 import { getInvoice, invoiceLinesOf, itemsOfInvoice, listInvoices, markSent, type InvoiceRow } from '../store/invoice-repo.js';
@@ -35,16 +35,18 @@ const view = (r: InvoiceRow & { sent_at: string | null }) => ({
 
 type StoredInvoice = NonNullable<ReturnType<typeof getInvoice>>;
 
-export function invoiceDocument(db: Sqlite, inv: StoredInvoice) {
+/** What an invoice's documents (HTML, Factur-X) say: parties, dates, lines and totals. */
+export function invoiceDoc(db: Sqlite, inv: StoredInvoice): InvoiceDoc {
   const eventAt = inv.period === null ? eventAtOfInvoice(db, inv.id) : undefined;
-  return renderInvoiceHtml({
+  return {
     number: inv.number, kind: inv.kind, issueDate: inv.issue_date, period: inv.period,
     serviceDate: inv.period ?? (eventAt ? accountingDate(eventAt, getBookEntity(db, inv.supplier)?.time_zone) : inv.issue_date),
     supplier: party(db, inv.supplier), customer: party(db, inv.customer), issuer: party(db, inv.issued_by), selfBilled: inv.self_billed === 1,
     currency: inv.currency, vatRate: inv.vat_rate, net: inv.net, vat: inv.vat, total: inv.total, order: inv.order_id, line: inv.line_id, credits: inv.credits,
     lines: inv.lines.map((l) => ({ description: l.description, group: l.group_name, rule: l.rule_ref, base: l.base, rate: l.rate, net: l.net, vat: l.vat, items: l.items })),
-  });
+  };
 }
+
 
 export const ANNEX_COLUMNS = ['invoice', 'order', 'line', 'event', 'date', 'group', 'rule', 'role', 'base', 'rate', 'net', 'vat', 'currency', 'description'] as const;
 
@@ -127,13 +129,15 @@ export const invoicesHandlers = {
   }),
 
   'invoices.document': defineHandler({
-    summary: 'One invoice or credit note as a printable, self-contained HTML document',
+    summary: 'One invoice or credit note as a printable, self-contained HTML document, and the data of its Factur-X file',
     input: OneInvoice,
     roles: ALL_ROLES,
     mutates: false,
     run: (ctx, input) => {
       const inv = invoiceOf(ctx, input);
-      return { ...view(inv), lines: inv.lines, name: `${inv.number}.html`, mime: 'text/html; charset=utf-8', html: invoiceDocument(ctx.db, inv) };
+      const doc = invoiceDoc(ctx.db, inv);
+      // `doc` is what the Factur-X file is made of (`ventil invoices --format facturx`).
+      return { ...view(inv), lines: inv.lines, doc, name: `${inv.number}.html`, mime: 'text/html; charset=utf-8', html: renderInvoiceHtml(doc) };
     },
   }),
 

@@ -47,7 +47,8 @@ export function frAmount(amount: Minor, currency: string): string {
   return `${sign}${grouped}${frac !== undefined ? `,${frac}` : ''}\u00a0${currency}`;
 }
 
-const frDate = (d: string) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
+/** "2026-03-31" → "31/03/2026" */
+export const frDate = (d: string) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
 
 const pct = (rate: string) => `${new Dec(rate).times(100).toFixed().replace('.', ',')}\u00a0%`;
 
