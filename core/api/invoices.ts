@@ -14,7 +14,7 @@ import { getInvoice, invoiceLinesOf, itemsOfInvoice, listInvoices, markSent, typ
 import type { Sqlite } from '../store/sqlite.js';
 import { requireEntity, resolvePeriod } from './books-service.js';
 import { ApiError, forbidden, notFound } from './errors.js';
-import { ALL_ROLES, HEAD_OFFICE, defineHandler, type ApiContext } from './handler.js';
+import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler, type ApiContext } from './handler.js';
 import { EntityId, PeriodName } from './journal.js';
 
 function party(db: Sqlite, id: string): DocParty {
@@ -171,7 +171,7 @@ export const invoicesHandlers = {
       period: PeriodName.optional(),
       channel: z.enum(['facturx', 'html']).default('facturx'),
     }).strict().refine((i) => (i.numbers === undefined) !== (i.entity === undefined), { message: 'give `numbers`, or `entity` (with `period`)' }),
-    roles: HEAD_OFFICE,
+    roles: HEAD_OFFICE_WRITERS,
     mutates: true,
     run: (ctx, input) => {
       let invoices: { id: number; number: string; supplier: string; customer: string }[];

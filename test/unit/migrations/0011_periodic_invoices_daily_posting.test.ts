@@ -39,10 +39,10 @@ describe(NAME, () => {
     const { db, before } = legacyBooks();
     expect(migrate(db, ':memory:', migrations.slice(0, index + 1), () => FROZEN_NOW).applied).toEqual([NAME]);
     const after = db.prepare('SELECT * FROM invoices ORDER BY id').all() as Json[];
-    expect(after.map(({ period, ...r }) => r)).toEqual(before.invoices);
+    expect(after.map(({ period: _period, ...r }) => r)).toEqual(before.invoices);
     expect(after.every((r) => r.period === null)).toBe(true);
     const lines = db.prepare('SELECT invoice_id, seq, fact, rule_ref, to_role, description, base, rate, net, vat, group_name, items FROM invoice_lines ORDER BY invoice_id, seq').all() as Json[];
-    expect(lines.map(({ group_name, items, ...l }) => l)).toEqual(before.lines);
+    expect(lines.map(({ group_name: _group, items: _items, ...l }) => l)).toEqual(before.lines);
     expect(lines.map((l) => `${l.group_name} ${l.items}`)).toEqual(['commission 1', 'royalty 1', 'royalty 1']);
     const items = JSON.parse(db.prepare("SELECT items_json FROM invoice_items WHERE order_id = 'W-1002'").pluck().get() as string) as unknown[][];
     expect(items.map((i) => `${i[0]} ${i[1]} ${i[5]}>${i[6]} ${i[8]} ${i[9]} ${i[11]}+${i[12]} ${i[16]}`)).toEqual([
