@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkFec } from '../../core/domain/fec.js';
 import type { Sqlite } from '../../core/store/sqlite.js';
+import { sendAllInvoices } from '../helpers/books.js';
 import { basicScenario, call, clocked, err, freshDb, importInto, ok, type Json } from '../helpers/lifecycle.js';
 
 /** An in-store sale at `store` created (and paid, and handed over) at `at`. */
@@ -48,7 +49,11 @@ describe('books in each entity\'s time zone', () => {
     expect(dates(db, 'RE-MIDNIGHT')).toEqual({ HQ: '2026-03-31', VILL: '2026-04-01' });
     // Months and fiscal years follow the local date: VILL's year ends on 30 June.
     const vill = ok(call(ctx, 'journal.entries', { entity: 'VILL', period: '2026-04' }));
-    expect(vill.entries.map((e: Json) => `${e.number} ${e.date}`)).toEqual(['VE2026-000001 2026-04-01', 'AC2026-000001 2026-04-01']);
+    expect(vill.entries.map((e: Json) => `${e.number} ${e.date}`)).toEqual(['VE2026-000001 2026-04-01']);
+    // The royalty VILL pays goes on HQ's invoice of March (the supplier's month, in Paris), booked
+    // on its issue date in every book; it is issued once March is over (not yet at the early clock).
+    const march = ok(call(ctx, 'journal.entries', { entity: 'VILL', period: '2026-03' })).entries.filter((e: Json) => e.journal === 'AC');
+    expect(march.map((e: Json) => `${e.date} ${e.piece_ref}`)).toEqual(now > '2026-04' ? ['2026-03-31 FAC-HQ-2026-000002'] : []);
     // Every month's FEC extract passes, validation dates included (never before an entry's local date).
     for (const [entity, month] of [['LYON', '2026-02'], ['LYON', '2026-03'], ['VILL', '2026-04'], ['HQ', '2026-03']] as const) {
       const f = ok(call(ctx, 'exports.fec', { entity, period: month }));
@@ -64,10 +69,13 @@ describe('books in each entity\'s time zone', () => {
     // 02:00 UTC on 1 April: April in Paris and Réunion, still 31 March in Martinique.
     const clock = clocked(db, '2026-04-01T02:00:00Z');
     importInto(clock.ctx, withZones(zoned()));
+    sendAllInvoices(clock.ctx); // HQ's March invoices, issued: its March is over
     ok(call(clock.ctx, 'journal.periods.close', { entity: 'HQ', period: '2026-03' }));
     ok(call(clock.ctx, 'journal.periods.close', { entity: 'VILL', period: '2026-03' }));
     expect(err(call(clock.ctx, 'journal.periods.close', { entity: 'LYON', period: '2026-03' })).code).toBe('period_not_ended');
     clock.set('2026-04-01T04:00:00Z');
+    ok(call(clock.ctx, 'journal.post', { orders: [] })); // LYON's March is over: its invoices are issued
+    sendAllInvoices(clock.ctx);
     ok(call(clock.ctx, 'journal.periods.close', { entity: 'LYON', period: '2026-03' }));
   });
 
