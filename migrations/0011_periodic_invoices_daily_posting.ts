@@ -177,6 +177,7 @@ export const migration: Migration = {
       ) STRICT;
       CREATE UNIQUE INDEX daily_batches_open ON daily_batches(entity, journal, entry_date, accounts) WHERE entry_id IS NULL;
       CREATE INDEX daily_batches_entry ON daily_batches(entry_id) WHERE entry_id IS NOT NULL;
+      CREATE INDEX daily_batches_day ON daily_batches(entity, journal, entry_date); -- a late batch's rank among its day's entries
       CREATE TABLE daily_batch_lines (
         batch_id INTEGER NOT NULL REFERENCES daily_batches(id),
         role TEXT NOT NULL,

@@ -35,7 +35,7 @@ import {
 } from '../store/invoice-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
-import { batchLines, dailyWriter, journalizedBatches, openBatches, postedFromSubledger, setBatchEntry } from '../store/subledger-repo.js';
+import { dailyWriter, dayJournal, openBatches, postedFromSubledger, type BatchLine } from '../store/subledger-repo.js';
 import { storedAsOf } from './settle-compute.js';
 
 export interface PostingIssue {
@@ -379,20 +379,22 @@ function journalizeDays(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRu
   const due = openBatches(db).filter((b) => b.entry_date < todayOf(setup, b.entity, now));
   if (due.length === 0) return;
   const writer = entryWriter(db);
+  const days = dayJournal(db);
+  const linesOf = days.openLines();
   const ranks = new Map<string, number>();
   for (const b of due) {
     const ent = setup.entities.get(b.entity)!;
     const day = `${b.entity}|${b.journal}|${b.entry_date}`;
-    const rank = (ranks.get(day) ?? journalizedBatches(db, b.entity, b.journal, b.entry_date)) + 1;
+    const rank = (ranks.get(day) ?? days.journalized(b.entity, b.journal, b.entry_date)) + 1;
     ranks.set(day, rank);
     // One line per account and side: debits first, then credits (the detailed entries' turnover).
-    const rows = batchLines(db, b.id);
-    const side = (l: (typeof rows)[number], debit: boolean) => ({
+    const rows = linesOf.get(b.id) ?? [];
+    const side = (l: BatchLine, debit: boolean) => ({
       fact: 'day', role: l.role, account: l.account, aux: l.aux === '' ? null : l.aux, debit: debit ? l.debit : 0, credit: debit ? 0 : l.credit,
       amount_orig: debit ? l.debit_orig : -l.credit_orig, orig_currency: l.orig_currency,
     });
     const lines = [...rows.filter((l) => l.debit !== 0 || l.debit_orig !== 0).map((l) => side(l, true)), ...rows.filter((l) => l.credit !== 0 || l.credit_orig !== 0).map((l) => side(l, false))];
-    if (lines.length === 0) { setBatchEntry(db, b.id, 0); continue; }
+    if (lines.length === 0) { days.setEntry(b.id, 0); continue; }
     const piece = dailyPiece(b.journal, b.entry_date, rank);
     const label = dailyLabel(b.journal, b.entry_date, b.movements, piece);
     const { id } = writer.insert({
@@ -402,7 +404,7 @@ function journalizeDays(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRu
       currency: b.currency, orig_currency: lines[0]!.orig_currency, fx_rate: null, fx_date: null,
       lines: lines.map((l) => ({ ...l, label })),
     });
-    setBatchEntry(db, b.id, id);
+    days.setEntry(b.id, id);
     run.entries++;
   }
 }

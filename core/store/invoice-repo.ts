@@ -5,7 +5,7 @@
 import type { Selectable } from 'kysely';
 import type { InvoiceKind, MonthTotal, StoredItem } from '../domain/periodic-invoices.js';
 import { itemKind } from '../domain/postings.js';
-import { all, first, qb, run } from './query.js';
+import { all, first, qb } from './query.js';
 import type { InvoiceLinesTable, InvoicesTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
@@ -145,24 +145,24 @@ export interface InvoiceInsert {
  * run, counted here within the run's transaction), its lines, and its month sums marked issued.
  */
 export function invoiceIssuer(db: Sqlite) {
+  // Statements prepared once: a month's end issues thousands of invoices in one run.
   const next = db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices WHERE series = ?').pluck();
+  const put = db.prepare(`INSERT INTO invoices (number, series, seq, kind, supplier, customer, issued_by, self_billed, issue_date, fiscal_year, period,
+      group_name, currency, net, vat, total, vat_rate, order_id, line_id, source_key, credits, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)`);
+  const putLine = db.prepare(`INSERT INTO invoice_lines (invoice_id, seq, group_name, rate, description, base, net, vat, items, fact, rule_ref, to_role)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`);
+  const markIssued = db.prepare('UPDATE invoice_totals SET issued = 1 WHERE supplier = ? AND customer = ? AND currency = ? AND month = ? AND kind = ?');
   const seqs = new Map<string, number>();
   return {
     issue(inv: InvoiceInsert): { id: number; number: string } {
       const seq = seqs.get(inv.series) ?? (next.get(inv.series) as number);
       seqs.set(inv.series, seq + 1);
       const number = `${inv.series}-${String(seq).padStart(6, '0')}`;
-      const { lines, self_billed, ...rest } = inv;
-      const id = Number(first(db, qb.insertInto('invoices').values({
-        ...rest, number, seq, self_billed: self_billed ? 1 : 0, group_name: null, total: inv.net + inv.vat, order_id: null, line_id: null,
-        source_key: `period:${inv.period}`,
-      }).returning('id'))!.id);
-      lines.forEach((l, i) => run(db, qb.insertInto('invoice_lines').values({
-        invoice_id: id, seq: i, group_name: l.group, rate: l.rate, description: l.description, base: l.base, net: l.net, vat: l.vat, items: l.items,
-        fact: null, rule_ref: null, to_role: null,
-      })));
-      run(db, qb.updateTable('invoice_totals').set({ issued: 1 }).where('supplier', '=', inv.supplier).where('customer', '=', inv.customer)
-        .where('currency', '=', inv.currency).where('month', '=', inv.period).where('kind', '=', inv.kind));
+      const id = Number(put.run(number, inv.series, seq, inv.kind, inv.supplier, inv.customer, inv.issued_by, inv.self_billed ? 1 : 0, inv.issue_date,
+        inv.fiscal_year, inv.period, inv.currency, inv.net, inv.vat, inv.net + inv.vat, inv.vat_rate, `period:${inv.period}`, inv.credits, inv.created_at).lastInsertRowid);
+      inv.lines.forEach((l, i) => putLine.run(id, i, l.group, l.rate, l.description, l.base, l.net, l.vat, l.items));
+      markIssued.run(inv.supplier, inv.customer, inv.currency, inv.period, inv.kind);
       return { id, number };
     },
   };

@@ -6,7 +6,7 @@
 import type { PostedLine } from '../domain/postings.js';
 import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
 import { accountSet } from '../domain/daily-books.js';
-import { all, qb, run } from './query.js';
+import { all, qb } from './query.js';
 import type { Sqlite } from './sqlite.js';
 
 /** One movement line of the subledger, as stored in `lines_json`. */
@@ -107,18 +107,31 @@ export function openBatches(db: Sqlite): OpenBatch[] {
     .where('entry_id', 'is', null).orderBy('entry_date').orderBy('entity').orderBy('journal').orderBy('accounts')) as OpenBatch[];
 }
 
-export function batchLines(db: Sqlite, batch: number) {
-  return all(db, qb.selectFrom('daily_batch_lines').selectAll().where('batch_id', '=', batch).orderBy('account').orderBy('aux').orderBy('role').orderBy('orig_currency'));
-}
+export interface BatchLine { batch_id: number; role: string; account: string; aux: string; orig_currency: string; debit: number; credit: number; debit_orig: number; credit_orig: number }
 
-/** How many batches of an entity, journal and day already have their entry (a late batch ranks after them). */
-export function journalizedBatches(db: Sqlite, entity: string, journal: string, date: string): number {
-  return Number(db.prepare('SELECT count(*) FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND entry_id IS NOT NULL').pluck().get(entity, journal, date));
-}
-
-/** Records the entry a batch became (0: its movements cancelled out, nothing to post). */
-export function setBatchEntry(db: Sqlite, batch: number, entryId: number): void {
-  run(db, qb.updateTable('daily_batches').set({ entry_id: entryId }).where('id', '=', batch).where('entry_id', 'is', null));
+/**
+ * What writing the days' entries reads and writes, with statements prepared once: the lines of
+ * every open batch in one read, how many batches of a day already have their entry (served by
+ * the daily_batches_day index), and the entry a batch became (0: its movements cancelled out).
+ */
+export function dayJournal(db: Sqlite) {
+  const journalized = db.prepare('SELECT count(*) FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND entry_id IS NOT NULL').pluck();
+  const setEntry = db.prepare('UPDATE daily_batches SET entry_id = ? WHERE id = ? AND entry_id IS NULL');
+  return {
+    openLines(): Map<number, BatchLine[]> {
+      const out = new Map<number, BatchLine[]>();
+      const rows = db.prepare(`SELECT l.* FROM daily_batch_lines l JOIN daily_batches b ON b.id = l.batch_id WHERE b.entry_id IS NULL
+        ORDER BY l.batch_id, l.account, l.aux, l.role, l.orig_currency`).all() as BatchLine[];
+      for (const r of rows) {
+        let list = out.get(r.batch_id);
+        if (!list) out.set(r.batch_id, (list = []));
+        list.push(r);
+      }
+      return out;
+    },
+    journalized: (entity: string, journal: string, date: string) => journalized.get(entity, journal, date) as number,
+    setEntry: (batch: number, entryId: number) => { setEntry.run(entryId, batch); },
+  };
 }
 
 /** The movements behind a daily entry, order by order (the drill-down of its piece reference). */
