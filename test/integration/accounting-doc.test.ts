@@ -12,7 +12,8 @@ describe('docs/accounting.md', () => {
     expect(block).toBe(exampleJournalMarkdown().trim());
     // The block is the one of the example, not an empty one.
     expect(block).toContain('| VE2026-000001 | 2026-03-02 | Vente W-1001/1 SNK-42 | W-1001 | 467300 Fonds clients à affecter | 120,00 |  |');
-    expect(block).toContain('COM-LYON-2026-000001');
-    expect(block).toMatch(/#### VILL[\s\S]*467000 Compte courant plateforme \| 60,00/);
+    // Legs are booked on the month's periodic invoice, dated on its last day.
+    expect(block).toContain('| 2026-03-31 | Facture FAC-LYON-2026-000001 : commissions et redevances de mars 2026 | FAC-LYON-2026-000001 |');
+    expect(block).toMatch(/#### VILL[\s\S]*467000-HQ Compte courant plateforme \| 60,00/);
   });
 });
