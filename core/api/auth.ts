@@ -3,7 +3,7 @@
 // sessionIdleMinutes without a call. Both transports resolve a token to its user's principal
 // with `authenticateSession` before calling the API (docs/security.md).
 import { z } from 'zod';
-import { hashPassword, passwordProblems, verifyAgainstNothing, verifyPassword } from '../security/passwords.js';
+import { hashPassword, hashPasswordAsync, passwordProblems, verifyPassword, verifyPasswordAsync } from '../security/passwords.js';
 import { AUTH_POLICY } from '../security/policy.js';
 import * as users from '../store/users-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
@@ -11,18 +11,19 @@ import { ApiError } from './errors.js';
 import { ALL_ROLES, defineHandler, type ApiContext, type SessionInfo } from './handler.js';
 import type { Principal, Role } from './principal.js';
 import { DEMO_USERS } from '../demo/users.js';
+import { checkSignIn, checkSignInNow, finishSignIn } from './sign-in.js';
 
 /** A user as the API shows it: never the password hash. */
 export interface UserView {
   id: string; name: string; login: string; role: Role; regions: string[]; entities: string[];
-  disabled: boolean; locked_until: string | null; failed_attempts: number; must_change_password: boolean;
+  disabled: boolean; must_change_password: boolean;
   created_at: string; updated_at: string; last_login_at: string | null;
 }
 
 export function userView(u: users.UserRow): UserView {
   return {
     id: u.id, name: u.name, login: u.login, role: u.role, regions: JSON.parse(u.regions_json), entities: JSON.parse(u.entities_json),
-    disabled: u.disabled === 1, locked_until: u.locked_until, failed_attempts: u.failed_attempts,
+    disabled: u.disabled === 1,
     must_change_password: u.must_change_password === 1, created_at: u.created_at, updated_at: u.updated_at, last_login_at: u.last_login_at,
   };
 }
@@ -72,6 +73,22 @@ export function assertPassword(password: string, user: { login?: string; name?: 
   }
 }
 
+/**
+ * `prepare` and `prepareSync` for a handler that stores a new password: checks it against the
+ * policy, then hashes it (off the main thread for the transports). `run` gets the hash.
+ */
+export function hashingNewPassword<I>(pick: (ctx: ApiContext, input: I) => { password: string; user: { login?: string; name?: string }; path?: string }) {
+  const checked = (ctx: ApiContext, input: I) => {
+    const p = pick(ctx, input);
+    assertPassword(p.password, p.user, p.path);
+    return p.password;
+  };
+  return {
+    prepare: (ctx: ApiContext, input: I): Promise<string> => hashPasswordAsync(checked(ctx, input)),
+    prepareSync: (ctx: ApiContext, input: I): string => hashPassword(checked(ctx, input)),
+  };
+}
+
 /** What a successful sign-in or setup returns. Over IPC the main process keeps `token`. */
 export interface SignedIn { token: string | null; expires_at: string; user: UserView; must_change_password: boolean }
 
@@ -79,7 +96,7 @@ function openSession(ctx: ApiContext, user: users.UserRow): SignedIn {
   const now = ctx.now();
   users.deleteExpiredSessions(ctx.db, now.toISOString());
   const { token, session } = users.createSession(ctx.db, user.id, now, AUTH_POLICY.sessionHours);
-  users.updateUser(ctx.db, user.id, { failed_attempts: 0, locked_until: null, last_login_at: now.toISOString() });
+  users.updateUser(ctx.db, user.id, { last_login_at: now.toISOString() });
   const fresh = users.getUser(ctx.db, user.id)!;
   return { token, expires_at: session.expires_at, user: userView(fresh), must_change_password: fresh.must_change_password === 1 };
 }
@@ -96,6 +113,25 @@ function me(ctx: ApiContext) {
     session: ctx.session ? { expires_at: ctx.session.expires_at } : null,
     demo: ctx.demo,
   };
+}
+
+function assertCanSetUp(ctx: ApiContext): void {
+  if (ctx.demo) throw new ApiError('demo_database', 'the demo database has its demo accounts; sign in with one of them');
+  if (users.countUsers(ctx.db) > 0) throw new ApiError('already_set_up', 'this database already has users; sign in');
+}
+
+const wrongCurrentPassword = () =>
+  new ApiError('invalid_credentials', 'the current password is wrong', [{ path: 'current_password', code: 'invalid_credentials', message: 'wrong password' }]);
+
+/** The signed-in user changing their password, once the new one passes the policy. */
+function changingUser(ctx: ApiContext, input: { current_password: string; new_password: string }): users.UserRow {
+  const user = users.getUser(ctx.db, ctx.principal.userId);
+  if (!user) throw new ApiError('not_a_user', 'the command-line operator has no password; use `ventil users reset-password`');
+  if (input.new_password === input.current_password) {
+    throw new ApiError('weak_password', 'choose a password you did not use just now', [{ path: 'new_password', code: 'reused', message: 'same as the current password' }]);
+  }
+  assertPassword(input.new_password, user, 'new_password');
+  return user;
 }
 
 export const authHandlers = {
@@ -120,13 +156,16 @@ export const authHandlers = {
     roles: ALL_ROLES,
     mutates: true,
     public: true,
-    run: (ctx, input): SignedIn => {
-      if (ctx.demo) throw new ApiError('demo_database', 'the demo database has its demo accounts; sign in with one of them');
-      if (users.countUsers(ctx.db) > 0) throw new ApiError('already_set_up', 'this database already has users; sign in');
-      assertPassword(input.password, input);
+    // Refused before hashing once set up: an anonymous caller cannot make the server hash for nothing.
+    ...hashingNewPassword((ctx, input: { name: string; login: string; password: string }) => {
+      assertCanSetUp(ctx);
+      return { password: input.password, user: input };
+    }),
+    run: (ctx, input, passwordHash): SignedIn => {
+      assertCanSetUp(ctx);
       const user = users.insertUser(ctx.db, {
         name: input.name, login: input.login, role: 'admin', regions: [], entities: [],
-        password_hash: hashPassword(input.password), must_change_password: false, now: ctx.now().toISOString(),
+        password_hash: passwordHash, must_change_password: false, now: ctx.now().toISOString(),
       });
       ctx.audit({ actor: actorOf(user), after: userView(user) });
       return openSession(ctx, user);
@@ -134,37 +173,16 @@ export const authHandlers = {
   }),
 
   'auth.login': defineHandler({
-    summary: `Sign in with login and password; ${AUTH_POLICY.maxFailedAttempts} failures in a row lock the account for ${AUTH_POLICY.lockoutMinutes} minutes`,
+    summary: `Sign in with login and password; after failures, attempts wait (up to ${AUTH_POLICY.throttle.maxDelaySeconds} s) before being checked`,
     input: z.object({ login: z.string().trim().min(1).max(64), password: Password }).strict(),
     roles: ALL_ROLES,
     mutates: true,
     public: true,
     // A failed attempt must be counted and audited, not rolled back with the refusal.
     keepWritesOnError: true,
-    run: (ctx, input): SignedIn => {
-      const refused = () => new ApiError('invalid_credentials', 'wrong login or password');
-      const user = users.getUserByLogin(ctx.db, input.login);
-      if (!user) {
-        verifyAgainstNothing(input.password);
-        throw refused();
-      }
-      ctx.audit({ actor: actorOf(user), entities: scopeOf(user) });
-      const now = ctx.now();
-      if (user.locked_until && Date.parse(user.locked_until) > now.getTime()) {
-        throw new ApiError('account_locked', `too many failed sign-ins: the account is locked until ${user.locked_until}`);
-      }
-      if (!verifyPassword(input.password, user.password_hash)) {
-        const failed = user.failed_attempts + 1;
-        const lock = failed >= AUTH_POLICY.maxFailedAttempts;
-        const until = lock ? new Date(now.getTime() + AUTH_POLICY.lockoutMinutes * 60_000).toISOString() : null;
-        users.updateUser(ctx.db, user.id, { failed_attempts: lock ? 0 : failed, locked_until: until });
-        if (lock) throw new ApiError('account_locked', `too many failed sign-ins: the account is locked until ${until}`);
-        throw refused();
-      }
-      // Said only to someone who knows the password.
-      if (user.disabled === 1) throw new ApiError('account_disabled', 'this account is disabled; ask your administrator');
-      return openSession(ctx, user);
-    },
+    prepare: checkSignIn,
+    prepareSync: checkSignInNow,
+    run: (ctx, input, check): SignedIn => openSession(ctx, finishSignIn(ctx, input, check)),
   }),
 
   'auth.logout': defineHandler({
@@ -191,18 +209,22 @@ export const authHandlers = {
     input: z.object({ current_password: Password, new_password: Password }).strict(),
     roles: ALL_ROLES,
     mutates: true,
-    run: (ctx, input) => {
+    prepare: async (ctx, input) => {
+      const user = changingUser(ctx, input);
+      if (!(await verifyPasswordAsync(input.current_password, user.password_hash))) throw wrongCurrentPassword();
+      return { checked: user.password_hash, next: await hashPasswordAsync(input.new_password) };
+    },
+    prepareSync: (ctx, input) => {
+      const user = changingUser(ctx, input);
+      if (!verifyPassword(input.current_password, user.password_hash)) throw wrongCurrentPassword();
+      return { checked: user.password_hash, next: hashPassword(input.new_password) };
+    },
+    run: (ctx, input, hashes) => {
       const user = users.getUser(ctx.db, ctx.principal.userId);
-      if (!user) throw new ApiError('not_a_user', 'the command-line operator has no password; use `ventil users reset-password`');
-      if (!verifyPassword(input.current_password, user.password_hash)) {
-        throw new ApiError('invalid_credentials', 'the current password is wrong', [{ path: 'current_password', code: 'invalid_credentials', message: 'wrong password' }]);
-      }
-      if (input.new_password === input.current_password) {
-        throw new ApiError('weak_password', 'choose a password you did not use just now', [{ path: 'new_password', code: 'reused', message: 'same as the current password' }]);
-      }
-      assertPassword(input.new_password, user, 'new_password');
+      // Changed by someone else since it was checked: check again.
+      if (!user || user.password_hash !== hashes.checked) throw wrongCurrentPassword();
       const at = ctx.now().toISOString();
-      users.updateUser(ctx.db, user.id, { password_hash: hashPassword(input.new_password), must_change_password: 0, password_changed_at: at, updated_at: at });
+      users.updateUser(ctx.db, user.id, { password_hash: hashes.next, must_change_password: 0, password_changed_at: at, updated_at: at });
       const ended = users.deleteUserSessions(ctx.db, user.id, ctx.session?.id);
       ctx.audit({ entities: scopeOf(user) });
       return { changed: true, other_sessions_ended: ended };

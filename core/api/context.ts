@@ -7,12 +7,16 @@ import { Scope, SYSTEM_PRINCIPAL, type Principal } from './principal.js';
  * Without a principal the context is the command-line operator's (SYSTEM_PRINCIPAL): the
  * transports (HTTP, IPC) always pass the principal of the session, or ANONYMOUS_PRINCIPAL.
  */
-export function createContext(db: Sqlite, opts: { principal?: Principal; now?: () => Date; session?: SessionInfo | null } = {}): ApiContext {
+export function createContext(db: Sqlite, opts: {
+  principal?: Principal; now?: () => Date; session?: SessionInfo | null; source?: string; wait?: (ms: number) => Promise<void>;
+} = {}): ApiContext {
   const principal = opts.principal ?? SYSTEM_PRINCIPAL;
   const demo = isDemoDatabase(db);
   return {
     db, principal, scope: new Scope(principal, db), now: opts.now ?? (() => new Date()), demo,
     session: opts.session ?? null,
+    source: opts.source ?? 'local',
+    ...(opts.wait ? { wait: opts.wait } : {}),
     // callApi replaces this with the collector of the call's audit row.
     audit: () => {},
   };

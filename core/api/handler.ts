@@ -16,6 +16,13 @@ export interface ApiContext {
   /** The caller's signed-in session; null for the command line and for anonymous callers. */
   session: SessionInfo | null;
   /**
+   * Where the call comes from, as sign-in throttling counts it: `http:<address>`, `desktop`
+   * (IPC), or `local` (the command line and tests).
+   */
+  source?: string;
+  /** Waits before a throttled sign-in is checked; a test gives a fake one. Default: a timer. */
+  wait?: (ms: number) => Promise<void>;
+  /**
    * Adds detail to the audit row `callApi` writes for this mutating call: the entities it
    * concerns (who may read the row) and the state before and after. Call it any number of
    * times; a handler that never calls it still gets a row (who, when, operation, input).
@@ -37,9 +44,9 @@ export interface AuditNote {
 /**
  * `I` is what `run` receives (the schema's output, defaults applied), `O` what it returns, `W`
  * what a caller may send (the schema's input), `M` whether it changes data: `Api`
- * (core/api/index.ts) reads `W`, `O` and `M`.
+ * (core/api/index.ts) reads `W`, `O` and `M`. `P` is what `prepare`/`prepareSync` hand to `run`.
  */
-export interface Handler<I = unknown, O = unknown, W = unknown, M extends boolean = boolean> {
+export interface Handler<I = unknown, O = unknown, W = unknown, M extends boolean = boolean, P = unknown> {
   /** What the operation does, for the API listing. */
   summary: string;
   input: z.ZodType<I, W>;
@@ -54,10 +61,18 @@ export interface Handler<I = unknown, O = unknown, W = unknown, M extends boolea
   public?: boolean;
   /**
    * Keep the writes a mutating handler made before it threw, and the audit row of the refusal
-   * (a failed sign-in must count towards the lockout). Rarely right: default false.
+   * (a failed sign-in must count towards its throttle). Rarely right: default false.
    */
   keepWritesOnError?: boolean;
-  run(ctx: ApiContext, input: I): O;
+  /**
+   * Slow work done before the handler's transaction (password hashing and throttling waits).
+   * The transports call `callApiAsync`, which awaits `prepare` without holding the thread; the
+   * command line and tests call `callApi`, which runs `prepareSync`. Give both or neither; what
+   * they return is `run`'s third argument. Checks of the caller and of the input come first.
+   */
+  prepare?(ctx: ApiContext, input: I): Promise<P>;
+  prepareSync?(ctx: ApiContext, input: I): P;
+  run(ctx: ApiContext, input: I, prepared: P): O;
 }
 
 export const ALL_ROLES: readonly Role[] = ROLES;
@@ -66,16 +81,18 @@ export { HEAD_OFFICE_WRITERS };
 export const ADMIN_ONLY: readonly Role[] = ['admin'];
 
 /** Identity function that keeps the input and output types inferred from the schema and `run`. */
-export function defineHandler<S extends z.ZodType, O, M extends boolean>(h: {
+export function defineHandler<S extends z.ZodType, O, M extends boolean, P = undefined>(h: {
   summary: string;
   input: S;
   roles: readonly Role[];
   mutates: M;
   public?: boolean;
   keepWritesOnError?: boolean;
-  run(ctx: ApiContext, input: z.output<S>): O;
-}): Handler<z.output<S>, O, z.input<S>, M> {
-  return h as Handler<z.output<S>, O, z.input<S>, M>;
+  prepare?(ctx: ApiContext, input: z.output<S>): Promise<P>;
+  prepareSync?(ctx: ApiContext, input: z.output<S>): P;
+  run(ctx: ApiContext, input: z.output<S>, prepared: P): O;
+}): Handler<z.output<S>, O, z.input<S>, M, P> {
+  return h as Handler<z.output<S>, O, z.input<S>, M, P>;
 }
 
 /** What a caller sends to an operation: its schema's input (optional fields may be left out). */

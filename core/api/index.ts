@@ -78,29 +78,72 @@ export function handlerNamed(name: string): Handler | undefined {
 
 const apiLog = logger('api');
 
-export function callApi(ctx: ApiContext, name: string, input: unknown): Result<unknown> {
+/** The checks every call passes before its handler runs: the operation exists, the caller may call it, the input is valid. */
+function admit(ctx: ApiContext, name: string, input: unknown): { handler: Handler; data: unknown } | { refused: Result<unknown> } {
   const handler = handlerNamed(name);
-  if (!handler) return { ok: false, error: { code: 'unknown_operation', message: `no API operation named ${JSON.stringify(name)}` } };
+  if (!handler) return { refused: { ok: false, error: { code: 'unknown_operation', message: `no API operation named ${JSON.stringify(name)}` } } };
   const p = ctx.principal;
   if (!handler.public) {
-    if (p.anonymous) return { ok: false, error: { code: 'unauthenticated', message: `sign in to call ${name}` } };
+    if (p.anonymous) return { refused: { ok: false, error: { code: 'unauthenticated', message: `sign in to call ${name}` } } };
     if (!handler.roles.includes(p.role)) {
       const error = { code: 'forbidden', message: `the role ${p.role} may not call ${name}` };
       if (handler.mutates) writeRefusal(ctx, name, input, error.code);
-      return { ok: false, error };
+      return { refused: { ok: false, error } };
     }
     if (p.mustChangePassword && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(name)) {
-      return { ok: false, error: { code: 'password_change_required', message: 'choose a new password first (auth.changePassword)' } };
+      return { refused: { ok: false, error: { code: 'password_change_required', message: 'choose a new password first (auth.changePassword)' } } };
     }
   }
   const parsed = handler.input.safeParse(input ?? {});
   if (!parsed.success) {
     const issues = zodToIssues(parsed.error);
-    return { ok: false, error: { code: 'invalid_input', message: `invalid input for ${name}`, issues } };
+    return { refused: { ok: false, error: { code: 'invalid_input', message: `invalid input for ${name}`, issues } } };
   }
+  return { handler, data: parsed.data };
+}
+
+/**
+ * Calls an operation synchronously: the command line, tests, feeds. A handler's slow work
+ * (`prepareSync`: password hashing) holds the thread, which only the caller waits for.
+ */
+export function callApi(ctx: ApiContext, name: string, input: unknown): Result<unknown> {
+  const admitted = admit(ctx, name, input);
+  if ('refused' in admitted) return admitted.refused;
+  let prepared: unknown;
+  if (admitted.handler.prepareSync) {
+    try {
+      prepared = admitted.handler.prepareSync(ctx, admitted.data);
+    } catch (e) {
+      return { ok: false, error: logUnexpected(name, toErrorValue(e)) };
+    }
+  }
+  return execute(ctx, name, admitted.handler, admitted.data, prepared);
+}
+
+/**
+ * Calls an operation for a transport (HTTP, IPC): the same as `callApi`, except that a
+ * handler's slow work (`prepare`: password hashing, sign-in throttling) is awaited off the
+ * thread, so other calls are answered meanwhile (docs/decisions/0008-hardening.md). The
+ * handler's transaction itself stays synchronous and short.
+ */
+export async function callApiAsync(ctx: ApiContext, name: string, input: unknown): Promise<Result<unknown>> {
+  const admitted = admit(ctx, name, input);
+  if ('refused' in admitted) return admitted.refused;
+  let prepared: unknown;
+  if (admitted.handler.prepare) {
+    try {
+      prepared = await admitted.handler.prepare(ctx, admitted.data);
+    } catch (e) {
+      return { ok: false, error: logUnexpected(name, toErrorValue(e)) };
+    }
+  }
+  return execute(ctx, name, admitted.handler, admitted.data, prepared);
+}
+
+function execute(ctx: ApiContext, name: string, handler: Handler, data: unknown, prepared: unknown): Result<unknown> {
   if (!handler.mutates) {
     try {
-      return { ok: true, value: handler.run(ctx, parsed.data) };
+      return { ok: true, value: handler.run(ctx, data, prepared) };
     } catch (e) {
       return { ok: false, error: logUnexpected(name, toErrorValue(e)) };
     }
@@ -112,13 +155,13 @@ export function callApi(ctx: ApiContext, name: string, input: unknown): Result<u
   try {
     const value = ctx.db.transaction(() => {
       try {
-        const out = handler.run(call, parsed.data);
-        writeAudit(call, name, parsed.data, notes, 'ok');
+        const out = handler.run(call, data, prepared);
+        writeAudit(call, name, data, notes, 'ok');
         return out;
       } catch (e) {
         if (!handler.keepWritesOnError) throw e;
         refusal = { error: e };
-        writeAudit(call, name, parsed.data, notes, toErrorValue(e).code);
+        writeAudit(call, name, data, notes, toErrorValue(e).code);
         return undefined;
       }
     })();
@@ -126,7 +169,7 @@ export function callApi(ctx: ApiContext, name: string, input: unknown): Result<u
     return { ok: true, value };
   } catch (e) {
     const error = logUnexpected(name, toErrorValue(e));
-    if (error.code === 'forbidden') writeRefusal(call, name, parsed.data, error.code);
+    if (error.code === 'forbidden') writeRefusal(call, name, data, error.code);
     return { ok: false, error };
   }
 }

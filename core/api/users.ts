@@ -3,13 +3,14 @@
 // disabled, so a database never loses its way in. Changes take effect on the user's next call
 // (principals are read from the database on every call); disabling or resetting ends sessions.
 import { z } from 'zod';
-import { hashPassword } from '../security/passwords.js';
+import { forgottenBefore, loginThrottleKey, nextAttemptAt } from '../security/throttle.js';
+import { clearThrottle, listThrottles } from '../store/throttle-repo.js';
 import * as users from '../store/users-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { ApiError, notFound, type Issue } from './errors.js';
 import { ADMIN_ONLY, defineHandler } from './handler.js';
 import { ROLES, type Role } from './principal.js';
-import { assertPassword, userView } from './auth.js';
+import { hashingNewPassword, userView } from './auth.js';
 
 const Login = z.string().trim().min(3).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits and . _ @ -');
 const RoleInput = z.enum(ROLES);
@@ -76,15 +77,15 @@ export const usersHandlers = {
     }).strict(),
     roles: ADMIN_ONLY,
     mutates: true,
-    run: (ctx, input) => {
+    ...hashingNewPassword((_ctx, input: { name: string; login: string; password: string }) => ({ password: input.password, user: input })),
+    run: (ctx, input, passwordHash) => {
       if (users.getUserByLogin(ctx.db, input.login)) {
         throw new ApiError('duplicate_login', `the login ${JSON.stringify(input.login)} is taken`, [{ path: 'login', code: 'duplicate_login', message: 'already used' }]);
       }
       const scope = checkScope(ctx.db, input.role, input.regions, input.entities);
-      assertPassword(input.password, input);
       const user = users.insertUser(ctx.db, {
         name: input.name, login: input.login, role: input.role, ...scope,
-        password_hash: hashPassword(input.password), must_change_password: input.must_change_password, now: ctx.now().toISOString(),
+        password_hash: passwordHash, must_change_password: input.must_change_password, now: ctx.now().toISOString(),
       });
       const view = userView(user);
       ctx.audit({ entities: auditEntities(user), after: view });
@@ -93,7 +94,7 @@ export const usersHandlers = {
   }),
 
   'users.update': defineHandler({
-    summary: 'Change a user\'s name, login, role or scope, or unlock them',
+    summary: 'Change a user\'s name, login, role or scope, or clear the sign-in throttle of their login (`unlock`)',
     input: z.object({
       id: z.string().min(1),
       name: z.string().trim().min(1).max(200).optional(),
@@ -101,7 +102,7 @@ export const usersHandlers = {
       role: RoleInput.optional(),
       regions: Names.optional(),
       entities: Names.optional(),
-      /** Clears a lockout after failed sign-ins. */
+      /** Clears the sign-in throttle of the user's login (its failed attempts). */
       unlock: z.boolean().optional(),
     }).strict(),
     roles: ADMIN_ONLY,
@@ -120,9 +121,9 @@ export const usersHandlers = {
       const scope = checkScope(ctx.db, role, regions, entities);
       users.updateUser(ctx.db, before.id, {
         name: input.name, login: input.login, role, regions_json: JSON.stringify(scope.regions), entities_json: JSON.stringify(scope.entities),
-        ...(input.unlock ? { failed_attempts: 0, locked_until: null } : {}),
         updated_at: ctx.now().toISOString(),
       });
+      if (input.unlock) clearThrottle(ctx.db, 'login', loginThrottleKey(before.login));
       const after = users.getUser(ctx.db, before.id)!;
       ctx.audit({ entities: [...auditEntities(before), ...auditEntities(after)], before: userView(before), after: userView(after) });
       return userView(after);
@@ -130,18 +131,19 @@ export const usersHandlers = {
   }),
 
   'users.resetPassword': defineHandler({
-    summary: 'Set a new password for a user (they must change it at next sign-in); unlocks and ends their sessions',
+    summary: 'Set a new password for a user (they must change it at next sign-in); clears their login\'s sign-in throttle and ends their sessions',
     input: z.object({ id: z.string().min(1), password: z.string().min(1).max(256), must_change_password: z.boolean().default(true) }).strict(),
     roles: ADMIN_ONLY,
     mutates: true,
-    run: (ctx, input) => {
+    ...hashingNewPassword((ctx, input: { id: string; password: string }) => ({ password: input.password, user: load(ctx.db, input.id) })),
+    run: (ctx, input, passwordHash) => {
       const before = load(ctx.db, input.id);
-      assertPassword(input.password, before);
       const at = ctx.now().toISOString();
       users.updateUser(ctx.db, before.id, {
-        password_hash: hashPassword(input.password), must_change_password: input.must_change_password ? 1 : 0,
-        failed_attempts: 0, locked_until: null, password_changed_at: at, updated_at: at,
+        password_hash: passwordHash, must_change_password: input.must_change_password ? 1 : 0,
+        password_changed_at: at, updated_at: at,
       });
+      clearThrottle(ctx.db, 'login', loginThrottleKey(before.login));
       const ended = users.deleteUserSessions(ctx.db, before.id);
       const after = users.getUser(ctx.db, before.id)!;
       ctx.audit({ entities: auditEntities(before), before: userView(before), after: userView(after) });
@@ -165,6 +167,28 @@ export const usersHandlers = {
       const after = users.getUser(ctx.db, before.id)!;
       ctx.audit({ entities: auditEntities(before), before: userView(before), after: userView(after) });
       return { user: userView(after), sessions_ended: ended };
+    },
+  }),
+
+  'users.throttles': defineHandler({
+    summary: 'The sign-in throttles still counting: failed sign-ins per login (known or not) and per source, and when the next attempt is checked',
+    input: z.object({}).strict(),
+    roles: ADMIN_ONLY,
+    mutates: false,
+    run: (ctx) => {
+      const now = ctx.now();
+      return listThrottles(ctx.db, forgottenBefore(now)).map((t) => ({ ...t, next_attempt_at: nextAttemptAt(t, now) }));
+    },
+  }),
+
+  'users.clearThrottle': defineHandler({
+    summary: 'Forget the failed sign-ins of a login or a source, so its next attempt is checked at once',
+    input: z.object({ kind: z.enum(['login', 'source']), key: z.string().min(1).max(200) }).strict(),
+    roles: ADMIN_ONLY,
+    mutates: true,
+    run: (ctx, input) => {
+      const key = input.kind === 'login' ? loginThrottleKey(input.key) : input.key;
+      return { cleared: clearThrottle(ctx.db, input.kind, key) };
     },
   }),
 };

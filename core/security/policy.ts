@@ -1,9 +1,24 @@
 // The numbers of the sign-in policy, in one place (docs/security.md explains each).
 export const AUTH_POLICY = {
-  /** Failed sign-ins in a row before the account is locked. */
-  maxFailedAttempts: 5,
-  /** How long a locked account stays locked. */
-  lockoutMinutes: 15,
+  /**
+   * Sign-in throttling (no lockout): after `freeFailures` failed sign-ins for a login (known or
+   * not) or from a source, each attempt first waits `firstDelaySeconds`, doubling with every
+   * further failure up to `maxDelaySeconds`, then is checked like any other. The right password
+   * therefore always gets in after at most `maxDelaySeconds` (plus the hashing queue), whatever
+   * failed before. Failures are forgotten `forgetAfterMinutes` after the last one, and a
+   * successful sign-in clears its login's count. An administrator can clear a throttle.
+   */
+  throttle: {
+    loginFreeFailures: 3,
+    sourceFreeFailures: 10,
+    firstDelaySeconds: 1,
+    maxDelaySeconds: 30,
+    forgetAfterMinutes: 15,
+  },
+  /** Password hashes computed at once (each takes 128 MiB and one core for ~0.5 s). */
+  hashConcurrency: 2,
+  /** Password hashes waiting for a turn; past that, a sign-in is answered `busy` at once. */
+  hashQueueMax: 16,
   /** Shortest accepted password (NIST SP 800-63B favours length over composition rules). */
   passwordMinLength: 12,
   /** Longest accepted password: scrypt's cost must not be driven by the input's size. */

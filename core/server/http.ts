@@ -11,10 +11,11 @@ import { timingSafeEqual } from 'node:crypto';
 import { authenticateSession } from '../api/auth.js';
 import { createContext } from '../api/context.js';
 import type { SessionInfo } from '../api/handler.js';
-import { callApi, toErrorValue } from '../api/index.js';
+import { callApiAsync, toErrorValue } from '../api/index.js';
 import type { Result } from '../api/errors.js';
 import { ANONYMOUS_PRINCIPAL, type Principal } from '../api/principal.js';
 import { ensureDemoUsers } from '../demo/users.js';
+import { preparePasswordChecks } from '../security/passwords.js';
 import type { Sqlite } from '../store/sqlite.js';
 
 export interface ServeOptions {
@@ -27,6 +28,8 @@ export interface ServeOptions {
   /** Largest accepted request body (imports can be large). */
   maxBody?: number;
   now?: () => Date;
+  /** How a throttled sign-in waits (tests pass one that moves their clock). Default: a timer. */
+  wait?: (ms: number) => Promise<void>;
 }
 
 const TYPES: Record<string, string> = {
@@ -54,6 +57,8 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
   let origin = '';
   // The demo's sign-in screen lists its accounts: make sure they exist.
   ensureDemoUsers(opts.db, now());
+  // The dummy hash unknown logins are checked against, made before the first sign-in.
+  void preparePasswordChecks();
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => sendJson(res, 500, { ok: false, error: toErrorValue(e) }));
@@ -85,8 +90,9 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
     } catch (e) {
       return sendJson(res, (e as { status?: number }).status ?? 400, { ok: false, error: { code: 'bad_request', message: (e as Error).message } });
     }
-    const ctx = createContext(opts.db, { principal: caller.principal, session: caller.session, now });
-    const result: Result<unknown> = callApi(ctx, decodeURIComponent(name), body);
+    const ctx = createContext(opts.db, { principal: caller.principal, session: caller.session, now, source: `http:${req.socket.remoteAddress ?? '?'}`, wait: opts.wait });
+    // Sign-ins check passwords off the main thread: other requests are answered meanwhile.
+    const result: Result<unknown> = await callApiAsync(ctx, decodeURIComponent(name), body);
     sendJson(res, result.ok ? 200 : statusOf(result.error.code), result);
   }
 
@@ -130,8 +136,9 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
 function statusOf(code: string): number {
   switch (code) {
     case 'unauthenticated': case 'invalid_credentials': return 401;
-    case 'forbidden': case 'password_change_required': case 'account_locked': case 'account_disabled': return 403;
+    case 'forbidden': case 'password_change_required': case 'account_disabled': return 403;
     case 'unknown_operation': case 'not_found': return 404;
+    case 'busy': return 503;
     case 'internal': return 500;
     default: return 400;
   }

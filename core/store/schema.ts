@@ -336,8 +336,6 @@ export interface UsersTable {
   entities_json: string;
   password_hash: string;
   must_change_password: number;
-  failed_attempts: number;
-  locked_until: string | null;
   created_at: string;
   updated_at: string;
   password_changed_at: string;
@@ -631,4 +629,18 @@ export interface DB {
   subledger: SubledgerTable;
   daily_batches: DailyBatchesTable;
   daily_batch_lines: DailyBatchLinesTable;
+}
+
+// ---- Sign-in throttles (migration 0008, docs/security.md) -----------------------------------
+
+export interface SignInThrottlesTable {
+  kind: 'login' | 'source';
+  key: string;
+  failures: number;
+  first_failure_at: string;
+  last_failure_at: string;
+}
+
+export interface DB {
+  sign_in_throttles: SignInThrottlesTable;
 }

@@ -34,7 +34,7 @@ function buildBooks(file: string): Sqlite {
   ok(call(clock.ctx, 'scenario.import', { scenario: readExample('network-basic.json') }));
   ok(call(clock.ctx, 'release.run', {}));
   const later = readExample('network-basic.json');
-  later.orders = later.orders.map((o: Json) => ({ ...o, id: `${o.id}-B`, created_at: o.created_at.replace('2026-03', '2026-08'), payments: o.payments.map((p: Json) => ({ ...p, captured_at: p.captured_at.replace('2026-03', '2026-08') })) }));
+  later.orders = later.orders.map((o: Json) => ({ ...o, id: `${o.id}-B`, created_at: o.created_at.replace('2026-03', '2026-08'), payments: o.payments.map((p: Json) => ({ ...p, id: `${p.id}-B`, captured_at: p.captured_at.replace('2026-03', '2026-08') })) }));
   later.events = later.events.map((e: Json) => ({ ...e, order: `${e.order}-B`, at: e.at.replace('2026-03', '2026-08') }));
   clock.set('2026-08-20T00:00:00Z');
   ok(call(clock.ctx, 'scenario.import', { scenario: later }));

@@ -40,7 +40,8 @@ describe('scenario.import', () => {
     const before = counts(ctx.db);
     const changed = structuredClone(scenario);
     changed.rules[0].legs[0].rate = '0.06';
-    changed.orders.push({ ...structuredClone(scenario.orders[3]), id: 'S-NEW' });
+    const fresh = structuredClone(scenario.orders[3]);
+    changed.orders.push({ ...fresh, id: 'S-NEW', payments: fresh.payments.map((p: { id: string }) => ({ ...p, id: `${p.id}-NEW` })) });
     const r = callApi(ctx, 'scenario.import', { scenario: changed });
     expect(r.ok).toBe(false);
     if (r.ok) return;

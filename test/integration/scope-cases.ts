@@ -161,6 +161,8 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
   'users.update': { kind: 'forbidden', input: (f) => ({ id: f.otherUser.id, entities: [f.ownEntity] }), note: 'a manager must not widen anyone\'s scope' },
   'users.resetPassword': { kind: 'forbidden', input: (f) => ({ id: f.otherUser.id, password: 'taken-over-password' }) },
   'users.disable': { kind: 'forbidden', input: (f) => ({ id: f.otherUser.id }) },
+  'users.throttles': { kind: 'forbidden', input: () => ({}), note: 'lists logins tried, known or not: the admin only' },
+  'users.clearThrottle': { kind: 'forbidden', input: (f) => ({ kind: 'login', key: f.otherUser.login }) },
 
   // ---- audit trail -------------------------------------------------------------------------
   'audit.list': [

@@ -2,11 +2,11 @@ import type { Command } from '../command.js';
 import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions } from '../command.js';
 import { CliFailure, call, printJson } from '../io.js';
 import { KEY_FILE_OPTION, openKeyedDatabase, readSecret } from '../keyed-db.js';
-import type { UserView } from '../../api/auth.js';
+import type { ApiOutput } from '../../api/index.js';
 
 export const usersCommand: Command = {
   name: 'users',
-  summary: 'List users, create one, reset a password or unlock an account (as the machine\'s operator)',
+  summary: 'List users, create one, reset a password or clear a login\'s sign-in throttle (as the machine\'s operator)',
   help: `Usage: ventil users list [--db PATH] [--key-file PATH] [--json]
        ventil users create --login L --name N --role R [--region X]... [--entity E]... [--db PATH]
        ventil users reset-password --login L [--db PATH]
@@ -16,7 +16,9 @@ Runs the users.* API operations as the operator of this machine (head-office adm
 rights): the way back in when the only administrator forgot their password. Passwords are read
 from VENTIL_PASSWORD, else from the first line of standard input, never from the command line.
 Roles: admin, finance, controller (--region), store_manager (--entity), auditor. A created or
-reset user must choose a new password at first sign-in.`,
+reset user must choose a new password at first sign-in. \`unlock\` forgets the failed sign-ins of
+the login, so its next attempt is checked at once (docs/security.md: there is no lockout, only
+growing waits of at most 30 s); \`list\` shows the logins that are throttled now.`,
   async run(argv) {
     const { values, positionals } = parseOptions(argv, {
       ...DB_OPTION, ...JSON_OPTION, ...HELP_OPTION, ...KEY_FILE_OPTION,
@@ -37,7 +39,7 @@ reset user must choose a new password at first sign-in.`,
         return user;
       };
       let result: unknown;
-      if (action === 'list') result = { users: call(ctx, 'users.list', {}) };
+      if (action === 'list') result = { users: call(ctx, 'users.list', {}), throttles: call(ctx, 'users.throttles', {}) };
       else if (action === 'create') {
         result = { user: call(ctx, 'users.create', {
           login: values.login, name: values.name ?? values.login, role: values.role, regions: values.region ?? [], entities: values.entity ?? [], password,
@@ -46,11 +48,14 @@ reset user must choose a new password at first sign-in.`,
       else result = { user: call(ctx, 'users.update', { id: find().id, unlock: true }) };
       if (values.json) printJson(result);
       else if (action === 'list') {
-        for (const u of (result as { users: UserView[] }).users) {
+        const listed = result as { users: ApiOutput<'users.list'>; throttles: ApiOutput<'users.throttles'> };
+        const waits = new Map(listed.throttles.filter((t) => t.kind === 'login' && t.next_attempt_at).map((t) => [t.key, t.next_attempt_at]));
+        for (const u of listed.users) {
           const scope = u.role === 'controller' ? u.regions.join(' ') : u.role === 'store_manager' ? u.entities.join(' ') : 'network';
-          console.log(`${u.login.padEnd(20)} ${u.role.padEnd(14)} ${scope.padEnd(20)} ${u.disabled ? 'disabled' : u.locked_until ? `locked until ${u.locked_until}` : 'active'}  ${u.name}`);
+          const wait = waits.get(u.login.toLowerCase());
+          console.log(`${u.login.padEnd(20)} ${u.role.padEnd(14)} ${scope.padEnd(20)} ${u.disabled ? 'disabled' : wait ? `sign-ins wait until ${wait}` : 'active'}  ${u.name}`);
         }
-      } else console.log(`${action === 'create' ? 'created' : action === 'unlock' ? 'unlocked' : 'reset the password of'} ${values.login}`);
+      } else console.log(`${action === 'create' ? 'created' : action === 'unlock' ? 'cleared the sign-in throttle of' : 'reset the password of'} ${values.login}`);
       return EXIT_OK;
     } finally {
       db.close();

@@ -57,7 +57,9 @@ describe('audit rows', () => {
     const big = memoryDb();
     const scenario = readExample('network-varied.json');
     scenario.events = [];
-    scenario.orders = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((k) => scenario.orders.map((o: { id: string }) => ({ ...o, id: `${o.id}-${k}` })));
+    scenario.orders = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((k) => scenario.orders.map((o: { id: string; payments: { id: string }[] }) => ({
+      ...o, id: `${o.id}-${k}`, payments: o.payments.map((p) => ({ ...p, id: `${p.id}-${k}` })),
+    })));
     expect(JSON.stringify(scenario).length).toBeGreaterThan(AUDIT_INPUT_MAX_BYTES);
     expect(callApi(createContext(big, { now: () => FROZEN_NOW }), 'scenario.import', { scenario, source: 'big' })).toMatchObject({ ok: true });
     const last = JSON.parse(big.prepare("SELECT input_json FROM audit_log WHERE operation = 'scenario.import'").pluck().get() as string);

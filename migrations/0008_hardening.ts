@@ -1,0 +1,44 @@
+// Hardening (docs/decisions/0008-hardening.md):
+// - sign-in throttles replace the account lockout: failed sign-ins counted per login (known or
+//   not, so the table tells nothing about which logins exist) and per source, each failure
+//   making the next attempt wait longer, up to a cap; `users.failed_attempts` and
+//   `users.locked_until` go;
+// - a PSP payment belongs to one order only: an index on `payments.payment_id` and a trigger
+//   refusing a payment already carried by another order. A trigger rather than a UNIQUE index, so
+//   a database that already holds such a duplicate (imported before this check) still migrates;
+//   the import names the duplicate before the trigger would ever fire.
+import type { Migration } from './types.js';
+
+export const migration: Migration = {
+  name: '0008_hardening',
+  up(db) {
+    db.exec(`
+      CREATE TABLE sign_in_throttles (
+        kind TEXT NOT NULL CHECK (kind IN ('login', 'source')),
+        key TEXT NOT NULL,                   -- the login as typed (trimmed, NFC, lower case), or the source
+        failures INTEGER NOT NULL CHECK (failures > 0),
+        first_failure_at TEXT NOT NULL,
+        last_failure_at TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+      ) STRICT;
+      CREATE INDEX sign_in_throttles_last ON sign_in_throttles(last_failure_at);
+
+      ALTER TABLE users DROP COLUMN failed_attempts;
+      ALTER TABLE users DROP COLUMN locked_until;
+
+      CREATE INDEX payments_payment_id ON payments(payment_id);
+      CREATE TRIGGER payments_one_order BEFORE INSERT ON payments
+        WHEN EXISTS (SELECT 1 FROM payments WHERE payment_id = NEW.payment_id AND order_id <> NEW.order_id)
+        BEGIN SELECT RAISE(ABORT, 'this payment already belongs to another order'); END;
+    `);
+  },
+  down(db) {
+    db.exec(`
+      DROP TRIGGER payments_one_order;
+      DROP INDEX payments_payment_id;
+      ALTER TABLE users ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0);
+      ALTER TABLE users ADD COLUMN locked_until TEXT;
+      DROP TABLE sign_in_throttles;
+    `);
+  },
+};
