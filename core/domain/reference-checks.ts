@@ -125,8 +125,30 @@ function validTime(v: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * A PSP payment is paid for one order: a payment id carried by two orders of the file would be
+ * counted twice in settlement and escrow (the store checks it against stored orders too).
+ */
+function checkPaymentsOnce(orders: unknown[], out: Issue[]): void {
+  const first = new Map<string, string>();
+  orders.forEach((o, i) => {
+    if (!isObj(o)) return;
+    const seenHere = new Set<string>();
+    list(o.payments).forEach((pm, k) => {
+      const id = isObj(pm) ? str(pm.id) : undefined;
+      if (id === undefined || seenHere.has(id)) return; // a repeat within one order is a duplicate_id
+      seenHere.add(id);
+      const path = `orders[${i}].payments[${k}].id`;
+      const at = first.get(id);
+      if (at === undefined) first.set(id, path);
+      else out.push({ path, code: 'duplicate_payment', message: `payment ${JSON.stringify(id)} is already carried by another order (${at}); a payment belongs to one order` });
+    });
+  });
+}
+
 function checkOrders(orders: unknown[], locationRef: (v: unknown, path: string) => void, out: Issue[]): void {
   duplicates(orders, (o) => str(o.id), (i) => `orders[${i}].id`, 'order id', out);
+  checkPaymentsOnce(orders, out);
   orders.forEach((o, i) => {
     if (!isObj(o)) return;
     const p = `orders[${i}]`;

@@ -167,12 +167,19 @@ function importOrders(db: Sqlite, orders: readonly Order[], now: string, summary
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const putPayment = db.prepare(`INSERT INTO payments (order_id, payment_id, seq, method, amount, psp_fee, captured_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const paymentOwner = db.prepare('SELECT order_id FROM payments WHERE payment_id = ? AND order_id <> ? LIMIT 1').pluck();
   orders.forEach((o, i) => {
     const hash = contentHash(o);
     const existing = get.get(o.id) as { content_hash: string } | undefined;
     if (existing) {
       if (existing.content_hash === hash) { summary.orders.unchanged++; summary.lines.unchanged += o.lines.length; }
       else conflict(`orders[${i}]`, 'order_conflict', `order ${o.id} is already stored with other content`);
+      return;
+    }
+    // A payment already carried by another stored order would be counted twice (migration 0008's trigger backs this up).
+    const taken = o.payments.map((p, k) => ({ k, p, owner: paymentOwner.get(p.id, o.id) as string | undefined })).filter((x) => x.owner !== undefined);
+    if (taken.length > 0) {
+      for (const t of taken) conflict(`orders[${i}].payments[${t.k}].id`, 'duplicate_payment', `payment ${JSON.stringify(t.p.id)} already belongs to order ${JSON.stringify(t.owner)}; a payment belongs to one order`);
       return;
     }
     putOrder.run(o.id, o.channel, o.origin ?? null, o.customer_postcode ?? null, o.created_at, o.currency, o.discount ?? 0, hash, now);
