@@ -11,6 +11,7 @@ import { ApiError } from './errors.js';
 import { ALL_ROLES, defineHandler, type ApiContext, type SessionInfo } from './handler.js';
 import type { Principal, Role } from './principal.js';
 import { DEMO_USERS } from '../demo/users.js';
+import { identifier } from '../domain/identifier.js';
 import { checkSignIn, checkSignInNow, finishSignIn } from './sign-in.js';
 
 /** A user as the API shows it: never the password hash. */
@@ -63,7 +64,10 @@ export function endSessionByToken(db: Sqlite, token: string): void {
   if (s) users.deleteSession(db, s.id);
 }
 
-const Login = z.string().trim().min(3).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits and . _ @ -');
+/** A new login: the identifier schema (NFC, no invisible characters), ASCII letters, digits and . _ @ - */
+export const Login = identifier({ trim: true, min: 3, max: 64, pattern: { re: /^[A-Za-z0-9][A-Za-z0-9._@-]*$/, message: 'letters, digits and . _ @ -' } });
+/** A login typed at sign-in: any visible text (the rules of new logins are not told to strangers). */
+const LoginTyped = identifier({ trim: true, max: 64 });
 const Password = z.string().min(1).max(AUTH_POLICY.passwordMaxLength);
 
 export function assertPassword(password: string, user: { login?: string; name?: string }, path = 'password'): void {
@@ -174,7 +178,7 @@ export const authHandlers = {
 
   'auth.login': defineHandler({
     summary: `Sign in with login and password; after failures, attempts wait (up to ${AUTH_POLICY.throttle.maxDelaySeconds} s) before being checked`,
-    input: z.object({ login: z.string().trim().min(1).max(64), password: Password }).strict(),
+    input: z.object({ login: LoginTyped, password: Password }).strict(),
     roles: ALL_ROLES,
     mutates: true,
     public: true,

@@ -10,11 +10,12 @@ import type { Sqlite } from '../store/sqlite.js';
 import { ApiError, notFound, type Issue } from './errors.js';
 import { ADMIN_ONLY, defineHandler } from './handler.js';
 import { ROLES, type Role } from './principal.js';
-import { hashingNewPassword, userView } from './auth.js';
+import { Login, hashingNewPassword, userView } from './auth.js';
+import { Code, ExternalId, GroupName } from '../domain/identifier.js';
 
-const Login = z.string().trim().min(3).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits and . _ @ -');
 const RoleInput = z.enum(ROLES);
-const Names = z.array(z.string().min(1).max(64)).max(500);
+const Regions = z.array(GroupName).max(500);
+const Entities = z.array(Code).max(500);
 
 /** Checks that the scope fits the role and names what exists; returns the scope to store. */
 function checkScope(db: Sqlite, role: Role, regions: readonly string[], entities: readonly string[]): { regions: string[]; entities: string[] } {
@@ -69,8 +70,8 @@ export const usersHandlers = {
       name: z.string().trim().min(1).max(200),
       login: Login,
       role: RoleInput,
-      regions: Names.default([]),
-      entities: Names.default([]),
+      regions: Regions.default([]),
+      entities: Entities.default([]),
       password: z.string().min(1).max(256),
       /** The user must choose their own password at first sign-in (default). */
       must_change_password: z.boolean().default(true),
@@ -96,12 +97,12 @@ export const usersHandlers = {
   'users.update': defineHandler({
     summary: 'Change a user\'s name, login, role or scope, or clear the sign-in throttle of their login (`unlock`)',
     input: z.object({
-      id: z.string().min(1),
+      id: ExternalId,
       name: z.string().trim().min(1).max(200).optional(),
       login: Login.optional(),
       role: RoleInput.optional(),
-      regions: Names.optional(),
-      entities: Names.optional(),
+      regions: Regions.optional(),
+      entities: Entities.optional(),
       /** Clears the sign-in throttle of the user's login (its failed attempts). */
       unlock: z.boolean().optional(),
     }).strict(),
@@ -132,7 +133,7 @@ export const usersHandlers = {
 
   'users.resetPassword': defineHandler({
     summary: 'Set a new password for a user (they must change it at next sign-in); clears their login\'s sign-in throttle and ends their sessions',
-    input: z.object({ id: z.string().min(1), password: z.string().min(1).max(256), must_change_password: z.boolean().default(true) }).strict(),
+    input: z.object({ id: ExternalId, password: z.string().min(1).max(256), must_change_password: z.boolean().default(true) }).strict(),
     roles: ADMIN_ONLY,
     mutates: true,
     ...hashingNewPassword((ctx, input: { id: string; password: string }) => ({ password: input.password, user: load(ctx.db, input.id) })),
@@ -153,7 +154,7 @@ export const usersHandlers = {
 
   'users.disable': defineHandler({
     summary: 'Disable a user (ends their sessions), or enable them again with `disabled: false`',
-    input: z.object({ id: z.string().min(1), disabled: z.boolean().default(true) }).strict(),
+    input: z.object({ id: ExternalId, disabled: z.boolean().default(true) }).strict(),
     roles: ADMIN_ONLY,
     mutates: true,
     run: (ctx, input) => {

@@ -5,6 +5,7 @@
 // broken field does not hide the problems elsewhere.
 import { z } from 'zod';
 import { ATTRIBUTION_KEYS, CHANNELS, DELIVERY_MODES, ENTITY_KINDS, LEG_ROLES, LINE_KINDS, LOCATION_KINDS, REFUSAL_REASONS } from '../../common/vocabulary.js';
+import { Code, ExternalId, GroupName, identifier } from './identifier.js';
 import { isDecimalString, isUnitRateString } from './money.js';
 import { checkEvents, checkReferences, indexKnownOrders, type KnownOrder } from './reference-checks.js';
 import { isValidSiren } from './siren.js';
@@ -49,15 +50,14 @@ export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
 
 const code = (c: string) => ({ params: { code: c } });
 
-const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, {
-  message: 'letters, digits, and _ . : - (at most 64, starting with a letter or digit)',
-  ...code('invalid_id'),
-});
-/** Ids coming from other systems (orders, lines, payments, events): any non-blank text. */
-const ExternalId = z.string().regex(/^\S(.{0,126}\S)?$/, { message: 'a non-empty id without surrounding spaces (at most 128 characters)', ...code('invalid_id') });
+// Every id goes through the one identifier schema (./identifier.ts): NFC, no invisible,
+// control or bidirectional characters, no lone surrogates.
+/** Entities, locations and rules: Ventil's own codes. */
+const Id = Code;
 /** Line ids: text, or an integer written as a JSON number (read as its decimal text). */
 const LineId = z.preprocess((v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? String(v) : v), ExternalId);
-const RuleId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, { message: 'letters, digits, and _ . : - (at most 64)', ...code('invalid_id') });
+const RuleId = Code;
+const RuleGroup = identifier({ max: 64, pattern: { re: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, message: 'letters, digits, and _ . - (at most 64)' } });
 
 const Currency = z.string().regex(/^[A-Z]{3}$/, { message: 'an ISO 4217 code such as EUR', ...code('invalid_currency') });
 const Timestamp = z.string().refine(isTimestamp, { message: 'not an ISO 8601 UTC time such as 2026-03-02T09:15:00Z', ...code('invalid_time') });
@@ -110,7 +110,7 @@ export const EntitySchema = z.strictObject({
   kind: z.enum(ENTITY_KINDS),
   siren: Siren,
   vat_number: z.string().min(1).nullable().default(null),
-  region: z.string().min(1).nullable().default(null),
+  region: GroupName.nullable().default(null),
   psp_account: z.string().min(1).nullable().default(null),
   erp_code: z.string().min(1).nullable().default(null),
   fiscal_year_end: z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'MM-DD', ...code('invalid_date') })
@@ -186,7 +186,7 @@ export const LegSchema = z.strictObject({
 export const RuleSchema = z.strictObject({
   id: RuleId,
   version: z.number().int().min(1),
-  group: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'letters, digits, and _ . - (at most 64)', ...code('invalid_id') }),
+  group: RuleGroup,
   priority: z.number().int(),
   valid_from: DateOrTime,
   valid_to: DateOrTime.nullable().default(null),
@@ -255,8 +255,18 @@ export const LifecycleEventSchema = z.discriminatedUnion('type', [
 // ---------------------------------------------------------------------------------------------
 // Scenario
 
+export const SCENARIO_FORMAT = 'ventil.scenario/1';
+
+/** The `format` field, required: a file without it is refused with the value it must have. */
+const Format = z.unknown().superRefine((v, ctx) => {
+  if (v === SCENARIO_FORMAT) return;
+  ctx.addIssue(v === undefined
+    ? { code: 'custom', message: `the format is missing: write "format": "${SCENARIO_FORMAT}"`, params: { code: 'missing_field' } }
+    : { code: 'custom', message: `format must be "${SCENARIO_FORMAT}", not ${JSON.stringify(v)?.slice(0, 100)}`, params: { code: 'invalid_format' } });
+}).transform(() => SCENARIO_FORMAT as typeof SCENARIO_FORMAT);
+
 const scenarioFields = {
-  format: z.literal('ventil.scenario/1', { message: 'format must be "ventil.scenario/1"' }).optional(),
+  format: Format,
   network: NetworkSchema,
   rules: z.array(RuleSchema).default([]),
   orders: z.array(OrderSchema).default([]),
@@ -269,7 +279,7 @@ const ScenarioShape = z.strictObject({ ...scenarioFields, events: z.array(z.unkn
 
 /** An events-only file (`ventil events FILE`). */
 export const EventsFileSchema = z.strictObject({
-  format: z.literal('ventil.scenario/1', { message: 'format must be "ventil.scenario/1"' }).optional(),
+  format: Format,
   events: z.array(z.unknown()),
 });
 

@@ -67,9 +67,16 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     if (!allowedHosts.has(req.headers.host ?? '')) return sendJson(res, 421, { ok: false, error: { code: 'bad_host', message: 'unexpected Host header' } });
     const url = new URL(req.url ?? '/', origin);
-    if (url.pathname.startsWith('/api/')) return api(req, res, url.pathname.slice(5));
+    // Decoded once, before anything else: malformed percent-encoding is the client's error.
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      return sendJson(res, 400, { ok: false, error: { code: 'bad_request', message: 'malformed percent-encoding in the path' } });
+    }
+    if (pathname.startsWith('/api/')) return api(req, res, pathname.slice(5));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { ok: false, error: { code: 'method_not_allowed', message: 'GET only' } });
-    return serveStatic(res, url.pathname);
+    return serveStatic(res, pathname);
   }
 
   async function api(req: IncomingMessage, res: ServerResponse, name: string) {
@@ -92,7 +99,7 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     const ctx = createContext(opts.db, { principal: caller.principal, session: caller.session, now, source: `http:${req.socket.remoteAddress ?? '?'}`, wait: opts.wait });
     // Sign-ins check passwords off the main thread: other requests are answered meanwhile.
-    const result: Result<unknown> = await callApiAsync(ctx, decodeURIComponent(name), body);
+    const result: Result<unknown> = await callApiAsync(ctx, name, body);
     sendJson(res, result.ok ? 200 : statusOf(result.error.code), result);
   }
 
@@ -108,7 +115,7 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   async function serveStatic(res: ServerResponse, pathname: string) {
-    let file = normalize(join(root, decodeURIComponent(pathname)));
+    let file = normalize(join(root, pathname));
     if (file !== root && !file.startsWith(root + sep)) return sendJson(res, 404, { ok: false, error: { code: 'not_found', message: 'not found' } });
     const info = await stat(file).catch(() => null);
     if (!info || info.isDirectory()) file = join(root, 'index.html'); // single-page app

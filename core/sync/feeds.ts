@@ -19,7 +19,7 @@ import { basename, extname, join } from 'node:path';
 import { callApi, handlers } from '../api/index.js';
 import type { ApiContext } from '../api/handler.js';
 import type { ErrorValue } from '../api/errors.js';
-import { NetworkSchema } from '../domain/scenario.js';
+import { NetworkSchema, SCENARIO_FORMAT } from '../domain/scenario.js';
 import { loadNetwork } from '../store/scenario-repo.js';
 import { CsvError, parseCsvObjects } from './csv.js';
 import { readState, writeState, type OutboxIssue } from './outbox.js';
@@ -64,7 +64,7 @@ export function importBatch(ctx: ApiContext, batch: Batch, source: string): Batc
     let summary: unknown = null;
     if (batch.network !== undefined || batch.orders.length > 0 || (batch.rules?.length ?? 0) > 0) {
       const scenario = {
-        format: 'ventil.scenario/1',
+        format: SCENARIO_FORMAT,
         network: batch.network ?? storedNetwork(ctx),
         rules: batch.rules ?? [],
         orders: batch.orders,
@@ -236,7 +236,7 @@ export function processInbox(ctx: ApiContext, dir: string, opts: { settleMs?: nu
         try { json = JSON.parse(text); } catch (e) { throw new FeedError('invalid_json', `${name} is not valid JSON: ${(e as Error).message}`); }
         if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new FeedError('invalid_scenario', 'a feed file holds one ventil.scenario/1 object');
         const o = json as Record<string, unknown>;
-        if (o.format !== undefined && o.format !== 'ventil.scenario/1') throw new FeedError('invalid_scenario', `unknown format ${JSON.stringify(o.format)}; expected ventil.scenario/1`);
+        if (o.format !== SCENARIO_FORMAT) throw new FeedError('invalid_scenario', o.format === undefined ? `the format is missing: write "format": "${SCENARIO_FORMAT}"` : `unknown format ${JSON.stringify(o.format)}; expected ${SCENARIO_FORMAT}`);
         const known = new Set(['format', 'network', 'rules', 'orders', 'events']);
         const extra = Object.keys(o).filter((k) => !known.has(k));
         if (extra.length) throw new FeedError('invalid_scenario', `unknown field(s) ${extra.join(', ')}`, extra.map((k) => ({ path: k, code: 'unknown_field', message: `unknown field "${k}"` })));

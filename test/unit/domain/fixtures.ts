@@ -63,13 +63,14 @@ export function line(over: Partial<LineInput> = {}): LineInput {
   };
 }
 
-/** An order whose single payment matches its lines (discounts included). */
+/** An order whose single payment matches its lines (discounts included); the payment is the order's own (P1 for O1). */
 export function order(over: Partial<OrderInput> & { lines?: LineInput[] } = {}): OrderInput {
   const lines = over.lines ?? [line()];
   const total = lines.reduce((s, l) => s + l.unit_price * l.quantity - (l.discount ?? 0), 0) - (over.discount ?? 0);
+  const id = over.id ?? 'O1';
   return {
-    id: 'O1', channel: 'web', origin: null, customer_postcode: '75001', created_at: '2026-03-02T09:00:00Z', currency: 'EUR',
-    payments: [{ id: 'P1', method: 'card', amount: total, psp_fee: 0, captured_at: '2026-03-02T09:00:00Z' }],
+    id, channel: 'web', origin: null, customer_postcode: '75001', created_at: '2026-03-02T09:00:00Z', currency: 'EUR',
+    payments: [{ id: id === 'O1' ? 'P1' : `P-${id}`, method: 'card', amount: total, psp_fee: 0, captured_at: '2026-03-02T09:00:00Z' }],
     ...over,
     lines,
   };

@@ -10,7 +10,7 @@ const facts = (over: Partial<LineFacts> = {}): LineFacts => ({
   seller: 'A', owner: 'HQ', sellerRegion: 'AURA', ownerRegion: null, ...over,
 });
 const compile = (...rules: ReturnType<typeof rule>[]) => {
-  const s = parseScenario({ network: miniNetwork(), rules });
+  const s = parseScenario({ format: 'ventil.scenario/1', network: miniNetwork(), rules });
   return groupRules(s.rules.map((r) => compileRule(r)));
 };
 const pick = (rules: ReturnType<typeof rule>[], f = facts()) => selectRule(compile(...rules)[0], f)?.ref ?? null;

@@ -204,10 +204,14 @@ describe('validateEvents against stored orders', () => {
     if (!r.ok) expect(r.issues[0]).toMatchObject({ path: 'events[1].id', code: 'duplicate_id' });
   });
   it('validates an events-only file', () => {
-    expect(validateEventsFile({ events: [{ type: 'line_shipped', order: 'W-1', line: '1', at: '2026-03-03T10:00:00Z' }] }, known).ok).toBe(true);
-    const r = validateEventsFile({ events: [{ type: 'line_shipped', order: 'W-2', line: '1', at: '2026-03-03T10:00:00Z' }], extra: 1 }, known);
+    const format = 'ventil.scenario/1';
+    expect(validateEventsFile({ format, events: [{ type: 'line_shipped', order: 'W-1', line: '1', at: '2026-03-03T10:00:00Z' }] }, known).ok).toBe(true);
+    const r = validateEventsFile({ format, events: [{ type: 'line_shipped', order: 'W-2', line: '1', at: '2026-03-03T10:00:00Z' }], extra: 1 }, known);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues.map((i) => i.code).sort()).toEqual(['unknown_field', 'unknown_reference']);
+    // The format is required, and named.
+    const missing = validateEventsFile({ events: [] }, known);
+    expect(missing).toMatchObject({ ok: false, issues: [{ path: 'format', code: 'missing_field', message: expect.stringContaining('"ventil.scenario/1"') }] });
     expect(validateEventsFile({}, known).ok).toBe(false);
   });
 });

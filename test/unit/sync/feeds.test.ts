@@ -100,9 +100,9 @@ describe('watched folder', () => {
     const dir = inbox();
     const before = count(ctx, 'events');
     const late = { id: 'late-1', type: 'line_returned', order: 'W-1002', line: '1', quantity: 1, at: '2026-03-20T10:00:00Z' };
-    drop(dir, 'a-late-events.json', { events: [late] });
-    drop(dir, 'b-same-again.json', { events: [late] });
-    drop(dir, 'c-too-many.json', { events: [{ ...late, id: 'late-2', quantity: 99 }] });
+    drop(dir, 'a-late-events.json', { format: 'ventil.scenario/1', events: [late] });
+    drop(dir, 'b-same-again.json', { format: 'ventil.scenario/1', events: [late] });
+    drop(dir, 'c-too-many.json', { format: 'ventil.scenario/1', events: [{ ...late, id: 'late-2', quantity: 99 }] });
     const results = processInbox(ctx, dir, { now: () => FROZEN_NOW });
     expect(results.map((r) => [r.file, r.status, r.changed])).toEqual([
       ['a-late-events.json', 'accepted', true], ['b-same-again.json', 'accepted', false], ['c-too-many.json', 'rejected', undefined],
