@@ -13,6 +13,7 @@ import { registerSecret } from '../core/log/redact.js';
 import { utilityHost } from './host-process.js';
 import { registerIpc } from './ipc.js';
 import { loadOrCreateDatabaseKey } from './keystore.js';
+import { sqliteBinding } from './native-binding.js';
 import { configureDesktopLog, desktopLogDir } from './log.js';
 import { startUpdater } from './updater.js';
 
@@ -33,7 +34,7 @@ function hostConfig(): HostConfig {
   const isDefault = process.env.VENTIL_DB === undefined;
   const file = process.env.VENTIL_DB ?? join(app.getPath('userData'), 'ventil.db');
   const base = {
-    file, nativeBinding: process.env.VENTIL_SQLITE_BINDING, seedDemo: process.env.VENTIL_NO_DEMO !== '1', background: true,
+    file, nativeBinding: sqliteBinding(process.env, app.isPackaged), seedDemo: process.env.VENTIL_NO_DEMO !== '1', background: true,
     settleWorker: join(here, 'settle-worker.js'), logLevel: logLevelFromEnv(),
   };
   if (process.env.VENTIL_DB_KEY || process.env.VENTIL_DB_KEY_FILE) return { ...base, encryptPlaintext: false };

@@ -11,7 +11,7 @@ import { encodeLatin9, fecFileName } from '../domain/fec.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { PspError } from './psp.js';
 import type { ErpAdapter } from './registry.js';
-import { verifiedBatch, type ErpFileFormat } from './erp.js';
+import { auditAnchorOf, verifiedBatch, type ErpFileFormat } from './erp.js';
 
 export class FileDropErp implements ErpAdapter {
   readonly name = 'erp-file';
@@ -31,7 +31,7 @@ export class FileDropErp implements ErpAdapter {
     for (const f of this.opts.formats) {
       if (f === 'fec') files.push({ name: fecFileName(batch.entity.siren, batch.period.end), bytes: encodeLatin9(fec) });
       if (f === 'csv') files.push({ name: `${base}.csv`, bytes: new TextEncoder().encode(csv) });
-      if (f === 'json') files.push({ name: `${base}.json`, bytes: new TextEncoder().encode(`${JSON.stringify({ ...batch, idempotency_key: call.idempotencyKey, digest }, null, 1)}\n`) });
+      if (f === 'json') files.push({ name: `${base}.json`, bytes: new TextEncoder().encode(`${JSON.stringify({ ...batch, idempotency_key: call.idempotencyKey, digest, audit_anchor: auditAnchorOf(payload) }, null, 1)}\n`) });
     }
     const written: { name: string; sha256: string; bytes: number }[] = [];
     for (const f of files) {

@@ -8,7 +8,7 @@
 import type { Sqlite } from '../store/sqlite.js';
 import { OFFLINE_CODES, PspError, retryAfterMs } from './psp.js';
 import type { ErpAdapter } from './registry.js';
-import { verifiedBatch } from './erp.js';
+import { auditAnchorOf, verifiedBatch } from './erp.js';
 
 export interface HttpsErpOptions { url: string; token: string | null; timeoutMs: number }
 
@@ -19,7 +19,7 @@ export class HttpsJsonErp implements ErpAdapter {
 
   async push(payload: Record<string, unknown>, call: { idempotencyKey: string; timeoutMs?: number }): Promise<{ id?: string; response?: unknown }> {
     const { batch, digest } = verifiedBatch(this.db, payload);
-    const body = JSON.stringify({ ...batch, idempotency_key: call.idempotencyKey, digest });
+    const body = JSON.stringify({ ...batch, idempotency_key: call.idempotencyKey, digest, audit_anchor: auditAnchorOf(payload) });
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',

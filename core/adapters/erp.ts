@@ -37,6 +37,13 @@ export interface ErpPushPayload {
   lines: number;
   debit: number;
   credit: number;
+  /** The audit trail's head when the batch was queued (absent from batches queued before it was added). */
+  audit_anchor?: { head: string; rows: number };
+}
+
+/** The audit anchor a batch carries to the ERP (null for a batch queued before anchors existed). */
+export function auditAnchorOf(payload: Record<string, unknown>): { head: string; rows: number } | null {
+  return (payload as unknown as ErpPushPayload).audit_anchor ?? null;
 }
 
 /**

@@ -24,6 +24,8 @@ const Filters = {
 };
 
 const CHAIN_READERS: readonly Role[] = ['admin', 'finance', 'auditor'];
+/** A head hash published earlier (ventil audit verify prints it). */
+export const AuditHead = z.string().regex(/^[0-9a-f]{64}$/, 'a head hash: 64 lower-case hexadecimal digits');
 
 function filterOf(ctx: ApiContext, input: { operation?: string; actor?: string; entity?: string; outcome?: 'ok' | 'refused'; from?: string; to?: string }, limit: number, before?: number): AuditFilter {
   if (input.entity !== undefined) ctx.scope.assertEntity(input.entity);
@@ -100,10 +102,10 @@ export const auditHandlers = {
   }),
 
   'audit.verify': defineHandler({
-    summary: 'Check the audit trail\'s hash chain and append-only triggers; names every altered row',
-    input: z.object({}).strict(),
+    summary: 'Check the audit trail\'s hash chain and append-only triggers; names every altered row; with `expect`, checks a head published earlier is still in the chain',
+    input: z.object({ expect: AuditHead.optional() }).strict(),
     roles: CHAIN_READERS,
     mutates: false,
-    run: (ctx) => verifyAuditLog(ctx.db),
+    run: (ctx, input) => verifyAuditLog(ctx.db, { expect: input.expect }),
   }),
 };

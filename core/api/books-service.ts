@@ -16,6 +16,7 @@ import { listInvoices, pendingTotals } from '../store/invoice-repo.js';
 import { openingLines } from '../domain/opening-entries.js';
 import { isoUtc } from '../domain/time.js';
 import { nextDate, zonedStartOfDay, zonedStartOfDayIso } from '../domain/time-zone.js';
+import { currentAuditAnchor } from '../store/audit-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { enqueue } from '../sync/outbox.js';
 import { ApiError, type Issue } from './errors.js';
@@ -334,7 +335,8 @@ export function enqueueErpBatch(db: Sqlite, entity: BookEntity, month: string, n
   });
   enqueue(db, {
     kind: 'erp.push', idempotencyKey: key, now,
-    payload: { entity: entity.id, period: month, format: ERP_BATCH_FORMAT, erp_code: entity.erp_code, currency: entity.currency, digest, ...batch.totals },
+    // The audit trail's head goes with the batch, so the ERP holds an anchor outside this database.
+    payload: { entity: entity.id, period: month, format: ERP_BATCH_FORMAT, erp_code: entity.erp_code, currency: entity.currency, digest, ...batch.totals, audit_anchor: currentAuditAnchor(db) },
   });
   return key;
 }

@@ -31,7 +31,7 @@ export function auditHash(prevHash: string, row: AuditContent): string {
 export interface ChainProblem {
   /** The row found wrong (null: the table as a whole, e.g. a missing trigger). */
   seq: number | null;
-  code: 'content_changed' | 'broken_link' | 'missing_rows' | 'trigger_missing';
+  code: 'content_changed' | 'broken_link' | 'missing_rows' | 'trigger_missing' | 'anchor_missing';
   message: string;
 }
 

@@ -31,6 +31,24 @@ export const AUTH_POLICY = {
   sessionTouchSeconds: 60,
 } as const;
 
+/**
+ * Largest HTTP request bodies `ventil serve` reads (docs/security.md, "Request bodies"). A body
+ * is read only after its token is checked, and never past its caller's limit.
+ */
+export const HTTP_LIMITS = {
+  /**
+   * The run token reaches only the sign-in operations, whose largest input (auth.setup: a
+   * 200-character name, a 64-character login, a 256-character password) is under 2 KB.
+   */
+  anonymousBodyBytes: 8 * 1024,
+  /**
+   * A session's largest legitimate call is a `scenario.import` batch: about 1.5 KB per order
+   * with its lines and events (measured on the demo generator), so 16 MiB carries some 11 000
+   * orders. Larger files go through `ventil import FILE`, which reads them directly.
+   */
+  sessionBodyBytes: 16 * 1024 * 1024,
+} as const;
+
 /** Operations a user whose password was reset may call before choosing a new one. */
 export const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set([
   'auth.status', 'auth.me', 'auth.logout', 'auth.changePassword', 'auth.login', 'auth.setup', 'auth.demoUsers',

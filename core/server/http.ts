@@ -16,6 +16,7 @@ import type { Result } from '../api/errors.js';
 import { ANONYMOUS_PRINCIPAL, type Principal } from '../api/principal.js';
 import { ensureDemoUsers } from '../demo/users.js';
 import { preparePasswordChecks } from '../security/passwords.js';
+import { HTTP_LIMITS } from '../security/policy.js';
 import type { Sqlite } from '../store/sqlite.js';
 
 export interface ServeOptions {
@@ -25,7 +26,7 @@ export interface ServeOptions {
   token: string;
   host?: string;
   port?: number;
-  /** Largest accepted request body (imports can be large). */
+  /** Largest request body of a signed-in caller (default HTTP_LIMITS.sessionBodyBytes). */
   maxBody?: number;
   now?: () => Date;
   /** How a throttled sign-in waits (tests pass one that moves their clock). Default: a timer. */
@@ -50,7 +51,7 @@ export interface RunningServer { server: Server; url: string; close(): Promise<v
 export function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const root = resolve(opts.staticDir);
-  const maxBody = opts.maxBody ?? 64 * 1024 * 1024;
+  const maxBody = opts.maxBody ?? HTTP_LIMITS.sessionBodyBytes;
   const token = Buffer.from(opts.token);
   const now = opts.now ?? (() => new Date());
   let allowedHosts: Set<string> = new Set();
@@ -90,12 +91,19 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     const caller = authenticate(req);
     if (!caller) return sendJson(res, 401, { ok: false, error: { code: 'unauthenticated', message: 'a valid session (or, to sign in, the run token) is required' } });
+    // The body is read only now, and never past the caller's limit: a few KB for the sign-in
+    // screen, the largest legitimate call for a session.
+    const limit = caller.principal.anonymous ? HTTP_LIMITS.anonymousBodyBytes : maxBody;
     let body: unknown;
     try {
-      const text = await readBody(req, maxBody);
+      const text = await readBody(req, limit);
       body = text.length === 0 ? {} : JSON.parse(text);
     } catch (e) {
-      return sendJson(res, (e as { status?: number }).status ?? 400, { ok: false, error: { code: 'bad_request', message: (e as Error).message } });
+      const status = (e as { status?: number }).status ?? 400;
+      const error = { code: status === 413 ? 'too_large' : 'bad_request', message: (e as Error).message };
+      // Past the limit the rest of the body is not kept: answer, then close the connection.
+      if (status === 413) return sendJson(res, 413, { ok: false, error }, () => dropRest(req));
+      return sendJson(res, status, { ok: false, error });
     }
     const ctx = createContext(opts.db, { principal: caller.principal, session: caller.session, now, source: `http:${req.socket.remoteAddress ?? '?'}`, wait: opts.wait });
     // Sign-ins check passwords off the main thread: other requests are answered meanwhile.
@@ -151,20 +159,38 @@ function statusOf(code: string): number {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
-  res.end(JSON.stringify(body));
+function sendJson(res: ServerResponse, status: number, body: unknown, then?: () => void) {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS,
+    ...(status === 503 ? { 'Retry-After': '5' } : {}), ...(then ? { Connection: 'close' } : {}),
+  });
+  res.end(JSON.stringify(body), then);
 }
 
+/**
+ * After an early answer: discard what the client still sends for a moment (closing at once
+ * could reset the connection before the client reads the answer), then close it.
+ */
+function dropRest(req: IncomingMessage): void {
+  req.resume();
+  setTimeout(() => req.destroy(), 1000).unref();
+}
+
+/** The body as text; refused with status 413 as soon as it is known to exceed `max` (declared or read). */
 function readBody(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolveBody, reject) => {
+    const tooLarge = () => Object.assign(new Error(`request body over ${max} bytes`), { status: 413 });
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > max) { req.pause(); reject(tooLarge()); return; }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > max) { reject(Object.assign(new Error(`request body over ${max} bytes`), { status: 413 })); req.destroy(); return; }
+      if (size > max) { req.off('data', onData); req.pause(); chunks.length = 0; reject(tooLarge()); return; }
       chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });

@@ -2,6 +2,7 @@
 // Rows are only ever inserted; triggers refuse UPDATE and DELETE and an insert that does not
 // extend the hash chain.
 import { auditHash, verifyChain, AUDIT_GENESIS_HASH, type AuditRow, type ChainProblem, type ChainReport } from '../security/audit-chain.js';
+import { first, qb } from './query.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface AuditEntry {
@@ -94,13 +95,47 @@ export function listAudit(db: Sqlite, f: AuditFilter): AuditRow[] {
 
 const TRIGGERS = ['audit_log_no_update', 'audit_log_no_delete', 'audit_log_chain'];
 
-/** Verifies the whole chain and that the append-only triggers are still in place. */
-export function verifyAuditLog(db: Sqlite): ChainReport {
+/**
+ * The chain's head now, to keep outside the database (docs/security.md, "Audit trail"): the hash
+ * of the newest row and how many rows it closes. A later check that the head is still in the
+ * chain (`verifyAuditLog` with `expect`) catches the newest rows deleted, which a shorter chain
+ * alone does not show. It goes with every ERP batch; the hub may record it too.
+ */
+export interface AuditAnchor { head: string; rows: number }
+
+export function currentAuditAnchor(db: Sqlite): AuditAnchor {
+  const last = first(db, qb.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1));
+  return last ? { head: last.hash, rows: last.seq } : { head: AUDIT_GENESIS_HASH, rows: 0 };
+}
+
+/** The row whose hash is `head` (a published anchor), or null when the chain no longer holds it. */
+export function findAuditAnchor(db: Sqlite, head: string): number | null {
+  if (head === AUDIT_GENESIS_HASH) return 0;
+  return first(db, qb.selectFrom('audit_log').select('seq').where('hash', '=', head))?.seq ?? null;
+}
+
+export interface AuditVerification extends ChainReport {
+  /** The published anchor checked (`expect`), and the row it was found at (null: missing). */
+  anchor?: { head: string; row: number | null };
+}
+
+/**
+ * Verifies the whole chain and that the append-only triggers are still in place; with
+ * `expect` (a head published earlier), also that the chain still holds it.
+ */
+export function verifyAuditLog(db: Sqlite, opts: { expect?: string } = {}): AuditVerification {
   const rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>;
   const report = verifyChain(rows);
   const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").pluck().all() as string[]);
   const missing: ChainProblem[] = TRIGGERS.filter((t) => !present.has(t))
     .map((t) => ({ seq: null, code: 'trigger_missing', message: `the trigger ${t} that keeps the audit log append-only is missing` }));
   const problems = [...missing, ...report.problems];
-  return { ...report, ok: problems.length === 0, problems };
+  let anchor: AuditVerification['anchor'];
+  if (opts.expect !== undefined) {
+    anchor = { head: opts.expect, row: findAuditAnchor(db, opts.expect) };
+    if (anchor.row === null) {
+      problems.push({ seq: null, code: 'anchor_missing', message: `the anchor ${opts.expect} is not in the chain: rows were deleted or rewritten after it was published (the chain now ends at row ${report.rows})` });
+    }
+  }
+  return { ...report, ok: problems.length === 0, problems, ...(anchor ? { anchor } : {}) };
 }
