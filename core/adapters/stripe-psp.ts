@@ -245,11 +245,35 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Turns an SDK failure into a PspError with a disposition, then lets Stripe's own
+ * `Stripe-Should-Retry` header overrule it: `true` makes the call retryable, `false` permanent
+ * (retrying the same request cannot help) except for insufficient funds, which the runner tries
+ * again later under a fresh key.
+ */
 export function classifyStripeError(e: unknown): PspError {
   if (e instanceof PspError) return e;
+  const base = classify(e);
+  const header = (e as { headers?: Record<string, string> })?.headers?.['stripe-should-retry'];
+  if (header === 'true' && base.disposition === 'permanent') {
+    return new PspError({ disposition: 'retryable', code: base.code, httpStatus: base.httpStatus, ambiguous: base.ambiguous, message: `${base.message} (Stripe says to retry)`, cause: e });
+  }
+  if (header === 'false' && base.disposition === 'retryable' && base.code !== 'balance_insufficient') {
+    return new PspError({ disposition: 'permanent', code: base.code, httpStatus: base.httpStatus, ambiguous: base.ambiguous, message: `${base.message} (Stripe says retrying will not help)`, cause: e });
+  }
+  return base;
+}
+
+function classify(e: unknown): PspError {
   const err = e as Stripe.errors.StripeError & { detail?: { code?: string; message?: string } };
   const status = typeof err?.statusCode === 'number' ? err.statusCode : null;
   const message = err?.message ?? String(e);
+  // With separate charges and transfers the platform's balance is often not yet available:
+  // the call was refused, not applied, and will pass once funds arrive (the runner waits
+  // RetryPolicy.fundsRetryMs, spending no attempt).
+  if (err?.code === 'balance_insufficient') {
+    return new PspError({ disposition: 'retryable', code: 'balance_insufficient', httpStatus: status, message, cause: e });
+  }
   switch (err?.type) {
     case 'StripeConnectionError': {
       const code = err.detail?.code ?? '';

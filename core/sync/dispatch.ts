@@ -16,6 +16,19 @@ export interface DispatchResult {
 /** The PSP's transfer group for a release run: every transfer of the run carries it. */
 export const transferGroupOf = (releaseRun: string) => `ventil-run-${releaseRun}`;
 
+/**
+ * The key a call is sent under after `refusals` refusals for want of funds. The PSP keeps a
+ * refusal under its key (Stripe replays it for 24 hours), and such a refusal means nothing was
+ * applied, so the next try is a new request under a new key; the metadata keeps the row's own
+ * key, by which the call is found again. Refunds are not re-keyed: a row of several refunds may
+ * have made some, and only their own keys keep those from being made twice.
+ */
+export function fundsKey(key: string, refusals: number): string {
+  if (refusals === 0) return key;
+  const k = `${key}~funds${refusals}`;
+  return k.length <= 255 ? k : `${createHash('sha256').update(key).digest('hex').slice(0, 48)}~funds${refusals}`;
+}
+
 /** Key of the i-th PSP call of a row that makes several (a refund spread over payments). */
 export function subKey(key: string, index: number, count: number): string {
   if (count === 1) return key;
@@ -45,9 +58,9 @@ export function transferIdFor(db: Sqlite, p: TransferReversalPayload): string {
  * the PSP keeps idempotency keys), it first asks the PSP whether the call already exists, and
  * only makes it when it does not.
  */
-export async function dispatch(db: Sqlite, row: OutboxRow, reg: AdapterRegistry, timeoutMs: number, lookupFirst = false): Promise<DispatchResult> {
+export async function dispatch(db: Sqlite, row: OutboxRow, reg: AdapterRegistry, timeoutMs: number, lookupFirst = false, fundsRefusals = 0): Promise<DispatchResult> {
   const payload = JSON.parse(row.payload_json) as Record<string, unknown>;
-  const key = row.idempotency_key;
+  const key = row.kind === 'psp.refund' || row.kind === 'erp.push' ? row.idempotency_key : fundsKey(row.idempotency_key, fundsRefusals);
   if (lookupFirst && row.kind !== 'psp.refund' && row.kind !== 'erp.push') {
     const psp = needPsp(reg);
     const where = findHint(db, row);

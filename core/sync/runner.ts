@@ -22,6 +22,7 @@ import type { AdapterRegistry } from '../adapters/registry.js';
 import { dispatch, type DispatchResult } from './dispatch.js';
 import { logAttempt, readState, writeState, type OutboxRow } from './outbox.js';
 import { mergePspObject } from './psp-state.js';
+import { countAttemptsWithCode } from '../store/outbox-repo.js';
 
 export interface RetryPolicy {
   /** First retry delay; doubles with each counted attempt. */
@@ -39,6 +40,11 @@ export interface RetryPolicy {
   blockedDelayMs: number;
   /** A runner lock whose heartbeat is older than this is free. */
   lockTtlMs: number;
+  /**
+   * Wait before trying again a call the PSP refused for want of available funds (Stripe's
+   * `balance_insufficient`): not an attempt spent, tried until the funds arrive.
+   */
+  fundsRetryMs: number;
 }
 
 export const DEFAULT_POLICY: RetryPolicy = {
@@ -50,6 +56,7 @@ export const DEFAULT_POLICY: RetryPolicy = {
   offlineMaxMs: 5 * 60_000,
   blockedDelayMs: 10 * 60_000,
   lockTtlMs: 2 * 60_000,
+  fundsRetryMs: 30 * 60_000,
 };
 
 /**
@@ -256,7 +263,10 @@ export class OutboxRunner {
     try {
       // A refund spread over several payments makes one call per payment; a lookup adds one.
       const calls = (row.kind === 'psp.refund' ? ((JSON.parse(row.payload_json) as { payments?: unknown[] }).payments?.length ?? 1) : 1) * (lookupFirst ? 2 : 1);
-      result = await this.withTimeout(dispatch(this.db, row, this.registry, this.policy.callTimeoutMs, lookupFirst), calls);
+      // After a refusal for want of funds the PSP keeps that refusal under the call's key: the
+      // next try, a new request, goes under a new key (dispatch.ts, fundsKey).
+      const fundsRefusals = row.target === 'psp' ? countAttemptsWithCode(this.db, row.id, 'balance_insufficient') : 0;
+      result = await this.withTimeout(dispatch(this.db, row, this.registry, this.policy.callTimeoutMs, lookupFirst, fundsRefusals), calls);
     } catch (e) {
       return this.finishFailure(row, started, toPspError(e));
     }
@@ -317,6 +327,14 @@ export class OutboxRunner {
         this.pausedUntil = now.getTime() + p.blockedDelayMs;
         break;
       case 'retryable':
+        if (err.code === 'balance_insufficient') {
+          // Not a failure of the call: the funds are not available yet. Wait, spend no attempt.
+          outcome = 'retry';
+          status = row.attempts === 0 ? 'pending' : 'failed';
+          next += Math.max(p.fundsRetryMs, err.retryAfterMs ?? 0);
+          message = `waiting for available funds: ${err.message}`;
+          break;
+        }
         if (err.code === 'rate_limited' || err.code === 'conflict') {
           // The PSP asked us to slow down: not a failure of the call, no attempt spent.
           outcome = 'rate_limited';

@@ -4,7 +4,9 @@
 // idempotency rules (same key and same parameters: the saved response again; same key with other
 // parameters: 400 idempotency_error; same key while the first request still runs: 409), and
 // faults on demand: 500 before applying, 429 with Retry-After, hanging (before or after applying),
-// resetting the connection before or after applying. It also records Stripe-shaped events and
+// resetting the connection before or after applying, and Stripe's `Stripe-Should-Retry` header
+// (a 500 Stripe says not to retry, a 400 it says to retry). Transfers and payouts draw on the
+// platform's available balance and are refused `balance_insufficient` beyond it (`fund` adds). It also records Stripe-shaped events and
 // can deliver them as signed webhooks, duplicated and out of order.
 //
 // Everything is bounded: requests logged, keys remembered, hang time, and the server's own
@@ -15,7 +17,7 @@ import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import { mulberry32 } from '../../core/demo/random.js';
 
-export type FaultName = 'none' | '500' | '429' | 'hang_before' | 'hang_after' | 'reset_before' | 'reset_after';
+export type FaultName = 'none' | '500' | '429' | 'hang_before' | 'hang_after' | 'reset_before' | 'reset_after' | 'should_retry_false' | 'should_retry_true';
 
 export interface FaultRates {
   error500?: number;
@@ -43,6 +45,8 @@ export interface FakeStripeOptions {
   payments?: Record<string, { amount: number; currency: string }>;
   /** Called right after a call is applied, before its response is written. */
   onApplied?: (info: { path: string; key: string | null; object: Record<string, any> }) => void;
+  /** Called when a call is held open (a hang fault), before or after it was applied. */
+  onHold?: (info: { path: string; key: string | null; applied: boolean }) => void;
 }
 
 export interface AppliedCall { key: string | null; path: string; object: Record<string, any> }
@@ -73,6 +77,9 @@ function canonical(v: unknown): string {
 }
 
 const stripeError = (type: string, message: string, extra: Obj = {}) => ({ error: { type, message, ...extra } });
+const insufficientFunds = () => stripeError('invalid_request_error',
+  'You have insufficient available funds in your Stripe account. Try adding funds directly to your available balance by creating Charges using the 4000000000000077 test card.',
+  { code: 'balance_insufficient' });
 
 export class FakeStripe {
   readonly transfers = new Map<string, Obj>();
@@ -85,7 +92,7 @@ export class FakeStripe {
   /** Every call applied, in order (one per object created). */
   readonly applied: AppliedCall[] = [];
   readonly requests: { method: string; path: string; key: string | null; fault: FaultName; status: number | null }[] = [];
-  readonly faultCounts: Record<FaultName, number> = { none: 0, '500': 0, '429': 0, hang_before: 0, hang_after: 0, reset_before: 0, reset_after: 0 };
+  readonly faultCounts: Record<FaultName, number> = { none: 0, '500': 0, '429': 0, hang_before: 0, hang_after: 0, reset_before: 0, reset_after: 0, should_retry_false: 0, should_retry_true: 0 };
   url = '';
   port = 0;
   closed = false;
@@ -123,6 +130,9 @@ export class FakeStripe {
 
   /** The next POSTs get these faults, in order, before the random rates apply again. */
   scriptFaults(...faults: FaultName[]): void { this.script.push(...faults); }
+  /** Adds funds to the platform's available balance (lower-case currency). */
+  fund(currency: string, amount: number): void { this.balance[currency] = (this.balance[currency] ?? 0) + amount; }
+  available(currency: string): number { return this.balance[currency] ?? 0; }
   setFaults(rates: FaultRates): void { this.rates = { ...rates }; }
 
   async close(): Promise<void> {
@@ -183,11 +193,13 @@ export class FakeStripe {
     this.faultCounts[fault]++;
     if (fault === 'reset_before') { req.socket.destroy(); return; }
     if (fault === '500') return this.send(res, 500, stripeError('api_error', 'fake: something went wrong'), entry, { 'Stripe-Should-Retry': 'true' });
+    if (fault === 'should_retry_false') return this.send(res, 500, stripeError('api_error', 'fake: failed, and retrying will not help'), entry, { 'Stripe-Should-Retry': 'false' });
+    if (fault === 'should_retry_true') return this.send(res, 400, stripeError('invalid_request_error', 'fake: a lock could not be taken', { code: 'lock_timeout' }), entry, { 'Stripe-Should-Retry': 'true' });
     if (fault === '429') {
       return this.send(res, 429, stripeError('invalid_request_error', 'fake: too many requests', { code: 'rate_limit' }), entry,
         { 'Retry-After': String(this.rates.retryAfterSec ?? 1) });
     }
-    if (fault === 'hang_before') return this.hang(req);
+    if (fault === 'hang_before') return this.hang(req, url.pathname, key, false);
 
     if (method === 'POST' && key) {
       const fingerprint = `${method} ${url.pathname} ${canonical(params)}`;
@@ -207,21 +219,22 @@ export class FakeStripe {
       slot.body = out;
       slot.done = true;
       if (status < 300) this.opts.onApplied?.({ path: url.pathname, key, object: out as Obj });
-      if (fault === 'hang_after') return this.hang(req);
+      if (fault === 'hang_after') return this.hang(req, url.pathname, key, status < 300);
       if (fault === 'reset_after') { req.socket.destroy(); return; }
       return this.send(res, status, out, entry);
     }
     const [status, out] = this.route(method, url.pathname, params, key);
     if (method === 'POST' && status < 300) this.opts.onApplied?.({ path: url.pathname, key, object: out as Obj });
-    if (fault === 'hang_after') return this.hang(req);
+    if (fault === 'hang_after') return this.hang(req, url.pathname, key, method === 'POST' && status < 300);
     if (fault === 'reset_after') { req.socket.destroy(); return; }
     return this.send(res, status, out, entry);
   }
 
-  private hang(req: IncomingMessage): void {
+  private hang(req: IncomingMessage, path: string, key: string | null, applied: boolean): void {
     const t = setTimeout(() => req.socket.destroy(), this.opts.hangMs);
     t.unref();
     req.socket.on('close', () => clearTimeout(t));
+    this.opts.onHold?.({ path, key, applied });
   }
 
   private send(res: ServerResponse, status: number, body: unknown, entry: { status: number | null }, headers: Record<string, string> = {}): void {
@@ -271,6 +284,7 @@ export class FakeStripe {
       if (!String(p.destination ?? '').startsWith('acct_')) return [400, stripeError('invalid_request_error', `No such destination: '${p.destination}'`, { code: 'resource_missing', param: 'destination' })];
       const bad = metaCheck(p.metadata);
       if (bad) return [400, stripeError('invalid_request_error', bad, { param: 'metadata' })];
+      if (amount > this.available(p.currency)) return [400, insufficientFunds()];
       const t: Obj = {
         id: this.id('tr'), object: 'transfer', amount, amount_reversed: 0, currency: p.currency, created: this.now(), description: p.description ?? null,
         destination: p.destination, livemode: false, metadata: p.metadata ?? {}, reversals: { object: 'list', data: [], has_more: false, url: '' },
@@ -335,6 +349,7 @@ export class FakeStripe {
       if (method === 'GET') return [200, this.list([...this.payouts.values()], p, path)];
       const amount = amountOf(p.amount);
       if (!(amount > 0)) return [400, stripeError('invalid_request_error', 'Invalid positive integer', { param: 'amount' })];
+      if (amount > this.available(p.currency)) return [400, insufficientFunds()];
       const po: Obj = { id: this.id('po'), object: 'payout', amount, currency: p.currency, created: this.now(), status: 'pending', metadata: p.metadata ?? {}, description: p.description ?? null };
       this.payouts.set(po.id, po);
       this.applied.push({ key, path, object: po });

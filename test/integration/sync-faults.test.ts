@@ -6,7 +6,6 @@
 // before it answered. Then a last runner is left to finish. Every transfer must exist exactly once
 // at the fake, for exactly the amount enqueued, and the outbox must hold nothing pending: each row
 // sent, or dead-lettered with its reason.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,8 @@ import type { Sqlite } from '../../core/store/sqlite.js';
 import { enqueue } from '../../core/sync/outbox.js';
 import { reversalKey, transferKey } from '../../core/sync/payloads.js';
 import { FakeStripe } from '../fakes/fake-stripe.js';
-import { repoRoot, tempDir } from '../helpers/db.js';
+import { tempDir } from '../helpers/db.js';
+import { childCommand, countOpen, killRunners, startRunner } from '../helpers/sync-runner.js';
 import { mulberry32 } from '../../core/demo/random.js';
 
 const SEED = Number(process.env.VENTIL_FAULT_SEED ?? 20260401);
@@ -24,62 +24,7 @@ const TRANSFERS = 40;
 const REVERSALS = 8;
 
 
-const children = new Set<ChildProcess>();
-afterAll(() => { for (const c of children) c.kill('SIGKILL'); });
-
-/**
- * The kill cycles run `ventil sync` (test/fixtures/sync-child.ts) bundled by esbuild into one
- * file run by plain node: the same sources, but a child starts in ~0.5 s instead of ~1.5 s under
- * tsx's loader hooks, which keeps 20 kills within the time budget. The last runner, the one that
- * finishes the work, runs the sources through tsx. Without esbuild, every child uses tsx.
- */
-async function childCommand(): Promise<{ bundled: string[] | null; source: string[] }> {
-  const source = ['--import', 'tsx', join(repoRoot, 'test/fixtures/sync-child.ts')];
-  try {
-    const { build } = await import('esbuild');
-    const outfile = join(repoRoot, 'node_modules/.cache/ventil-test', `sync-child-${process.pid}.mjs`);
-    await build({ entryPoints: [join(repoRoot, 'test/fixtures/sync-child.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, packages: 'external', logLevel: 'error' });
-    return { bundled: [outfile], source };
-  } catch {
-    return { bundled: null, source };
-  }
-}
-
-function startRunner(command: string[], dbFile: string, apiBase: string, extra: string[] = []) {
-  const child = spawn(process.execPath, [
-    ...command,
-    '--db', dbFile, '--interval', '20', '--timeout', '300', '--backoff-base', '20', '--backoff-max', '250', '--max-attempts', '60', ...extra,
-  ], {
-    cwd: repoRoot,
-    env: { ...process.env, VENTIL_PSP: 'stripe', VENTIL_STRIPE_SECRET_KEY: 'sk_test_faults', VENTIL_STRIPE_API_BASE: apiBase, VENTIL_CONFIG: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => { children.delete(child); resolve({ code, signal }); });
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    const t = setInterval(() => {
-      if (stdout.includes('ready')) { clearInterval(t); resolve(); }
-      if (child.exitCode !== null) { clearInterval(t); reject(new Error(`runner exited early: ${stderr}`)); }
-    }, 10);
-  });
-  return { child, exited, ready, out: () => stdout, err: () => stderr };
-}
-
-function countOpen(file: string): { open: number; rows: { status: string; n: number }[] } {
-  const { db } = openDatabase({ file, readonly: true });
-  try {
-    const rows = db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status').all() as { status: string; n: number }[];
-    return { open: rows.filter((r) => ['pending', 'failed', 'in_flight'].includes(r.status)).reduce((s, r) => s + r.n, 0), rows };
-  } finally {
-    db.close();
-  }
-}
+afterAll(killRunners);
 
 describe('outbox runner under faults and SIGKILL (child processes, fake Stripe)', () => {
   it(`sends ${TRANSFERS} transfers and ${REVERSALS} reversals exactly once through ${KILLS} kills (seed ${SEED})`, async () => {

@@ -36,8 +36,9 @@ The PSP is the embedded sandbox unless VENTIL_PSP=stripe (see docs/sync.md: the 
 from VENTIL_STRIPE_SECRET_KEY or a key file, never from the database).
 
 Tuning (defaults suit production): --timeout MS (per call, 30000), --max-attempts N (12),
---backoff-base MS (5000), --backoff-max MS (3600000), --offline-max MS (300000), --settle-ms MS
-(inbox files younger than this are left for the next pass, 2000).`;
+--backoff-base MS (5000), --backoff-max MS (3600000), --offline-max MS (300000), --funds-retry MS
+(wait after the PSP refused a call for want of available funds, 1800000), --settle-ms MS (inbox
+files younger than this are left for the next pass, 2000).`;
 
 /**
  * A failure with a code, printed by main.ts like any command failure (exit status 1). Not the
@@ -59,7 +60,7 @@ const SYNC_OPTIONS = {
   once: { type: 'boolean' }, status: { type: 'boolean' }, interval: { type: 'string' }, inbox: { type: 'string' },
   pull: { type: 'string' }, 'pull-name': { type: 'string' }, 'webhook-port': { type: 'string' },
   timeout: { type: 'string' }, 'max-attempts': { type: 'string' }, 'backoff-base': { type: 'string' }, 'backoff-max': { type: 'string' },
-  'offline-max': { type: 'string' }, 'settle-ms': { type: 'string' },
+  'offline-max': { type: 'string' }, 'settle-ms': { type: 'string' }, 'funds-retry': { type: 'string' },
 } as const;
 type SyncValues = Parsed<typeof SYNC_OPTIONS>['values'];
 
@@ -131,6 +132,7 @@ function retryPolicy(values: SyncValues): Partial<RetryPolicy> {
   set('baseMs', intOption('backoff-base', values['backoff-base']));
   set('maxMs', intOption('backoff-max', values['backoff-max']));
   set('offlineMaxMs', intOption('offline-max', values['offline-max']));
+  set('fundsRetryMs', intOption('funds-retry', values['funds-retry']));
   if (policy.offlineMaxMs !== undefined) policy.offlineBaseMs = Math.min(policy.offlineMaxMs, 5_000);
   if (policy.maxAttempts === 0) throw new UsageError('--max-attempts must be at least 1');
   return policy;
