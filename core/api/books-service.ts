@@ -18,7 +18,7 @@ import { isoUtc } from '../domain/time.js';
 import { nextDate, zonedStartOfDay, zonedStartOfDayIso } from '../domain/time-zone.js';
 import { currentAuditAnchor } from '../store/audit-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
-import { enqueue } from '../sync/outbox.js';
+import { enqueue, getOutboxRowByKey } from '../sync/outbox.js';
 import { ApiError, type Issue } from './errors.js';
 
 export function requireEntity(db: Sqlite, id: string): BookEntity {
@@ -327,8 +327,10 @@ export const erpBatchKey = (entity: string, month: string) => `ventil.erp:${enti
 
 /** Records and enqueues the ERP batch of a closed month (idempotent by its key). */
 export function enqueueErpBatch(db: Sqlite, entity: BookEntity, month: string, now: Date): string {
-  const { batch, digest } = buildErpBatch(db, entity.id, month);
   const key = erpBatchKey(entity.id, month);
+  // Queued already: the same batch, with the audit anchor of its first queueing (a payload never changes).
+  if (getOutboxRowByKey(db, key)) return key;
+  const { batch, digest } = buildErpBatch(db, entity.id, month);
   insertErpBatch(db, {
     entity: entity.id, period: month, idempotency_key: key, entries: batch.totals.entries, lines: batch.totals.lines, debit: batch.totals.debit,
     credit: batch.totals.credit, digest, created_at: now.toISOString(),

@@ -91,5 +91,9 @@ describe('item 11: the audit trail is anchored outside the database', () => {
     const payload = JSON.parse(db.prepare("SELECT payload_json FROM outbox WHERE kind = 'erp.push'").pluck().get() as string);
     // The head when the batch was queued: the rows before the closing itself.
     expect(payload.audit_anchor).toEqual({ head: before.hash, rows: before.seq });
+    // Pushing the month again, once the trail has grown, keeps the batch as first queued.
+    expect(head().seq).toBeGreaterThan(before.seq);
+    expect(callApi(ctx, 'journal.push', { entity: 'LYON', period: '2026-03' })).toMatchObject({ ok: true });
+    expect(JSON.parse(db.prepare("SELECT payload_json FROM outbox WHERE kind = 'erp.push' AND entity = 'LYON'").pluck().get() as string)).toEqual(payload);
   });
 });
