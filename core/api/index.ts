@@ -127,17 +127,27 @@ export function callApi(ctx: ApiContext, name: string, input: unknown): Result<u
  * handler's transaction itself stays synchronous and short.
  */
 export async function callApiAsync(ctx: ApiContext, name: string, input: unknown): Promise<Result<unknown>> {
+  return (await prepareCall(ctx, name, input)).finish();
+}
+
+/**
+ * `callApiAsync` in two steps, for a caller that wraps the call's transaction in its own (the
+ * database process journals each answer in the same transaction): the admission checks and
+ * the awaited slow work, then `finish()`, synchronous, which runs the handler.
+ */
+export async function prepareCall(ctx: ApiContext, name: string, input: unknown): Promise<{ finish(): Result<unknown> }> {
   const admitted = admit(ctx, name, input);
-  if ('refused' in admitted) return admitted.refused;
+  if ('refused' in admitted) return { finish: () => admitted.refused };
   let prepared: unknown;
   if (admitted.handler.prepare) {
     try {
       prepared = await admitted.handler.prepare(ctx, admitted.data);
     } catch (e) {
-      return { ok: false, error: logUnexpected(name, toErrorValue(e)) };
+      const error = logUnexpected(name, toErrorValue(e));
+      return { finish: () => ({ ok: false, error }) };
     }
   }
-  return execute(ctx, name, admitted.handler, admitted.data, prepared);
+  return { finish: () => execute(ctx, name, admitted.handler, admitted.data, prepared) };
 }
 
 function execute(ctx: ApiContext, name: string, handler: Handler, data: unknown, prepared: unknown): Result<unknown> {

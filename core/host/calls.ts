@@ -6,7 +6,7 @@
 import { authenticateSession } from '../api/auth.js';
 import { createContext } from '../api/context.js';
 import type { Result } from '../api/errors.js';
-import { callApi, handlerNamed } from '../api/index.js';
+import { handlerNamed, prepareCall } from '../api/index.js';
 import { ANONYMOUS_PRINCIPAL } from '../api/principal.js';
 import type { SessionInfo } from '../api/handler.js';
 import type { Sqlite } from '../store/sqlite.js';
@@ -28,7 +28,11 @@ function journalable(result: Result<unknown>): Result<unknown> {
   return text.length > JOURNAL_MAX_CHARS ? lost('applied, but the database process restarted before answering: reload to see the result') : result;
 }
 
-export function answerCall(db: Sqlite, req: CallRequest, now: () => Date = () => new Date()): CallAnswer {
+/**
+ * Answers one call. A sign-in's slow work (password hashing, throttling waits) is awaited before
+ * the call's transaction (`prepareCall`), so other calls are answered meanwhile.
+ */
+export async function answerCall(db: Sqlite, req: CallRequest, now: () => Date = () => new Date()): Promise<CallAnswer> {
   let principal = ANONYMOUS_PRINCIPAL;
   let session: SessionInfo | null = null;
   let sessionInvalid = false;
@@ -37,14 +41,19 @@ export function answerCall(db: Sqlite, req: CallRequest, now: () => Date = () =>
     if (s.ok) ({ principal, session } = s);
     else sessionInvalid = true;
   }
-  const ctx = createContext(db, { principal, session, now });
+  // The desktop app is one source for sign-in throttling (docs/security.md).
+  const ctx = createContext(db, { principal, session, now, source: 'desktop' });
   const handler = handlerNamed(req.name);
-  if (!handler?.mutates) return { result: callApi(ctx, req.name, req.input), ...(sessionInvalid ? { sessionInvalid } : {}) };
+  if (!handler?.mutates) return { result: (await prepareCall(ctx, req.name, req.input)).finish(), ...(sessionInvalid ? { sessionInvalid } : {}) };
   const journaled = journaledAnswer<Result<unknown>>(db, req.id);
   if (journaled) return { result: journaled, replayed: true };
+  const call = await prepareCall(ctx, req.name, req.input);
+  // Applied by a call with this id while this one was being prepared: answer from the journal.
+  const meanwhile = journaledAnswer<Result<unknown>>(db, req.id);
+  if (meanwhile) return { result: meanwhile, replayed: true };
   // The call's own transaction nests in this one (a savepoint): the journal commits with it.
   const result = db.transaction(() => {
-    const r = callApi(ctx, req.name, req.input);
+    const r = call.finish();
     journalAnswer(db, req.id, journalable(r), now());
     return r;
   })();

@@ -16,6 +16,7 @@ import { encryptDatabaseFile } from '../store/encrypt-file.js';
 import { countRows } from '../store/network-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { startBackgroundSync, type BackgroundSync } from '../sync/background.js';
+import { preparePasswordChecks } from '../security/passwords.js';
 import { answerCall, pruneCallJournal } from './calls.js';
 import type { HostConfig, HostPort, ToHost } from './protocol.js';
 
@@ -43,6 +44,8 @@ function open(config: HostConfig): { running: Running; demo: boolean } {
   // The demo's sign-in screen offers one account per role; a real database starts with setup.
   ensureDemoUsers(db);
   pruneCallJournal(db);
+  // The dummy hash unknown logins are checked against, made before the first sign-in.
+  void preparePasswordChecks();
   const prune = setInterval(() => pruneCallJournal(db), 10 * 60_000);
   prune.unref();
   const running: Running = { db, routing: null, sync: null, prune };
@@ -72,6 +75,7 @@ export function runHostService(port: HostPort, opts: { exit?: (code: number) => 
   // This process's log records go to the main process, which writes the desktop's log file.
   installLogSink((record) => port.post({ t: 'log', record }), 'debug');
   let running: Running | null = null;
+  const inProgress = new Set<Promise<void>>();
   port.onMessage((m: ToHost) => {
     switch (m.t) {
       case 'start': {
@@ -94,9 +98,19 @@ export function runHostService(port: HostPort, opts: { exit?: (code: number) => 
           return;
         }
         const { t: _t, ...request } = m;
-        const answer = answerCall(running.db, request);
-        if (answer.replayed) log.info(`answered ${m.name} from the journal: it was applied before the previous database process stopped`);
-        port.post({ t: 'answer', id: m.id, ...answer });
+        // Calls are answered as they finish: a sign-in hashing a password off the thread does
+        // not hold up the others. Stopping waits for the calls in progress.
+        const pending = answerCall(running.db, request).then(
+          (answer) => {
+            if (answer.replayed) log.info(`answered ${m.name} from the journal: it was applied before the previous database process stopped`);
+            port.post({ t: 'answer', id: m.id, ...answer });
+          },
+          (e: unknown) => {
+            log.error(`${m.name} failed`, errorFields(e));
+            port.post({ t: 'answer', id: m.id, result: { ok: false, error: { code: 'internal', message: (e as Error).message ?? String(e) } } });
+          },
+        ).finally(() => inProgress.delete(pending));
+        inProgress.add(pending);
         return;
       }
       case 'end-session':
@@ -105,7 +119,7 @@ export function runHostService(port: HostPort, opts: { exit?: (code: number) => 
       case 'stop': {
         const was = running;
         running = null;
-        void (was ? close(was) : Promise.resolve()).then(
+        void Promise.allSettled([...inProgress]).then(() => (was ? close(was) : undefined)).then(
           () => { port.post({ t: 'stopped' }); exit(0); },
           (e: unknown) => { log.error('stopping failed', errorFields(e)); exit(1); },
         );

@@ -14,6 +14,8 @@ import { startServer, type RunningServer } from '../../core/server/http.js';
 import type { Sqlite } from '../../core/store/sqlite.js';
 import * as users from '../../core/store/users-repo.js';
 import { memoryDb, readExample } from '../helpers/db.js';
+import { inProcessHost } from '../helpers/host.js';
+import { createIpcHandler } from '../../electron/ipc-handler.js';
 
 const RUN_TOKEN = 'run-token-of-the-sign-in-attack-test-0123';
 const LYON_PASSWORD = 'lyon-password-right';
@@ -141,6 +143,21 @@ describe('item 3: password checks off the main thread', () => {
     // The status call finished before the sign-ins: hashing did not hold the server.
     expect(order.indexOf('status')).toBeLessThan(order.length - 1);
     expect(order.indexOf('status')).toBe(0);
+  }, 30_000);
+
+  it('does the same over IPC, through the database process\'s answering', async () => {
+    const env = await serve();
+    const ipc = createIpcHandler({ host: inProcessHost(env.db), isTrustedUrl: () => true });
+    const event = (id: number) => ({ senderFrame: { url: 'file:///app/index.html', parent: null }, sender: { id } });
+    const order: string[] = [];
+    const signIns = Array.from({ length: 4 }, (_, i) => ipc.handle(event(i + 1), 'auth.login', { login: `ghost-${i}`, password: 'guessing a password' })
+      .then((r) => { order.push('sign-in'); return r; }));
+    const status = await ipc.handle(event(9), 'auth.status', {}).then((r) => { order.push('status'); return r; });
+    expect(status).toMatchObject({ ok: true });
+    expect((await Promise.all(signIns)).map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(Array(4).fill('invalid_credentials'));
+    expect(order[0]).toBe('status');
+    // The desktop is one source for the throttle.
+    expect(env.db.prepare("SELECT failures FROM sign_in_throttles WHERE kind = 'source' AND key = 'desktop'").pluck().get()).toBe(4);
   }, 30_000);
 });
 
