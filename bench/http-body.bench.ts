@@ -26,11 +26,11 @@ const limit = HTTP_LIMITS.sessionBodyBytes;
 
 // The most demo orders whose import body fits the limit.
 let orders = Math.floor(limit / 1500);
-let body = '';
-for (;;) {
-  body = JSON.stringify({ scenario: generateScenario({ seed, franchisees: 40, orders }) });
-  if (Buffer.byteLength(body) <= limit) break;
+const importBody = (n: number) => JSON.stringify({ scenario: generateScenario({ seed, franchisees: 40, orders: n }) });
+let body = importBody(orders);
+while (Buffer.byteLength(body) > limit) {
   orders = Math.floor(orders * 0.97);
+  body = importBody(orders);
 }
 note('session body limit', `${limit} bytes`);
 note('demo orders in the largest import that fits', `${orders} (${Buffer.byteLength(body)} bytes, ${Math.round(Buffer.byteLength(body) / orders)} bytes/order)`);
