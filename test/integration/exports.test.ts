@@ -216,7 +216,7 @@ describe('opening entries (à-nouveaux)', () => {
     }
     // A year of 2027: orders in February, a release run, then 2027 is closed in January 2028.
     const y2027 = readExample('network-basic.json');
-    y2027.orders = y2027.orders.map((o: Json) => ({ ...o, id: `${o.id}-C`, created_at: o.created_at.replace('2026-03', '2027-02'), payments: o.payments.map((p: Json) => ({ ...p, captured_at: p.captured_at.replace('2026-03', '2027-02') })) }));
+    y2027.orders = y2027.orders.map((o: Json) => ({ ...o, id: `${o.id}-C`, created_at: o.created_at.replace('2026-03', '2027-02'), payments: o.payments.map((p: Json) => ({ ...p, id: `${p.id}-C`, captured_at: p.captured_at.replace('2026-03', '2027-02') })) }));
     y2027.events = y2027.events.map((e: Json) => ({ ...e, order: `${e.order}-C`, at: e.at.replace('2026-03', '2027-02') }));
     clock.set('2027-02-28T00:00:00Z');
     ok(call(clock.ctx, 'scenario.import', { scenario: y2027 }));

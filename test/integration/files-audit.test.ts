@@ -9,6 +9,7 @@ import { callApi } from '../../core/api/index.js';
 import { openDatabase } from '../../core/store/database.js';
 import { openSqlite } from '../../core/store/sqlite.js';
 import { ventil, ventilHere } from '../helpers/cli.js';
+import { sendAllInvoices } from '../helpers/books.js';
 import { exampleFile, tempDir } from '../helpers/db.js';
 
 const tmp = tempDir('ventil-files-');
@@ -85,6 +86,7 @@ describe('item 11: the audit trail is anchored outside the database', () => {
     scenario.network.entities = scenario.network.entities.map((e: { id: string }) => ({ ...e, erp_code: `ERP-${e.id}` }));
     expect(callApi(ctx, 'scenario.import', { scenario })).toMatchObject({ ok: true });
     const head = () => db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string };
+    sendAllInvoices(ctx);
     const before = head();
     const closed = callApi(ctx, 'journal.periods.close', { entity: 'LYON', period: '2026-03' });
     expect(closed).toMatchObject({ ok: true });
