@@ -2,17 +2,19 @@
 import type { Sqlite } from '../store/sqlite.js';
 import type { ApiContext, SessionInfo } from './handler.js';
 import { Scope, SYSTEM_PRINCIPAL, type Principal } from './principal.js';
+import { installationOf } from '../replication/installation.js';
 
 /**
  * Without a principal the context is the command-line operator's (SYSTEM_PRINCIPAL): the
  * transports (HTTP, IPC) always pass the principal of the session, or ANONYMOUS_PRINCIPAL.
  */
-export function createContext(db: Sqlite, opts: { principal?: Principal; now?: () => Date; session?: SessionInfo | null } = {}): ApiContext {
+export function createContext(db: Sqlite, opts: { principal?: Principal; now?: () => Date; session?: SessionInfo | null; scopeLimit?: readonly string[] } = {}): ApiContext {
   const principal = opts.principal ?? SYSTEM_PRINCIPAL;
   const demo = isDemoDatabase(db);
   return {
-    db, principal, scope: new Scope(principal, db), now: opts.now ?? (() => new Date()), demo,
+    db, principal, scope: new Scope(principal, db, opts.scopeLimit ? new Set(opts.scopeLimit) : null), now: opts.now ?? (() => new Date()), demo,
     session: opts.session ?? null,
+    installation: installationOf(db),
     // callApi replaces this with the collector of the call's audit row.
     audit: () => {},
   };
