@@ -28,6 +28,7 @@ import { invoicesHandlers } from './invoices.js';
 import { exportsHandlers } from './exports.js';
 import { devicesHandlers } from './devices.js';
 import { bindApi, replicationHandlers } from './replication.js';
+import { setupHandlers } from './setup.js';
 import { replicaDecision } from '../replication/policy.js';
 import { queueCommand } from '../replication/outbox.js';
 
@@ -53,6 +54,7 @@ export const handlers = {
   ...exportsHandlers,
   ...devicesHandlers,
   ...replicationHandlers,
+  ...setupHandlers,
 } satisfies Record<string, Handler>;
 
 /**

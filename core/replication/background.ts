@@ -8,6 +8,7 @@
 import { hasUnpushedCommands, readReplicaState, updateReplicaState } from '../store/replica-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { HubError } from './client.js';
+import type { HubClient, HubClientOptions } from './client.js';
 import type { CredentialStore } from './credentials.js';
 import { joinNetwork, syncOnce, type SyncReport } from './sync.js';
 
@@ -20,6 +21,8 @@ export interface ReplicaSyncOptions {
   now?: () => Date;
   log?: (line: string) => void;
   onSync?: (r: SyncReport) => void;
+  /** How to reach the hub (tests call it in process). */
+  connect?: (opts: HubClientOptions) => HubClient;
 }
 
 export function startReplicaSync(db: Sqlite, opts: ReplicaSyncOptions): { stop(): Promise<void>; syncNow(): Promise<SyncReport | null> } {
@@ -36,7 +39,7 @@ export function startReplicaSync(db: Sqlite, opts: ReplicaSyncOptions): { stop()
     if (state.status === 'joining') {
       if (!state.join_code) return null;
       try {
-        await joinNetwork(db, { url: state.hub_url, code: state.join_code, ca: state.ca_pem }, { credentials: opts.credentials, now, log });
+        await joinNetwork(db, { url: state.hub_url, code: state.join_code, ca: state.ca_pem }, { credentials: opts.credentials, now, log, connect: opts.connect });
       } catch (e) {
         const err = e as HubError;
         // Offline: try again later with the same code. Refused: the screen says why and asks again.
@@ -46,7 +49,7 @@ export function startReplicaSync(db: Sqlite, opts: ReplicaSyncOptions): { stop()
         return null;
       }
     }
-    const r = await syncOnce(db, { credentials: opts.credentials, now, log });
+    const r = await syncOnce(db, { credentials: opts.credentials, now, log, connect: opts.connect });
     opts.onSync?.(r);
     return r;
   };

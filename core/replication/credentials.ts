@@ -2,8 +2,8 @@
 // keychain seals it (electron/keystore.ts); from the command line it is a file next to the
 // database, `<database>.device`, readable by its owner only (docs/deployment.md). It is never
 // in the database itself, so a copy of the database does not carry the device's identity.
+// No store import here: the desktop's main process (which holds no database) loads this file.
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { deviceToken } from './devices.js';
 
 export interface DeviceCredential { device: string; secret: string }
 
@@ -15,6 +15,8 @@ export interface CredentialStore {
   readonly where: string;
 }
 
+/** The bearer token a device sends: `vd1.<device id>.<secret>` (checked in devices.ts). */
+export const deviceToken = (deviceId: string, secret: string) => `vd1.${deviceId}.${secret}`;
 export const tokenOf = (c: DeviceCredential) => deviceToken(c.device, c.secret);
 
 function parse(text: string, where: string): DeviceCredential {

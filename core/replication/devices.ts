@@ -35,8 +35,6 @@ export function normalizeCode(text: string): string | null {
   return plain.match(/.{5}/g)!.join('-');
 }
 
-/** The bearer token a device sends: `vd1.<device id>.<secret>`. */
-export const deviceToken = (deviceId: string, secret: string) => `vd1.${deviceId}.${secret}`;
 export const isDeviceToken = (token: string) => token.startsWith('vd1.');
 
 export function checkScope(db: Sqlite, text: string): DeviceScope {

@@ -21,7 +21,9 @@ export function installationOf(db: Sqlite): Installation {
     throw e;
   }
   if (!s) return HUB;
-  if (s.status === 'joining') return { kind: 'joining', hubUrl: s.hub_url };
+  // A join asked for on the first screen: pending while it has its code; refused (the code is
+  // cleared, the reason kept for the screen), the database is a new one again.
+  if (s.status === 'joining') return s.join_code ? { kind: 'joining', hubUrl: s.hub_url } : HUB;
   return { kind: 'replica', hubUrl: s.hub_url, deviceId: s.device_id ?? '', deviceName: s.device_name ?? '', scope: s.scope ?? '', revoked: s.status === 'revoked' };
 }
 

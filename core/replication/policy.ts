@@ -15,9 +15,9 @@ export const LOCAL_OPERATIONS: ReadonlySet<string> = new Set(['auth.login', 'aut
 export type ReplicaDecision = { kind: 'run' } | { kind: 'command' } | { kind: 'refuse'; error: ApiError };
 
 export function replicaDecision(installation: Installation, operation: string, mutates: boolean, commandable: boolean): ReplicaDecision {
-  if (installation.kind === 'hub' || !mutates) return { kind: 'run' };
+  // The first-start choices answer for themselves (only a new, empty database accepts them).
+  if (installation.kind === 'hub' || !mutates || operation.startsWith('setup.')) return { kind: 'run' };
   if (installation.kind === 'joining') {
-    if (operation.startsWith('setup.')) return { kind: 'run' };
     return { kind: 'refuse', error: new ApiError('joining', `this database is joining the network of ${installation.hubUrl}; ${operation} waits until it has joined`) };
   }
   if (LOCAL_OPERATIONS.has(operation)) return { kind: 'run' };

@@ -54,11 +54,16 @@ export function ensureChangeLog(db: Sqlite): { tables: string[] } {
   return db.transaction(() => {
     const present = changeTriggerTables(db);
     const added: string[] = [];
+    const enabled = present.size > 0;
     for (const t of REPLICATED_TABLES) {
-      if ((present.get(t.table)?.length ?? 0) === 3) continue;
-      for (const name of present.get(t.table) ?? []) db.exec(`DROP TRIGGER ${ident(name)}`);
       const kind = kindOfTable.get(t.table)!;
-      db.exec(changeTriggersDdl(t.table, kind, t.key));
+      const wanted = (t.marked ?? 'trigger') === 'trigger';
+      const has = present.get(t.table) ?? [];
+      if (wanted && has.length === 3) continue;
+      for (const name of has) db.exec(`DROP TRIGGER ${ident(name)}`);
+      if (!wanted && (enabled || t.marked === 'head')) continue; // marked by its head row or its writer
+      if (wanted) db.exec(changeTriggersDdl(t.table, kind, t.key));
+      // What the table already holds reaches the replicas with the next pulls.
       db.exec(`INSERT INTO change_dirty (kind, key) SELECT DISTINCT '${ident(kind)}', ${keyExpr(null, t.key)} FROM ${ident(t.table)} WHERE true ON CONFLICT DO NOTHING`);
       added.push(t.table);
     }
@@ -69,6 +74,16 @@ export function ensureChangeLog(db: Sqlite): { tables: string[] } {
 /** Whether this database logs its changes (it is a hub). */
 export function changeLogEnabled(db: Sqlite): boolean {
   return changeTriggerTables(db).size > 0;
+}
+
+/**
+ * For a store writer that marks its documents itself (`marked: 'writer'`): a function marking a
+ * document dirty on a hub, doing nothing elsewhere. Get it once per run, inside the transaction.
+ */
+export function dirtyMarker(db: Sqlite, kind: string): (key: string | number) => void {
+  if (!changeLogEnabled(db)) return () => {};
+  const stmt = db.prepare(`INSERT INTO change_dirty (kind, key) VALUES ('${ident(kind)}', ?) ON CONFLICT DO NOTHING`);
+  return (key) => { stmt.run(String(key)); };
 }
 
 /** Names of the change triggers present in the database, by table. */

@@ -7,7 +7,8 @@
 // it concerns. So a replica never replays history: it holds what the hub holds.
 //
 // HOW A NEW TABLE JOINS THE REPLICATED SET
-// 1. Add it to a kind below (or a new kind), with the column(s) holding the document key.
+// 1. Add it to a kind below (or a new kind), with the column(s) holding the document key (and,
+//    rarely, how its changes are marked: see `marked`).
 // 2. For a new kind, say which scope tags it carries in `docTags` (core/store/doc-tags.ts).
 // That is all: when the hub starts, `ensureChangeLog` (core/store/change-triggers.ts) creates
 // the change triggers of a table new to the set and marks its rows dirty, so they reach the
@@ -20,6 +21,19 @@ export interface ReplicatedTable {
   table: string;
   /** The columns holding the document key, in key order. */
   key: readonly string[];
+  /**
+   * How a change to the table marks its document dirty (core/store/change-triggers.ts):
+   * - 'trigger' (default): change triggers, whatever code writes it;
+   * - 'head': none of its own: the table is append-only (its triggers refuse updates and
+   *   deletes) and only ever inserted together with a change to its document's head row, in
+   *   the same transaction (an order's lines with the order, a revision's lines and shares with
+   *   the settlement, a journal entry's lines with the entry);
+   * - 'writer': the store's one writer of the table marks it (core/store/books-repo.ts): journal
+   *   entries and invoices are written by thousands per import, and a trigger on a table with
+   *   foreign keys makes SQLite keep a statement journal for every insert (measured: it doubled
+   *   the cost of posting the books).
+   */
+  marked?: 'trigger' | 'head' | 'writer';
 }
 
 export interface DocKind {
@@ -28,7 +42,7 @@ export interface DocKind {
   tables: readonly ReplicatedTable[];
 }
 
-const byOrder = (table: string): ReplicatedTable => ({ table, key: ['order_id'] });
+const byOrder = (table: string, marked?: 'head'): ReplicatedTable => ({ table, key: ['order_id'], ...(marked ? { marked } : {}) });
 
 export const DOC_KINDS: readonly DocKind[] = [
   // The registry, the settings and the rule book: shared by the whole network.
@@ -41,14 +55,14 @@ export const DOC_KINDS: readonly DocKind[] = [
   {
     kind: 'order',
     tables: [
-      { table: 'orders', key: ['id'] }, byOrder('order_lines'), byOrder('payments'), byOrder('events'), byOrder('settlements'),
-      byOrder('settlement_revisions'), byOrder('settlement_lines'), byOrder('entity_shares'), byOrder('order_parties'),
+      { table: 'orders', key: ['id'] }, byOrder('order_lines', 'head'), byOrder('payments', 'head'), byOrder('events'), byOrder('settlements'),
+      byOrder('settlement_revisions', 'head'), byOrder('settlement_lines', 'head'), byOrder('entity_shares', 'head'), byOrder('order_parties', 'head'),
       byOrder('routing_offers'), byOrder('routing_history'),
     ],
   },
   // Books, per entity.
-  { kind: 'journal_entry', tables: [{ table: 'journal_entries', key: ['id'] }, { table: 'journal_lines', key: ['entry_id'] }] },
-  { kind: 'invoice', tables: [{ table: 'invoices', key: ['id'] }, { table: 'invoice_lines', key: ['invoice_id'] }] },
+  { kind: 'journal_entry', tables: [{ table: 'journal_entries', key: ['id'], marked: 'writer' }, { table: 'journal_lines', key: ['entry_id'], marked: 'head' }] },
+  { kind: 'invoice', tables: [{ table: 'invoices', key: ['id'], marked: 'writer' }, { table: 'invoice_lines', key: ['invoice_id'], marked: 'head' }] },
   { kind: 'account', tables: [{ table: 'accounts', key: ['entity', 'number'] }] },
   { kind: 'account_mapping', tables: [{ table: 'account_mappings', key: ['entity', 'role'] }] },
   { kind: 'closed_period', tables: [{ table: 'closed_periods', key: ['entity', 'period'] }] },
@@ -57,7 +71,7 @@ export const DOC_KINDS: readonly DocKind[] = [
   // Escrow leaving: release runs, transfers, what the PSP confirmed, and the delivery state of
   // the hub's calls (a replica shows them; it never sends them).
   { kind: 'release_run', tables: [{ table: 'release_runs', key: ['id'] }] },
-  { kind: 'transfer', tables: [{ table: 'transfers', key: ['id'] }, { table: 'transfer_items', key: ['transfer_id'] }] },
+  { kind: 'transfer', tables: [{ table: 'transfers', key: ['id'] }, { table: 'transfer_items', key: ['transfer_id'], marked: 'head' }] },
   { kind: 'psp_object', tables: [{ table: 'psp_objects', key: ['psp', 'psp_id'] }] },
   { kind: 'outbox', tables: [{ table: 'outbox', key: ['id'] }] },
   // The people who sign in on a replica: store managers and controllers of its scope.

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { principalOfUser } from '../../core/api/auth.js';
 import { createContext } from '../../core/api/context.js';
 import { callApi } from '../../core/api/index.js';
-import type { Principal } from '../../core/api/principal.js';
+import { ANONYMOUS_PRINCIPAL, type Principal } from '../../core/api/principal.js';
+import { startReplicaSync } from '../../core/replication/background.js';
 import { tokenOf } from '../../core/replication/credentials.js';
 import { applyPage } from '../../core/replication/replica.js';
 import { joinNetwork, syncOnce } from '../../core/replication/sync.js';
@@ -108,6 +109,37 @@ describe('enrolment', () => {
     expect(err(callApi(s.system, 'devices.enroll', { scope: 'shop:LYON', name: 'x' }))).toMatchObject({ code: 'invalid_input' });
     expect(count(s.hub, 'SELECT count(*) FROM devices')).toBe(0);
   });
+});
+
+describe('the first start of a new database', () => {
+  it('joins a network in the background with the code given on the first screen, or says why not', async () => {
+    const s = setup();
+    const { code } = ok(callApi(s.system, 'devices.enroll', { scope: 'entity:LYON', name: 'PC LYON' }));
+    const db = memoryDb();
+    const anon = () => createContext(db, { principal: ANONYMOUS_PRINCIPAL, now: s.clock });
+    expect(ok(callApi(anon(), 'auth.status', {}))).toMatchObject({ needs_setup: true, can_join: true, installation: { kind: 'hub', join_error: null } });
+    expect(err(callApi(anon(), 'setup.join', { url: HUB_URL, code: 'too short' }))).toMatchObject({ code: 'enrolment_code_invalid' });
+    expect(err(callApi(anon(), 'setup.join', { url: 'http://hub.example.test', code }))).toMatchObject({ code: 'tls_required' });
+    const credentials = memoryCredentials();
+    const loop = startReplicaSync(db, { credentials, connect: s.connect, now: s.clock, intervalMs: 3_600_000 });
+    try {
+      // A well-formed code the hub never issued: refused in the background, the reason shown.
+      ok(callApi(anon(), 'setup.join', { url: HUB_URL, code: 'ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ' }));
+      expect(ok(callApi(anon(), 'auth.status', {}))).toMatchObject({ needs_setup: false, installation: { kind: 'joining', hub_url: HUB_URL } });
+      expect(err(callApi(anon(), 'auth.setup', { name: 'x', login: 'admin', password: PASSWORD }))).toMatchObject({ code: 'joining' });
+      await loop.syncNow();
+      expect(ok(callApi(anon(), 'auth.status', {}))).toMatchObject({ can_join: true, installation: { kind: 'hub', join_error: { code: 'enrolment_code_invalid' } } });
+      // The right code: joined and synced; the store's manager signs in.
+      ok(callApi(anon(), 'setup.join', { url: HUB_URL, code }));
+      await loop.syncNow();
+      expect(ok(callApi(anon(), 'auth.status', {}))).toMatchObject({ needs_setup: false, can_join: false, installation: { kind: 'replica', hub_url: HUB_URL, revoked: false } });
+      expect(ok(callApi(anon(), 'auth.login', { login: 'lyon', password: PASSWORD }))).toMatchObject({ user: { login: 'lyon' } });
+      expect(err(callApi(anon(), 'setup.demo', {}))).toMatchObject({ code: 'already_joined' });
+    } finally {
+      await loop.stop();
+    }
+  });
+
 });
 
 describe('a store replica', () => {

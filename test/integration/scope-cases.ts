@@ -360,4 +360,14 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
   'replication.pull': { kind: 'device', input: () => ({ cursor: '', schema: 'x' }), note: 'a device pulls its own scope; no user reaches it' },
   'replication.push': { kind: 'device', input: () => ({ commands: [] }), note: 'a device pushes its users\' decisions; no user reaches it' },
   'replica.status': { kind: 'visible', input: () => ({}), check: none, note: 'on the hub: only that it is the hub' },
+  'setup.join': {
+    kind: 'public', input: () => ({ url: 'https://hub.example.com', code: 'AAAAA-BBBBB-CCCCC-DDDDD' }),
+    check: (r) => (r.ok ? ['a database holding a network must not start joining another'] : r.error.code === 'not_empty' ? [] : [`expected not_empty, got ${r.error.code}`]),
+    note: 'first start only: the fixture holds a network',
+  },
+  'setup.demo': {
+    kind: 'public', input: () => ({}),
+    check: (r) => (r.ok ? ['a database holding a network must not become the demo'] : r.error.code === 'not_empty' ? [] : [`expected not_empty, got ${r.error.code}`]),
+    note: 'first start only: the fixture holds a network',
+  },
 };

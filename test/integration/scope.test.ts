@@ -68,8 +68,8 @@ describe('scope cases cover the API', () => {
     expect(handlerNames.filter((n) => handlers[n]!.mutates && handlers[n]!.roles.includes('auditor') && !own.has(n))).toEqual([]);
   });
 
-  it('marks public exactly the sign-in operations and a device\'s enrolment', () => {
-    expect(handlerNames.filter((n) => handlers[n]!.public)).toEqual(['auth.demoUsers', 'auth.login', 'auth.setup', 'auth.status', 'replication.enroll']);
+  it('marks public exactly the sign-in operations, the first-start choices and a device\'s enrolment', () => {
+    expect(handlerNames.filter((n) => handlers[n]!.public)).toEqual(['auth.demoUsers', 'auth.login', 'auth.setup', 'auth.status', 'replication.enroll', 'setup.demo', 'setup.join']);
     expect(handlerNames.filter((n) => handlers[n]!.open)).toEqual(['replication.enroll']);
   });
 
