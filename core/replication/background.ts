@@ -11,6 +11,9 @@ import { HubError } from './client.js';
 import type { HubClient, HubClientOptions } from './client.js';
 import type { CredentialStore } from './credentials.js';
 import { joinNetwork, syncOnce, type SyncReport } from './sync.js';
+import { logger } from '../log/logger.js';
+
+const replicationLog = logger('replication');
 
 export interface ReplicaSyncOptions {
   credentials: CredentialStore;
@@ -27,7 +30,7 @@ export interface ReplicaSyncOptions {
 
 export function startReplicaSync(db: Sqlite, opts: ReplicaSyncOptions): { stop(): Promise<void>; syncNow(): Promise<SyncReport | null> } {
   const now = opts.now ?? (() => new Date());
-  const log = opts.log ?? (() => {});
+  const log = opts.log ?? ((line: string) => replicationLog.info(line));
   const interval = opts.intervalMs ?? 60_000;
   let last = 0;
   let running: Promise<SyncReport | null> | null = null;

@@ -13,6 +13,10 @@ import { isReplica } from '../../replication/installation.js';
 import { flushActivity } from '../../replication/activity.js';
 import { ensureChangeLog } from '../../store/change-triggers.js';
 import { sealChanges } from '../../store/change-log-repo.js';
+import { errorFields, logger } from '../../log/logger.js';
+import { echoLogTo } from '../../log/file-log.js';
+
+const hubLog = logger('hub');
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -62,8 +66,10 @@ docs/deployment.md: topology, sizing, backups, enrolment and revocation.`,
     }
     ensureChangeLog(db);
     const token = process.env.VENTIL_TOKEN ?? randomBytes(24).toString('base64url');
-    const routing = startRoutingTimer(db, { onError: (e) => console.error(`routing: ${(e as Error).message}`) });
-    const sync = await startBackgroundSync(db, { log: (line) => console.error(`sync: ${line}`) });
+    // Its log records also go to the terminal (the log file is opened by core/cli/main.ts).
+    echoLogTo(process.stderr);
+    const routing = startRoutingTimer(db);
+    const sync = await startBackgroundSync(db);
     let running;
     try {
       running = await startServer({ db, staticDir: join(repoRoot, 'out/renderer'), token, host, port, tls, hub: true });
@@ -75,12 +81,14 @@ docs/deployment.md: topology, sizing, backups, enrolment and revocation.`,
     }
     // Dirty documents get their place in the log between pulls, so pulls rarely wait for it;
     // device activity is written down once a minute.
-    const sealer = setInterval(() => { try { sealChanges(db, { wait: false }); } catch (e) { console.error(`seal: ${(e as Error).message}`); } }, 2_000);
-    const activity = setInterval(() => { try { flushActivity(db); } catch (e) { console.error(`devices: ${(e as Error).message}`); } }, 60_000);
+    const sealer = setInterval(() => { try { sealChanges(db, { wait: false }); } catch (e) { hubLog.error('sealing the change log failed', errorFields(e)); } }, 2_000);
+    const activity = setInterval(() => { try { flushActivity(db); } catch (e) { hubLog.error('recording device activity failed', errorFields(e)); } }, 60_000);
+    hubLog.info(`hub of ${path} on ${running.url}${tls ? ' (TLS)' : ''}`);
     console.log(`Ventil hub of ${path}${ctx.demo ? ' (demo)' : ''}`);
     console.log(`back office: ${running.url}/${isLoopback(host) ? `#token=${token}` : ''}`);
     console.log(`ready ${running.url}`);
     const stop = () => {
+      hubLog.info('stopping');
       routing.stop();
       clearInterval(sealer);
       clearInterval(activity);

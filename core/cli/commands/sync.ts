@@ -252,7 +252,9 @@ async function replicaSync(db: Sqlite, path: string, opts: { once: boolean; json
   const { fileCredentialStore } = await import('../../replication/credentials.js');
   const { syncOnce } = await import('../../replication/sync.js');
   const credentials = fileCredentialStore(path);
-  const log = (line: string) => { if (!opts.json) process.stderr.write(`${new Date().toISOString()} ${line}\n`); };
+  // What it does goes to the log file (core/cli/main.ts), and to stderr unless --json.
+  const log = (line: string) => syncLog.info(line);
+  if (!opts.json) echoLogTo(process.stderr);
   const print = (r: SyncReport) => {
     if (opts.json) process.stdout.write(`${JSON.stringify({ ok: r.error === null && !r.offline, ...r })}\n`);
     else if (r.offline) console.log(`the hub cannot be reached: data as of ${r.data_as_of ?? 'never'}; decisions wait in the outbox`);
