@@ -2,14 +2,20 @@
 // real processes on the loopback (TLS and faults: network-faults.test.ts): `ventil hub --listen
 // 127.0.0.1:PORT` runs without TLS, `ventil devices enroll --json` prints the code, `ventil join
 // http://127.0.0.1:PORT --code CODE` and `ventil sync --once --db REPLICA` work, `ventil release`
-// on a replica exits 2 naming the hub; TLS is required off the loopback.
+// on a replica exits 2 naming the hub; TLS is required off the loopback. The desktop's database
+// process (core/host) joins from the first screen and hands the device credential to the main
+// process, which seals it and gives it back at the next start.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../core/api/context.js';
 import { callApi } from '../../core/api/index.js';
+import { HostClient, type HostEvent } from '../../core/host/client.js';
+import { forkHost } from '../../core/host/node-port.js';
+import type { DeviceCredential } from '../../core/replication/credentials.js';
 import { openDatabase } from '../../core/store/database.js';
-import { tempDir } from '../helpers/db.js';
+import { readReplicaState } from '../../core/store/replica-repo.js';
+import { repoRoot, tempDir } from '../helpers/db.js';
 import { basicScenario, ok } from '../helpers/lifecycle.js';
 import { runVentil, startVentil, type Running } from '../helpers/processes.js';
 
@@ -57,6 +63,49 @@ describe('ventil hub, devices, join and sync on the loopback', () => {
     const { db } = openDatabase({ file: hubDb });
     expect(callApi(createContext(db), 'devices.list', {})).toMatchObject({ ok: true, value: { devices: [{ id: device.id, status: 'active', scope: 'entity:LYON' }] } });
     db.close();
+  });
+
+  it('joins from the desktop\'s database process; the credential goes to the main side and comes back at the next start', async () => {
+    const enrol = await runVentil(['devices', 'enroll', '--scope', 'entity:LYON', '--name', 'Laptop', '--db', hubDb, '--json']);
+    expect(enrol.status, enrol.stderr).toBe(0);
+    const { code, device } = JSON.parse(enrol.stdout);
+    const file = join(tmp.dir, 'desktop.db');
+    const sealed: (DeviceCredential | null)[] = [];
+    const events: HostEvent[] = [];
+    const client = new HostClient({
+      spawn: forkHost(join(repoRoot, 'test/fixtures/host-child.ts'), { execArgv: ['--import', 'tsx'] }),
+      // As electron/main.ts starts it: no demo unasked, background work on, no credential yet.
+      config: { file, key: null, encryptPlaintext: false, seedDemo: false, background: true, device: null },
+      onDeviceCredential: (c) => sealed.push(c),
+      onEvent: (e) => events.push(e),
+      restartDelayMs: 20,
+    });
+    const replicaState = () => {
+      const { db } = openDatabase({ file });
+      try { return readReplicaState(db); } finally { db.close(); }
+    };
+    const until = async (what: string, cond: () => boolean) => {
+      for (let i = 0; i < 600 && !cond(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(cond(), what).toBe(true);
+    };
+    try {
+      const joined = await client.call('setup.join', { url: hub.url, code }, null);
+      expect(joined.result).toMatchObject({ ok: true, value: { joining: true } });
+      await until('the credential reached the main side', () => sealed.length > 0);
+      expect(sealed).toEqual([{ device: device.id, secret: expect.any(String) }]);
+      await until('the replica is active', () => replicaState()?.status === 'active' && replicaState()?.last_contact_at !== null);
+
+      // A new database process (after a crash) gets the credential with its start message and
+      // syncs with it: its first contact with the hub comes after the restart, without error.
+      const killedAt = new Date().toISOString();
+      process.kill(client.pid!, 'SIGKILL');
+      await until('a second database process is ready', () => events.filter((e) => e.type === 'ready').length === 2);
+      await until('the restarted process reached the hub', () => (replicaState()?.last_contact_at ?? '') > killedAt);
+      expect(replicaState()).toMatchObject({ status: 'active', device_id: device.id, last_error_code: null });
+      expect(sealed).toHaveLength(1);
+    } finally {
+      await client.stop();
+    }
   });
 
   it('requires TLS for a hub off the loopback', async () => {
