@@ -18,7 +18,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { authenticateSession } from '../api/auth.js';
 import { createContext } from '../api/context.js';
 import type { SessionInfo } from '../api/handler.js';
-import { callApi, handlers, toErrorValue } from '../api/index.js';
+import { callApi, handlerNamed, toErrorValue } from '../api/index.js';
 import { authenticateDevice, isDeviceToken } from '../replication/devices.js';
 import { faultPoint } from '../replication/faults.js';
 import { isLoopback } from '../replication/client.js';
@@ -118,7 +118,7 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
    */
   function authenticate(req: IncomingMessage, operation: string): { principal: Principal; session: SessionInfo | null } | { refused: { code: string; message: string } } {
     const anonymous = { principal: ANONYMOUS_PRINCIPAL, session: null };
-    const handler = Object.hasOwn(handlers, operation) ? handlers[operation] : undefined;
+    const handler = handlerNamed(operation);
     if (opts.hub && handler?.open) return anonymous;
     const header = req.headers.authorization ?? '';
     const bearer = header.startsWith('Bearer ') ? header.slice(7).trim() : '';

@@ -4,12 +4,11 @@
 // per scope tag, so that a pull is a range scan of (tag, seq) per tag of the device's scope.
 // Sealing runs before every pull (and may run at any time): a document dirtied by a transaction
 // is sealed with everything else that transaction dirtied, since a seal reads committed rows only.
-import type { Kysely } from 'kysely';
 import { docTags } from './doc-tags.js';
-import { all, first, qb, statement } from './query.js';
+import { all, dynamicQb, first, qb, statement } from './query.js';
 import type { Sqlite } from './sqlite.js';
 
-const dyn = qb as unknown as Kysely<any>;
+const dyn = dynamicQb;
 
 /** Documents sealed per transaction: a large settlement is sealed in several short ones. */
 const SEAL_BATCH = 2000;

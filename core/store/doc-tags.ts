@@ -3,8 +3,7 @@
 // that entity, 'g:REGION' a region's replicas (its controllers' accounts), 'd:DEVICE' one
 // device (the answers to its commands). A document with no tag stays on the hub (a head-office
 // administrator's account, the platform's own PSP calls).
-import type { Kysely } from 'kysely';
-import { all, qb } from './query.js';
+import { all, dynamicQb } from './query.js';
 import { decodeKey, docKind } from './replicated-set.js';
 import type { Sqlite } from './sqlite.js';
 
@@ -13,7 +12,7 @@ export const entityTag = (entity: string) => `e:${entity}`;
 export const regionTag = (region: string) => `g:${region}`;
 export const deviceTag = (device: string) => `d:${device}`;
 
-const dyn = qb as unknown as Kysely<any>;
+const dyn = dynamicQb;
 
 type Tags = Map<string, Set<string>>;
 
@@ -33,16 +32,22 @@ function chunks<T>(items: readonly T[], size = 500): T[][] {
   return out;
 }
 
+/**
+ * The columns read here are TEXT: document keys, entity ids, kinds, JSON lists (an entity
+ * column may hold NULL, which `e` and `add` skip).
+ */
+type TextRow = Record<string, string>;
+
 /** Rows of `table` whose `column` is one of `keys`, selecting `columns`. */
-function rowsIn(db: Sqlite, table: string, column: string, keys: readonly string[], columns: readonly string[]): Record<string, any>[] {
-  const out: Record<string, any>[] = [];
-  for (const part of chunks(keys)) out.push(...all(db, dyn.selectFrom(table).select(columns as string[]).where(column, 'in', part)));
+function rowsIn(db: Sqlite, table: string, column: string, keys: readonly string[], columns: readonly string[]): TextRow[] {
+  const out: TextRow[] = [];
+  for (const part of chunks(keys)) out.push(...(all(db, dyn.selectFrom(table).select(columns as string[]).where(column, 'in', part)) as TextRow[]));
   return out;
 }
 
 /** Rows of a table with a two-column key, for some encoded keys; each row comes with its key. */
 function rowsByPair(db: Sqlite, table: string, keyCols: readonly string[], keys: readonly string[], parts: (key: string) => string[] | null,
-  columns: readonly string[]): { key: string; row: Record<string, any> }[] {
+  columns: readonly string[]): { key: string; row: TextRow }[] {
   const byFirst = new Map<string, Map<string, string>>();
   for (const key of keys) {
     const p = parts(key);
@@ -51,11 +56,11 @@ function rowsByPair(db: Sqlite, table: string, keyCols: readonly string[], keys:
     if (!m) byFirst.set(p[0]!, (m = new Map()));
     m.set(p[1]!, key);
   }
-  const out: { key: string; row: Record<string, any> }[] = [];
+  const out: { key: string; row: TextRow }[] = [];
   const [a, b] = [keyCols[0]!, keyCols[1]!];
   for (const [first, seconds] of byFirst) {
     for (const part of chunks([...seconds.keys()])) {
-      for (const row of all(db, dyn.selectFrom(table).select([...new Set([a, b, ...columns])]).where(a, '=', first).where(b, 'in', part))) {
+      for (const row of all(db, dyn.selectFrom(table).select([...new Set([a, b, ...columns])]).where(a, '=', first).where(b, 'in', part)) as TextRow[]) {
         const key = seconds.get(String(row[b]));
         if (key !== undefined) out.push({ key, row });
       }

@@ -16,6 +16,13 @@ import type { Sqlite, Statement } from './sqlite.js';
 import type { DB } from './schema.js';
 
 export type QB = Kysely<DB>;
+/** A row of a table named at run time (the replicated set): its columns are not known statically. */
+export type AnyRow = Record<string, unknown>;
+/**
+ * The query builder for tables named at run time (replication walks the replicated set's
+ * tables by name): the same builder, typed by no schema.
+ */
+export type DynamicQB = Kysely<Record<string, AnyRow>>;
 
 export const qb: QB = new Kysely<DB>({
   dialect: {
@@ -82,3 +89,5 @@ export function namedStatement(db: Sqlite, name: string, build: () => Compilable
   if (!stmt) m.set(name, (stmt = statement(db, build())));
   return stmt;
 }
+
+export const dynamicQb = qb as unknown as DynamicQB;

@@ -1,14 +1,13 @@
 // A replica's side of the store: its state row (hub, device, cursor, contact times), the
 // documents it holds, the rows of those documents (written only by the replication), and its
 // outbox of commands for the hub.
-import type { Kysely } from 'kysely';
 import { primaryKey, tableColumns } from './change-log-repo.js';
-import { all, first, namedStatement, qb, run } from './query.js';
+import { all, dynamicQb, first, namedStatement, qb, run } from './query.js';
 import { docKind, type DocKind } from './replicated-set.js';
 import type { CommandOutboxTable, DeviceCommandsTable, ReplicaStateTable } from './schema.js';
 import type { Sqlite, Statement } from './sqlite.js';
 
-const dyn = qb as unknown as Kysely<any>;
+const dyn = dynamicQb;
 
 export type ReplicaState = ReplicaStateTable;
 

@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
 import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions } from '../command.js';
 import { call, openCliDatabase, printJson } from '../io.js';
-import type { DeviceView } from '../../replication/devices.js';
 
 export const devicesCommand: Command = {
   name: 'devices',
@@ -30,7 +29,7 @@ every screen. "rescope" changes what a device holds at its next sync (docs/deplo
     const { db, ctx } = openCliDatabase(values.db);
     try {
       if (action === 'enroll') {
-        const r = call<{ device: DeviceView; code: string; expires_at: string }>(ctx, 'devices.enroll', { scope: values.scope, name: values.name });
+        const r = call(ctx, 'devices.enroll', { scope: values.scope, name: values.name });
         if (json) printJson(r);
         else {
           console.log(`enrolment code for ${r.device.name} (${r.device.scope}), device ${r.device.id}:`);
@@ -38,7 +37,7 @@ every screen. "rescope" changes what a device holds at its next sync (docs/deplo
           console.log(`valid once, until ${r.expires_at}. On the device: ventil join https://HUB:PORT --code ${r.code}`);
         }
       } else if (action === 'list') {
-        const r = call<{ hub_seq: number; devices: (DeviceView & { behind: number | null })[] }>(ctx, 'devices.list', {});
+        const r = call(ctx, 'devices.list', {});
         if (json) printJson(r);
         else {
           if (r.devices.length === 0) console.log('no device: enrol one with ventil devices enroll --scope SCOPE --name NAME');
@@ -48,8 +47,9 @@ every screen. "rescope" changes what a device holds at its next sync (docs/deplo
           }
         }
       } else {
-        const r = call<DeviceView>(ctx, action === 'revoke' ? 'devices.revoke' : 'devices.rescope',
-          action === 'revoke' ? { device, ...(values.reason ? { reason: values.reason } : {}) } : { device, scope: values.scope });
+        const r = action === 'revoke'
+          ? call(ctx, 'devices.revoke', { device, ...(values.reason ? { reason: values.reason } : {}) })
+          : call(ctx, 'devices.rescope', { device, scope: values.scope });
         if (json) printJson({ device: r });
         else console.log(action === 'revoke' ? `revoked ${r.id} (${r.name}): refused from its next sync` : `${r.id} (${r.name}) now holds ${r.scope} from its next sync`);
       }

@@ -9,7 +9,6 @@ import { useSession, type AuthStatus, type SessionUser } from '../../session';
 import { ApiFormView, TextField, useApiForm } from '../../components/Form';
 import { Badge, type Tone } from '../../components/Badge';
 import { LoadError } from '../../components/Page';
-import type { ErrorValue } from '../../api';
 import { RevokedBanner } from '../replica/Replica';
 import { FirstStartChoices, JoiningScreen } from './FirstStart';
 

@@ -5,23 +5,12 @@
 // the shell reads replica.status once through `useReplicaStatus` (every 30 seconds, on focus,
 // and when a decision was queued) for both.
 import { useEffect, useId, useState } from 'react';
-import { call } from '../../api';
+import { call, type Output } from '../../api';
 import { useI18n } from '../../i18n';
 import { Badge } from '../../components/Badge';
 
-export interface CommandView {
-  id: string; op: string; summary: string; user: string; created_at: string; pushed_at: string | null;
-  status: 'pending' | 'sent' | 'accepted' | 'refused'; answered_at: string | null; reason: { code: string; message: string } | null;
-}
-
-export type ReplicaStatus =
-  | { installation: 'hub' }
-  | { installation: 'joining'; hub_url: string }
-  | {
-    installation: 'replica'; hub_url: string; device: { id: string; name: string }; scope: string; status: 'active' | 'revoked';
-    revoked_at: string | null; online: boolean; last_contact_at: string | null; offline_since: string | null; data_as_of: string | null;
-    last_error: { code: string; message: string } | null; pending: CommandView[]; refused: CommandView[]; accepted: number;
-  };
+/** What replica.status answers (core/replication/status.ts). */
+export type ReplicaStatus = Output<'replica.status'>;
 
 /** Fired after a decision was queued on a replica, so the status reads again. */
 export const REPLICA_CHANGED = 'ventil:replica-changed';
@@ -30,7 +19,7 @@ export function useReplicaStatus(): ReplicaStatus | null {
   const [s, setS] = useState<ReplicaStatus | null>(null);
   useEffect(() => {
     let live = true;
-    const load = () => call<ReplicaStatus>('replica.status').then((r) => { if (live && r.ok) setS(r.value); });
+    const load = () => call('replica.status').then((r) => { if (live && r.ok) setS(r.value); });
     void load();
     const id = window.setInterval(load, 30_000);
     window.addEventListener('focus', load);
