@@ -28,7 +28,7 @@ export interface ReplicatedTable {
    *   deletes) and only ever inserted together with a change to its document's head row, in
    *   the same transaction (an order's lines with the order, a revision's lines and shares with
    *   the settlement, a journal entry's lines with the entry);
-   * - 'writer': the store's one writer of the table marks it (core/store/books-repo.ts): journal
+   * - 'writer': the store's one writer of the table marks it (core/store/books-repo.ts, invoice-repo.ts): journal
    *   entries and invoices are written by thousands per import, and a trigger on a table with
    *   foreign keys makes SQLite keep a statement journal for every insert (measured: it doubled
    *   the cost of posting the books).

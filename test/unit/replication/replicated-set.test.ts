@@ -76,7 +76,7 @@ describe('the replicated set', () => {
       settlement_revisions: ['core/store/settlement-repo.ts'], settlement_lines: ['core/store/settlement-repo.ts'],
       entity_shares: ['core/store/settlement-repo.ts'], order_parties: ['core/store/settlement-repo.ts'],
       journal_entries: ['core/store/books-repo.ts'], journal_lines: ['core/store/books-repo.ts'],
-      invoices: ['core/store/books-repo.ts'], invoice_lines: ['core/store/books-repo.ts'], transfer_items: ['core/store/release-repo.ts'],
+      invoices: ['core/store/invoice-repo.ts'], invoice_lines: ['core/store/invoice-repo.ts'], transfer_items: ['core/store/release-repo.ts'],
     };
     expect(Object.keys(allowed).sort()).toEqual(REPLICATED_TABLES.filter((t) => t.marked === 'head' || t.marked === 'writer').map((t) => t.table).sort());
     const files = (dir: string): string[] => readdirSync(join(repoRoot, dir), { withFileTypes: true })
