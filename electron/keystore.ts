@@ -4,7 +4,7 @@
 // file is useless, so a copied disk or a lost laptop does not give the database away
 // (docs/security.md). No Electron import here: main.ts passes `safeStorage`, tests a fake.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The part of Electron's safeStorage the keystore uses. */
@@ -54,4 +54,32 @@ export function loadOrCreateDatabaseKey(safe: SafeStorageLike, dir: string): Dat
   writeFileSync(tmp, safe.encryptString(key), { mode: 0o600 });
   renameSync(tmp, file);
   return { key, created: true, weak };
+}
+
+export const DEVICE_FILE_NAME = 'ventil-device.key';
+
+/**
+ * A replica's device credential (docs/deployment.md), kept like the database key: sealed by the
+ * OS keychain in userData/ventil-device.key. The file is written only when the device joins.
+ */
+export function sealedDeviceCredentials(safe: SafeStorageLike, dir: string): { read(): string | null; write(text: string): void; remove(): void; where: string } {
+  const file = join(dir, DEVICE_FILE_NAME);
+  return {
+    where: file,
+    read: () => {
+      if (!existsSync(file)) return null;
+      try {
+        return safe.decryptString(readFileSync(file));
+      } catch (e) {
+        throw new KeystoreError('credential_unreadable', `the device credential in ${file} cannot be decrypted by this OS account's keychain (${(e as Error).message})`);
+      }
+    },
+    write: (text) => {
+      if (!safe.isEncryptionAvailable()) throw new KeystoreError('keychain_unavailable', 'the operating system keychain is not available; the device credential cannot be protected');
+      const tmp = `${file}.tmp`;
+      writeFileSync(tmp, safe.encryptString(text), { mode: 0o600 });
+      renameSync(tmp, file);
+    },
+    remove: () => rmSync(file, { force: true }),
+  };
 }

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HostClient } from '../core/host/client.js';
 import type { HostConfig } from '../core/host/protocol.js';
+import { sealedCredentialStore } from '../core/replication/credentials.js';
 import { logLevelFromEnv, logger } from '../core/log/logger.js';
 import { registerSecret } from '../core/log/redact.js';
 import { utilityHost } from './host-process.js';
 import { registerIpc } from './ipc.js';
-import { loadOrCreateDatabaseKey } from './keystore.js';
+import { loadOrCreateDatabaseKey, sealedDeviceCredentials } from './keystore.js';
 import { sqliteBinding } from './native-binding.js';
 import { configureDesktopLog, desktopLogDir } from './log.js';
 import { startUpdater } from './updater.js';
@@ -22,6 +23,12 @@ const rendererDir = join(here, '../renderer');
 const rendererUrl = pathToFileURL(join(rendererDir, 'index.html')).href;
 const isTrustedUrl = (url: string) => url.startsWith(pathToFileURL(rendererDir).href + '/');
 const log = logger('app');
+
+/** The replica's device credential, sealed by the OS keychain in userData (docs/deployment.md). */
+function deviceStore() {
+  const sealed = sealedDeviceCredentials(safeStorage, app.getPath('userData'));
+  return sealedCredentialStore(sealed.where, sealed);
+}
 
 /**
  * What the database process opens (docs/security.md): with VENTIL_DB_KEY / VENTIL_DB_KEY_FILE
@@ -33,9 +40,13 @@ const log = logger('app');
 function hostConfig(): HostConfig {
   const isDefault = process.env.VENTIL_DB === undefined;
   const file = process.env.VENTIL_DB ?? join(app.getPath('userData'), 'ventil.db');
+  // A new database starts on the first-start screen: join a network, be a hub, or open the
+  // demo (core/api/setup.ts), so the database process does not fill it with the demo unasked.
+  // A replica's device credential is sealed by the keychain like the key, read here and given
+  // with the start message; the database process sends it back when it joins or is revoked.
   const base = {
-    file, nativeBinding: sqliteBinding(process.env, app.isPackaged), seedDemo: process.env.VENTIL_NO_DEMO !== '1', background: true,
-    settleWorker: join(here, 'settle-worker.js'), logLevel: logLevelFromEnv(),
+    file, nativeBinding: sqliteBinding(process.env, app.isPackaged), seedDemo: false, background: true,
+    settleWorker: join(here, 'settle-worker.js'), logLevel: logLevelFromEnv(), device: deviceStore().load(),
   };
   if (process.env.VENTIL_DB_KEY || process.env.VENTIL_DB_KEY_FILE) return { ...base, encryptPlaintext: false };
   if (!isDefault) return { ...base, key: null, encryptPlaintext: false };
@@ -75,7 +86,13 @@ app.whenReady().then(() => {
     done({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': ["default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"] } });
   });
   // The database process starts now; calls made before it is ready wait for it.
-  const host = new HostClient({ spawn: utilityHost(join(here, 'db-process.js')), config: hostConfig() });
+  const host = new HostClient({ spawn: utilityHost(join(here, 'db-process.js')), config: hostConfig(),
+    onDeviceCredential: (credential) => {
+      const store = deviceStore();
+      if (credential) store.save(credential);
+      else store.clear();
+    },
+  });
   registerIpc(host, isTrustedUrl);
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (ev) => ev.preventDefault());

@@ -9,7 +9,7 @@ import type { ApiContext, AuditNote } from './handler.js';
 /** Inputs larger than this (as JSON) are recorded as their sha256 and size. */
 export const AUDIT_INPUT_MAX_BYTES = 64 * 1024;
 
-const SECRET_KEY = /^(password|new_password|current_password|token|secret|key|db_key)$|_(password|token|secret)$/i;
+const SECRET_KEY = /^(password|new_password|current_password|token|secret|key|db_key|code)$|_(password|token|secret)$/i;
 
 /** A copy with every secret-looking text field (password, token, secret, key) replaced by "[redacted]". */
 export function redactSecrets(value: unknown): unknown {

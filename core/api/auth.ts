@@ -13,6 +13,7 @@ import type { Principal, Role } from './principal.js';
 import { DEMO_USERS } from '../demo/users.js';
 import { identifier } from '../domain/identifier.js';
 import { checkSignIn, checkSignInNow, finishSignIn } from './sign-in.js';
+import { isEmptyDatabase, readReplicaState } from '../store/replica-repo.js';
 
 /** A user as the API shows it: never the password hash. */
 export interface UserView {
@@ -138,6 +139,18 @@ function changingUser(ctx: ApiContext, input: { current_password: string; new_pa
   return user;
 }
 
+/** What the screens before sign-in may say about the installation: a hub, a replica (revoked?), joining. */
+function installationSummary(ctx: ApiContext) {
+  const i = ctx.installation;
+  const state = i.kind === 'hub' ? readReplicaState(ctx.db) : null; // a refused join leaves its reason
+  return {
+    kind: i.kind,
+    hub_url: i.kind === 'hub' ? null : i.hubUrl,
+    revoked: i.kind === 'replica' && i.revoked,
+    join_error: state?.status === 'joining' && state.last_error_code ? { code: state.last_error_code, message: state.last_error ?? '' } : null,
+  };
+}
+
 export const authHandlers = {
   'auth.status': defineHandler({
     summary: 'Whether the database needs its first administrator, is the demo, and who is signed in',
@@ -145,13 +158,20 @@ export const authHandlers = {
     roles: ALL_ROLES,
     mutates: false,
     public: true,
-    run: (ctx) => ({
-      needs_setup: !ctx.demo && users.countUsers(ctx.db) === 0,
-      demo: ctx.demo,
-      signed_in: !ctx.principal.anonymous,
-      me: ctx.principal.anonymous ? null : me(ctx),
-      password_min_length: AUTH_POLICY.passwordMinLength,
-    }),
+    run: (ctx) => {
+      const empty = users.countUsers(ctx.db) === 0;
+      return {
+        // A replica's users come from its hub: it never creates its own first administrator.
+        needs_setup: !ctx.demo && empty && ctx.installation.kind === 'hub',
+        demo: ctx.demo,
+        signed_in: !ctx.principal.anonymous,
+        me: ctx.principal.anonymous ? null : me(ctx),
+        password_min_length: AUTH_POLICY.passwordMinLength,
+        installation: installationSummary(ctx),
+        // The first screen offers joining a network and the demo besides becoming a hub.
+        can_join: ctx.installation.kind === 'hub' && !ctx.demo && isEmptyDatabase(ctx.db),
+      };
+    },
   }),
 
   'auth.setup': defineHandler({

@@ -2,6 +2,7 @@
 import type { Sqlite } from '../store/sqlite.js';
 import type { ApiContext, SessionInfo } from './handler.js';
 import { Scope, SYSTEM_PRINCIPAL, type Principal } from './principal.js';
+import { installationOf } from '../replication/installation.js';
 
 /**
  * Without a principal the context is the command-line operator's (SYSTEM_PRINCIPAL): the
@@ -9,14 +10,16 @@ import { Scope, SYSTEM_PRINCIPAL, type Principal } from './principal.js';
  */
 export function createContext(db: Sqlite, opts: {
   principal?: Principal; now?: () => Date; session?: SessionInfo | null; source?: string; wait?: (ms: number) => Promise<void>;
+  scopeLimit?: readonly string[];
 } = {}): ApiContext {
   const principal = opts.principal ?? SYSTEM_PRINCIPAL;
   const demo = isDemoDatabase(db);
   return {
-    db, principal, scope: new Scope(principal, db), now: opts.now ?? (() => new Date()), demo,
+    db, principal, scope: new Scope(principal, db, opts.scopeLimit ? new Set(opts.scopeLimit) : null), now: opts.now ?? (() => new Date()), demo,
     session: opts.session ?? null,
     source: opts.source ?? 'local',
     ...(opts.wait ? { wait: opts.wait } : {}),
+    installation: installationOf(db),
     // callApi replaces this with the collector of the call's audit row.
     audit: () => {},
   };

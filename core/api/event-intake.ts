@@ -41,9 +41,12 @@ export interface IntakeResult {
 
 type Input = { file: unknown } | { events: unknown };
 
-/** Validates and stores lifecycle events (see the top of this file). Runs in the caller's transaction. */
-export function intakeEvents(db: Sqlite, input: Input, opts: IntakeOptions): IntakeResult {
-  if (!db.inTransaction) return db.transaction(() => intakeEvents(db, input, opts))();
+/**
+ * Every check of an intake, without writing anything: schema, references, consistency with the
+ * stored history, and the caller's scope. Throws the intake's named errors; a replica runs it
+ * before queueing events for its hub.
+ */
+export function checkEvents(db: Sqlite, input: Input, scope: Scope | null): { raw: unknown[]; fresh: FreshEvent[]; duplicates: number; byOrder: Map<string, FreshEvent[]> } {
   const list = 'file' in input ? (input.file as { events?: unknown } | null)?.events : input.events;
   const raw = Array.isArray(list) ? list : [];
   const orderIds = [...new Set(raw.map((e) => (e as { order?: unknown } | null)?.order).filter((o): o is string => typeof o === 'string'))];
@@ -115,7 +118,14 @@ export function intakeEvents(db: Sqlite, input: Input, opts: IntakeOptions): Int
     );
   }
 
-  if (opts.scope && !opts.scope.networkWide) checkScope(db, opts.scope, fresh, orderById, fulfillerAt);
+  if (scope && !scope.networkWide) checkScope(db, scope, fresh, orderById, fulfillerAt);
+  return { raw, fresh, duplicates, byOrder };
+}
+
+/** Validates and stores lifecycle events (see the top of this file). Runs in the caller's transaction. */
+export function intakeEvents(db: Sqlite, input: Input, opts: IntakeOptions): IntakeResult {
+  if (!db.inTransaction) return db.transaction(() => intakeEvents(db, input, opts))();
+  const { raw, fresh, duplicates, byOrder } = checkEvents(db, input, opts.scope ?? null);
 
   const counts = { added: 0, unchanged: 0 };
   const conflicts: Issue[] = [];

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Sqlite } from '../store/sqlite.js';
 import type { Principal, Role, Scope } from './principal.js';
 import { HEAD_OFFICE_WRITERS, ROLES } from '../../common/vocabulary.js';
+import type { Installation } from '../replication/installation.js';
 
 export interface ApiContext {
   db: Sqlite;
@@ -15,6 +16,8 @@ export interface ApiContext {
   demo: boolean;
   /** The caller's signed-in session; null for the command line and for anonymous callers. */
   session: SessionInfo | null;
+  /** A hub (or standalone installation), a replica of one, or a database joining a network. */
+  installation: Installation;
   /**
    * Where the call comes from, as sign-in throttling counts it: `http:<address>`, `desktop`
    * (IPC), or `local` (the command line and tests).
@@ -72,8 +75,21 @@ export interface Handler<I = unknown, O = unknown, W = unknown, M extends boolea
    */
   prepare?(ctx: ApiContext, input: I): Promise<P>;
   prepareSync?(ctx: ApiContext, input: I): P;
+  /** Callable only with an enrolled device's credential (the replication operations), by no user. */
+  device?: boolean;
+  /** Over HTTP, callable without any token: its input carries its own credential (enrolment). */
+  open?: boolean;
+  /**
+   * A decision a replica may take offline: on a replica, `check` runs the checks the replica can
+   * make with the data it holds and says what the decision concerns; the call is then queued
+   * for the hub as a command instead of running here (core/replication/outbox.ts).
+   */
+  replica?: { check(ctx: ApiContext, input: I): CommandInfo };
   run(ctx: ApiContext, input: I, prepared: P): O;
 }
+
+/** What a queued decision concerns: who sees it, and how to name it on screen. */
+export interface CommandInfo { entities: readonly string[]; summary: string }
 
 export const ALL_ROLES: readonly Role[] = ROLES;
 // Admin and finance, who change what head office owns (auditors read the network, change nothing).
@@ -90,6 +106,9 @@ export function defineHandler<S extends z.ZodType, O, M extends boolean, P = und
   keepWritesOnError?: boolean;
   prepare?(ctx: ApiContext, input: z.output<S>): Promise<P>;
   prepareSync?(ctx: ApiContext, input: z.output<S>): P;
+  device?: boolean;
+  open?: boolean;
+  replica?: { check(ctx: ApiContext, input: z.output<S>): CommandInfo };
   run(ctx: ApiContext, input: z.output<S>, prepared: P): O;
 }): Handler<z.output<S>, O, z.input<S>, M, P> {
   return h as Handler<z.output<S>, O, z.input<S>, M, P>;

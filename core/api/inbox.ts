@@ -12,6 +12,7 @@ import { intakeEvents } from './event-intake.js';
 import { ALL_ROLES, defineHandler, type ApiContext } from './handler.js';
 import { noteKey } from './routing-sync.js';
 import { INBOX_REFUSAL_REASONS } from '../../common/vocabulary.js';
+import { pendingInboxDecisions } from '../store/replica-repo.js';
 
 /** Throws unless the caller may act for (or read) the location. */
 function assertLocation(ctx: ApiContext, location: string): { entity: string; operator: string } {
@@ -53,8 +54,8 @@ export type InboxItem = ReturnType<typeof view>;
 
 const Answer = { order: z.string().min(1), line: z.string().min(1), location: z.string().min(1) };
 
-/** Checks that the request is open and offered to this location, then writes the answer. */
-function answer(ctx: ApiContext, input: { order: string; line: string; location: string }, event: LifecycleEvent, note?: string) {
+/** Checks that the request is open and offered to this location (also what a replica checks before queueing an answer). */
+function checkAnswer(ctx: ApiContext, input: { order: string; line: string; location: string }) {
   const place = assertLocation(ctx, input.location);
   if (!ctx.db.prepare('SELECT 1 FROM order_lines WHERE order_id = ? AND line_id = ?').get(input.order, input.line)) {
     throw notFound('line', `${input.order}/${input.line}`);
@@ -67,6 +68,25 @@ function answer(ctx: ApiContext, input: { order: string; line: string; location:
     throw new ApiError('not_current_fulfiller', `line ${input.line} of order ${input.order} is offered to ${offer.location}, not to ${input.location}`,
       [{ path: 'location', code: 'not_current_fulfiller', message: `the request is offered to ${offer.location}` }]);
   }
+  return { place, offer };
+}
+
+/** On a replica: the same checks, and what the queued answer concerns. */
+function answerCommand(verb: string) {
+  return {
+    check: (ctx: ApiContext, input: { order: string; line: string; location: string }) => {
+      const { place } = checkAnswer(ctx, input);
+      const pending = ctx.installation.kind === 'replica' ? pendingInboxDecisions(ctx.db, ctx.installation.deviceId) : new Map();
+      const already = pending.get(noteKey(input.order, input.line, input.location));
+      if (already) throw new ApiError('decision_pending', `this request already has a decision waiting for head office (${already.command})`);
+      return { entities: [...new Set([place.entity, place.operator])], summary: `${verb} line ${input.line} of order ${input.order} at ${input.location}` };
+    },
+  };
+}
+
+/** Checks that the request is open and offered to this location, then writes the answer. */
+function answer(ctx: ApiContext, input: { order: string; line: string; location: string }, event: LifecycleEvent, note?: string) {
+  const { place, offer } = checkAnswer(ctx, input);
   const notes = note ? new Map([[noteKey(input.order, input.line, input.location), note]]) : undefined;
   const r = intakeEvents(ctx.db, { events: [event] }, { now: ctx.now(), source: 'inbox', actor: ctx.principal.userId, scope: ctx.scope, notes });
   ctx.audit({ entities: [...new Set([place.entity, place.operator])], after: { offer: offer.id, event: event.type } });
@@ -102,7 +122,12 @@ export const inboxHandlers = {
       const entities = input.entity !== undefined ? [input.entity] : scope;
       const { total, rows } = listInbox(ctx.db, { entities, location: input.location, status: input.status, limit: input.limit, offset: input.offset });
       const nowMs = ctx.now().getTime();
-      return { at: isoUtc(nowMs), total, requests: rows.map((r) => view(r, nowMs)) };
+      // On a replica, the answers given here and not yet applied by the hub.
+      const pending = ctx.installation.kind === 'replica' ? pendingInboxDecisions(ctx.db, ctx.installation.deviceId) : null;
+      return {
+        at: isoUtc(nowMs), total,
+        requests: rows.map((r) => ({ ...view(r, nowMs), pending_decision: pending?.get(noteKey(r.order_id, r.line_id, r.location)) ?? null })),
+      };
     },
   }),
 
@@ -111,6 +136,7 @@ export const inboxHandlers = {
     input: z.object(Answer).strict(),
     roles: ['admin', 'finance', 'store_manager'],
     mutates: true,
+    replica: answerCommand('accept'),
     run: (ctx, input) => answer(ctx, input, {
       type: 'fulfilment_accepted', order: input.order, line: input.line, location: input.location, at: isoUtc(ctx.now().getTime()),
     }),
@@ -121,6 +147,7 @@ export const inboxHandlers = {
     input: z.object({ ...Answer, reason: z.enum(INBOX_REFUSAL_REASONS), note: z.string().trim().min(1).max(500).optional() }).strict(),
     roles: ['admin', 'finance', 'store_manager'],
     mutates: true,
+    replica: answerCommand('refuse'),
     run: (ctx, input) => answer(ctx, input, {
       type: 'fulfilment_refused', order: input.order, line: input.line, location: input.location, reason: input.reason, at: isoUtc(ctx.now().getTime()),
     }, input.note),

@@ -26,6 +26,11 @@ import { anomaliesHandlers } from './anomalies.js';
 import { journalHandlers } from './journal.js';
 import { invoicesHandlers } from './invoices.js';
 import { exportsHandlers } from './exports.js';
+import { devicesHandlers } from './devices.js';
+import { bindApi, replicationHandlers } from './replication.js';
+import { setupHandlers } from './setup.js';
+import { replicaDecision } from '../replication/policy.js';
+import { queueCommand } from '../replication/outbox.js';
 
 /** Every operation by name. Its type is the API's contract: see `Api` below. */
 export const handlers = {
@@ -47,6 +52,9 @@ export const handlers = {
   ...journalHandlers,
   ...invoicesHandlers,
   ...exportsHandlers,
+  ...devicesHandlers,
+  ...replicationHandlers,
+  ...setupHandlers,
 } satisfies Record<string, Handler>;
 
 /**
@@ -85,6 +93,11 @@ function admit(ctx: ApiContext, name: string, input: unknown): { handler: Handle
   const p = ctx.principal;
   if (!handler.public) {
     if (p.anonymous) return { refused: { ok: false, error: { code: 'unauthenticated', message: `sign in to call ${name}` } } };
+    // A device credential reaches the replication operations, and nothing else reaches them.
+    if (!!handler.device !== !!p.device) {
+      const message = handler.device ? `only an enrolled device may call ${name}` : `a device credential reaches only the replication operations, not ${name}`;
+      return { refused: { ok: false, error: { code: 'forbidden', message } } };
+    }
     if (!handler.roles.includes(p.role)) {
       const error = { code: 'forbidden', message: `the role ${p.role} may not call ${name}` };
       if (handler.mutates) writeRefusal(ctx, name, input, error.code);
@@ -158,6 +171,13 @@ function execute(ctx: ApiContext, name: string, handler: Handler, data: unknown,
       return { ok: false, error: logUnexpected(name, toErrorValue(e)) };
     }
   }
+  // On a replica: the replica's own sessions run here, decisions are queued for the hub, the
+  // rest runs on the hub only (core/replication/policy.ts).
+  const decision = replicaDecision(ctx.installation, name, true, handler.replica !== undefined);
+  if (decision.kind === 'refuse') return { ok: false, error: toErrorValue(decision.error) };
+  const run = decision.kind === 'command'
+    ? (c: ApiContext, input: unknown) => queueCommand(c, name, input, handler.replica!.check(c, input))
+    : (c: ApiContext, input: unknown) => handler.run(c, input, prepared);
   // A mutating call: one transaction holding the change and its audit row (docs/security.md).
   const notes: AuditNote[] = [];
   const call: ApiContext = { ...ctx, audit: (note) => { notes.push(note); } };
@@ -165,7 +185,7 @@ function execute(ctx: ApiContext, name: string, handler: Handler, data: unknown,
   try {
     const value = ctx.db.transaction(() => {
       try {
-        const out = handler.run(call, data, prepared);
+        const out = run(call, data);
         writeAudit(call, name, data, notes, 'ok');
         return out;
       } catch (e) {
@@ -189,6 +209,8 @@ function logUnexpected<E extends { code: string; message: string }>(name: string
   if (error.code === 'internal') apiLog.error(`${name} failed`, { error: { code: error.code, message: error.message } });
   return error;
 }
+
+bindApi({ callApi, handlers: table });
 
 export function toErrorValue(e: unknown): { code: string; message: string; issues?: ApiError['issues'] } {
   if (e instanceof ApiError) return e.issues ? { code: e.code, message: e.message, issues: e.issues } : { code: e.code, message: e.message };

@@ -18,6 +18,12 @@ export interface Principal {
   anonymous?: boolean;
   /** The user's password was reset: only the auth.* self-service operations until changed. */
   mustChangePassword?: boolean;
+  /**
+   * An enrolled replica calling the hub (core/replication): it reaches the replication
+   * operations only. Its role stands for its scope: store_manager for one entity, controller
+   * for a region, finance for the whole network.
+   */
+  device?: { id: string; name: string; scope: string };
 }
 
 /** The operator at the command line of their own machine: head-office admin rights. */
@@ -39,10 +45,14 @@ const NETWORK_WIDE: ReadonlySet<Role> = new Set(NETWORK_WIDE_ROLES);
 export class Scope {
   private cached: ReadonlySet<string> | null = null;
 
-  constructor(readonly principal: Principal, private readonly db: Sqlite) {}
+  /**
+   * `limit` narrows the principal's scope to these entities: a command a replica pushed acts
+   * within both its user's scope and its device's.
+   */
+  constructor(readonly principal: Principal, private readonly db: Sqlite, private readonly limit: ReadonlySet<string> | null = null) {}
 
   get networkWide(): boolean {
-    return NETWORK_WIDE.has(this.principal.role);
+    return NETWORK_WIDE.has(this.principal.role) && this.limit === null;
   }
 
   /** The entities in scope; `null` means every entity. */
@@ -50,14 +60,19 @@ export class Scope {
     if (this.networkWide) return null;
     if (this.cached) return this.cached;
     const p = this.principal;
-    if (p.role === 'controller') {
+    let own: ReadonlySet<string> | null;
+    if (NETWORK_WIDE.has(p.role)) {
+      own = null;
+    } else if (p.role === 'controller') {
       const rows = p.regions.length === 0 ? [] : (this.db
         .prepare(`SELECT id FROM entities WHERE region IN (${p.regions.map(() => '?').join(',')})`)
         .all(...p.regions) as { id: string }[]);
-      this.cached = new Set(rows.map((r) => r.id));
+      own = new Set(rows.map((r) => r.id));
     } else {
-      this.cached = new Set(p.entities);
+      own = new Set(p.entities);
     }
+    const limit = this.limit;
+    this.cached = limit === null ? own! : new Set([...(own ?? limit)].filter((e) => limit.has(e)));
     return this.cached;
   }
 

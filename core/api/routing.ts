@@ -16,6 +16,7 @@ import { intakeEvents } from './event-intake.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
 import { syncRouting } from './routing-sync.js';
 import { errorFields, logger } from '../log/logger.js';
+import { isReplica } from '../replication/installation.js';
 
 const routingLog = logger('routing');
 
@@ -98,6 +99,8 @@ export function startRoutingTimer(db: Sqlite, opts: { intervalMs?: number; now?:
   const now = opts.now ?? (() => new Date());
   const tick = () => {
     try {
+      // A replica's routing is the hub's: its offers and timeouts come with the pulls.
+      if (isReplica(db)) return;
       const r = routingTick(db, now());
       logTick(r);
       opts.onTick?.(r);

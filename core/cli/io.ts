@@ -46,7 +46,11 @@ export function call<K extends OperationName>(ctx: ApiContext, name: K, input: u
   return result.value as ApiOutput<K>;
 }
 
-const BAD_INPUT_CODES = new Set(['invalid_input', 'invalid_scenario', 'invalid_events', 'import_conflict', 'invalid_reference', 'duplicate_id', 'file_unreadable', 'invalid_json', 'usage']);
+const BAD_INPUT_CODES = new Set(['invalid_input', 'invalid_scenario', 'invalid_events', 'import_conflict', 'invalid_reference', 'duplicate_id', 'file_unreadable', 'invalid_json', 'usage',
+  // One network, many installations: an operation of the hub asked of a replica, a revoked
+  // device, a join that cannot be (docs/deployment.md).
+  'hub_only', 'device_revoked', 'user_required', 'tls_required', 'invalid_url', 'not_empty', 'already_joined', 'not_a_replica',
+  'enrolment_code_invalid', 'enrolment_code_used', 'enrolment_code_expired', 'version_mismatch', 'replica_cannot_be_hub']);
 
 export class CliFailure extends Error {
   constructor(readonly error: ErrorValue) { super(error.message); }

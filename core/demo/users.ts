@@ -1,6 +1,7 @@
 // The demo accounts: one per role, with published passwords shown on the demo's sign-in
 // screen (`auth.demoUsers`). They exist only on a database marked as demo; a real database
 // starts with `auth.setup` and never has a default password (docs/security.md).
+import { isReplica } from '../replication/installation.js';
 import type { Role } from '../api/principal.js';
 import { hashPassword } from '../security/passwords.js';
 import { appendAudit } from '../store/audit-repo.js';
@@ -29,7 +30,8 @@ function isDemo(db: Sqlite): boolean {
  * region. Returns the logins created.
  */
 export function ensureDemoUsers(db: Sqlite, now: Date = new Date()): string[] {
-  if (!isDemo(db)) return [];
+  // A replica's users are the hub's.
+  if (!isDemo(db) || isReplica(db)) return [];
   const missing = DEMO_USERS.filter((d) => !users.getUserByLogin(db, d.login));
   if (missing.length === 0) return [];
   const store = db.prepare("SELECT id, region FROM entities WHERE kind = 'franchisee' AND region IS NOT NULL ORDER BY id LIMIT 1").get() as { id: string; region: string } | undefined;

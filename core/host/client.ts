@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Result } from '../api/errors.js';
 import { emitLogRecord, logger } from '../log/logger.js';
+import type { DeviceCredential } from '../replication/credentials.js';
 import type { CallAnswer, FromHost, HostConfig, ToHost } from './protocol.js';
 
 /** A started database process, as the main process drives it. */
@@ -37,6 +38,8 @@ export interface HostClientOptions {
   /** A call alone in flight during this many crashes is answered with an error (default 2). */
   maxAttemptsPerCall?: number;
   stopTimeoutMs?: number;
+  /** The database process joined a network (a credential to seal) or forgot its credential (null). */
+  onDeviceCredential?: (credential: DeviceCredential | null) => void;
 }
 
 interface Pending {
@@ -66,8 +69,11 @@ export class HostClient {
   private failure: { code: string; message: string } | null = null;
   private stopped: Promise<void> | null = null;
   private onStopped: (() => void) | null = null;
+  /** Sent to each process started: a device credential received since replaces the first one. */
+  private config: HostConfig;
 
   constructor(private readonly opts: HostClientOptions) {
+    this.config = opts.config;
     this.launch();
   }
 
@@ -121,7 +127,7 @@ export class HostClient {
     if (child !== this.child) return;
     switch (m.t) {
       case 'hello':
-        child.post({ t: 'start', config: this.opts.config });
+        child.post({ t: 'start', config: this.config });
         return;
       case 'ready':
         if (this.state !== 'starting') return;
@@ -145,6 +151,14 @@ export class HostClient {
       }
       case 'log':
         emitLogRecord(m.record);
+        return;
+      case 'device':
+        this.config = { ...this.config, device: m.credential };
+        try {
+          this.opts.onDeviceCredential?.(m.credential);
+        } catch (e) {
+          this.log.error(`the device credential could not be kept: ${(e as Error).message}`);
+        }
         return;
       case 'stopped':
         return;

@@ -4,6 +4,7 @@
 // (Electron's utilityProcess parentPort, a Node child process's IPC channel in tests).
 import type { Result } from '../api/errors.js';
 import type { LogLevel, LogRecord } from '../log/logger.js';
+import type { DeviceCredential } from '../replication/credentials.js';
 
 export interface HostConfig {
   /** The database file. */
@@ -24,6 +25,12 @@ export interface HostConfig {
   /** The bundled settlement worker's file (the desktop bundle), for large settlements. */
   settleWorker?: string;
   logLevel?: LogLevel;
+  /**
+   * A replica's device credential, sealed by the OS keychain (which only the main process can
+   * read); null: none yet. The database process sends it back (`device`) when it joins a
+   * network or forgets it. Absent: the file next to the database, as the command line keeps it.
+   */
+  device?: DeviceCredential | null;
 }
 
 export interface CallRequest {
@@ -55,6 +62,8 @@ export type FromHost =
   | { t: 'start-failed'; error: { code: string; message: string } }
   | ({ t: 'answer'; id: string } & CallAnswer)
   | { t: 'log'; record: LogRecord }
+  /** The device credential to keep (sealed by the keychain) or, null, to forget. */
+  | { t: 'device'; credential: DeviceCredential | null }
   | { t: 'stopped' };
 
 /** One end of the channel, as the database process sees it. */

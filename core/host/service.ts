@@ -15,6 +15,8 @@ import { keyFromEnvironment, openDatabase } from '../store/database.js';
 import { encryptDatabaseFile } from '../store/encrypt-file.js';
 import { countRows } from '../store/network-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
+import { startReplicaSync } from '../replication/background.js';
+import { fileCredentialStore, type CredentialStore, type DeviceCredential } from '../replication/credentials.js';
 import { startBackgroundSync, type BackgroundSync } from '../sync/background.js';
 import { preparePasswordChecks } from '../security/passwords.js';
 import { answerCall, pruneCallJournal } from './calls.js';
@@ -26,10 +28,25 @@ interface Running {
   db: Sqlite;
   routing: { stop(): void } | null;
   sync: Promise<BackgroundSync> | null;
+  replication: { stop(): Promise<void> } | null;
   prune: ReturnType<typeof setInterval>;
 }
 
-function open(config: HostConfig): { running: Running; demo: boolean } {
+/**
+ * The device credential given with the start message (sealed by the main process's keychain),
+ * held here; a join or a forget is sent back to be sealed or removed there.
+ */
+function portCredentialStore(initial: DeviceCredential | null, port: HostPort): CredentialStore {
+  let current = initial;
+  return {
+    where: 'the OS keychain (ventil-device.key)',
+    load: () => current,
+    save: (c) => { current = c; port.post({ t: 'device', credential: c }); },
+    clear: () => { current = null; port.post({ t: 'device', credential: null }); },
+  };
+}
+
+function open(config: HostConfig, port: HostPort): { running: Running; demo: boolean } {
   const key = config.key !== undefined ? config.key : keyFromEnvironment();
   registerSecret(key);
   if (config.settleWorker) useSettleWorkerEntry(config.settleWorker);
@@ -48,11 +65,14 @@ function open(config: HostConfig): { running: Running; demo: boolean } {
   void preparePasswordChecks();
   const prune = setInterval(() => pruneCallJournal(db), 10 * 60_000);
   prune.unref();
-  const running: Running = { db, routing: null, sync: null, prune };
+  const running: Running = { db, routing: null, sync: null, replication: null, prune };
   if (config.background) {
     running.routing = startRoutingTimer(db);
     running.sync = startBackgroundSync(db);
     running.sync.catch((e: unknown) => log.error('the outbox runner did not start', errorFields(e)));
+    // On a replica (or a database joining a network from its first screen): push and pull.
+    const credentials = config.device !== undefined ? portCredentialStore(config.device, port) : fileCredentialStore(config.file);
+    running.replication = startReplicaSync(db, { credentials });
   }
   return { running, demo: createContext(db).demo };
 }
@@ -60,6 +80,7 @@ function open(config: HostConfig): { running: Running; demo: boolean } {
 async function close(running: Running): Promise<void> {
   clearInterval(running.prune);
   running.routing?.stop();
+  await running.replication?.stop();
   // The call in progress with the PSP finishes and is recorded before the database closes.
   await running.sync?.then((s) => s.stop(), () => undefined);
   running.db.close();
@@ -81,7 +102,7 @@ export function runHostService(port: HostPort, opts: { exit?: (code: number) => 
       case 'start': {
         if (running) return;
         try {
-          const opened = open(m.config);
+          const opened = open(m.config, port);
           running = opened.running;
           log.info(`database process ${process.pid} serving ${m.config.file}`);
           port.post({ t: 'ready', demo: opened.demo });

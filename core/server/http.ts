@@ -4,14 +4,24 @@
 // the browser in the URL hash) reaches only the public sign-in operations (auth.status,
 // auth.setup, auth.login, auth.demoUsers). Requests from other origins and other Host names
 // (DNS rebinding) are refused (docs/security.md).
+//
+// As a hub (`ventil hub`, `hub: true`), it serves the same over HTTPS (`tls`) to remote users and
+// to replicas: any Host name (the certificate names the hub), requests from the page's own
+// origin only, the sign-in operations without the run token (remote users have none), and the
+// replication operations to devices with their own credential (docs/deployment.md).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { gzipSync } from 'node:zlib';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import { authenticateSession } from '../api/auth.js';
 import { createContext } from '../api/context.js';
 import type { SessionInfo } from '../api/handler.js';
-import { callApiAsync, toErrorValue } from '../api/index.js';
+import { callApiAsync, handlerNamed, toErrorValue } from '../api/index.js';
+import { authenticateDevice, isDeviceToken } from '../replication/devices.js';
+import { faultPoint } from '../replication/faults.js';
+import { isLoopback } from '../replication/client.js';
 import type { Result } from '../api/errors.js';
 import { ANONYMOUS_PRINCIPAL, type Principal } from '../api/principal.js';
 import { ensureDemoUsers } from '../demo/users.js';
@@ -31,6 +41,10 @@ export interface ServeOptions {
   now?: () => Date;
   /** How a throttled sign-in waits (tests pass one that moves their clock). Default: a timer. */
   wait?: (ms: number) => Promise<void>;
+  /** Serve over HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Serve as a hub: remote users and replicas (see the top of this file). */
+  hub?: boolean;
 }
 
 const TYPES: Record<string, string> = {
@@ -61,12 +75,15 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
   // The dummy hash unknown logins are checked against, made before the first sign-in.
   void preparePasswordChecks();
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e) => sendJson(res, 500, { ok: false, error: toErrorValue(e) }));
-  });
+  };
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createServer(listener);
+  const scheme = opts.tls ? 'https' : 'http';
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    if (!allowedHosts.has(req.headers.host ?? '')) return sendJson(res, 421, { ok: false, error: { code: 'bad_host', message: 'unexpected Host header' } });
+    // A hub on a public address is named by its certificate; on the loopback, DNS rebinding is the risk.
+    if ((!opts.hub || isLoopback(host)) && !allowedHosts.has(req.headers.host ?? '')) return sendJson(res, 421, { ok: false, error: { code: 'bad_host', message: 'unexpected Host header' } });
     const url = new URL(req.url ?? '/', origin);
     // Decoded once, before anything else: malformed percent-encoding is the client's error.
     let pathname: string;
@@ -83,16 +100,18 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
   async function api(req: IncomingMessage, res: ServerResponse, name: string) {
     if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'method_not_allowed', message: 'API calls are POST' } });
     const reqOrigin = req.headers.origin;
-    if ((reqOrigin && reqOrigin !== origin) || req.headers['sec-fetch-site'] === 'cross-site') {
+    const ownOrigin = opts.hub ? `${scheme}://${req.headers.host ?? ''}` : origin;
+    if ((reqOrigin && reqOrigin !== ownOrigin) || req.headers['sec-fetch-site'] === 'cross-site') {
       return sendJson(res, 403, { ok: false, error: { code: 'cross_origin', message: 'cross-origin requests are refused' } });
     }
     if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return sendJson(res, 415, { ok: false, error: { code: 'unsupported_media_type', message: 'send application/json' } });
     }
-    const caller = authenticate(req);
-    if (!caller) return sendJson(res, 401, { ok: false, error: { code: 'unauthenticated', message: 'a valid session (or, to sign in, the run token) is required' } });
+    const operation = name;
+    const caller = authenticate(req, operation);
+    if ('refused' in caller) return sendJson(res, caller.refused.code === 'device_revoked' ? 403 : 401, { ok: false, error: caller.refused }, req);
     // The body is read only now, and never past the caller's limit: a few KB for the sign-in
-    // screen, the largest legitimate call for a session.
+    // screen (and a hub's enrolment), the largest legitimate call for a session or a device.
     const limit = caller.principal.anonymous ? HTTP_LIMITS.anonymousBodyBytes : maxBody;
     let body: unknown;
     try {
@@ -102,24 +121,37 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
       const status = (e as { status?: number }).status ?? 400;
       const error = { code: status === 413 ? 'too_large' : 'bad_request', message: (e as Error).message };
       // Past the limit the rest of the body is not kept: answer, then close the connection.
-      if (status === 413) return sendJson(res, 413, { ok: false, error }, () => dropRest(req));
-      return sendJson(res, status, { ok: false, error });
+      if (status === 413) return sendJson(res, 413, { ok: false, error }, req, () => dropRest(req));
+      return sendJson(res, status, { ok: false, error }, req);
     }
     const ctx = createContext(opts.db, { principal: caller.principal, session: caller.session, now, source: `http:${req.socket.remoteAddress ?? '?'}`, wait: opts.wait });
     // Sign-ins check passwords off the main thread: other requests are answered meanwhile.
-    const result: Result<unknown> = await callApiAsync(ctx, name, body);
-    sendJson(res, result.ok ? 200 : statusOf(result.error.code), result);
+    const result: Result<unknown> = await callApiAsync(ctx, operation, body);
+    if (operation === 'replication.push') faultPoint('hub.push.committed');
+    sendJson(res, result.ok ? 200 : statusOf(result.error.code), result, req);
   }
 
-  /** A session's user, or the anonymous caller for the run token, or null (refused). */
-  function authenticate(req: IncomingMessage): { principal: Principal; session: SessionInfo | null } | null {
+  const UNAUTHENTICATED = { code: 'unauthenticated', message: 'a valid session (or, to sign in, the run token) is required' };
+
+  /**
+   * A session's user, an enrolled device, or the anonymous caller (the run token; on a hub, no
+   * token at all, or an operation whose input is its own credential); else why not.
+   */
+  function authenticate(req: IncomingMessage, operation: string): { principal: Principal; session: SessionInfo | null } | { refused: { code: string; message: string } } {
+    const anonymous = { principal: ANONYMOUS_PRINCIPAL, session: null };
+    const handler = handlerNamed(operation);
+    if (opts.hub && handler?.open) return anonymous;
     const header = req.headers.authorization ?? '';
     const bearer = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    if (!bearer) return null;
+    if (!bearer) return opts.hub ? anonymous : { refused: UNAUTHENTICATED };
+    if (opts.hub && isDeviceToken(bearer)) {
+      const d = authenticateDevice(opts.db, bearer);
+      return d.ok ? { principal: d.principal, session: null } : { refused: { code: d.code, message: d.message } };
+    }
     const given = Buffer.from(bearer);
-    if (given.length === token.length && timingSafeEqual(given, token)) return { principal: ANONYMOUS_PRINCIPAL, session: null };
+    if (given.length === token.length && timingSafeEqual(given, token)) return anonymous;
     const s = authenticateSession(opts.db, bearer, now());
-    return s.ok ? { principal: s.principal, session: s.session } : null;
+    return s.ok ? { principal: s.principal, session: s.session } : { refused: UNAUTHENTICATED };
   }
 
   async function serveStatic(res: ServerResponse, pathname: string) {
@@ -138,8 +170,9 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
     server.listen(opts.port ?? 0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : opts.port;
-      origin = `http://${host}:${port}`;
-      allowedHosts = new Set([`${host}:${port}`, `localhost:${port}`]);
+      const shown = host.includes(':') ? `[${host}]` : host;
+      origin = `${scheme}://${shown}:${port}`;
+      allowedHosts = new Set([`${host}:${port}`, `${shown}:${port}`, `localhost:${port}`]);
       resolvePromise({
         server, url: origin,
         close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
@@ -151,7 +184,8 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
 function statusOf(code: string): number {
   switch (code) {
     case 'unauthenticated': case 'invalid_credentials': return 401;
-    case 'forbidden': case 'password_change_required': case 'account_disabled': return 403;
+    case 'forbidden': case 'password_change_required': case 'account_disabled': case 'device_revoked': return 403;
+    case 'version_mismatch': return 409;
     case 'unknown_operation': case 'not_found': return 404;
     case 'busy': return 503;
     case 'internal': return 500;
@@ -159,13 +193,23 @@ function statusOf(code: string): number {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, then?: () => void) {
+/** Bodies larger than this are gzipped for clients that accept it (replication pages). */
+const GZIP_FROM = 8 * 1024;
+
+/** Answers with JSON; `then` runs once the answer is written (the connection then closes). */
+function sendJson(res: ServerResponse, status: number, body: unknown, req?: IncomingMessage, then?: () => void) {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, {
+  let data: Buffer = Buffer.from(JSON.stringify(body));
+  const headers: Record<string, string> = {
     'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS,
     ...(status === 503 ? { 'Retry-After': '5' } : {}), ...(then ? { Connection: 'close' } : {}),
-  });
-  res.end(JSON.stringify(body), then);
+  };
+  if (data.length >= GZIP_FROM && /\bgzip\b/.test(String(req?.headers['accept-encoding'] ?? ''))) {
+    data = gzipSync(data, { level: 6 });
+    headers['Content-Encoding'] = 'gzip';
+  }
+  res.writeHead(status, headers);
+  res.end(data, then);
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Selectable } from 'kysely';
 import { all, qb, run } from './query.js';
 import type { JournalEntriesTable, JournalLinesTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
+import { dirtyMarker } from './change-triggers.js';
 
 export interface BookEntity {
   id: string;
@@ -178,6 +179,9 @@ export function entryWriter(db: Sqlite) {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const putLine = db.prepare(`INSERT INTO journal_lines (entry_id, seq, fact, role, account, aux, debit, credit, label, amount_orig, orig_currency)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  // On a hub, each entry goes to the change log for the replicas (core/store/replicated-set.ts: this
+  // writer marks them; a trigger would cost a statement journal per insert).
+  const mark = dirtyMarker(db, 'journal_entry');
   // Next numbers, read once per sequence then counted here: the writer lives within one
   // transaction (one posting run), so nobody else numbers in between.
   const numbers = new Map<string, number>();
@@ -206,6 +210,7 @@ export function entryWriter(db: Sqlite) {
         validAt, e.label, e.piece_ref, e.piece_date, e.source_key, e.order_id, e.transfer_id, e.invoice_id, e.currency, e.orig_currency, e.fx_rate, e.fx_date);
       const id = Number(info.lastInsertRowid);
       e.lines.forEach((l, i) => putLine.run(id, i, l.fact, l.role, l.account, l.aux, l.debit, l.credit, l.label, l.amount_orig, l.orig_currency ?? e.orig_currency));
+      mark(id);
       return { id, number };
     },
   };

@@ -8,6 +8,7 @@ import { itemKind } from '../domain/postings.js';
 import { all, first, qb } from './query.js';
 import type { InvoiceLinesTable, InvoicesTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
+import { dirtyMarker } from './change-triggers.js';
 
 /** A stored invoice, as read back. */
 export type InvoiceRow = Selectable<InvoicesTable>;
@@ -154,6 +155,9 @@ export function invoiceIssuer(db: Sqlite) {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`);
   const markIssued = db.prepare('UPDATE invoice_totals SET issued = 1 WHERE supplier = ? AND customer = ? AND currency = ? AND month = ? AND kind = ?');
   const seqs = new Map<string, number>();
+  // On a hub, each invoice goes to the change log for the replicas (core/store/replicated-set.ts:
+  // its writer marks it; a trigger would cost a statement journal per insert).
+  const mark = dirtyMarker(db, 'invoice');
   return {
     issue(inv: InvoiceInsert): { id: number; number: string } {
       const seq = seqs.get(inv.series) ?? (next.get(inv.series) as number);
@@ -163,6 +167,7 @@ export function invoiceIssuer(db: Sqlite) {
         inv.fiscal_year, inv.period, inv.currency, inv.net, inv.vat, inv.net + inv.vat, inv.vat_rate, `period:${inv.period}`, inv.credits, inv.created_at).lastInsertRowid);
       inv.lines.forEach((l, i) => putLine.run(id, i, l.group, l.rate, l.description, l.base, l.net, l.vat, l.items));
       markIssued.run(inv.supplier, inv.customer, inv.currency, inv.period, inv.kind);
+      mark(id);
       return { id, number };
     },
   };

@@ -12,10 +12,17 @@ import {
   SqliteQueryCompiler,
   type Compilable,
 } from 'kysely';
-import type { Sqlite } from './sqlite.js';
+import type { Sqlite, Statement } from './sqlite.js';
 import type { DB } from './schema.js';
 
 export type QB = Kysely<DB>;
+/** A row of a table named at run time (the replicated set): its columns are not known statically. */
+export type AnyRow = Record<string, unknown>;
+/**
+ * The query builder for tables named at run time (replication walks the replicated set's
+ * tables by name): the same builder, typed by no schema.
+ */
+export type DynamicQB = Kysely<Record<string, AnyRow>>;
 
 export const qb: QB = new Kysely<DB>({
   dialect: {
@@ -28,9 +35,21 @@ export const qb: QB = new Kysely<DB>({
 
 type Row<Q> = Q extends Compilable<infer R> ? R : never;
 
+/** Prepared statements by SQL text, per connection: preparing costs more than running a small query. */
+const statements = new WeakMap<Sqlite, Map<string, Statement>>();
+const MAX_CACHED = 500;
+
 function prepare(db: Sqlite, query: Compilable<unknown>) {
   const compiled = query.compile();
-  return { stmt: db.prepare(compiled.sql), params: compiled.parameters as unknown[] };
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let stmt = cache.get(compiled.sql);
+  if (!stmt) {
+    if (cache.size >= MAX_CACHED) cache.clear(); // IN lists of many lengths: keep the cache bounded
+    stmt = db.prepare(compiled.sql) as Statement;
+    cache.set(compiled.sql, stmt);
+  }
+  return { stmt, params: compiled.parameters as unknown[] };
 }
 
 /** All rows of a SELECT (or a statement with RETURNING). */
@@ -50,3 +69,25 @@ export function run(db: Sqlite, query: Compilable<unknown>): number {
   const { stmt, params } = prepare(db, query);
   return stmt.run(...params).changes;
 }
+
+/**
+ * The prepared statement of a query built with Kysely, for loops that run it many times with
+ * other values: pass them in the order the builder placed its parameters. Compiling a query
+ * costs far more than running a small one.
+ */
+export function statement(db: Sqlite, query: Compilable<unknown>): Statement {
+  return prepare(db, query).stmt;
+}
+
+const named = new WeakMap<Sqlite, Map<string, Statement>>();
+
+/** `statement`, built once per connection under a name: for functions called once per row. */
+export function namedStatement(db: Sqlite, name: string, build: () => Compilable<unknown>): Statement {
+  let m = named.get(db);
+  if (!m) named.set(db, (m = new Map()));
+  let stmt = m.get(name);
+  if (!stmt) m.set(name, (stmt = statement(db, build())));
+  return stmt;
+}
+
+export const dynamicQb = qb as unknown as DynamicQB;

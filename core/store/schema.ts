@@ -644,3 +644,92 @@ export interface SignInThrottlesTable {
 export interface DB {
   sign_in_throttles: SignInThrottlesTable;
 }
+
+// ---- One network, many installations (migration 0009, docs/deployment.md) -----------------
+
+export interface ChangeDirtyTable { kind: string; key: string }
+export interface ChangeLogTable { tag: string; seq: number; kind: string; key: string; live: number }
+
+export interface DevicesTable {
+  id: string;
+  name: string;
+  scope: string;
+  status: 'pending' | 'active' | 'revoked';
+  code_hash: string;
+  code_expires_at: string;
+  code_used_at: string | null;
+  secret_hash: string | null;
+  created_at: string;
+  created_by: string;
+  enrolled_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+  last_seen_at: string | null;
+  last_seq: number | null;
+  anchor_json: string | null;
+  anchor_at: string | null;
+}
+
+export interface DeviceCommandsTable {
+  device_id: string;
+  command_id: string;
+  op: string;
+  user_id: string;
+  input_json: string;
+  issued_at: string;
+  applied_at: string;
+  status: 'accepted' | 'refused';
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export interface ReplicaStateTable {
+  id: number;
+  status: 'joining' | 'active' | 'revoked';
+  hub_url: string;
+  ca_pem: string | null;
+  join_code: string | null;
+  device_id: string | null;
+  device_name: string | null;
+  scope: string | null;
+  cursor: string;
+  tags_json: string;
+  hub_seq: number;
+  epoch: number;
+  resync: number;
+  created_at: string;
+  joined_at: string | null;
+  data_as_of: string | null;
+  last_contact_at: string | null;
+  offline_since: string | null;
+  last_error_code: string | null;
+  last_error: string | null;
+  revoked_at: string | null;
+}
+
+export interface ReplicaDocsTable { kind: string; key: string; seq: number; tags_json: string; epoch: number }
+
+export interface CommandOutboxTable {
+  seq: Generated<number>;
+  id: string;
+  op: string;
+  input_json: string;
+  user_id: string;
+  user_name: string;
+  entities_json: string;
+  summary: string;
+  created_at: string;
+  pushed_at: string | null;
+  push_attempts: Generated<number>;
+}
+
+export interface DB {
+  change_dirty: ChangeDirtyTable;
+  change_log: ChangeLogTable;
+  devices: DevicesTable;
+  device_commands: DeviceCommandsTable;
+  replica_state: ReplicaStateTable;
+  replica_docs: ReplicaDocsTable;
+  command_outbox: CommandOutboxTable;
+}

@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import Ciphers from 'better-sqlite3-multiple-ciphers';
 
 export type Sqlite = Database.Database;
+export type Statement = Database.Statement<unknown[], unknown>;
 export interface SqliteOptions extends Database.Options {
   /** Passphrase of an encrypted database (SQLCipher 4 scheme). Absent or null: not encrypted. */
   key?: string | null;

@@ -8,7 +8,7 @@
 //   app.on('before-quit', () => sync.stop());
 import type { Sqlite } from '../store/sqlite.js';
 import { createErpAdapter, createPspAdapter, createRegistry, loadErpConfig, loadPspConfig, type ErpAdapter, type PspConfig } from '../adapters/registry.js';
-import { defaultSleep, OutboxRunner, RunnerLockedError, type DrainReport, type RetryPolicy } from './runner.js';
+import { defaultSleep, OutboxRunner, ReplicaRunnerError, RunnerLockedError, type DrainReport, type RetryPolicy } from './runner.js';
 import { logger } from '../log/logger.js';
 
 const syncLog = logger('sync');
@@ -37,7 +37,7 @@ export async function startBackgroundSync(db: Sqlite, opts: {
       try {
         await runner.run({ signal: stop.signal, pollMs: opts.pollMs ?? 2_000, onDrain: opts.onDrain });
       } catch (e) {
-        if (!(e instanceof RunnerLockedError)) log(`outbox runner stopped: ${(e as Error).message}`);
+        if (!(e instanceof RunnerLockedError) && !(e instanceof ReplicaRunnerError)) log(`outbox runner stopped: ${(e as Error).message}`);
         await defaultSleep(opts.standbyMs ?? 30_000, stop.signal);
       }
     }

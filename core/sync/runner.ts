@@ -14,6 +14,7 @@
 // Offline. When the PSP cannot be reached at all (no route, DNS, refused), the runner stops the
 // pass, keeps the rows as they are without spending their attempt budget, and probes again later
 // with its own backoff: calls wait for the network, for as long as it takes.
+import { isReplica } from '../replication/installation.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Sqlite } from '../store/sqlite.js';
@@ -99,6 +100,15 @@ export interface RunnerOptions {
   log?: (line: string) => void;
 }
 
+/** A replica never sends PSP or ERP calls (its outbox rows mirror the hub's). */
+export class ReplicaRunnerError extends Error {
+  readonly code = 'replica_no_psp';
+  constructor() {
+    super('this database is a replica: the hub sends the PSP and ERP calls, never a replica');
+    this.name = 'ReplicaRunnerError';
+  }
+}
+
 export class RunnerLockedError extends Error {
   readonly code = 'runner_locked';
   constructor(readonly holder: LockHolder) {
@@ -167,6 +177,8 @@ export class OutboxRunner {
    * Taking it requeues every in_flight row: with the lock held, nobody else is sending them.
    */
   acquire(): { recovered: number } {
+    // A replica's outbox rows are the hub's, shown read-only: the hub alone moves money.
+    if (isReplica(this.db)) throw new ReplicaRunnerError();
     const recovered = this.db.transaction(() => {
       const holder = readState<LockHolder>(this.db, LOCK_KEY);
       const now = this.now();

@@ -10,6 +10,7 @@ import { NAV_GROUPS, homeFor, viewsFor, type ViewDef } from './views';
 import { LoadError } from './components/Page';
 import { AuthGate } from './views/auth/AuthScreens';
 import { SyncIndicator } from './views/sync/Sync';
+import { ReplicaIndicator, RevokedBanner, useReplicaStatus, type ReplicaStatus } from './views/replica/Replica';
 
 export function App() {
   return (
@@ -42,6 +43,7 @@ function Shell() {
   const path = usePath();
   const views = viewsFor(session.user.role);
   const current = matchView(views, path);
+  const replica = useReplicaStatus();
 
   useEffect(() => {
     if (path === '/' || path === '') navigate(homeFor(session.user.role), { replace: true });
@@ -56,10 +58,11 @@ function Shell() {
     <div className={`app${network.data?.demo ? ' is-demo' : ''}`}>
       <a className="skip-link" href="#main">{t('nav.label')}</a>
       {network.data?.demo && <div className="demo-banner" role="note" data-testid="demo-banner">{t('demo.banner')}</div>}
+      <RevokedBanner revoked={replica?.installation === 'replica' && replica.status === 'revoked'} />
       <div className="layout">
         <Nav views={views} active={current?.view.id ?? null} />
         <div className="main-col">
-          <Header />
+          <Header replica={replica} />
           <main id="main" tabIndex={-1}>
             {network.error && <LoadError error={network.error} onRetry={network.reload} />}
             {current ? current.view.render(current.rest) : path !== '/' && <NotFound home={homeFor(session.user.role)} />}
@@ -107,7 +110,7 @@ function Nav({ views, active }: { views: readonly ViewDef[]; active: string | nu
   );
 }
 
-function Header() {
+function Header({ replica }: { replica: ReplicaStatus | null }) {
   const { t, lang, setLang } = useI18n();
   const session = useSession();
   const network = useNetwork();
@@ -119,8 +122,9 @@ function Header() {
         <span className="topbar-name" data-testid="network-name">{name}</span>
       </div>
       <div className="topbar-right">
+        <ReplicaIndicator status={replica} />
         <div className="sync-slot" data-slot="sync" aria-label={t('header.sync')} role="status">
-          <SyncIndicator linkable={viewsFor(session.user.role).some((v) => v.id === 'sync')} />
+          {replica?.installation !== 'replica' && <SyncIndicator linkable={viewsFor(session.user.role).some((v) => v.id === 'sync')} />}
         </div>
         <div className="lang-switch" role="group" aria-label={t('header.language')}>
           {LANGS.map((l: Lang) => (

@@ -22,11 +22,14 @@ type Me = Output<'auth.me'>;
 export type AuthStatus = Output<'auth.status'>;
 export type SignedIn = Output<'auth.login'>;
 export type DemoUser = Output<'auth.demoUsers'>[number];
+/** What the screens before sign-in know of the installation: a hub, a replica (revoked?), joining. */
+export type Installation = AuthStatus['installation'];
 
 export type Phase =
   | { kind: 'loading' }
   | { kind: 'error'; error: ErrorValue }
   | { kind: 'setup'; status: AuthStatus }
+  | { kind: 'joining'; status: AuthStatus }
   | { kind: 'login'; status: AuthStatus; reason: 'expired' | null }
   | { kind: 'change-password'; status: AuthStatus; user: SessionUser }
   | { kind: 'ready'; status: AuthStatus | null; user: SessionUser; scope: readonly string[] | null };
@@ -84,7 +87,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         expired.current = false;
         if (status.me?.user && 'must_change_password' in status.me.user && status.me.user.must_change_password) setPhase({ kind: 'change-password', status, user });
         else setPhase({ kind: 'ready', status, user, scope: status.me!.scope.entities });
-      } else if (status.needs_setup) setPhase({ kind: 'setup', status });
+      } else if (status.installation?.kind === 'joining') setPhase({ kind: 'joining', status });
+      else if (status.needs_setup) setPhase({ kind: 'setup', status });
       else setPhase({ kind: 'login', status, reason: expired.current ? 'expired' : null });
     })();
     return () => { cancelled = true; };

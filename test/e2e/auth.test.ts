@@ -57,13 +57,16 @@ describe('sign-in', () => {
     expect(app.pageErrors.filter((e) => !/status of (400|401|403)/.test(e))).toEqual([]);
   });
 
-  test('a new database asks for its first administrator', async () => {
+  test('a new database offers to join a network, become head office or open the demo; head office asks for its first administrator', async () => {
     const app = await startApp({ seed: 'empty', user: null, setup: false });
     apps.push(app);
     const { page } = app;
     await app.open();
-    await page.getByRole('heading', { level: 1, name: 'Premier administrateur' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Nouvelle installation' }).waitFor();
     expect(await page.getByTestId('demo-banner').count()).toBe(0);
+    expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual(['Rejoindre un réseau', 'Devenir le siège', 'Ouvrir la démo']);
+    expect(await page.getByRole('form', { name: 'Rejoindre un réseau' }).count()).toBe(1);
+    expect(await page.getByTestId('open-demo').count()).toBe(1);
     const form = page.getByRole('form', { name: 'Premier administrateur' });
     await form.getByLabel('Nom et prénom').fill('Hélène Siège');
     await form.getByLabel('Identifiant').fill('helene');

@@ -25,6 +25,9 @@
 //              allowed must not get `forbidden`; `check(result, t)` gets the whole result.
 //   public     The handler is callable without a session (handler.public): it is called
 //              anonymously and as each role; `check(result, t)` must find nothing private.
+//   device     The handler answers an enrolled device's credential only (handler.device):
+//              every user role gets `forbidden`, whatever the input (test/integration/
+//              network-api.test.ts checks devices within and outside their scope).
 //
 // `note` says why the case is what it is, for the reader of a failure.
 import type { Result } from '../../core/api/errors.js';
@@ -47,7 +50,8 @@ export type ScopeCase =
   | { kind: 'forbidden'; input: Input; headOffice?: 'ok' | 'not_forbidden'; note?: string }
   | { kind: 'visible'; input: Input; check: (value: any, t: CheckTools) => string[]; note?: string }
   | { kind: 'self'; input: Input; check?: (result: Result<any>, t: CheckTools) => string[]; note?: string }
-  | { kind: 'public'; input: Input; check: (result: Result<any>, t: CheckTools) => string[]; note?: string };
+  | { kind: 'public'; input: Input; check: (result: Result<any>, t: CheckTools) => string[]; note?: string }
+  | { kind: 'device'; input: Input; note?: string };
 
 const none = () => [] as string[];
 
@@ -344,4 +348,28 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
       note: 'the statement names the counterparties of the entity\'s own invoices',
     },
   ],
+
+  // ---- One network, many installations (docs/deployment.md) ---------------------------------
+  'devices.enroll': { kind: 'forbidden', input: (f) => ({ scope: `entity:${f.otherEntity}`, name: 'PC of the other store' }), note: 'admin only: enrolling a device is head office\'s' },
+  'devices.list': { kind: 'forbidden', input: () => ({}), note: 'head office and auditors see the devices; a store or region has no business with them' },
+  'devices.revoke': { kind: 'forbidden', input: () => ({ device: 'dev_unknown' }), headOffice: 'not_forbidden', note: 'admin only' },
+  'devices.rescope': { kind: 'forbidden', input: (f) => ({ device: 'dev_unknown', scope: `entity:${f.otherEntity}` }), headOffice: 'not_forbidden', note: 'admin only' },
+  'replication.enroll': {
+    kind: 'public', input: () => ({ code: 'AAAAA-BBBBB-CCCCC-DDDDD', schema: 'x' }),
+    check: (r) => (r.ok ? ['a made-up code must not enrol anything'] : r.error.code === 'enrolment_code_invalid' ? [] : [`expected enrolment_code_invalid, got ${r.error.code}`]),
+    note: 'the code is the credential: a wrong one reveals nothing',
+  },
+  'replication.pull': { kind: 'device', input: () => ({ cursor: '', schema: 'x' }), note: 'a device pulls its own scope; no user reaches it' },
+  'replication.push': { kind: 'device', input: () => ({ commands: [] }), note: 'a device pushes its users\' decisions; no user reaches it' },
+  'replica.status': { kind: 'visible', input: () => ({}), check: none, note: 'on the hub: only that it is the hub' },
+  'setup.join': {
+    kind: 'public', input: () => ({ url: 'https://hub.example.com', code: 'AAAAA-BBBBB-CCCCC-DDDDD' }),
+    check: (r) => (r.ok ? ['a database holding a network must not start joining another'] : r.error.code === 'not_empty' ? [] : [`expected not_empty, got ${r.error.code}`]),
+    note: 'first start only: the fixture holds a network',
+  },
+  'setup.demo': {
+    kind: 'public', input: () => ({}),
+    check: (r) => (r.ok ? ['a database holding a network must not become the demo'] : r.error.code === 'not_empty' ? [] : [`expected not_empty, got ${r.error.code}`]),
+    note: 'first start only: the fixture holds a network',
+  },
 };

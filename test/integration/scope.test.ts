@@ -68,8 +68,14 @@ describe('scope cases cover the API', () => {
     expect(handlerNames.filter((n) => handlers[n]!.mutates && handlers[n]!.roles.includes('auditor') && !own.has(n))).toEqual([]);
   });
 
-  it('marks public exactly the sign-in operations', () => {
-    expect(handlerNames.filter((n) => handlers[n]!.public)).toEqual(['auth.demoUsers', 'auth.login', 'auth.setup', 'auth.status']);
+  it('marks public exactly the sign-in operations, the first-start choices and a device\'s enrolment', () => {
+    expect(handlerNames.filter((n) => handlers[n]!.public)).toEqual(['auth.demoUsers', 'auth.login', 'auth.setup', 'auth.status', 'replication.enroll', 'setup.demo', 'setup.join']);
+    expect(handlerNames.filter((n) => handlers[n]!.open)).toEqual(['replication.enroll']);
+  });
+
+  it('keeps the device operations to devices', () => {
+    expect(handlerNames.filter((n) => handlers[n]!.device)).toEqual(['replication.pull', 'replication.push']);
+    for (const n of handlerNames.filter((x) => handlers[x]!.device)) expect(casesOf(n).map((c) => c.kind), n).toEqual(['device']);
   });
 });
 
@@ -83,6 +89,10 @@ describe.each(handlerNames)('%s', (name) => {
     for (const [i, c] of cases.entries()) {
       const label = `${name} case ${i} (${c.kind}) as ${role}`;
       const r = isolated(user.principal, user.session, name, c.input(f));
+      if (c.kind === 'device') {
+        expect(r.ok ? 'ok' : r.error.code, `${label}: only a device may call it`).toBe('forbidden');
+        continue;
+      }
       const allowed = handler.public || handler.roles.includes(role);
       if (c.kind === 'public') {
         expect(handler.public, `${label}: a public case needs a public handler`).toBe(true);

@@ -17,6 +17,9 @@ import { journalCommand, postCommand } from './journal.js';
 import { exportCommand } from './export.js';
 import { invoicesCommand } from './invoices.js';
 import { periodsCommand } from './periods.js';
+import { hubCommand } from './hub.js';
+import { devicesCommand } from './devices.js';
+import { joinCommand } from './join.js';
 
 export const commands: readonly Command[] = [
   initCommand,
@@ -24,6 +27,9 @@ export const commands: readonly Command[] = [
   demoCommand,
   settleCommand,
   serveCommand,
+  hubCommand,
+  devicesCommand,
+  joinCommand,
   usersCommand,
   auditCommand,
   syncCommand,

@@ -11,6 +11,8 @@ import { openCliDatabase } from '../io.js';
 import { userDataDir } from '../paths.js';
 import { logger } from '../../log/logger.js';
 import { echoLogTo } from '../../log/file-log.js';
+import { startReplicaSync } from '../../replication/background.js';
+import { fileCredentialStore } from '../../replication/credentials.js';
 
 const serverLog = logger('server');
 
@@ -25,7 +27,8 @@ Serves the built renderer (npm run build) and the API over HTTP on the loopback 
 for browsers where no desktop runtime exists. Open the address printed at start: it carries
 the run token (VENTIL_TOKEN sets it), which only reaches the sign-in screen; every other call
 needs a user's session (docs/security.md). Requests from other origins are refused. The
-routing scheduler and the outbox to the PSP run in the background.
+routing scheduler and the outbox to the PSP run in the background; on a replica (ventil join),
+the sync with its hub instead.
   --demo      use the demo database (created on first use) unless --db is given
   --port N    port to listen on (default 5174; 0 picks a free one)
   --host H    loopback address to bind (127.0.0.1 or ::1)`,
@@ -47,6 +50,8 @@ routing scheduler and the outbox to the PSP run in the background.
     const routing = startRoutingTimer(db);
     // The outbox runner: transfers and ERP batches leave as soon as the PSP is reachable.
     const sync = await startBackgroundSync(db);
+    // A replica's (or a database joining a network from its first screen): push and pull.
+    const replication = startReplicaSync(db, { credentials: fileCredentialStore(path) });
     const running = await startServer({ db, staticDir: join(repoRoot, 'out/renderer'), token, host, port });
     serverLog.info(`serving ${path} on ${running.url}${ctx.demo ? ' (demo)' : ''}`);
     console.log(`Ventil is serving ${path}${ctx.demo ? ' (demo)' : ''}`);
@@ -55,7 +60,7 @@ routing scheduler and the outbox to the PSP run in the background.
     const stop = () => {
       serverLog.info('stopping');
       routing.stop();
-      void Promise.all([sync.stop(), running.close()]).then(() => { db.close(); process.exit(0); });
+      void Promise.all([sync.stop(), replication.stop(), running.close()]).then(() => { db.close(); process.exit(0); });
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

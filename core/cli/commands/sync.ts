@@ -10,11 +10,19 @@ import { OutboxRunner, RunnerLockedError, type DrainReport, type RetryPolicy } f
 import { countOutbox } from '../../sync/outbox.js';
 import { logger } from '../../log/logger.js';
 import { echoLogTo } from '../../log/file-log.js';
+import { isReplica } from '../../replication/installation.js';
+import type { SyncReport } from '../../replication/sync.js';
 
 const syncLog = logger('sync');
 
 const HELP = `Usage: ventil sync [--once] [--db PATH] [--json] [--interval MS]
                    [--inbox DIR] [--pull URL [--pull-name NAME]] [--webhook-port N] [--status]
+
+On a replica (ventil join): pushes the decisions taken here to the hub and pulls the changes of
+its scope; --once does it once and exits (1 when the hub cannot be reached: the data stays as of
+its last pull, decisions wait); without it, every --interval MS (default 60000) until stopped.
+--page-size N asks for pages of at most N documents (slow links; default the hub's, 1000).
+The options below are the hub's and standalone installations'.
 
 Sends the outbox: the transfers, reversals, refunds, captures and payouts (and ERP pushes) that
 business changes queued, to the configured PSP, with retries, backoff and an idempotency key per
@@ -60,7 +68,7 @@ const SYNC_OPTIONS = {
   once: { type: 'boolean' }, status: { type: 'boolean' }, interval: { type: 'string' }, inbox: { type: 'string' },
   pull: { type: 'string' }, 'pull-name': { type: 'string' }, 'webhook-port': { type: 'string' },
   timeout: { type: 'string' }, 'max-attempts': { type: 'string' }, 'backoff-base': { type: 'string' }, 'backoff-max': { type: 'string' },
-  'offline-max': { type: 'string' }, 'settle-ms': { type: 'string' }, 'funds-retry': { type: 'string' },
+  'offline-max': { type: 'string' }, 'settle-ms': { type: 'string' }, 'funds-retry': { type: 'string' }, 'page-size': { type: 'string' },
 } as const;
 type SyncValues = Parsed<typeof SYNC_OPTIONS>['values'];
 
@@ -78,6 +86,14 @@ export const syncCommand: Command = {
 
     const path = resolveDbPath(values.db);
     const { db } = openDatabase({ file: path });
+    // A replica never loads the PSP configuration: it syncs with its hub instead.
+    if (isReplica(db)) {
+      try {
+        return await replicaSync(db, path, { once: values.once === true, json, intervalMs: intOption('interval', values.interval) ?? 60_000, pageSize: intOption('page-size', values['page-size']) });
+      } finally {
+        db.close();
+      }
+    }
     // What the runner does goes to the log file (core/cli/main.ts), and to stderr unless --json.
     const log = (line: string) => syncLog.info(line);
     const stopEcho = json ? () => {} : echoLogTo(process.stderr);
@@ -232,6 +248,45 @@ async function runUntilSignalled(runner: OutboxRunner, opts: { pollMs: number; j
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+async function replicaSync(db: Sqlite, path: string, opts: { once: boolean; json: boolean; intervalMs: number; pageSize?: number }): Promise<number> {
+  const { fileCredentialStore } = await import('../../replication/credentials.js');
+  const { syncOnce } = await import('../../replication/sync.js');
+  const credentials = fileCredentialStore(path);
+  // What it does goes to the log file (core/cli/main.ts), and to stderr unless --json.
+  const log = (line: string) => syncLog.info(line);
+  if (!opts.json) echoLogTo(process.stderr);
+  const print = (r: SyncReport) => {
+    if (opts.json) process.stdout.write(`${JSON.stringify({ ok: r.error === null && !r.offline, ...r })}\n`);
+    else if (r.offline) console.log(`the hub cannot be reached: data as of ${r.data_as_of ?? 'never'}; decisions wait in the outbox`);
+    else if (r.error) console.log(`sync refused: ${r.error.message} [${r.error.code}]`);
+    else console.log(`pushed ${r.pushed} decision(s)${r.duplicates ? ` (${r.duplicates} already applied)` : ''}; pulled ${r.written} document(s), removed ${r.removed}, in ${r.pages} page(s); data as of ${r.data_as_of}`);
+  };
+  const run = async () => {
+    try {
+      return await syncOnce(db, { credentials, log, ...(opts.pageSize ? { pageSize: Math.min(1000, Math.max(1, opts.pageSize)) } : {}) });
+    } catch (e) {
+      const err = e as { code?: string; message: string };
+      throw new SyncFailure(err.code ?? 'internal', err.message);
+    }
+  };
+  if (opts.once) {
+    const r = await run();
+    print(r);
+    if (r.error?.code === 'device_revoked') throw new SyncFailure('device_revoked', r.error.message);
+    return r.offline || r.error ? 1 : EXIT_OK;
+  }
+  let stop = false;
+  const onSignal = () => { stop = true; };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  if (!opts.json) process.stdout.write('ready replica\n');
+  while (!stop) {
+    print(await run());
+    for (let waited = 0; waited < opts.intervalMs && !stop; waited += 500) await new Promise((r) => setTimeout(r, 500));
+  }
+  return EXIT_OK;
 }
 
 function printDrain(r: DrainReport, counts: ReturnType<typeof countOutbox>, psp: string): void {

@@ -1,14 +1,15 @@
 // Encryption at rest (docs/decisions/0006-encryption.md): a database opened with a key is
 // unreadable without it, on disk and in its migration backups; the command line takes the key
 // from VENTIL_DB_KEY or --key-file; the desktop keeps a random key under the OS keychain.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
 import { DatabaseError, openDatabase } from '../../../core/store/database.js';
 import { encryptDatabaseFile, isPlaintextDatabase } from '../../../core/store/encrypt-file.js';
 import { canEncrypt, openSqlite } from '../../../core/store/sqlite.js';
-import { KEY_FILE_NAME, loadOrCreateDatabaseKey, type SafeStorageLike } from '../../../electron/keystore.js';
+import { DEVICE_FILE_NAME, KEY_FILE_NAME, loadOrCreateDatabaseKey, sealedDeviceCredentials, type SafeStorageLike } from '../../../electron/keystore.js';
+import { fileCredentialStore, sealedCredentialStore } from '../../../core/replication/credentials.js';
 import { ventil } from '../../helpers/cli.js';
 import { FROZEN_NOW, tempDir } from '../../helpers/db.js';
 
@@ -140,5 +141,22 @@ describe('the desktop keystore', () => {
     expect(() => loadOrCreateDatabaseKey(fake(), dir)).toThrow(/cannot be decrypted/);
     expect(readFileSync(join(dir, KEY_FILE_NAME), 'utf8')).toBe('sealed by another account');
     expect(() => loadOrCreateDatabaseKey(fake(false), dir)).toThrow(/keychain is not available/);
+  });
+
+  it('keeps a replica\'s device credential sealed next to the database key, and the command line\'s readable by its owner only', () => {
+    const dir = join(t.dir, 'userData3');
+    mkdirSync(dir, { recursive: true });
+    const io = sealedDeviceCredentials(fake(), dir);
+    const store = sealedCredentialStore(io.where, io);
+    expect(store.load()).toBeNull();
+    store.save({ device: 'dev_abc', secret: 'the-device-secret-0123456789' });
+    expect(readFileSync(join(dir, DEVICE_FILE_NAME)).includes('the-device-secret')).toBe(false);
+    expect(store.load()).toEqual({ device: 'dev_abc', secret: 'the-device-secret-0123456789' });
+    writeFileSync(join(dir, DEVICE_FILE_NAME), 'sealed by another account');
+    expect(() => store.load()).toThrow(/cannot be decrypted/);
+    const cli = fileCredentialStore(join(dir, 'ventil.db'));
+    cli.save({ device: 'dev_x', secret: 'another-secret-0123456789' });
+    expect(statSync(cli.where).mode & 0o077).toBe(0);
+    expect(cli.load()).toEqual({ device: 'dev_x', secret: 'another-secret-0123456789' });
   });
 });

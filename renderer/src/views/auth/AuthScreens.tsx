@@ -9,6 +9,8 @@ import { useSession, type AuthStatus, type SessionUser } from '../../session';
 import { ApiFormView, TextField, useApiForm } from '../../components/Form';
 import { Badge, type Tone } from '../../components/Badge';
 import { LoadError } from '../../components/Page';
+import { RevokedBanner } from '../replica/Replica';
+import { FirstStartChoices, JoiningScreen } from './FirstStart';
 
 export const ROLE_TONE: Record<Role, Tone> = { admin: 'violet', finance: 'blue', auditor: 'grey', controller: 'amber', store_manager: 'green' };
 
@@ -25,12 +27,14 @@ function LangSwitch() {
   );
 }
 
-function AuthLayout({ demo, title, subtitle, children, wide }: { demo: boolean; title: string; subtitle?: string; children: ReactNode; wide?: boolean }) {
+export function AuthLayout({ demo, title, subtitle, children, wide, status }: { demo: boolean; title: string; subtitle?: string; children: ReactNode; wide?: boolean; status?: AuthStatus }) {
   const { t } = useI18n();
   useEffect(() => { document.title = `${title} · ${t('app.name')}`; }, [title, t]);
+  const replicaOf = status?.installation?.kind === 'replica' ? status.installation.hub_url : null;
   return (
     <div className="auth-page">
       {demo && <div className="demo-banner" role="note" data-testid="demo-banner">{t('demo.banner')}</div>}
+      <RevokedBanner revoked={status?.installation?.revoked ?? false} />
       <div className="auth-top">
         <div className="brand brand-dark">
           <span className="brand-mark" aria-hidden="true">V</span>
@@ -42,6 +46,7 @@ function AuthLayout({ demo, title, subtitle, children, wide }: { demo: boolean; 
         <section className="auth-card card" aria-labelledby="auth-title">
           <h1 id="auth-title">{title}</h1>
           {subtitle && <p className="page-sub">{subtitle}</p>}
+          {replicaOf && <p className="small muted" data-testid="replica-of">{t('replica.of', { hub: replicaOf })}</p>}
           {children}
         </section>
       </main>
@@ -62,6 +67,7 @@ export function AuthGate() {
     );
   }
   if (phase.kind === 'setup') return <SetupScreen status={phase.status} />;
+  if (phase.kind === 'joining') return <JoiningScreen status={phase.status} />;
   if (phase.kind === 'change-password') return <ChangePasswordScreen status={phase.status} user={phase.user} />;
   if (phase.kind === 'login') return <SignInScreen status={phase.status} expired={phase.reason === 'expired'} />;
   return null;
@@ -80,7 +86,7 @@ function SignInScreen({ status, expired }: { status: AuthStatus; expired: boolea
   const signIn = (l: string, p: string) => form.run(() => session.signIn(l, p));
 
   return (
-    <AuthLayout demo={status.demo} title={t('auth.signIn.title')} subtitle={t('auth.signIn.subtitle')} wide={status.demo}>
+    <AuthLayout demo={status.demo} title={t('auth.signIn.title')} subtitle={t('auth.signIn.subtitle')} wide={status.demo} status={status}>
       {expired && <p className="alert alert-info" role="status">{t('auth.expired')}</p>}
       <ApiFormView form={form} fieldPaths={['login', 'password']} onSubmit={() => signIn(login, password)} label={t('auth.signIn.title')}
         hints={{ password: 'issue.weak_password' }}>
@@ -146,8 +152,7 @@ function SetupScreen({ status }: { status: AuthStatus }) {
     setMismatch(false);
     return form.run(() => session.setup(name, login, password));
   };
-  return (
-    <AuthLayout demo={status.demo} title={t('auth.setup.title')} subtitle={t('auth.setup.subtitle')}>
+  const adminForm = (
       <ApiFormView form={form} fieldPaths={['name', 'login', 'password']} onSubmit={submit} label={t('auth.setup.title')}
         hints={{ password: 'issue.weak_password', login: 'issue.login' }}>
         <div className="form-stack">
@@ -162,6 +167,18 @@ function SetupScreen({ status }: { status: AuthStatus }) {
           <button type="submit" className="btn btn-primary btn-wide" disabled={form.saving}>{t('auth.setup.submit')}</button>
         </div>
       </ApiFormView>
+  );
+  // A new, empty database also offers joining a network and the demo (docs/deployment.md).
+  if (status.can_join) {
+    return (
+      <AuthLayout demo={false} title={t('setup.title')} subtitle={t('setup.choose')} wide status={status}>
+        <FirstStartChoices status={status} hub={<><h2>{t('setup.hub.title')}</h2><p className="small muted">{t('auth.setup.subtitle')}</p>{adminForm}</>} />
+      </AuthLayout>
+    );
+  }
+  return (
+    <AuthLayout demo={status.demo} title={t('auth.setup.title')} subtitle={t('auth.setup.subtitle')} status={status}>
+      {adminForm}
     </AuthLayout>
   );
 }

@@ -12,6 +12,10 @@ import { channelLabel } from '../../labels';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Badge, type Tone } from '../../components/Badge';
 import { Drawer, LoadError, Notice, Page } from '../../components/Page';
+import { REPLICA_CHANGED } from '../replica/Replica';
+
+/** On a replica an answer is queued for head office (core/replication/outbox.ts) rather than applied here. */
+const queued = (value: unknown) => (value as { queued?: boolean } | null)?.queued === true;
 
 type InboxList = Output<'inbox.list'>;
 type InboxRequest = InboxList['requests'][number];
@@ -33,7 +37,8 @@ export function InboxView() {
   const rows = list.data?.requests ?? [];
   const current = rows.find((r) => r.offer === selected) ?? null;
 
-  const statusOf = useCallback((r: InboxRequest) => (r.overdue ? { label: t('inbox.overdue'), tone: 'red' as Tone } : { label: t(`inbox.status.${r.status}` as MessageKey), tone: STATUS_TONE[r.status] ?? 'grey' }), [t]);
+  const statusOf = useCallback((r: InboxRequest) => (r.pending_decision ? { label: t('inbox.status.sent'), tone: 'violet' as Tone }
+    : r.overdue ? { label: t('inbox.overdue'), tone: 'red' as Tone } : { label: t(`inbox.status.${r.status}` as MessageKey), tone: STATUS_TONE[r.status] ?? 'grey' }), [t]);
   const columns = useMemo<Column<InboxRequest>[]>(() => [
     { id: 'deadline_at', header: t('inbox.deadline'), kind: 'datetime', value: (r) => r.deadline_at, width: 150, grow: 0 },
     { id: 'status', header: t('orders.status'), kind: 'status', value: (r) => (r.overdue ? 'overdue' : r.status), status: statusOf, width: 110, grow: 0 },
@@ -79,7 +84,7 @@ export function InboxView() {
         />
         {current && (
           <Drawer title={t('inbox.request', { order: current.order, line: current.line })} onClose={() => setSelected(null)} testId="inbox-drawer">
-            <RequestPanel key={current.offer} r={current} canAct={canAnswer(user.role) && current.status === 'open'} onAnswered={answered} />
+            <RequestPanel key={current.offer} r={current} canAct={canAnswer(user.role) && current.status === 'open' && !current.pending_decision} onAnswered={answered} />
           </Drawer>
         )}
       </div>
@@ -98,18 +103,23 @@ function RequestPanel({ r, canAct, onAnswered }: { r: InboxRequest; canAct: bool
   const ids = { reason: useId(), note: useId() };
   const mutate = useMutate();
   const target = { order: r.order, line: r.line, location: r.location };
+  const done = (value: unknown, text: string) => {
+    if (!queued(value)) return onAnswered(text);
+    window.dispatchEvent(new Event(REPLICA_CHANGED));
+    onAnswered(t('inbox.queued'));
+  };
 
   const accept = async () => {
     setBusy(true);
     const res = await mutate('inbox.accept', target);
     setBusy(false);
-    if (res.ok) onAnswered(t('inbox.accepted', { order: r.order, line: r.line })); else setError(res.error);
+    if (res.ok) done(res.value, t('inbox.accepted', { order: r.order, line: r.line })); else setError(res.error);
   };
   const refuse = async () => {
     setBusy(true);
     const res = await mutate('inbox.refuse', { ...target, reason, ...(note.trim() ? { note: note.trim() } : {}) });
     setBusy(false);
-    if (res.ok) onAnswered(t('inbox.refused', { order: r.order, line: r.line })); else setError(res.error);
+    if (res.ok) done(res.value, t('inbox.refused', { order: r.order, line: r.line })); else setError(res.error);
   };
 
   return (
@@ -127,6 +137,7 @@ function RequestPanel({ r, canAct, onAnswered }: { r: InboxRequest; canAct: bool
         <thead><tr><th scope="col">SKU</th><th scope="col">{t('inbox.article')}</th><th scope="col" className="num">{t('inbox.quantity')}</th></tr></thead>
         <tbody>{r.items.map((i, n) => <tr key={n}><td className="mono">{i.sku ?? '—'}</td><td>{i.name ?? '—'}</td><td className="num">{i.quantity}</td></tr>)}</tbody>
       </table>
+      {r.pending_decision && <p className="small" data-testid="pending-decision"><Badge tone="violet">{t('inbox.pendingDecision')}</Badge></p>}
       {r.status !== 'open' && (
         <p className="small"><Badge tone={STATUS_TONE[r.status] ?? 'grey'}>{t(`inbox.status.${r.status}` as MessageKey)}</Badge>{r.reason ? ` — ${t(`inbox.reason.${r.reason}` as MessageKey)}` : ''}{r.note ? ` — ${r.note}` : ''}</p>
       )}

@@ -1,0 +1,115 @@
+// THE DIALECT-SPECIFIC PART OF REPLICATION, in one place: SQLite triggers that mark a document
+// dirty in the same transaction as any change to one of its rows, and the statements a replica
+// runs to stop guarding the tables the hub fills.
+//
+// Why triggers (docs/decisions/0009-network-replication.md): every write path, present and
+// future, is recorded without anyone remembering to, including an operator's hand-made fix in
+// the SQLite shell. A trigger only inserts (kind, key) into `change_dirty` and does nothing when
+// the key is already there, so a settlement of thousands of rows marks each order once; the
+// scope tags and the order of the log are computed later, when the dirty set is sealed
+// (core/store/change-log-repo.ts), because they depend on rows written later in the same
+// transaction (an order's parties are written after its lines).
+//
+// PostgreSQL (issue 13): the same three triggers per table become one `AFTER INSERT OR UPDATE
+// OR DELETE ... FOR EACH ROW` trigger calling a plpgsql function that runs the same
+// `INSERT ... ON CONFLICT DO NOTHING`; `dropReplicaGuards` runs `DROP TRIGGER ... ON table`.
+import { DOC_KINDS, REPLICATED_TABLES } from './replicated-set.js';
+import type { Sqlite } from './sqlite.js';
+
+const ident = (name: string) => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain SQL identifier: ${name}`);
+  return name;
+};
+
+/** SQL expression of a row's document key (NEW or OLD), as core/store/replicated-set.ts encodes it. */
+function keyExpr(row: 'NEW' | 'OLD' | null, columns: readonly string[]): string {
+  const col = (c: string) => (row ? `${row}.${ident(c)}` : ident(c));
+  if (columns.length === 1) return `CAST(${col(columns[0]!)} AS TEXT)`;
+  return `json_array(${columns.map(col).join(', ')})`;
+}
+
+/** The CREATE TRIGGER statements that mark a table's documents dirty. */
+function changeTriggersDdl(table: string, kind: string, keyColumns: readonly string[]): string {
+  const t = ident(table);
+  const k = ident(kind);
+  const mark = (row: 'NEW' | 'OLD') => `INSERT INTO change_dirty (kind, key) VALUES ('${k}', ${keyExpr(row, keyColumns)}) ON CONFLICT DO NOTHING;`;
+  return `
+    CREATE TRIGGER change_${t}_insert AFTER INSERT ON ${t} BEGIN ${mark('NEW')} END;
+    CREATE TRIGGER change_${t}_update AFTER UPDATE ON ${t} BEGIN ${mark('NEW')}
+      INSERT INTO change_dirty (kind, key) SELECT '${k}', ${keyExpr('OLD', keyColumns)} WHERE ${keyExpr('OLD', keyColumns)} IS NOT ${keyExpr('NEW', keyColumns)}
+        ON CONFLICT DO NOTHING; END;
+    CREATE TRIGGER change_${t}_delete AFTER DELETE ON ${t} BEGIN ${mark('OLD')} END;`;
+}
+
+const kindOfTable = new Map(DOC_KINDS.flatMap((k) => k.tables.map((t) => [t.table, k.kind] as const)));
+
+/**
+ * Makes the database log its changes (a hub): creates the change triggers of every replicated
+ * table that lacks them and marks that table's existing documents dirty, in one transaction, so
+ * nothing written before or after is missed. Run when the first device is enrolled and whenever
+ * the hub starts: a table that joined the replicated set in a newer version gets its triggers
+ * then, and its rows reach the replicas with the next pulls.
+ */
+export function ensureChangeLog(db: Sqlite): { tables: string[] } {
+  return db.transaction(() => {
+    const present = changeTriggerTables(db);
+    const added: string[] = [];
+    const enabled = present.size > 0;
+    for (const t of REPLICATED_TABLES) {
+      const kind = kindOfTable.get(t.table)!;
+      const wanted = (t.marked ?? 'trigger') === 'trigger';
+      const has = present.get(t.table) ?? [];
+      if (wanted && has.length === 3) continue;
+      for (const name of has) db.exec(`DROP TRIGGER ${ident(name)}`);
+      if (!wanted && (enabled || t.marked === 'head')) continue; // marked by its head row or its writer
+      if (wanted) db.exec(changeTriggersDdl(t.table, kind, t.key));
+      // What the table already holds reaches the replicas with the next pulls.
+      db.exec(`INSERT INTO change_dirty (kind, key) SELECT DISTINCT '${ident(kind)}', ${keyExpr(null, t.key)} FROM ${ident(t.table)} WHERE true ON CONFLICT DO NOTHING`);
+      added.push(t.table);
+    }
+    return { tables: added };
+  }).immediate();
+}
+
+/** Whether this database logs its changes (it is a hub). */
+export function changeLogEnabled(db: Sqlite): boolean {
+  return changeTriggerTables(db).size > 0;
+}
+
+/**
+ * For a store writer that marks its documents itself (`marked: 'writer'`): a function marking a
+ * document dirty on a hub, doing nothing elsewhere. Get it once per run, inside the transaction.
+ */
+export function dirtyMarker(db: Sqlite, kind: string): (key: string | number) => void {
+  if (!changeLogEnabled(db)) return () => {};
+  const stmt = db.prepare(`INSERT INTO change_dirty (kind, key) VALUES ('${ident(kind)}', ?) ON CONFLICT DO NOTHING`);
+  return (key) => { stmt.run(String(key)); };
+}
+
+/** Names of the change triggers present in the database, by table. */
+export function changeTriggerTables(db: Sqlite): Map<string, string[]> {
+  const rows = db.prepare("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'change\\_%' ESCAPE '\\' ORDER BY name")
+    .all() as { name: string; tbl_name: string }[];
+  const out = new Map<string, string[]>();
+  for (const r of rows) {
+    let l = out.get(r.tbl_name);
+    if (!l) out.set(r.tbl_name, (l = []));
+    l.push(r.name);
+  }
+  return out;
+}
+
+/**
+ * Turns a database into a replica's: drops every trigger on the replicated tables. The change
+ * triggers would log what the replica receives; the append-only guards would refuse the hub's
+ * newer version of a document and the removal of one that left the scope. On a replica these
+ * tables are written by the replication alone (core/replication/replica.ts); the API refuses
+ * every other change to them (hub_only).
+ */
+export function dropReplicaGuards(db: Sqlite, tables: readonly string[]): string[] {
+  const wanted = new Set(tables);
+  const triggers = (db.prepare("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string; tbl_name: string }[])
+    .filter((t) => wanted.has(t.tbl_name));
+  for (const t of triggers) db.exec(`DROP TRIGGER ${ident(t.name)}`);
+  return triggers.map((t) => t.name).sort();
+}

@@ -1,0 +1,188 @@
+// Pull replication in one process (core/replication/hub.ts → core/replication/replica.ts): a hub
+// with a generated network (orders, settlements, books, a release run, a closed month), a
+// network-wide replica that must hold exactly the hub's replicated rows, store and region
+// replicas that must hold exactly their scope, byte-identical exports, small pages, removals,
+// and scope changes.
+import { describe, expect, it } from 'vitest';
+import { createContext } from '../../core/api/context.js';
+import { callApi } from '../../core/api/index.js';
+import { generateScenario } from '../../core/demo/generate.js';
+import { headSeq, sealChanges } from '../../core/store/change-log-repo.js';
+import { docTags } from '../../core/store/doc-tags.js';
+import { dumpTable, allHeldDocs, readReplicaState } from '../../core/store/replica-repo.js';
+import { DOC_KINDS, REPLICATED_TABLES, decodeKey } from '../../core/store/replicated-set.js';
+import { updateDevice } from '../../core/store/devices-repo.js';
+import type { Sqlite } from '../../core/store/sqlite.js';
+import { join } from 'node:path';
+import { openDatabase } from '../../core/store/database.js';
+import { memoryDb, tempDir } from '../helpers/db.js';
+import { ok } from '../helpers/lifecycle.js';
+import { addDevice, makeReplica, syncInProcess, SYNC_NOW } from '../helpers/replication.js';
+
+const NOW = new Date('2026-12-01T00:00:00Z');
+
+function buildHub(): Sqlite {
+  const db = memoryDb();
+  const ctx = createContext(db, { now: () => NOW });
+  const scenario = generateScenario({ seed: 12, franchisees: 6, orders: 120, from: '2026-09-01', to: '2026-11-10', eventsUntil: '2026-11-20T00:00:00Z' });
+  ok(callApi(ctx, 'scenario.import', { scenario }));
+  ok(callApi(ctx, 'release.run', { as_of: '2026-11-25T00:00:00Z' }));
+  return db;
+}
+
+/** Every (kind, key) the hub's log says is live for these tags (null: all but device tags). */
+function expectedDocs(hub: Sqlite, tags: ReadonlySet<string> | null): Set<string> {
+  sealChanges(hub);
+  const rows = hub.prepare('SELECT kind, key, tag FROM change_log WHERE live = 1').all() as { kind: string; key: string; tag: string }[];
+  return new Set(rows.filter((r) => (tags === null ? !r.tag.startsWith('d:') : tags.has(r.tag))).map((r) => `${r.kind}/${r.key}`));
+}
+
+function heldSet(replica: Sqlite): Set<string> {
+  return new Set(allHeldDocs(replica).map((d) => `${d.kind}/${d.key}`));
+}
+
+/** The hub's rows of the documents a replica holds, table by table, as the replica must have them. */
+function rowsOfHeld(db: Sqlite, held: Set<string>, table: string): unknown[][] {
+  const kind = DOC_KINDS.find((k) => k.tables.some((t) => t.table === table))!;
+  const keyCols = kind.tables.find((t) => t.table === table)!.key;
+  const all = dumpTable(db, table);
+  const cols = db.prepare(`SELECT * FROM ${table} LIMIT 0`).columns().map((c) => c.name);
+  const at = keyCols.map((c) => cols.indexOf(c));
+  return all.filter((r) => {
+    const key = at.length === 1 ? String(r[at[0]!]) : JSON.stringify(at.map((i) => r[i]));
+    return held.has(`${kind.kind}/${key}`);
+  });
+}
+
+function exportsOf(db: Sqlite, entity: string, period: string) {
+  const ctx = createContext(db, { now: () => NOW });
+  return ['exports.fec', 'exports.csv', 'exports.ledger'].map((op) => callApi(ctx, op, { entity, period }));
+}
+
+describe('pull replication', () => {
+  const hub = buildHub();
+
+  it('gives a network-wide replica exactly the hub\'s replicated rows', () => {
+    const device = addDevice(hub, 'network');
+    const replica = memoryDb();
+    makeReplica(replica, device, 'network');
+    const { pages } = syncInProcess(hub, replica, device, { maxDocs: 400, maxBytes: 256 * 1024 });
+    expect(pages.length).toBeGreaterThan(3);
+    expect(pages[0]!.reset).toEqual({ tags: null });
+    expect(heldSet(replica)).toEqual(expectedDocs(hub, null));
+    for (const { table } of REPLICATED_TABLES) {
+      if (table === 'users' || table === 'device_commands') continue;
+      expect(dumpTable(replica, table), table).toEqual(dumpTable(hub, table));
+    }
+    expect(readReplicaState(replica)!.hub_seq).toBe(headSeq(hub));
+  });
+
+  it('gives a store replica its scope only, byte-identical exports, and masks other entities\' accounts', () => {
+    const store = (hub.prepare("SELECT id FROM entities WHERE kind = 'franchisee' ORDER BY id LIMIT 1").get() as { id: string }).id;
+    const device = addDevice(hub, `entity:${store}`);
+    const replica = memoryDb();
+    makeReplica(replica, device, `entity:${store}`);
+    syncInProcess(hub, replica, device, { maxDocs: 50, maxBytes: 64 * 1024 });
+    const tags = new Set(['*', `e:${store}`, `d:${device.id}`]);
+    const held = heldSet(replica);
+    expect(held).toEqual(expectedDocs(hub, tags));
+    // Orders: exactly those the store is party to.
+    const parties = hub.prepare('SELECT DISTINCT order_id FROM order_parties WHERE entity = ? ORDER BY order_id').pluck().all(store);
+    expect(parties.length).toBeGreaterThan(5);
+    expect(replica.prepare('SELECT id FROM orders ORDER BY id').pluck().all()).toEqual(parties);
+    expect(replica.prepare('SELECT DISTINCT entity FROM journal_entries').pluck().all()).toEqual([store]);
+    for (const { table } of REPLICATED_TABLES) {
+      if (table === 'entities') continue;
+      expect(dumpTable(replica, table), table).toEqual(rowsOfHeld(hub, held, table));
+    }
+    const entities = replica.prepare('SELECT id, psp_account, erp_code FROM entities ORDER BY id').all() as { id: string; psp_account: string | null }[];
+    expect(entities.filter((e) => e.psp_account !== null).map((e) => e.id)).toEqual([store]);
+    // The books of the store, byte for byte.
+    for (const period of ['2026-10', '2026-11']) {
+      const a = exportsOf(hub, store, period);
+      const b = exportsOf(replica, store, period);
+      expect(a.every((r) => r.ok)).toBe(true);
+      expect(b).toEqual(a);
+    }
+  });
+
+  it('sends nothing more when nothing changed, then only what changed', () => {
+    const device = addDevice(hub, 'region:AURA');
+    const replica = memoryDb();
+    makeReplica(replica, device, 'region:AURA');
+    syncInProcess(hub, replica, device);
+    const idle = syncInProcess(hub, replica, device);
+    expect(idle.pages).toHaveLength(1);
+    expect(idle.pages[0]!.docs).toEqual([]);
+    expect(idle.pages[0]!.reset).toBeUndefined();
+    // A rename in the registry reaches everyone; nothing else moves.
+    const ctx = createContext(hub, { now: () => NOW });
+    const entity = hub.prepare("SELECT * FROM entities WHERE region = 'AURA' LIMIT 1").get() as Record<string, unknown>;
+    ok(callApi(ctx, 'network.entities.update', { ...entity, name: 'Renamed SARL' }));
+    const after = syncInProcess(hub, replica, device);
+    expect(after.pages[0]!.docs.map((d) => `${d[1]}/${d[2]}`)).toEqual([`entity/${entity.id}`]);
+    expect(replica.prepare('SELECT name FROM entities WHERE id = ?').pluck().get(entity.id)).toBe('Renamed SARL');
+  });
+
+  it('drops what leaves the scope and brings what enters it when the scope changes', () => {
+    const region = hub.prepare('SELECT region FROM entities WHERE region IS NOT NULL GROUP BY region HAVING count(*) > 1 ORDER BY region LIMIT 1').pluck().get() as string;
+    const device = addDevice(hub, `region:${region}`);
+    const replica = memoryDb();
+    makeReplica(replica, device, `region:${region}`);
+    syncInProcess(hub, replica, device);
+    const aura = hub.prepare('SELECT id FROM entities WHERE region = ? ORDER BY id').pluck().all(region) as string[];
+    expect(aura.length).toBeGreaterThan(1);
+    // Narrowed to one store of the region.
+    updateDevice(hub, device.id, { scope: `entity:${aura[0]}` });
+    const narrowed = { id: device.id, scope: { kind: 'entity' as const, entity: aura[0]! } };
+    const r = syncInProcess(hub, replica, narrowed);
+    expect(r.pages[0]!.reset).toBeDefined();
+    expect(r.results[0]!.removed).toBeGreaterThan(0);
+    expect(heldSet(replica)).toEqual(expectedDocs(hub, new Set(['*', `e:${aura[0]}`, `d:${device.id}`])));
+    expect(replica.prepare('SELECT DISTINCT entity FROM journal_entries').pluck().all()).toEqual([aura[0]]);
+  });
+
+  it('starts a replica over when its hub was restored from a backup, dropping what the hub no longer has', () => {
+    const tmp = tempDir('ventil-restore-');
+    try {
+      const file = join(tmp.dir, 'hub.db');
+      const live = openDatabase({ file }).db;
+      const ctx = createContext(live, { now: () => NOW });
+      ok(callApi(ctx, 'scenario.import', { scenario: generateScenario({ seed: 5, franchisees: 3, orders: 30, from: '2026-09-01', to: '2026-10-10', eventsUntil: '2026-10-20T00:00:00Z' }) }));
+      const device = addDevice(live, 'entity:F001');
+      sealChanges(live);
+      live.prepare('VACUUM INTO ?').run(join(tmp.dir, 'backup.db'));
+      const replica = memoryDb();
+      makeReplica(replica, device, 'entity:F001');
+      // Orders the backup does not have, pulled by the replica before the restore.
+      const later = generateScenario({ seed: 5, franchisees: 3, orders: 8, from: '2026-10-11', to: '2026-10-20', eventsUntil: '2026-10-25T00:00:00Z' }) as unknown as { orders: { id: string }[] };
+      for (const o of later.orders) o.id = `LATE-${o.id}`;
+      ok(callApi(ctx, 'scenario.import', { scenario: { ...later, events: [] } }));
+      syncInProcess(live, replica, device);
+      const lateHeld = replica.prepare("SELECT count(*) FROM orders WHERE id LIKE 'LATE-%'").pluck().get() as number;
+      expect(lateHeld).toBeGreaterThan(0);
+      live.close();
+      const restored = openDatabase({ file: join(tmp.dir, 'backup.db') }).db;
+      const r = syncInProcess(restored, replica, device);
+      expect(r.pages[0]!.reset).toBeDefined();
+      expect(replica.prepare("SELECT count(*) FROM orders WHERE id LIKE 'LATE-%'").pluck().get()).toBe(0);
+      expect(heldSet(replica)).toEqual(expectedDocs(restored, new Set(['*', 'e:F001', `d:${device.id}`])));
+      expect(readReplicaState(replica)).toMatchObject({ resync: 0 });
+      restored.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('tags every document kind it seals', () => {
+    sealChanges(hub);
+    const kinds = hub.prepare('SELECT DISTINCT kind FROM change_log ORDER BY kind').pluck().all() as string[];
+    for (const k of ['order', 'journal_entry', 'invoice', 'transfer', 'release_run', 'entity', 'location', 'rule', 'setting', 'outbox']) {
+      expect(kinds).toContain(k);
+    }
+    const kind = DOC_KINDS.find((k) => k.kind === 'order')!;
+    expect(decodeKey(kind, 'W-1')).toEqual(['W-1']);
+    expect(docTags(hub, 'order', ['NOPE']).size).toBe(0);
+    void SYNC_NOW;
+  });
+});
