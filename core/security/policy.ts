@@ -37,10 +37,12 @@ export const AUTH_POLICY = {
  */
 export const HTTP_LIMITS = {
   /**
-   * The run token reaches only the sign-in operations, whose largest input (auth.setup: a
-   * 200-character name, a 64-character login, a 256-character password) is under 2 KB.
+   * The run token reaches only the operations before sign-in: auth.setup (a 200-character name,
+   * a 64-character login, a 256-character password: under 2 KB), a hub's enrolment (a code and
+   * a name), and the first start's setup.join, whose CA certificate may be 20,000 characters
+   * (a PEM chain; JSON escaping of its line breaks adds a little).
    */
-  anonymousBodyBytes: 8 * 1024,
+  anonymousBodyBytes: 24 * 1024,
   /**
    * A session's largest legitimate call is a `scenario.import` batch: about 1.5 KB per order
    * with its lines and events (measured on the demo generator), so 16 MiB carries some 11 000

@@ -79,6 +79,14 @@ describe('item 12: request bodies are limited by who sends them', () => {
     expect(JSON.parse(over.body)).toMatchObject({ ok: false, error: { code: 'too_large' } });
   });
 
+  it('reads the largest call before sign-in: the first start\'s join with a 20,000-character CA', async () => {
+    const ca = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(63)}\n`.repeat(300).slice(0, 20_000);
+    const join = await post('setup.join', JSON.stringify({ url: 'https://hub.example:8443', code: 'ABCD-EFGH', ca }), RUN_TOKEN);
+    // Read and answered by the operation (this database is not empty), not refused for its size.
+    expect(join.status).toBe(400);
+    expect(JSON.parse(join.body)).toMatchObject({ ok: false, error: { code: 'not_empty' } });
+  });
+
   it('refuses a 35 MB object from the sign-in screen at once, declared or streamed, and keeps answering', async () => {
     const huge = filler(35 * 1024 * 1024);
     const declared = post('auth.login', huge, RUN_TOKEN);
