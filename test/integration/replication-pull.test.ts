@@ -155,8 +155,12 @@ describe('pull replication', () => {
       const replica = memoryDb();
       makeReplica(replica, device, 'entity:F001');
       // Orders the backup does not have, pulled by the replica before the restore.
-      const later = generateScenario({ seed: 5, franchisees: 3, orders: 8, from: '2026-10-11', to: '2026-10-20', eventsUntil: '2026-10-25T00:00:00Z' }) as unknown as { orders: { id: string }[] };
-      for (const o of later.orders) o.id = `LATE-${o.id}`;
+      const later = generateScenario({ seed: 5, franchisees: 3, orders: 8, from: '2026-10-11', to: '2026-10-20', eventsUntil: '2026-10-25T00:00:00Z' }) as unknown as { orders: { id: string; payments: { id: string }[] }[] };
+      // New orders with their own payments (a PSP payment belongs to one order across the network).
+      for (const o of later.orders) {
+        o.id = `LATE-${o.id}`;
+        for (const p of o.payments) p.id = `LATE-${p.id}`;
+      }
       ok(callApi(ctx, 'scenario.import', { scenario: { ...later, events: [] } }));
       syncInProcess(live, replica, device);
       const lateHeld = replica.prepare("SELECT count(*) FROM orders WHERE id LIKE 'LATE-%'").pluck().get() as number;
