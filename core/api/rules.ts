@@ -194,14 +194,17 @@ const ruleDraftHandlers = {
 
   'rules.drafts.save': defineHandler({
     summary: 'Save a rule draft (new, or replacing an open draft\'s content); nothing applies until it is published',
-    input: z.object({ id: DraftId.optional(), rule: RuleDraft }).strict(),
+    // The rule's fields at the top (as `rules.create` takes them, so a form shows the same
+    // issues on the same fields), and `draft` naming the open draft it replaces.
+    input: RuleDraft.extend({ draft: DraftId.optional() }),
     roles: HEAD_OFFICE_WRITERS,
     mutates: true,
-    run: (ctx, input) => {
-      assertValid(checkRuleReferences(ctx.db, input.rule, 'rule.'), `draft of rule ${input.rule.id}`);
+    run: (ctx, { draft: draftId, ...rule }) => {
+      const input = { id: draftId, rule };
+      assertValid(checkRuleReferences(ctx.db, input.rule), `draft of rule ${input.rule.id}`);
       const current = currentVersion(ctx, input.rule.id);
       if (current && current.group !== input.rule.group) {
-        throw new ApiError('invalid_rule', 'a rule keeps its group', [{ path: 'rule.group', code: 'group_changed', message: `rule ${input.rule.id} is in group ${current.group}` }]);
+        throw new ApiError('invalid_rule', 'a rule keeps its group', [{ path: 'group', code: 'group_changed', message: `rule ${input.rule.id} is in group ${current.group}` }]);
       }
       const at = ctx.now().toISOString();
       const body = JSON.stringify(input.rule);
@@ -209,7 +212,7 @@ const ruleDraftHandlers = {
       if (input.id !== undefined) {
         const before = loadDraft(ctx, input.id, true);
         if (before.rule_id !== input.rule.id) {
-          throw new ApiError('invalid_rule', 'a draft keeps its rule id', [{ path: 'rule.id', code: 'rule_changed', message: `draft ${before.id} is of rule ${before.rule_id}` }]);
+          throw new ApiError('invalid_rule', 'a draft keeps its rule id', [{ path: 'id', code: 'rule_changed', message: `draft ${before.id} is of rule ${before.rule_id}` }]);
         }
         updateDraft(ctx.db, before.id, { body_json: body, updated_at: at, base_version: current?.version ?? null });
         id = before.id;

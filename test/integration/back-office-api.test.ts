@@ -60,7 +60,7 @@ describe('rules as a workflow', () => {
   it('saves a draft, compares it with the version in force, simulates it, and publishes it from a chosen date with its publisher', () => {
     const { db, fin, adm } = rules();
     const current = ok(call(fin, 'rules.list', { id: 'WEB-HOME' })).rules.at(-1);
-    const saved = ok(call(fin, 'rules.drafts.save', { rule: { ...webHome('0.07'), priority: current.priority } }));
+    const saved = ok(call(fin, 'rules.drafts.save', { ...webHome('0.07'), priority: current.priority }));
     expect(saved.draft).toMatchObject({ rule_id: 'WEB-HOME', status: 'draft', base_version: current.version, created_by: { id: 'fin', name: 'Finance' } });
     expect(saved.changes).toEqual([{ field: 'legs[0].rate', change: 'changed', current: '0.05', draft: '0.07' }]);
     // Nothing applies before publication.
@@ -81,16 +81,16 @@ describe('rules as a workflow', () => {
 
   it('refuses to publish a draft of a version that is no longer the latest, and keeps head office\'s drafts to head office', () => {
     const { fin, as } = rules();
-    const a = ok(call(fin, 'rules.drafts.save', { rule: webHome('0.06') })).draft;
-    const b = ok(call(fin, 'rules.drafts.save', { rule: webHome('0.04') })).draft;
+    const a = ok(call(fin, 'rules.drafts.save', webHome('0.06'))).draft;
+    const b = ok(call(fin, 'rules.drafts.save', webHome('0.04'))).draft;
     ok(call(fin, 'rules.drafts.publish', { id: a.id }));
     expect(ok(call(fin, 'rules.drafts.get', { id: b.id })).stale).toBe(true);
     expect(err(call(fin, 'rules.drafts.publish', { id: b.id })).code).toBe('draft_stale');
     // Saved again, it is of the new version and may be published.
-    ok(call(fin, 'rules.drafts.save', { id: b.id, rule: webHome('0.04') }));
+    ok(call(fin, 'rules.drafts.save', { draft: b.id, ...webHome('0.04') }));
     expect(ok(call(fin, 'rules.drafts.publish', { id: b.id, valid_from: '2026-05-01' })).rule.version).toBe(3);
-    expect(err(call(fin, 'rules.drafts.save', { rule: { ...webHome('0.05'), legs: [{ to: 'entity:NOPE', rate: '0.05' }] } })).code).toBe('invalid_rule');
-    expect(err(call(as(auditor), 'rules.drafts.save', { rule: webHome('0.05') })).code).toBe('forbidden');
+    expect(err(call(fin, 'rules.drafts.save', { ...webHome('0.05'), legs: [{ to: 'entity:NOPE', rate: '0.05' }] })).code).toBe('invalid_rule');
+    expect(err(call(as(auditor), 'rules.drafts.save', webHome('0.05'))).code).toBe('forbidden');
     expect(ok(call(as(auditor), 'rules.drafts.list', { status: ['published'] })).drafts).toHaveLength(2);
     expect(err(call(as(manager('LYON')), 'rules.drafts.list', {})).code).toBe('forbidden');
   });
