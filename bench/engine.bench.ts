@@ -31,7 +31,7 @@ export function generateNetwork(entities = 500): Network {
   }
   return {
     name: 'bench', platform_entity: 'HQ', commission_vat_rate: '0.20', return_window_days: 14, psp_fee_bearer: 'owners_pro_rata',
-    web_attribution: ['pickup', 'catchment', 'shipper', 'platform'], offer_deadline_hours: 24, after_release_recovery: 'net', self_billing: 'all', fx_rates: [],
+    web_attribution: ['pickup', 'catchment', 'shipper', 'platform'], offer_deadline_hours: 24, after_release_recovery: 'net', self_billing: 'all', release_approval_threshold: {}, release_interval_days: 7, fx_rates: [],
     entities: ents, locations, catchments,
   };
 }

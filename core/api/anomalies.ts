@@ -124,6 +124,35 @@ registerAnomalyProvider({
   },
 });
 
+// Released money is the entity's: between runs it waits for the next one (a warning, so the
+// figure is counted and shown); what was already releasable at the last run and is still not
+// transferred missed a run (an error). No PSP account is `missing_psp_account`'s case.
+registerAnomalyProvider({
+  kind: 'released_not_transferred',
+  description: 'Money released to an entity but not yet transferred: waiting for the next release run, or missed by the last one',
+  list: ({ db, at, scope }) => {
+    const accounts = pspAccounts(db);
+    const platform = networkSetting<string | null>(db, 'platform_entity', null);
+    const last = lastRunAsOf(db);
+    const entities = scope.entityList();
+    // Released by the last run's moment (a run is made after its as_of, so transfers count as of now).
+    const releasedAtLast = new Map(last === null ? [] : entityPositions(positions(db, last, { entities })).map((b) => [`${b.entity}\u0000${b.currency}`, b.released]));
+    return entityPositions(positions(db, at.getTime(), { entities }))
+      .filter((b) => b.unpaid > 0 && b.entity !== platform && accounts.get(b.entity))
+      .map((b) => {
+        const missed = Math.min(b.unpaid, Math.max(0, (releasedAtLast.get(`${b.entity}\u0000${b.currency}`) ?? 0) - b.transferred));
+        return {
+          kind: 'released_not_transferred', severity: missed > 0 ? 'error' as const : 'warning' as const,
+          message: missed > 0
+            ? `${b.entity} has ${b.unpaid} ${b.currency} released but not transferred, ${missed} of it since the last run`
+            : `${b.entity} has ${b.unpaid} ${b.currency} released, to transfer at the next run`,
+          entities: [b.entity], currency: b.currency, amount: b.unpaid,
+          details: { missed_last_run: missed, last_run_as_of: last === null ? null : isoUtc(last) },
+        };
+      });
+  },
+});
+
 registerAnomalyProvider({
   kind: 'transfer_not_sent',
   description: 'Transfers counted as paid whose outbox call was cancelled: the money is still in escrow',

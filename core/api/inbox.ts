@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { LifecycleEvent } from '../domain/scenario.js';
 import { isoUtc, toMs } from '../domain/time.js';
-import { getOffer, listInbox, locationParties, openOffer, type InboxRow } from '../store/routing-repo.js';
+import { getOffer, inboxCounts, listInbox, locationParties, markInboxRead, offersInScope, openOffer, type InboxRow } from '../store/routing-repo.js';
 import { ApiError, forbidden, notFound } from './errors.js';
 import { intakeEvents } from './event-intake.js';
 import { ALL_ROLES, defineHandler, type ApiContext } from './handler.js';
@@ -47,6 +47,11 @@ function view(r: InboxRow, nowMs: number) {
     closed_at: r.closed_at,
     reason: r.reason,
     note: r.note,
+    /** The line's value to the customer (TTC, minor units of `currency`). */
+    value: r.line_gross,
+    currency: r.currency,
+    /** Whether the caller has opened it (the unread count in the navigation). */
+    read: r.read_at !== null,
   };
 }
 
@@ -120,14 +125,41 @@ export const inboxHandlers = {
       if (input.entity !== undefined) ctx.scope.assertEntity(input.entity);
       const scope = ctx.scope.entityList();
       const entities = input.entity !== undefined ? [input.entity] : scope;
-      const { total, rows } = listInbox(ctx.db, { entities, location: input.location, status: input.status, limit: input.limit, offset: input.offset });
+      const { total, rows } = listInbox(ctx.db, { entities, location: input.location, status: input.status, limit: input.limit, offset: input.offset, reader: ctx.principal.userId });
       const nowMs = ctx.now().getTime();
       // On a replica, the answers given here and not yet applied by the hub.
       const pending = ctx.installation.kind === 'replica' ? pendingInboxDecisions(ctx.db, ctx.installation.deviceId) : null;
       return {
-        at: isoUtc(nowMs), total,
+        at: isoUtc(nowMs), total, ...inboxCounts(ctx.db, entities, ctx.principal.userId),
         requests: rows.map((r) => ({ ...view(r, nowMs), pending_decision: pending?.get(noteKey(r.order_id, r.line_id, r.location)) ?? null })),
       };
+    },
+  }),
+
+  'inbox.unread': defineHandler({
+    summary: 'Open requests of the locations in your scope, how many you have not opened yet, and the next deadline (the navigation\'s count)',
+    input: z.object({}).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx) => ({ at: isoUtc(ctx.now().getTime()), ...inboxCounts(ctx.db, ctx.scope.entityList(), ctx.principal.userId) }),
+  }),
+
+  'inbox.markRead': defineHandler({
+    summary: 'Mark requests as opened by you (they no longer count as unread); requests outside your scope are refused',
+    input: z.object({ offers: z.array(z.number().int().positive()).min(1).max(5000) }).strict(),
+    // Auditors read the inbox but do not work it: a read mark is a worker's state.
+    roles: ['admin', 'finance', 'controller', 'store_manager'],
+    mutates: true,
+    run: (ctx, input) => {
+      const ids = [...new Set(input.offers)];
+      const scope = ctx.scope.entityList();
+      const visible = new Set(offersInScope(ctx.db, ids, scope));
+      const outside = ids.filter((id) => !visible.has(id));
+      if (outside.length > 0 && scope === null) throw notFound('request', outside.slice(0, 10).join(', '));
+      // A scoped caller gets one answer for a request outside the scope and one that does not exist.
+      if (outside.length > 0) throw forbidden(`request(s) ${outside.slice(0, 10).join(', ')} are not offered to a location in your scope`);
+      const marked = markInboxRead(ctx.db, ctx.principal.userId, ids, ctx.now().toISOString());
+      return { marked, ...inboxCounts(ctx.db, ctx.scope.entityList(), ctx.principal.userId) };
     },
   }),
 
@@ -144,7 +176,9 @@ export const inboxHandlers = {
 
   'inbox.refuse': defineHandler({
     summary: 'Refuse a request offered to one of your locations (writes fulfilment_refused; the line goes to the next candidate or is cancelled)',
-    input: z.object({ ...Answer, reason: z.enum(INBOX_REFUSAL_REASONS), note: z.string().trim().min(1).max(500).optional() }).strict(),
+    input: z.object({ ...Answer, reason: z.enum(INBOX_REFUSAL_REASONS), note: z.string().trim().min(1).max(500).optional() }).strict()
+      // "Other" says nothing by itself: the next location and head office need the why.
+      .refine((i) => i.reason !== 'other' || i.note !== undefined, { path: ['note'], message: 'say why when the reason is "other"', params: { code: 'note_required' } }),
     roles: ['admin', 'finance', 'store_manager'],
     mutates: true,
     replica: answerCommand('refuse'),

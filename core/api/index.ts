@@ -31,6 +31,7 @@ import { bindApi, replicationHandlers } from './replication.js';
 import { setupHandlers } from './setup.js';
 import { replicaDecision } from '../replication/policy.js';
 import { queueCommand } from '../replication/outbox.js';
+import { payoutsHandlers } from './payouts.js';
 
 /** Every operation by name. Its type is the API's contract: see `Api` below. */
 export const handlers = {
@@ -55,6 +56,7 @@ export const handlers = {
   ...devicesHandlers,
   ...replicationHandlers,
   ...setupHandlers,
+  ...payoutsHandlers,
 } satisfies Record<string, Handler>;
 
 /**

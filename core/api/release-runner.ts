@@ -22,6 +22,11 @@ export interface ReleaseOptions {
   actor: string;
   /** Plan only: nothing is written. */
   dryRun?: boolean;
+  /**
+   * Called with the plan before anything is written (not for a dry run, nor an empty plan); it
+   * may refuse by throwing (a run that needs an approval it does not have).
+   */
+  beforeWrite?: (plan: ReleaseResult) => void;
 }
 
 export interface TransferView {
@@ -47,6 +52,8 @@ export interface ReleaseResult {
   transfers: TransferView[];
   /** Entities and currencies with nothing paid this run: net ≤ 0 (owed to the network) or no PSP account. */
   carried: Carried[];
+  /** sha256 of as_of and the transfers' keys: the same plan always has the same hash (an approval names it). */
+  plan_hash: string;
 }
 
 /** Environment hook for fault tests: SIGKILL the process after writing this many transfers. */
@@ -120,9 +127,10 @@ export function runRelease(db: Sqlite, opts: ReleaseOptions): ReleaseResult {
   const result: ReleaseResult = {
     as_of: asOf, dry_run: !!opts.dryRun, recovery,
     run: identified.length === 0 ? null : { id: runId, created_at: createdAt, transfer_count: identified.length },
-    transfers: views, carried: plan.carried,
+    transfers: views, carried: plan.carried, plan_hash: contentHash,
   };
   if (opts.dryRun || identified.length === 0) return result;
+  opts.beforeWrite?.(result);
 
   const write = () => {
     insertRun(db, { id: runId, as_of: asOf, created_at: createdAt, recovery, transfer_count: identified.length, content_hash: contentHash, actor: opts.actor });

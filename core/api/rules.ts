@@ -7,11 +7,12 @@ import { RuleSchema, type Rule } from '../domain/scenario.js';
 import { toMs, isoUtc } from '../domain/time.js';
 import { findRuleConflicts } from '../domain/rule-conflicts.js';
 import { simulateRules } from '../domain/simulation.js';
-import { listRuleVersions, insertRuleVersion, closeRuleVersion, type StoredRule } from '../store/rules-repo.js';
+import { listRuleVersions, insertRuleVersion, closeRuleVersion, getDraft, insertDraft, listDrafts, nextDraftNumber, updateDraft, type DraftRow, type StoredRule } from '../store/rules-repo.js';
+import { compareRules } from '../domain/rule-diff.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { ApiError, notFound, type Issue } from './errors.js';
-import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
+import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler, type ApiContext } from './handler.js';
 
 /** A rule as head office writes it: no version (the store numbers them). */
 const RuleDraft = RuleSchema.omit({ version: true }).extend({ valid_from: z.string().optional() });
@@ -78,6 +79,197 @@ function conflictsFor(db: Sqlite, extra: Rule[] = []) {
   return findRuleConflicts([...loadRules(db), ...extra], loadNetwork(db));
 }
 
+function publisherOf(ctx: ApiContext) {
+  return { id: ctx.principal.userId, name: ctx.principal.name };
+}
+
+/** Publishes a new rule (version 1), recording who published it. */
+function publishFirst(ctx: ApiContext, input: RuleDraft) {
+  if (listRuleVersions(ctx.db, input.id).length > 0) {
+    throw new ApiError('duplicate_id', `rule ${input.id} already exists; publish a new version instead`, [{ path: 'id', code: 'duplicate_id', message: 'already used' }]);
+  }
+  assertValid(checkRuleReferences(ctx.db, input), `rule ${input.id}`);
+  const rule: Rule = { ...input, version: 1, valid_from: publicationStart(input, ctx.now()) } as Rule;
+  checkValidTo(rule.valid_from, rule.valid_to);
+  insertRuleVersion(ctx.db, rule, ctx.now().toISOString(), publisherOf(ctx));
+  return { rule: listRuleVersions(ctx.db, input.id)[0]!, conflicts: conflictsFor(ctx.db).filter((c) => c.rules.some((r) => r.startsWith(`${input.id}@`))) };
+}
+
+/** Publishes the next version of a rule; the current one closes when it starts. */
+function publishNext(ctx: ApiContext, input: RuleDraft) {
+  const versions = listRuleVersions(ctx.db, input.id);
+  if (versions.length === 0) throw notFound('rule', input.id);
+  const latest = versions[versions.length - 1]!;
+  if (latest.group !== input.group) {
+    throw new ApiError('invalid_rule', 'a rule keeps its group', [{ path: 'group', code: 'group_changed', message: `rule ${input.id} is in group ${latest.group}; create another rule for another group` }]);
+  }
+  assertValid(checkRuleReferences(ctx.db, input), `rule ${input.id}`);
+  const start = publicationStart(input, ctx.now());
+  const startMs = toMs(start);
+  for (const v of versions) {
+    if (toMs(v.valid_from) >= startMs) {
+      throw new ApiError('invalid_rule', `version ${v.version} already starts at ${v.valid_from}`, [{ path: 'valid_from', code: 'overlapping_versions', message: `version ${v.version} starts at or after this one; retire it first` }]);
+    }
+  }
+  checkValidTo(start, input.valid_to);
+  for (const v of versions) {
+    if (v.valid_to === null || toMs(v.valid_to) > startMs) closeRuleVersion(ctx.db, v.id, v.version, start, false);
+  }
+  const rule: Rule = { ...input, version: latest.version + 1, valid_from: start } as Rule;
+  insertRuleVersion(ctx.db, rule, ctx.now().toISOString(), publisherOf(ctx));
+  return { rule: listRuleVersions(ctx.db, input.id).at(-1)!, conflicts: conflictsFor(ctx.db).filter((c) => c.rules.some((r) => r.startsWith(`${input.id}@`))) };
+}
+
+/** What a draft rule set would change over the orders of a period (each draft replaces its id). */
+function simulate(ctx: ApiContext, period: { from: string; to: string }, drafts: readonly RuleDraft[], retire: readonly string[]) {
+  const issues = drafts.flatMap((d, i) => checkRuleReferences(ctx.db, d, `drafts[${i}].`));
+  assertValid(issues, 'the draft rule set');
+  const ids = (ctx.db.prepare('SELECT id FROM orders WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id')
+    .all(`${period.from}T00:00:00Z`, `${period.to}T00:00:00Z`) as { id: string }[]).map((r) => r.id);
+  const orders = loadOrders(ctx.db, ids);
+  const events = loadEvents(ctx.db, ids);
+  const current = loadRules(ctx.db);
+  const replaced = new Set([...drafts.map((d) => d.id), ...retire]);
+  const draftRules: Rule[] = [
+    ...current.filter((r) => !replaced.has(r.id)),
+    ...drafts.map((d) => ({ ...d, version: 0, valid_from: '1970-01-01', valid_to: null }) as Rule),
+  ];
+  return simulateRules(loadNetwork(ctx.db), current, draftRules, orders, events, isoUtc(ctx.now().getTime()));
+}
+
+// ---- The rules workflow: draft → compare → simulate → publish (docs/ui.md, migration 0013) ----
+
+function draftView(d: DraftRow) {
+  return {
+    id: d.id, rule_id: d.rule_id, base_version: d.base_version, rule: JSON.parse(d.body_json) as RuleDraft, status: d.status,
+    created_by: { id: d.created_by, name: d.created_by_name }, created_at: d.created_at, updated_at: d.updated_at,
+    published_version: d.published_version, published_at: d.published_at,
+  };
+}
+
+function loadDraft(ctx: ApiContext, id: string, open = false): DraftRow {
+  const d = getDraft(ctx.db, id);
+  if (!d) throw notFound('rule draft', id);
+  if (open && d.status !== 'draft') throw new ApiError('draft_closed', `draft ${id} is ${d.status}; save a new draft`);
+  return d;
+}
+
+/** The latest version of a rule (what a draft of it is compared with), if the rule exists. */
+function currentVersion(ctx: ApiContext, ruleId: string): StoredRule | null {
+  return listRuleVersions(ctx.db, ruleId).at(-1) ?? null;
+}
+
+/** A draft with the version it changes, what changes field by field, and the conflicts it would bring. */
+function draftDetail(ctx: ApiContext, d: DraftRow) {
+  const draft = draftView(d);
+  const current = currentVersion(ctx, d.rule_id);
+  const asRule = { ...draft.rule, version: 0, valid_from: draft.rule.valid_from ?? isoUtc(ctx.now().getTime()) } as Rule;
+  return {
+    draft,
+    current,
+    changes: compareRules(current, draft.rule),
+    stale: d.status === 'draft' && (current?.version ?? null) !== d.base_version,
+    conflicts: conflictsFor(ctx.db, [asRule]).filter((c) => c.rules.some((r) => r.startsWith(`${d.rule_id}@0`))),
+  };
+}
+
+const DraftId = z.string().min(1).max(100);
+
+const ruleDraftHandlers = {
+  'rules.drafts.list': defineHandler({
+    summary: 'Rule drafts saved in the back office (open ones by default), newest first',
+    input: z.object({ status: z.array(z.enum(['draft', 'published', 'discarded'])).min(1).default(['draft']) }).strict(),
+    roles: [...HEAD_OFFICE_WRITERS, 'auditor'],
+    mutates: false,
+    run: (ctx, input) => ({ drafts: listDrafts(ctx.db, input.status).map(draftView) }),
+  }),
+
+  'rules.drafts.get': defineHandler({
+    summary: 'A rule draft compared with the version in force: each field that changes, and the conflicts it would bring',
+    input: z.object({ id: DraftId }).strict(),
+    roles: [...HEAD_OFFICE_WRITERS, 'auditor'],
+    mutates: false,
+    run: (ctx, input) => draftDetail(ctx, loadDraft(ctx, input.id)),
+  }),
+
+  'rules.drafts.save': defineHandler({
+    summary: 'Save a rule draft (new, or replacing an open draft\'s content); nothing applies until it is published',
+    // The rule's fields at the top (as `rules.create` takes them, so a form shows the same
+    // issues on the same fields), and `draft` naming the open draft it replaces.
+    input: RuleDraft.extend({ draft: DraftId.optional() }),
+    roles: HEAD_OFFICE_WRITERS,
+    mutates: true,
+    run: (ctx, { draft: draftId, ...rule }) => {
+      const input = { id: draftId, rule };
+      assertValid(checkRuleReferences(ctx.db, input.rule), `draft of rule ${input.rule.id}`);
+      const current = currentVersion(ctx, input.rule.id);
+      if (current && current.group !== input.rule.group) {
+        throw new ApiError('invalid_rule', 'a rule keeps its group', [{ path: 'group', code: 'group_changed', message: `rule ${input.rule.id} is in group ${current.group}` }]);
+      }
+      const at = ctx.now().toISOString();
+      const body = JSON.stringify(input.rule);
+      let id: string;
+      if (input.id !== undefined) {
+        const before = loadDraft(ctx, input.id, true);
+        if (before.rule_id !== input.rule.id) {
+          throw new ApiError('invalid_rule', 'a draft keeps its rule id', [{ path: 'id', code: 'rule_changed', message: `draft ${before.id} is of rule ${before.rule_id}` }]);
+        }
+        updateDraft(ctx.db, before.id, { body_json: body, updated_at: at, base_version: current?.version ?? null });
+        id = before.id;
+      } else {
+        id = `rd_${String(nextDraftNumber(ctx.db)).padStart(5, '0')}`;
+        insertDraft(ctx.db, {
+          id, rule_id: input.rule.id, base_version: current?.version ?? null, body_json: body, status: 'draft',
+          created_by: ctx.principal.userId, created_by_name: ctx.principal.name, created_at: at, updated_at: at, published_version: null, published_at: null,
+        });
+      }
+      const detail = draftDetail(ctx, getDraft(ctx.db, id)!);
+      ctx.audit({ after: { draft: id, rule: input.rule.id, changes: detail.changes.length } });
+      return detail;
+    },
+  }),
+
+  'rules.drafts.simulate': defineHandler({
+    summary: 'What publishing a draft would change, per entity and per rule, on the orders of a period',
+    input: z.object({ id: DraftId, period: Period }).strict(),
+    roles: HEAD_OFFICE_WRITERS,
+    mutates: false,
+    run: (ctx, input) => simulate(ctx, input.period, [draftView(loadDraft(ctx, input.id)).rule], []),
+  }),
+
+  'rules.drafts.publish': defineHandler({
+    summary: 'Publish a draft as the rule\'s next version (or version 1 of a new rule), from now or a later start date; who published is recorded',
+    input: z.object({ id: DraftId, valid_from: z.string().min(10).max(40).optional() }).strict(),
+    roles: HEAD_OFFICE_WRITERS,
+    mutates: true,
+    run: (ctx, input) => {
+      const d = loadDraft(ctx, input.id, true);
+      const current = currentVersion(ctx, d.rule_id);
+      if ((current?.version ?? null) !== d.base_version) {
+        throw new ApiError('draft_stale', `rule ${d.rule_id} changed since draft ${d.id} was saved (version ${current?.version ?? 'none'}, the draft was of ${d.base_version ?? 'none'}); save the draft again and compare`,
+          [{ path: 'id', code: 'draft_stale', message: 'the rule has a newer version: save the draft again' }]);
+      }
+      const rule = { ...(JSON.parse(d.body_json) as RuleDraft), valid_from: input.valid_from };
+      const published = current ? publishNext(ctx, rule) : publishFirst(ctx, rule);
+      updateDraft(ctx.db, d.id, { status: 'published', published_version: published.rule.version, published_at: ctx.now().toISOString() });
+      ctx.audit({ before: { draft: d.id, base_version: d.base_version }, after: { rule: published.rule.id, version: published.rule.version, valid_from: published.rule.valid_from } });
+      return { ...published, draft: draftView(getDraft(ctx.db, d.id)!) };
+    },
+  }),
+
+  'rules.drafts.discard': defineHandler({
+    summary: 'Discard an open rule draft (kept, marked discarded)',
+    input: z.object({ id: DraftId }).strict(),
+    roles: HEAD_OFFICE_WRITERS,
+    mutates: true,
+    run: (ctx, input) => {
+      const d = loadDraft(ctx, input.id, true);
+      updateDraft(ctx.db, d.id, { status: 'discarded', updated_at: ctx.now().toISOString() });
+      return draftView(getDraft(ctx.db, d.id)!);
+    },
+  }),
+};
+
 export const rulesHandlers = {
   'rules.list': defineHandler({
     summary: 'Every rule with its versions, validity and status, and conflict warnings',
@@ -92,16 +284,7 @@ export const rulesHandlers = {
     input: RuleDraft,
     roles: HEAD_OFFICE_WRITERS,
     mutates: true,
-    run: (ctx, input) => {
-      if (listRuleVersions(ctx.db, input.id).length > 0) {
-        throw new ApiError('duplicate_id', `rule ${input.id} already exists; publish a new version instead`, [{ path: 'id', code: 'duplicate_id', message: 'already used' }]);
-      }
-      assertValid(checkRuleReferences(ctx.db, input), `rule ${input.id}`);
-      const rule: Rule = { ...input, version: 1, valid_from: publicationStart(input, ctx.now()) } as Rule;
-      checkValidTo(rule.valid_from, rule.valid_to);
-      insertRuleVersion(ctx.db, rule, ctx.now().toISOString());
-      return { rule: listRuleVersions(ctx.db, input.id)[0], conflicts: conflictsFor(ctx.db).filter((c) => c.rules.some((r) => r.startsWith(`${input.id}@`))) };
-    },
+    run: (ctx, input) => publishFirst(ctx, input),
   }),
 
   'rules.newVersion': defineHandler({
@@ -109,29 +292,7 @@ export const rulesHandlers = {
     input: RuleDraft,
     roles: HEAD_OFFICE_WRITERS,
     mutates: true,
-    run: (ctx, input) => {
-      const versions = listRuleVersions(ctx.db, input.id);
-      if (versions.length === 0) throw notFound('rule', input.id);
-      const latest = versions[versions.length - 1]!;
-      if (latest.group !== input.group) {
-        throw new ApiError('invalid_rule', 'a rule keeps its group', [{ path: 'group', code: 'group_changed', message: `rule ${input.id} is in group ${latest.group}; create another rule for another group` }]);
-      }
-      assertValid(checkRuleReferences(ctx.db, input), `rule ${input.id}`);
-      const start = publicationStart(input, ctx.now());
-      const startMs = toMs(start);
-      for (const v of versions) {
-        if (toMs(v.valid_from) >= startMs) {
-          throw new ApiError('invalid_rule', `version ${v.version} already starts at ${v.valid_from}`, [{ path: 'valid_from', code: 'overlapping_versions', message: `version ${v.version} starts at or after this one; retire it first` }]);
-        }
-      }
-      checkValidTo(start, input.valid_to);
-      for (const v of versions) {
-        if (v.valid_to === null || toMs(v.valid_to) > startMs) closeRuleVersion(ctx.db, v.id, v.version, start, false);
-      }
-      const rule: Rule = { ...input, version: latest.version + 1, valid_from: start } as Rule;
-      insertRuleVersion(ctx.db, rule, ctx.now().toISOString());
-      return { rule: listRuleVersions(ctx.db, input.id).at(-1)!, conflicts: conflictsFor(ctx.db).filter((c) => c.rules.some((r) => r.startsWith(`${input.id}@`))) };
-    },
+    run: (ctx, input) => publishNext(ctx, input),
   }),
 
   'rules.retire': defineHandler({
@@ -174,23 +335,10 @@ export const rulesHandlers = {
     }).strict(),
     roles: HEAD_OFFICE_WRITERS,
     mutates: false,
-    run: (ctx, input) => {
-      const issues = input.drafts.flatMap((d, i) => checkRuleReferences(ctx.db, d, `drafts[${i}].`));
-      assertValid(issues, 'the draft rule set');
-      const ids = (ctx.db.prepare('SELECT id FROM orders WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id')
-        .all(`${input.period.from}T00:00:00Z`, `${input.period.to}T00:00:00Z`) as { id: string }[]).map((r) => r.id);
-      const orders = loadOrders(ctx.db, ids);
-      const events = loadEvents(ctx.db, ids);
-      const current = loadRules(ctx.db);
-      const replaced = new Set([...input.drafts.map((d) => d.id), ...input.retire]);
-      const draftRules: Rule[] = [
-        ...current.filter((r) => !replaced.has(r.id)),
-        ...input.drafts.map((d) => ({ ...d, version: 0, valid_from: '1970-01-01', valid_to: null }) as Rule),
-      ];
-      const asOf = isoUtc(ctx.now().getTime());
-      return simulateRules(loadNetwork(ctx.db), current, draftRules, orders, events, asOf);
-    },
+    run: (ctx, input) => simulate(ctx, input.period, input.drafts, input.retire),
   }),
+
+  ...ruleDraftHandlers,
 };
 
 export type { StoredRule, RuleDraft };

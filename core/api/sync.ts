@@ -14,6 +14,8 @@ import { applyPspEvents, applyWebhook, eventsOf } from '../sync/psp-events.js';
 import { listItems, listRuns, reconcile, type RunRow } from '../sync/reconcile.js';
 import type { LockHolder } from '../sync/runner.js';
 import { OUTBOX_STATUSES } from '../../common/vocabulary.js';
+import { explanationOf, explanationsOfRun, insertExplanation, reconciliationItem, unexplainedMismatches } from '../store/reconciliation-repo.js';
+import { registerAnomalyProvider } from './anomalies.js';
 import { ApiError, forbidden, notFound } from './errors.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler, type ApiContext } from './handler.js';
 
@@ -30,6 +32,24 @@ export interface SyncStatus {
   feeds?: Record<string, unknown>[];
   config?: Record<string, unknown>;
 }
+/**
+ * The largest settlement report the API takes: 20 MB is about 100,000 rows, a month of a large
+ * network; a longer period is reconciled in parts (each run is stored).
+ */
+export const RECONCILIATION_MAX_CHARS = 20_000_000;
+
+// Mismatches of the latest reconciliation run that nobody has explained yet.
+registerAnomalyProvider({
+  kind: 'reconciliation_mismatch',
+  description: 'Differences between the PSP\'s settlement report and Ventil\'s records (latest reconciliation run) not yet explained',
+  list: ({ db }) => unexplainedMismatches(db).map((i) => ({
+    kind: 'reconciliation_mismatch', severity: 'error' as const, message: i.message, entities: i.entity ? [i.entity] : [],
+    ...(i.orders_json ? { order: (JSON.parse(i.orders_json) as string[])[0] } : {}),
+    ...(i.currency ? { currency: i.currency } : {}), ...(i.difference !== null ? { amount: i.difference } : {}),
+    ref: `reconciliation:${i.run_id}:${i.seq}`, details: { status: i.status, category: i.category, expected: i.expected, actual: i.actual, run: i.run_id, seq: i.seq },
+  })),
+});
+
 
 function scopeSet(ctx: ApiContext): ReadonlySet<string> | null {
   return ctx.scope.entities();
@@ -218,7 +238,7 @@ export const syncHandlers = {
   'sync.reconciliation.import': defineHandler({
     summary: 'Reconcile a PSP settlement report (CSV) against Ventil\'s records and store the run',
     input: z.object({
-      csv: z.string().min(1).max(100_000_000),
+      csv: z.string().min(1).max(RECONCILIATION_MAX_CHARS, 'a settlement report of at most 20 MB: reconcile a longer period in parts'),
       source: z.string().min(1).max(500).default('api'),
       psp: z.string().min(1).max(40).optional(),
       from: z.string().datetime().optional(),
@@ -251,11 +271,35 @@ export const syncHandlers = {
         : runs[0];
       if (input.run_id !== undefined && !run) throw notFound('reconciliation run', String(input.run_id));
       const items = run ? listItems(ctx.db, run.id, { mismatchesOnly: input.mismatches_only, entity: input.entity, scope: scopeSet(ctx), limit: input.limit }) : [];
+      const explained = new Map(run ? explanationsOfRun(ctx.db, run.id).map((x) => [x.seq, x]) : []);
       return {
         runs: runs.map((r) => presentRun(ctx, r)),
         run: run ? presentRun(ctx, run) : null,
-        items: items.map((i) => ({ ...i, orders_json: undefined, orders: i.orders_json ? JSON.parse(i.orders_json) : null })),
+        items: items.map((i) => {
+          const x = explained.get(i.seq);
+          return {
+            ...i, orders_json: undefined, orders: i.orders_json ? JSON.parse(i.orders_json) as string[] : null,
+            explanation: x ? { note: x.note, by: { id: x.explained_by, name: x.explained_by_name }, at: x.explained_at } : null,
+          };
+        }),
       };
+    },
+  }),
+
+  'sync.reconciliation.explain': defineHandler({
+    summary: 'Mark a mismatch of a reconciliation run as explained, with a note saying why (once per mismatch)',
+    input: z.object({ run_id: z.number().int().positive(), seq: z.number().int().min(0), note: z.string().trim().min(3).max(1000) }).strict(),
+    roles: HEAD_OFFICE_WRITERS,
+    mutates: true,
+    run: (ctx, input) => {
+      const item = reconciliationItem(ctx.db, input.run_id, input.seq);
+      if (!item) throw notFound('reconciliation item', `${input.run_id}/${input.seq}`);
+      if (item.status === 'matched') throw new ApiError('not_a_mismatch', `item ${input.seq} of run ${input.run_id} matched: there is nothing to explain`);
+      if (explanationOf(ctx.db, input.run_id, input.seq)) throw new ApiError('already_explained', `item ${input.seq} of run ${input.run_id} is already explained`);
+      const at = ctx.now().toISOString();
+      insertExplanation(ctx.db, { run_id: input.run_id, seq: input.seq, note: input.note, explained_by: ctx.principal.userId, explained_by_name: ctx.principal.name, explained_at: at });
+      ctx.audit({ entities: item.entity ? [item.entity] : [], after: { run_id: input.run_id, seq: input.seq, status: item.status, note: input.note } });
+      return { run_id: input.run_id, seq: input.seq, status: item.status, explanation: { note: input.note, by: { id: ctx.principal.userId, name: ctx.principal.name }, at } };
     },
   }),
 };

@@ -3,6 +3,7 @@
 import type { ApiContext } from '../api/handler.js';
 import { callApi } from '../api/index.js';
 import { ApiError } from '../api/errors.js';
+import { seedBackOffice } from './back-office.js';
 import { generateScenario } from './generate.js';
 
 export const DEMO_OPTIONS = { seed: 2026, franchisees: 12, orders: 400 } as const;
@@ -19,5 +20,6 @@ export function seedDemo(ctx: ApiContext): { created: boolean } {
   if (!result.ok) throw new ApiError(result.error.code, `the demo scenario did not import: ${result.error.message}`, result.error.issues);
   ctx.db.prepare("INSERT INTO network_settings (key, value) VALUES ('demo', 'true')").run();
   ctx.demo = true;
+  seedBackOffice(ctx, scenario);
   return { created: true };
 }

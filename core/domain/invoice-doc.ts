@@ -69,7 +69,7 @@ const STYLE = `
   @media print { body { margin: 12mm; } }
 `;
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="fr">
 <head>

@@ -152,6 +152,10 @@ export const NetworkSchema = z.strictObject({
   after_release_recovery: z.enum(['net', 'reverse']).default('net'),
   /** The billing mandate: the platform issues (self-bills) the invoices of every supplier, of none, or of those listed. */
   self_billing: z.union([z.enum(['all', 'none']), z.array(Id)]).default('all'),
+  /** Per currency, in minor units: a release run paying out more needs a second person's approval. */
+  release_approval_threshold: z.record(Currency, NonNegAmount).default({}),
+  /** Days between release runs: the payout schedule stores are shown. */
+  release_interval_days: z.number().int().min(1).max(92).default(7),
   fx_rates: z.array(FxRateSchema).default([]),
   entities: z.array(EntitySchema).min(1),
   locations: z.array(LocationSchema).default([]),

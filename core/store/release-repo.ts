@@ -4,7 +4,7 @@
 // as given), so comparisons with a moment are made in milliseconds, after a coarse SQL bound.
 import type { LedgerItem, PriorTransfer } from '../domain/release-plan.js';
 import { isoUtc, toMs } from '../domain/time.js';
-import type { ReleaseRunsTable, TransferItemsTable, TransfersTable } from './schema.js';
+import type { OutboxStatus, ReleaseRunsTable, TransferItemsTable, TransfersTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
 /** A bound at least as late as any text form of an instant up to `ms` (offsets reach +14:00). */
@@ -93,16 +93,50 @@ export function getRun(db: Sqlite, id: string): ReleaseRunsTable | undefined {
 }
 
 export interface TransferWithDelivery extends TransfersTable {
-  outbox_status: string | null;
+  outbox_status: OutboxStatus | null;
   outbox_id: number | null;
+  outbox_attempts: number | null;
+  outbox_last_error: string | null;
+  outbox_next_attempt_at: string | null;
+  outbox_sent_at: string | null;
+  /** What the PSP last said about the transfer (the object its call created), if anything. */
+  psp_id: string | null;
+  psp_status: string | null;
+  psp_status_rank: number | null;
+  psp_amount: number | null;
+  psp_amount_reversed: number | null;
+  psp_failure_code: string | null;
   items: number;
 }
 
+const TRANSFERS_WITH_DELIVERY = `SELECT t.*, o.status AS outbox_status, o.id AS outbox_id, o.attempts AS outbox_attempts, o.last_error AS outbox_last_error,
+    o.next_attempt_at AS outbox_next_attempt_at, o.sent_at AS outbox_sent_at,
+    p.psp_id, p.status AS psp_status, p.status_rank AS psp_status_rank, p.amount AS psp_amount, p.amount_reversed AS psp_amount_reversed,
+    p.failure_code AS psp_failure_code,
+    (SELECT count(*) FROM transfer_items i WHERE i.transfer_id = t.id) AS items
+  FROM transfers t LEFT JOIN outbox o ON o.idempotency_key = t.idempotency_key
+  LEFT JOIN psp_objects p ON p.rowid = (SELECT q.rowid FROM psp_objects q WHERE q.outbox_key = t.idempotency_key ORDER BY q.status_rank DESC LIMIT 1)`;
+
 export function transfersOfRuns(db: Sqlite, runIds: readonly string[]): TransferWithDelivery[] {
-  return db.prepare(`SELECT t.*, o.status AS outbox_status, o.id AS outbox_id,
-      (SELECT count(*) FROM transfer_items i WHERE i.transfer_id = t.id) AS items
-    FROM transfers t LEFT JOIN outbox o ON o.idempotency_key = t.idempotency_key
+  return db.prepare(`${TRANSFERS_WITH_DELIVERY}
     WHERE t.run_id IN (SELECT value FROM json_each(?)) ORDER BY t.run_id, t.rowid`).all(JSON.stringify(runIds)) as TransferWithDelivery[];
+}
+
+/** An entity's transfers (and reversals), newest first, with their delivery. */
+export function transfersOfEntity(db: Sqlite, entity: string, f: { from?: string; to?: string; limit: number }): TransferWithDelivery[] {
+  const where = ['t.entity = ?'];
+  const args: unknown[] = [entity];
+  if (f.from) { where.push('t.created_at >= ?'); args.push(f.from); }
+  if (f.to) { where.push('t.created_at < ?'); args.push(f.to); }
+  return db.prepare(`${TRANSFERS_WITH_DELIVERY} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.rowid DESC LIMIT ?`)
+    .all(...args, f.limit) as TransferWithDelivery[];
+}
+
+/** What each transfer pays per order (signed), for some transfers. */
+export function ordersOfTransfers(db: Sqlite, transferIds: readonly string[]): { transfer_id: string; order: string; amount: number; lines: number }[] {
+  return db.prepare(`SELECT transfer_id, order_id AS "order", sum(amount) AS amount, count(*) AS lines FROM transfer_items
+    WHERE transfer_id IN (SELECT value FROM json_each(?)) GROUP BY transfer_id, order_id ORDER BY transfer_id, order_id`)
+    .all(JSON.stringify(transferIds)) as { transfer_id: string; order: string; amount: number; lines: number }[];
 }
 
 export function itemsOfTransfers(db: Sqlite, transferIds: readonly string[]): TransferItemsTable[] {

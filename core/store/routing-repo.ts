@@ -114,6 +114,8 @@ export interface InboxFilter {
   status: 'open' | 'closed' | 'all';
   limit: number;
   offset: number;
+  /** The user whose read marks to report (migration 0013). */
+  reader: string;
 }
 
 export interface InboxRow extends OfferRow {
@@ -125,6 +127,10 @@ export interface InboxRow extends OfferRow {
   pickup_entity: string | null;
   channel: string;
   order_created_at: string;
+  /** The line's value to the customer (TTC), in the order's currency. */
+  line_gross: number;
+  currency: string;
+  read_at: string | null;
 }
 
 export function listInbox(db: Sqlite, f: InboxFilter): { total: number; rows: InboxRow[] } {
@@ -140,13 +146,38 @@ export function listInbox(db: Sqlite, f: InboxFilter): { total: number; rows: In
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = (db.prepare(`SELECT count(*) AS n FROM routing_offers o ${whereSql}`).get(...args) as { n: number }).n;
   const rows = db.prepare(`SELECT o.*, l.sku, l.name, l.quantity, l.delivery_mode, l.pickup_location, p.entity AS pickup_entity,
-      r.channel, r.created_at AS order_created_at
+      r.channel, r.created_at AS order_created_at, l.unit_price * l.quantity - l.discount AS line_gross, r.currency, ir.read_at
     FROM routing_offers o
     JOIN order_lines l ON l.order_id = o.order_id AND l.line_id = o.line_id
     JOIN orders r ON r.id = o.order_id
     LEFT JOIN locations p ON p.id = l.pickup_location
+    LEFT JOIN inbox_reads ir ON ir.offer_id = o.id AND ir.user_id = ?
     ${whereSql}
     ORDER BY CASE o.status WHEN 'open' THEN 0 ELSE 1 END, CASE WHEN o.status = 'open' THEN o.deadline_at ELSE '' END, o.closed_at DESC, o.id
-    LIMIT ? OFFSET ?`).all(...args, f.limit, f.offset) as InboxRow[];
+    LIMIT ? OFFSET ?`).all(f.reader, ...args, f.limit, f.offset) as InboxRow[];
   return { total, rows };
+}
+
+/** Open requests of some entities' locations (null: all) that the user has not opened, and the next deadline. */
+export function inboxCounts(db: Sqlite, entities: readonly string[] | null, reader: string): { open: number; unread: number; next_deadline_at: string | null } {
+  const scoped = entities === null ? '' : 'AND (o.entity IN (SELECT value FROM json_each(?)) OR o.operator IN (SELECT value FROM json_each(?)))';
+  const args = entities === null ? [] : [JSON.stringify(entities), JSON.stringify(entities)];
+  return db.prepare(`SELECT count(*) AS open, coalesce(sum(ir.offer_id IS NULL), 0) AS unread, min(o.deadline_at) AS next_deadline_at
+    FROM routing_offers o LEFT JOIN inbox_reads ir ON ir.offer_id = o.id AND ir.user_id = ?
+    WHERE o.status = 'open' ${scoped}`).get(reader, ...args) as { open: number; unread: number; next_deadline_at: string | null };
+}
+
+/** Offers among `ids` that some entities' locations hold (null: all). */
+export function offersInScope(db: Sqlite, ids: readonly number[], entities: readonly string[] | null): number[] {
+  const scoped = entities === null ? '' : 'AND (entity IN (SELECT value FROM json_each(?)) OR operator IN (SELECT value FROM json_each(?)))';
+  return db.prepare(`SELECT id FROM routing_offers WHERE id IN (SELECT value FROM json_each(?)) ${scoped} ORDER BY id`).pluck()
+    .all(JSON.stringify(ids), ...(entities === null ? [] : [JSON.stringify(entities), JSON.stringify(entities)])) as number[];
+}
+
+/** Marks offers as opened by the user (once; a later mark keeps the first time). */
+export function markInboxRead(db: Sqlite, reader: string, ids: readonly number[], at: string): number {
+  const put = db.prepare('INSERT OR IGNORE INTO inbox_reads (user_id, offer_id, read_at) VALUES (?, ?, ?)');
+  let n = 0;
+  for (const id of ids) n += put.run(reader, id, at).changes;
+  return n;
 }

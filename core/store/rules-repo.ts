@@ -5,16 +5,21 @@
 import type { Rule } from '../domain/scenario.js';
 import { contentHash } from './hash.js';
 import { ruleContent } from './scenario-repo.js';
+import { all, first, qb, run } from './query.js';
+import type { RuleDraftsTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface StoredRule extends Rule {
   status: 'active' | 'retired';
   created_at: string;
+  /** Who published the version in the back office; null when it came from an imported file. */
+  published_by: { id: string; name: string } | null;
 }
 
 interface RuleRow {
   id: string; version: number; rule_group: string; name: string | null; description: string | null; priority: number;
   valid_from: string; valid_to: string | null; when_json: string; legs_json: string; status: 'active' | 'retired'; created_at: string;
+  published_by: string | null; published_by_name: string | null;
 }
 
 function fromRow(r: RuleRow): StoredRule {
@@ -23,6 +28,7 @@ function fromRow(r: RuleRow): StoredRule {
     ...(r.name === null ? {} : { name: r.name }), ...(r.description === null ? {} : { description: r.description }),
     priority: r.priority, valid_from: r.valid_from, valid_to: r.valid_to,
     when: JSON.parse(r.when_json), legs: JSON.parse(r.legs_json), status: r.status, created_at: r.created_at,
+    published_by: r.published_by === null ? null : { id: r.published_by, name: r.published_by_name ?? r.published_by },
   } as StoredRule;
 }
 
@@ -33,12 +39,37 @@ export function listRuleVersions(db: Sqlite, id?: string): StoredRule[] {
   return (rows as RuleRow[]).map(fromRow);
 }
 
-export function insertRuleVersion(db: Sqlite, rule: Rule, createdAt: string): void {
-  db.prepare(`INSERT INTO rules (id, version, rule_group, name, description, priority, valid_from, valid_to, when_json, legs_json, content_hash, status, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`).run(
+export function insertRuleVersion(db: Sqlite, rule: Rule, createdAt: string, publisher: { id: string; name: string } | null = null): void {
+  db.prepare(`INSERT INTO rules (id, version, rule_group, name, description, priority, valid_from, valid_to, when_json, legs_json, content_hash, status, created_at,
+      published_by, published_by_name)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`).run(
     rule.id, rule.version, rule.group, rule.name ?? null, rule.description ?? null, rule.priority, rule.valid_from, rule.valid_to ?? null,
-    JSON.stringify(rule.when ?? {}), JSON.stringify(rule.legs ?? []), contentHash(ruleContent(rule)), createdAt,
+    JSON.stringify(rule.when ?? {}), JSON.stringify(rule.legs ?? []), contentHash(ruleContent(rule)), createdAt, publisher?.id ?? null, publisher?.name ?? null,
   );
+}
+
+// ---- Drafts (migration 0013) ------------------------------------------------------------------
+
+export type DraftRow = RuleDraftsTable;
+
+export function nextDraftNumber(db: Sqlite): number {
+  return (first(db, qb.selectFrom('rule_drafts').select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0) + 1;
+}
+
+export function getDraft(db: Sqlite, id: string): DraftRow | undefined {
+  return first(db, qb.selectFrom('rule_drafts').selectAll().where('id', '=', id));
+}
+
+export function listDrafts(db: Sqlite, status: readonly DraftRow['status'][]): DraftRow[] {
+  return all(db, qb.selectFrom('rule_drafts').selectAll().where('status', 'in', [...status]).orderBy('updated_at', 'desc').orderBy('id', 'desc'));
+}
+
+export function insertDraft(db: Sqlite, row: DraftRow): void {
+  run(db, qb.insertInto('rule_drafts').values(row));
+}
+
+export function updateDraft(db: Sqlite, id: string, set: Partial<Omit<DraftRow, 'id'>>): void {
+  run(db, qb.updateTable('rule_drafts').set(set).where('id', '=', id));
 }
 
 /** Closes a version's validity at `at` (never reopens it). */

@@ -48,6 +48,9 @@ export interface RulesTable {
   content_hash: string;
   status: 'active' | 'retired';
   created_at: string;
+  /** Who published the version (migration 0013); null when it came from an imported file. */
+  published_by: string | null;
+  published_by_name: string | null;
 }
 
 export interface OrdersTable {
@@ -732,4 +735,59 @@ export interface DB {
   replica_state: ReplicaStateTable;
   replica_docs: ReplicaDocsTable;
   command_outbox: CommandOutboxTable;
+}
+
+// ---- The back office's workflows (migrations/0013_back_office.ts) ---------------------------
+
+export type ReleaseApprovalStatus = 'pending' | 'approved' | 'rejected' | 'executed' | 'withdrawn';
+
+export interface ReleaseApprovalsTable {
+  id: string;
+  as_of: string;
+  /** sha256 of the planned transfers' idempotency keys: the approval holds for this plan only. */
+  plan_hash: string;
+  transfer_count: number;
+  totals_json: string;
+  status: ReleaseApprovalStatus;
+  prepared_by: string;
+  prepared_by_name: string;
+  prepared_at: string;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decided_at: string | null;
+  note: string | null;
+  run_id: string | null;
+}
+
+export interface ReconciliationExplanationsTable {
+  run_id: number;
+  seq: number;
+  note: string;
+  explained_by: string;
+  explained_by_name: string;
+  explained_at: string;
+}
+
+export interface InboxReadsTable { user_id: string; offer_id: number; read_at: string }
+
+export interface RuleDraftsTable {
+  id: string;
+  rule_id: string;
+  /** The version the draft changes; null for a new rule. */
+  base_version: number | null;
+  body_json: string;
+  status: 'draft' | 'published' | 'discarded';
+  created_by: string;
+  created_by_name: string;
+  created_at: string;
+  updated_at: string;
+  published_version: number | null;
+  published_at: string | null;
+}
+
+export interface DB {
+  release_approvals: ReleaseApprovalsTable;
+  reconciliation_explanations: ReconciliationExplanationsTable;
+  inbox_reads: InboxReadsTable;
+  rule_drafts: RuleDraftsTable;
 }

@@ -19,6 +19,9 @@ import { EscrowView } from './views/escrow/Escrow';
 import { AnomaliesView } from './views/anomalies/Anomalies';
 import { BooksView } from './views/books/Books';
 import { SyncView } from './views/sync/Sync';
+import { ReleaseView } from './views/release/Release';
+import { PayoutsView } from './views/payouts/Payouts';
+import { ReconciliationView } from './views/reconciliation/Reconciliation';
 
 export type NavGroup = 'general' | 'activity' | 'control' | 'headOffice' | 'registry';
 export const NAV_GROUPS: readonly { id: NavGroup; label: MessageKey }[] = [
@@ -47,9 +50,12 @@ export const VIEWS: readonly ViewDef[] = [
   { id: 'region', path: '/region', label: 'nav.region', group: 'activity', roles: ['controller', 'admin', 'finance', 'auditor'], requires: ['dashboard.entity'], render: () => <RegionView /> },
   { id: 'inbox', path: '/inbox', label: 'nav.inbox', group: 'activity', roles: ['store_manager', 'admin', 'finance', 'controller'], requires: ['inbox.list', 'inbox.accept', 'inbox.refuse'], render: () => <InboxView /> },
   { id: 'orders', path: '/orders', label: 'nav.orders', group: 'activity', roles: ROLES, requires: ['orders.list', 'orders.get', 'settlement.explain'], render: (rest) => <OrdersView rest={rest} /> },
+  { id: 'payouts', path: '/payouts', label: 'nav.payouts', group: 'activity', roles: ROLES, requires: ['payouts.list', 'payouts.statement'], render: (rest) => <PayoutsView rest={rest} /> },
   { id: 'escrow', path: '/escrow', label: 'nav.escrow', group: 'activity', roles: ROLES, requires: ['escrow.position'], render: () => <EscrowView /> },
   { id: 'anomalies', path: '/anomalies', label: 'nav.anomalies', group: 'control', roles: ['controller', 'admin', 'finance', 'auditor'], requires: ['anomalies.list'], render: () => <AnomaliesView /> },
   { id: 'books', path: '/books', label: 'nav.books', group: 'control', roles: ROLES, requires: ['journal.entries', 'journal.periods.list', 'exports.fec', 'exports.csv', 'exports.ledger'], render: () => <BooksView /> },
+  { id: 'release', path: '/release', label: 'nav.release', group: 'headOffice', roles: NETWORK_WIDE_ROLES, requires: ['release.preview', 'release.submit', 'release.approve', 'release.reject', 'release.approvals', 'release.run', 'release.list', 'release.get'], render: () => <ReleaseView /> },
+  { id: 'reconciliation', path: '/reconciliation', label: 'nav.reconciliation', group: 'headOffice', roles: NETWORK_WIDE_ROLES, requires: ['sync.reconciliation.list', 'sync.reconciliation.import', 'sync.reconciliation.explain'], render: () => <ReconciliationView /> },
   { id: 'sync', path: '/sync', label: 'nav.sync', group: 'headOffice', roles: ['admin', 'finance', 'auditor', 'controller'], requires: ['sync.status', 'sync.outbox.list', 'sync.outbox.retry', 'sync.outbox.cancel'], render: () => <SyncView /> },
   { id: 'rules', path: '/rules', label: 'nav.rules', group: 'headOffice', roles: NETWORK_WIDE_ROLES, requires: ['rules.list', 'rules.create', 'rules.newVersion', 'rules.retire', 'rules.simulate'], render: (rest) => <RulesView rest={rest} /> },
   { id: 'entities', path: '/registry/entities', label: 'nav.entities', group: 'registry', roles: NETWORK_WIDE_ROLES, requires: ['network.entities.list', 'network.entities.create', 'network.entities.update'], render: (rest) => <EntitiesView selected={rest[0] ?? null} /> },

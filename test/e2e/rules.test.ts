@@ -26,15 +26,18 @@ describe('commission rules', () => {
     await form.getByLabel('Libellé').fill('Prime aux ventes par téléphone');
     await form.locator('.check-pill', { hasText: 'Téléphone' }).locator('input').check();
     await form.getByLabel('Bénéficiaire 1').selectOption('catchment');
-    await form.getByLabel('Taux 1').fill('1.5'); // a rate above 1
-    await form.getByRole('button', { name: 'Publier la règle' }).click();
-    const rate = form.getByLabel('Taux 1');
+    await form.getByLabel('Taux (%) 1').fill('150'); // above 100 %
+    await form.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
+    const rate = form.getByLabel('Taux (%) 1');
     await until(async () => (await rate.getAttribute('aria-invalid')) === 'true', 'the leg rate to be refused');
-    expect(await form.locator('[data-field="legs[0].rate"] .field-error').textContent()).toContain('Taux décimal entre 0 et 1');
+    expect(await form.locator('[data-field="legs[0].rate"] .field-error').textContent()).toContain('Pourcentage entre 0 et 100');
     await app.screenshot('rule-editor-error');
 
     // Simulate the corrected draft on the demo's orders: the catchment entities gain.
-    await rate.fill('0,02');
+    await rate.fill('2');
+    await form.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
+    await page.getByTestId('draft-compare').waitFor();
+    expect((await page.getByTestId('draft-compare').locator('[data-field="legs[0]"]').textContent())!.replace(/[\u202f\u00a0]/g, ' ')).toContain('2 %');
     const sim = page.getByTestId('simulation');
     await sim.getByLabel('Du').fill('2020-01-01');
     await sim.getByRole('button', { name: 'Simuler' }).click();
@@ -47,11 +50,14 @@ describe('commission rules', () => {
     await app.screenshot('rule-simulation');
 
     const payoutBefore = await app.api<{ rows: { id: string; amount: number }[] }>('orders.list', { entity: 'F001', limit: 5 });
-    await form.getByRole('button', { name: 'Publier la règle' }).click();
+    // Publish after a confirmation, from now.
+    await page.getByTestId('draft-publish').getByRole('button', { name: 'Publier…' }).click();
+    await page.getByTestId('draft-publish').getByRole('button', { name: 'Confirmer la publication' }).click();
     await page.getByRole('heading', { name: 'Règle PHONE-BONUS' }).waitFor();
     expect(page.url()).toMatch(/#\/rules\/PHONE-BONUS$/);
     const drawer = page.getByTestId('rule-drawer');
     expect(await drawer.locator('[data-version="1"] .badge').textContent()).toBe('En vigueur');
+    expect(await drawer.locator('[data-version="1"] [data-testid="published"]').textContent()).toContain('publiée par Alice Admin');
     // Publishing changed no computed allocation.
     const payoutAfter = await app.api<{ rows: { id: string; amount: number }[] }>('orders.list', { entity: 'F001', limit: 5 });
     expect(payoutAfter).toEqual(payoutBefore);
@@ -60,8 +66,16 @@ describe('commission rules', () => {
     await drawer.getByRole('button', { name: 'Nouvelle version' }).click();
     const v2 = page.getByRole('form', { name: 'Règle PHONE-BONUS — version 2' });
     expect(await v2.getByLabel('Règle', { exact: true }).isDisabled()).toBe(true);
-    await v2.getByLabel('Taux 1').fill('0.03');
-    await v2.getByRole('button', { name: 'Publier la version' }).click();
+    expect(await v2.getByLabel('Taux (%) 1').inputValue()).toBe('2');
+    await v2.getByLabel('Taux (%) 1').fill('3');
+    await v2.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
+    const compare = page.getByTestId('draft-compare');
+    await compare.locator('[data-field="legs[0].rate"]').waitFor();
+    expect((await compare.locator('[data-field="legs[0].rate"]').textContent())!.replace(/[\u202f\u00a0]/g, ' ')).toMatch(/2 %.*3 %/);
+    await page.getByTestId('draft-publish').scrollIntoViewIfNeeded();
+    await app.screenshot('rule-draft-compare');
+    await page.getByTestId('draft-publish').getByRole('button', { name: 'Publier…' }).click();
+    await page.getByTestId('draft-publish').getByRole('button', { name: 'Confirmer la publication' }).click();
     await page.getByRole('heading', { name: 'Règle PHONE-BONUS' }).waitFor();
     await drawer.locator('[data-version="2"]').waitFor();
     expect(await drawer.locator('[data-version="2"] .badge').textContent()).toBe('En vigueur');

@@ -6,6 +6,8 @@ import { ventil } from '../helpers/cli.js';
 import { openSqlite } from '../../core/store/sqlite.js';
 import { commands } from '../../core/cli/commands/index.js';
 import { exampleFile, readExample, tempDir } from '../helpers/db.js';
+import { DEMO_OPTIONS } from '../../core/demo/seed.js';
+import { DEMO_OFFER_AGES_HOURS } from '../../core/demo/back-office.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -85,7 +87,8 @@ describe('ventil command', () => {
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.summary.demo).toBe(true);
-    expect(out.summary.orders).toBe(400);
+    // The generated orders, and the web orders waiting in the first store's inbox.
+    expect(out.summary.orders).toBe(DEMO_OPTIONS.orders + DEMO_OFFER_AGES_HOURS.length);
     const other = join(tmp.dir, 'real.db');
     ventil(['import', exampleFile('network-basic.json'), '--db', other]);
     expect(ventil(['demo', '--db', other]).status).toBe(1);

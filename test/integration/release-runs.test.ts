@@ -205,6 +205,32 @@ describe('release runs', () => {
 });
 
 describe('anomalies', () => {
+  it('counts money released but not transferred: waiting for the next run, then missed by a run', () => {
+    const { ctx, set, as } = setup('net');
+    const kind = { kinds: ['released_not_transferred'] };
+    const before = ok(call(ctx, 'anomalies.list', kind));
+    expect(before.counts.released_not_transferred).toBeGreaterThan(0);
+    expect(new Set(before.anomalies.map((a: Json) => a.severity))).toEqual(new Set(['warning']));
+    const vill = before.anomalies.find((a: Json) => a.entities[0] === 'VILL');
+    expect(vill.amount).toBe(ok(call(ctx, 'release.balances', { entity: 'VILL' })).balances[0].unpaid);
+    expect(ok(call(as(manager('LYON')), 'anomalies.list', kind)).anomalies.map((a: Json) => a.entities[0])).toEqual(['LYON']);
+    ok(call(ctx, 'release.run', { as_of: '2026-03-20T00:00:00Z' }));
+    expect(ok(call(ctx, 'anomalies.list', kind)).anomalies).toEqual([]);
+    // Released after the last run (W-3001 on the 27th): waiting for the next run, not missed.
+    set('2026-03-29T01:00:00Z');
+    const later = ok(call(ctx, 'anomalies.list', kind)).anomalies;
+    expect(later.map((a: Json) => a.entities[0])).toContain('VILL');
+    expect(new Set(later.map((a: Json) => a.severity))).toEqual(new Set(['warning']));
+    // What a run could not pay (LYON had no PSP account at the time), once payable, missed a run: an error.
+    const { ctx: ctx2, set: set2 } = setup('net');
+    const account = ctx2.db.prepare("SELECT psp_account FROM entities WHERE id = 'LYON'").pluck().get();
+    ctx2.db.prepare("UPDATE entities SET psp_account = NULL WHERE id = 'LYON'").run();
+    ok(call(ctx2, 'release.run', { as_of: '2026-03-20T00:00:00Z' }));
+    ctx2.db.prepare("UPDATE entities SET psp_account = ? WHERE id = 'LYON'").run(account);
+    set2('2026-03-21T01:00:00Z');
+    expect(ok(call(ctx2, 'anomalies.list', kind)).anomalies.find((a: Json) => a.entities[0] === 'LYON')).toMatchObject({ severity: 'error', details: { missed_last_run: expect.any(Number) } });
+  });
+
   it('runs every registered provider and shows each user the anomalies of its entities', () => {
     const { ctx, as } = setup('net');
     registerAnomalyProvider({

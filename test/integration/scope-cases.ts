@@ -101,6 +101,12 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
     input: (f) => { const r = firstRule(f); return { id: r.id, group: r.rule_group, priority: 10, when: {}, legs: [] }; },
   },
   'rules.retire': { kind: 'forbidden', headOffice: 'not_forbidden', input: (f) => ({ id: firstRule(f).id }) },
+  'rules.drafts.list': { kind: 'forbidden', input: () => ({}), note: 'drafts are head office\'s work in progress' },
+  'rules.drafts.get': { kind: 'forbidden', headOffice: 'not_forbidden', input: () => ({ id: 'rd_00001' }), note: 'the fixture has no draft' },
+  'rules.drafts.save': { kind: 'forbidden', input: (f) => ({ id: 'SCOPE-DRAFT', group: firstRule(f).rule_group, priority: 1, legs: [{ to: 'platform', rate: '0.01' }] }) },
+  'rules.drafts.simulate': { kind: 'forbidden', headOffice: 'not_forbidden', input: () => ({ id: 'rd_00001', period: { from: '2026-03-01', to: '2026-04-01' } }) },
+  'rules.drafts.publish': { kind: 'forbidden', headOffice: 'not_forbidden', input: () => ({ id: 'rd_00001' }) },
+  'rules.drafts.discard': { kind: 'forbidden', headOffice: 'not_forbidden', input: () => ({ id: 'rd_00001' }) },
   'rules.simulate': { kind: 'forbidden', input: () => ({ period: { from: '2026-03-01', to: '2026-04-01' } }) },
 
   // ---- orders and settlement: an order is visible to its parties only ---------------------
@@ -217,6 +223,7 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
     { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity }) },
     { kind: 'visible', input: () => ({}), check: (v: { items?: { entity?: string | null }[] }, t) => t.inScope((v.items ?? []).map((i) => i.entity), 'reconciliation items') },
   ],
+  'sync.reconciliation.explain': { kind: 'forbidden', headOffice: 'not_forbidden', input: () => ({ run_id: 999999, seq: 0, note: 'scope test' }), note: 'head office explains mismatches; the fixture has no reconciliation run' },
   // ---- lifecycle, routing, inbox, release and escrow (docs/lifecycle.md, docs/release.md) -----
   'events.submit': {
     kind: 'forbidden',
@@ -241,10 +248,25 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
         .filter((r) => t.outside.has(r.entity) && t.outside.has(r.operator)).map((r) => `request to ${r.location} shown`),
     },
   ],
+  'inbox.unread': { kind: 'visible', input: () => ({}), check: none, note: 'counts over the caller\'s own scope' },
+  'inbox.markRead': { kind: 'forbidden', headOffice: 'not_forbidden', input: () => ({ offers: [999999] }), note: 'a request outside the scope and one that does not exist get the same refusal; the fixture has no request' },
   'inbox.accept': { kind: 'forbidden', headOffice: 'not_forbidden', input: (f) => ({ order: f.otherOrder.id, line: f.otherOrder.line, location: otherLocation(f).id }), note: 'head office may answer for a store; the fixture has no open request' },
   'inbox.refuse': { kind: 'forbidden', headOffice: 'not_forbidden', input: (f) => ({ order: f.otherOrder.id, line: f.otherOrder.line, location: otherLocation(f).id, reason: 'no_stock' }) },
   'release.run': { kind: 'forbidden', input: () => ({ as_of: '2026-03-20T00:00:00Z' }), note: 'head office releases escrow' },
   'release.preview': { kind: 'forbidden', input: () => ({ as_of: '2026-03-20T00:00:00Z' }), note: 'the whole run: head office and auditors' },
+  'release.submit': { kind: 'forbidden', headOffice: 'not_forbidden', input: () => ({ as_of: '2026-03-20T00:00:00Z' }), note: 'head office prepares runs; may have nothing to release' },
+  'release.approve': { kind: 'forbidden', headOffice: 'not_forbidden', input: () => ({ id: 'ra_00001_00000000' }), note: 'four eyes are head office\'s; the fixture has no approval' },
+  'release.reject': { kind: 'forbidden', headOffice: 'not_forbidden', input: () => ({ id: 'ra_00001_00000000', note: 'scope test' }) },
+  'release.approvals': { kind: 'forbidden', input: () => ({}), note: 'whole runs awaiting approval: head office and auditors' },
+  'payouts.list': [
+    { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity }) },
+    { kind: 'visible', input: (f) => ({ entity: f.ownEntity }), check: (v: { entity: string; transfers: { entity: string }[] }, t) => t.inScope([v.entity, ...v.transfers.map((x) => x.entity)], 'payouts') },
+  ],
+  'payouts.statement': [
+    { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity }) },
+    { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity, format: 'csv' }) },
+    { kind: 'visible', input: (f) => ({ entity: f.ownEntity, format: 'csv' }), check: (v: { content: string }, t) => [...t.outside].filter((e) => v.content.includes(`,${e},`)).map((e) => `${e} in the statement`) },
+  ],
   'release.list': {
     kind: 'visible', input: () => ({}),
     check: (v: { runs: { transfer_count: number }[] }, t) => (t.outside.size > 0 && v.runs.some((r) => r.transfer_count === 0) ? ['a run paying no entity in scope is listed'] : []),

@@ -118,6 +118,28 @@ describe('reconciliation', () => {
     expect(callApi(testContext(db, lyonManager), 'sync.reconciliation.import', { csv, source: 'x' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
+  it('marks a mismatch as explained with a note, once, by head office; unexplained ones are anomalies', async () => {
+    const { db, csv } = await sentThroughSandbox();
+    const r = run(db, edit(csv, (rows) => rows.filter((x) => !(x.entity === 'VILL' && x.reporting_category === 'transfer'))));
+    const lyonManager: Principal = { userId: 'u-lyon', name: 'Lyon', role: 'store_manager', regions: [], entities: ['LYON'] };
+    const anomalies = () => (callApi(testContext(db), 'anomalies.list', {}) as { ok: true; value: { anomalies: { kind: string }[] } }).value.anomalies.filter((a) => a.kind === 'reconciliation_mismatch');
+    expect(anomalies()).toHaveLength(1);
+    const listed = callApi(testContext(db), 'sync.reconciliation.list', {});
+    if (!listed.ok) throw new Error(listed.error.message);
+    const item = (listed.value as { items: { seq: number; status: string; explanation: unknown }[] }).items.find((i) => i.status === 'missing_at_psp')!;
+    expect(item.explanation).toBeNull();
+    const input = { run_id: r.run_id, seq: item.seq, note: 'VILL transfer paid on 2 April, after the report' };
+    expect(callApi(testContext(db, lyonManager), 'sync.reconciliation.explain', input)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(callApi(testContext(db), 'sync.reconciliation.explain', { ...input, note: '' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(callApi(testContext(db), 'sync.reconciliation.explain', input)).toMatchObject({ ok: true, value: { status: 'missing_at_psp', explanation: { note: input.note } } });
+    expect(callApi(testContext(db), 'sync.reconciliation.explain', input)).toMatchObject({ ok: false, error: { code: 'already_explained' } });
+    const again = callApi(testContext(db), 'sync.reconciliation.list', {});
+    if (!again.ok) throw new Error(again.error.message);
+    expect((again.value as { items: { seq: number; explanation: { note: string } | null }[] }).items.find((i) => i.seq === item.seq)!.explanation).toMatchObject({ note: input.note });
+    expect(anomalies()).toHaveLength(0);
+    expect(db.prepare("SELECT count(*) FROM audit_log WHERE operation = 'sync.reconciliation.explain' AND outcome = 'ok'").pluck().get()).toBe(1);
+  });
+
   it('finds calls the PSP applied but Ventil never recorded, and records them', async () => {
     const { db, csv } = await sentThroughSandbox();
     const key = transferKey('R1', 'LYON', 'EUR');

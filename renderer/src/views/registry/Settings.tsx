@@ -10,6 +10,7 @@ import { canEditRegistry, useSession } from '../../session';
 import { useApi } from '../../use-api';
 import { ApiFormView, Field, FormActions, NumberField, SelectField, TextField, useApiForm } from '../../components/Form';
 import { LoadError, Loading, Notice, Page } from '../../components/Page';
+import { minorToUnits, percentToRate, rateToPercent, unitsToMinor } from '../../format/percent';
 
 type Settings = Required<Input<'network.settings.update'>>;
 type AttributionKey = (typeof ATTRIBUTION_KEYS)[number];
@@ -18,7 +19,11 @@ type FxRate = Settings['fx_rates'][number];
 interface Draft {
   name: string;
   platform_entity: string;
+  /** In percent ("20"), sent as a rate ("0.20"). */
   commission_vat_rate: string;
+  /** Four eyes above this amount (in euros; other currencies' thresholds are kept as they are). */
+  release_threshold: string;
+  release_interval_days: number | '';
   return_window_days: number | '';
   offer_deadline_hours: number | '';
   psp_fee_bearer: Settings['psp_fee_bearer'];
@@ -27,11 +32,21 @@ interface Draft {
   fx_rates: FxRate[];
 }
 
-function draftOf(s: Partial<Settings>): Draft {
+/** The thresholds to save: the euro one from the form (in euros), the others unchanged. */
+function thresholdOf(before: Readonly<Record<string, number>>, euros: string): Record<string, number> {
+  const { EUR: _eur, ...others } = before;
+  const minor = unitsToMinor(euros);
+  return minor === null ? others : { ...others, EUR: minor as number };
+}
+
+function draftOf(s: Partial<Settings>, comma: boolean): Draft {
+  const eur = s.release_approval_threshold?.EUR;
   return {
     name: s.name ?? '',
     platform_entity: s.platform_entity ?? '',
-    commission_vat_rate: s.commission_vat_rate ?? '0.20',
+    commission_vat_rate: rateToPercent(s.commission_vat_rate ?? '0.20', comma),
+    release_threshold: eur === undefined ? '' : minorToUnits(eur, comma),
+    release_interval_days: s.release_interval_days ?? 7,
     return_window_days: s.return_window_days ?? 14,
     offer_deadline_hours: s.offer_deadline_hours ?? 24,
     psp_fee_bearer: s.psp_fee_bearer ?? 'platform',
@@ -56,15 +71,16 @@ export function SettingsView() {
 }
 
 function SettingsForm({ initial, entities }: { initial: Partial<Settings>; entities: readonly Entity[] }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
+  const comma = (0.5).toLocaleString(locale).includes(',');
   const { user } = useSession();
   const editable = canEditRegistry(user.role);
   const ro = !editable;
   const form = useApiForm();
-  const [d, setD] = useState<Draft>(() => draftOf(initial));
+  const [d, setD] = useState<Draft>(() => draftOf(initial, comma));
   // Saved (and read again): the form starts over from what the API now holds.
   const [shown, setShown] = useState(initial);
-  if (shown !== initial) { setShown(initial); setD(draftOf(initial)); }
+  if (shown !== initial) { setShown(initial); setD(draftOf(initial, comma)); }
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
   const set = <K extends keyof Draft>(k: K) => (v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
@@ -87,7 +103,7 @@ function SettingsForm({ initial, entities }: { initial: Partial<Settings>; entit
   const unused = ATTRIBUTION_KEYS.filter((k) => !d.web_attribution.includes(k));
 
   const fieldPaths = [
-    'name', 'platform_entity', 'commission_vat_rate', 'return_window_days', 'offer_deadline_hours', 'psp_fee_bearer',
+    'name', 'platform_entity', 'commission_vat_rate', 'release_approval_threshold', 'release_approval_threshold.EUR', 'release_interval_days', 'return_window_days', 'offer_deadline_hours', 'psp_fee_bearer',
     'after_release_recovery', 'web_attribution', 'fx_rates',
     ...d.web_attribution.map((_, i) => `web_attribution[${i}]`),
     ...d.fx_rates.flatMap((_, i) => [`fx_rates[${i}]`, `fx_rates[${i}].date`, `fx_rates[${i}].from`, `fx_rates[${i}].to`, `fx_rates[${i}].rate`]),
@@ -97,7 +113,10 @@ function SettingsForm({ initial, entities }: { initial: Partial<Settings>; entit
     const input = {
       name: d.name.trim() === '' ? undefined : d.name.trim(),
       platform_entity: d.platform_entity,
-      commission_vat_rate: d.commission_vat_rate.trim().replace(',', '.'),
+      commission_vat_rate: percentToRate(d.commission_vat_rate),
+      // Other currencies' thresholds are kept; an empty euro threshold means no approval in euros.
+      release_approval_threshold: thresholdOf(initial.release_approval_threshold ?? {}, d.release_threshold),
+      release_interval_days: d.release_interval_days === '' ? undefined : d.release_interval_days,
       return_window_days: d.return_window_days === '' ? undefined : d.return_window_days,
       offer_deadline_hours: d.offer_deadline_hours === '' ? undefined : d.offer_deadline_hours,
       psp_fee_bearer: d.psp_fee_bearer,
@@ -116,7 +135,7 @@ function SettingsForm({ initial, entities }: { initial: Partial<Settings>; entit
     <>
       <Notice text={notice} onDone={clearNotice} />
       <ApiFormView form={form} fieldPaths={fieldPaths} onSubmit={submit} label={t('settings.title')}
-        hints={{ commission_vat_rate: 'issue.rate', 'fx_rates[].rate': 'issue.fx_rate', 'fx_rates[].date': 'issue.date', 'fx_rates[].from': 'issue.currency', 'fx_rates[].to': 'issue.currency' }}>
+        hints={{ commission_vat_rate: 'issue.percent', 'fx_rates[].rate': 'issue.fx_rate', 'fx_rates[].date': 'issue.date', 'fx_rates[].from': 'issue.currency', 'fx_rates[].to': 'issue.currency' }}>
         {ro && <p className="muted small">{t('form.readOnly')}</p>}
         <div className="settings-grid">
           <fieldset className="card fieldset">
@@ -134,6 +153,9 @@ function SettingsForm({ initial, entities }: { initial: Partial<Settings>; entit
             <legend>{t('settings.section.settlement')}</legend>
             <div className="form-grid">
               <TextField label={t('settings.commission_vat_rate')} name="commission_vat_rate" value={d.commission_vat_rate} onChange={set('commission_vat_rate')} disabled={ro} mono inputMode="decimal" />
+              <TextField label={t('settings.release_threshold')} name="release_approval_threshold" value={d.release_threshold} onChange={set('release_threshold')} disabled={ro} mono inputMode="decimal"
+                hint={t('settings.release_threshold.hint')} />
+              <NumberField label={t('settings.release_interval_days')} name="release_interval_days" value={d.release_interval_days} onChange={set('release_interval_days')} disabled={ro} min={1} max={92} step={1} />
               <NumberField label={t('settings.return_window_days')} name="return_window_days" value={d.return_window_days} onChange={set('return_window_days')} disabled={ro} min={0} max={365} step={1} />
               <NumberField label={t('settings.offer_deadline_hours')} name="offer_deadline_hours" value={d.offer_deadline_hours} onChange={set('offer_deadline_hours')} disabled={ro} min={1} step={1} />
               <SelectField label={t('settings.psp_fee_bearer')} name="psp_fee_bearer" value={d.psp_fee_bearer} onChange={(v) => set('psp_fee_bearer')(v as Draft['psp_fee_bearer'])} disabled={ro}

@@ -11,6 +11,8 @@ import { useEntities } from '../../entities';
 import { channelLabel, legRoleLabel } from '../../labels';
 import { ApiFormView, Field, FormActions, NumberField, SelectField, TextField, useApiForm } from '../../components/Form';
 import { LoadError, Page } from '../../components/Page';
+import { minorToUnits, percentToRate, rateToPercent, unitsToMinor } from '../../format/percent';
+import { DraftCompare, DraftPublish, type DraftDetail } from './DraftWorkflow';
 
 type SimulationResult = Output<'rules.simulate'>;
 
@@ -23,9 +25,10 @@ interface Draft {
   lists: Record<ListKey, string[]>; texts: Record<TextKey, string>; seller_is_owner: '' | 'true' | 'false'; legs: LegDraft[];
 }
 
-const NEW_LEG: LegDraft = { to: 'seller', from: 'owner', rate: '0.05', base: 'net', per_unit: '', min: '', max: '' };
+/** A leg as typed: the rate in percent, amounts in currency units (format/percent.ts converts them). */
+const NEW_LEG: LegDraft = { to: 'seller', from: 'owner', rate: '5', base: 'net', per_unit: '', min: '', max: '' };
 
-function draftOf(r: StoredRule | null): Draft {
+function draftOf(r: StoredRule | null, comma: boolean): Draft {
   const w: RuleWhen = r?.when ?? {};
   return {
     id: r?.id ?? '', group: r?.group ?? 'commission', name: r?.name ?? '', description: r?.description ?? '', priority: r?.priority ?? 100,
@@ -36,17 +39,15 @@ function draftOf(r: StoredRule | null): Draft {
       seller_region: (w.seller_region ?? []).join(', '), owner_region: (w.owner_region ?? []).join(', '),
     },
     seller_is_owner: w.seller_is_owner === undefined ? '' : w.seller_is_owner ? 'true' : 'false',
-    legs: (r?.legs ?? [NEW_LEG]).map((l: RuleLeg | LegDraft) => ({
-      to: l.to, from: l.from, rate: l.rate, base: l.base,
-      per_unit: l.per_unit === 0 || l.per_unit === '' ? '' : String(l.per_unit),
-      min: l.min === null || l.min === '' ? '' : String(l.min), max: l.max === null || l.max === '' ? '' : String(l.max),
-    })),
+    legs: r ? r.legs.map((l: RuleLeg) => ({
+      to: l.to, from: l.from ?? 'owner', rate: rateToPercent(l.rate ?? '0', comma), base: l.base ?? 'net',
+      per_unit: !l.per_unit ? '' : minorToUnits(l.per_unit, comma),
+      min: l.min === null || l.min === undefined ? '' : minorToUnits(l.min, comma), max: l.max === null || l.max === undefined ? '' : minorToUnits(l.max, comma),
+    })) : [NEW_LEG],
   };
 }
 
 const split = (s: string) => s.split(/[,;\s]+/).map((x) => x.trim()).filter(Boolean);
-/** Minor units as typed; anything but digits goes to the API as is, so its error shows on the field. */
-const minor = (s: string): number | string | null => (s.trim() === '' ? null : /^\d+$/.test(s.trim()) ? Number(s.trim()) : s);
 
 /**
  * The rule as typed. Amounts the user did not write as digits go to the API as they are (hence
@@ -63,30 +64,35 @@ function inputOf(d: Draft): Input<'rules.create'> {
     ...(d.valid_from ? { valid_from: d.valid_from } : {}), valid_to: d.valid_to || null,
     when,
     legs: d.legs.map((l) => ({
-      to: l.to, from: l.from, rate: l.rate.trim().replace(',', '.'), base: l.base,
-      per_unit: minor(l.per_unit) ?? 0, min: minor(l.min), max: minor(l.max),
+      to: l.to, from: l.from, rate: percentToRate(l.rate), base: l.base,
+      per_unit: unitsToMinor(l.per_unit) ?? 0, min: unitsToMinor(l.min), max: unitsToMinor(l.max),
     })),
   } as Input<'rules.create'>;
 }
 
 const HINTS = {
-  id: 'issue.id', group: 'issue.id', 'legs[].rate': 'issue.rate', valid_from: 'issue.date', valid_to: 'issue.date',
+  id: 'issue.id', group: 'issue.id', 'legs[].rate': 'issue.percent', valid_from: 'issue.date', valid_to: 'issue.date',
 } as const satisfies Record<string, MessageKey>;
 
 export function RuleEditor({ mode, base, onDone }: { mode: 'create' | 'version'; base: StoredRule | null; onDone(id: string): void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const entities = useEntities();
   const form = useApiForm();
-  const [d, setD] = useState<Draft>(() => draftOf(base));
+  const comma = (0.5).toLocaleString(locale).includes(',');
+  const [d, setD] = useState<Draft>(() => draftOf(base, comma));
+  const [detail, setDetail] = useState<DraftDetail | null>(null);
+  const [saved, setSaved] = useState('');
   const set = <K extends keyof Draft>(k: K) => (v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
   const setLeg = (i: number, k: keyof LegDraft, v: string) => setD((x) => ({ ...x, legs: x.legs.map((l, n) => (n === i ? { ...l, [k]: v } : l)) }));
   const toggle = (k: ListKey, v: string, on: boolean) =>
     setD((x) => ({ ...x, lists: { ...x.lists, [k]: on ? [...x.lists[k], v] : x.lists[k].filter((y) => y !== v) } }));
 
   const title = mode === 'create' ? t('rule.createTitle') : t('rule.versionTitle', { id: base!.id, version: base!.version + 1 });
+  // The form saves a draft; comparison, simulation and publication follow on the same screen.
   const submit = async () => {
-    const r = await form.submit(mode === 'create' ? 'rules.create' : 'rules.newVersion', inputOf(d));
-    if (r) onDone(r.rule.id);
+    const { valid_from: _from, ...rule } = inputOf(d);
+    const r = await form.submit('rules.drafts.save', { ...rule, ...(detail ? { draft: detail.draft.id } : {}) });
+    if (r) { setDetail(r); setSaved(JSON.stringify(inputOf(d))); }
   };
 
   const endOptions = [
@@ -112,8 +118,6 @@ export function RuleEditor({ mode, base, onDone }: { mode: 'create' | 'version';
               <TextField label={t('rule.description')} name="description" value={d.description} onChange={set('description')} className="span-2" />
               <NumberField label={t('rule.priority')} name="priority" value={d.priority} onChange={set('priority')} required step={1} hint={t('rule.priority.hint')} />
               <div />
-              <TextField label={t('rule.valid_from')} name="valid_from" value={d.valid_from} onChange={set('valid_from')} mono placeholder={t('rule.valid_from.placeholder')}
-                hint={t('rule.valid_from.hint')} />
               <TextField label={t('rule.valid_to')} name="valid_to" value={d.valid_to} onChange={set('valid_to')} mono placeholder={t('rule.open')} />
             </div>
           </fieldset>
@@ -170,9 +174,11 @@ export function RuleEditor({ mode, base, onDone }: { mode: 'create' | 'version';
             <p className="muted small">{t('rule.leg.minorHint')}</p>
           </fieldset>
         </div>
-        <FormActions saving={form.saving} submitLabel={t(mode === 'create' ? 'rule.publish' : 'rule.publishVersion')} onCancel={() => navigate(base ? `/rules/${encodeURIComponent(base.id)}` : '/rules')} />
+        <FormActions saving={form.saving} submitLabel={t('rule.draft.save')} onCancel={() => navigate(base ? `/rules/${encodeURIComponent(base.id)}` : '/rules')} />
       </ApiFormView>
+      {detail && <DraftCompare detail={detail} />}
       <Simulation draft={() => inputOf(d)} />
+      {detail && <DraftPublish detail={detail} dirty={saved !== JSON.stringify(inputOf(d))} onPublished={onDone} />}
     </Page>
   );
 }

@@ -161,7 +161,7 @@ function RuleDetail({ versions, now, entities, editable, onRetired }: { versions
             <ul className="legs small">
               {v.legs.length === 0 ? <li className="muted">{t('rule.noLegs')}</li> : v.legs.map((l, i) => <li key={i}>{legText(t, l, locale)}</li>)}
             </ul>
-            <p className="muted small">{t('rule.publishedAt', { at: dateTime(v.created_at) })}</p>
+            <p className="muted small" data-testid="published">{t('rule.publishedAt', { at: dateTime(v.created_at) })}{v.published_by && ` · ${t('rule.publishedBy', { name: v.published_by.name })}`}</p>
           </li>
         ))}
       </ol>
