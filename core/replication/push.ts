@@ -9,7 +9,7 @@ import type { Result } from '../api/errors.js';
 import type { ApiContext } from '../api/handler.js';
 import { createContext } from '../api/context.js';
 import { principalOfUser } from '../api/auth.js';
-import { entitiesOfScope, getDeviceCommand, insertDeviceCommand, updateDevice } from '../store/devices-repo.js';
+import { entitiesOfScope, getDevice, getDeviceCommand, insertDeviceCommand, updateDevice } from '../store/devices-repo.js';
 import { getUser } from '../store/users-repo.js';
 import { faultPoint } from './faults.js';
 import type { Command } from './commands.js';
@@ -41,9 +41,30 @@ export function applyPush(ctx: ApiContext, body: { commands: readonly Command[];
     answers.push(r.ok ? { id: c.id, status: 'accepted' } : { id: c.id, status: 'refused', code: r.error.code });
     faultPoint('hub.command.applied');
   }
-  if (body.anchor !== undefined) updateDevice(ctx.db, device.id, { anchor_json: JSON.stringify(body.anchor), anchor_at: now });
+  if (body.anchor !== undefined) recordAnchor(ctx, device.id, body.anchor as ReplicaAnchor, now);
   ctx.audit({ entities: deviceEntities.length <= 50 ? deviceEntities : [], after: { answers: answers.map((a) => `${a.id}:${a.status}`) } });
   return { answers };
+}
+
+/** A replica's audit-chain head as it sent it; `regressed` is set, and kept, once it went back. */
+export interface ReplicaAnchor { head: string; rows: number; regressed?: { rows: number; head: string; at: string } }
+
+/**
+ * Keeps the replica's audit head (docs/security.md, "The audit trail's anchor"). An append-only
+ * chain only grows: fewer rows than last time, or another head at the same count, means rows
+ * were deleted or rewritten on the replica. The hub then keeps what it had seen, says so on the
+ * device (`ventil devices list`) and in its own audit trail; a later push cannot clear it.
+ */
+function recordAnchor(ctx: ApiContext, deviceId: string, anchor: ReplicaAnchor, now: string): void {
+  const before = getDevice(ctx.db, deviceId)?.anchor_json;
+  const previous = before ? JSON.parse(before) as ReplicaAnchor : null;
+  let regressed = previous?.regressed;
+  if (!regressed && previous && (anchor.rows < previous.rows || (anchor.rows === previous.rows && anchor.head !== previous.head))) {
+    regressed = { rows: previous.rows, head: previous.head, at: now };
+    ctx.audit({ after: { audit_anchor_regressed: { device: deviceId, had: previous.rows, now: anchor.rows } } });
+  }
+  const kept: ReplicaAnchor = { head: anchor.head, rows: anchor.rows, ...(regressed ? { regressed } : {}) };
+  updateDevice(ctx.db, deviceId, { anchor_json: JSON.stringify(kept), anchor_at: now });
 }
 
 /** One command, as its user, within the device's scope; every refusal is a value. */

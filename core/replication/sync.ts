@@ -4,6 +4,7 @@
 // its last pull, and the screens say since when (replica.status).
 import { ApiError } from '../api/errors.js';
 import { insertReplicaState, isEmptyDatabase, markPushed, readReplicaState, unansweredCommands, updateReplicaState } from '../store/replica-repo.js';
+import { currentAuditAnchor } from '../store/audit-repo.js';
 import { schemaVersion } from '../store/devices-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { checkHubUrl, HubError, hubClient, type HubClient, type HubClientOptions } from './client.js';
@@ -134,7 +135,8 @@ async function push(db: Sqlite, deviceId: string, client: HubClient, now: () => 
     const waiting = unansweredCommands(db, deviceId, MAX_COMMANDS_PER_PUSH);
     if (waiting.length === 0) return;
     const commands: Command[] = waiting.map((c) => ({ id: c.id, op: c.op, input: JSON.parse(c.input_json), user: c.user_id, at: c.created_at }));
-    const r = await client.call<{ answers: PushAnswer[] }>('replication.push', { commands });
+    // The audit head goes with each push: the hub notices a chain that lost rows (push.ts).
+    const r = await client.call<{ answers: PushAnswer[] }>('replication.push', { commands, anchor: currentAuditAnchor(db) });
     markPushed(db, commands.map((c) => c.id), now().toISOString());
     report.pushed += r.answers.filter((a) => a.status !== 'duplicate').length;
     report.duplicates += r.answers.filter((a) => a.status === 'duplicate').length;

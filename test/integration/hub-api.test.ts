@@ -12,6 +12,7 @@ import { startReplicaSync } from '../../core/replication/background.js';
 import { tokenOf } from '../../core/replication/credentials.js';
 import { applyPage } from '../../core/replication/replica.js';
 import { joinNetwork, syncOnce } from '../../core/replication/sync.js';
+import { getDevice } from '../../core/store/devices-repo.js';
 import { readReplicaState } from '../../core/store/replica-repo.js';
 import { getUserByLogin, insertUser } from '../../core/store/users-repo.js';
 import { hashPassword } from '../../core/security/passwords.js';
@@ -215,6 +216,29 @@ describe('a store replica', () => {
     expect(status.refused).toEqual([expect.objectContaining({ op: 'inbox.refuse', status: 'refused', reason: expect.objectContaining({ code: 'not_current_fulfiller' }) })]);
     expect(status.refused[0].reason.message).toBe('line 1 of order W-2001 is offered to ST-VILL, not to ST-LYON');
     expect(replica.prepare("SELECT status, reason FROM routing_offers WHERE order_id = 'W-2001' AND location = 'ST-LYON'").get()).toEqual({ status: 'timed_out', reason: 'timeout' });
+  });
+
+  it('keeps each replica\'s audit head, and flags a chain that went back (issue 16, item 11)', async () => {
+    const s = setup();
+    const { credentials, device, replica, as, sync } = await joinStore(s);
+    // A decision pushed by the replica's own sync carries its audit head.
+    ok(callApi(as('lyon'), 'inbox.accept', { order: 'W-2001', line: '1', location: 'ST-LYON' }));
+    await sync();
+    const sent = JSON.parse(getDevice(s.hub, device.id)!.anchor_json!) as { head: string; rows: number };
+    const head = replica.prepare('SELECT hash, seq FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { hash: string; seq: number };
+    expect(sent).toEqual({ head: head.hash, rows: head.seq });
+    // The same chain later, then one with fewer rows: the hub keeps what it had seen and says so.
+    const client = s.connect({ url: HUB_URL, token: tokenOf(credentials.load()!) });
+    const h = (c: string) => c.repeat(64);
+    await client.call('replication.push', { commands: [], anchor: { head: h('a'), rows: sent.rows + 10 } });
+    expect(JSON.parse(getDevice(s.hub, device.id)!.anchor_json!)).toEqual({ head: h('a'), rows: sent.rows + 10 });
+    await client.call('replication.push', { commands: [], anchor: { head: h('b'), rows: sent.rows + 4 } });
+    const flagged = JSON.parse(getDevice(s.hub, device.id)!.anchor_json!);
+    expect(flagged).toMatchObject({ head: h('b'), rows: sent.rows + 4, regressed: { rows: sent.rows + 10, head: h('a') } });
+    expect(s.hub.prepare("SELECT after_json FROM audit_log WHERE operation = 'replication.push' ORDER BY seq DESC LIMIT 1").pluck().get()).toContain('audit_anchor_regressed');
+    // A later, longer chain does not clear the flag.
+    await client.call('replication.push', { commands: [], anchor: { head: h('c'), rows: sent.rows + 50 } });
+    expect(JSON.parse(getDevice(s.hub, device.id)!.anchor_json!).regressed).toEqual(flagged.regressed);
   });
 
   it('refuses commands outside the device\'s scope or from a role that may not issue them, storing nothing but the answer', async () => {
