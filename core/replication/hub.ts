@@ -5,7 +5,7 @@
 import { ApiError } from '../api/errors.js';
 import { headSeq, nextDocuments, rowsOfDocs, sealChanges } from '../store/change-log-repo.js';
 import { entitiesOfScope, schemaVersion } from '../store/devices-repo.js';
-import { decodeKey, docKind } from '../store/replicated-set.js';
+import { decodeKey, docKind, keysByKind } from '../store/replicated-set.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { maskRow, PAGE_FORMAT, planDocuments, type WireDoc, type WirePage } from './page.js';
@@ -89,13 +89,7 @@ export function servePull(db: Sqlite, device: PullDevice, input: { cursor: strin
 function readContents(db: Sqlite, docs: readonly { kind: string; key: string }[], entities: ReadonlySet<string> | null) {
   const rows = new Map<string, Record<string, unknown[][]>>();
   const columns = new Map<string, string[]>();
-  const byKind = new Map<string, string[]>();
-  for (const d of docs) {
-    let l = byKind.get(d.kind);
-    if (!l) byKind.set(d.kind, (l = []));
-    l.push(d.key);
-  }
-  for (const [kindName, keys] of byKind) {
+  for (const [kindName, keys] of keysByKind(docs)) {
     const kind = docKind(kindName);
     if (!kind) throw new Error(`the change log names an unknown document kind ${kindName}`);
     const parts = keys.map((k) => decodeKey(kind, k) ?? []);

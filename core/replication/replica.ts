@@ -7,7 +7,7 @@ import { dropReplicaGuards } from '../store/change-triggers.js';
 import {
   allHeldDocs, deleteDocRows, docsBefore, forgetHeldDoc, heldDocs, insertRows, localColumns, readReplicaState, recordHeldDoc, updateReplicaState,
 } from '../store/replica-repo.js';
-import { decodeKey, docKind, REPLICATED_TABLES } from '../store/replicated-set.js';
+import { decodeKey, docKind, keysByKind, REPLICATED_TABLES } from '../store/replicated-set.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { faultPoint } from './faults.js';
 import { checkPage, type WirePage } from './page.js';
@@ -123,13 +123,7 @@ export function applyPage(db: Sqlite, raw: unknown): ApplyResult {
 }
 
 function removeDocs(db: Sqlite, docs: readonly { kind: string; key: string }[]): void {
-  const byKind = new Map<string, string[]>();
-  for (const d of docs) {
-    let l = byKind.get(d.kind);
-    if (!l) byKind.set(d.kind, (l = []));
-    l.push(d.key);
-  }
-  for (const [kindName, keys] of byKind) {
+  for (const [kindName, keys] of keysByKind(docs)) {
     const kind = docKind(kindName);
     if (!kind) continue;
     deleteDocRows(db, kind, keys.map((k) => decodeKey(kind, k)!).filter(Boolean));

@@ -97,7 +97,7 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
     return serveStatic(res, pathname);
   }
 
-  async function api(req: IncomingMessage, res: ServerResponse, name: string) {
+  async function api(req: IncomingMessage, res: ServerResponse, operation: string) {
     if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'method_not_allowed', message: 'API calls are POST' } });
     const reqOrigin = req.headers.origin;
     const ownOrigin = opts.hub ? `${scheme}://${req.headers.host ?? ''}` : origin;
@@ -107,7 +107,6 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return sendJson(res, 415, { ok: false, error: { code: 'unsupported_media_type', message: 'send application/json' } });
     }
-    const operation = name;
     const caller = authenticate(req, operation);
     if ('refused' in caller) return sendJson(res, caller.refused.code === 'device_revoked' ? 403 : 401, { ok: false, error: caller.refused }, req);
     // The body is read only now, and never past the caller's limit: a few KB for the sign-in

@@ -97,6 +97,17 @@ export function encodeKey(parts: readonly unknown[]): string {
   return parts.length === 1 ? String(parts[0]) : JSON.stringify(parts);
 }
 
+/** The keys of documents grouped by their kind's name, in the order first seen. */
+export function keysByKind(docs: Iterable<{ kind: string; key: string }>): Map<string, string[]> {
+  const byKind = new Map<string, string[]>();
+  for (const d of docs) {
+    const keys = byKind.get(d.kind);
+    if (keys) keys.push(d.key);
+    else byKind.set(d.kind, [d.key]);
+  }
+  return byKind;
+}
+
 /** The key parts of a document key; null when it does not fit the kind's key. */
 export function decodeKey(kind: DocKind, key: string): string[] | null {
   const width = kind.tables[0]!.key.length;
