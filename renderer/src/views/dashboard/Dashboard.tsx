@@ -2,13 +2,11 @@
 // paid by rule group, PSP fees borne, the payout, what escrow still holds and when it will be
 // released, with daily charts. The store manager's home; controllers and head office open it
 // for any entity in their scope.
-import { useId, useMemo, useState } from 'react';
 import type { Output } from '../../api';
 import { useI18n } from '../../i18n';
-import { navigate } from '../../router';
-import { useSession } from '../../session';
 import { useApi } from '../../use-api';
 import { useEntities } from '../../entities';
+import { EntityPeriodFilters, useEntityPeriod } from '../../components/EntityPeriod';
 import { BarChartCard, LineChartCard } from '../../components/Charts';
 import { LoadError, Loading, Page } from '../../components/Page';
 
@@ -17,38 +15,17 @@ type DashboardCurrency = Dashboard['currencies'][number];
 
 export function DashboardView({ rest }: { rest: readonly string[] }) {
   const { t, dateTime } = useI18n();
-  const session = useSession();
   const entities = useEntities();
-  const fallback = session.user.entities[0] ?? entities.mine.find((e) => e.kind === 'franchisee')?.id ?? entities.mine[0]?.id ?? '';
-  const entity = rest[0] ?? fallback;
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
-  const ids = { entity: useId(), from: useId(), to: useId() };
-  const input = useMemo(() => ({ entity, ...(from ? { from } : {}), ...(to ? { to } : {}) }), [entity, from, to]);
+  const period = useEntityPeriod(rest);
+  const { entity, input } = period;
   const dash = useApi(entity ? 'dashboard.entity' : null, input);
   const data = dash.data;
 
   return (
     <Page title={entity ? t('dashboard.titleOf', { entity: entities.name(entity) }) : t('dashboard.title')} subtitle={t('dashboard.subtitle')} testId="view-dashboard">
-      <div className="filters card" role="search" aria-label={t('orders.filters')}>
-        {entities.mine.length > 1 && (
-          <div className="filter">
-            <label htmlFor={ids.entity}>{t('orders.entity')}</label>
-            <select id={ids.entity} value={entity} onChange={(e) => navigate(`/dashboard/${encodeURIComponent(e.target.value)}`)}>
-              {entities.mine.map((e) => <option key={e.id} value={e.id}>{e.name} ({e.id})</option>)}
-            </select>
-          </div>
-        )}
-        <div className="filter">
-          <label htmlFor={ids.from}>{t('orders.from')}</label>
-          <input id={ids.from} type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </div>
-        <div className="filter">
-          <label htmlFor={ids.to}>{t('orders.to')}</label>
-          <input id={ids.to} type="date" value={to} onChange={(e) => setTo(e.target.value)} />
-        </div>
+      <EntityPeriodFilters period={period} path="/dashboard">
         {data && <span className="muted small filter-note">{t('dashboard.asOf', { at: dateTime(data.at) })}</span>}
-      </div>
+      </EntityPeriodFilters>
       {dash.error && <LoadError error={dash.error} onRetry={dash.reload} />}
       {entity && !data && !dash.error && <Loading />}
       {data && data.currencies.length === 0 && <p className="muted">{t('dashboard.empty')}</p>}

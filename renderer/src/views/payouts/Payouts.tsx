@@ -1,14 +1,13 @@
 // A store's payouts (`payouts.list`, `payouts.statement`): the transfers it received (or that
 // were taken back) with date, amount, PSP status and the orders each pays; the next expected
 // payout; the statement to download as HTML (print it to PDF) or CSV. Every role, within scope.
-import { useId, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { ErrorValue, Output } from '../../api';
 import { call } from '../../api';
 import { useI18n, type MessageKey } from '../../i18n';
-import { navigate } from '../../router';
-import { useSession } from '../../session';
 import { useApi } from '../../use-api';
 import { useEntities } from '../../entities';
+import { EntityPeriodFilters, useEntityPeriod } from '../../components/EntityPeriod';
 import { downloadFile } from '../../components/csv';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
@@ -19,14 +18,9 @@ type Payout = Output<'payouts.list'>['transfers'][number];
 
 export function PayoutsView({ rest }: { rest: readonly string[] }) {
   const { t, lang, money, date, dateTime } = useI18n();
-  const session = useSession();
   const entities = useEntities();
-  const fallback = session.user.entities[0] ?? entities.mine.find((e) => e.kind === 'franchisee')?.id ?? entities.mine[0]?.id ?? '';
-  const entity = rest[0] ?? fallback;
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
-  const ids = { entity: useId(), from: useId(), to: useId() };
-  const input = useMemo(() => ({ entity, ...(from ? { from } : {}), ...(to ? { to } : {}) }), [entity, from, to]);
+  const period = useEntityPeriod(rest);
+  const { entity, input } = period;
   const list = useApi(entity ? 'payouts.list' : null, input);
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<ErrorValue | null>(null);
@@ -58,24 +52,7 @@ export function PayoutsView({ rest }: { rest: readonly string[] }) {
           <button type="button" className="btn" onClick={() => download('csv')}>{t('payouts.statementCsv')}</button>
         </>
       ) : undefined}>
-      <div className="filters card" role="search" aria-label={t('orders.filters')}>
-        {entities.mine.length > 1 && (
-          <div className="filter">
-            <label htmlFor={ids.entity}>{t('orders.entity')}</label>
-            <select id={ids.entity} value={entity} onChange={(e) => navigate(`/payouts/${encodeURIComponent(e.target.value)}`)}>
-              {entities.mine.map((e) => <option key={e.id} value={e.id}>{e.name} ({e.id})</option>)}
-            </select>
-          </div>
-        )}
-        <div className="filter">
-          <label htmlFor={ids.from}>{t('orders.from')}</label>
-          <input id={ids.from} type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </div>
-        <div className="filter">
-          <label htmlFor={ids.to}>{t('orders.to')}</label>
-          <input id={ids.to} type="date" value={to} onChange={(e) => setTo(e.target.value)} />
-        </div>
-      </div>
+      <EntityPeriodFilters period={period} path="/payouts" />
       {(list.error ?? error) && <LoadError error={(list.error ?? error)!} onRetry={list.reload} />}
       {entity && !data && !list.error && <Loading />}
       {data && (
