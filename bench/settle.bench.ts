@@ -33,6 +33,8 @@ if (posting !== 'daily' && posting !== 'detail') throw new Error(`--posting ${va
 const dir = mkdtempSync(join(tmpdir(), 'ventil-bench-'));
 const now = new Date('2026-12-01T00:00:00Z');
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+/** CPU seconds of the process (every thread) since `c0`: steadier than wall time on a shared machine. */
+const cpuSeconds = (c0: NodeJS.CpuUsage) => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; };
 const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en-US');
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -61,12 +63,13 @@ function freshDb(name: string): { db: Sqlite; importSeconds: number } {
 }
 
 /** Settles (and posts, with `books`) every order from memory, as an import does. */
-function settleRun(db: Sqlite, books: boolean, stats?: { dayTotalsMs: number }): { run: SettleRun; seconds: number } {
+function settleRun(db: Sqlite, books: boolean, stats?: { dayTotalsMs: number }): { run: SettleRun; seconds: number; cpu: number } {
   const byOrder = eventsByOrder(scenario.events);
   const preloaded = new Map(scenario.orders.map((order) => [order.id, { order, events: byOrder.get(order.id) ?? [] }]));
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   const run = settleStoredOrders(db, { now, reason: 'bench', batchSize: 5000, preloaded, postBooks: books, stats });
-  return { run, seconds: seconds(t0) };
+  return { run, seconds: seconds(t0), cpu: cpuSeconds(c0) };
 }
 
 const SETTLEMENT_TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'entity_day_totals', 'entity_day_legs'];
@@ -78,10 +81,11 @@ const BOOKS_TABLES = ['journal_entries', 'journal_lines', 'subledger', 'daily_ba
  * time is held in memory (a million lines make about eight million rows); only inserts are timed,
  * in transactions of the same size as the settlement's batches. Returns seconds and row counts.
  */
-function rawInsert(sourceFile: string, tables: readonly string[], batches: number, name: string): { seconds: number; rows: number; counts: Record<string, number> } {
+function rawInsert(sourceFile: string, tables: readonly string[], batches: number, name: string): { seconds: number; cpu: number; rows: number; counts: Record<string, number> } {
   const { db: rawDb } = freshDb(name);
   const source = openDatabase({ file: join(dir, sourceFile), now: () => now, readonly: true }).db;
   let total = 0;
+  let cpu = 0;
   let rowCount = 0;
   const counts: Record<string, number> = {};
   for (const tbl of tables) {
@@ -92,10 +96,12 @@ function rawInsert(sourceFile: string, tables: readonly string[], batches: numbe
     const stmt = rawDb.prepare(`INSERT INTO ${tbl} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     const size = Math.ceil(rows.length / batches);
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     for (let b = 0; b < batches; b++) {
       rawDb.transaction(() => { for (let i = b * size; i < Math.min(rows!.length, (b + 1) * size); i++) stmt.run(rows![i]); })();
     }
     const s = seconds(t0);
+    cpu += cpuSeconds(c0);
     log(`  raw ${tbl}: ${fmt(rows.length)} rows in ${s.toFixed(1)} s`);
     total += s;
     rowCount += rows.length;
@@ -103,7 +109,7 @@ function rawInsert(sourceFile: string, tables: readonly string[], batches: numbe
   }
   source.close();
   rawDb.close();
-  return { seconds: total, rows: rowCount, counts };
+  return { seconds: total, cpu, rows: rowCount, counts };
 }
 
 const batches = Math.max(1, Math.ceil(orderCount / 5000));
@@ -131,7 +137,7 @@ if (!values['skip-books'] && !values['settle-only']) {
   const { db } = freshDb('books.db');
   const count = (tbl: string) => db.prepare(`SELECT count(*) FROM ${tbl}`).pluck().get() as number;
   const before = Object.fromEntries([...SETTLEMENT_TABLES, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
-  const { run, seconds: booksSeconds } = settleRun(db, true);
+  const { run, seconds: booksSeconds, cpu: booksCpu } = settleRun(db, true);
   const after = Object.fromEntries([...SETTLEMENT_TABLES, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
   const booksRate = run.lines / booksSeconds;
   log(`settled, posted (${posting}) and stored ${fmt(run.lines)} lines in ${booksSeconds.toFixed(1)} s (${rate(run.lines, booksSeconds)} lines/s)`);
@@ -141,6 +147,9 @@ if (!values['skip-books'] && !values['settle-only']) {
   const rawRate = lines / r.seconds;
   log(`raw insert of the same ${fmt(r.rows)} rows in ${r.seconds.toFixed(1)} s (${rate(lines, r.seconds)} lines/s)`);
   log(`ratio-books ${(booksRate / rawRate).toFixed(2)} (settle+post+store ${Math.round(booksRate)} lines/s in ${booksSeconds.toFixed(1)} s, raw insert ${Math.round(rawRate)} lines/s, ${posting} posting)`);
+  // CPU time counts both threads of the run (the engine's worker too): on a loaded machine the
+  // wall-time ratio mostly measures the other jobs, this one what each side costs.
+  log(`ratio-books-cpu ${(r.cpu / booksCpu).toFixed(2)} (settle+post+store ${booksCpu.toFixed(1)} CPU s, raw insert ${r.cpu.toFixed(1)} CPU s)`);
 }
 
 if (!values.keep) rmSync(dir, { recursive: true, force: true });

@@ -238,8 +238,7 @@ class PostingWriter {
   /** Writes everything queued; `fresh` orders had nothing recorded before this run. */
   flush(fresh: ReadonlySet<string> = new Set()) {
     if (this.entries.length > 0) {
-      const writer = entryWriter(this.db);
-      for (const e of this.entries) writer.insert(e);
+      entryWriter(this.db).insertAll(this.entries);
       this.run.entries += this.entries.length;
       this.entries.length = 0;
     }
@@ -337,6 +336,10 @@ function issueDueInvoices(db: Sqlite, setup: BooksSetup, now: Date, run: Posting
   const due = pendingTotals(db).filter((t) => t.month < monthOf(todayOf(setup, t.supplier, now)));
   if (due.length === 0) return [];
   const issuer = invoiceIssuer(db);
+  // Invoices issued by this run are written at its end: a credit note finds them here first.
+  const issuedNow = new Map<string, string>();
+  const issuedInvoice = (supplier: string, customer: string, currency: string, month: string) =>
+    issuedNow.get(`${supplier}|${customer}|${currency}|${month}`) ?? periodicInvoiceNumber(db, supplier, customer, currency, month, 'invoice');
   const issued: { id: number; number: string }[] = [];
   for (const inv of periodicInvoices(due)) {
     const supplier = setup.entities.get(inv.supplier);
@@ -346,18 +349,21 @@ function issueDueInvoices(db: Sqlite, setup: BooksSetup, now: Date, run: Posting
     const fy = fiscalYearOf(issueDate, supplier.fiscal_year_end).name;
     const credits = inv.kind === 'credit_note'
       ? creditRefs(db, inv.supplier, inv.customer, inv.currency, inv.month)
-        .map((r) => (r.startsWith('period:') ? periodicInvoiceNumber(db, inv.supplier, inv.customer, inv.currency, r.slice(7), 'invoice') : r))
+        .map((r) => (r.startsWith('period:') ? issuedInvoice(inv.supplier, inv.customer, inv.currency, r.slice(7)) : r))
         .filter((r): r is string => !!r)
       : [];
     const selfBilled = setup.selfBilled(inv.supplier);
-    issued.push(issuer.issue({
+    const done = issuer.issue({
       series: periodicSeries(inv.kind, inv.supplier, fy), kind: inv.kind, supplier: inv.supplier, customer: inv.customer,
       issued_by: selfBilled ? setup.platform : inv.supplier, self_billed: selfBilled, issue_date: issueDate, fiscal_year: fy, period: inv.month,
       currency: inv.currency, net: inv.net, vat: inv.vat, vat_rate: setup.commissionVatRate, credits: credits.length ? [...new Set(credits)].join(', ') : null,
       created_at: now.toISOString(), lines: inv.lines,
-    }));
+    });
+    if (inv.kind === 'invoice') issuedNow.set(`${inv.supplier}|${inv.customer}|${inv.currency}|${inv.month}`, done.number);
+    issued.push(done);
     run.invoices++;
   }
+  issuer.flush();
   return issued;
 }
 
@@ -378,10 +384,12 @@ function postInvoiceBooks(db: Sqlite, setup: BooksSetup, now: Date, run: Posting
 function journalizeDays(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRun) {
   const due = openBatches(db).filter((b) => b.entry_date < todayOf(setup, b.entity, now));
   if (due.length === 0) return;
-  const writer = entryWriter(db);
   const days = dayJournal(db);
   const linesOf = days.openLines();
   const ranks = new Map<string, number>();
+  // Written together (multi-row statements), then each batch is pointed at its entry.
+  const entries: EntryInsert[] = [];
+  const batches: number[] = [];
   for (const b of due) {
     const ent = setup.entities.get(b.entity)!;
     const day = `${b.entity}|${b.journal}|${b.entry_date}`;
@@ -397,16 +405,18 @@ function journalizeDays(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRu
     if (lines.length === 0) { days.setEntry(b.id, 0); continue; }
     const piece = dailyPiece(b.journal, b.entry_date, rank);
     const label = dailyLabel(b.journal, b.entry_date, b.movements, piece);
-    const { id } = writer.insert({
+    batches.push(b.id);
+    entries.push({
       entity: b.entity, journal: b.journal, fiscal_year: fiscalYearName(b.entry_date, ent.fiscal_year_end), entry_date: b.entry_date,
       event_at: zonedStartOfDayIso(b.entry_date, ent.time_zone), shifted: false, adjustment: false, valid_at: validAt(now, b.entry_date, ent.time_zone),
       label, piece_ref: piece, piece_date: b.entry_date, source_key: `day:${b.id}`, order_id: null, transfer_id: null, invoice_id: null,
       currency: b.currency, orig_currency: lines[0]!.orig_currency, fx_rate: null, fx_date: null,
       lines: lines.map((l) => ({ ...l, label })),
     });
-    days.setEntry(b.id, id);
-    run.entries++;
   }
+  const written = entryWriter(db).insertAll(entries);
+  for (let i = 0; i < written.length; i++) days.setEntry(batches[i]!, written[i]!.id);
+  run.entries += written.length;
 }
 
 /**

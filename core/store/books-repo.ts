@@ -9,6 +9,7 @@ import type { Selectable } from 'kysely';
 import { all, qb, run } from './query.js';
 import type { JournalEntriesTable, JournalLinesTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
+import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
 
 export interface BookEntity {
@@ -174,17 +175,21 @@ export type EntryInsert = Omit<JournalEntriesTable, 'id' | 'number' | 'journal' 
 
 export function entryWriter(db: Sqlite) {
   const next = db.prepare('SELECT COALESCE(MAX(number), 0) + 1 FROM journal_entries WHERE entity = ? AND journal = ? AND fiscal_year = ?').pluck();
-  const putEntry = db.prepare(`INSERT INTO journal_entries (entity, journal, fiscal_year, number, entry_date, event_at, shifted, adjustment, valid_at, label,
-      piece_ref, piece_date, source_key, order_id, transfer_id, invoice_id, currency, orig_currency, fx_rate, fx_date)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const putLine = db.prepare(`INSERT INTO journal_lines (entry_id, seq, fact, role, account, aux, debit, credit, label, amount_orig, orig_currency)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  // Ids given here (AUTOINCREMENT: never below what was ever used), so that entries and lines go
+  // in multi-row statements and a caller learns each entry's id before it is written.
+  const lastId = db.prepare(`SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'journal_entries'), 0),
+    coalesce((SELECT max(id) FROM journal_entries), 0))`).pluck();
+  const entries = bulkInsert(db, `INSERT INTO journal_entries (id, entity, journal, fiscal_year, number, entry_date, event_at, shifted, adjustment, valid_at, label,
+      piece_ref, piece_date, source_key, order_id, transfer_id, invoice_id, currency, orig_currency, fx_rate, fx_date) VALUES`, 21);
+  const lines = bulkInsert(db, `INSERT INTO journal_lines (entry_id, seq, fact, role, account, aux, debit, credit, label, amount_orig, orig_currency) VALUES`, 11,
+    { before: () => entries.flush() });
   // On a hub, each entry goes to the change log for the replicas (core/store/replicated-set.ts: this
   // writer marks them; a trigger would cost a statement journal per insert).
   const mark = dirtyMarker(db, 'journal_entry');
-  // Next numbers, read once per sequence then counted here: the writer lives within one
+  // Next numbers and ids, read once per sequence then counted here: the writer lives within one
   // transaction (one posting run), so nobody else numbers in between.
   const numbers = new Map<string, number>();
+  let id: number | null = null;
   // Validation times never go back: entries are validated in order (id order), in every book.
   const lastValid = db.prepare('SELECT valid_at FROM journal_entries ORDER BY id DESC LIMIT 1').pluck();
   let valid: string | null = null;
@@ -194,24 +199,42 @@ export function entryWriter(db: Sqlite) {
     if (!c) closed.set(entity, (c = closedPeriods(db, entity)));
     return c;
   };
+  /** Numbers the entry (next in its entity, journal and fiscal year) and queues its rows. */
+  const queue = (e: EntryInsert): { id: number; number: number } => {
+    const key = `${e.entity}\u0000${e.journal}\u0000${e.fiscal_year}`;
+    const number = numbers.get(key) ?? (next.get(e.entity, e.journal, e.fiscal_year) as number);
+    if (closedFor(e.entity).some((c) => e.entry_date >= c.start_date && e.entry_date <= c.end_date)) {
+      throw new BooksWriteError('period_closed', `${e.entity}: the period of ${e.entry_date} is closed; an entry goes to the first open period`);
+    }
+    numbers.set(key, number + 1);
+    id = (id ?? (lastId.get() as number)) + 1;
+    const before = valid ?? ((lastValid.get() as string | undefined) ?? '');
+    const validAt = e.valid_at > before ? e.valid_at : before;
+    valid = validAt;
+    entries.add([id, e.entity, e.journal, e.fiscal_year, number, e.entry_date, e.event_at, e.shifted ? 1 : 0, e.adjustment ? 1 : 0,
+      validAt, e.label, e.piece_ref, e.piece_date, e.source_key, e.order_id, e.transfer_id, e.invoice_id, e.currency, e.orig_currency, e.fx_rate, e.fx_date]);
+    for (let i = 0; i < e.lines.length; i++) {
+      const l = e.lines[i]!;
+      lines.add([id, i, l.fact, l.role, l.account, l.aux, l.debit, l.credit, l.label, l.amount_orig, l.orig_currency ?? e.orig_currency]);
+    }
+    mark(id);
+    return { id, number };
+  };
   return {
-    /** Numbers the entry (next in its entity, journal and fiscal year) and writes it. */
+    /**
+     * Numbers and writes entries, in order, with multi-row statements; returns each one's id and
+     * number. Nothing is left queued: the entries are in the table when it returns. A writer
+     * that threw (a closed period) is not used again: its transaction rolls back.
+     */
+    insertAll(list: readonly EntryInsert[]): { id: number; number: number }[] {
+      const out = list.map(queue);
+      entries.flush();
+      lines.flush();
+      return out;
+    },
+    /** Numbers the entry and writes it. */
     insert(e: EntryInsert): { id: number; number: number } {
-      const key = `${e.entity}\u0000${e.journal}\u0000${e.fiscal_year}`;
-      const number = numbers.get(key) ?? (next.get(e.entity, e.journal, e.fiscal_year) as number);
-      numbers.set(key, number + 1);
-      if (closedFor(e.entity).some((c) => e.entry_date >= c.start_date && e.entry_date <= c.end_date)) {
-        throw new BooksWriteError('period_closed', `${e.entity}: the period of ${e.entry_date} is closed; an entry goes to the first open period`);
-      }
-      const before = valid ?? ((lastValid.get() as string | undefined) ?? '');
-      const validAt = e.valid_at > before ? e.valid_at : before;
-      valid = validAt;
-      const info = putEntry.run(e.entity, e.journal, e.fiscal_year, number, e.entry_date, e.event_at, e.shifted ? 1 : 0, e.adjustment ? 1 : 0,
-        validAt, e.label, e.piece_ref, e.piece_date, e.source_key, e.order_id, e.transfer_id, e.invoice_id, e.currency, e.orig_currency, e.fx_rate, e.fx_date);
-      const id = Number(info.lastInsertRowid);
-      e.lines.forEach((l, i) => putLine.run(id, i, l.fact, l.role, l.account, l.aux, l.debit, l.credit, l.label, l.amount_orig, l.orig_currency ?? e.orig_currency));
-      mark(id);
-      return { id, number };
+      return this.insertAll([e])[0]!;
     },
   };
 }

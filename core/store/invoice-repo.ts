@@ -8,6 +8,7 @@ import { itemKind } from '../domain/postings.js';
 import { all, first, qb } from './query.js';
 import type { InvoiceLinesTable, InvoicesTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
+import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
 
 /** A stored invoice, as read back. */
@@ -81,12 +82,13 @@ export function itemsForOrders(db: Sqlite, orderIds: readonly string[]): Map<str
 /** Writes a posting run's items (one row per order) and adds them to the month sums, in one pass each. */
 export function itemWriter(db: Sqlite) {
   const nextSeq = db.prepare('SELECT coalesce(max(seq), -1) + 1 FROM invoice_items WHERE order_id = ?').pluck();
-  const putItems = db.prepare('INSERT INTO invoice_items (order_id, seq, items_json, created_at) VALUES (?, ?, ?, ?)');
-  const putTotal = db.prepare(`INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (supplier, customer, currency, month, kind, group_name, rate) DO UPDATE SET base = base + excluded.base, net = net + excluded.net,
-      vat = vat + excluded.vat, items = items + excluded.items`);
-  const putRef = db.prepare('INSERT OR IGNORE INTO invoice_credit_refs (supplier, customer, currency, month, credits) VALUES (?, ?, ?, ?, ?)');
+  // Multi-row statements (bulk-insert.ts); the month sums are increments.
+  const putItems = bulkInsert(db, 'INSERT INTO invoice_items (order_id, seq, items_json, created_at) VALUES', 4);
+  const putTotal = bulkInsert(db, 'INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items) VALUES', 11, {
+    tail: `ON CONFLICT (supplier, customer, currency, month, kind, group_name, rate) DO UPDATE SET base = base + excluded.base, net = net + excluded.net,
+      vat = vat + excluded.vat, items = items + excluded.items`,
+  });
+  const putRef = bulkInsert(db, 'INSERT INTO invoice_credit_refs (supplier, customer, currency, month, credits) VALUES', 5, { tail: 'ON CONFLICT DO NOTHING' });
   return {
     /**
      * Writes each order's items; `fresh` orders have none yet (a first import), so their row is
@@ -94,10 +96,13 @@ export function itemWriter(db: Sqlite) {
      */
     write(items: ReadonlyMap<string, StoredItem[]>, totals: Iterable<MonthTotal>, refs: Iterable<[string, string, string, string, string]>, fresh: ReadonlySet<string>, at: string) {
       for (const order of [...items.keys()].sort()) {
-        putItems.run(order, fresh.has(order) ? 0 : (nextSeq.get(order) as number), JSON.stringify(items.get(order)), at);
+        putItems.add([order, fresh.has(order) ? 0 : (nextSeq.get(order) as number), JSON.stringify(items.get(order)), at]);
       }
-      for (const t of totals) putTotal.run(t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items);
-      for (const r of refs) putRef.run(r);
+      putItems.flush();
+      for (const t of totals) putTotal.add([t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items]);
+      putTotal.flush();
+      for (const r of refs) putRef.add(r);
+      putRef.flush();
     },
   };
 }
@@ -142,19 +147,22 @@ export interface InvoiceInsert {
 }
 
 /**
- * Issues a periodic invoice: the next number of its series (gapless: read once per series per
+ * Issues periodic invoices: the next number of its series (gapless: read once per series per
  * run, counted here within the run's transaction), its lines, and its month sums marked issued.
+ * Invoices and lines go in multi-row statements: call `flush` before anything reads them.
  */
 export function invoiceIssuer(db: Sqlite) {
   // Statements prepared once: a month's end issues thousands of invoices in one run.
   const next = db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices WHERE series = ?').pluck();
-  const put = db.prepare(`INSERT INTO invoices (number, series, seq, kind, supplier, customer, issued_by, self_billed, issue_date, fiscal_year, period,
-      group_name, currency, net, vat, total, vat_rate, order_id, line_id, source_key, credits, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)`);
-  const putLine = db.prepare(`INSERT INTO invoice_lines (invoice_id, seq, group_name, rate, description, base, net, vat, items, fact, rule_ref, to_role)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`);
+  // Ids given here (AUTOINCREMENT: never below what was ever used), as the entry writer does.
+  const lastId = db.prepare(`SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'invoices'), 0), coalesce((SELECT max(id) FROM invoices), 0))`).pluck();
+  const put = bulkInsert(db, `INSERT INTO invoices (id, number, series, seq, kind, supplier, customer, issued_by, self_billed, issue_date, fiscal_year, period,
+      group_name, currency, net, vat, total, vat_rate, order_id, line_id, source_key, credits, created_at) VALUES`, 23);
+  const putLine = bulkInsert(db, `INSERT INTO invoice_lines (invoice_id, seq, group_name, rate, description, base, net, vat, items, fact, rule_ref, to_role) VALUES`, 12,
+    { before: () => put.flush() });
   const markIssued = db.prepare('UPDATE invoice_totals SET issued = 1 WHERE supplier = ? AND customer = ? AND currency = ? AND month = ? AND kind = ?');
   const seqs = new Map<string, number>();
+  let id: number | null = null;
   // On a hub, each invoice goes to the change log for the replicas (core/store/replicated-set.ts:
   // its writer marks it; a trigger would cost a statement journal per insert).
   const mark = dirtyMarker(db, 'invoice');
@@ -163,12 +171,18 @@ export function invoiceIssuer(db: Sqlite) {
       const seq = seqs.get(inv.series) ?? (next.get(inv.series) as number);
       seqs.set(inv.series, seq + 1);
       const number = `${inv.series}-${String(seq).padStart(6, '0')}`;
-      const id = Number(put.run(number, inv.series, seq, inv.kind, inv.supplier, inv.customer, inv.issued_by, inv.self_billed ? 1 : 0, inv.issue_date,
-        inv.fiscal_year, inv.period, inv.currency, inv.net, inv.vat, inv.net + inv.vat, inv.vat_rate, `period:${inv.period}`, inv.credits, inv.created_at).lastInsertRowid);
-      inv.lines.forEach((l, i) => putLine.run(id, i, l.group, l.rate, l.description, l.base, l.net, l.vat, l.items));
+      const invoiceId = (id = (id ?? (lastId.get() as number)) + 1);
+      put.add([invoiceId, number, inv.series, seq, inv.kind, inv.supplier, inv.customer, inv.issued_by, inv.self_billed ? 1 : 0, inv.issue_date,
+        inv.fiscal_year, inv.period, null, inv.currency, inv.net, inv.vat, inv.net + inv.vat, inv.vat_rate, null, null, `period:${inv.period}`, inv.credits, inv.created_at]);
+      inv.lines.forEach((l, i) => putLine.add([invoiceId, i, l.group, l.rate, l.description, l.base, l.net, l.vat, l.items, null, null, null]));
       markIssued.run(inv.supplier, inv.customer, inv.currency, inv.period, inv.kind);
-      mark(id);
-      return { id, number };
+      mark(invoiceId);
+      return { id: invoiceId, number };
+    },
+    /** Writes the invoices issued so far. */
+    flush() {
+      put.flush();
+      putLine.flush();
     },
   };
 }

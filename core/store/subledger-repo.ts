@@ -6,6 +6,7 @@
 import type { PostedLine } from '../domain/postings.js';
 import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
 import { accountSet } from '../domain/daily-books.js';
+import { bulkInsert } from './bulk-insert.js';
 import { all, qb } from './query.js';
 import type { Sqlite } from './sqlite.js';
 
@@ -43,18 +44,20 @@ const keyOf = (k: Omit<BatchKey, 'currency'>) => `${k.entity}\u0000${k.journal}\
  * knows its range before the row is written), then each batch's sums, as increments.
  */
 export function dailyWriter(db: Sqlite) {
-  const open = new Map<string, { id: number; movements: number; last: number; touched: boolean }>();
-  for (const b of all(db, qb.selectFrom('daily_batches').select(['id', 'entity', 'journal', 'entry_date', 'accounts', 'movements', 'last_detail']).where('entry_id', 'is', null))) {
-    open.set(keyOf({ entity: b.entity, journal: b.journal as JournalCode, date: b.entry_date, accounts: b.accounts }), { id: b.id, movements: b.movements, last: b.last_detail, touched: false });
-  }
+  // Open batches are looked up by key as movements need them (the daily_batches_open index):
+  // reading them all per posting run cost a fifth of an import's time once there were thousands.
+  const open = new Map<string, { id: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null } | null>();
+  const findOpen = db.prepare('SELECT id, movements, last_detail FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND accounts = ? AND entry_id IS NULL').raw();
   let nextId = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM subledger').pluck().get() as number);
-  const putBatch = db.prepare(`INSERT INTO daily_batches (entity, journal, entry_date, accounts, currency, movements, first_detail, last_detail, entry_id)
-    VALUES (?, ?, ?, ?, ?, 0, ?, ?, NULL)`);
-  const putRow = db.prepare('INSERT INTO subledger (id, order_id, lines_json, created_at) VALUES (?, ?, ?, ?)');
-  const putLine = db.prepare(`INSERT INTO daily_batch_lines (batch_id, role, account, aux, orig_currency, debit, credit, debit_orig, credit_orig)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (batch_id, role, account, aux, orig_currency) DO UPDATE SET debit = debit + excluded.debit, credit = credit + excluded.credit,
-      debit_orig = debit_orig + excluded.debit_orig, credit_orig = credit_orig + excluded.credit_orig`);
+  let nextBatch = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM daily_batches').pluck().get() as number);
+  // Multi-row statements, parents first: new batches, then the subledger rows, then the sums.
+  const putBatches = bulkInsert(db, 'INSERT INTO daily_batches (id, entity, journal, entry_date, accounts, currency, movements, first_detail, last_detail, entry_id) VALUES', 10);
+  const putRows = bulkInsert(db, 'INSERT INTO subledger (id, order_id, lines_json, created_at) VALUES', 4);
+  const putLines = bulkInsert(db, 'INSERT INTO daily_batch_lines (batch_id, role, account, aux, orig_currency, debit, credit, debit_orig, credit_orig) VALUES', 9, {
+    tail: `ON CONFLICT (batch_id, role, account, aux, orig_currency) DO UPDATE SET debit = debit + excluded.debit, credit = credit + excluded.credit,
+      debit_orig = debit_orig + excluded.debit_orig, credit_orig = credit_orig + excluded.credit_orig`,
+    before: () => putBatches.flush(),
+  });
   const setBatch = db.prepare('UPDATE daily_batches SET movements = ?, last_detail = ? WHERE id = ?');
   const pending = new Map<string, DailyMovement[]>();
   return {
@@ -74,8 +77,13 @@ export function dailyWriter(db: Sqlite) {
           const accounts = accountSet(m.lines.map((l) => l.account));
           const k = keyOf({ entity: m.entity, journal: m.journal, date: m.date, accounts });
           let b = open.get(k);
+          if (b === undefined) {
+            const row = findOpen.get(m.entity, m.journal, m.date, accounts) as [number, number, number] | undefined;
+            b = row ? { id: row[0], movements: row[1], first: 0, last: row[2], touched: false, fresh: null } : null;
+            open.set(k, b);
+          }
           if (!b) {
-            b = { id: Number(putBatch.run(m.entity, m.journal, m.date, accounts, m.currency, id, id).lastInsertRowid), movements: 0, last: id, touched: true };
+            b = { id: nextBatch++, movements: 0, first: id, last: id, touched: true, fresh: { entity: m.entity, journal: m.journal, date: m.date, accounts, currency: m.currency } };
             open.set(k, b);
           }
           b.movements++;
@@ -90,10 +98,24 @@ export function dailyWriter(db: Sqlite) {
             if (l.amount > 0 || (l.amount === 0 && l.amount_orig > 0)) { s[5] += l.amount; s[7] += l.amount_orig; } else { s[6] -= l.amount; s[8] -= l.amount_orig; }
           }
         }
-        putRow.run(id, order, JSON.stringify(lines), at);
+        putRows.add([id, order, JSON.stringify(lines), at]);
       }
-      for (const s of sums.values()) putLine.run(s);
-      for (const b of open.values()) if (b.touched) { setBatch.run(b.movements, b.last, b.id); b.touched = false; }
+      // New batches are written once, with their counts; those already stored are updated.
+      for (const b of open.values()) {
+        if (!b?.touched) continue;
+        if (b.fresh) {
+          const f = b.fresh;
+          putBatches.add([b.id, f.entity, f.journal, f.date, f.accounts, f.currency, b.movements, b.first, b.last, null]);
+          b.fresh = null;
+        } else {
+          setBatch.run(b.movements, b.last, b.id);
+        }
+        b.touched = false;
+      }
+      putBatches.flush();
+      putRows.flush();
+      for (const s of sums.values()) putLines.add(s);
+      putLines.flush();
       pending.clear();
     },
   };
