@@ -8,6 +8,8 @@ import { SessionProvider, useSession } from './session';
 import { href, navigate, usePath } from './router';
 import { NAV_GROUPS, homeFor, viewsFor, type ViewDef } from './views';
 import { LoadError } from './components/Page';
+import { OfflineBadge, OfflineNotice, OfflineNoticeShown } from './components/Offline';
+import { useConnection } from './connection';
 import { AuthGate } from './views/auth/AuthScreens';
 import { SyncIndicator } from './views/sync/Sync';
 import { ReplicaIndicator, RevokedBanner, useReplicaStatus, type ReplicaStatus } from './views/replica/Replica';
@@ -64,8 +66,11 @@ function Shell() {
         <div className="main-col">
           <Header replica={replica} />
           <main id="main" tabIndex={-1}>
-            {network.error && <LoadError error={network.error} onRetry={network.reload} />}
-            {current ? current.view.render(current.rest) : path !== '/' && <NotFound home={homeFor(session.user.role)} />}
+            <OfflineNoticeShown.Provider value={true}>
+              <OfflineNotice />
+              {network.error && <LoadError error={network.error} onRetry={network.reload} />}
+              {current ? current.view.render(current.rest) : path !== '/' && <NotFound home={homeFor(session.user.role)} />}
+            </OfflineNoticeShown.Provider>
           </main>
         </div>
       </div>
@@ -114,6 +119,7 @@ function Header({ replica }: { replica: ReplicaStatus | null }) {
   const { t, lang, setLang } = useI18n();
   const session = useSession();
   const network = useNetwork();
+  const offline = useConnection().offlineSince !== null;
   const name = network.data ? network.data.name ?? t('header.networkUnnamed') : '';
   return (
     <header className="topbar">
@@ -124,7 +130,7 @@ function Header({ replica }: { replica: ReplicaStatus | null }) {
       <div className="topbar-right">
         <ReplicaIndicator status={replica} />
         <div className="sync-slot" data-slot="sync" aria-label={t('header.sync')} role="status">
-          {replica?.installation !== 'replica' && <SyncIndicator linkable={viewsFor(session.user.role).some((v) => v.id === 'sync')} />}
+          {offline ? <OfflineBadge /> : replica?.installation !== 'replica' && <SyncIndicator linkable={viewsFor(session.user.role).some((v) => v.id === 'sync')} />}
         </div>
         <div className="lang-switch" role="group" aria-label={t('header.language')}>
           {LANGS.map((l: Lang) => (

@@ -9,6 +9,7 @@
 // wrong input fails `npm run typecheck` (renderer/typetests/api-contract.ts).
 import type { ApiBridge, ApiInput, ApiOutput, OperationName } from '../../core/api/index';
 import type { ErrorValue, Issue, Result } from '../../core/api/errors';
+import { reportAnswer, reportUnreachable } from './connection';
 
 export type { ErrorValue, Issue, OperationName, Result };
 /** What an operation accepts (its schema's input: optional fields may be left out). */
@@ -88,8 +89,11 @@ export async function call<K extends OperationName>(name: K, ...[input, opts = {
       });
     } catch (e) {
       if (signal?.aborted) return aborted();
+      // No answer at all: the app is offline until the probe gets one (connection.ts).
+      reportUnreachable(() => { void call('auth.status'); });
       return { ok: false, error: { code: 'network', message: (e as Error).message } };
     }
+    reportAnswer();
     try {
       result = (await res.json()) as Result<Output<K>>;
     } catch {

@@ -7,6 +7,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { Role } from '../../common/vocabulary';
 import { call, hasSession, onUnauthenticated, setSessionToken, type ErrorValue, type Output, type Result } from './api';
 import { navigate } from './router';
+import { onReconnect } from './connection';
 
 export interface SessionUser {
   id: string;
@@ -95,6 +96,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [generation]);
 
   const refresh = useCallback(() => setGeneration((g) => g + 1), []);
+
+  // Started while the server was down: ask again by itself once it answers (connection.ts).
+  const unreachable = phase.kind === 'error' && phase.error.code === 'network';
+  useEffect(() => (unreachable ? onReconnect(refresh) : undefined), [unreachable, refresh]);
 
   useEffect(() => onUnauthenticated(() => {
     if (!hasSession()) return;

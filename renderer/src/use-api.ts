@@ -36,8 +36,11 @@ function newQueryClient(): QueryClient {
     defaultOptions: {
       queries: {
         staleTime: FRESH_MS,
-        // An API error is an answer (refused, invalid), not a network hiccup: show it at once.
-        retry: false,
+        // An API error is an answer (refused, invalid): show it at once. No answer at all
+        // (offline) is tried again; the retry waits while the app is offline (connection.ts),
+        // so the view keeps its last data and refreshes by itself when the API is back.
+        retry: (_count, error) => error instanceof CallError && error.error.code === 'network',
+        retryDelay: 1_000,
         refetchOnWindowFocus: false,
       },
     },

@@ -10,6 +10,8 @@ export interface TaskState {
   done: number;
   total: number;
   error?: string;
+  /** The work failed with an API error the view shows itself (LoadError): the bar says nothing. */
+  reported?: boolean;
 }
 
 export interface TaskControls {
@@ -63,7 +65,7 @@ export function useLongTask(): LongTask {
       return value;
     } catch (e) {
       if (e instanceof Cancelled || c.signal.aborted) setState((s) => ({ ...s, status: 'cancelled' }));
-      else setState((s) => ({ ...s, status: 'failed', error: (e as Error).message }));
+      else setState((s) => ({ ...s, status: 'failed', error: (e as Error).message, reported: (e as { error?: unknown }).error !== undefined }));
       return undefined;
     } finally {
       if (controller.current === c) controller.current = null;
@@ -79,6 +81,7 @@ export function LongTaskBar({ task }: { task: LongTask }) {
   const { state } = task;
   if (state.status === 'idle' || state.status === 'done') return null;
   if (state.status === 'cancelled') return <p className="task-note" role="status">{t('task.cancelled')}</p>;
+  if (state.status === 'failed' && state.reported) return null;
   if (state.status === 'failed') return <p className="task-note task-failed" role="alert">{t('task.failed', { message: state.error ?? '' })}</p>;
   const pct = state.total > 0 ? Math.round((state.done / state.total) * 100) : 0;
   return (

@@ -1,6 +1,8 @@
 // The frame of a view: title, one line saying what it is for, actions; and the small pieces
 // views share (loading and error states, notices).
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useContext, useEffect, useRef, type ReactNode } from 'react';
+import { useConnection } from '../connection';
+import { OfflineNoticeShown } from './Offline';
 import type { ErrorValue } from '../api';
 import { useI18n } from '../i18n';
 import { errorMessage } from './errors';
@@ -22,7 +24,11 @@ export function Page({ title, subtitle, actions, children, testId }: { title: st
 
 export function LoadError({ error, onRetry }: { error: ErrorValue; onRetry?: () => void }) {
   const { t, dateTime } = useI18n();
-  const text = error.code === 'network' || error.code === 'unauthenticated' || error.code === 'forbidden'
+  const offline = useConnection().offlineSince !== null;
+  const noticeShown = useContext(OfflineNoticeShown);
+  // Offline, the shell's notice already says it once (with the time of the data shown).
+  if (error.code === 'network' && offline && noticeShown) return null;
+  const text = error.code === 'network' || error.code === 'bad_response' || error.code === 'unauthenticated' || error.code === 'forbidden'
     ? errorMessage(error, t, dateTime)
     : t('app.error.load', { message: error.message });
   return (

@@ -5,6 +5,7 @@ import type { MessageKey, Translate } from '../i18n';
 
 const CODES: Record<string, MessageKey> = {
   network: 'app.error.network',
+  bad_response: 'app.error.badResponse',
   unauthenticated: 'app.error.unauthenticated',
   forbidden: 'error.forbidden',
   invalid_credentials: 'auth.error.invalid_credentials',

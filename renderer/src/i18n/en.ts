@@ -759,4 +759,11 @@ export const en: Record<MessageKey, string> = {
   'settings.release_threshold': 'Four-eyes threshold (€)',
   'settings.release_threshold.hint': 'Above it, a release run must be approved by a second person. Empty: never.',
   'settings.release_interval_days': 'Days between release runs',
+  // Review fixes (issue 15, "Fix what the review found"): offline, explanations, anomalies...
+  'offline.badge': 'Offline',
+  'offline.title': 'The Ventil server is not answering.',
+  'offline.asOf': 'What you see is the data as of {at}.',
+  'offline.noData': 'No data could be read yet.',
+  'offline.recovers': 'The screen updates by itself as soon as the server answers again.',
+  'app.error.badResponse': 'The server sent an answer that cannot be read. Try again; if it persists, look at its log.',
 };

@@ -759,6 +759,13 @@ export const fr = {
   'settings.release_threshold': 'Seuil des quatre yeux (€)',
   'settings.release_threshold.hint': 'Au-delà, un versement doit être approuvé par une deuxième personne. Vide : jamais.',
   'settings.release_interval_days': 'Jours entre deux versements',
+  // Review fixes (issue 15, "Fix what the review found"): offline, explanations, anomalies...
+  'offline.badge': 'Hors ligne',
+  'offline.title': 'Le serveur Ventil ne répond pas.',
+  'offline.asOf': 'Les données affichées sont celles du {at}.',
+  'offline.noData': 'Aucune donnée n’a encore pu être lue.',
+  'offline.recovers': 'L’affichage se met à jour tout seul dès que le serveur répond de nouveau.',
+  'app.error.badResponse': 'Le serveur a renvoyé une réponse illisible. Réessayez ; si cela persiste, consultez son journal.',
 } as const;
 
 export type MessageKey = keyof typeof fr;

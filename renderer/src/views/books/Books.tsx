@@ -13,6 +13,7 @@ import { Badge } from '../../components/Badge';
 import { downloadFile } from '../../components/csv';
 import { LongTaskBar, useLongTask } from '../../components/LongTask';
 import { LoadError, Notice, Page } from '../../components/Page';
+import { useReconnect } from '../../connection';
 
 interface Row {
   key: string; entry: number; number: string; journal: string; journal_label: string; date: string; label: string;
@@ -55,6 +56,10 @@ export function BooksView() {
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
 
+  // A load that failed offline runs again by itself when the API answers.
+  const [attempt, setAttempt] = useState(0);
+  useReconnect(useMemo(() => (error?.code === 'network' ? () => setAttempt((a) => a + 1) : null), [error]));
+
   useEffect(() => {
     if (!entity || !period) return;
     void runTask(t('books.loading'), async ({ signal, progress }) => {
@@ -64,7 +69,7 @@ export function BooksView() {
       let total = Infinity;
       while (offset < total) {
         const r = await call('journal.entries', { entity, period, limit: PAGE, offset }, { signal });
-        if (!r.ok) { if (r.error.code !== 'aborted') setError(r.error); throw new Error(r.error.message); }
+        if (!r.ok) { if (r.error.code !== 'aborted') setError(r.error); throw Object.assign(new Error(r.error.message), { error: r.error }); }
         total = r.value.total;
         for (const e of r.value.entries) {
           e.lines.forEach((l, i) => out.push({
@@ -78,7 +83,7 @@ export function BooksView() {
       }
       return out;
     }).then((r) => { if (r) setRows(r); });
-  }, [entity, period, runTask, t]);
+  }, [entity, period, runTask, t, attempt]);
 
   const columns = useMemo<Column<Row>[]>(() => [
     { id: 'number', header: t('books.number'), kind: 'code', value: (r) => r.number, width: 130, grow: 0 },

@@ -2,14 +2,15 @@
 // scope with its sales, commissions, payout and escrow, read from `dashboard.entity` one entity
 // at a time (with progress and Cancel). A row opens that entity's dashboard.
 import { useEffect, useId, useMemo, useState } from 'react';
-import { call } from '../../api';
+import { call, type ErrorValue } from '../../api';
+import { useReconnect } from '../../connection';
 import { useI18n } from '../../i18n';
 import { navigate } from '../../router';
 import { useEntities } from '../../entities';
 import { DataTable, type Column } from '../../components/DataTable';
 import { LongTaskBar, useLongTask } from '../../components/LongTask';
 import { BarChartCard } from '../../components/Charts';
-import { Page } from '../../components/Page';
+import { LoadError, Page } from '../../components/Page';
 
 interface Row {
   key: string; entity: string; name: string; region: string | null; currency: string;
@@ -22,6 +23,11 @@ export function RegionView() {
   const task = useLongTask();
   const runTask = task.run;
   const [rows, setRows] = useState<Row[] | null>(null);
+  // An entity that cannot be read fails the whole table (a partial total would mislead); the
+  // rows shown stay until a load succeeds, and a load that failed offline runs again by itself.
+  const [error, setError] = useState<ErrorValue | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  useReconnect(useMemo(() => (error?.code === 'network' ? () => setAttempt((a) => a + 1) : null), [error]));
   const [region, setRegion] = useState('');
   const regionId = useId();
   const regions = useMemo(() => [...new Set(entities.mine.map((e) => e.region).filter((r): r is string => !!r))].sort(), [entities.mine]);
@@ -35,20 +41,22 @@ export function RegionView() {
       for (const e of targets) {
         const r = await call('dashboard.entity', { entity: e.id }, { signal });
         if (signal.aborted) throw new Error('cancelled');
-        if (r.ok) {
-          for (const c of r.value.currencies) {
-            out.push({
-              key: `${e.id}|${c.currency}`, entity: e.id, name: e.name, region: e.region, currency: c.currency, orders: c.orders,
-              sales_gross: c.sales_gross, earned: c.earned.reduce((s, x) => s + x.amount, 0), paid: c.paid.reduce((s, x) => s + x.amount, 0),
-              payout: c.payout, held: c.escrow.held, released: c.escrow.released,
-            });
-          }
+        if (!r.ok) {
+          if (r.error.code !== 'aborted') setError(r.error);
+          throw Object.assign(new Error(r.error.message), { error: r.error });
+        }
+        for (const c of r.value.currencies) {
+          out.push({
+            key: `${e.id}|${c.currency}`, entity: e.id, name: e.name, region: e.region, currency: c.currency, orders: c.orders,
+            sales_gross: c.sales_gross, earned: c.earned.reduce((s, x) => s + x.amount, 0), paid: c.paid.reduce((s, x) => s + x.amount, 0),
+            payout: c.payout, held: c.escrow.held, released: c.escrow.released,
+          });
         }
         progress(++done, targets.length);
       }
       return out;
-    }).then((r) => { if (r) setRows(r); });
-  }, [targets, entities.loading, runTask, t]);
+    }).then((r) => { if (r) { setRows(r); setError(null); } });
+  }, [targets, entities.loading, runTask, t, attempt]);
 
   const columns = useMemo<Column<Row>[]>(() => [
     { id: 'name', header: t('order.entity'), value: (r) => r.name, search: (r) => r.entity, width: 190, grow: 2 },
@@ -77,6 +85,7 @@ export function RegionView() {
           </div>
         </div>
       )}
+      {error && <LoadError error={error} onRetry={() => setAttempt((a) => a + 1)} />}
       <LongTaskBar task={task} />
       {chart.length > 0 && (
         <div className="chart-single">

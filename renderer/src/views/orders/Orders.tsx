@@ -8,6 +8,7 @@ import { useI18n } from '../../i18n';
 import { navigate, usePath } from '../../router';
 import { useSession } from '../../session';
 import { useEntities } from '../../entities';
+import { useReconnect } from '../../connection';
 import { CHANNEL_TONE, channelLabel } from '../../labels';
 import { DataTable, type Column } from '../../components/DataTable';
 import { LongTaskBar, useLongTask } from '../../components/LongTask';
@@ -76,6 +77,7 @@ function OrdersList() {
     throw e;
   })).then((result) => { if (result) { setRows(result); setError(null); } }), [t, runTask]);
   useEffect(() => { void load(filter); }, [filter, load]);
+  useReconnect(useMemo(() => (error?.code === 'network' ? () => void load(filter) : null), [error, load, filter]));
 
   const withAmount = filter.entity !== '';
   const columns = useMemo<Column<OrderRow>[]>(() => [
