@@ -95,13 +95,16 @@ export const ordersHandlers = {
         };
       });
       const shares = detail.shares.filter((s) => sees(s.entity));
-      const payouts: Record<string, number> = {};
+      // Every party the caller sees has a payout, 0 when it has no share (a line refused or
+      // rerouted away): the order is in its list, so its detail explains that amount too.
+      const payouts: Record<string, number> = Object.fromEntries([...(visible ?? [])].map((e) => [e, 0]));
       for (const s of shares) payouts[s.entity] = (payouts[s.entity] ?? 0) + s.amount;
       const head = detail.head;
       return {
         order, revision: head.revision, computed_at: head.computed_at,
         closed: detail.lines.every((l) => l.status === 'cancelled' || l.status === 'returned' || (l.release_at !== null && Date.parse(l.release_at) <= ctx.now().getTime())),
-        captured: visible === null ? head.captured : null, psp_fees: visible === null ? head.psp_fees : null, refunded: visible === null ? head.refunded : null,
+        // The customer's payment, as `orders.list` shows it to every party of the order (decision 0017).
+        captured: head.captured, psp_fees: head.psp_fees, refunded: head.refunded,
         lines, shares, payouts, warnings: (JSON.parse(head.warnings_json) as Warning[]).filter((w) => w.entity === undefined ? visible === null : sees(w.entity)),
         revisions: detail.revisions,
       };

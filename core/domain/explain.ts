@@ -9,6 +9,25 @@ import type { LegSettlement, LineSettlement, OrderSettlement } from './settlemen
 
 export type ContributionKind = 'gross' | 'leg' | 'leg_vat' | 'reversal' | 'fee_share' | 'psp_fees' | 'void_leg';
 
+/**
+ * The computation behind `formula`, as numbers (minor units, decimal-text rates), so that a
+ * view can word it in the user's language with formatted money (issue 15, review item 2);
+ * `formula` stays the English text of the command line.
+ */
+export type Calc =
+  | { op: 'gross'; unit_price: Minor; quantity: number; line_discount: Minor; order_discount: Minor; result: Minor }
+  /** round(base × rate) [+ per_unit × quantity] = value [raised to min | capped at max] → result */
+  | { op: 'leg'; base_kind: string; base: Minor; rate: string; computed: Minor; per_unit: Minor; quantity: number; value: Minor; min: Minor | null; max: Minor | null; result: Minor }
+  | { op: 'vat'; base: Minor; rate: string; result: Minor }
+  /** One step of a return or cancellation: round(amount × after/quantity) − round(amount × before/quantity). */
+  | { op: 'reversal'; what: 'gross' | 'commission' | 'commission_vat'; rule: string | null; event: 'return' | 'cancellation'; units: number; at: string | null; amount: Minor; before: number; after: number; quantity: number; result: Minor }
+  | { op: 'fee_share'; fees: Minor; result: Minor }
+  | { op: 'fee_cancelled_line'; result: Minor }
+  | { op: 'platform_fees'; result: Minor };
+
+/** How a line's gross splits into VAT and net: VAT = round(gross × rate / (1 + rate)). */
+export interface LineCalc { gross: Minor; vat_rate: string; vat: Minor; net: Minor }
+
 export interface Contribution {
   kind: ContributionKind;
   /** The role through which the entity takes part (`owner`, `seller`, `entity:HQ`, `platform`...). */
@@ -24,6 +43,8 @@ export interface Contribution {
   exact: string | null;
   /** Human-readable computation, e.g. `round(10000 × 0.05) = 500`. */
   formula: string;
+  /** The same computation as numbers, for a view to word it (a void leg: the leg's computation). */
+  calc: Calc;
   /** Signed effect on the entity's amount. */
   amount: Minor;
   /** Why a void leg moves nothing. */
@@ -42,6 +63,7 @@ export interface Explanation {
   net: Minor;
   /** How the line's gross and VAT were computed. */
   line_formula: string;
+  line_calc: LineCalc;
   contributions: Contribution[];
   /** Sum of the contributions: the entity's amount on this line. */
   total: Minor;
@@ -71,7 +93,7 @@ function exactOf(base: number, rate: string): string {
   return new Dec(base).times(rate).toFixed();
 }
 
-function legFormula(l: LegSettlement): { formula: string; exact: string } {
+function legFormula(l: LegSettlement): { formula: string; exact: string; calc: Calc } {
   const exact = exactOf(l.base, l.rate);
   let f = `round(${l.base} × ${l.rate}) = ${l.computed}`;
   let value = l.computed;
@@ -82,21 +104,22 @@ function legFormula(l: LegSettlement): { formula: string; exact: string } {
   if (l.min !== null && value < l.min) f += `, raised to min ${l.min}`;
   else if (l.max !== null && value > l.max) f += `, capped at max ${l.max}`;
   if (l.amount !== value) f += ` → ${l.amount}`;
-  return { formula: f, exact };
+  const calc: Calc = { op: 'leg', base_kind: l.base_kind, base: l.base, rate: l.rate, computed: l.computed, per_unit: l.per_unit, quantity: l.quantity, value, min: l.min, max: l.max, result: l.amount };
+  return { formula: f, exact, calc };
 }
 
 /** Reversal contributions of `amount`, one per step, signed for the entity (`sign` = +1 receives). */
-function reversals(line: LineSettlement, amount: Minor, sign: 1 | -1, what: string, base: Omit<Contribution, 'kind' | 'formula' | 'amount' | 'exact' | 'direction'>): Contribution[] {
+function reversals(line: LineSettlement, amount: Minor, sign: 1 | -1, what: string, calcWhat: 'gross' | 'commission' | 'commission_vat', base: Omit<Contribution, 'kind' | 'formula' | 'amount' | 'exact' | 'direction' | 'calc'>): Contribution[] {
   const q = line.detail.quantity;
   const out: Contribution[] = [];
   if (amount === 0) return out;
-  const steps: { label: string; before: number; after: number }[] = [];
+  const steps: { label: string; event: 'return' | 'cancellation'; at: string | null; before: number; after: number }[] = [];
   let k = 0;
   for (const s of line.detail.return_steps) {
-    steps.push({ label: `return of ${s.quantity} on ${s.at}`, before: k, after: k + s.quantity });
+    steps.push({ label: `return of ${s.quantity} on ${s.at}`, event: 'return', at: s.at, before: k, after: k + s.quantity });
     k += s.quantity;
   }
-  if (line.detail.reversed_units > k) steps.push({ label: `cancellation${line.detail.cancelled_at ? ` on ${line.detail.cancelled_at}` : ''}`, before: k, after: line.detail.reversed_units });
+  if (line.detail.reversed_units > k) steps.push({ label: `cancellation${line.detail.cancelled_at ? ` on ${line.detail.cancelled_at}` : ''}`, event: 'cancellation', at: line.detail.cancelled_at ?? null, before: k, after: line.detail.reversed_units });
   for (const s of steps) {
     const r = reversalStep(amount, s.before, s.after, q);
     if (r === 0) continue;
@@ -108,6 +131,7 @@ function reversals(line: LineSettlement, amount: Minor, sign: 1 | -1, what: stri
       direction: sign > 0 ? 'pays' : 'receives',
       exact: null,
       formula: `${s.label}: ${what} reversed ${cum} ${MINUS} ${prev} = ${r}`,
+      calc: { op: 'reversal', what: calcWhat, rule: base.rule, event: s.event, units: s.after - s.before, at: s.at, amount, before: s.before, after: s.after, quantity: q, result: r },
       amount: -sign * r,
     });
   }
@@ -127,21 +151,22 @@ export function explain(os: OrderSettlement, lineId: string, entity: string): Ex
     contributions.push({
       ...none, kind: 'gross', role: 'owner', direction: 'receives', exact: null, amount: line.gross,
       formula: `gross = ${d.unit_price} × ${d.quantity} ${MINUS} ${d.line_discount} (line discount) ${MINUS} ${d.order_discount} (order discount) = ${line.gross}`,
+      calc: { op: 'gross', unit_price: d.unit_price, quantity: d.quantity, line_discount: d.line_discount, order_discount: d.order_discount, result: line.gross },
     });
-    contributions.push(...reversals(line, line.gross, 1, 'gross', { ...none, role: 'owner' }));
+    contributions.push(...reversals(line, line.gross, 1, 'gross', 'gross', { ...none, role: 'owner' }));
   }
 
   for (const l of line.legs) {
     const receives = l.to === entity;
     const pays = l.from === entity;
     if (!receives && !pays) continue;
-    const { formula, exact } = legFormula(l);
+    const { formula, exact, calc } = legFormula(l);
     const common = { group: l.group, rule: l.rule, base: l.base, rate: l.rate };
     if (l.void !== null) {
       contributions.push({
         ...common, kind: 'void_leg', role: receives ? l.to_role : l.from_role, direction: 'none', counterparty: null,
         exact, formula: `${formula}; void (${l.void === 'same_entity' ? 'payer and beneficiary are the same entity' : 'an end of the leg does not resolve'}), moves nothing`,
-        amount: 0, void: l.void,
+        calc, amount: 0, void: l.void,
       });
       continue;
     }
@@ -149,26 +174,29 @@ export function explain(os: OrderSettlement, lineId: string, entity: string): Ex
     const role = receives ? l.to_role : l.from_role;
     const counterparty = receives ? l.from : l.to;
     const dir = receives ? 'receives' : 'pays';
-    contributions.push({ ...common, kind: 'leg', role, direction: dir, counterparty, exact, formula: `${l.base_kind} base: ${formula}`, amount: sign * l.amount });
+    contributions.push({ ...common, kind: 'leg', role, direction: dir, counterparty, exact, formula: `${l.base_kind} base: ${formula}`, calc, amount: sign * l.amount });
     contributions.push({
       ...common, kind: 'leg_vat', role, direction: dir, counterparty, base: l.amount, rate: null,
-      exact: null, formula: `VAT on commission: round(${l.amount} × ${os.commission_vat_rate}) = ${l.vat}`, amount: sign * l.vat,
+      exact: null, formula: `VAT on commission: round(${l.amount} × ${os.commission_vat_rate}) = ${l.vat}`,
+      calc: { op: 'vat', base: l.amount, rate: os.commission_vat_rate, result: l.vat }, amount: sign * l.vat,
     });
     const rb = { ...common, role, counterparty };
-    contributions.push(...reversals(line, l.amount, sign, `commission ${l.rule}`, rb));
-    contributions.push(...reversals(line, l.vat, sign, `commission VAT ${l.rule}`, rb));
+    contributions.push(...reversals(line, l.amount, sign, `commission ${l.rule}`, 'commission', rb));
+    contributions.push(...reversals(line, l.vat, sign, `commission VAT ${l.rule}`, 'commission_vat', rb));
   }
 
   if (line.fee_share !== 0 && line.roles.owner === entity) {
     contributions.push({
       ...none, kind: 'fee_share', role: 'owner', direction: 'pays', exact: null, amount: -line.fee_share,
       formula: `PSP fee share: ${os.psp_fees} spread over the order's lines by gross = ${line.fee_share} (not reversed)`,
+      calc: { op: 'fee_share', fees: os.psp_fees, result: line.fee_share },
     });
   }
   if (d.fee_to_platform !== 0 && os.platform === entity) {
     contributions.push({
       ...none, kind: 'fee_share', role: 'platform', direction: 'pays', exact: null, amount: -d.fee_to_platform,
       formula: `PSP fee share of the cancelled line: ${d.fee_to_platform}, borne by the platform (not reversed)`,
+      calc: { op: 'fee_cancelled_line', result: d.fee_to_platform },
     });
   }
 
@@ -184,6 +212,7 @@ export function explain(os: OrderSettlement, lineId: string, entity: string): Ex
     vat: line.vat,
     net: line.net,
     line_formula: `gross ${line.gross}; VAT = round(${line.gross} × ${d.vat_rate} / (1 + ${d.vat_rate})) = round(${trimExact(vatExact)}) = ${line.vat}; net = ${line.net}`,
+    line_calc: { gross: line.gross, vat_rate: d.vat_rate, vat: line.vat, net: line.net },
     contributions,
     total,
   };
@@ -202,6 +231,7 @@ export function explainPayout(os: OrderSettlement, entity: string): PayoutExplan
     orderLevel.push({
       kind: 'psp_fees', role: 'platform', direction: 'pays', counterparty: null, group: null, rule: null, base: null, rate: null, exact: null,
       formula: `PSP fees of the order, borne by the platform: ${os.platform_fees} (not reversed)`, amount: -os.platform_fees,
+      calc: { op: 'platform_fees', result: os.platform_fees },
     });
   }
   const total = lines.reduce((s, e) => s + e.total, 0) + orderLevel.reduce((s, c) => s + c.amount, 0);

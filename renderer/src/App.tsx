@@ -1,6 +1,6 @@
 // The application shell: DEMO banner, header (network, sync state, language, user and role),
 // the role's navigation on the left, and the current view. Views are picked by a hash route.
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { I18nProvider, LANGS, useI18n, type Lang } from './i18n';
 import { NetworkProvider, useNetwork } from './network';
 import { ApiQueryProvider } from './use-api';
@@ -51,6 +51,15 @@ function Shell() {
     if (path === '/' || path === '') navigate(homeFor(session.user.role), { replace: true });
   }, [path, session.user.role]);
 
+  // After choosing another view, the keyboard starts from its heading (not from the sidebar link).
+  const viewId = current?.view.id ?? null;
+  const shownView = useRef(viewId);
+  useEffect(() => {
+    if (shownView.current === viewId) return;
+    shownView.current = viewId;
+    focusHeading();
+  }, [viewId]);
+
   const name = network.data?.name;
   useEffect(() => {
     document.title = [current ? t(current.view.label) : null, name ?? null, t('app.name')].filter(Boolean).join(' · ');
@@ -76,6 +85,13 @@ function Shell() {
       </div>
     </div>
   );
+}
+
+/** Focuses the view's heading once it is shown (a view may render it a moment after the route changes). */
+function focusHeading(tries = 20): void {
+  const h = document.getElementById('page-title');
+  if (h) h.focus({ preventScroll: false });
+  else if (tries > 0) setTimeout(() => focusHeading(tries - 1), 50);
 }
 
 function matchView(views: readonly ViewDef[], path: string): { view: ViewDef; rest: string[] } | null {

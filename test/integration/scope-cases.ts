@@ -125,11 +125,10 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
     { kind: 'forbidden', input: (f) => ({ id: f.otherOrder.id }) },
     {
       kind: 'visible', input: (f) => ({ id: f.ownOrder.id }),
-      check: (v: { payouts: Record<string, number>; shares: { entity: string }[]; lines: { legs: { to: string | null; from: string | null }[] }[]; captured: number | null }, t) => [
+      check: (v: { payouts: Record<string, number>; shares: { entity: string }[]; lines: { legs: { to: string | null; from: string | null }[] }[] }, t) => [
         ...t.inScope(Object.keys(v.payouts), 'payouts'),
         ...t.inScope(v.shares.map((s) => s.entity), 'shares'),
         ...v.lines.flatMap((l) => l.legs.filter((g) => t.outside.size > 0 && (!g.to || t.outside.has(g.to)) && (!g.from || t.outside.has(g.from))).map((g) => `leg ${g.from}->${g.to} concerns only other entities`)),
-        ...(t.outside.size > 0 && v.captured !== null ? ['captured total shown to a scoped role'] : []),
       ],
     },
   ],

@@ -84,7 +84,10 @@ describe('stored settlements', () => {
     const lyon = createContext(ctx.db, { now: () => AS_OF, principal: { userId: 'u-lyon', name: 'Lyon', role: 'store_manager', regions: [], entities: ['LYON'] } });
     const order = ok<{ payouts: Record<string, number>; captured: number | null; lines: { legs: { to: string }[] }[] }>(callApi(lyon, 'orders.get', { id: 'W-1002' }));
     expect(order.payouts).toEqual({ LYON: 224 });
-    expect(order.captured).toBeNull();
+    // The customer's payment, as the store's list shows it.
+    const listed = ok<{ rows: { id: string; captured: number }[] }>(callApi(lyon, 'orders.list', { entity: 'LYON' })).rows.find((r) => r.id === 'W-1002')!;
+    expect(order.captured).toBe(listed.captured);
+    expect(order.captured).toBeGreaterThan(0);
     expect(order.lines[0]!.legs.map((l) => l.to)).toEqual(['LYON']);
     expect(callApi(lyon, 'orders.get', { id: 'EA-2001' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(callApi(lyon, 'settlement.explain', { order: 'W-1002', line: '1', entity: 'VILL' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });

@@ -34,8 +34,17 @@ export function issueText(issue: Issue, t: Translate, hints: IssueHints = {}, va
   return issue.message;
 }
 
-interface FormErrorContext { issues: readonly Issue[]; hints: IssueHints }
-const ErrorsContext = createContext<FormErrorContext>({ issues: [], hints: {} });
+/** Each field's label by its path, so the form's banner can name every field to fix. */
+type FieldLabels = Map<string, string>;
+interface FormErrorContext { issues: readonly Issue[]; hints: IssueHints; labels: FieldLabels | null }
+const ErrorsContext = createContext<FormErrorContext>({ issues: [], hints: {}, labels: null });
+
+/** The label of the field showing `path` (the longest field path that claims it). */
+function labelOf(labels: FieldLabels, path: string): string | null {
+  let best: string | null = null;
+  for (const name of labels.keys()) if (claims(name, path) && (best === null || name.length > best.length)) best = name;
+  return best === null ? null : labels.get(best)!;
+}
 
 export interface ApiForm {
   saving: boolean;
@@ -89,7 +98,9 @@ export function ApiFormView({ form, hints = {}, fieldPaths, onSubmit, children, 
   const { t, dateTime } = useI18n();
   // Read apart from the ref, so rendering reads values only (React's rules for refs).
   const { issues, error, refusals, formRef } = form;
+  const [labels] = useState<FieldLabels>(() => new Map());
   const orphan = issues.filter((i) => !fieldPaths.some((f) => claims(f, i.path)));
+  const claimed = issues.filter((i) => !orphan.includes(i));
   // After a refusal is on screen, focus goes to the first invalid field (or the summary).
   useEffect(() => {
     if (refusals === 0) return;
@@ -98,7 +109,7 @@ export function ApiFormView({ form, hints = {}, fieldPaths, onSubmit, children, 
   }, [refusals, formRef]);
   const failed = error !== null;
   return (
-    <ErrorsContext.Provider value={{ issues, hints }}>
+    <ErrorsContext.Provider value={{ issues, hints, labels }}>
       <form
         ref={formRef} aria-label={label} noValidate className="form"
         onSubmit={(e) => { e.preventDefault(); onSubmit(); }}
@@ -106,8 +117,12 @@ export function ApiFormView({ form, hints = {}, fieldPaths, onSubmit, children, 
         {failed && (
           <div className="form-errors" role="alert" tabIndex={-1}>
             {issues.length > 0 ? <p>{t('form.errorSummary')}</p> : <p>{errorMessage(error!, t, dateTime)}</p>}
-            {orphan.length > 0 && (
-              <ul>{orphan.map((i, n) => <li key={n}><code>{i.path || '(root)'}</code> — {issueText(i, t, hints)}</li>)}</ul>
+            {/* Every issue, each once: the fields' under their label, then those no field shows. */}
+            {issues.length > 0 && (
+              <ul data-testid="form-error-list">
+                {claimed.map((i, n) => <li key={`f${n}`}><strong>{labelOf(labels, i.path) ?? i.path}</strong> — {issueText(i, t, hints)}</li>)}
+                {orphan.map((i, n) => <li key={`o${n}`}><code>{i.path || '(root)'}</code> — {issueText(i, t, hints)}</li>)}
+              </ul>
             )}
           </div>
         )}
@@ -140,7 +155,12 @@ interface FieldFrameProps {
 export function Field({ label, name, hint, required, className, hideLabel, value, children }: FieldFrameProps) {
   const id = useId();
   const { t } = useI18n();
-  const { issues, hints } = useContext(ErrorsContext);
+  const { issues, hints, labels } = useContext(ErrorsContext);
+  useEffect(() => {
+    if (!labels) return;
+    labels.set(name, label);
+    return () => { if (labels.get(name) === label) labels.delete(name); };
+  }, [labels, name, label]);
   const mine = issues.filter((i) => claims(name, i.path));
   const messages = mine.map((i) => issueText(i, t, hints, value));
   const invalid = messages.length > 0;

@@ -12,7 +12,7 @@ export function Page({ title, subtitle, actions, children, testId }: { title: st
     <section className="page" aria-labelledby="page-title" data-testid={testId}>
       <div className="page-head">
         <div>
-          <h1 id="page-title">{title}</h1>
+          <h1 id="page-title" tabIndex={-1}>{title}</h1>
           {subtitle && <p className="page-sub">{subtitle}</p>}
         </div>
         {actions && <div className="page-actions">{actions}</div>}

@@ -17,6 +17,12 @@ describe('explain', () => {
       expect.objectContaining({ kind: 'leg_vat', rule: 'WEB-HOME@1', formula: 'VAT on commission: round(500 × 0.20) = 100', amount: 100 }),
     ]);
     expect(e.line_formula).toBe('gross 12000; VAT = round(12000 × 0.20 / (1 + 0.20)) = round(2000) = 2000; net = 10000');
+    // The same computations as numbers, for the views to word in the user's language.
+    expect(e.line_calc).toEqual({ gross: 12000, vat_rate: '0.20', vat: 2000, net: 10000 });
+    expect(e.contributions.map((c) => c.calc)).toEqual([
+      { op: 'leg', base_kind: 'net', base: 10000, rate: '0.05', computed: 500, per_unit: 0, quantity: expect.any(Number), value: 500, min: null, max: null, result: 500 },
+      { op: 'vat', base: 500, rate: '0.20', result: 100 },
+    ]);
   });
 
   it('W-1001 line 1 for HQ: gross, the commission it pays, the void royalty', () => {
@@ -45,6 +51,7 @@ describe('explain', () => {
     const steps = e.contributions.filter((c) => c.kind === 'reversal');
     expect(steps.map((c) => c.amount)).toEqual([-54, -55, -11, -11]);
     expect(steps[1].formula).toBe('return of 2 on 2026-02-10T13:08:00Z: commission CC@1 reversed round(136 × 4/5) − round(136 × 2/5) = 55');
+    expect(steps[1].calc).toMatchObject({ op: 'reversal', what: 'commission', event: 'return', units: 2, at: '2026-02-10T13:08:00Z', amount: 136, before: 2, after: 4, quantity: 5, result: 55 });
     expect(e.total).toBe(32);
   });
 

@@ -59,6 +59,17 @@ export function AuthGate() {
   const { phase } = session;
   const { t } = useI18n();
   if (phase.kind === 'loading') return <div className="auth-page"><p className="loading auth-loading" role="status">{t('app.loading')}</p></div>;
+  // No run token, or not this run's: retrying cannot help; say where the right address is.
+  if (phase.kind === 'error' && phase.error.code === 'unauthenticated') {
+    return (
+      <AuthLayout demo={false} title={t('token.title')}>
+        <div className="alert alert-warning" role="alert" data-testid="token-help">
+          <span>{t('token.text')}</span>
+        </div>
+        <p className="muted small">{t('token.hint')}</p>
+      </AuthLayout>
+    );
+  }
   if (phase.kind === 'error') {
     return (
       <AuthLayout demo={false} title={t('auth.unavailable')}>

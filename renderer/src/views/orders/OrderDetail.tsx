@@ -11,6 +11,7 @@ import { CHANNEL_TONE, LINE_STATUS_TONE, channelLabel, legRoleLabel, lineStatusL
 import { Badge } from '../../components/Badge';
 import { formatRate } from '../../format/rates';
 import { LoadError, Loading, Page } from '../../components/Page';
+import { contributionText, lineCalcText } from './explain-text';
 
 type OrderDetail = Output<'orders.get'>;
 type OrderLine = OrderDetail['lines'][number];
@@ -217,7 +218,7 @@ function ExplainPanel({ detail, entity, entities, i18n }: { detail: OrderDetail;
             <strong>{t('order.lineN', { id: e.line })}</strong>
             <span className="muted small">{e.roles.map((r) => legRoleLabel(t, r)).join(', ')}</span>
           </div>
-          <p className="formula mono">{e.line_formula}</p>
+          <p className="formula">{lineCalcText(e.line_calc, cur, i18n)}</p>
           <table className="data compact" aria-label={t('order.lineN', { id: e.line })}>
             <tbody>
               {e.contributions.map((c, i) => (
@@ -226,7 +227,7 @@ function ExplainPanel({ detail, entity, entities, i18n }: { detail: OrderDetail;
                     {contributionLabel(t, c.kind)}
                     {c.rule && <span className="mono small muted"> {c.rule}</span>}
                     {c.counterparty && <span className="small muted"> · {c.direction === 'pays' ? t('order.toEntity', { entity: entities.name(c.counterparty) }) : t('order.fromEntity', { entity: entities.name(c.counterparty) })}</span>}
-                    <div className="formula mono">{c.formula}</div>
+                    <div className="formula">{contributionText(c, cur, i18n)}</div>
                   </td>
                   <td className={`num${c.amount < 0 ? ' neg' : ''}`}>{i18n.money(c.amount, cur)}</td>
                 </tr>
@@ -236,6 +237,7 @@ function ExplainPanel({ detail, entity, entities, i18n }: { detail: OrderDetail;
           </table>
         </div>
       ))}
+      {items && items.length === 0 && <p className="muted" data-testid="explain-no-share">{t('order.noShare', { entity: entities.name(entity), amount: i18n.money(payout, cur) })}</p>}
       {items && (
         <div className="explain-sum">
           <span>{t('order.sumOfLines')}</span><span className="num" data-testid="explain-total">{i18n.money(total, cur)}</span>
