@@ -116,7 +116,7 @@ describe('operations', () => {
     if (!anomalies.ok) throw new Error(anomalies.error.message);
     expect(anomalies.value.anomalies.some((a) => a.kind === 'transfer_not_sent')).toBe(true);
     const table = page.getByRole('table', { name: 'Anomalies' });
-    await table.locator('[role="row"]', { hasText: 'transfer_not_sent' }).first().waitFor();
+    await table.locator('[role="row"]', { hasText: 'Virement non parti' }).first().waitFor();
     expect(await table.locator('.dt-body [role="row"]').count()).toBe(anomalies.value.anomalies.length);
     await app.screenshot('anomalies');
   });
