@@ -271,3 +271,18 @@ export async function until(fn: () => Promise<boolean> | boolean, what: string, 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Saves the current screen in English as docs/screenshots/<name>-en.png: switches the language
+ * (FR/EN in the header), waits for `english` (a text the English screen shows), then switches
+ * back to French and waits for `french`, so the test goes on as before.
+ */
+export async function screenshotInEnglish(app: App, name: string, english: string, french: string): Promise<void> {
+  const { page } = app;
+  await page.locator('[data-lang="en"]').click();
+  await page.getByText(english, { exact: false }).first().waitFor();
+  await page.waitForLoadState('networkidle');
+  await app.screenshot(`${name}-en`);
+  await page.locator('[data-lang="fr"]').click();
+  await page.getByText(french, { exact: false }).first().waitFor();
+}

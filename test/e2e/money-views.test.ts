@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startApp, until, type App } from './harness';
+import { screenshotInEnglish, startApp, until, type App } from './harness';
 
 let app: App;
 beforeAll(async () => { app = await startApp({ seed: 'demo', user: { login: 'store', password: 'demo-store-2026' } }); });
@@ -24,6 +24,7 @@ describe('money views', () => {
     await orders.locator('tbody tr').first().waitFor();
     expect(await orders.locator('tbody tr').count()).toBeGreaterThan(0);
     await app.screenshot('store-payouts');
+    await screenshotInEnglish(app, 'store-payouts', 'Payouts', 'Versements reçus');
 
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Relevé CSV' }).click();
@@ -48,6 +49,7 @@ describe('money views', () => {
     await drawer.getByRole('button', { name: 'Marquer comme expliqué' }).click();
     await until(async () => (await page.getByTestId('recon-explained').textContent()) === '2', 'both mismatches explained');
     await app.screenshot('reconciliation');
+    await screenshotInEnglish(app, 'reconciliation', 'Reconciliation with the PSP', 'Rapprochement');
 
     const csv = join(tmpdir(), `settlement-${process.pid}.csv`);
     writeFileSync(csv, 'balance_transaction_id,created_utc,reporting_category,source_id,currency,gross,fee,net,connected_account,transfer_id,payment_intent_id,transfer_group,order_id,entity,ventil_key\n'

@@ -3,7 +3,7 @@
 // it, cannot approve it themself (four eyes), finance approves and runs it; the history then
 // shows the new run and each transfer's PSP status (the demo's past run: paid, and a dead letter).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DEMO_ADMIN, startApp, until, type App } from './harness';
+import { DEMO_ADMIN, screenshotInEnglish, startApp, until, type App } from './harness';
 
 let app: App;
 beforeAll(async () => { app = await startApp({ seed: 'demo' }); });
@@ -22,6 +22,7 @@ describe('release runs', () => {
     expect(why).toMatch(/commandes? pour/);
     expect(why).toContain('€');
     await app.screenshot('release-preview');
+    await screenshotInEnglish(app, 'release-preview', 'Release runs', 'Versements aux entités');
 
     // The admin submits; the same person cannot approve.
     await preview.getByRole('button', { name: 'Soumettre à approbation' }).click();
@@ -50,6 +51,7 @@ describe('release runs', () => {
     for (const s of ['paid', 'failed']) expect(await transfers.locator(`tr[data-psp-status="${s}"]`).count()).toBeGreaterThan(0);
     expect(await transfers.getByRole('link', { name: 'Relancer ou annuler' }).count()).toBe(1);
     await app.screenshot('release-history');
+    await screenshotInEnglish(app, 'release-history', 'Past runs', 'Versements aux entités');
     app.user = DEMO_ADMIN;
     expect(app.pageErrors.filter((e) => !/status of 400/.test(e))).toEqual([]);
   });

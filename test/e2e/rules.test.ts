@@ -2,7 +2,7 @@
 // the simulation of a draft, publication, a new version that supersedes the old one, and
 // retirement. Rule changes never touch computed allocations (checked through the API).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startApp, until, type App } from './harness';
+import { screenshotInEnglish, startApp, until, type App } from './harness';
 
 let app: App;
 beforeAll(async () => { app = await startApp({ seed: 'demo' }); });
@@ -74,6 +74,7 @@ describe('commission rules', () => {
     expect((await compare.locator('[data-field="legs[0].rate"]').textContent())!.replace(/[\u202f\u00a0]/g, ' ')).toMatch(/2 %.*3 %/);
     await page.getByTestId('draft-publish').scrollIntoViewIfNeeded();
     await app.screenshot('rule-draft-compare');
+    await screenshotInEnglish(app, 'rule-draft-compare', 'What the draft changes compared with version', 'Ce que le brouillon change');
     await page.getByTestId('draft-publish').getByRole('button', { name: 'Publier…' }).click();
     await page.getByTestId('draft-publish').getByRole('button', { name: 'Confirmer la publication' }).click();
     await page.getByRole('heading', { name: 'Règle PHONE-BONUS' }).waitFor();
