@@ -1,0 +1,56 @@
+// A private PostgreSQL server for tests: Debian's postgresql package, initdb into a temporary
+// folder, listening only on a Unix socket in that folder (no TCP port), fsync off. PostgreSQL
+// refuses to run as root, so under root the folder is handed to the `postgres` user.
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestPostgres {
+  /** Connection URL of a database on the server (created on first use by createDatabase). */
+  url(database: string): string;
+  /** Creates an empty database and returns its URL. */
+  createDatabase(name: string): string;
+  stop(): void;
+}
+
+/** The binaries of the newest installed PostgreSQL, or null when none is installed. */
+export function postgresBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(root, versions[0]!, 'bin') : null;
+}
+
+const asRoot = process.getuid?.() === 0;
+
+function runAsOwner(command: string): void {
+  if (asRoot) execFileSync('su', ['postgres', '-c', command], { stdio: 'pipe' });
+  else execFileSync('sh', ['-c', command], { stdio: 'pipe' });
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export function startPostgres(): TestPostgres {
+  const bin = postgresBin();
+  if (!bin) throw new Error('PostgreSQL is not installed (apt-get install -y postgresql)');
+  const dir = mkdtempSync(join(tmpdir(), 'ventil-pg-'));
+  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+  const data = join(dir, 'data');
+  runAsOwner(`${quote(join(bin, 'initdb'))} -D ${quote(data)} -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null`);
+  runAsOwner(`${quote(join(bin, 'pg_ctl'))} -D ${quote(data)} -w -o ${quote(`-k ${dir} -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off`)} -l ${quote(join(dir, 'log'))} start >/dev/null`);
+  const url = (database: string) => `postgres://postgres@localhost/${database}?host=${encodeURIComponent(dir)}`;
+  let stopped = false;
+  return {
+    url,
+    createDatabase(name) {
+      execFileSync(join(bin, 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', url('postgres'), '-c', `CREATE DATABASE "${name}"`], { stdio: 'pipe' });
+      return url(name);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      try { runAsOwner(`${quote(join(bin, 'pg_ctl'))} -D ${quote(data)} -m immediate stop >/dev/null`); } finally { rmSync(dir, { recursive: true, force: true }); }
+    },
+  };
+}
