@@ -8,17 +8,16 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical.js';
 import { formatMinor } from '../domain/money.js';
 import type { Sqlite } from '../store/sqlite.js';
+import { allPaymentAmounts, paymentAmount, paymentsCapturedBetween } from '../store/payments-repo.js';
+import {
+  insertSandboxCall, sandboxObjects, sandboxObjectsBetween, sandboxRequest, sandboxTotalAgainst, sandboxTransfer,
+} from '../store/sandbox-psp-repo.js';
 import {
   PspError, type CallOptions, type CallTags, type CaptureRequest, type PayoutRequest, type PspAdapter, type PspBalance,
   type PspObject, type PspObjectType, type RefundRequest, type ReversalRequest, type SettlementRow, type TransferRequest,
 } from './psp.js';
 
 const PREFIX: Record<PspObjectType, string> = { capture: 'cap', transfer: 'tr', transfer_reversal: 'trr', refund: 're', payout: 'po' };
-
-interface ObjectRow {
-  seq: number; id: string; type: PspObjectType; amount: number; currency: string; destination: string | null;
-  parent_id: string | null; status: string; metadata_json: string; created_at: string;
-}
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -46,9 +45,9 @@ export class SandboxPsp implements PspAdapter {
 
   async reverseTransfer(req: ReversalRequest, opts: CallOptions): Promise<PspObject> {
     return this.apply('transfer_reversal', opts.idempotencyKey, { transfer: req.transferId, amount: req.amount }, req.tags, () => {
-      const tr = this.db.prepare("SELECT * FROM sandbox_psp_objects WHERE id = ? AND type = 'transfer'").get(req.transferId) as ObjectRow | undefined;
+      const tr = sandboxTransfer(this.db, req.transferId);
       if (!tr) throw this.invalid(`No such transfer: ${req.transferId}`, 'resource_missing');
-      const reversed = (this.db.prepare("SELECT COALESCE(SUM(amount), 0) AS s FROM sandbox_psp_objects WHERE type = 'transfer_reversal' AND parent_id = ?").get(tr.id) as { s: number }).s;
+      const reversed = sandboxTotalAgainst(this.db, 'transfer_reversal', tr.id);
       if (req.amount > tr.amount - reversed) throw this.invalid(`cannot reverse ${req.amount}: only ${tr.amount - reversed} of ${tr.id} is left`);
       return { destination: tr.destination, parent: tr.id, status: 'succeeded', currency: tr.currency };
     }, req.amount, req.currency);
@@ -74,10 +73,10 @@ export class SandboxPsp implements PspAdapter {
       b.available += amount;
       out.set(k, b);
     };
-    for (const p of this.db.prepare('SELECT p.amount, p.psp_fee, o.currency FROM payments p JOIN orders o ON o.id = p.order_id').all() as { amount: number; psp_fee: number; currency: string }[]) {
+    for (const p of allPaymentAmounts(this.db)) {
       add(null, p.currency, p.amount - p.psp_fee);
     }
-    for (const o of this.db.prepare('SELECT * FROM sandbox_psp_objects').all() as ObjectRow[]) {
+    for (const o of sandboxObjects(this.db)) {
       if (o.type === 'transfer') { add(null, o.currency, -o.amount); add(o.destination, o.currency, o.amount); }
       if (o.type === 'transfer_reversal') { add(null, o.currency, o.amount); add(o.destination, o.currency, -o.amount); }
       if (o.type === 'refund' || o.type === 'payout') add(null, o.currency, -o.amount);
@@ -87,9 +86,7 @@ export class SandboxPsp implements PspAdapter {
 
   async settlementReport(range: { from: string; to: string }): Promise<SettlementRow[]> {
     const rows: SettlementRow[] = [];
-    const payments = this.db.prepare(`SELECT p.order_id, p.payment_id, p.amount, p.psp_fee, p.captured_at, o.currency FROM payments p JOIN orders o ON o.id = p.order_id
-      WHERE p.captured_at >= ? AND p.captured_at < ? ORDER BY p.captured_at, p.order_id, p.seq`).all(range.from, range.to) as
-      { order_id: string; payment_id: string; amount: number; psp_fee: number; captured_at: string; currency: string }[];
+    const payments = paymentsCapturedBetween(this.db, range.from, range.to);
     for (const p of payments) {
       rows.push({
         balance_transaction_id: `txn_sbx_${sha(`charge:${p.order_id}:${p.payment_id}`).slice(0, 20)}`, created_utc: p.captured_at,
@@ -98,7 +95,7 @@ export class SandboxPsp implements PspAdapter {
         payment_intent_id: p.payment_id, order_id: p.order_id,
       });
     }
-    const objects = this.db.prepare('SELECT * FROM sandbox_psp_objects WHERE created_at >= ? AND created_at < ? ORDER BY seq').all(range.from, range.to) as ObjectRow[];
+    const objects = sandboxObjectsBetween(this.db, range.from, range.to);
     for (const o of objects) {
       const meta = JSON.parse(o.metadata_json) as Record<string, string>;
       const sign = o.type === 'transfer_reversal' ? 1 : o.type === 'capture' ? 1 : -1;
@@ -116,7 +113,7 @@ export class SandboxPsp implements PspAdapter {
   }
 
   async find(type: PspObjectType, hint: { key: string }): Promise<PspObject | null> {
-    const req = this.db.prepare('SELECT response_json FROM sandbox_psp_requests WHERE idempotency_key = ?').get(hint.key) as { response_json: string } | undefined;
+    const req = sandboxRequest(this.db, hint.key);
     if (!req) return null;
     const obj = JSON.parse(req.response_json) as PspObject;
     return obj.type === type ? obj : null;
@@ -130,10 +127,10 @@ export class SandboxPsp implements PspAdapter {
 
   /** Refuses capturing or refunding more than a known payment took. Unknown payments pass. */
   private checkPayment(paymentId: string, amount: number, what: 'capture' | 'refund') {
-    const p = this.db.prepare('SELECT amount FROM payments WHERE payment_id = ?').get(paymentId) as { amount: number } | undefined;
-    if (!p) return;
-    const done = (this.db.prepare('SELECT COALESCE(SUM(amount), 0) AS s FROM sandbox_psp_objects WHERE type = ? AND parent_id = ?').get(what, paymentId) as { s: number }).s;
-    if (done + amount > p.amount) throw this.invalid(`cannot ${what} ${amount} on ${paymentId}: ${p.amount - done} left`, 'amount_too_large');
+    const paid = paymentAmount(this.db, paymentId);
+    if (paid === undefined) return;
+    const done = sandboxTotalAgainst(this.db, what, paymentId);
+    if (done + amount > paid) throw this.invalid(`cannot ${what} ${amount} on ${paymentId}: ${paid - done} left`, 'amount_too_large');
   }
 
   /**
@@ -145,8 +142,7 @@ export class SandboxPsp implements PspAdapter {
     amount: number, currency: string, extraMeta: Record<string, string> = {}): PspObject {
     const paramsHash = sha(canonicalJson({ type, params }));
     return this.db.transaction(() => {
-      const seen = this.db.prepare('SELECT operation, params_hash, response_json FROM sandbox_psp_requests WHERE idempotency_key = ?').get(key) as
-        { operation: string; params_hash: string; response_json: string } | undefined;
+      const seen = sandboxRequest(this.db, key);
       if (seen) {
         if (seen.params_hash !== paramsHash) {
           throw new PspError({ disposition: 'permanent', code: 'idempotency_mismatch', httpStatus: 400,
@@ -166,10 +162,9 @@ export class SandboxPsp implements PspAdapter {
         type, id, amount, currency: fx.currency ?? currency, status: fx.status, destination: fx.destination, parentId: fx.parent,
         amountReversed: type === 'transfer' ? 0 : undefined, fee: 0, created, metadata,
       };
-      this.db.prepare(`INSERT INTO sandbox_psp_objects (id, type, amount, currency, destination, parent_id, status, metadata_json, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, type, amount, obj.currency, fx.destination, fx.parent, fx.status, JSON.stringify(metadata), created);
-      this.db.prepare('INSERT INTO sandbox_psp_requests (idempotency_key, operation, params_hash, response_json, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(key, type, paramsHash, JSON.stringify(obj), created);
+      insertSandboxCall(this.db,
+        { id, type, amount, currency: obj.currency, destination: fx.destination, parent_id: fx.parent, status: fx.status, metadata_json: JSON.stringify(metadata), created_at: created },
+        { idempotency_key: key, operation: type, params_hash: paramsHash, response_json: JSON.stringify(obj), created_at: created });
       return obj;
     })();
   }

@@ -14,8 +14,8 @@
 // is registered before the first call. Registering a kind again replaces the provider.
 import { z } from 'zod';
 import { isoUtc, toMs } from '../domain/time.js';
-import { lastRunAsOf, pspAccounts, networkSetting } from '../store/release-repo.js';
-import { CLOSED_AT_SQL } from '../store/settlement-repo.js';
+import { escrowLeftOnClosedOrders, lastRunAsOf, pspAccounts, networkSetting, transfersWithCancelledCall } from '../store/release-repo.js';
+import { openOffersDueBy } from '../store/routing-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { ApiError } from './errors.js';
 import { entityPositions, momentOf, positions } from './escrow.js';
@@ -69,16 +69,7 @@ registerAnomalyProvider({
     const last = lastRunAsOf(db);
     if (last === null) return [];
     const lastIso = isoUtc(last);
-    const rows = db.prepare(`
-      WITH closed AS (SELECT s.order_id, s.revision FROM settlements s WHERE ${CLOSED_AT_SQL}),
-      pay AS (SELECT e.order_id, e.entity, e.currency, sum(e.amount) AS payout FROM entity_shares e
-              JOIN closed c ON c.order_id = e.order_id AND c.revision = e.revision GROUP BY e.order_id, e.entity, e.currency),
-      paid AS (SELECT i.order_id, t.entity, t.currency, sum(i.amount) AS transferred FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id
-               WHERE i.order_id IN (SELECT order_id FROM closed) GROUP BY i.order_id, t.entity, t.currency)
-      SELECT p.order_id AS "order", p.entity, p.currency, p.payout, coalesce(d.transferred, 0) AS transferred
-      FROM pay p LEFT JOIN paid d ON d.order_id = p.order_id AND d.entity = p.entity AND d.currency = p.currency
-      WHERE p.payout - coalesce(d.transferred, 0) > 0
-      ORDER BY p.order_id, p.entity`).all(lastIso) as { order: string; entity: string; currency: string; payout: number; transferred: number }[];
+    const rows = escrowLeftOnClosedOrders(db, lastIso);
     if (rows.length === 0) return [];
     const accounts = pspAccounts(db);
     const platform = networkSetting<string | null>(db, 'platform_entity', null);
@@ -156,9 +147,7 @@ registerAnomalyProvider({
 registerAnomalyProvider({
   kind: 'transfer_not_sent',
   description: 'Transfers counted as paid whose outbox call was cancelled: the money is still in escrow',
-  list: ({ db }) => (db.prepare(`SELECT t.id, t.entity, t.currency, t.amount, t.kind, t.run_id, o.id AS outbox_id FROM transfers t
-      JOIN outbox o ON o.idempotency_key = t.idempotency_key WHERE o.status = 'cancelled' ORDER BY t.created_at, t.id`).all() as
-      { id: string; entity: string; currency: string; amount: number; kind: string; run_id: string; outbox_id: number }[])
+  list: ({ db }) => transfersWithCancelledCall(db)
     .map((t) => ({
       kind: 'transfer_not_sent', severity: 'error' as const,
       message: `${t.kind} ${t.id} of ${t.amount} ${t.currency} to ${t.entity} (run ${t.run_id}) was cancelled in the outbox but counts as paid`,
@@ -171,8 +160,7 @@ registerAnomalyProvider({
   description: 'Requests more than an hour past their deadline and still open: the routing scheduler is not running',
   list: ({ db, at }) => {
     const bound = at.getTime() - 3_600_000;
-    return (db.prepare("SELECT id, order_id, line_id, location, entity, operator, deadline_at FROM routing_offers WHERE status = 'open' AND deadline_at <= ? ORDER BY deadline_at")
-      .all(isoUtc(bound + 1000)) as { id: number; order_id: string; line_id: string; location: string; entity: string; operator: string; deadline_at: string }[])
+    return openOffersDueBy(db, isoUtc(bound + 1000))
       .filter((o) => toMs(o.deadline_at) <= bound)
       .map((o) => ({
         kind: 'offer_overdue', severity: 'warning' as const,

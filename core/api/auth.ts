@@ -79,7 +79,7 @@ export function assertPassword(password: string, user: { login?: string; name?: 
 }
 
 /**
- * `prepare` and `prepareSync` for a handler that stores a new password: checks it against the
+ * `prepareAsync` and `prepareSync` for a handler that stores a new password: checks it against the
  * policy, then hashes it (off the main thread for the transports). `run` gets the hash.
  */
 export function hashingNewPassword<I>(pick: (ctx: ApiContext, input: I) => { password: string; user: { login?: string; name?: string }; path?: string }) {
@@ -89,7 +89,7 @@ export function hashingNewPassword<I>(pick: (ctx: ApiContext, input: I) => { pas
     return p.password;
   };
   return {
-    prepare: (ctx: ApiContext, input: I): Promise<string> => hashPasswordAsync(checked(ctx, input)),
+    prepareAsync: (ctx: ApiContext, input: I): Promise<string> => hashPasswordAsync(checked(ctx, input)),
     prepareSync: (ctx: ApiContext, input: I): string => hashPassword(checked(ctx, input)),
   };
 }
@@ -204,7 +204,7 @@ export const authHandlers = {
     public: true,
     // A failed attempt must be counted and audited, not rolled back with the refusal.
     keepWritesOnError: true,
-    prepare: checkSignIn,
+    prepareAsync: checkSignIn,
     prepareSync: checkSignInNow,
     run: (ctx, input, check): SignedIn => openSession(ctx, finishSignIn(ctx, input, check)),
   }),
@@ -233,7 +233,7 @@ export const authHandlers = {
     input: z.object({ current_password: Password, new_password: Password }).strict(),
     roles: ALL_ROLES,
     mutates: true,
-    prepare: async (ctx, input) => {
+    prepareAsync: async (ctx, input) => {
       const user = changingUser(ctx, input);
       if (!(await verifyPasswordAsync(input.current_password, user.password_hash))) throw wrongCurrentPassword();
       return { checked: user.password_hash, next: await hashPasswordAsync(input.new_password) };

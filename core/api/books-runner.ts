@@ -107,7 +107,7 @@ interface Prepared {
 }
 
 /** Turns a draft into book amounts, dates and accounts; throws FxRateMissingError / PostingError. */
-function prepare(setup: BooksSetup, d: DraftEntry, now: Date, perOrder: boolean): Prepared {
+function prepareEntry(setup: BooksSetup, d: DraftEntry, now: Date, perOrder: boolean): Prepared {
   const ent = setup.entities.get(d.entity);
   if (!ent) throw new PostingError('unknown_entity', `entity ${d.entity} is not in the network`);
   const chart = setup.chart(d.entity);
@@ -168,7 +168,7 @@ class PostingWriter {
     for (const d of drafts) {
       if (failed.has(d.event)) continue;
       try {
-        prepared.push(prepare(this.setup, d, this.now, perOrder));
+        prepared.push(prepareEntry(this.setup, d, this.now, perOrder));
       } catch (e) {
         if (!(e instanceof FxRateMissingError) && !(e instanceof PostingError)) throw e;
         failed.add(d.event);

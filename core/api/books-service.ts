@@ -9,7 +9,7 @@ import { accountName, renderCsv, renderLedger, trialBalance, type TrialBalance }
 import { checkFec, encodeLatin9, entryNumber, fecFileName, renderFec, type ExportEntry } from '../domain/fec.js';
 import { currencyExponent } from '../domain/money.js';
 import {
-  accountTotals, balancesUntil, type BalanceRow, closedPeriods, entryWriter, getBookEntity, hasOpeningEntry, insertClosedPeriod, insertErpBatch, iterateLines, listBookEntities,
+  accountTotals, balancesUntil, type BalanceRow, closedPeriods, entryDateRange, entryWriter, getBookEntity, hasOpeningEntry, insertClosedPeriod, insertErpBatch, iterateLines, listBookEntities,
   listPostingIssues, loadChart, type BookEntity,
 } from '../store/books-repo.js';
 import { listInvoices, pendingTotals } from '../store/invoice-repo.js';
@@ -50,7 +50,7 @@ export interface PeriodStatus { name: string; kind: 'year' | 'month'; start: str
 /** The fiscal years touched by entries (and the current one), each with its months. */
 export function listPeriods(db: Sqlite, entity: BookEntity, now: Date): { fiscal_year_end: string; years: (PeriodStatus & { months: PeriodStatus[] })[] } {
   const closed = new Map(closedPeriods(db, entity.id).map((c) => [c.period, c]));
-  const range = db.prepare('SELECT MIN(entry_date) AS lo, MAX(entry_date) AS hi FROM journal_entries WHERE entity = ?').get(entity.id) as { lo: string | null; hi: string | null };
+  const range = entryDateRange(db, entity.id);
   const today = accountingDate(now.toISOString(), entity.time_zone);
   const first = Number(fiscalYearOf(range.lo ?? today, entity.fiscal_year_end).name);
   const last = Number(fiscalYearOf(range.hi && range.hi > today ? range.hi : today, entity.fiscal_year_end).name);

@@ -1,5 +1,6 @@
 // Building the context a handler runs in: the database, who is calling, and the clock.
 import type { Sqlite } from '../store/sqlite.js';
+import { isDemoNetwork } from '../store/network-repo.js';
 import type { ApiContext, SessionInfo } from './handler.js';
 import { Scope, SYSTEM_PRINCIPAL, type Principal } from './principal.js';
 import { installationOf } from '../replication/installation.js';
@@ -27,6 +28,5 @@ export function createContext(db: Sqlite, opts: {
 
 /** The demo database carries `demo: true` in its settings; every screen says so. */
 export function isDemoDatabase(db: Sqlite): boolean {
-  const row = db.prepare("SELECT value FROM network_settings WHERE key = 'demo'").get() as { value: string } | undefined;
-  return row?.value === 'true';
+  return isDemoNetwork(db);
 }

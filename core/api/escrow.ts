@@ -6,7 +6,7 @@
 // transfers written by T.
 import { z } from 'zod';
 import { isoUtc, toMs } from '../domain/time.js';
-import { orderParties } from '../store/orders-repo.js';
+import { orderExists, orderParties } from '../store/orders-repo.js';
 import { currentShareRows, transferItemRows, type ShareFilter } from '../store/release-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { ApiError, notFound } from './errors.js';
@@ -98,7 +98,7 @@ export const escrowHandlers = {
       if (input.entity !== undefined) ctx.scope.assertEntity(input.entity);
       let visible: ReadonlySet<string> | null = null;
       if (input.order !== undefined) {
-        if (!ctx.db.prepare('SELECT 1 FROM orders WHERE id = ?').get(input.order)) throw notFound('order', input.order);
+        if (!orderExists(ctx.db, input.order)) throw notFound('order', input.order);
         visible = ctx.scope.visibleParties(orderParties(ctx.db, input.order), `order ${input.order}`);
       }
       const scope = ctx.scope.entityList();

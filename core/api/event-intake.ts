@@ -9,6 +9,9 @@ import { checkOrderEvents, type FreshEvent } from '../domain/event-consistency.j
 import { LifecycleEventSchema, validateEvents, validateEventsFile, type Issue, type LifecycleEvent, type Order } from '../domain/scenario.js';
 import { importEvents, loadEvents, loadOrders } from '../store/scenario-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
+import { locationIds } from '../store/network-repo.js';
+import { lastEventKeys } from '../store/orders-repo.js';
+import { locationParties } from '../store/routing-repo.js';
 import { ApiError } from './errors.js';
 import type { Scope } from './principal.js';
 import { syncRouting, type SyncResult } from './routing-sync.js';
@@ -52,7 +55,7 @@ export function checkEvents(db: Sqlite, input: Input, scope: Scope | null): { ra
   const orderIds = [...new Set(raw.map((e) => (e as { order?: unknown } | null)?.order).filter((o): o is string => typeof o === 'string'))];
   const orders = loadOrders(db, orderIds);
   const prior = loadEvents(db, orderIds);
-  const locations = db.prepare('SELECT id FROM locations').pluck().all() as string[];
+  const locations = locationIds(db);
   const known = { orders, priorEvents: prior, locations };
 
   const checked = 'file' in input ? validateEventsFile(input.file, known) : validateEvents(input.events, known);
@@ -133,7 +136,7 @@ export function intakeEvents(db: Sqlite, input: Input, opts: IntakeOptions): Int
   // importEvents keys an event by its id or its content hash; duplicates were removed above.
   importEvents(db, fresh.map((f) => f.event), now, opts.source, counts, (path, code, message) => conflicts.push({ path, code, message }));
   if (conflicts.length > 0) throw new ApiError('invalid_events', `${conflicts.length} event(s) conflict with stored events; nothing was stored`, conflicts);
-  const keys = counts.added === 0 ? [] : (db.prepare('SELECT event_key FROM events ORDER BY seq DESC LIMIT ?').pluck().all(counts.added) as string[]).reverse();
+  const keys = lastEventKeys(db, counts.added);
 
   const touched = [...byOrder.keys()].sort();
   const settled = settleStoredOrders(db, { orderIds: touched, now: opts.now, reason: `events:${opts.source}` });
@@ -173,8 +176,7 @@ const pathIndex = (p: string) => {
  * returns received there. Cancelling a line is head office's (customer service) decision.
  */
 function checkScope(db: Sqlite, scope: Scope, fresh: readonly FreshEvent[], orders: ReadonlyMap<string, Order>, fulfillerAt: ReadonlyMap<number, string>): void {
-  const places = new Map((db.prepare('SELECT id, entity, operator FROM locations').all() as { id: string; entity: string; operator: string }[])
-    .map((l) => [l.id, l]));
+  const places = locationParties(db);
   const mine = (loc: string | null | undefined) => {
     const p = loc ? places.get(loc) : undefined;
     return p !== undefined && (scope.canSee(p.entity) || scope.canSee(p.operator));

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ApiError } from './errors.js';
 import { checkEvents, intakeEvents } from './event-intake.js';
 import { defineHandler } from './handler.js';
-import { orderParties } from '../store/orders-repo.js';
+import { orderParties, partiesOfOrders } from '../store/orders-repo.js';
 
 type Submitted = { file?: unknown; events?: unknown };
 
@@ -43,7 +43,7 @@ export const eventsHandlers = {
       const body = bodyOf(input);
       const result = intakeEvents(ctx.db, body, { now: ctx.now(), source: input.source, actor: ctx.principal.userId, scope: ctx.scope });
       if (result.orders.length > 0) {
-        const parties = ctx.db.prepare('SELECT DISTINCT entity FROM order_parties WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY entity').pluck().all(JSON.stringify(result.orders)) as string[];
+        const parties = partiesOfOrders(ctx.db, result.orders);
         ctx.audit({ entities: parties, after: { added: result.added, orders: result.orders } });
       }
       return result;

@@ -47,7 +47,7 @@ export interface AuditNote {
 /**
  * `I` is what `run` receives (the schema's output, defaults applied), `O` what it returns, `W`
  * what a caller may send (the schema's input), `M` whether it changes data: `Api`
- * (core/api/index.ts) reads `W`, `O` and `M`. `P` is what `prepare`/`prepareSync` hand to `run`.
+ * (core/api/index.ts) reads `W`, `O` and `M`. `P` is what `prepareAsync`/`prepareSync` hand to `run`.
  */
 export interface Handler<I = unknown, O = unknown, W = unknown, M extends boolean = boolean, P = unknown> {
   /** What the operation does, for the API listing. */
@@ -69,11 +69,11 @@ export interface Handler<I = unknown, O = unknown, W = unknown, M extends boolea
   keepWritesOnError?: boolean;
   /**
    * Slow work done before the handler's transaction (password hashing and throttling waits).
-   * The transports call `callApiAsync`, which awaits `prepare` without holding the thread; the
+   * The transports call `callApiAsync`, which awaits `prepareAsync` without holding the thread; the
    * command line and tests call `callApi`, which runs `prepareSync`. Give both or neither; what
    * they return is `run`'s third argument. Checks of the caller and of the input come first.
    */
-  prepare?(ctx: ApiContext, input: I): Promise<P>;
+  prepareAsync?(ctx: ApiContext, input: I): Promise<P>;
   prepareSync?(ctx: ApiContext, input: I): P;
   /** Callable only with an enrolled device's credential (the replication operations), by no user. */
   device?: boolean;
@@ -104,7 +104,7 @@ export function defineHandler<S extends z.ZodType, O, M extends boolean, P = und
   mutates: M;
   public?: boolean;
   keepWritesOnError?: boolean;
-  prepare?(ctx: ApiContext, input: z.output<S>): Promise<P>;
+  prepareAsync?(ctx: ApiContext, input: z.output<S>): Promise<P>;
   prepareSync?(ctx: ApiContext, input: z.output<S>): P;
   device?: boolean;
   open?: boolean;

@@ -13,6 +13,7 @@ import { ALL_ROLES, defineHandler, type ApiContext } from './handler.js';
 import { noteKey } from './routing-sync.js';
 import { INBOX_REFUSAL_REASONS } from '../../common/vocabulary.js';
 import { pendingInboxDecisions } from '../store/replica-repo.js';
+import { currentLineState, orderLineExists } from '../store/orders-repo.js';
 
 /** Throws unless the caller may act for (or read) the location. */
 function assertLocation(ctx: ApiContext, location: string): { entity: string; operator: string } {
@@ -62,7 +63,7 @@ const Answer = { order: z.string().min(1), line: z.string().min(1), location: z.
 /** Checks that the request is open and offered to this location (also what a replica checks before queueing an answer). */
 function checkAnswer(ctx: ApiContext, input: { order: string; line: string; location: string }) {
   const place = assertLocation(ctx, input.location);
-  if (!ctx.db.prepare('SELECT 1 FROM order_lines WHERE order_id = ? AND line_id = ?').get(input.order, input.line)) {
+  if (!orderLineExists(ctx.db, input.order, input.line)) {
     throw notFound('line', `${input.order}/${input.line}`);
   }
   const offer = openOffer(ctx.db, input.order, input.line);
@@ -97,8 +98,7 @@ function answer(ctx: ApiContext, input: { order: string; line: string; location:
   ctx.audit({ entities: [...new Set([place.entity, place.operator])], after: { offer: offer.id, event: event.type } });
   const closed = getOffer(ctx.db, offer.id)!;
   const next = openOffer(ctx.db, input.order, input.line) ?? null;
-  const line = ctx.db.prepare(`SELECT l.status, l.fulfiller, l.refunded FROM settlement_lines l JOIN settlements s ON s.order_id = l.order_id AND s.revision = l.revision
-    WHERE l.order_id = ? AND l.line_id = ?`).get(input.order, input.line) as { status: string; fulfiller: string; refunded: number } | undefined;
+  const line = currentLineState(ctx.db, input.order, input.line);
   return {
     offer: { id: closed.id, status: closed.status, closed_at: closed.closed_at, reason: closed.reason, note: closed.note },
     // The next request of the line after a refusal (head office sees where it went; a store only that it left).

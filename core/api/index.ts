@@ -137,7 +137,7 @@ export function callApi(ctx: ApiContext, name: string, input: unknown): Result<u
 
 /**
  * Calls an operation for a transport (HTTP, IPC): the same as `callApi`, except that a
- * handler's slow work (`prepare`: password hashing, sign-in throttling) is awaited off the
+ * handler's slow work (`prepareAsync`: password hashing, sign-in throttling) is awaited off the
  * thread, so other calls are answered meanwhile (docs/decisions/0008-hardening.md). The
  * handler's transaction itself stays synchronous and short.
  */
@@ -154,9 +154,9 @@ export async function prepareCall(ctx: ApiContext, name: string, input: unknown)
   const admitted = admit(ctx, name, input);
   if ('refused' in admitted) return { finish: () => admitted.refused };
   let prepared: unknown;
-  if (admitted.handler.prepare) {
+  if (admitted.handler.prepareAsync) {
     try {
-      prepared = await admitted.handler.prepare(ctx, admitted.data);
+      prepared = await admitted.handler.prepareAsync(ctx, admitted.data);
     } catch (e) {
       const error = logUnexpected(name, toErrorValue(e));
       return { finish: () => ({ ok: false, error }) };

@@ -4,17 +4,15 @@
 // explanation needs, never another entity's payout (docs/spec.md invariant 7).
 import { z } from 'zod';
 import { explain } from '../domain/explain.js';
-import type { Channel } from '../domain/scenario.js';
 import type { Decision, Warning } from '../domain/settlement-types.js';
-import type { OrdersTable } from '../store/schema.js';
 import { isoUtc } from '../domain/time.js';
-import { listOrders, orderParties, settlementDetail, sortKeyOf } from '../store/orders-repo.js';
+import { listOrders, orderHead, type OrderHead, orderParties, settlementDetail, sortKeyOf, storedOrderIds } from '../store/orders-repo.js';
 import { ApiError, notFound } from './errors.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
 import { recomputeStoredOrder, settleStoredOrders } from './settlement-runner.js';
 
 /** An order as `orders.get` shows it: what the customer's order said, without the import bookkeeping. */
-export type OrderHead = Pick<OrdersTable, 'id' | 'origin' | 'customer_postcode' | 'created_at' | 'currency' | 'discount'> & { channel: Channel };
+export type { OrderHead };
 
 // A page cursor: the list's order and the last row's sort key and id, opaque to the client.
 function encodeCursor(sort: string, desc: boolean, key: string | number, id: string): string {
@@ -75,7 +73,7 @@ export const ordersHandlers = {
     roles: ALL_ROLES,
     mutates: false,
     run: (ctx, input) => {
-      const order = ctx.db.prepare('SELECT id, channel, origin, customer_postcode, created_at, currency, discount FROM orders WHERE id = ?').get(input.id) as OrderHead | undefined;
+      const order = orderHead(ctx.db, input.id);
       if (!order) throw notFound('order', input.id);
       const visible = ctx.scope.visibleParties(orderParties(ctx.db, input.id), `order ${input.id}`);
       const detail = settlementDetail(ctx.db, input.id)!;
@@ -132,7 +130,7 @@ export const ordersHandlers = {
     mutates: true,
     run: (ctx, input) => {
       if (input.orders) {
-        const known = new Set(ctx.db.prepare('SELECT id FROM orders WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(input.orders)) as string[]);
+        const known = storedOrderIds(ctx.db, input.orders);
         const missing = input.orders.filter((id) => !known.has(id));
         if (missing.length) throw new ApiError('not_found', `unknown orders: ${missing.slice(0, 10).join(', ')}`, missing.slice(0, 100).map((id) => ({ path: `orders[${input.orders!.indexOf(id)}]`, code: 'unknown_reference', message: `no order ${id}` })));
       }

@@ -1,6 +1,7 @@
 // Who is calling, and which entities they may see. Scope is checked in every handler, on both
 // transports, not only in the UI (docs/spec.md invariant 7).
 import type { Sqlite } from '../store/sqlite.js';
+import { entitiesInRegions } from '../store/network-repo.js';
 import { NETWORK_WIDE_ROLES, ROLES, type Role } from '../../common/vocabulary.js';
 import { forbidden } from './errors.js';
 
@@ -64,10 +65,7 @@ export class Scope {
     if (NETWORK_WIDE.has(p.role)) {
       own = null;
     } else if (p.role === 'controller') {
-      const rows = p.regions.length === 0 ? [] : (this.db
-        .prepare(`SELECT id FROM entities WHERE region IN (${p.regions.map(() => '?').join(',')})`)
-        .all(...p.regions) as { id: string }[]);
-      own = new Set(rows.map((r) => r.id));
+      own = new Set(entitiesInRegions(this.db, p.regions));
     } else {
       own = new Set(p.entities);
     }

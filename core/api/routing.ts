@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { isoUtc, toMs } from '../domain/time.js';
 import type { LifecycleEvent } from '../domain/scenario.js';
 import { contentHash } from '../store/hash.js';
-import { orderParties } from '../store/orders-repo.js';
+import { orderExists, orderParties } from '../store/orders-repo.js';
 import {
-  historyOfOrder, locationParties, offersOfOrders, openOffersDueBy, ordersToRoute, readCursor, writeCursor, type OfferRow,
+  historyOfOrder, locationParties, offersOfOrders, openOffersDueBy, ordersToRoute, readCursor, routingHighWater, writeCursor, type OfferRow,
 } from '../store/routing-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { notFound } from './errors.js';
@@ -82,8 +82,7 @@ export function routingTick(db: Sqlite, now: Date, opts: { actor?: string } = {}
         }
       }
     }
-    const maxOrder = (db.prepare('SELECT coalesce(max(rowid), 0) AS n FROM orders').get() as { n: number }).n;
-    const maxEvent = (db.prepare('SELECT coalesce(max(seq), 0) AS n FROM events').get() as { n: number }).n;
+    const { maxOrder, maxEvent } = routingHighWater(db);
     writeCursor(db, 'orders', Math.max(toRoute.maxOrder, maxOrder));
     writeCursor(db, 'events', Math.max(toRoute.maxEvent, maxEvent));
     return result;
@@ -143,8 +142,7 @@ export const routingHandlers = {
     roles: ALL_ROLES,
     mutates: false,
     run: (ctx, input) => {
-      const exists = ctx.db.prepare('SELECT 1 FROM orders WHERE id = ?').get(input.order);
-      if (!exists) throw notFound('order', input.order);
+      if (!orderExists(ctx.db, input.order)) throw notFound('order', input.order);
       const visible = ctx.scope.visibleParties(orderParties(ctx.db, input.order), `order ${input.order}`);
       const places = locationParties(ctx.db);
       const sees = (loc: string | null) => {

@@ -11,6 +11,8 @@ import { listRuleVersions, insertRuleVersion, closeRuleVersion, getDraft, insert
 import { compareRules } from '../domain/rule-diff.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
+import { entityIds } from '../store/network-repo.js';
+import { orderIdsCreatedBetween } from '../store/orders-repo.js';
 import { ApiError, notFound, type Issue } from './errors.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler, type ApiContext } from './handler.js';
 
@@ -26,7 +28,7 @@ const Period = z.object({
 /** Checks a draft's references against the stored network: roles, entities, regions. */
 function checkRuleReferences(db: Sqlite, rule: Pick<Rule, 'when' | 'legs'>, prefix = ''): Issue[] {
   const issues: Issue[] = [];
-  const entities = new Set((db.prepare('SELECT id FROM entities').all() as { id: string }[]).map((r) => r.id));
+  const entities = new Set(entityIds(db));
   const roles = new Set(['owner', 'shipper', 'pickup', 'catchment', 'origin', 'platform', 'seller']);
   const end = (text: string, path: string) => {
     if (text.startsWith('entity:')) {
@@ -124,8 +126,7 @@ function publishNext(ctx: ApiContext, input: RuleDraft) {
 function simulate(ctx: ApiContext, period: { from: string; to: string }, drafts: readonly RuleDraft[], retire: readonly string[]) {
   const issues = drafts.flatMap((d, i) => checkRuleReferences(ctx.db, d, `drafts[${i}].`));
   assertValid(issues, 'the draft rule set');
-  const ids = (ctx.db.prepare('SELECT id FROM orders WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id')
-    .all(`${period.from}T00:00:00Z`, `${period.to}T00:00:00Z`) as { id: string }[]).map((r) => r.id);
+  const ids = orderIdsCreatedBetween(ctx.db, `${period.from}T00:00:00Z`, `${period.to}T00:00:00Z`);
   const orders = loadOrders(ctx.db, ids);
   const events = loadEvents(ctx.db, ids);
   const current = loadRules(ctx.db);

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { validateScenario, type LifecycleEvent, type Order, type Scenario } from '../domain/scenario.js';
 import { eventsByOrder } from '../domain/settle.js';
-import { importScenario } from '../store/scenario-repo.js';
+import { importScenario, recordImport } from '../store/scenario-repo.js';
 import { contentHash } from '../store/hash.js';
 import { settleStoredOrders } from './settlement-runner.js';
 import { ApiError } from './errors.js';
@@ -37,8 +37,7 @@ export const scenarioHandlers = {
       const settled = settleStoredOrders(ctx.db, { orderIds: touchedOrders, now: ctx.now(), reason: 'import', preloaded: newOrderInputs(checked.scenario, newOrders) });
       const changed = summary.settings === 'added' || Object.values(summary).some((c) => typeof c === 'object' && c.added > 0);
       if (changed) {
-        ctx.db.prepare('INSERT INTO imports (file_hash, source, at, summary_json) VALUES (?, ?, ?, ?)')
-          .run(contentHash(input.scenario), input.source, at, JSON.stringify(summary));
+        recordImport(ctx.db, { file_hash: contentHash(input.scenario), source: input.source, at, summary_json: JSON.stringify(summary) });
       }
       return { changed, summary, settled: { orders: settled.settled, revised: settled.revised } };
     },

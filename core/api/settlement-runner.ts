@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { buildContext } from '../domain/context.js';
 import { eventsByOrder, settleOrder } from '../domain/settle.js';
 import type { OrderBooksInput } from '../domain/postings.js';
-import { loadBooksSetup } from '../store/books-repo.js';
+import { allOrderIds, loadBooksSetup } from '../store/books-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import { loadLocationEntities, settlementWriter } from '../store/settlement-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
@@ -49,7 +49,7 @@ export interface SettleOptions {
 export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
   const run: SettleRun = { settled: 0, revised: 0, unchanged: 0, lines: 0, parallel: false };
   // Id order: the settlement tables are keyed by order id, so inserts append to their B-trees.
-  const ids = opts.orderIds ? [...new Set(opts.orderIds)].sort() : (db.prepare('SELECT id FROM orders ORDER BY id').pluck().all() as string[]);
+  const ids = opts.orderIds ? [...new Set(opts.orderIds)].sort() : allOrderIds(db);
   if (ids.length === 0) return run;
   const writer = settlementWriter(db);
   const computedAt = opts.now.toISOString();

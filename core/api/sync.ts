@@ -14,7 +14,12 @@ import { applyPspEvents, applyWebhook, eventsOf } from '../sync/psp-events.js';
 import { listItems, listRuns, reconcile, type RunRow } from '../sync/reconcile.js';
 import type { LockHolder } from '../sync/runner.js';
 import { OUTBOX_STATUSES } from '../../common/vocabulary.js';
-import { explanationOf, explanationsOfRun, insertExplanation, reconciliationItem, unexplainedMismatches } from '../store/reconciliation-repo.js';
+import {
+  explanationOf, explanationsOfRun, getReconciliationRun, insertExplanation, reconciliationItem, unexplainedMismatches,
+} from '../store/reconciliation-repo.js';
+import { outboxHighlights } from '../store/outbox-repo.js';
+import { listPspObjects } from '../store/psp-repo.js';
+import { statesWithPrefix } from '../store/sync-state-repo.js';
 import { registerAnomalyProvider } from './anomalies.js';
 import { ApiError, forbidden, notFound } from './errors.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler, type ApiContext } from './handler.js';
@@ -95,22 +100,16 @@ export const syncHandlers = {
     mutates: false,
     run: (ctx) => {
       const scope = scopeSet(ctx);
-      const scoped = scope === null ? '' : 'AND entity IN (SELECT value FROM json_each(?))';
-      const args = scope === null ? [] : [JSON.stringify([...scope])];
-      const lastSent = ctx.db.prepare(`SELECT id, kind, entity, idempotency_key, sent_at FROM outbox WHERE status = 'sent' ${scoped} ORDER BY sent_at DESC, id DESC LIMIT 1`).get(...args) as SyncStatus['last_success'] | undefined;
-      const lastError = ctx.db.prepare(`SELECT id, kind, entity, status, last_error_code AS code, last_error AS message, updated_at AS at FROM outbox
-        WHERE status IN ('failed', 'dead') AND last_error IS NOT NULL ${scoped} ORDER BY updated_at DESC, id DESC LIMIT 1`).get(...args) as SyncStatus['last_error'] | undefined;
-      const nextDue = ctx.db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status IN ('pending', 'failed') ${scoped}`).get(...args) as { at: string | null };
-      const pspFailures = (ctx.db.prepare(`SELECT COUNT(*) AS n FROM psp_objects WHERE status_rank >= 90 ${scoped}`).get(...args) as { n: number }).n;
+      const seen = outboxHighlights(ctx.db, scope);
       const out: SyncStatus = {
         counts: countOutbox(ctx.db, scope),
-        last_success: lastSent ?? null,
-        last_error: lastError ?? null,
-        next_attempt_at: nextDue.at,
-        psp_failures: pspFailures,
+        last_success: seen.lastSent ?? null,
+        last_error: seen.lastError ?? null,
+        next_attempt_at: seen.nextDue,
+        psp_failures: seen.pspFailures,
       };
       if (ctx.scope.networkWide) {
-        const feeds = (ctx.db.prepare("SELECT key, value, updated_at FROM sync_state WHERE key LIKE 'feed.%' ORDER BY key").all() as { key: string; value: string; updated_at: string }[])
+        const feeds = statesWithPrefix(ctx.db, 'feed.')
           .map((r) => ({ name: r.key.replace(/^feed\.pull\./, ''), ...(JSON.parse(r.value) as object), updated_at: r.updated_at }));
         let config: SyncStatus['config'];
         try { config = describeConfig(loadPspConfig()); } catch (e) { config = { error: e instanceof ConfigError ? e.message : String(e) }; }
@@ -198,15 +197,8 @@ export const syncHandlers = {
     mutates: false,
     run: (ctx, input) => {
       if (input.entity !== undefined) ctx.scope.assertEntity(input.entity);
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (input.type) { where.push('type = ?'); args.push(input.type); }
-      if (input.entity) { where.push('entity = ?'); args.push(input.entity); }
-      if (input.failed_only) where.push('status_rank >= 90');
-      const scope = scopeSet(ctx);
-      if (scope) { where.push('entity IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify([...scope])); }
-      const rows = ctx.db.prepare(`SELECT * FROM psp_objects ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY first_seen_at DESC, psp_id LIMIT ${input.limit}`).all(...args) as Record<string, unknown>[];
-      return rows.map((r) => ({ ...r, orders_json: undefined, orders: r.orders_json ? JSON.parse(r.orders_json as string) : null }));
+      const rows = listPspObjects(ctx.db, { type: input.type, entity: input.entity, failedOnly: input.failed_only, scope: scopeSet(ctx), limit: input.limit });
+      return rows.map((r) => ({ ...r, orders_json: undefined, orders: r.orders_json ? JSON.parse(r.orders_json) as { order: string; amount: number }[] : null }));
     },
   }),
 
@@ -267,7 +259,7 @@ export const syncHandlers = {
       if (input.entity !== undefined) ctx.scope.assertEntity(input.entity);
       const runs = listRuns(ctx.db, 20);
       const run = input.run_id !== undefined
-        ? (ctx.db.prepare('SELECT * FROM reconciliation_runs WHERE id = ?').get(input.run_id) as RunRow | undefined)
+        ? getReconciliationRun(ctx.db, input.run_id)
         : runs[0];
       if (input.run_id !== undefined && !run) throw notFound('reconciliation run', String(input.run_id));
       const items = run ? listItems(ctx.db, run.id, { mismatchesOnly: input.mismatches_only, entity: input.entity, scope: scopeSet(ctx), limit: input.limit }) : [];

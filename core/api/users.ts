@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { forgottenBefore, loginThrottleKey, nextAttemptAt } from '../security/throttle.js';
 import { clearThrottle, listThrottles } from '../store/throttle-repo.js';
 import * as users from '../store/users-repo.js';
+import { entityIds, regionsInUse } from '../store/network-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { ApiError, notFound, type Issue } from './errors.js';
 import { ADMIN_ONLY, defineHandler } from './handler.js';
@@ -24,12 +25,12 @@ function checkScope(db: Sqlite, role: Role, regions: readonly string[], entities
   if (role === 'controller') {
     if (regions.length === 0) issues.push({ path: 'regions', code: 'scope_required', message: 'a regional controller covers at least one region' });
     if (entities.length > 0) issues.push({ path: 'entities', code: 'scope_mismatch', message: 'a controller\'s scope is given by regions' });
-    const known = new Set(db.prepare('SELECT DISTINCT region FROM entities WHERE region IS NOT NULL').pluck().all() as string[]);
+    const known = new Set(regionsInUse(db));
     regions.forEach((r, i) => { if (!known.has(r)) issues.push({ path: `regions[${i}]`, code: 'unknown_reference', message: `no entity is in region ${JSON.stringify(r)}` }); });
   } else if (role === 'store_manager') {
     if (entities.length === 0) issues.push({ path: 'entities', code: 'scope_required', message: 'a store manager runs at least one entity' });
     if (regions.length > 0) issues.push({ path: 'regions', code: 'scope_mismatch', message: 'a store manager\'s scope is given by entities' });
-    const known = new Set(db.prepare('SELECT id FROM entities').pluck().all() as string[]);
+    const known = new Set(entityIds(db));
     entities.forEach((e, i) => { if (!known.has(e)) issues.push({ path: `entities[${i}]`, code: 'unknown_reference', message: `no entity ${JSON.stringify(e)}` }); });
   } else if (regions.length > 0 || entities.length > 0) {
     issues.push({ path: regions.length > 0 ? 'regions' : 'entities', code: 'scope_mismatch', message: `the role ${role} sees the whole network; give no regions or entities` });

@@ -10,6 +10,8 @@ import { ApiError } from '../api/errors.js';
 import type { SettlementRow } from '../adapters/psp.js';
 import { settlementCsv } from '../sync/reconcile.js';
 import { mergePspObject } from '../sync/psp-state.js';
+import { firstRegionalFranchisee, writeSettings } from '../store/network-repo.js';
+import { stageDeadCall, stageSentCall } from '../store/outbox-repo.js';
 import type { Scenario } from '../domain/scenario.js';
 
 /** Day of the demo's past release run (its as_of is midnight UTC). */
@@ -33,24 +35,23 @@ export function seedBackOffice(ctx: ApiContext, scenario: Scenario): void {
   const transfers = run.transfers.filter((t) => t.kind === 'transfer');
   const sentAt = new Date(`${DEMO_RUN_DAY}T07:05:00Z`);
   const key = (i: number) => transfers[i]?.idempotency_key;
-  const sent = ctx.db.prepare("UPDATE outbox SET status = 'sent', attempts = 1, sent_at = ? WHERE idempotency_key = ?");
   // Most transfers paid, one sent and not yet paid, one refused for good (a dead letter to retry
   // or cancel), the last ones still queued for the outbox runner.
   const paid = transfers.slice(0, Math.max(0, transfers.length - 3));
   paid.forEach((t, i) => {
-    sent.run(sentAt.toISOString(), t.idempotency_key);
+    stageSentCall(ctx.db, t.idempotency_key, sentAt.toISOString());
     mergePspObject(ctx.db, 'sandbox', { id: `tr_demo_${i + 1}`, type: 'transfer', amount: t.amount, currency: t.currency, status: 'paid' } as never,
       { source: 'ack', now: sentAt, outboxKey: t.idempotency_key });
   });
-  if (key(paid.length)) sent.run(sentAt.toISOString(), key(paid.length));
+  if (key(paid.length)) stageSentCall(ctx.db, key(paid.length)!, sentAt.toISOString());
   if (key(paid.length + 1)) {
-    ctx.db.prepare("UPDATE outbox SET status = 'dead', attempts = 8, last_error = 'destination account closed (demo)' WHERE idempotency_key = ?").run(key(paid.length + 1));
+    stageDeadCall(ctx.db, key(paid.length + 1)!, 8, 'destination account closed (demo)');
   }
 
   // October's periodic invoices issued (the first posting run after the month) and sent, then
   // October closed for head office and one franchisee.
   must(at(ctx, '2026-11-03T06:00:00Z'), 'journal.post', {});
-  const store = ctx.db.prepare("SELECT id FROM entities WHERE kind = 'franchisee' AND region IS NOT NULL ORDER BY id LIMIT 1").pluck().get() as string | undefined;
+  const store = firstRegionalFranchisee(ctx.db)?.id;
   for (const entity of ['HQ', ...(store ? [store] : [])]) {
     callApi(at(ctx, '2026-11-05T09:00:00Z'), 'invoices.send', { entity, period: '2026-10' });
     const r = callApi(at(ctx, '2026-11-10T09:00:00Z'), 'journal.periods.close', { entity, period: '2026-10' });
@@ -99,7 +100,7 @@ export function seedBackOffice(ctx: ApiContext, scenario: Scenario): void {
     }
   }
 
-  ctx.db.prepare("INSERT OR REPLACE INTO network_settings (key, value) VALUES ('release_approval_threshold', ?)").run(JSON.stringify(DEMO_APPROVAL_THRESHOLD));
+  writeSettings(ctx.db, { release_approval_threshold: DEMO_APPROVAL_THRESHOLD });
 }
 
 /** Minor units as the report's decimal text (two decimals: the demo is in euros). */

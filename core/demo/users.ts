@@ -6,6 +6,7 @@ import type { Role } from '../api/principal.js';
 import { hashPassword } from '../security/passwords.js';
 import { appendAudit } from '../store/audit-repo.js';
 import * as users from '../store/users-repo.js';
+import { firstRegionalFranchisee, isDemoNetwork } from '../store/network-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 
 export interface DemoUser { login: string; password: string; role: Role; name: string }
@@ -19,11 +20,6 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { login: 'auditor', password: 'demo-auditor-2026', role: 'auditor', name: 'Audrey Audit (démo)' },
 ];
 
-function isDemo(db: Sqlite): boolean {
-  const row = db.prepare("SELECT value FROM network_settings WHERE key = 'demo'").get() as { value: string } | undefined;
-  return row?.value === 'true';
-}
-
 /**
  * Creates the missing demo accounts on a demo database (idempotent; does nothing elsewhere).
  * The store manager runs the first franchisee that has a region; the controller covers that
@@ -31,10 +27,10 @@ function isDemo(db: Sqlite): boolean {
  */
 export function ensureDemoUsers(db: Sqlite, now: Date = new Date()): string[] {
   // A replica's users are the hub's.
-  if (!isDemo(db) || isReplica(db)) return [];
+  if (!isDemoNetwork(db) || isReplica(db)) return [];
   const missing = DEMO_USERS.filter((d) => !users.getUserByLogin(db, d.login));
   if (missing.length === 0) return [];
-  const store = db.prepare("SELECT id, region FROM entities WHERE kind = 'franchisee' AND region IS NOT NULL ORDER BY id LIMIT 1").get() as { id: string; region: string } | undefined;
+  const store = firstRegionalFranchisee(db);
   const created: string[] = [];
   db.transaction(() => {
     for (const d of missing) {

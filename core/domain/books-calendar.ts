@@ -136,3 +136,8 @@ export function firstOpenDate(date: string, closedMonths: ReadonlySet<string>): 
 
 /** YYYYMMDD, the FEC date format. */
 export const compactDate = (date: string) => date.replace(/-/g, '');
+
+/** The closed period (month or fiscal year, its dates inclusive) that holds `date`, if any: no entry may be written there. */
+export function closedPeriodHolding<P extends { start_date: string; end_date: string }>(closed: readonly P[], date: string): P | undefined {
+  return closed.find((c) => date >= c.start_date && date <= c.end_date);
+}

@@ -6,6 +6,7 @@ import { ApiError } from '../api/errors.js';
 import { dropReplicaGuards } from '../store/change-triggers.js';
 import {
   allHeldDocs, deleteDocRows, docsBefore, forgetHeldDoc, heldDocs, insertRows, localColumns, readReplicaState, recordHeldDoc, updateReplicaState,
+  withoutForeignKeys,
 } from '../store/replica-repo.js';
 import { decodeKey, docKind, keysByKind, REPLICATED_TABLES } from '../store/replicated-set.js';
 import type { Sqlite } from '../store/sqlite.js';
@@ -44,11 +45,8 @@ export function applyPage(db: Sqlite, raw: unknown): ApplyResult {
   if (!state || state.status === 'joining') throw new ApiError('not_a_replica', 'this database is not a replica of a hub');
   const result: ApplyResult = { written: 0, removed: 0, unchanged: 0, complete: page.complete, cursor: page.cursor };
   // The hub's rows arrive in document order, not in foreign-key order (a transfer may come before
-  // the order it pays): integrity is the hub's, checked there; the pragma cannot change inside a
-  // transaction, so it is switched around it.
-  const fk = db.pragma('foreign_keys', { simple: true }) as number;
-  db.pragma('foreign_keys = OFF');
-  try {
+  // the order it pays): integrity is the hub's, checked there.
+  withoutForeignKeys(db, () => {
     db.transaction(() => {
       const current = readReplicaState(db)!;
       if (page.from !== current.cursor) {
@@ -116,9 +114,7 @@ export function applyPage(db: Sqlite, raw: unknown): ApplyResult {
         ...(page.complete ? { data_as_of: page.at } : {}),
       });
     }).immediate();
-  } finally {
-    db.pragma(`foreign_keys = ${fk ? 'ON' : 'OFF'}`);
-  }
+  });
   return result;
 }
 

@@ -3,6 +3,8 @@
 // are only ever inserted. Invoices are in invoice-repo.ts, the daily subledger in subledger-repo.ts.
 import { buildChart, type AccountDef, type AccountRole, type Chart, type JournalCode } from '../domain/books-accounts.js';
 import type { FxRate } from '../domain/books-fx.js';
+import { closedPeriodHolding } from '../domain/books-calendar.js';
+import { journalNumbers, validationClock } from '../domain/journal-numbering.js';
 import { granularityOf, type Granularity, type GranularityChange } from '../domain/daily-books.js';
 import type { PostedLine } from '../domain/postings.js';
 import type { Selectable } from 'kysely';
@@ -119,6 +121,11 @@ export function closedMonths(db: Sqlite, entity: string): Set<string> {
   return new Set((db.prepare("SELECT period FROM closed_periods WHERE entity = ? AND kind = 'month'").pluck().all(entity) as string[]));
 }
 
+/** The first and last entry dates of an entity's books (null when it has none). */
+export function entryDateRange(db: Sqlite, entity: string): { lo: string | null; hi: string | null } {
+  return db.prepare('SELECT MIN(entry_date) AS lo, MAX(entry_date) AS hi FROM journal_entries WHERE entity = ?').get(entity) as { lo: string | null; hi: string | null };
+}
+
 export function insertClosedPeriod(db: Sqlite, row: ClosedPeriodRow): void {
   db.prepare('INSERT INTO closed_periods (entity, period, kind, start_date, end_date, closed_at, closed_by) VALUES (?, ?, ?, ?, ?, ?, ?)')
     .run(row.entity, row.period, row.kind, row.start_date, row.end_date, row.closed_at, row.closed_by);
@@ -186,13 +193,12 @@ export function entryWriter(db: Sqlite) {
   // On a hub, each entry goes to the change log for the replicas (core/store/replicated-set.ts: this
   // writer marks them; a trigger would cost a statement journal per insert).
   const mark = dirtyMarker(db, 'journal_entry');
-  // Next numbers and ids, read once per sequence then counted here: the writer lives within one
-  // transaction (one posting run), so nobody else numbers in between.
-  const numbers = new Map<string, number>();
+  // The writer lives within one transaction (one posting run), so nobody else numbers in between.
+  const numberOf = journalNumbers((s) => next.get(s.entity, s.journal, s.fiscal_year) as number);
   let id: number | null = null;
-  // Validation times never go back: entries are validated in order (id order), in every book.
+  // Entries are validated in order (id order), in every book.
   const lastValid = db.prepare('SELECT valid_at FROM journal_entries ORDER BY id DESC LIMIT 1').pluck();
-  let valid: string | null = null;
+  const validAtOf = validationClock(() => (lastValid.get() as string | undefined) ?? '');
   const closed = new Map<string, ClosedPeriodRow[]>();
   const closedFor = (entity: string) => {
     let c = closed.get(entity);
@@ -201,16 +207,12 @@ export function entryWriter(db: Sqlite) {
   };
   /** Numbers the entry (next in its entity, journal and fiscal year) and queues its rows. */
   const queue = (e: EntryInsert): { id: number; number: number } => {
-    const key = `${e.entity}\u0000${e.journal}\u0000${e.fiscal_year}`;
-    const number = numbers.get(key) ?? (next.get(e.entity, e.journal, e.fiscal_year) as number);
-    if (closedFor(e.entity).some((c) => e.entry_date >= c.start_date && e.entry_date <= c.end_date)) {
+    if (closedPeriodHolding(closedFor(e.entity), e.entry_date)) {
       throw new BooksWriteError('period_closed', `${e.entity}: the period of ${e.entry_date} is closed; an entry goes to the first open period`);
     }
-    numbers.set(key, number + 1);
+    const number = numberOf(e);
     id = (id ?? (lastId.get() as number)) + 1;
-    const before = valid ?? ((lastValid.get() as string | undefined) ?? '');
-    const validAt = e.valid_at > before ? e.valid_at : before;
-    valid = validAt;
+    const validAt = validAtOf(e.valid_at);
     entries.add([id, e.entity, e.journal, e.fiscal_year, number, e.entry_date, e.event_at, e.shifted ? 1 : 0, e.adjustment ? 1 : 0,
       validAt, e.label, e.piece_ref, e.piece_date, e.source_key, e.order_id, e.transfer_id, e.invoice_id, e.currency, e.orig_currency, e.fx_rate, e.fx_date]);
     for (let i = 0; i < e.lines.length; i++) {

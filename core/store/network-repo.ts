@@ -53,3 +53,39 @@ export function countScopedActivity(db: Sqlite, entities: readonly string[]): { 
       (SELECT count(*) FROM order_lines WHERE order_id IN (SELECT order_id FROM mine)) AS lines,
       (SELECT count(*) FROM events WHERE order_id IN (SELECT order_id FROM mine)) AS events`).get(JSON.stringify(entities)) as { orders: number; lines: number; events: number };
 }
+
+/** Ids of every entity. */
+export function entityIds(db: Sqlite): string[] {
+  return db.prepare('SELECT id FROM entities').pluck().all() as string[];
+}
+
+/** The regions some entity belongs to. */
+export function regionsInUse(db: Sqlite): string[] {
+  return db.prepare('SELECT DISTINCT region FROM entities WHERE region IS NOT NULL').pluck().all() as string[];
+}
+
+/** Ids of the entities of these regions. */
+export function entitiesInRegions(db: Sqlite, regions: readonly string[]): string[] {
+  if (regions.length === 0) return [];
+  return db.prepare(`SELECT id FROM entities WHERE region IN (${regions.map(() => '?').join(',')})`).pluck().all(...regions) as string[];
+}
+
+/** Ids of every location. */
+export function locationIds(db: Sqlite): string[] {
+  return db.prepare('SELECT id FROM locations').pluck().all() as string[];
+}
+
+/** The demo database carries `demo: true` in its settings. */
+export function isDemoNetwork(db: Sqlite): boolean {
+  const row = db.prepare("SELECT value FROM network_settings WHERE key = 'demo'").get() as { value: string } | undefined;
+  return row?.value === 'true';
+}
+
+export function markDemoNetwork(db: Sqlite): void {
+  db.prepare("INSERT INTO network_settings (key, value) VALUES ('demo', 'true')").run();
+}
+
+/** The first franchisee (by id) that belongs to a region: the demo's store. */
+export function firstRegionalFranchisee(db: Sqlite): { id: string; region: string } | undefined {
+  return db.prepare("SELECT id, region FROM entities WHERE kind = 'franchisee' AND region IS NOT NULL ORDER BY id LIMIT 1").get() as { id: string; region: string } | undefined;
+}

@@ -2,6 +2,7 @@
 import { CLOSED_AT_SQL } from './settlement-repo.js';
 import type { Channel } from '../domain/scenario.js';
 import type { LineStatus } from '../domain/settlement-types.js';
+import type { OrdersTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 
 export interface OrderListFilter {
@@ -91,4 +92,46 @@ export function settlementDetail(db: Sqlite, orderId: string) {
   const revisions = db.prepare('SELECT revision, computed_at, reason FROM settlement_revisions WHERE order_id = ? ORDER BY revision').all(orderId) as
     { revision: number; computed_at: string; reason: string }[];
   return { head, lines, legs, shares, revisions };
+}
+
+/** An order as the customer's order gave it, without the import bookkeeping. */
+export type OrderHead = Pick<OrdersTable, 'id' | 'origin' | 'customer_postcode' | 'created_at' | 'currency' | 'discount'> & { channel: Channel };
+
+export function orderHead(db: Sqlite, id: string): OrderHead | undefined {
+  return db.prepare('SELECT id, channel, origin, customer_postcode, created_at, currency, discount FROM orders WHERE id = ?').get(id) as OrderHead | undefined;
+}
+
+export function orderExists(db: Sqlite, id: string): boolean {
+  return db.prepare('SELECT 1 FROM orders WHERE id = ?').get(id) !== undefined;
+}
+
+export function orderLineExists(db: Sqlite, orderId: string, lineId: string): boolean {
+  return db.prepare('SELECT 1 FROM order_lines WHERE order_id = ? AND line_id = ?').get(orderId, lineId) !== undefined;
+}
+
+/** Which of these order ids are stored. */
+export function storedOrderIds(db: Sqlite, ids: readonly string[]): Set<string> {
+  return new Set(db.prepare('SELECT id FROM orders WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(ids)) as string[]);
+}
+
+/** Ids of the orders created in [from, to) (ISO instants), oldest first. */
+export function orderIdsCreatedBetween(db: Sqlite, from: string, to: string): string[] {
+  return db.prepare('SELECT id FROM orders WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id').pluck().all(from, to) as string[];
+}
+
+/** The entities party to any of these orders, sorted. */
+export function partiesOfOrders(db: Sqlite, orderIds: readonly string[]): string[] {
+  return db.prepare('SELECT DISTINCT entity FROM order_parties WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY entity').pluck().all(JSON.stringify(orderIds)) as string[];
+}
+
+/** Keys of the last `n` stored events, oldest first. */
+export function lastEventKeys(db: Sqlite, n: number): string[] {
+  if (n === 0) return [];
+  return (db.prepare('SELECT event_key FROM events ORDER BY seq DESC LIMIT ?').pluck().all(n) as string[]).reverse();
+}
+
+/** A line's status, fulfiller and refund in its order's current settlement. */
+export function currentLineState(db: Sqlite, orderId: string, lineId: string): { status: string; fulfiller: string; refunded: number } | undefined {
+  return db.prepare(`SELECT l.status, l.fulfiller, l.refunded FROM settlement_lines l JOIN settlements s ON s.order_id = l.order_id AND s.revision = l.revision
+    WHERE l.order_id = ? AND l.line_id = ?`).get(orderId, lineId) as { status: string; fulfiller: string; refunded: number } | undefined;
 }

@@ -37,19 +37,27 @@ type Row<Q> = Q extends Compilable<infer R> ? R : never;
 
 /** Prepared statements by SQL text, per connection: preparing costs more than running a small query. */
 const statements = new WeakMap<Sqlite, Map<string, Statement>>();
-const MAX_CACHED = 500;
+const MAX_CACHED = 500; // IN lists of many lengths: keep the cache bounded
 
 function prepare(db: Sqlite, query: Compilable<unknown>) {
   const compiled = query.compile();
+  return { stmt: sqlStatement(db, compiled.sql), params: compiled.parameters as unknown[] };
+}
+
+/**
+ * A statement of the store written in SQL, prepared once per connection (the builder's cache):
+ * for functions called once per row. Never `pluck()` it: the mode would stick to the shared statement.
+ */
+export function sqlStatement(db: Sqlite, sql: string): Statement {
   let cache = statements.get(db);
   if (!cache) statements.set(db, (cache = new Map()));
-  let stmt = cache.get(compiled.sql);
+  let stmt = cache.get(sql);
   if (!stmt) {
-    if (cache.size >= MAX_CACHED) cache.clear(); // IN lists of many lengths: keep the cache bounded
-    stmt = db.prepare(compiled.sql) as Statement;
-    cache.set(compiled.sql, stmt);
+    if (cache.size >= MAX_CACHED) cache.clear();
+    stmt = db.prepare(sql) as Statement;
+    cache.set(sql, stmt);
   }
-  return { stmt, params: compiled.parameters as unknown[] };
+  return stmt;
 }
 
 /** All rows of a SELECT (or a statement with RETURNING). */

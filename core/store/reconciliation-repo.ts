@@ -32,3 +32,47 @@ export function unexplainedMismatches(db: Sqlite) {
     .where('i.run_id', '=', latest.id).where('i.status', '!=', 'matched').where('x.seq', 'is', null)
     .orderBy('i.seq'));
 }
+
+// ---- Runs and their items -----------------------------------------------------------------
+
+export interface RunRow {
+  id: number; at: string; psp: string; source: string; file_hash: string; period_from: string | null; period_to: string | null;
+  report_rows: number; matched: number; mismatches: number; summary_json: string;
+}
+
+export interface ItemRow {
+  run_id: number; seq: number; category: string; status: string; entity: string | null; currency: string | null; expected: number | null;
+  actual: number | null; difference: number | null; ventil_ref: string | null; psp_ref: string | null; orders_json: string | null; message: string;
+}
+
+/** Stores a run; returns its id. */
+export function insertReconciliationRun(db: Sqlite, r: Omit<RunRow, 'id'>): number {
+  return Number(db.prepare(`INSERT INTO reconciliation_runs (at, psp, source, file_hash, period_from, period_to, report_rows, matched, mismatches, summary_json)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.at, r.psp, r.source, r.file_hash, r.period_from, r.period_to, r.report_rows, r.matched, r.mismatches, r.summary_json).lastInsertRowid);
+}
+
+export function insertReconciliationItems(db: Sqlite, items: readonly ItemRow[]): void {
+  const put = db.prepare(`INSERT INTO reconciliation_items (run_id, seq, category, status, entity, currency, expected, actual, difference, ventil_ref, psp_ref, orders_json, message)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  for (const i of items) {
+    put.run(i.run_id, i.seq, i.category, i.status, i.entity, i.currency, i.expected, i.actual, i.difference, i.ventil_ref, i.psp_ref, i.orders_json, i.message);
+  }
+}
+
+export function getReconciliationRun(db: Sqlite, id: number): RunRow | undefined {
+  return db.prepare('SELECT * FROM reconciliation_runs WHERE id = ?').get(id) as RunRow | undefined;
+}
+
+export function listRuns(db: Sqlite, limit = 20): RunRow[] {
+  return db.prepare('SELECT * FROM reconciliation_runs ORDER BY id DESC LIMIT ?').all(Math.min(Math.max(limit, 1), 200)) as RunRow[];
+}
+
+export function listItems(db: Sqlite, runId: number, f: { mismatchesOnly?: boolean; entity?: string; scope?: ReadonlySet<string> | null; limit?: number } = {}): ItemRow[] {
+  const where = ['run_id = ?'];
+  const args: unknown[] = [runId];
+  if (f.mismatchesOnly ?? true) where.push("status != 'matched'");
+  if (f.entity) { where.push('entity = ?'); args.push(f.entity); }
+  if (f.scope) { where.push('entity IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify([...f.scope])); }
+  const limit = Math.min(Math.max(f.limit ?? 1000, 1), 10_000);
+  return db.prepare(`SELECT * FROM reconciliation_items WHERE ${where.join(' AND ')} ORDER BY entity, seq LIMIT ${limit}`).all(...args) as ItemRow[];
+}

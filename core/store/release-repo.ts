@@ -5,6 +5,7 @@
 import type { LedgerItem, PriorTransfer } from '../domain/release-plan.js';
 import { isoUtc, toMs } from '../domain/time.js';
 import type { OutboxStatus, ReleaseRunsTable, TransferItemsTable, TransfersTable } from './schema.js';
+import { CLOSED_AT_SQL } from './settlement-repo.js';
 import type { Sqlite } from './sqlite.js';
 
 /** A bound at least as late as any text form of an instant up to `ms` (offsets reach +14:00). */
@@ -178,3 +179,29 @@ export function transferItemRows(db: Sqlite, at: string, f: ShareFilter = {}): T
 }
 
 export { released as isReleasedAt };
+
+// ---- Anomalies ------------------------------------------------------------------------------
+
+/**
+ * Per order closed before `closedBy` (ISO) and entity: the payout of its current settlement and
+ * what transfers paid of it, where something is still left in escrow.
+ */
+export function escrowLeftOnClosedOrders(db: Sqlite, closedBy: string): { order: string; entity: string; currency: string; payout: number; transferred: number }[] {
+  return db.prepare(`
+      WITH closed AS (SELECT s.order_id, s.revision FROM settlements s WHERE ${CLOSED_AT_SQL}),
+      pay AS (SELECT e.order_id, e.entity, e.currency, sum(e.amount) AS payout FROM entity_shares e
+              JOIN closed c ON c.order_id = e.order_id AND c.revision = e.revision GROUP BY e.order_id, e.entity, e.currency),
+      paid AS (SELECT i.order_id, t.entity, t.currency, sum(i.amount) AS transferred FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id
+               WHERE i.order_id IN (SELECT order_id FROM closed) GROUP BY i.order_id, t.entity, t.currency)
+      SELECT p.order_id AS "order", p.entity, p.currency, p.payout, coalesce(d.transferred, 0) AS transferred
+      FROM pay p LEFT JOIN paid d ON d.order_id = p.order_id AND d.entity = p.entity AND d.currency = p.currency
+      WHERE p.payout - coalesce(d.transferred, 0) > 0
+      ORDER BY p.order_id, p.entity`).all(closedBy) as { order: string; entity: string; currency: string; payout: number; transferred: number }[];
+}
+
+/** Transfers counted as paid whose outbox call was cancelled, oldest first. */
+export function transfersWithCancelledCall(db: Sqlite): { id: string; entity: string; currency: string; amount: number; kind: string; run_id: string; outbox_id: number }[] {
+  return db.prepare(`SELECT t.id, t.entity, t.currency, t.amount, t.kind, t.run_id, o.id AS outbox_id FROM transfers t
+      JOIN outbox o ON o.idempotency_key = t.idempotency_key WHERE o.status = 'cancelled' ORDER BY t.created_at, t.id`).all() as
+      { id: string; entity: string; currency: string; amount: number; kind: string; run_id: string; outbox_id: number }[];
+}

@@ -169,3 +169,18 @@ export function pendingInboxDecisions(db: Sqlite, deviceId: string): Map<string,
   }
   return out;
 }
+
+/**
+ * Runs `fn` with foreign-key enforcement off (the hub's rows arrive in document order, not in
+ * foreign-key order; integrity is the hub's). The pragma cannot change inside a transaction, so
+ * it is switched around `fn`, and restored after.
+ */
+export function withoutForeignKeys<T>(db: Sqlite, fn: () => T): T {
+  const fk = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    return fn();
+  } finally {
+    db.pragma(`foreign_keys = ${fk ? 'ON' : 'OFF'}`);
+  }
+}

@@ -84,9 +84,15 @@ export function writeCursor(db: Sqlite, key: string, value: number): void {
  * event cursor, restricted to those with a line still pending in their current settlement or an
  * open offer (the others have nothing to offer and nothing to close).
  */
-export function ordersToRoute(db: Sqlite, orderCursor: number, eventCursor: number): { orders: string[]; maxOrder: number; maxEvent: number } {
+/** The last order (rowid) and event (seq) stored: what the routing cursors move up to. */
+export function routingHighWater(db: Sqlite): { maxOrder: number; maxEvent: number } {
   const maxOrder = (db.prepare('SELECT coalesce(max(rowid), 0) AS n FROM orders').get() as { n: number }).n;
   const maxEvent = (db.prepare('SELECT coalesce(max(seq), 0) AS n FROM events').get() as { n: number }).n;
+  return { maxOrder, maxEvent };
+}
+
+export function ordersToRoute(db: Sqlite, orderCursor: number, eventCursor: number): { orders: string[]; maxOrder: number; maxEvent: number } {
+  const { maxOrder, maxEvent } = routingHighWater(db);
   const orders = db.prepare(`
     WITH touched(id) AS (
       SELECT id FROM orders WHERE rowid > ? AND rowid <= ?

@@ -1,12 +1,14 @@
 // Storing a validated `ventil.scenario/1` and reading it back. Import is idempotent: what is
 // already stored with the same content is skipped; the same id with other content is a named
 // conflict (a rule change is a new version, never an overwrite). The caller runs `importScenario`
-// inside one transaction, so a conflict anywhere leaves the database untouched.
-import type { Catchment, Entity, LifecycleEvent, Location, Network, Order, Rule, Scenario } from '../domain/scenario.js';
-import type { Issue } from '../api/errors.js';
+// inside one transaction, so a conflict anywhere leaves the database untouched. What counts as a
+// conflict is the import policy's (core/domain/import-policy.ts).
+import type { Catchment, Entity, Issue, LifecycleEvent, Location, Network, Order, Rule, Scenario } from '../domain/scenario.js';
 import { createHash } from 'node:crypto';
 import { eventContent } from '../domain/event-identity.js';
-import { toMs } from '../domain/time.js';
+import {
+  eventConflict, orderConflict, overlappingVersions, overlaps, rowConflict, ruleVersionConflict, settingsVerdict, takenPayments,
+} from '../domain/import-policy.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
 import { contentHash } from './hash.js';
 import type { Sqlite } from './sqlite.js';
@@ -60,15 +62,10 @@ export function importScenario(db: Sqlite, s: Scenario, now: string): { summary:
     for (const [k, v] of Object.entries(settings)) if (v !== undefined) put.run(k, JSON.stringify(v));
     summary.settings = 'added';
   } else {
-    const have = new Map(stored.map((r) => [r.key, r.value]));
-    for (const [k, v] of Object.entries(settings)) {
-      if (v === undefined) continue;
-      if (have.has(k) && contentHash(JSON.parse(have.get(k)!)) !== contentHash(v)) {
-        conflict(`network.${k}`, 'network_conflict', `differs from the stored network setting (${have.get(k)}); change settings in the back office`);
-      } else if (!have.has(k)) {
-        db.prepare('INSERT INTO network_settings (key, value) VALUES (?, ?)').run(k, JSON.stringify(v));
-      }
-    }
+    const verdict = settingsVerdict(new Map(stored.map((r) => [r.key, r.value])), settings, (a, b) => contentHash(a) === contentHash(b));
+    conflicts.push(...verdict.conflicts);
+    const put = db.prepare('INSERT INTO network_settings (key, value) VALUES (?, ?)');
+    for (const [k, v] of verdict.add) put.run(k, JSON.stringify(v));
   }
 
   upsertSame(db, 'entities', s.network.entities, (e: Entity) => entityRow(e), 'network.entities', summary.entities, conflict);
@@ -119,8 +116,8 @@ function upsertSame<T>(
       c.added++;
       return;
     }
-    const diff = Object.keys(row).filter((k) => existing[k] !== row[k]);
-    if (diff.length > 0) conflict(`${path}[${i}]`, 'conflict', `${key} ${JSON.stringify(row[key])} is already stored with other ${diff.join(', ')}; edit it in the back office`);
+    const differs = rowConflict(existing, row, key, `${path}[${i}]`);
+    if (differs) conflict(differs.path, differs.code, differs.message);
     else c.unchanged++;
   });
 }
@@ -139,24 +136,19 @@ function importRules(db: Sqlite, rules: readonly Rule[], now: string, c: Counts,
     const hash = contentHash(ruleContent(r));
     const existing = get.get(r.id, r.version) as { content_hash: string } | undefined;
     if (existing) {
-      if (existing.content_hash === hash) c.unchanged++;
-      else conflict(`rules[${i}]`, 'rule_version_conflict', `rule ${r.id}@${r.version} is already stored with other content; a change is a new version`);
+      const differs = ruleVersionConflict(existing.content_hash, hash, r, `rules[${i}]`);
+      if (differs) conflict(differs.path, differs.code, differs.message);
+      else c.unchanged++;
       return;
     }
-    for (const o of others.all(r.id, r.version) as { version: number; valid_from: string; valid_to: string | null }[]) {
-      if (overlaps(r.valid_from, r.valid_to ?? null, o.valid_from, o.valid_to)) {
-        conflict(`rules[${i}].valid_from`, 'overlapping_versions', `rule ${r.id}@${r.version} overlaps the stored version ${o.version} (${o.valid_from} to ${o.valid_to ?? 'open'})`);
-      }
-    }
+    const stored = others.all(r.id, r.version) as { version: number; valid_from: string; valid_to: string | null }[];
+    for (const o of overlappingVersions({ ...r, valid_to: r.valid_to ?? null }, stored, `rules[${i}]`)) conflict(o.path, o.code, o.message);
     put.run(r.id, r.version, r.group, r.name ?? null, r.description ?? null, r.priority, r.valid_from, r.valid_to ?? null, JSON.stringify(r.when ?? {}), JSON.stringify(r.legs), hash, now);
     c.added++;
   });
 }
 
-/** Half-open validity ranges [from, to) of dates or times; null `to` is open-ended. */
-export function overlaps(aFrom: string, aTo: string | null, bFrom: string, bTo: string | null): boolean {
-  return (aTo === null || toMs(bFrom) < toMs(aTo)) && (bTo === null || toMs(aFrom) < toMs(bTo));
-}
+export { overlaps };
 
 function importOrders(db: Sqlite, orders: readonly Order[], now: string, summary: ImportSummary, conflict: (p: string, code: string, m: string) => void): string[] {
   const added: string[] = [];
@@ -172,14 +164,15 @@ function importOrders(db: Sqlite, orders: readonly Order[], now: string, summary
     const hash = contentHash(o);
     const existing = get.get(o.id) as { content_hash: string } | undefined;
     if (existing) {
-      if (existing.content_hash === hash) { summary.orders.unchanged++; summary.lines.unchanged += o.lines.length; }
-      else conflict(`orders[${i}]`, 'order_conflict', `order ${o.id} is already stored with other content`);
+      const differs = orderConflict(existing.content_hash, hash, o.id, `orders[${i}]`);
+      if (differs) conflict(differs.path, differs.code, differs.message);
+      else { summary.orders.unchanged++; summary.lines.unchanged += o.lines.length; }
       return;
     }
     // A payment already carried by another stored order would be counted twice (migration 0008's trigger backs this up).
-    const taken = o.payments.map((p, k) => ({ k, p, owner: paymentOwner.get(p.id, o.id) as string | undefined })).filter((x) => x.owner !== undefined);
+    const taken = takenPayments(o.payments, (id) => paymentOwner.get(id, o.id) as string | undefined, `orders[${i}]`);
     if (taken.length > 0) {
-      for (const t of taken) conflict(`orders[${i}].payments[${t.k}].id`, 'duplicate_payment', `payment ${JSON.stringify(t.p.id)} already belongs to order ${JSON.stringify(t.owner)}; a payment belongs to one order`);
+      for (const t of taken) conflict(t.path, t.code, t.message);
       return;
     }
     putOrder.run(o.id, o.channel, o.origin ?? null, o.customer_postcode ?? null, o.created_at, o.currency, o.discount ?? 0, hash, now);
@@ -209,8 +202,9 @@ export function importEvents(db: Sqlite, events: readonly LifecycleEvent[], now:
     const payload = JSON.stringify(e);
     const existing = get.get(key) as { payload_json: string } | undefined;
     if (existing) {
-      if (eventContent(JSON.parse(existing.payload_json) as LifecycleEvent) === eventContent(e)) c.unchanged++;
-      else conflict(`${pathPrefix}[${i}]`, 'event_conflict', `event ${key.slice(3)} is already stored with other content`);
+      const differs = eventConflict(eventContent(JSON.parse(existing.payload_json) as LifecycleEvent), eventContent(e), key, `${pathPrefix}[${i}]`);
+      if (differs) conflict(differs.path, differs.code, differs.message);
+      else c.unchanged++;
       return;
     }
     put.run(key, e.order, e.line, e.type, e.at, payload, now, source);
@@ -293,4 +287,9 @@ export function loadEvents(db: Sqlite, orderIds?: readonly string[]): LifecycleE
     ? db.prepare('SELECT payload_json FROM events WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY seq').all(JSON.stringify(orderIds))
     : db.prepare('SELECT payload_json FROM events ORDER BY seq').all();
   return (rows as { payload_json: string }[]).map((r) => JSON.parse(r.payload_json) as LifecycleEvent);
+}
+
+/** Records an import that changed something (what file, from where, what it added). */
+export function recordImport(db: Sqlite, i: { file_hash: string; source: string; at: string; summary_json: string }): void {
+  db.prepare('INSERT INTO imports (file_hash, source, at, summary_json) VALUES (?, ?, ?, ?)').run(i.file_hash, i.source, i.at, i.summary_json);
 }

@@ -2,6 +2,7 @@
 // PSP id of the transfer a reversal takes back); the runner does the bookkeeping around it.
 import { createHash } from 'node:crypto';
 import type { Sqlite } from '../store/sqlite.js';
+import { transferIdOfCall } from '../store/psp-repo.js';
 import { PspError, type CallTags, type PspAdapter, type PspObject, type PspObjectType } from '../adapters/psp.js';
 import type { AdapterRegistry } from '../adapters/registry.js';
 import type { OutboxRow } from './outbox.js';
@@ -48,8 +49,8 @@ function needPsp(reg: AdapterRegistry): PspAdapter {
 /** The PSP id of the transfer a reversal takes back. */
 export function transferIdFor(db: Sqlite, p: TransferReversalPayload): string {
   if (p.transfer_id) return p.transfer_id;
-  const obj = db.prepare("SELECT psp_id FROM psp_objects WHERE outbox_key = ? AND type = 'transfer' ORDER BY first_seen_at LIMIT 1").get(p.transfer_key) as { psp_id: string } | undefined;
-  if (obj) return obj.psp_id;
+  const pspId = p.transfer_key === undefined ? undefined : transferIdOfCall(db, p.transfer_key);
+  if (pspId !== undefined) return pspId;
   throw new PspError({ disposition: 'permanent', code: 'transfer_unknown', message: `the transfer ${p.transfer_key} has no PSP id on record` });
 }
 

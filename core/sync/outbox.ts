@@ -25,8 +25,13 @@ import { canonicalJson } from '../domain/canonical.js';
 import { spread } from '../domain/money.js';
 import { contentHash } from '../store/hash.js';
 import type { Sqlite } from '../store/sqlite.js';
-import type { Selectable } from 'kysely';
-import type { OutboxStatus, OutboxTable } from '../store/schema.js';
+import type { OutboxStatus } from '../store/schema.js';
+import {
+  countAmbiguousAttempts, getOutboxRow, getOutboxRowByKey, insertOutboxRow, logAttempt, markCancelled, refundPartsOfOrder, requeueRow, type OutboxRow,
+} from '../store/outbox-repo.js';
+import { getEntity } from '../store/network-repo.js';
+import { paymentsOfOrder } from '../store/payments-repo.js';
+import { networkSetting } from '../store/release-repo.js';
 import { zodToIssues } from '../domain/scenario.js';
 import { DEFAULT_TARGETS, OUTBOX_KINDS, PAYLOAD_SCHEMAS, type OutboxKind } from './payloads.js';
 
@@ -55,9 +60,6 @@ export interface EnqueueInput {
 
 export interface EnqueueResult { id: number; created: boolean; status: OutboxStatus; idempotencyKey: string }
 
-/** A stored outbox row, its kind typed. */
-export type OutboxRow = Omit<Selectable<OutboxTable>, 'kind'> & { kind: OutboxKind };
-
 const KEY_TEXT = /^[\x21-\x7e]{1,255}$/;
 
 /** Writes a call to the outbox (see the contract at the top of this file). */
@@ -77,7 +79,7 @@ export function enqueue(db: Sqlite, input: EnqueueInput): EnqueueResult {
   const now = (input.now ?? new Date()).toISOString();
   const target = input.target ?? DEFAULT_TARGETS[input.kind];
 
-  const existing = db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?').get(input.idempotencyKey) as OutboxRow | undefined;
+  const existing = getOutboxRowByKey(db, input.idempotencyKey);
   if (existing) {
     // Compare what the caller says with what was stored (the stored payload may hold defaults
     // filled in at the first enqueue, such as the destination or the refund split).
@@ -101,7 +103,7 @@ export function enqueue(db: Sqlite, input: EnqueueInput): EnqueueResult {
   let dependsOn = input.dependsOn ?? null;
   if (input.kind === 'psp.transfer_reversal' && typeof payload.transfer_key === 'string') dependsOn ??= payload.transfer_key;
   if (dependsOn !== null) {
-    const dep = db.prepare('SELECT kind, entity, payload_json FROM outbox WHERE idempotency_key = ?').get(dependsOn) as { kind: string; entity: string | null; payload_json: string } | undefined;
+    const dep = getOutboxRowByKey(db, dependsOn);
     if (!dep) throw new OutboxError('unknown_dependency', `no outbox row has the key ${dependsOn}; enqueue the transfer first (same transaction is fine)`);
     if (input.kind === 'psp.transfer_reversal' && dep.kind !== 'psp.transfer') {
       throw new OutboxError('invalid_dependency', `${dependsOn} is a ${dep.kind}, not a psp.transfer`);
@@ -109,32 +111,28 @@ export function enqueue(db: Sqlite, input: EnqueueInput): EnqueueResult {
   }
   const entity = typeof payload.entity === 'string' ? payload.entity : null;
   const notBefore = input.notBefore ? input.notBefore.toISOString() : now;
-  const info = db.prepare(`INSERT INTO outbox (kind, target, idempotency_key, entity, depends_on, payload_json, payload_hash, status, attempts,
-      next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`)
-    .run(input.kind, target, input.idempotencyKey, entity, dependsOn, JSON.stringify(payload), contentHash(payload), notBefore, now, now);
-  return { id: Number(info.lastInsertRowid), created: true, status: 'pending', idempotencyKey: input.idempotencyKey };
+  const id = insertOutboxRow(db, {
+    kind: input.kind, target, idempotency_key: input.idempotencyKey, entity, depends_on: dependsOn,
+    payload_json: JSON.stringify(payload), payload_hash: contentHash(payload), next_attempt_at: notBefore, created_at: now,
+  });
+  return { id, created: true, status: 'pending', idempotencyKey: input.idempotencyKey };
 }
 
 /** Fills what the database knows and the caller may leave out. */
 function fillDefaults(db: Sqlite, kind: OutboxKind, p: Record<string, unknown>): Record<string, unknown> {
   if (kind === 'psp.transfer' && p.destination === undefined && typeof p.entity === 'string') {
-    const row = db.prepare('SELECT psp_account FROM entities WHERE id = ?').get(p.entity) as { psp_account: string | null } | undefined;
+    const row = getEntity(db, p.entity);
     if (!row) throw new OutboxError('unknown_entity', `no entity ${JSON.stringify(p.entity)}`, [{ path: 'payload.entity', code: 'unknown_reference', message: 'no such entity' }]);
     if (!row.psp_account) throw new OutboxError('no_psp_account', `entity ${p.entity} has no psp_account to transfer to`, [{ path: 'payload.destination', code: 'no_psp_account', message: 'the entity has no PSP account' }]);
     p.destination = row.psp_account;
   }
   if ((kind === 'psp.refund' || kind === 'psp.capture' || kind === 'psp.payout') && p.entity === undefined) {
-    p.entity = platformEntity(db) ?? undefined;
+    p.entity = networkSetting<string | null>(db, 'platform_entity', null) ?? undefined;
   }
   if (kind === 'psp.refund' && p.payments === undefined && typeof p.order === 'string' && Number.isSafeInteger(p.amount)) {
     p.payments = refundSplit(db, p.order, p.amount as number);
   }
   return p;
-}
-
-function platformEntity(db: Sqlite): string | null {
-  const row = db.prepare("SELECT value FROM network_settings WHERE key = 'platform_entity'").get() as { value: string } | undefined;
-  return row ? (JSON.parse(row.value) as string) : null;
 }
 
 /**
@@ -144,15 +142,11 @@ function platformEntity(db: Sqlite): string | null {
  * cannot (each part is at most its weight), and stays proportional when earlier refunds were.
  */
 export function refundSplit(db: Sqlite, order: string, amount: number): { payment: string; psp_payment: string; amount: number }[] {
-  const payments = db.prepare('SELECT payment_id, amount FROM payments WHERE order_id = ? ORDER BY seq').all(order) as { payment_id: string; amount: number }[];
+  const payments = paymentsOfOrder(db, order);
   if (payments.length === 0) throw new OutboxError('no_payments', `order ${order} has no stored payments to refund`, [{ path: 'payload.order', code: 'no_payments', message: 'no payments' }]);
   const refunded = new Map<string, number>();
-  const rows = db.prepare("SELECT payload_json, status FROM outbox WHERE kind = 'psp.refund' AND json_extract(payload_json, '$.order') = ?").all(order)
-    .filter((r) => (r as { status: string }).status !== 'cancelled') as { payload_json: string }[];
-  for (const r of rows) {
-    for (const part of (JSON.parse(r.payload_json) as { payments: { payment: string; amount: number }[] }).payments) {
-      refunded.set(part.payment, (refunded.get(part.payment) ?? 0) + part.amount);
-    }
+  for (const parts of refundPartsOfOrder(db, order)) {
+    for (const part of parts) refunded.set(part.payment, (refunded.get(part.payment) ?? 0) + part.amount);
   }
   const left = payments.map((p) => Math.max(0, p.amount - (refunded.get(p.payment_id) ?? 0)));
   const total = left.reduce((s, x) => s + x, 0);
@@ -163,57 +157,11 @@ export function refundSplit(db: Sqlite, order: string, amount: number): { paymen
   return payments.map((p, i) => ({ payment: p.payment_id, psp_payment: p.payment_id, amount: parts[i] })).filter((p) => p.amount > 0);
 }
 
-// ---- Reading ------------------------------------------------------------------------------
+// ---- Reading (the store's outbox repository, re-exported for the sync modules) -------------
 
-export function getOutboxRow(db: Sqlite, id: number): OutboxRow | undefined {
-  return db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
-}
-
-export function getOutboxRowByKey(db: Sqlite, key: string): OutboxRow | undefined {
-  return db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?').get(key) as OutboxRow | undefined;
-}
-
-export interface ListFilter {
-  status?: OutboxStatus[];
-  kind?: string;
-  entity?: string;
-  /** Entities the caller may see; null = all. Rows without an entity are network-wide only. */
-  scope?: ReadonlySet<string> | null;
-  beforeId?: number;
-  limit?: number;
-}
-
-export function listOutbox(db: Sqlite, f: ListFilter = {}): OutboxRow[] {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (f.status?.length) { where.push(`status IN (${f.status.map(() => '?').join(',')})`); args.push(...f.status); }
-  if (f.kind) { where.push('kind = ?'); args.push(f.kind); }
-  if (f.entity) { where.push('entity = ?'); args.push(f.entity); }
-  if (f.scope) { where.push('entity IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify([...f.scope])); }
-  if (f.beforeId !== undefined) { where.push('id < ?'); args.push(f.beforeId); }
-  const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
-  return db.prepare(`SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`).all(...args) as OutboxRow[];
-}
-
-export interface AttemptRow {
-  seq: number; outbox_id: number; attempt: number; started_at: string; finished_at: string; outcome: string;
-  error_code: string | null; error: string | null; http_status: number | null; actor: string | null;
-}
-
-export function listAttempts(db: Sqlite, outboxId: number): AttemptRow[] {
-  return db.prepare('SELECT * FROM outbox_attempts WHERE outbox_id = ? ORDER BY seq').all(outboxId) as AttemptRow[];
-}
-
-export interface OutboxCounts { pending: number; in_flight: number; sent: number; failed: number; dead: number; cancelled: number }
-
-export function countOutbox(db: Sqlite, scope: ReadonlySet<string> | null = null): OutboxCounts {
-  const counts: OutboxCounts = { pending: 0, in_flight: 0, sent: 0, failed: 0, dead: 0, cancelled: 0 };
-  const rows = (scope
-    ? db.prepare('SELECT status, COUNT(*) AS n FROM outbox WHERE entity IN (SELECT value FROM json_each(?)) GROUP BY status').all(JSON.stringify([...scope]))
-    : db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status').all()) as { status: OutboxStatus; n: number }[];
-  for (const r of rows) counts[r.status] = r.n;
-  return counts;
-}
+export { countOutbox, getOutboxRow, getOutboxRowByKey, listAttempts, listOutbox, logAttempt } from '../store/outbox-repo.js';
+export type { AttemptRow, ListFilter, OutboxCounts, OutboxRow } from '../store/outbox-repo.js';
+export { readState, writeState } from '../store/sync-state-repo.js';
 
 // ---- Operator actions -----------------------------------------------------------------------
 // Both run inside the API's transaction and only change delivery state; each leaves an
@@ -227,7 +175,7 @@ export function retryRow(db: Sqlite, id: number, actor: string, now: Date): Outb
     throw new OutboxError('invalid_state', `outbox row ${id} is ${row.status}; only dead or failed rows can be retried`);
   }
   const at = now.toISOString();
-  db.prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?, claimed_by = NULL, claimed_at = NULL WHERE id = ?`).run(at, at, id);
+  requeueRow(db, id, at);
   logAttempt(db, { outbox_id: id, attempt: row.attempts, started_at: at, finished_at: at, outcome: 'operator_retry', error_code: null, error: null, http_status: null, actor });
   return getOutboxRow(db, id)!;
 }
@@ -244,26 +192,7 @@ export function cancelRow(db: Sqlite, id: number, actor: string, reason: string,
     throw new OutboxError('invalid_state', `outbox row ${id} is ${row.status}; only pending, failed or dead rows can be cancelled`);
   }
   const at = now.toISOString();
-  db.prepare(`UPDATE outbox SET status = 'cancelled', updated_at = ?, last_error = ?, last_error_code = 'cancelled' WHERE id = ?`)
-    .run(at, `cancelled by ${actor}: ${reason}`, id);
+  markCancelled(db, id, at, `cancelled by ${actor}: ${reason}`);
   logAttempt(db, { outbox_id: id, attempt: row.attempts, started_at: at, finished_at: at, outcome: 'operator_cancel', error_code: 'cancelled', error: reason, http_status: null, actor });
-  const ambiguous = db.prepare("SELECT COUNT(*) AS n FROM outbox_attempts WHERE outbox_id = ? AND outcome IN ('retry', 'interrupted', 'dead') AND error_code IN ('timeout', 'connection', 'interrupted', 'server_error')").get(id) as { n: number };
-  return { row: getOutboxRow(db, id)!, mayHaveBeenApplied: ambiguous.n > 0 };
-}
-
-export function logAttempt(db: Sqlite, a: Omit<AttemptRow, 'seq'>): void {
-  db.prepare(`INSERT INTO outbox_attempts (outbox_id, attempt, started_at, finished_at, outcome, error_code, error, http_status, actor)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(a.outbox_id, a.attempt, a.started_at, a.finished_at, a.outcome, a.error_code, a.error, a.http_status, a.actor);
-}
-
-// ---- Sync state ---------------------------------------------------------------------------
-
-export function readState<T>(db: Sqlite, key: string): T | null {
-  const row = db.prepare('SELECT value FROM sync_state WHERE key = ?').get(key) as { value: string } | undefined;
-  return row ? (JSON.parse(row.value) as T) : null;
-}
-
-export function writeState(db: Sqlite, key: string, value: unknown, now: Date): void {
-  db.prepare('INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
-    .run(key, JSON.stringify(value), now.toISOString());
+  return { row: getOutboxRow(db, id)!, mayHaveBeenApplied: countAmbiguousAttempts(db, id) > 0 };
 }

@@ -6,6 +6,7 @@
 // that goes "down" the ladder, and it always wins (docs/sync.md).
 import { z } from 'zod';
 import type { Sqlite } from '../store/sqlite.js';
+import { getPspObject, pspEventSeen, recordPspEvent } from '../store/psp-repo.js';
 import type { PspObject } from '../adapters/psp.js';
 import { createRequire } from 'node:module';
 import type StripeSdk from 'stripe';
@@ -90,8 +91,6 @@ export function objectsOfStripeEvent(e: StripeEventShape): PspObject[] {
 export function applyPspEvents(db: Sqlite, events: readonly unknown[], opts: { psp: string; source: EventSource; now: Date }): ApplyEventsReport {
   const report: ApplyEventsReport = { received: events.length, applied: 0, duplicates: 0, stale: 0, ignored: 0, unmatched: 0, confirmed: 0, failures: [], invalid: [] };
   const at = opts.now.toISOString();
-  const insert = db.prepare(`INSERT INTO psp_events (psp, event_id, type, object_id, psp_created, source, payload_json, received_at, applied, note)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (psp, event_id) DO NOTHING`);
   events.forEach((raw, index) => {
     const parsed = StripeEventShape.safeParse(raw);
     if (!parsed.success) {
@@ -100,11 +99,12 @@ export function applyPspEvents(db: Sqlite, events: readonly unknown[], opts: { p
     }
     const e = parsed.data;
     const objectId = typeof e.data.object.id === 'string' ? e.data.object.id : null;
-    const exists = db.prepare('SELECT 1 FROM psp_events WHERE psp = ? AND event_id = ?').get(opts.psp, e.id);
-    if (exists) { report.duplicates++; return; }
+    if (pspEventSeen(db, opts.psp, e.id)) { report.duplicates++; return; }
     const { applied, note } = applyOne(db, opts.psp, e, opts.source, opts.now, report);
-    insert.run(opts.psp, e.id, e.type, objectId, e.created !== undefined ? new Date(e.created * 1000).toISOString() : null, opts.source,
-      JSON.stringify(raw), at, applied, note);
+    recordPspEvent(db, {
+      psp: opts.psp, event_id: e.id, type: e.type, object_id: objectId, psp_created: e.created !== undefined ? new Date(e.created * 1000).toISOString() : null,
+      source: opts.source, payload_json: JSON.stringify(raw), received_at: at, applied, note,
+    });
     report[applied === 'applied' ? 'applied' : applied]++;
   });
   return report;
@@ -117,7 +117,7 @@ function applyOne(db: Sqlite, psp: string, e: StripeEventShape, source: EventSou
   let result: 'applied' | 'stale' | 'unmatched' = 'unmatched';
   const notes: string[] = [];
   for (const obj of objects) {
-    const known = db.prepare('SELECT status_rank FROM psp_objects WHERE psp = ? AND psp_id = ?').get(psp, obj.id) as { status_rank: number } | undefined;
+    const known = getPspObject(db, psp, obj.id);
     if (!known && !obj.metadata?.ventil_key) { notes.push(`${obj.id} was not made by Ventil`); continue; }
     const merged = mergePspObject(db, psp, obj, { source: source === 'poll' ? 'webhook' : source, now, failureCode: failureCodeOf(e) });
     if (merged === 'stale') { if (result === 'unmatched') result = 'stale'; notes.push(`${obj.id}: older news than what is known`); }
@@ -125,7 +125,7 @@ function applyOne(db: Sqlite, psp: string, e: StripeEventShape, source: EventSou
       result = 'applied';
       if (merged === 'unchanged') notes.push(`${obj.id}: already known`);
     }
-    const row = db.prepare('SELECT status, status_rank, entity, type FROM psp_objects WHERE psp = ? AND psp_id = ?').get(psp, obj.id) as { status: string; status_rank: number; entity: string | null; type: string } | undefined;
+    const row = getPspObject(db, psp, obj.id);
     if (merged === 'advanced' && row && row.status_rank >= 90) report.failures.push({ psp_id: obj.id, type: row.type, status: row.status, entity: row.entity });
     if (confirmOutboxFromPsp(db, psp, obj, `event ${e.id}`, now)) report.confirmed++;
   }

@@ -6,7 +6,8 @@
 // arrive after all (docs/sync.md, "Monotonic state").
 import type { Sqlite } from '../store/sqlite.js';
 import type { PspObject, PspObjectType } from '../adapters/psp.js';
-import { logAttempt, type OutboxRow } from './outbox.js';
+import { getOutboxRowByKey, logAttempt, markSentFromPsp } from '../store/outbox-repo.js';
+import { fillPspObjectLinks, getPspObject, insertPspObject, setPspObjectStatus, type PspObjectRow } from '../store/psp-repo.js';
 
 /** Status ladders per object type. Higher wins; FAILURE_RANK beats every success. */
 export const FAILURE_RANK = 90;
@@ -22,12 +23,7 @@ export function statusRank(type: PspObjectType, status: string): number {
   return LADDERS[type][status] ?? 0;
 }
 
-export interface PspObjectRow {
-  psp: string; psp_id: string; type: PspObjectType; outbox_key: string | null; entity: string | null; destination: string | null;
-  parent_psp_id: string | null; amount: number; amount_reversed: number; fee: number | null; currency: string; status: string;
-  status_rank: number; failure_code: string | null; release_run: string | null; orders_json: string | null; psp_created: string | null;
-  first_seen_at: string; updated_at: string; last_source: string;
-}
+export type { PspObjectRow };
 
 export interface MergeContext {
   source: 'ack' | 'webhook' | 'file' | 'report' | 'lookup';
@@ -54,7 +50,7 @@ export function mergePspObject(db: Sqlite, psp: string, obj: PspObject, ctx: Mer
   let releaseRun: string | null = ctx.releaseRun ?? meta.ventil_release_run ?? meta.release_run ?? null;
   let orders = ctx.orders ?? null;
   if (outboxKey && (!entity || !orders)) {
-    const row = db.prepare('SELECT entity, payload_json FROM outbox WHERE idempotency_key = ?').get(outboxKey) as { entity: string | null; payload_json: string } | undefined;
+    const row = getOutboxRowByKey(db, outboxKey);
     if (row) {
       const p = JSON.parse(row.payload_json) as { release_run?: string; orders?: { order: string; amount: number }[] };
       entity ??= row.entity;
@@ -67,29 +63,29 @@ export function mergePspObject(db: Sqlite, psp: string, obj: PspObject, ctx: Mer
   if (obj.type === 'transfer' && obj.amount > 0 && amountReversed >= obj.amount && statusRank('transfer', status) < statusRank('transfer', 'reversed')) status = 'reversed';
   const rank = statusRank(obj.type, status);
 
-  const existing = db.prepare('SELECT * FROM psp_objects WHERE psp = ? AND psp_id = ?').get(psp, obj.id) as PspObjectRow | undefined;
+  const existing = getPspObject(db, psp, obj.id);
   if (!existing) {
-    db.prepare(`INSERT INTO psp_objects (psp, psp_id, type, outbox_key, entity, destination, parent_psp_id, amount, amount_reversed, fee, currency,
-        status, status_rank, failure_code, release_run, orders_json, psp_created, first_seen_at, updated_at, last_source)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      psp, obj.id, obj.type, outboxKey, entity, obj.destination ?? null, obj.parentId ?? null, obj.amount, amountReversed, obj.fee ?? null,
-      obj.currency.toUpperCase(), status, rank, rank >= FAILURE_RANK ? (ctx.failureCode ?? status) : null, releaseRun,
-      orders ? JSON.stringify(orders) : null, obj.created ?? null, now, now, ctx.source);
+    insertPspObject(db, {
+      psp, psp_id: obj.id, type: obj.type, outbox_key: outboxKey, entity, destination: obj.destination ?? null, parent_psp_id: obj.parentId ?? null,
+      amount: obj.amount, amount_reversed: amountReversed, fee: obj.fee ?? null, currency: obj.currency.toUpperCase(), status, status_rank: rank,
+      failure_code: rank >= FAILURE_RANK ? (ctx.failureCode ?? status) : null, release_run: releaseRun,
+      orders_json: orders ? JSON.stringify(orders) : null, psp_created: obj.created ?? null, first_seen_at: now, updated_at: now, last_source: ctx.source,
+    });
     return 'created';
   }
   const advancesStatus = rank > existing.status_rank;
   const advancesReversal = amountReversed > existing.amount_reversed;
   // Fill what earlier sources did not know (links to the outbox, the entity), without overwriting.
-  db.prepare(`UPDATE psp_objects SET outbox_key = COALESCE(outbox_key, ?), entity = COALESCE(entity, ?), destination = COALESCE(destination, ?),
-      parent_psp_id = COALESCE(parent_psp_id, ?), fee = COALESCE(fee, ?), release_run = COALESCE(release_run, ?), orders_json = COALESCE(orders_json, ?),
-      psp_created = COALESCE(psp_created, ?) WHERE psp = ? AND psp_id = ?`).run(
-    outboxKey, entity, obj.destination ?? null, obj.parentId ?? null, obj.fee ?? null, releaseRun, orders ? JSON.stringify(orders) : null,
-    obj.created ?? null, psp, obj.id);
+  fillPspObjectLinks(db, psp, obj.id, {
+    outbox_key: outboxKey, entity, destination: obj.destination ?? null, parent_psp_id: obj.parentId ?? null, fee: obj.fee ?? null,
+    release_run: releaseRun, orders_json: orders ? JSON.stringify(orders) : null, psp_created: obj.created ?? null,
+  });
   if (!advancesStatus && !advancesReversal) return rank < existing.status_rank || amountReversed < existing.amount_reversed ? 'stale' : 'unchanged';
-  db.prepare(`UPDATE psp_objects SET status = ?, status_rank = ?, amount_reversed = ?, failure_code = COALESCE(?, failure_code), updated_at = ?, last_source = ?
-      WHERE psp = ? AND psp_id = ?`).run(
-    advancesStatus ? status : existing.status, advancesStatus ? rank : existing.status_rank, Math.max(amountReversed, existing.amount_reversed),
-    advancesStatus && rank >= FAILURE_RANK ? (ctx.failureCode ?? status) : null, now, ctx.source, psp, obj.id);
+  setPspObjectStatus(db, psp, obj.id, {
+    status: advancesStatus ? status : existing.status, status_rank: advancesStatus ? rank : existing.status_rank,
+    amount_reversed: Math.max(amountReversed, existing.amount_reversed),
+    failure_code: advancesStatus && rank >= FAILURE_RANK ? (ctx.failureCode ?? status) : null, updated_at: now, last_source: ctx.source,
+  });
   return 'advanced';
 }
 
@@ -106,12 +102,11 @@ const SINGLE_OBJECT_KINDS: Record<string, PspObjectType> = {
 export function confirmOutboxFromPsp(db: Sqlite, psp: string, obj: PspObject, source: string, now: Date): boolean {
   const key = obj.metadata?.ventil_key;
   if (!key) return false;
-  const row = db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?').get(key) as OutboxRow | undefined;
+  const row = getOutboxRowByKey(db, key);
   if (!row || SINGLE_OBJECT_KINDS[row.kind] !== obj.type) return false;
   if (!['pending', 'failed', 'dead'].includes(row.status)) return false;
   const at = now.toISOString();
-  db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, adapter = ?, response_json = ?, last_error = NULL, last_error_code = NULL WHERE id = ?`)
-    .run(at, at, psp, JSON.stringify({ objects: [obj], confirmed_by: source }), row.id);
+  markSentFromPsp(db, row.id, at, psp, JSON.stringify({ objects: [obj], confirmed_by: source }));
   logAttempt(db, { outbox_id: row.id, attempt: row.attempts, started_at: at, finished_at: at, outcome: 'found', error_code: null, error: `confirmed by ${source}`, http_status: null, actor: null });
   return true;
 }

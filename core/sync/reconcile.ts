@@ -15,6 +15,11 @@ import { csvOfObjects } from '../domain/csv.js';
 import { CsvError, parseCsvObjects } from './csv.js';
 import { OutboxError, type OutboxIssue, type OutboxRow } from './outbox.js';
 import { confirmOutboxFromPsp, mergePspObject, type PspObjectRow } from './psp-state.js';
+import { getOutboxRowByKey } from '../store/outbox-repo.js';
+import { paymentById, paymentsCapturedBetween, paymentsOfOrderWithAmount } from '../store/payments-repo.js';
+import { getPspObject, movementsBetween, objectOfCall, recordPspEvent } from '../store/psp-repo.js';
+import { insertReconciliationItems, insertReconciliationRun } from '../store/reconciliation-repo.js';
+import { networkSetting } from '../store/release-repo.js';
 
 export type Category = 'capture' | 'fee' | 'transfer' | 'transfer_reversal' | 'refund' | 'payout' | 'other';
 
@@ -225,17 +230,9 @@ class ReportMatcher {
   /** Outbox key → the first PSP id the report showed for it. */
   private readonly keyMatches = new Map<string, string>();
   private readonly platformEntity: string | null;
-  private readonly objectById;
-  private readonly outboxByKey;
-  private readonly paymentById;
 
   constructor(private readonly db: Sqlite, private readonly psp: string) {
-    const platform = db.prepare("SELECT value FROM network_settings WHERE key = 'platform_entity'").get() as { value: string } | undefined;
-    this.platformEntity = platform ? (JSON.parse(platform.value) as string) : null;
-    this.objectById = db.prepare('SELECT * FROM psp_objects WHERE psp = ? AND psp_id = ?');
-    this.outboxByKey = db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?');
-    this.paymentById = db.prepare(`SELECT p.order_id, p.payment_id, p.amount, p.psp_fee, p.captured_at, o.currency FROM payments p JOIN orders o ON o.id = p.order_id
-      WHERE p.payment_id = ?`);
+    this.platformEntity = networkSetting<string | null>(db, 'platform_entity', null);
   }
 
   match(r: ReportRow): void {
@@ -272,21 +269,20 @@ class ReportMatcher {
   private paymentOf(r: ReportRow): PaymentMatch | undefined {
     const candidates = [r.paymentIntentId, r.chargeId, r.sourceId].filter((x): x is string => !!x);
     for (const c of candidates) {
-      const pay = this.paymentById.get(c) as PaymentMatch | undefined;
+      const pay = paymentById(this.db, c);
       if (pay) return pay;
     }
     if (!r.orderId) return undefined;
-    const sameAmount = this.db.prepare(`SELECT p.order_id, p.payment_id, p.amount, p.psp_fee, o.currency FROM payments p JOIN orders o ON o.id = p.order_id
-      WHERE p.order_id = ? AND p.amount = ? ORDER BY p.seq`).all(r.orderId, r.gross) as PaymentMatch[];
+    const sameAmount = paymentsOfOrderWithAmount(this.db, r.orderId, r.gross);
     return sameAmount.find((p) => !this.seenPayments.has(`${p.order_id}/${p.payment_id}`));
   }
 
   /** Transfers, reversals, refunds, payouts: by PSP id, else by the ventil_key the call carried. */
   private movement(r: ReportRow): void {
     const type = PSP_TYPE[r.category]!;
-    const obj = r.sourceId ? this.objectById.get(this.psp, r.sourceId) as PspObjectRow | undefined : undefined;
+    const obj = r.sourceId ? getPspObject(this.db, this.psp, r.sourceId) : undefined;
     const key = obj?.outbox_key ?? r.ventilKey;
-    const call = key ? this.outboxByKey.get(key) as OutboxRow | undefined : undefined;
+    const call = key ? getOutboxRowByKey(this.db, key) : undefined;
     const payload = call ? JSON.parse(call.payload_json) as Record<string, any> : null;
     const entity = call?.entity ?? obj?.entity ?? r.entity ?? null;
     const orders = payload?.orders ? (payload.orders as { order: string }[]).map((o) => o.order) : payload?.order ? [payload.order as string] : r.orderId ? [r.orderId] : null;
@@ -312,8 +308,8 @@ class ReportMatcher {
     }
     if (call && call.status === 'cancelled') return { status: 'cancelled_but_applied', message: `the call ${key} was cancelled in Ventil, but the PSP applied it (${r.sourceId})` };
     if (!obj && call && call.status === 'sent' && type !== 'refund') {
-      const twice = this.db.prepare('SELECT psp_id FROM psp_objects WHERE psp = ? AND outbox_key = ? AND type = ?').get(this.psp, key, type) as { psp_id: string } | undefined;
-      if (twice) return { status: 'duplicate', message: `the call ${key} was applied twice at the PSP (Ventil recorded ${twice.psp_id}, the report also shows ${r.sourceId})` };
+      const twice = objectOfCall(this.db, this.psp, key!, type);
+      if (twice !== undefined) return { status: 'duplicate', message: `the call ${key} was applied twice at the PSP (Ventil recorded ${twice}, the report also shows ${r.sourceId})` };
     }
     if (!obj && call && call.status !== 'sent') return { status: 'ack_missing', message: `the PSP applied ${key} (${r.sourceId}) but Ventil had not recorded it (outbox row ${call.id} is ${call.status}); recorded now` };
     if (obj && obj.status_rank >= 90) return { status: 'failed_at_psp', message: `${obj.psp_id} is ${obj.status} at the PSP${obj.failure_code ? ` (${obj.failure_code})` : ''}` };
@@ -328,8 +324,7 @@ class ReportMatcher {
 
   /** What Ventil did in the period that the report does not show: PSP objects, then captured payments. */
   unreported(period: { from: string; to: string }): void {
-    const objects = this.db.prepare(`SELECT * FROM psp_objects WHERE psp = ? AND type IN ('transfer', 'transfer_reversal', 'refund', 'payout')
-      AND COALESCE(psp_created, first_seen_at) >= ? AND COALESCE(psp_created, first_seen_at) < ? ORDER BY first_seen_at, psp_id`).all(this.psp, period.from, period.to) as PspObjectRow[];
+    const objects = movementsBetween(this.db, this.psp, period.from, period.to);
     for (const o of objects) {
       if (this.seenObjects.has(o.psp_id)) continue;
       const cat: Category = o.type === 'capture' ? 'capture' : o.type;
@@ -339,8 +334,7 @@ class ReportMatcher {
         message: `Ventil recorded ${o.type} ${o.psp_id} of ${o.amount} ${o.currency}; the report does not show it`,
       });
     }
-    const payments = this.db.prepare(`SELECT p.order_id, p.payment_id, p.amount, o.currency FROM payments p JOIN orders o ON o.id = p.order_id
-      WHERE p.captured_at >= ? AND p.captured_at < ? ORDER BY p.captured_at, p.order_id, p.seq`).all(period.from, period.to) as { order_id: string; payment_id: string; amount: number; currency: string }[];
+    const payments = paymentsCapturedBetween(this.db, period.from, period.to);
     for (const p of payments) {
       const ref = `${p.order_id}/${p.payment_id}`;
       if (this.seenPayments.has(ref)) continue;
@@ -370,12 +364,15 @@ function storeRun(db: Sqlite, input: ReconcileInput, reportRows: number, period:
     if (i.status === 'matched') e.matched++; else e.mismatches++;
   }
   const summary = { by_status: byStatus, by_entity: byEntity };
-  const runId = Number(db.prepare(`INSERT INTO reconciliation_runs (at, psp, source, file_hash, period_from, period_to, report_rows, matched, mismatches, summary_json)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(at, input.psp, input.source, contentHash(input.csv), period.from, period.to, reportRows, matched, items.length - matched, JSON.stringify(summary)).lastInsertRowid);
-  const put = db.prepare(`INSERT INTO reconciliation_items (run_id, seq, category, status, entity, currency, expected, actual, difference, ventil_ref, psp_ref, orders_json, message)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  items.forEach((i, seq) => put.run(runId, seq, i.category, i.status, i.entity, i.currency, i.expected, i.actual,
-    i.expected !== null && i.actual !== null ? i.actual - i.expected : null, i.ventil_ref, i.psp_ref, i.orders ? JSON.stringify(i.orders) : null, i.message));
+  const runId = insertReconciliationRun(db, {
+    at, psp: input.psp, source: input.source, file_hash: contentHash(input.csv), period_from: period.from, period_to: period.to,
+    report_rows: reportRows, matched, mismatches: items.length - matched, summary_json: JSON.stringify(summary),
+  });
+  insertReconciliationItems(db, items.map((i, seq) => ({
+    run_id: runId, seq, category: i.category, status: i.status, entity: i.entity, currency: i.currency, expected: i.expected, actual: i.actual,
+    difference: i.expected !== null && i.actual !== null ? i.actual - i.expected : null, ventil_ref: i.ventil_ref, psp_ref: i.psp_ref,
+    orders_json: i.orders ? JSON.stringify(i.orders) : null, message: i.message,
+  })));
   return { run_id: runId, matched, mismatches: items.length - matched, by_status: byStatus, by_entity: byEntity };
 }
 
@@ -399,13 +396,11 @@ function expectedAmount(call: OutboxRow | undefined, payload: Record<string, any
  */
 function applyReportRows(db: Sqlite, psp: string, rows: readonly ReportRow[], now: Date): void {
   const at = now.toISOString();
-  const insert = db.prepare(`INSERT INTO psp_events (psp, event_id, type, object_id, psp_created, source, payload_json, received_at, applied, note)
-    VALUES (?, ?, ?, ?, ?, 'report', ?, ?, ?, ?) ON CONFLICT (psp, event_id) DO NOTHING`);
   for (const r of rows) {
     const type = PSP_TYPE[r.category];
     let applied: 'applied' | 'ignored' | 'unmatched' | 'stale' = 'ignored';
     if (type && r.sourceId && !/_failure$|payout_reversal/.test(r.reportingCategory)) {
-      const known = db.prepare('SELECT 1 FROM psp_objects WHERE psp = ? AND psp_id = ?').get(psp, r.sourceId);
+      const known = getPspObject(db, psp, r.sourceId);
       if (known || r.ventilKey) {
         const obj: PspObject = {
           type, id: r.sourceId, amount: Math.abs(r.gross), currency: r.currency,
@@ -419,32 +414,14 @@ function applyReportRows(db: Sqlite, psp: string, rows: readonly ReportRow[], no
         confirmOutboxFromPsp(db, psp, obj, `report row ${r.id}`, now);
       } else applied = 'unmatched';
     }
-    insert.run(psp, r.id, `report.${r.reportingCategory}`, r.sourceId || null, r.created, JSON.stringify(r), at, applied, null);
+    recordPspEvent(db, {
+      psp, event_id: r.id, type: `report.${r.reportingCategory}`, object_id: r.sourceId || null, psp_created: r.created, source: 'report',
+      payload_json: JSON.stringify(r), received_at: at, applied, note: null,
+    });
   }
 }
 
-// ---- Reading runs ---------------------------------------------------------------------------
+// ---- Reading runs (the store's reconciliation repository, re-exported) -----------------------
 
-export interface RunRow {
-  id: number; at: string; psp: string; source: string; file_hash: string; period_from: string | null; period_to: string | null;
-  report_rows: number; matched: number; mismatches: number; summary_json: string;
-}
-
-export function listRuns(db: Sqlite, limit = 20): RunRow[] {
-  return db.prepare('SELECT * FROM reconciliation_runs ORDER BY id DESC LIMIT ?').all(Math.min(Math.max(limit, 1), 200)) as RunRow[];
-}
-
-export interface ItemRow {
-  run_id: number; seq: number; category: string; status: string; entity: string | null; currency: string | null; expected: number | null;
-  actual: number | null; difference: number | null; ventil_ref: string | null; psp_ref: string | null; orders_json: string | null; message: string;
-}
-
-export function listItems(db: Sqlite, runId: number, f: { mismatchesOnly?: boolean; entity?: string; scope?: ReadonlySet<string> | null; limit?: number } = {}): ItemRow[] {
-  const where = ['run_id = ?'];
-  const args: unknown[] = [runId];
-  if (f.mismatchesOnly ?? true) where.push("status != 'matched'");
-  if (f.entity) { where.push('entity = ?'); args.push(f.entity); }
-  if (f.scope) { where.push('entity IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify([...f.scope])); }
-  const limit = Math.min(Math.max(f.limit ?? 1000, 1), 10_000);
-  return db.prepare(`SELECT * FROM reconciliation_items WHERE ${where.join(' AND ')} ORDER BY entity, seq LIMIT ${limit}`).all(...args) as ItemRow[];
-}
+export { listItems, listRuns } from '../store/reconciliation-repo.js';
+export type { ItemRow, RunRow } from '../store/reconciliation-repo.js';

@@ -22,6 +22,10 @@ import { PspError } from '../adapters/psp.js';
 import type { AdapterRegistry } from '../adapters/registry.js';
 import { dispatch, type DispatchResult } from './dispatch.js';
 import { logAttempt, readState, writeState, type OutboxRow } from './outbox.js';
+import {
+  claimRow, earliestDue, inFlightRows, markClaimedFailed, markClaimedSent, markInterrupted, nextDueRow, statusOfKey,
+} from '../store/outbox-repo.js';
+import { deleteState } from '../store/sync-state-repo.js';
 import { mergePspObject } from './psp-state.js';
 import { countAttemptsWithCode } from '../store/outbox-repo.js';
 
@@ -118,13 +122,6 @@ export class RunnerLockedError extends Error {
 
 const LOCK_KEY = 'runner.lock';
 
-/**
- * A call never tried, due from its creation: due whatever the clock says now, so a business
- * transaction stamped by another clock (a frozen one in tests, a machine whose clock was fixed
- * backwards) does not hold its calls back.
- */
-const NEW_CALL = "(o.attempts = 0 AND o.status = 'pending' AND o.next_attempt_at <= o.created_at)";
-
 export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted || ms <= 0) return resolve();
@@ -218,7 +215,7 @@ export class OutboxRunner {
     if (!this.locked) return;
     this.db.transaction(() => {
       const holder = readState<LockHolder>(this.db, LOCK_KEY);
-      if (holder?.id === this.id) this.db.prepare('DELETE FROM sync_state WHERE key = ?').run(LOCK_KEY);
+      if (holder?.id === this.id) deleteState(this.db, LOCK_KEY);
     }).immediate();
     this.locked = false;
   }
@@ -227,13 +224,12 @@ export class OutboxRunner {
 
   private recoverOrphans(now: Date): number {
     const at = now.toISOString();
-    const orphans = this.db.prepare("SELECT * FROM outbox WHERE status = 'in_flight'").all() as OutboxRow[];
+    const orphans = inFlightRows(this.db);
     for (const row of orphans) {
       const attempts = row.attempts + 1;
       const dead = attempts >= this.policy.maxAttempts;
       const reason = `interrupted: the runner ${row.claimed_by ?? '?'} stopped during the call (attempt ${attempts})`;
-      this.db.prepare(`UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_error_code = 'interrupted', claimed_by = NULL, updated_at = ? WHERE id = ?`)
-        .run(dead ? 'dead' : 'failed', attempts, at, dead ? `gave up after ${attempts} attempts; last: ${reason}` : reason, at, row.id);
+      markInterrupted(this.db, row.id, { status: dead ? 'dead' : 'failed', attempts, at, message: dead ? `gave up after ${attempts} attempts; last: ${reason}` : reason });
       logAttempt(this.db, { outbox_id: row.id, attempt: attempts, started_at: row.claimed_at ?? at, finished_at: at, outcome: dead ? 'dead' : 'interrupted', error_code: 'interrupted', error: reason, http_status: null, actor: this.id });
     }
     return orphans.length;
@@ -247,14 +243,9 @@ export class OutboxRunner {
     if (targets.length === 0) return null;
     return this.db.transaction(() => {
       const now = this.now().toISOString();
-      const row = this.db.prepare(`SELECT o.* FROM outbox o LEFT JOIN outbox d ON d.idempotency_key = o.depends_on
-          WHERE o.status IN ('pending', 'failed') AND (o.next_attempt_at <= ? OR ${NEW_CALL}) AND o.target IN (SELECT value FROM json_each(?))
-            AND (o.depends_on IS NULL OR d.status IN ('sent', 'dead', 'cancelled'))
-          ORDER BY o.next_attempt_at, o.id LIMIT 1`).get(now, JSON.stringify(targets)) as OutboxRow | undefined;
+      const row = nextDueRow(this.db, now, targets);
       if (!row) return null;
-      const changed = this.db.prepare(`UPDATE outbox SET status = 'in_flight', claimed_by = ?, claimed_at = ?, first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ?
-          WHERE id = ? AND status IN ('pending', 'failed')`).run(this.id, now, now, now, row.id).changes;
-      if (changed === 0) return null;
+      if (!claimRow(this.db, row.id, this.id, now)) return null;
       return { ...row, status: 'in_flight' as const, claimed_by: this.id, claimed_at: now, first_attempt_at: row.first_attempt_at ?? now };
     }).immediate();
   }
@@ -263,9 +254,9 @@ export class OutboxRunner {
   async process(row: OutboxRow): Promise<Outcome> {
     const started = this.now();
     if (row.depends_on) {
-      const dep = this.db.prepare('SELECT status FROM outbox WHERE idempotency_key = ?').get(row.depends_on) as { status: string } | undefined;
-      if (dep?.status !== 'sent') {
-        this.finishFailure(row, started, new PspError({ disposition: 'permanent', code: 'dependency_failed', message: `depends on ${row.depends_on}, which is ${dep?.status ?? 'missing'}` }));
+      const dep = statusOfKey(this.db, row.depends_on);
+      if (dep !== 'sent') {
+        this.finishFailure(row, started, new PspError({ disposition: 'permanent', code: 'dependency_failed', message: `depends on ${row.depends_on}, which is ${dep ?? 'missing'}` }));
         return 'dead';
       }
     }
@@ -302,10 +293,8 @@ export class OutboxRunner {
     const at = now.toISOString();
     const payload = JSON.parse(row.payload_json) as { release_run?: string; orders?: { order: string; amount: number }[] };
     this.db.transaction(() => {
-      const changed = this.db.prepare(`UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, response_json = ?, adapter = ?, last_error = NULL,
-          last_error_code = NULL, claimed_by = NULL, updated_at = ? WHERE id = ? AND status = 'in_flight' AND claimed_by = ?`)
-        .run(at, JSON.stringify(result.response ?? null), result.adapter, at, row.id, this.id).changes;
-      if (changed === 0) this.log(`row ${row.id} changed hands during the call; its acknowledgement is recorded in psp_objects only`);
+      const changed = markClaimedSent(this.db, row.id, this.id, { at, responseJson: JSON.stringify(result.response ?? null), adapter: result.adapter });
+      if (!changed) this.log(`row ${row.id} changed hands during the call; its acknowledgement is recorded in psp_objects only`);
       logAttempt(this.db, { outbox_id: row.id, attempt: row.attempts + 1, started_at: started.toISOString(), finished_at: at, outcome: found ? 'found' : 'sent', error_code: null, error: null, http_status: null, actor: this.id });
       for (const obj of result.objects) {
         mergePspObject(this.db, result.adapter, obj, {
@@ -377,9 +366,7 @@ export class OutboxRunner {
     }
     const nextAt = new Date(next).toISOString();
     this.db.transaction(() => {
-      this.db.prepare(`UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_error_code = ?, claimed_by = NULL, updated_at = ?
-          WHERE id = ? AND status = 'in_flight' AND claimed_by = ?`)
-        .run(status, attempts, nextAt, message, err.code, at, row.id, this.id);
+      markClaimedFailed(this.db, row.id, this.id, { status, attempts, nextAt, message, code: err.code, at });
       // Offline probes are not attempts of the call; they would flood the log during an outage.
       if (outcome !== 'offline') {
         logAttempt(this.db, {
@@ -399,7 +386,7 @@ export class OutboxRunner {
   }
 
   private clearOffline(now: Date): void {
-    if (readState(this.db, 'offline_since')) this.db.prepare("DELETE FROM sync_state WHERE key = 'offline_since'").run();
+    if (readState(this.db, 'offline_since')) deleteState(this.db, 'offline_since');
     void now;
   }
 
@@ -430,12 +417,10 @@ export class OutboxRunner {
 
   /** When the next row falls due (ms from now), or null when nothing waits. */
   nextDueInMs(): number | null {
-    const row = this.db.prepare(`SELECT MIN(CASE WHEN ${NEW_CALL} THEN '' ELSE o.next_attempt_at END) AS at FROM outbox o LEFT JOIN outbox d ON d.idempotency_key = o.depends_on
-        WHERE o.status IN ('pending', 'failed') AND o.target IN (SELECT value FROM json_each(?))
-          AND (o.depends_on IS NULL OR d.status IN ('sent', 'dead', 'cancelled'))`).get(JSON.stringify(this.registry.targets())) as { at: string | null };
-    if (row.at === null) return null;
-    if (row.at === '') return 0;
-    return Math.max(0, Date.parse(row.at) - this.now().getTime());
+    const at = earliestDue(this.db, this.registry.targets());
+    if (at === null) return null;
+    if (at === '') return 0;
+    return Math.max(0, Date.parse(at) - this.now().getTime());
   }
 
   /**
