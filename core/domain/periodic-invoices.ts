@@ -45,9 +45,21 @@ export const periodicSeries = (kind: InvoiceKind, supplier: string, fiscalYear: 
 
 const pct = (rate: string) => `${new Dec(rate).times(100).toFixed().replace('.', ',')} %`;
 
+/** "Commission 5 %" per group and rate: a month's end writes thousands of lines with a few dozen of these. */
+const heads = new Map<string, string>();
+function lineHead(group: string, rate: string): string {
+  const key = `${group}\u0000${rate}`;
+  let h = heads.get(key);
+  if (h === undefined) {
+    if (heads.size > 10_000) heads.clear();
+    heads.set(key, (h = `${groupLabel(group)} ${pct(rate)}`));
+  }
+  return h;
+}
+
 /** "Commission 5 % — 12 mouvements" */
 export function lineDescription(group: string, rate: string, items: number): string {
-  return `${groupLabel(group)} ${pct(rate)} — ${items} mouvement${items > 1 ? 's' : ''} (détail en annexe)`;
+  return `${lineHead(group, rate)} — ${items} mouvement${items > 1 ? 's' : ''} (détail en annexe)`;
 }
 
 /**
