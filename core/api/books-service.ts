@@ -48,7 +48,8 @@ export function assertChart(entity: string, chart: Chart): void {
 export interface PeriodStatus { name: string; kind: 'year' | 'month'; start: string; end: string; closed: boolean; closed_at: string | null }
 
 /** The fiscal years touched by entries (and the current one), each with its months. */
-export function listPeriods(db: Sqlite, entity: BookEntity, now: Date): { fiscal_year_end: string; years: (PeriodStatus & { months: PeriodStatus[] })[] } {
+/** The entity's fiscal years and months; `last_entry_date`: its latest entry's date (the Books view opens on that month). */
+export function listPeriods(db: Sqlite, entity: BookEntity, now: Date): { fiscal_year_end: string; last_entry_date: string | null; years: (PeriodStatus & { months: PeriodStatus[] })[] } {
   const closed = new Map(closedPeriods(db, entity.id).map((c) => [c.period, c]));
   const range = entryDateRange(db, entity.id);
   const today = accountingDate(now.toISOString(), entity.time_zone);
@@ -60,7 +61,7 @@ export function listPeriods(db: Sqlite, entity: BookEntity, now: Date): { fiscal
     const fy = parsePeriod(String(y), entity.fiscal_year_end);
     years.push({ ...status(fy), months: monthsOf(fy).map((m) => status(parsePeriod(m, entity.fiscal_year_end))) });
   }
-  return { fiscal_year_end: entity.fiscal_year_end, years };
+  return { fiscal_year_end: entity.fiscal_year_end, last_entry_date: range.hi, years };
 }
 
 export interface CloseResult { entity: string; period: string; closed: string[]; erp_batches: string[]; opening_entry: string | null }

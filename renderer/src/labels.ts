@@ -14,3 +14,7 @@ export const channelLabel = (t: Translate, c: string) => t(`channel.${c}` as Mes
 export const lineStatusLabel = (t: Translate, s: string) => t(`lineStatus.${s}` as MessageKey);
 /** A role on a line (`owner`, `seller`...) or a named entity (`entity:HQ`). */
 export const legRoleLabel = (t: Translate, r: string) => (r.startsWith('entity:') ? r.slice(7) : t(`legRole.${r}` as MessageKey));
+
+/** Rule groups are named by head office; the usual ones are translated, others shown as named. */
+const RULE_GROUPS = ['commission', 'royalty', 'logistics', 'bonus', 'marketing'] as const;
+export const groupLabel = (t: Translate, g: string) => ((RULE_GROUPS as readonly string[]).includes(g) ? t(`ruleGroup.${g}` as MessageKey) : g);

@@ -205,3 +205,58 @@ describe('a store’s orders', () => {
     }
   });
 });
+
+describe('tables', () => {
+  /** Headers whose text does not fit their cell. */
+  const cutHeaders = (testId: string) => app.page.getByTestId(testId).locator('.dt-th button').evaluateAll((els) => els.filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent));
+
+  test('at 1024 px the orders keep their important columns in view, headers are whole, group names translated', async () => {
+    const { page } = app;
+    await page.setViewportSize({ width: 1024, height: 768 });
+    try {
+      await app.open('/orders');
+      await page.getByLabel('Entité').selectOption('F001');
+      const table = page.getByTestId('orders-table');
+      await until(async () => (await table.locator('.dt-body [role="row"]').count()) > 0, 'the orders');
+      const headers = await table.locator('[role="columnheader"]').allTextContents();
+      for (const h of ['Commande', 'Encaissé', 'Frais PSP', 'Statut']) expect(headers).toContain(h);
+      expect(headers.some((h) => h.startsWith('Versement'))).toBe(true);
+      // Nothing to scroll sideways to: every shown column is in view.
+      expect(await table.locator('.dt-scroll').evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(1);
+      expect(await cutHeaders('orders-table')).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 768 });
+    }
+    const first = await app.api<{ rows: { id: string }[] }>('orders.list', { entity: 'F001', limit: 1 });
+    if (!first.ok) throw new Error(first.error.message);
+    await app.open(`/orders/${first.value.rows[0]!.id}`);
+    const legs = page.getByRole('table', { name: 'Commissions et redevances' });
+    await legs.locator('tbody tr').first().waitFor();
+    const groups = await legs.locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(groups.length).toBeGreaterThan(0);
+    for (const g of groups) expect(['Commission', 'Redevance', 'Logistique', 'Prime']).toContain(g);
+  });
+
+  test('the regional view has one column per figure, none cut', async () => {
+    const { page } = app;
+    await app.open('/region');
+    const table = page.getByTestId('region-table');
+    await until(async () => (await table.locator('.dt-body [role="row"]').count()) > 0, 'the entities');
+    const headers = await table.locator('[role="columnheader"]').allTextContents();
+    expect(new Set(headers).size).toBe(headers.length);
+    expect(headers).toContain('Commissions reçues HT');
+    expect(await cutHeaders('region-table')).toEqual([]);
+  });
+
+  test('the books open on the latest month with entries', async () => {
+    const { page } = app;
+    await app.open('/books');
+    const entity = await page.getByLabel('Entité').inputValue();
+    const periods = await app.api<{ last_entry_date: string | null }>('journal.periods.list', { entity });
+    if (!periods.ok) throw new Error(periods.error.message);
+    expect(periods.value.last_entry_date).not.toBeNull();
+    const month = periods.value.last_entry_date!.slice(0, 7);
+    await until(async () => (await page.getByLabel('Période').inputValue()) === month, `the period ${month}`);
+    await until(async () => (await page.getByTestId('books-table').locator('.dt-body [role="row"]').count()) > 0, 'the month’s entries');
+  });
+});

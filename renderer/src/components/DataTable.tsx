@@ -10,7 +10,7 @@ import { useI18n, type I18n } from '../i18n';
 import { Badge } from './Badge';
 import type { Separator } from './csv';
 import { LongTaskBar } from './LongTask';
-import { displayText, NUMERIC, type Column } from './table/columns';
+import { displayText, fitColumns, NUMERIC, type Column } from './table/columns';
 import { useCsvExport } from './table/use-csv-export';
 import { useFilteredView, useSearchIndex, useSortOrder, type SortState } from './table/use-table-view';
 
@@ -39,7 +39,7 @@ export interface DataTableProps<R> {
 const ROW_HEIGHT = 32;
 
 export function DataTable<R>(props: DataTableProps<R>) {
-  const { rows, columns, rowKey, label, onRowClick, selectedKey, exportName, actions, loading } = props;
+  const { rows, columns: allColumns, rowKey, label, onRowClick, selectedKey, exportName, actions, loading } = props;
   const i18n = useI18n();
   const { t, lang, locale } = i18n;
   const [query, setQuery] = useState('');
@@ -48,12 +48,22 @@ export function DataTable<R>(props: DataTableProps<R>) {
   const [separator, setSeparator] = useState<Separator>(lang === 'fr' ? ';' : ',');
   useEffect(() => setSeparator(lang === 'fr' ? ';' : ','), [lang]);
 
-  const searchIndex = useSearchIndex(rows, columns, i18n);
-  const { order, sorting } = useSortOrder(rows, columns, sort, locale);
+  const searchIndex = useSearchIndex(rows, allColumns, i18n);
+  const { order, sorting } = useSortOrder(rows, allColumns, sort, locale);
   const view = useFilteredView(order, rows.length, deferredQuery, searchIndex);
-  const csv = useCsvExport(rows, columns, i18n);
+  const csv = useCsvExport(rows, allColumns, i18n);
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  // The width the table has: low-priority columns give way before anyone scrolls sideways.
+  const [available, setAvailable] = useState<number | null>(null);
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => setAvailable(el.clientWidth));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  const columns = fitColumns(allColumns, available);
   const virtualizer = useVirtualizer({
     count: view.length,
     getScrollElement: () => scrollRef.current,

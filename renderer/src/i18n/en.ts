@@ -310,8 +310,8 @@ export const en: Record<MessageKey, string> = {
   'region.subtitle': 'The entities in your scope: sales, commissions, payouts and escrow.',
   'region.loading': 'Reading the dashboards',
   'region.allRegions': 'All regions',
-  'region.earned': 'Commissions earned',
-  'region.paid': 'Commissions paid',
+  'region.earned': 'Commissions earned (excl. VAT)',
+  'region.paid': 'Commissions and royalties paid (excl. VAT)',
   'region.chart': 'Payout and escrow by entity',
 
   'rule.title': 'Commission rules',
@@ -825,4 +825,9 @@ export const en: Record<MessageKey, string> = {
   'explain.calc.voidSame': '; no effect: payer and beneficiary are the same entity',
   'explain.calc.voidUnresolved': '; no effect: one of the two entities is not determined',
   'order.noShare': '{entity} has no share of this order: it no longer plays a role on its lines (request refused, line rerouted or cancelled). Its payout is {amount}.',
+  'ruleGroup.commission': 'Commission',
+  'ruleGroup.royalty': 'Royalty',
+  'ruleGroup.logistics': 'Logistics',
+  'ruleGroup.bonus': 'Bonus',
+  'ruleGroup.marketing': 'Marketing',
 };

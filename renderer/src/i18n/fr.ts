@@ -310,8 +310,8 @@ export const fr = {
   'region.subtitle': 'Les entités de votre périmètre : ventes, commissions, versements et séquestre.',
   'region.loading': 'Lecture des tableaux de bord',
   'region.allRegions': 'Toutes les régions',
-  'region.earned': 'Commissions reçues',
-  'region.paid': 'Commissions versées',
+  'region.earned': 'Commissions reçues HT',
+  'region.paid': 'Commissions et redevances versées HT',
   'region.chart': 'Versement et séquestre par entité',
 
   'rule.title': 'Règles de commission',
@@ -825,6 +825,11 @@ export const fr = {
   'explain.calc.voidSame': ' ; sans effet : payeur et bénéficiaire sont la même entité',
   'explain.calc.voidUnresolved': ' ; sans effet : une des deux entités n’est pas déterminée',
   'order.noShare': '{entity} n’a aucune part sur cette commande : elle n’a plus de rôle sur ses lignes (demande refusée, ligne réacheminée ou annulée). Son versement est de {amount}.',
+  'ruleGroup.commission': 'Commission',
+  'ruleGroup.royalty': 'Redevance',
+  'ruleGroup.logistics': 'Logistique',
+  'ruleGroup.bonus': 'Prime',
+  'ruleGroup.marketing': 'Marketing',
 } as const;
 
 export type MessageKey = keyof typeof fr;

@@ -29,6 +29,23 @@ export interface Column<R> {
   width?: number;
   /** Share of the spare width (default 1; 0 keeps the minimum). */
   grow?: number;
+  /**
+   * 'low': hidden on screen when the table is narrower than its columns' minimum widths (a
+   * 1024 px window), so the important ones stay visible without scrolling sideways; still
+   * searched and exported.
+   */
+  priority?: 'low';
+}
+
+/** The columns to show in `available` pixels: low-priority ones dropped from the right until the rest fit. */
+export function fitColumns<R>(columns: readonly Column<R>[], available: number | null): readonly Column<R>[] {
+  if (available === null) return columns;
+  const width = (cs: readonly Column<R>[]) => cs.reduce((s, c) => s + (c.width ?? 120), 0);
+  let shown = columns;
+  for (let i = columns.length - 1; i >= 0 && width(shown) > available; i--) {
+    if (columns[i]!.priority === 'low') shown = shown.filter((c) => c !== columns[i]);
+  }
+  return shown;
 }
 
 export const NUMERIC: ReadonlySet<ColumnKind> = new Set(['number', 'money']);

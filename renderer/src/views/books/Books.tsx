@@ -43,8 +43,9 @@ export function BooksView() {
     const years = periods.data?.entity === entity ? periods.data.years : [];
     if (!years.length) return '';
     if (chosenPeriod && years.some((y) => y.name === chosenPeriod || y.months.some((m) => m.name === chosenPeriod))) return chosenPeriod;
-    const month = new Date(periods.updatedAt).toISOString().slice(0, 7);
-    const y = years.at(-1)!;
+    // The latest month with entries (not this month, which may have none yet), else this month.
+    const month = (periods.data?.last_entry_date ?? new Date(periods.updatedAt).toISOString()).slice(0, 7);
+    const y = years.find((fy) => fy.months.some((m) => m.name === month)) ?? years.at(-1)!;
     return y.months.find((m) => m.name === month)?.name ?? y.name;
   }, [periods.data, periods.updatedAt, entity, chosenPeriod]);
 

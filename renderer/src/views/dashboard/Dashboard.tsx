@@ -9,6 +9,7 @@ import { useEntities } from '../../entities';
 import { EntityPeriodFilters, useEntityPeriod } from '../../components/EntityPeriod';
 import { BarChartCard, LineChartCard } from '../../components/Charts';
 import { LoadError, Loading, Page } from '../../components/Page';
+import { groupLabel } from '../../labels';
 
 type Dashboard = Output<'dashboard.entity'>;
 type DashboardCurrency = Dashboard['currencies'][number];
@@ -92,7 +93,7 @@ function CurrencyBlock({ block: c, multi }: { block: DashboardCurrency; multi: b
               const net = (g.earned?.amount ?? 0) - (g.paid?.amount ?? 0);
               return (
                 <tr key={g.group}>
-                  <td>{g.group}</td>
+                  <td>{groupLabel(t, g.group)}</td>
                   <td className="num">{g.earned ? m(g.earned.amount) : '—'}</td>
                   <td className="num">{g.earned ? m(g.earned.vat) : '—'}</td>
                   <td className="num">{g.paid ? m(g.paid.amount) : '—'}</td>

@@ -59,15 +59,15 @@ export function RegionView() {
   }, [targets, entities.loading, runTask, t, attempt]);
 
   const columns = useMemo<Column<Row>[]>(() => [
-    { id: 'name', header: t('order.entity'), value: (r) => r.name, search: (r) => r.entity, width: 190, grow: 2 },
-    { id: 'region', header: t('entity.region'), value: (r) => r.region, width: 80, grow: 0 },
-    { id: 'orders', header: t('overview.orders'), kind: 'number', value: (r) => r.orders, width: 100, grow: 0 },
-    { id: 'sales_gross', header: t('dashboard.sales'), kind: 'money', value: (r) => r.sales_gross, currency: (r) => r.currency, width: 115 },
-    { id: 'earned', header: t('region.earned'), kind: 'money', value: (r) => r.earned, currency: (r) => r.currency, width: 115 },
-    { id: 'paid', header: t('region.paid'), kind: 'money', value: (r) => -r.paid, currency: (r) => r.currency, width: 115 },
-    { id: 'payout', header: t('dashboard.payout'), kind: 'money', value: (r) => r.payout, currency: (r) => r.currency, width: 120 },
+    { id: 'name', header: t('order.entity'), value: (r) => r.name, search: (r) => r.entity, width: 170, grow: 2 },
+    { id: 'region', header: t('entity.region'), value: (r) => r.region, width: 80, grow: 0, priority: 'low' },
+    { id: 'orders', header: t('overview.orders'), kind: 'number', value: (r) => r.orders, width: 100, grow: 0, priority: 'low' },
+    { id: 'sales_gross', header: t('dashboard.sales'), kind: 'money', value: (r) => r.sales_gross, currency: (r) => r.currency, width: 110 },
+    { id: 'earned', header: t('region.earned'), kind: 'money', value: (r) => r.earned, currency: (r) => r.currency, width: 110 },
+    { id: 'paid', header: t('region.paid'), kind: 'money', value: (r) => -r.paid, currency: (r) => r.currency, width: 110 },
+    { id: 'payout', header: t('dashboard.payout'), kind: 'money', value: (r) => r.payout, currency: (r) => r.currency, width: 110 },
     { id: 'held', header: t('dashboard.held'), kind: 'money', value: (r) => r.held, currency: (r) => r.currency, width: 115 },
-    { id: 'released', header: t('dashboard.released'), kind: 'money', value: (r) => r.released, currency: (r) => r.currency, width: 115 },
+    { id: 'released', header: t('dashboard.released'), kind: 'money', value: (r) => r.released, currency: (r) => r.currency, width: 115, priority: 'low' },
   ], [t]);
 
   const chart = useMemo(() => (rows ?? []).filter((r) => r.currency === 'EUR').map((r) => ({ entity: r.entity, payout: r.payout, held: r.held })), [rows]);

@@ -7,7 +7,7 @@ import { useI18n, type I18n } from '../../i18n';
 import { href } from '../../router';
 import { useApi, useApiEach } from '../../use-api';
 import { useEntities, type Entities } from '../../entities';
-import { CHANNEL_TONE, LINE_STATUS_TONE, channelLabel, legRoleLabel, lineStatusLabel } from '../../labels';
+import { CHANNEL_TONE, LINE_STATUS_TONE, channelLabel, groupLabel, legRoleLabel, lineStatusLabel } from '../../labels';
 import { Badge } from '../../components/Badge';
 import { formatRate } from '../../format/rates';
 import { LoadError, Loading, Page } from '../../components/Page';
@@ -173,7 +173,7 @@ function LegsTable({ lines, entities, money }: { lines: OrderLine[]; entities: E
             {l.legs.map((g, i) => (
               <tr key={`${l.id}-${i}`} className={g.void ? 'void' : undefined}>
                 <td className="mono">{i === 0 ? l.id : ''}</td>
-                <td>{g.group}</td>
+                <td>{groupLabel(t, g.group)}</td>
                 <td className="mono">{g.rule}</td>
                 <td>{side(g.to_role, g.to)}</td>
                 <td>{side(g.from_role, g.from)}</td>

@@ -82,12 +82,12 @@ function OrdersList() {
   const withAmount = filter.entity !== '';
   const columns = useMemo<Column<OrderRow>[]>(() => [
     { id: 'id', header: t('orders.id'), kind: 'code', value: (o) => o.id, width: 120, grow: 0 },
-    { id: 'created_at', header: t('orders.created_at'), kind: 'datetime', value: (o) => o.created_at, width: 160, grow: 0 },
-    { id: 'channel', header: t('orders.channel'), kind: 'status', value: (o) => o.channel, status: (o) => ({ label: channelLabel(t, o.channel), tone: CHANNEL_TONE[o.channel] ?? 'grey' }), width: 120, grow: 0 },
-    { id: 'lines', header: t('orders.lines'), kind: 'number', value: (o) => o.lines, width: 70, grow: 0 },
+    { id: 'created_at', header: t('orders.created_at'), kind: 'datetime', value: (o) => o.created_at, width: 145, grow: 0 },
+    { id: 'channel', header: t('orders.channel'), kind: 'status', value: (o) => o.channel, status: (o) => ({ label: channelLabel(t, o.channel), tone: CHANNEL_TONE[o.channel] ?? 'grey' }), width: 120, grow: 0, priority: 'low' },
+    { id: 'lines', header: t('orders.lines'), kind: 'number', value: (o) => o.lines, width: 70, grow: 0, priority: 'low' },
     { id: 'captured', header: t('orders.captured'), kind: 'money', value: (o) => o.captured, currency: (o) => o.currency, width: 120 },
     { id: 'psp_fees', header: t('orders.psp_fees'), kind: 'money', value: (o) => o.psp_fees, currency: (o) => o.currency, width: 100 },
-    { id: 'refunded', header: t('orders.refunded'), kind: 'money', value: (o) => o.refunded, currency: (o) => o.currency, width: 110 },
+    { id: 'refunded', header: t('orders.refunded'), kind: 'money', value: (o) => o.refunded, currency: (o) => o.currency, width: 110, priority: 'low' },
     ...(withAmount ? [{ id: 'amount', header: t('orders.payout', { entity: entities.name(filter.entity) }), kind: 'money' as const, value: (o: OrderRow) => o.amount, currency: (o: OrderRow) => o.currency, width: 150 }] : []),
     { id: 'closed', header: t('orders.status'), kind: 'status', value: (o) => o.closed, status: (o) => (o.closed ? { label: t('orders.closed'), tone: 'green' } : { label: t('orders.open'), tone: 'blue' }), width: 100, grow: 0 },
   ], [t, withAmount, entities, filter.entity]);

@@ -10,7 +10,7 @@ import { navigate } from '../../router';
 import { useSession } from '../../session';
 import { useApi, useMutate } from '../../use-api';
 import { useEntities, type Entities } from '../../entities';
-import { channelLabel, legRoleLabel } from '../../labels';
+import { channelLabel, groupLabel, legRoleLabel } from '../../labels';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Badge, type Tone } from '../../components/Badge';
 import { Drawer, LoadError, Notice, Page } from '../../components/Page';
@@ -84,7 +84,7 @@ export function RulesView({ rest }: { rest: readonly string[] }) {
   const columns: Column<StoredRule>[] = [
     { id: 'id', header: t('rule.id'), kind: 'code', value: (r) => r.id, width: 140, grow: 0 },
     { id: 'version', header: t('rule.version'), kind: 'number', value: (r) => r.version, width: 70, grow: 0 },
-    { id: 'group', header: t('rule.group'), value: (r) => r.group, width: 110, grow: 0 },
+    { id: 'group', header: t('rule.group'), value: (r) => r.group, text: (r) => groupLabel(t, r.group), width: 110, grow: 0 },
     { id: 'priority', header: t('rule.priority'), kind: 'number', value: (r) => r.priority, width: 80, grow: 0 },
     { id: 'valid_from', header: t('rule.valid_from'), kind: 'date', value: (r) => r.valid_from, text: (r) => when(r.valid_from), width: 150, grow: 0 },
     { id: 'valid_to', header: t('rule.valid_to'), kind: 'date', value: (r) => r.valid_to, text: (r) => (r.valid_to ? when(r.valid_to) : ''), width: 150, grow: 0 },
@@ -145,7 +145,7 @@ function RuleDetail({ versions, now, entities, editable, onRetired }: { versions
       {latest.name && <p><strong>{latest.name}</strong></p>}
       {latest.description && <p className="muted small">{latest.description}</p>}
       <dl className="facts facts-2">
-        <div><dt>{t('rule.group')}</dt><dd>{latest.group}</dd></div>
+        <div><dt>{t('rule.group')}</dt><dd>{groupLabel(t, latest.group)}</dd></div>
         <div><dt>{t('rule.priority')}</dt><dd className="num">{latest.priority}</dd></div>
       </dl>
       <h3 className="subsection">{t('rule.versions')}</h3>
