@@ -47,8 +47,10 @@ export function assertChart(entity: string, chart: Chart): void {
 
 export interface PeriodStatus { name: string; kind: 'year' | 'month'; start: string; end: string; closed: boolean; closed_at: string | null }
 
-/** The fiscal years touched by entries (and the current one), each with its months. */
-/** The entity's fiscal years and months; `last_entry_date`: its latest entry's date (the Books view opens on that month). */
+/**
+ * The fiscal years touched by entries (and the current one), each with its months;
+ * `last_entry_date`: the latest entry's date (the Books view opens on that month).
+ */
 export function listPeriods(db: Sqlite, entity: BookEntity, now: Date): { fiscal_year_end: string; last_entry_date: string | null; years: (PeriodStatus & { months: PeriodStatus[] })[] } {
   const closed = new Map(closedPeriods(db, entity.id).map((c) => [c.period, c]));
   const range = entryDateRange(db, entity.id);
