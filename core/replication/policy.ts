@@ -1,6 +1,7 @@
 // What a replica does with a mutating API operation (pure). Its data is the hub's: it never
 // recomputes money nor changes what the hub wrote. So a mutating operation on a replica is one of
-//  - local: the replica's own sessions (sign in, sign out);
+//  - local: the replica's own sessions (sign in, sign out) and its users' read marks on inbox
+//    requests (inbox_reads: kept where the user reads, not sent; core/store/replicated-set.ts);
 //  - a command: a decision its users may take offline (answering an inbox request, reporting a
 //    shipment), checked here and queued for the hub, which applies it and answers;
 //  - refused with `hub_only`, naming the hub: release runs, period closing, rule publication,
@@ -10,7 +11,7 @@
 import { ApiError } from '../api/errors.js';
 import type { Installation } from './installation.js';
 
-export const LOCAL_OPERATIONS: ReadonlySet<string> = new Set(['auth.login', 'auth.logout']);
+export const LOCAL_OPERATIONS: ReadonlySet<string> = new Set(['auth.login', 'auth.logout', 'inbox.markRead']);
 
 export type ReplicaDecision = { kind: 'run' } | { kind: 'command' } | { kind: 'refuse'; error: ApiError };
 

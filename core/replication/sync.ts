@@ -101,6 +101,8 @@ export async function syncOnce(db: Sqlite, opts: SyncOptions): Promise<SyncRepor
   }
   const credential = opts.credentials.load();
   if (!credential) throw new ApiError('no_credential', `this replica's device credential is missing (${opts.credentials.where}): ask IT to enrol it again`);
+  // A newer version may replicate more tables: their guards go, as they went for the others at join.
+  prepareReplicaSchema(db);
   const client = (opts.connect ?? hubClient)({ url: state.hub_url, ca: state.ca_pem, token: tokenOf(credential), timeoutMs: opts.timeoutMs });
   const startBytes = { ...client.bytes };
   try {

@@ -4,7 +4,7 @@
 // device (the answers to its commands). A document with no tag stays on the hub (a head-office
 // administrator's account, the platform's own PSP calls).
 import { all, dynamicQb } from './query.js';
-import { decodeKey, docKind } from './replicated-set.js';
+import { decodeKey, docKind, type DocKind } from './replicated-set.js';
 import type { Sqlite } from './sqlite.js';
 
 export const NETWORK_TAG = '*';
@@ -69,6 +69,22 @@ function rowsByPair(db: Sqlite, table: string, keyCols: readonly string[], keys:
   return out;
 }
 
+/**
+ * The keys of a kind with a composite key whose document still has a row in one of its tables
+ * (one indexed lookup per key and table: these kinds change by a few keys per run).
+ */
+function presentKeys(db: Sqlite, kind: DocKind, keys: readonly string[]): string[] {
+  return keys.filter((key) => {
+    const parts = decodeKey(kind, key);
+    if (!parts) return false;
+    return kind.tables.some((t) => {
+      let q = dyn.selectFrom(t.table).select(t.key[0]!);
+      t.key.forEach((c, i) => { q = q.where(c, '=', parts[i]!); });
+      return all(db, q.limit(1)).length > 0;
+    });
+  });
+}
+
 /** The current tags of documents of one kind; a key absent from the map has none (or no longer exists). */
 export function docTags(db: Sqlite, kind: string, keys: readonly string[]): Tags {
   const out: Tags = new Map();
@@ -91,7 +107,7 @@ export function docTags(db: Sqlite, kind: string, keys: readonly string[]): Tags
       // An order not settled yet has no parties: it waits on the hub until it has.
       break;
     }
-    case 'journal_entry': case 'transfer': case 'psp_object': case 'outbox': {
+    case 'journal_entry': case 'daily_batch': case 'transfer': case 'psp_object': case 'outbox': {
       const col = head.key.length === 1 ? head.key[0]! : null;
       if (col) {
         for (const r of rowsIn(db, head.table, col, keys, [col, 'entity', ...(kind === 'outbox' ? ['kind'] : [])])) {
@@ -107,6 +123,16 @@ export function docTags(db: Sqlite, kind: string, keys: readonly string[]): Tags
       for (const r of rowsIn(db, 'invoices', 'id', keys, ['id', 'supplier', 'customer', 'issued_by'])) {
         for (const x of [r.supplier, r.customer, r.issued_by]) add(out, String(r.id), e(x));
       }
+      break;
+    }
+    case 'invoice_month': {
+      // Key [supplier, customer, currency, month]: both parties' replicas.
+      for (const key of presentKeys(db, k, keys)) for (const x of decodeKey(k, key)!.slice(0, 2)) add(out, key, e(x));
+      break;
+    }
+    case 'day_total': {
+      // Key [entity, day].
+      for (const key of presentKeys(db, k, keys)) add(out, key, e(decodeKey(k, key)![0]));
       break;
     }
     case 'account': case 'account_mapping': case 'closed_period': case 'erp_batch': {

@@ -14,8 +14,9 @@
 // the change triggers of a table new to the set and marks its rows dirty, so they reach the
 // replicas with the next pulls; replicas take whatever the page brings once they run the same
 // version. `test/unit/replication/replicated-set.test.ts` checks every table listed exists and
-// gets its triggers. Tables left out stay on the installation that wrote them (the hub's
-// sessions, audit trail, outbox attempts, imports; a replica's own commands).
+// gets its triggers. A table that does not travel is listed in UNREPLICATED_TABLES with where it
+// lives (the hub's devices, imports, approvals; each installation's sessions, audit trail, sync
+// bookkeeping); the test fails on a table in neither list.
 
 export interface ReplicatedTable {
   table: string;
@@ -47,7 +48,8 @@ const byOrder = (table: string, marked?: 'head'): ReplicatedTable => ({ table, k
 export const DOC_KINDS: readonly DocKind[] = [
   // The registry, the settings and the rule book: shared by the whole network.
   { kind: 'setting', tables: [{ table: 'network_settings', key: ['key'] }] },
-  { kind: 'entity', tables: [{ table: 'entities', key: ['id'] }] },
+  // An entity with the history of its posting granularity (detail or daily books, per month).
+  { kind: 'entity', tables: [{ table: 'entities', key: ['id'] }, { table: 'posting_granularity', key: ['entity'] }] },
   { kind: 'location', tables: [{ table: 'locations', key: ['id'] }] },
   { kind: 'catchment', tables: [{ table: 'catchments', key: ['postcode_prefix'] }] },
   { kind: 'rule', tables: [{ table: 'rules', key: ['id'] }] },
@@ -58,11 +60,30 @@ export const DOC_KINDS: readonly DocKind[] = [
       { table: 'orders', key: ['id'] }, byOrder('order_lines', 'head'), byOrder('payments', 'head'), byOrder('events'), byOrder('settlements'),
       byOrder('settlement_revisions', 'head'), byOrder('settlement_lines', 'head'), byOrder('entity_shares', 'head'), byOrder('order_parties', 'head'),
       byOrder('routing_offers'), byOrder('routing_history'),
+      // What its legs put on invoices and its movements in daily books (one row per posting run,
+      // append-only, written by the posting run without touching the order: marked by triggers).
+      byOrder('invoice_items'), byOrder('subledger'),
     ],
   },
   // Books, per entity.
   { kind: 'journal_entry', tables: [{ table: 'journal_entries', key: ['id'], marked: 'writer' }, { table: 'journal_lines', key: ['entry_id'], marked: 'head' }] },
-  { kind: 'invoice', tables: [{ table: 'invoices', key: ['id'], marked: 'writer' }, { table: 'invoice_lines', key: ['invoice_id'], marked: 'head' }] },
+  {
+    kind: 'invoice',
+    tables: [{ table: 'invoices', key: ['id'], marked: 'writer' }, { table: 'invoice_lines', key: ['invoice_id'], marked: 'head' }, { table: 'invoice_deliveries', key: ['invoice_id'] }],
+  },
+  // A month still to invoice between a supplier and a customer: its sums and the invoices its
+  // credit note will correct (what closing a period checks).
+  {
+    kind: 'invoice_month',
+    tables: [
+      { table: 'invoice_totals', key: ['supplier', 'customer', 'currency', 'month'] },
+      { table: 'invoice_credit_refs', key: ['supplier', 'customer', 'currency', 'month'] },
+    ],
+  },
+  // Daily books: a day's sums per journal and account set, until and after its entry is written.
+  { kind: 'daily_batch', tables: [{ table: 'daily_batches', key: ['id'] }, { table: 'daily_batch_lines', key: ['batch_id'] }] },
+  // The dashboard's totals per entity and local day (kept for the platform entity only).
+  { kind: 'day_total', tables: [{ table: 'entity_day_totals', key: ['entity', 'day'] }, { table: 'entity_day_legs', key: ['entity', 'day'] }] },
   { kind: 'account', tables: [{ table: 'accounts', key: ['entity', 'number'] }] },
   { kind: 'account_mapping', tables: [{ table: 'account_mappings', key: ['entity', 'role'] }] },
   { kind: 'closed_period', tables: [{ table: 'closed_periods', key: ['entity', 'period'] }] },
@@ -79,6 +100,38 @@ export const DOC_KINDS: readonly DocKind[] = [
   // The hub's answer to a command a replica pushed: to that replica only.
   { kind: 'command', tables: [{ table: 'device_commands', key: ['device_id', 'command_id'] }] },
 ];
+
+/**
+ * Every other table, and where it lives (the classification test fails on a table in neither
+ * list, so a new migration cannot forget its tables):
+ * - 'hub': head office's state, on the hub only (a replica refuses the operations that write it);
+ * - 'local': each installation's own (its sessions, its audit chain, its sync bookkeeping), never sent.
+ */
+export const UNREPLICATED_TABLES: Readonly<Record<string, { where: 'hub' | 'local'; why: string }>> = {
+  change_dirty: { where: 'hub', why: 'the change log: documents changed and not sealed yet' },
+  change_log: { where: 'hub', why: 'the change log the replicas pull from' },
+  devices: { where: 'hub', why: 'enrolled devices and the hashes of their credentials' },
+  imports: { where: 'hub', why: 'network feeds are imported on the hub' },
+  outbox_attempts: { where: 'hub', why: 'the delivery attempts of PSP and ERP calls, which only the hub sends (the calls themselves replicate)' },
+  psp_events: { where: 'hub', why: 'the PSP webhooks the hub receives' },
+  reconciliation_runs: { where: 'hub', why: 'PSP reconciliation is head office\'s work' },
+  reconciliation_items: { where: 'hub', why: 'PSP reconciliation is head office\'s work' },
+  reconciliation_explanations: { where: 'hub', why: 'notes on reconciliation mismatches, by head office' },
+  release_approvals: { where: 'hub', why: 'four eyes before a release run, which runs on the hub (the run and its transfers replicate)' },
+  rule_drafts: { where: 'hub', why: 'rules edited before publication on the hub (the published version replicates as a rule)' },
+  routing_state: { where: 'hub', why: 'the routing scheduler\'s cursors; the scheduler runs on the hub' },
+  sandbox_psp_objects: { where: 'hub', why: 'the sandbox PSP, which stands for the platform\'s PSP' },
+  sandbox_psp_requests: { where: 'hub', why: 'the sandbox PSP, which stands for the platform\'s PSP' },
+  audit_log: { where: 'local', why: 'each installation\'s own audit chain (a replica sends its head with each push)' },
+  command_outbox: { where: 'local', why: 'a replica\'s decisions waiting for the hub (pushed as commands, answered as device_commands)' },
+  inbox_reads: { where: 'local', why: 'which requests a user opened, written where the user opens them (inbox.markRead runs on a replica too), not sent up: an unread count is a screen\'s state, not the network\'s' },
+  replica_docs: { where: 'local', why: 'the documents a replica holds and their versions' },
+  replica_state: { where: 'local', why: 'a replica\'s hub, cursor and status' },
+  schema_migrations: { where: 'local', why: 'the migrations applied to this database' },
+  sessions: { where: 'local', why: 'sign-ins on this installation' },
+  sign_in_throttles: { where: 'local', why: 'failed sign-ins on this installation' },
+  sync_state: { where: 'local', why: 'the PSP/ERP runner\'s cursors and the desktop\'s call journal' },
+};
 
 const KINDS = new Map(DOC_KINDS.map((k) => [k.kind, k]));
 

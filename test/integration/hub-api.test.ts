@@ -146,7 +146,7 @@ describe('the first start of a new database', () => {
 describe('a store replica', () => {
   it('holds its scope, refuses the hub\'s operations naming the hub, and reads offline', async () => {
     const s = setup();
-    const { replica, as } = await joinStore(s);
+    const { replica, as, sync } = await joinStore(s);
     const lyonOrders = s.hub.prepare("SELECT DISTINCT order_id FROM order_parties WHERE entity = 'LYON' ORDER BY order_id").pluck().all();
     expect(lyonOrders).toContain('W-2001');
     expect(replica.prepare('SELECT id FROM orders ORDER BY id').pluck().all()).toEqual(lyonOrders);
@@ -160,8 +160,26 @@ describe('a store replica', () => {
       expect(e.message).toContain(HUB_URL);
     }
     s.setDown(true);
-    expect(ok(callApi(as('lyon'), 'inbox.list', {})).requests.map((r: Json) => r.order)).toEqual(['W-2001']);
+    const inbox = ok(callApi(as('lyon'), 'inbox.list', {}));
+    expect(inbox.requests.map((r: Json) => r.order)).toEqual(['W-2001']);
     expect(ok(callApi(as('lyon'), 'orders.get', { id: 'W-2001' }))).toBeTruthy();
+    // Opening a request is the reader's own state: kept on the replica, offline too, not sent up.
+    expect(inbox.unread).toBe(1);
+    expect(ok(callApi(as('lyon'), 'inbox.markRead', { offers: [inbox.requests[0].offer] }))).toMatchObject({ marked: 1, unread: 0 });
+    expect(count(replica, 'SELECT count(*) FROM command_outbox')).toBe(0);
+    s.setDown(false);
+    await sync();
+    expect(ok(callApi(as('lyon'), 'inbox.unread', {}))).toMatchObject({ open: 1, unread: 0 });
+    expect(count(s.hub, 'SELECT count(*) FROM inbox_reads')).toBe(0);
+  });
+
+  it('drops, at its next sync, the guards of a table a newer version replicates', async () => {
+    const s = setup();
+    const { replica, sync } = await joinStore(s);
+    // As a replica that joined before the subledger replicated still has it.
+    replica.exec("CREATE TRIGGER subledger_immutable_delete BEFORE DELETE ON subledger BEGIN SELECT RAISE(ABORT, 'the subledger is append-only'); END");
+    expect(await sync()).toMatchObject({ complete: true, error: null });
+    expect(count(replica, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'subledger'")).toBe(0);
   });
 
   it('queues a decision offline; the hub applies it once and answers through the pull', async () => {

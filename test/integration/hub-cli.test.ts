@@ -58,6 +58,10 @@ describe('ventil hub, devices, join and sync on the loopback', () => {
     expect(release.status).toBe(2);
     expect(release.stderr).toContain(hub.url);
     expect(release.stderr).toContain('[hub_only]');
+    // Without options too: where releases run comes before how to call them.
+    const bare = await runVentil(['release', '--db', replicaDb]);
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toContain(`runs on the hub (${hub.url})`);
 
     // The hub knows the device, active (devices list reads the same operation).
     const { db } = openDatabase({ file: hubDb });

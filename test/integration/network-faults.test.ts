@@ -110,6 +110,8 @@ describe('a hub and three replicas over TLS, with the hub down, killed hubs and 
     ({ db: hubDb } = openDatabase({ file: hubFile }));
     const day = (d: number) => new Date(Date.now() - d * 24 * HOUR).toISOString().slice(0, 10);
     scenario = generateScenario({ seed: 31, franchisees: 9, orders: 60, from: day(40), to: day(3), eventsUntil: new Date(Date.now() - 2 * 24 * HOUR).toISOString() }) as unknown as Json;
+    // Store A keeps daily books: its subledger and daily batches are compared too.
+    for (const e of scenario.network.entities) if (e.id === 'F001') e.posting = 'daily';
     const ctx = createContext(hubDb);
     ok(callApi(ctx, 'scenario.import', { scenario }));
     const hash = hashPassword(PASSWORD);
@@ -169,6 +171,10 @@ describe('a hub and three replicas over TLS, with the hub down, killed hubs and 
       expect(status).toMatchObject({ online: true, offline_since: null, pending: [], refused: [] });
       expect(db.prepare("SELECT status FROM routing_offers WHERE order_id = ? AND location = 'ST-001'").pluck().get(decided[0])).toBe('accepted');
       expect(db.prepare("SELECT status, note FROM routing_offers WHERE order_id = ? AND location = 'ST-001'").get(decided[1])).toEqual({ status: 'refused', note: 'empty shelf' });
+      // Its daily books and periodic invoices are there to compare.
+      for (const table of ['subledger', 'daily_batches', 'daily_batch_lines', 'invoice_items', 'invoice_totals', 'posting_granularity']) {
+        expect(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get(), table).not.toBe(0);
+      }
     });
     for (const r of Object.values(replicas)) {
       const { diffs, periods } = converged(r);

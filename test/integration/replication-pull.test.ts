@@ -16,6 +16,7 @@ import type { Sqlite } from '../../core/store/sqlite.js';
 import { join } from 'node:path';
 import { openDatabase } from '../../core/store/database.js';
 import { memoryDb, tempDir } from '../helpers/db.js';
+import { sendAllInvoices } from '../helpers/books.js';
 import { ok } from '../helpers/lifecycle.js';
 import { addDevice, makeReplica, syncInProcess, SYNC_NOW } from '../helpers/replication.js';
 
@@ -25,8 +26,11 @@ function buildHub(): Sqlite {
   const db = memoryDb();
   const ctx = createContext(db, { now: () => NOW });
   const scenario = generateScenario({ seed: 12, franchisees: 6, orders: 120, from: '2026-09-01', to: '2026-11-10', eventsUntil: '2026-11-20T00:00:00Z' });
+  // The first store keeps daily books (subledger, daily batches); the others detailed ones.
+  for (const e of scenario.network.entities) if (e.id === 'F001') e.posting = 'daily';
   ok(callApi(ctx, 'scenario.import', { scenario }));
   ok(callApi(ctx, 'release.run', { as_of: '2026-11-25T00:00:00Z' }));
+  sendAllInvoices(ctx);
   return db;
 }
 
@@ -54,6 +58,9 @@ function rowsOfHeld(db: Sqlite, held: Set<string>, table: string): unknown[][] {
   });
 }
 
+/** Tables of migrations 0010 and 0011 (day totals, periodic invoices, daily books). */
+const NEWER_TABLES = ['entity_day_totals', 'entity_day_legs', 'posting_granularity', 'invoice_items', 'invoice_totals', 'invoice_deliveries', 'subledger', 'daily_batches', 'daily_batch_lines'];
+
 function exportsOf(db: Sqlite, entity: string, period: string) {
   const ctx = createContext(db, { now: () => NOW });
   return ['exports.fec', 'exports.csv', 'exports.ledger'].map((op) => callApi(ctx, op, { entity, period }));
@@ -70,11 +77,17 @@ describe('pull replication', () => {
     expect(pages.length).toBeGreaterThan(3);
     expect(pages[0]!.reset).toEqual({ tags: null });
     expect(heldSet(replica)).toEqual(expectedDocs(hub, null));
+    // The tables of the books at network scale and periodic invoices hold rows, so the comparison covers them.
+    for (const table of NEWER_TABLES) expect(hub.prepare(`SELECT count(*) FROM ${table}`).pluck().get(), table).toBeGreaterThan(0);
     for (const { table } of REPLICATED_TABLES) {
       if (table === 'users' || table === 'device_commands') continue;
       expect(dumpTable(replica, table), table).toEqual(dumpTable(hub, table));
     }
     expect(readReplicaState(replica)!.hub_seq).toBe(headSeq(hub));
+    // Head office's dashboard reads the platform's day totals: the same on the replica.
+    const dashboard = (db: Sqlite) => callApi(createContext(db, { now: () => NOW }), 'dashboard.entity', { entity: 'HQ' });
+    expect(ok<{ currencies: unknown[] }>(dashboard(hub)).currencies.length).toBeGreaterThan(0);
+    expect(dashboard(replica)).toEqual(dashboard(hub));
   });
 
   it('gives a store replica its scope only, byte-identical exports, and masks other entities\' accounts', () => {
@@ -97,6 +110,13 @@ describe('pull replication', () => {
     }
     const entities = replica.prepare('SELECT id, psp_account, erp_code FROM entities ORDER BY id').all() as { id: string; psp_account: string | null }[];
     expect(entities.filter((e) => e.psp_account !== null).map((e) => e.id)).toEqual([store]);
+    // Its daily books' detail behind each day's entry, its invoices (and whether sent), its dashboard.
+    const as = (db: Sqlite, op: string, input: object) => callApi(createContext(db, { now: () => NOW }), op, input);
+    const pieces = hub.prepare("SELECT DISTINCT piece_ref FROM journal_entries WHERE entity = ? AND source_key LIKE 'day:%' ORDER BY 1").pluck().all(store) as string[];
+    expect(pieces.length).toBeGreaterThan(3);
+    for (const piece of pieces) expect(as(replica, 'journal.detail', { entity: store, piece }), piece).toEqual(as(hub, 'journal.detail', { entity: store, piece }));
+    expect(as(replica, 'invoices.list', { entity: store, limit: 5000 })).toEqual(as(hub, 'invoices.list', { entity: store, limit: 5000 }));
+    expect(as(replica, 'dashboard.entity', { entity: store })).toEqual(as(hub, 'dashboard.entity', { entity: store }));
     // The books of the store, byte for byte.
     for (const period of ['2026-10', '2026-11']) {
       const a = exportsOf(hub, store, period);

@@ -3,7 +3,7 @@
 // schema drops the triggers of the tables the hub fills.
 import { describe, expect, it } from 'vitest';
 import { changeLogEnabled, changeTriggerTables, ensureChangeLog } from '../../../core/store/change-triggers.js';
-import { DOC_KINDS, REPLICATED_TABLES } from '../../../core/store/replicated-set.js';
+import { DOC_KINDS, REPLICATED_TABLES, UNREPLICATED_TABLES } from '../../../core/store/replicated-set.js';
 import { docTags } from '../../../core/store/doc-tags.js';
 import { prepareReplicaSchema } from '../../../core/replication/replica.js';
 import { entryWriter } from '../../../core/store/books-repo.js';
@@ -21,6 +21,17 @@ describe('the replicated set', () => {
       expect(cols.length, t.table).toBeGreaterThan(0);
       for (const k of t.key) expect(cols, `${t.table}.${k}`).toContain(k);
     }
+  });
+
+  it('classifies every table of the schema: replicated, or on the hub only, or local', () => {
+    // A new migration's table must be placed in DOC_KINDS or UNREPLICATED_TABLES (replicated-set.ts).
+    const db = memoryDb();
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[];
+    const replicated = new Set(REPLICATED_TABLES.map((t) => t.table));
+    const unclassified = tables.filter((t) => !replicated.has(t) && !(t in UNREPLICATED_TABLES));
+    expect(unclassified, 'tables neither in DOC_KINDS nor in UNREPLICATED_TABLES').toEqual([]);
+    expect(Object.keys(UNREPLICATED_TABLES).filter((t) => replicated.has(t)), 'tables in both lists').toEqual([]);
+    expect(Object.keys(UNREPLICATED_TABLES).filter((t) => !tables.includes(t)), 'listed tables that do not exist').toEqual([]);
   });
 
   it('defines scope tags for every kind', () => {
