@@ -36,7 +36,7 @@ describe('ventil hub, devices, join and sync on the loopback', () => {
     tmp.cleanup();
   });
 
-  it('enrols, joins, syncs, and refuses the hub\'s operations on the replica with status 2', async () => {
+  it('enrols, joins, syncs, and refuses the hub\'s operations on the replica with status 2', { timeout: 180_000 }, async () => {
     expect(hub.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const enrol = await runVentil(['devices', 'enroll', '--scope', 'entity:LYON', '--name', 'PC Lyon', '--db', hubDb, '--json']);
     expect(enrol.status, enrol.stderr).toBe(0);
