@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { DB_OPTION, EXIT_OK, HELP_OPTION, JSON_OPTION, UsageError, parseOptions } from '../command.js';
 import { call, CliFailure, openCliDatabase, printJson } from '../io.js';
 import { replicaDecision } from '../../replication/policy.js';
+import { resolveDbPath } from '../paths.js';
 import { formatMinor } from '../../domain/money.js';
 
 export const releaseCommand: Command = {
@@ -26,14 +28,19 @@ network's after_release_recovery says. --dry-run prints the run without writing 
       'as-of': { type: 'string' }, 'dry-run': { type: 'boolean' }, balances: { type: 'boolean' }, at: { type: 'string' },
       ...DB_OPTION, ...JSON_OPTION, ...HELP_OPTION,
     }, false);
+    if (!values.balances && values['as-of'] === undefined) {
+      // On a replica the answer is where releases run, whatever the options (a database that
+      // does not exist is not created for a usage error).
+      if (existsSync(resolveDbPath(values.db))) {
+        const { db, ctx } = openCliDatabase(values.db);
+        const where = replicaDecision(ctx.installation, 'release.run', true, false);
+        db.close();
+        if (where.kind === 'refuse') throw new CliFailure({ code: where.error.code, message: where.error.message });
+      }
+      throw new UsageError('release needs --as-of T (or --balances)');
+    }
     const { db, ctx } = openCliDatabase(values.db);
     try {
-      if (!values.balances && values['as-of'] === undefined) {
-        // On a replica the answer is where releases run, whatever the options.
-        const where = replicaDecision(ctx.installation, 'release.run', true, false);
-        if (where.kind === 'refuse') throw new CliFailure({ code: where.error.code, message: where.error.message });
-        throw new UsageError('release needs --as-of T (or --balances)');
-      }
       if (values.balances) {
         const r = call(ctx, 'release.balances', values.at ? { at: values.at } : {});
         if (values.json) printJson(r);
