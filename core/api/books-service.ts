@@ -19,6 +19,7 @@ import { nextDate, zonedStartOfDay, zonedStartOfDayIso } from '../domain/time-zo
 import { currentAuditAnchor } from '../store/audit-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
 import { enqueue, getOutboxRowByKey } from '../sync/outbox.js';
+import { networkSetting, transfersWithCall } from '../store/release-repo.js';
 import { ApiError, type Issue } from './errors.js';
 
 export function requireEntity(db: Sqlite, id: string): BookEntity {
@@ -68,32 +69,66 @@ export function listPeriods(db: Sqlite, entity: BookEntity, now: Date): { fiscal
 
 export interface CloseResult { entity: string; period: string; closed: string[]; erp_batches: string[]; opening_entry: string | null }
 
+/** One reason a period cannot be closed yet: an issue, with what the view needs to name it in the user's language. */
+export interface ClosingReason extends Issue {
+  code: 'fx_rate_missing' | 'unposted_event' | 'invoice_not_issued' | 'invoice_not_sent' | 'transfer_not_sent';
+  /** What the reason is about: the event, the invoice, the transfer (ids, amounts in minor units). */
+  subject: {
+    event?: string; order?: string | null; detail?: string;
+    invoice?: string; kind?: 'invoice' | 'credit_note'; supplier?: string; customer?: string; month?: string;
+    transfer?: string; run?: string; entity?: string; amount?: number; currency?: string; status?: string | null;
+  };
+}
+
+/** Outbox states in which a transfer's call has not reached the PSP yet (`cancelled` was settled by a person). */
+const UNSENT_CALL = new Set(['pending', 'in_flight', 'failed', 'dead']);
+
 /**
  * Why a period cannot be closed yet, every reason listed: events of the entity up to the period's
- * end not in the books (a missing exchange rate named as such), and periodic invoices of its
- * months not issued or not sent. (The closing runs the posting catch-up first: transfers, the
- * invoices due, and the daily entries of days that are over.)
+ * end not in the books (a missing exchange rate named as such), periodic invoices of its months
+ * not issued or not sent, and transfers of release runs within the period that the PSP has not
+ * received (a bank movement in the books with no money moved). (The closing runs the posting
+ * catch-up first: transfers, the invoices due, and the daily entries of days that are over.)
  */
-export function closingObstacles(db: Sqlite, entity: BookEntity, period: Period): Issue[] {
-  const out: Issue[] = [];
+export function closingObstacles(db: Sqlite, entity: BookEntity, period: Period): ClosingReason[] {
+  const out: ClosingReason[] = [];
   for (const i of listPostingIssues(db)) {
     if (!(JSON.parse(i.entities_json) as string[]).includes(entity.id)) continue;
     if (i.event_at !== null && accountingDate(i.event_at, entity.time_zone) > period.end) continue;
+    const subject = { event: i.event, order: i.order_id, detail: i.message };
     out.push(i.code === 'fx_rate_missing'
-      ? { path: `events.${i.event}`, code: 'fx_rate_missing', message: `${i.message} (add the rate, then post: ventil post)` }
-      : { path: `events.${i.event}`, code: 'unposted_event', message: `not in the books: ${i.message}` });
+      ? { path: `events.${i.event}`, code: 'fx_rate_missing', message: `${i.message} (add the rate, then post: ventil post)`, subject }
+      : { path: `events.${i.event}`, code: 'unposted_event', message: `not in the books: ${i.message}`, subject });
   }
   const months = new Set(monthsOf(period));
-  const due = new Set<string>();
+  const due = new Map<string, ClosingReason['subject']>();
   for (const t of pendingTotals(db)) {
-    if (months.has(t.month) && (t.supplier === entity.id || t.customer === entity.id)) due.add(`${t.kind === 'invoice' ? 'invoice' : 'credit note'} ${t.supplier} → ${t.customer} ${t.currency} ${t.month}`);
+    if (!months.has(t.month) || (t.supplier !== entity.id && t.customer !== entity.id)) continue;
+    const kind = t.kind === 'invoice' ? 'invoice' : 'credit_note';
+    due.set(`${kind} ${t.supplier} ${t.customer} ${t.currency} ${t.month}`, { kind, supplier: t.supplier, customer: t.customer, currency: t.currency, month: t.month });
   }
-  for (const d of due) out.push({ path: 'invoices', code: 'invoice_not_issued', message: `periodic ${d} not issued yet (issued by the next posting run once the month is over: ventil post)` });
+  for (const d of due.values()) {
+    const what = `${d.kind === 'invoice' ? 'invoice' : 'credit note'} ${d.supplier} → ${d.customer} ${d.currency} ${d.month}`;
+    out.push({ path: 'invoices', code: 'invoice_not_issued', message: `periodic ${what} not issued yet (issued by the next posting run once the month is over: ventil post)`, subject: d });
+  }
   for (const inv of listInvoices(db, { entities: [entity.id], from: period.start, to: period.end, unsent: true }).rows) {
     if (inv.period === null) continue;
-    out.push({ path: `invoices.${inv.number}`, code: 'invoice_not_sent', message: `${inv.kind === 'invoice' ? 'invoice' : 'credit note'} ${inv.number} (${inv.supplier} → ${inv.customer}, ${inv.period}) is not sent (invoices.send, or ventil invoices --send)` });
+    out.push({ path: `invoices.${inv.number}`, code: 'invoice_not_sent', message: `${inv.kind === 'invoice' ? 'invoice' : 'credit note'} ${inv.number} (${inv.supplier} → ${inv.customer}, ${inv.period}) is not sent (invoices.send, or ventil invoices --send)`,
+      subject: { invoice: inv.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, month: inv.period, currency: inv.currency, amount: inv.total } });
+  }
+  for (const t of unsentTransfers(db, entity, period)) {
+    out.push({ path: `transfers.${t.id}`, code: 'transfer_not_sent', message: `transfer ${t.id} of run ${t.run_id} to ${t.entity} (${t.amount} ${t.currency} minor units) has not reached the PSP (${t.status ?? 'no call'}): retry or cancel it in the outbox (sync.outbox.retry / cancel)`,
+      subject: { transfer: t.id, run: t.run_id, entity: t.entity, amount: t.amount, currency: t.currency, status: t.status } });
   }
   return out;
+}
+
+/** Transfers dated within the period, to the entity (or any, for the platform that pays them), whose call the PSP has not received. */
+function unsentTransfers(db: Sqlite, entity: BookEntity, period: Period) {
+  const from = zonedStartOfDayIso(period.start, entity.time_zone);
+  const to = zonedStartOfDayIso(nextDate(period.end), entity.time_zone);
+  const all = entity.id === networkSetting<string>(db, 'platform_entity', '');
+  return transfersWithCall(db, { from, to, entity: all ? null : entity.id }).filter((r) => r.status === null || UNSENT_CALL.has(r.status));
 }
 
 /**
@@ -114,7 +149,8 @@ export function closePeriod(db: Sqlite, entityId: string, periodName: string, no
   }
   const obstacles = closingObstacles(db, entity, period);
   if (obstacles.length > 0) {
-    throw new ApiError('period_not_closable', `${entityId} ${period.name} cannot be closed: ${obstacles.length} reason(s), every one listed; nothing was closed`, obstacles);
+    throw new ApiError('period_not_closable', `${entityId} ${period.name} cannot be closed: ${obstacles.length} reason(s), every one listed; nothing was closed`,
+      obstacles.map(({ path, code, message }) => ({ path, code, message })));
   }
   const at = now.toISOString();
   const closedNow: string[] = [];

@@ -32,6 +32,7 @@ import { setupHandlers } from './setup.js';
 import { replicaDecision } from '../replication/policy.js';
 import { queueCommand } from '../replication/outbox.js';
 import { payoutsHandlers } from './payouts.js';
+import { financeHandlers } from './finance.js';
 
 /** Every operation by name. Its type is the API's contract: see `Api` below. */
 export const handlers = {
@@ -57,6 +58,7 @@ export const handlers = {
   ...replicationHandlers,
   ...setupHandlers,
   ...payoutsHandlers,
+  ...financeHandlers,
 } satisfies Record<string, Handler>;
 
 /**

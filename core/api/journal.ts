@@ -5,11 +5,12 @@
 import { z } from 'zod';
 import { ACCOUNT_NUMBER, ACCOUNT_ROLES, DEFAULT_MAPPING, JOURNAL_CODES, JOURNALS, PCG_ACCOUNTS, ROLE_LABELS, accountLabel, type AccountRole, type JournalCode } from '../domain/books-accounts.js';
 import { entryNumber } from '../domain/fec.js';
+import { accountingDate } from '../domain/books-calendar.js';
 import { closedPeriods, dailyEntryByPiece, erpBatches, listBookEntities, listEntries, listPostingIssues, loadChart, mappingOverrides, ownAccounts, setMapping, upsertAccount } from '../store/books-repo.js';
 import { dailyDetail } from '../store/subledger-repo.js';
 import { registerAnomalyProvider } from './anomalies.js';
 import { postPendingEntries } from './books-runner.js';
-import { assertChart, closePeriod, enqueueErpBatch, erpBatchKey, listPeriods, requireEntity, resolvePeriod, trialBalanceOf } from './books-service.js';
+import { assertChart, closePeriod, closingObstacles, enqueueErpBatch, erpBatchKey, listPeriods, requireEntity, resolvePeriod, trialBalanceOf } from './books-service.js';
 import { ApiError, type Issue } from './errors.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
 
@@ -100,6 +101,25 @@ export const journalHandlers = {
       const result = closePeriod(ctx.db, input.entity, input.period, ctx.now(), ctx.principal.userId);
       ctx.audit({ entities: [input.entity], after: result });
       return result;
+    },
+  }),
+
+  'journal.periods.checks': defineHandler({
+    summary: 'The checks before closing a month or a fiscal year of an entity: every reason it cannot be closed yet (unposted events, missing exchange rates, periodic invoices not issued or not sent, transfers the PSP has not received), without changing anything',
+    input: z.object({ entity: EntityId, period: PeriodName }).strict(),
+    roles: ALL_ROLES,
+    mutates: false,
+    run: (ctx, input) => {
+      ctx.scope.assertEntity(input.entity);
+      const entity = requireEntity(ctx.db, input.entity);
+      const period = resolvePeriod(entity, input.period);
+      const closed = closedPeriods(ctx.db, entity.id).find((c) => c.period === period.name) ?? null;
+      const ended = period.end < accountingDate(ctx.now().toISOString(), entity.time_zone);
+      const reasons = closed ? [] : closingObstacles(ctx.db, entity, period);
+      return {
+        entity: entity.id, currency: entity.currency, period: { name: period.name, kind: period.kind, start: period.start, end: period.end },
+        closed: closed !== null, closed_at: closed?.closed_at ?? null, ended, closable: !closed && ended && reasons.length === 0, reasons,
+      };
     },
   }),
 

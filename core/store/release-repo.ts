@@ -133,6 +133,19 @@ export function transfersOfEntity(db: Sqlite, entity: string, f: { from?: string
     .all(...args, f.limit) as TransferWithDelivery[];
 }
 
+/** Transfers written in [from, to) (of one entity, or all), with the status of their outbox call (null: none). */
+export function transfersWithCall(db: Sqlite, f: { from: string; to: string; entity: string | null }): { id: string; run_id: string; entity: string; amount: number; currency: string; status: OutboxStatus | null }[] {
+  return db.prepare(`SELECT t.id, t.run_id, t.entity, t.amount, t.currency, o.status FROM transfers t LEFT JOIN outbox o ON o.idempotency_key = t.idempotency_key
+    WHERE t.created_at >= ? AND t.created_at < ? AND (? IS NULL OR t.entity = ?) ORDER BY t.created_at, t.id`)
+    .all(f.from, f.to, f.entity, f.entity) as { id: string; run_id: string; entity: string; amount: number; currency: string; status: OutboxStatus | null }[];
+}
+
+/** Transfers (not reversals) whose money the PSP has not confirmed paid: call not sent, or sent and not paid yet; a cancelled call is settled. */
+export function transfersNotPaid(db: Sqlite): TransferWithDelivery[] {
+  return db.prepare(`SELECT * FROM (${TRANSFERS_WITH_DELIVERY} WHERE t.kind = 'transfer')
+    WHERE (outbox_status IS NULL OR outbox_status != 'cancelled') AND (psp_status IS NULL OR psp_status NOT IN ('paid', 'reversed')) ORDER BY created_at, id`).all() as TransferWithDelivery[];
+}
+
 /** What each transfer pays per order (signed), for some transfers. */
 export function ordersOfTransfers(db: Sqlite, transferIds: readonly string[]): { transfer_id: string; order: string; amount: number; lines: number }[] {
   return db.prepare(`SELECT transfer_id, order_id AS "order", sum(amount) AS amount, count(*) AS lines FROM transfer_items

@@ -14,7 +14,7 @@ import type { Sqlite } from '../../core/store/sqlite.js';
 import { ventil } from '../helpers/cli.js';
 import { exampleFile, readExample, tempDir } from '../helpers/db.js';
 import { call, clocked, err, ok, type Json } from '../helpers/lifecycle.js';
-import { sendAllInvoices } from '../helpers/books.js';
+import { deliverAllTransfers, sendAllInvoices } from '../helpers/books.js';
 
 const tmp = tempDir('ventil-exports-');
 afterAll(() => tmp.cleanup());
@@ -43,6 +43,7 @@ function buildBooks(file: string): Sqlite {
   clock.set('2027-01-15T00:00:00Z');
   ok(call(clock.ctx, 'journal.post', { orders: [] }));
   sendAllInvoices(clock.ctx);
+  deliverAllTransfers(db);
   for (const e of ['HQ', 'LYON', 'LILLE', 'VILL']) ok(call(clock.ctx, 'journal.periods.close', { entity: e, period: '2026' }));
   return db;
 }
@@ -225,6 +226,7 @@ describe('opening entries (à-nouveaux)', () => {
     clock.set('2028-01-10T00:00:00Z');
     ok(call(clock.ctx, 'journal.post', { orders: [] }));
     sendAllInvoices(clock.ctx);
+    deliverAllTransfers(db);
     for (const entity of ['HQ', 'LYON']) {
       ok(call(clock.ctx, 'journal.periods.close', { entity, period: '2027' }));
       const f = ok(call(clock.ctx, 'exports.fec', { entity, period: '2027' }));

@@ -165,6 +165,7 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
   },
 
   // ---- user administration: the head-office admin only -----------------------------------
+  'finance.summary': { kind: 'forbidden', input: () => ({}), note: 'network-wide money figures: head office and auditors only' },
   'users.list': { kind: 'forbidden', input: () => ({}) },
   'users.create': { kind: 'forbidden', input: (f) => ({ name: 'New Lille', login: 'new-lille', role: 'store_manager', entities: [f.otherEntity], password: 'new-lille-password' }) },
   'users.update': { kind: 'forbidden', input: (f) => ({ id: f.otherUser.id, entities: [f.ownEntity] }), note: 'a manager must not widen anyone\'s scope' },
@@ -309,6 +310,13 @@ export const scopeCases: Record<string, ScopeCase | ScopeCase[]> = {
   'journal.periods.list': [
     { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity }) },
     { kind: 'visible', input: (f) => ({ entity: f.ownEntity }), check: (v: { erp_batches: { entity: string }[] }, t) => t.inScope(v.erp_batches.map((b) => b.entity), 'ERP batches') },
+  ],
+  'journal.periods.checks': [
+    { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity, period: '2026-02' }) },
+    { kind: 'visible', input: (f) => ({ entity: f.ownEntity, period: '2026-02' }),
+      check: (v: { entity: string; reasons: { subject: { entity?: string; supplier?: string; customer?: string } }[] }, t) => [...t.inScope([v.entity], 'entity'),
+        ...t.inScope(v.reasons.flatMap((r) => [r.subject.entity, r.subject.supplier, r.subject.customer]).filter((e) => e !== 'HQ'), 'reasons')],
+      note: 'the reasons name the entity\'s own invoices and transfers (and the platform, its counterparty)' },
   ],
   'journal.periods.close': { kind: 'forbidden', input: (f) => ({ entity: f.otherEntity, period: '2026-02' }), note: 'head office closes periods' },
   'journal.detail': {
