@@ -13,6 +13,7 @@ import { useConnection } from './connection';
 import { AuthGate } from './views/auth/AuthScreens';
 import { SyncIndicator } from './views/sync/Sync';
 import { ReplicaIndicator, RevokedBanner, useReplicaStatus, type ReplicaStatus } from './views/replica/Replica';
+import { useApi } from './use-api';
 
 export function App() {
   return (
@@ -105,6 +106,8 @@ function matchView(views: readonly ViewDef[], path: string): { view: ViewDef; re
 
 function Nav({ views, active }: { views: readonly ViewDef[]; active: string | null }) {
   const { t } = useI18n();
+  // The requests not opened yet, beside the inbox (read again after every change, like every view's data).
+  const unread = useApi(views.some((v) => v.id === 'inbox') ? 'inbox.unread' : null, {}, { refreshEvery: 60_000 }).data?.unread ?? 0;
   return (
     <nav className="sidebar" aria-label={t('nav.label')}>
       <div className="brand">
@@ -120,7 +123,10 @@ function Nav({ views, active }: { views: readonly ViewDef[]; active: string | nu
             <ul>
               {items.map((v) => (
                 <li key={v.id}>
-                  <a href={href(v.path)} aria-current={v.id === active ? 'page' : undefined} data-nav={v.id}>{t(v.label)}</a>
+                  <a href={href(v.path)} aria-current={v.id === active ? 'page' : undefined} data-nav={v.id}>
+                    {t(v.label)}
+                    {v.id === 'inbox' && unread > 0 && <span className="nav-count" data-testid="inbox-unread" aria-label={t('nav.unread', { n: unread })}>{unread}</span>}
+                  </a>
                 </li>
               ))}
             </ul>

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { captureRunToken } from './api';
 import { App } from './App';
 import './styles.css';
+import './back-office.css';
 
 // Before anything reads the hash: `#token=...` is the run token, not a route.
 captureRunToken();

@@ -1,7 +1,10 @@
 // English. Same keys as fr.ts: a missing or extra key is a compile error.
 import type { MessageKey } from './fr';
+import { enBackOffice } from './en-back-office';
 
 export const en: Record<MessageKey, string> = {
+  // The back office views of issue 15 (en-back-office.ts), first so that additions at the end rebase cleanly.
+  ...enBackOffice,
   'app.name': 'Ventil',
   'app.tagline': 'Network finance back office',
   'app.loading': 'Loading…',

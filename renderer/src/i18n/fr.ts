@@ -1,7 +1,11 @@
 // French, the default language. Every string the UI shows has a key here; en.ts must give the
 // same keys (the compiler checks it). Messages are ICU MessageFormat: `{name}` marks a parameter,
 // `{n, plural, one {...} other {...}}` the plural forms of a count (i18n/index.tsx).
+import { frBackOffice } from './fr-back-office';
+
 export const fr = {
+  // The back office views of issue 15 (fr-back-office.ts), first so that additions at the end rebase cleanly.
+  ...frBackOffice,
   'app.name': 'Ventil',
   'app.tagline': 'Back-office financier du réseau',
   'app.loading': 'Chargement…',

@@ -1,7 +1,7 @@
 // The store's fulfilment inbox (docs/spec.md section 7): each line offered to one of its locations,
 // what to prepare, for which delivery, and the deadline; the store accepts it or refuses it with
 // a reason (the line then goes to the next candidate). Overdue requests are red.
-import { useCallback, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { INBOX_REFUSAL_REASONS as REFUSAL_REASONS } from '../../../../common/vocabulary';
 import type { ErrorValue, Output } from '../../api';
 import { useI18n, type MessageKey } from '../../i18n';
@@ -31,6 +31,8 @@ export function InboxView() {
   const [status, setStatus] = useState<'open' | 'closed' | 'all'>('open');
   const statusId = useId();
   const list = useApi('inbox.list', { status, limit: 5000 });
+  const now = useNow(60_000);
+  const mutate = useMutate();
   const [selected, setSelected] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
@@ -41,6 +43,8 @@ export function InboxView() {
     : r.overdue ? { label: t('inbox.overdue'), tone: 'red' as Tone } : { label: t(`inbox.status.${r.status}` as MessageKey), tone: STATUS_TONE[r.status] ?? 'grey' }), [t]);
   const columns = useMemo<Column<InboxRequest>[]>(() => [
     { id: 'deadline_at', header: t('inbox.deadline'), kind: 'datetime', value: (r) => r.deadline_at, width: 150, grow: 0 },
+    { id: 'left', header: t('inbox.left'), value: (r) => Date.parse(r.deadline_at), text: (r) => (r.status === 'open' ? countdown(t, Date.parse(r.deadline_at) - now) : '—'), width: 130, grow: 0 },
+    { id: 'value', header: t('inbox.value'), kind: 'money', value: (r) => r.value, currency: (r) => r.currency, width: 110, grow: 0 },
     { id: 'status', header: t('orders.status'), kind: 'status', value: (r) => (r.overdue ? 'overdue' : r.status), status: statusOf, width: 110, grow: 0 },
     { id: 'order', header: t('orders.id'), kind: 'code', value: (r) => r.order, width: 110, grow: 0 },
     { id: 'line', header: t('order.line'), kind: 'code', value: (r) => r.line, width: 72, grow: 0 },
@@ -49,7 +53,7 @@ export function InboxView() {
     { id: 'location', header: t('inbox.location'), kind: 'code', value: (r) => r.location, width: 110, grow: 0 },
     { id: 'entity', header: t('order.entity'), value: (r) => r.entity, text: (r) => entities.name(r.entity), width: 160, grow: 1 },
     { id: 'channel', header: t('orders.channel'), value: (r) => channelLabel(t, r.channel), width: 100, grow: 0 },
-  ], [t, entities, statusOf]);
+  ], [t, entities, statusOf, now]);
 
   const open = rows.filter((r) => r.status === 'open').length;
   const overdue = rows.filter((r) => r.overdue).length;
@@ -79,7 +83,7 @@ export function InboxView() {
       <div className={`split${current ? ' with-drawer' : ''}`}>
         <DataTable
           rows={rows} columns={columns} rowKey={(r) => String(r.offer)} label={t('inbox.title')} loading={list.loading}
-          onRowClick={(r) => setSelected(r.offer)} selectedKey={current ? String(current.offer) : null}
+          onRowClick={(r) => { setSelected(r.offer); if (!r.read) void mutate('inbox.markRead', { offers: [r.offer] }); }} selectedKey={current ? String(current.offer) : null}
           initialSort={{ column: 'deadline_at', dir: 'asc' }} exportName="demandes" testId="inbox-table"
         />
         {current && (
@@ -93,11 +97,16 @@ export function InboxView() {
 }
 
 function RequestPanel({ r, canAct, onAnswered }: { r: InboxRequest; canAct: boolean; onAnswered(text: string): void }) {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, money } = useI18n();
+  const now = useNow(60_000);
   const entities = useEntities();
   const [reason, setReason] = useState<RefusalReason>('no_stock');
   const [note, setNote] = useState('');
   const [refusing, setRefusing] = useState(false);
+  const [tried, setTried] = useState(false);
+  // "Other" says nothing by itself: the next location and head office need the why (the API refuses it without).
+  const noteRequired = reason === 'other';
+  const noteMissing = noteRequired && note.trim() === '';
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorValue | null>(null);
   const ids = { reason: useId(), note: useId() };
@@ -130,7 +139,8 @@ function RequestPanel({ r, canAct, onAnswered }: { r: InboxRequest; canAct: bool
         <div><dt>{t('inbox.mode')}</dt><dd>{t(`delivery.${r.customer.mode}` as MessageKey)}</dd></div>
         <div><dt>{t('inbox.pickup')}</dt><dd>{r.customer.pickup_location ?? '—'}</dd></div>
         <div><dt>{t('inbox.offered')}</dt><dd>{dateTime(r.offered_at)}</dd></div>
-        <div><dt>{t('inbox.deadline')}</dt><dd className={r.overdue ? 'neg' : undefined}>{dateTime(r.deadline_at)}</dd></div>
+        <div><dt>{t('inbox.deadline')}</dt><dd className={r.overdue ? 'neg' : undefined}>{dateTime(r.deadline_at)}{r.status === 'open' && <span className="small" data-testid="countdown"> · {countdown(t, Date.parse(r.deadline_at) - now)}</span>}</dd></div>
+        <div><dt>{t('inbox.value')}</dt><dd className="num">{money(r.value, r.currency)}</dd></div>
       </dl>
       <h3 className="subsection">{t('inbox.items')}</h3>
       <table className="data compact" aria-label={t('inbox.items')}>
@@ -158,17 +168,41 @@ function RequestPanel({ r, canAct, onAnswered }: { r: InboxRequest; canAct: bool
                 {REFUSAL_REASONS.map((x) => <option key={x} value={x}>{t(`inbox.reason.${x}` as MessageKey)}</option>)}
               </select>
             </div>
-            <div className="field">
-              <label htmlFor={ids.note}>{t('inbox.note')}</label>
-              <input id={ids.note} value={note} onChange={(e) => setNote(e.target.value)} maxLength={500} />
+            <div className={`field${noteMissing && tried ? ' invalid' : ''}`}>
+              <div className="label-row">
+                <label htmlFor={ids.note}>{t(noteRequired ? 'inbox.noteLabel' : 'inbox.note')}</label>
+                {noteRequired && <span className="req" aria-hidden="true">*</span>}
+              </div>
+              <input id={ids.note} value={note} onChange={(e) => setNote(e.target.value)} maxLength={500} aria-required={noteRequired || undefined}
+                aria-invalid={(noteMissing && tried) || undefined} aria-describedby={noteRequired ? `${ids.note}-hint` : undefined} />
+              {noteRequired && <p id={`${ids.note}-hint`} className={noteMissing && tried ? 'field-error' : 'field-hint'}>{t('inbox.noteRequired')}</p>}
             </div>
           </div>
           <div className="form-actions">
-            <button type="button" className="btn btn-danger" onClick={refuse} disabled={busy}>{t('inbox.confirmRefuse')}</button>
+            <button type="button" className="btn btn-danger" onClick={() => { setTried(true); if (!noteMissing) void refuse(); }} disabled={busy}>{t('inbox.confirmRefuse')}</button>
             <button type="button" className="btn" onClick={() => setRefusing(false)}>{t('form.cancel')}</button>
           </div>
         </div>
       )}
     </div>
   );
+}
+
+/** Now, read again every `everyMs` (the countdowns move while the inbox stays open). */
+function useNow(everyMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(id);
+  }, [everyMs]);
+  return now;
+}
+
+/** "3 h 12 min left", "25 min left", "overdue by 2 h". */
+function countdown(t: ReturnType<typeof useI18n>['t'], ms: number): string {
+  const minutes = Math.floor(Math.abs(ms) / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (ms <= 0) return t('inbox.overdueBy', { h, m });
+  return t('inbox.timeLeft', { h, m });
 }
