@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startApp, until, type App } from './harness';
+import { screenshotInEnglish, startApp, until, type App } from './harness';
 
 const FINANCE = { login: 'finance', password: 'demo-finance-2026' };
 const STORE = { login: 'store', password: 'demo-store-2026' };
@@ -16,14 +16,10 @@ let app: App;
 beforeAll(async () => { app = await startApp({ seed: 'demo' }); });
 afterAll(async () => { await app?.stop(); });
 
-/** Photographs the current view in English too, then goes back to French. */
-async function bothLanguages(name: string, ready: string) {
+/** Photographs the current view in French, then in English (the harness switches back). */
+async function bothLanguages(name: string, english: string, french: string) {
   await app.screenshot(name);
-  await app.page.locator('button[data-lang="en"]').click();
-  await app.page.getByTestId(ready).first().waitFor();
-  await app.page.waitForLoadState('networkidle');
-  await app.screenshot(`${name}-en`);
-  await app.page.locator('button[data-lang="fr"]').click();
+  await screenshotInEnglish(app, name, english, french);
 }
 
 async function saved(download: Promise<import('playwright-core').Download>, name: string): Promise<{ file: string; text: string }> {
@@ -54,7 +50,7 @@ describe('head office views', () => {
     expect(nina).toMatchObject({ role: 'store_manager', disabled: false, must_change_password: true });
     expect(nina!.entities).toHaveLength(1);
     await table.locator('.dt-row', { hasText: 'Nina Nouvelle' }).waitFor();
-    await bothLanguages('users', 'users-table');
+    await bothLanguages('users', 'The accounts, their role and scope', 'Les comptes, leur rôle et leur périmètre');
 
     await page.getByRole('button', { name: 'Désactiver…' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Désactiver' }).click();
@@ -83,7 +79,7 @@ describe('head office views', () => {
     await page.getByTestId('audit-drawer').getByText('users.disable').waitFor();
     const csv = await saved(Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Exporter (CSV)' }).click()]).then(([d]) => d), '^ventil-audit-\\d{8}\\.csv$');
     expect(csv.text.split('\n')[0]).toContain('seq,at,actor_id');
-    await bothLanguages('audit', 'audit-table');
+    await bothLanguages('audit', 'Every change and every refusal', 'Chaque modification et chaque refus');
   });
 
   test('finance lands on its money figures, each opening its view', async () => {
@@ -97,7 +93,7 @@ describe('head office views', () => {
     expect(eur.payouts_due_count).toBeGreaterThan(0);
     expect(await page.getByTestId('figure-escrow').textContent()).toMatch(/€/);
     expect(await page.getByTestId('figure-anomalies').textContent()).toContain(String(summary.value.anomalies.total));
-    await bothLanguages('finance-home', 'figure-sales');
+    await bothLanguages('finance-home', 'The network\'s money at a glance', 'L’argent du réseau en un coup d’œil');
     await page.getByTestId('figure-released').click();
     await page.getByTestId('view-release').waitFor();
   });
@@ -114,7 +110,7 @@ describe('head office views', () => {
     expect(html.text).toMatch(/^<!doctype html>/i);
     const annex = await saved(Promise.all([page.waitForEvent('download'), drawer.getByRole('button', { name: 'Annexe des commandes (CSV)' }).click()]).then(([d]) => d), '_annexe\\.csv$');
     expect(annex.text.split('\n').length).toBeGreaterThan(1);
-    await bothLanguages('invoices', 'invoice-lines');
+    await bothLanguages('invoices', 'Commission, royalty and logistics invoices', 'Factures et avoirs de commissions');
   });
 
   test('finance closes a month once its invoices are sent', async () => {
@@ -125,7 +121,7 @@ describe('head office views', () => {
     await page.getByTestId('closing-periods').locator('button[data-period="2026-09"]').click();
     await checks.getByRole('heading', { name: /HQ 2026-09/ }).waitFor();
     await checks.locator('[data-code="invoice_not_sent"]').first().waitFor();
-    await bothLanguages('closing', 'closing-reasons');
+    await bothLanguages('closing', 'Checks before closing', 'Contrôles avant clôture');
     await checks.getByRole('button', { name: 'Envoyer les factures de la période' }).click();
     await checks.getByText('Tous les contrôles sont passés').waitFor();
     await checks.getByRole('button', { name: 'Clôturer 2026-09…' }).click();
