@@ -33,8 +33,6 @@ export function InboxView() {
   const list = useApi('inbox.list', { status, limit: 5000 });
   const now = useNow(60_000);
   const mutate = useMutate();
-  // Read marks are kept where the requests are answered: not on a replica (its changes go to head office).
-  const markable = useApi('replica.status').data?.installation === 'hub';
   const [selected, setSelected] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const clearNotice = useCallback(() => setNotice(null), []);
@@ -85,7 +83,7 @@ export function InboxView() {
       <div className={`split${current ? ' with-drawer' : ''}`}>
         <DataTable
           rows={rows} columns={columns} rowKey={(r) => String(r.offer)} label={t('inbox.title')} loading={list.loading}
-          onRowClick={(r) => { setSelected(r.offer); if (!r.read && markable) void mutate('inbox.markRead', { offers: [r.offer] }); }} selectedKey={current ? String(current.offer) : null}
+          onRowClick={(r) => { setSelected(r.offer); if (!r.read) void mutate('inbox.markRead', { offers: [r.offer] }); }} selectedKey={current ? String(current.offer) : null}
           initialSort={{ column: 'deadline_at', dir: 'asc' }} exportName="demandes" testId="inbox-table"
         />
         {current && (
