@@ -2,6 +2,12 @@
 // and paid by rule group, PSP fees borne, escrow held and released, upcoming releases, and a
 // daily series for the charts. Days are the entity's local days (its `time_zone`).
 //
+// The cards add up by construction: `parts` cuts the payout (the sum of the entity's shares) by
+// what it comes from, all VAT included, so owned + earned + paid + fees = payout exactly. The
+// owned lines' part (their gross less returns and cancellations) is the line shares less the legs
+// received plus the legs paid, from the same rows; `unshipped` is the part of it on lines not yet
+// shipped (pending, accepted), counted in the payout (held) but not in `sales_gross`.
+//
 // Everything but the escrow split comes from rows per entity and day (core/store/dashboard-repo.ts):
 // for the platform entity, a party of every order, the totals kept with the settlement, so head
 // office's dashboard reads a few hundred rows; for any other entity, the same rows computed from
@@ -29,6 +35,10 @@ export interface CurrencyBlock {
   paid: { group: string; amount: number; vat: number }[];
   fees: number;
   payout: number;
+  /** The payout by origin, VAT included, signed: owned + earned + paid + fees = payout. */
+  parts: { owned: number; earned: number; paid: number; fees: number };
+  /** Of `parts.owned`, the lines not yet shipped (sales_gross − returned_gross + unshipped = owned). */
+  unshipped: number;
   escrow: { held: number; released: number };
   upcoming: { date: string; amount: number }[];
   daily: { date: string; payout: number; sales_gross: number }[];
@@ -36,7 +46,7 @@ export interface CurrencyBlock {
 
 const emptyBlock = (currency: string): CurrencyBlock => ({
   currency, orders: 0, lines_owned: 0, sales_gross: 0, sales_net: 0, returned_gross: 0, earned: [], paid: [], fees: 0, payout: 0,
-  escrow: { held: 0, released: 0 }, upcoming: [], daily: [],
+  parts: { owned: 0, earned: 0, paid: 0, fees: 0 }, unshipped: 0, escrow: { held: 0, released: 0 }, upcoming: [], daily: [],
 });
 
 const byText = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
@@ -75,8 +85,16 @@ export const dashboardHandlers = {
         s.earned += g.earned; s.earnedVat += g.earned_vat; s.paid += g.paid; s.paidVat += g.paid_vat; s.earns += g.earn_legs; s.pays += g.pay_legs;
       }
       for (const s of [...groups.values()].sort(byText((x) => x.group))) {
-        if (s.earns > 0) block(s.currency).earned.push({ group: s.group, amount: s.earned, vat: s.earnedVat });
-        if (s.pays > 0) block(s.currency).paid.push({ group: s.group, amount: s.paid, vat: s.paidVat });
+        const b = block(s.currency);
+        if (s.earns > 0) b.earned.push({ group: s.group, amount: s.earned, vat: s.earnedVat });
+        if (s.pays > 0) b.paid.push({ group: s.group, amount: s.paid, vat: s.paidVat });
+        b.parts.earned += s.earned + s.earnedVat;
+        b.parts.paid -= s.paid + s.paidVat;
+      }
+      for (const b of blocks.values()) {
+        b.parts.fees = b.fees;
+        b.parts.owned = b.payout - b.fees - b.parts.earned - b.parts.paid;
+        b.unshipped = b.parts.owned - (b.sales_gross - b.returned_gross);
       }
 
       // Days with shares released after now: read their shares, and split them exactly.

@@ -19,6 +19,11 @@ describe('money views', () => {
     const table = page.getByTestId('payouts-table');
     await table.locator('.dt-body .dt-row').first().waitFor();
     expect(await page.getByTestId('next-payout').first().textContent()).toMatch(/Prochain versement prévu le .*€/);
+    // The interval is a caption under the amount, not a second figure.
+    const sizes = await page.getByTestId('next-payout').first().evaluate((card) => [...card.querySelectorAll('dd')].map((d) => [d.textContent, parseFloat(getComputedStyle(d).fontSize)] as const));
+    const every = sizes.find(([text]) => /tous les \d+ jours/.test(text ?? ''));
+    expect(every?.[1]).toBeLessThan(14);
+    expect(every![1]).toBeLessThan(sizes[0]![1]);
     await table.locator('.dt-body .dt-row').first().click();
     const orders = page.getByTestId('payout-orders');
     await orders.locator('tbody tr').first().waitFor();

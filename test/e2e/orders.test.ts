@@ -62,11 +62,22 @@ describe('orders and dashboards', () => {
     const me = await app.api<{ me: { user: { entities: string[] } } }>('auth.status');
     if (!me.ok) throw new Error(me.error.message);
     const entity = me.value.me.user.entities[0]!;
-    const dash = await app.api<{ currencies: { payout: number; escrow: { held: number } }[] }>('dashboard.entity', { entity });
+    type Parts = { owned: number; earned: number; paid: number; fees: number };
+    const dash = await app.api<{ currencies: { payout: number; parts: Parts; escrow: { held: number } }[] }>('dashboard.entity', { entity });
     if (!dash.ok) throw new Error(dash.error.message);
     const eurBlock = dash.value.currencies[0]!;
     await page.locator('[data-kpi="payout"] dd').first().waitFor();
     expect(nb(await page.locator('[data-kpi="payout"] dd').first().textContent())).toBe(eur(eurBlock.payout));
+    // The cards above the payout are its parts, VAT included, and the sum line says so.
+    const p = eurBlock.parts;
+    expect(p.owned + p.earned + p.paid + p.fees).toBe(eurBlock.payout);
+    expect(p.earned).toBeGreaterThan(0);
+    expect(p.paid).toBeLessThan(0);
+    const card = async (k: string) => nb(await page.locator(`[data-kpi="${k}"] dd`).first().textContent());
+    expect([await card('sales'), await card('earned'), await card('paid'), await card('fees')]).toEqual([eur(p.owned), eur(p.earned), eur(p.paid), eur(p.fees)]);
+    const op = (v: number) => `${v < 0 ? '−' : '+'} ${eur(Math.abs(v))}`;
+    expect(nb(await page.getByTestId('dashboard-sum').textContent()))
+      .toBe(`Ventes ${eur(p.owned)} ${op(p.earned)} reçues ${op(p.paid)} versées ${op(p.fees)} frais PSP = versement ${eur(eurBlock.payout)}`);
     expect(nb(await page.locator('[data-kpi="held"] dd').first().textContent())).toBe(eur(eurBlock.escrow.held));
     await page.locator('.recharts-line').first().waitFor();
     await app.screenshot('store-dashboard');

@@ -14,7 +14,7 @@ import { LoadError, Page } from '../../components/Page';
 
 interface Row {
   key: string; entity: string; name: string; region: string | null; currency: string;
-  orders: number; sales_gross: number; earned: number; paid: number; payout: number; held: number; released: number;
+  orders: number; owned: number; earned: number; paid: number; fees: number; payout: number; held: number; released: number;
 }
 
 export function RegionView() {
@@ -48,7 +48,8 @@ export function RegionView() {
         for (const c of r.value.currencies) {
           out.push({
             key: `${e.id}|${c.currency}`, entity: e.id, name: e.name, region: e.region, currency: c.currency, orders: c.orders,
-            sales_gross: c.sales_gross, earned: c.earned.reduce((s, x) => s + x.amount, 0), paid: c.paid.reduce((s, x) => s + x.amount, 0),
+            // The payout's parts, VAT included: the columns add up to the payout, as the dashboard's cards.
+            owned: c.parts.owned, earned: c.parts.earned, paid: c.parts.paid, fees: c.parts.fees,
             payout: c.payout, held: c.escrow.held, released: c.escrow.released,
           });
         }
@@ -62,9 +63,10 @@ export function RegionView() {
     { id: 'name', header: t('order.entity'), value: (r) => r.name, search: (r) => r.entity, width: 170, grow: 2 },
     { id: 'region', header: t('entity.region'), value: (r) => r.region, width: 80, grow: 0, priority: 'low' },
     { id: 'orders', header: t('overview.orders'), kind: 'number', value: (r) => r.orders, width: 100, grow: 0, priority: 'low' },
-    { id: 'sales_gross', header: t('dashboard.sales'), kind: 'money', value: (r) => r.sales_gross, currency: (r) => r.currency, width: 110 },
+    { id: 'owned', header: t('dashboard.sales'), kind: 'money', value: (r) => r.owned, currency: (r) => r.currency, width: 110 },
     { id: 'earned', header: t('region.earned'), kind: 'money', value: (r) => r.earned, currency: (r) => r.currency, width: 110 },
-    { id: 'paid', header: t('region.paid'), kind: 'money', value: (r) => -r.paid, currency: (r) => r.currency, width: 110 },
+    { id: 'paid', header: t('region.paid'), kind: 'money', value: (r) => r.paid, currency: (r) => r.currency, width: 110 },
+    { id: 'fees', header: t('dashboard.fees'), kind: 'money', value: (r) => r.fees, currency: (r) => r.currency, width: 100, priority: 'low' },
     { id: 'payout', header: t('dashboard.payout'), kind: 'money', value: (r) => r.payout, currency: (r) => r.currency, width: 110 },
     { id: 'held', header: t('dashboard.held'), kind: 'money', value: (r) => r.held, currency: (r) => r.currency, width: 115 },
     { id: 'released', header: t('dashboard.released'), kind: 'money', value: (r) => r.released, currency: (r) => r.currency, width: 115, priority: 'low' },

@@ -67,8 +67,8 @@ export function PayoutsView({ rest }: { rest: readonly string[] }) {
             <div className="kpi card" key={`next-${x.currency}`} data-testid="next-payout">
               <dt>{t('payouts.next', { date: date(data.next.date) })}</dt>
               <dd className="num kpi-money">{money(x.amount, x.currency)}</dd>
-              {x.owed_to_network > 0 && <dd className="small neg">{t('payouts.owed', { amount: money(x.owed_to_network, x.currency) })}</dd>}
-              <dd className="small muted">{t('payouts.every', { n: data.next.every_days })}</dd>
+              {x.owed_to_network > 0 && <dd className="kpi-note neg">{t('payouts.owed', { amount: money(x.owed_to_network, x.currency) })}</dd>}
+              <dd className="kpi-note">{t('payouts.every', { n: data.next.every_days })}</dd>
             </div>
           ))}
         </dl>
