@@ -83,7 +83,7 @@ describe('orders and dashboards', () => {
     await app.screenshot('store-dashboard');
 
     const nav = await page.locator('.sidebar a[data-nav]').evaluateAll((as) => as.map((a) => a.getAttribute('data-nav')));
-    expect(nav).toEqual(['overview', 'dashboard', 'inbox', 'orders', 'payouts', 'escrow', 'books']);
+    expect(nav).toEqual(['overview', 'dashboard', 'inbox', 'orders', 'payouts', 'escrow', 'books', 'invoices']);
     const mine = await app.api<{ total: number }>('orders.list', { entity, limit: 1 });
     if (!mine.ok) throw new Error(mine.error.message);
     await page.getByRole('link', { name: 'Commandes' }).click();
