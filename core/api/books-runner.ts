@@ -35,7 +35,7 @@ import {
 } from '../store/invoice-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import type { Sqlite } from '../store/sqlite.js';
-import { dailyWriter, dayJournal, openBatches, postedFromSubledger, type BatchLine } from '../store/subledger-repo.js';
+import { dailyWriter, dayJournal, openBatches, postedFromSubledger } from '../store/subledger-repo.js';
 import { storedAsOf } from './settle-compute.js';
 
 export interface PostingIssue {
@@ -385,9 +385,10 @@ function journalizeDays(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRu
   const due = openBatches(db).filter((b) => b.entry_date < todayOf(setup, b.entity, now));
   if (due.length === 0) return;
   const days = dayJournal(db);
-  const linesOf = days.openLines();
+  const heads = days.openHeads();
   const ranks = new Map<string, number>();
-  // Written together (multi-row statements), then each batch is pointed at its entry.
+  // The entries are written together (multi-row statements), each batch is pointed at its entry,
+  // then every entry's lines are written from its batch's sums in one statement.
   const entries: EntryInsert[] = [];
   const batches: number[] = [];
   for (const b of due) {
@@ -395,14 +396,8 @@ function journalizeDays(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRu
     const day = `${b.entity}|${b.journal}|${b.entry_date}`;
     const rank = (ranks.get(day) ?? days.journalized(b.entity, b.journal, b.entry_date)) + 1;
     ranks.set(day, rank);
-    // One line per account and side: debits first, then credits (the detailed entries' turnover).
-    const rows = linesOf.get(b.id) ?? [];
-    const side = (l: BatchLine, debit: boolean) => ({
-      fact: 'day', role: l.role, account: l.account, aux: l.aux === '' ? null : l.aux, debit: debit ? l.debit : 0, credit: debit ? 0 : l.credit,
-      amount_orig: debit ? l.debit_orig : -l.credit_orig, orig_currency: l.orig_currency,
-    });
-    const lines = [...rows.filter((l) => l.debit !== 0 || l.debit_orig !== 0).map((l) => side(l, true)), ...rows.filter((l) => l.credit !== 0 || l.credit_orig !== 0).map((l) => side(l, false))];
-    if (lines.length === 0) { days.setEntry(b.id, 0); continue; }
+    const head = heads.get(b.id);
+    if (head === undefined) { days.setEntry(b.id, 0); continue; }
     const piece = dailyPiece(b.journal, b.entry_date, rank);
     const label = dailyLabel(b.journal, b.entry_date, b.movements, piece);
     batches.push(b.id);
@@ -410,12 +405,13 @@ function journalizeDays(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRu
       entity: b.entity, journal: b.journal, fiscal_year: fiscalYearName(b.entry_date, ent.fiscal_year_end), entry_date: b.entry_date,
       event_at: zonedStartOfDayIso(b.entry_date, ent.time_zone), shifted: false, adjustment: false, valid_at: validAt(now, b.entry_date, ent.time_zone),
       label, piece_ref: piece, piece_date: b.entry_date, source_key: `day:${b.id}`, order_id: null, transfer_id: null, invoice_id: null,
-      currency: b.currency, orig_currency: lines[0]!.orig_currency, fx_rate: null, fx_date: null,
-      lines: lines.map((l) => ({ ...l, label })),
+      currency: b.currency, orig_currency: head, fx_rate: null, fx_date: null, lines: [],
     });
   }
-  const written = entryWriter(db).insertAll(entries);
+  const writer = entryWriter(db);
+  const written = writer.insertAll(entries);
   for (let i = 0; i < written.length; i++) days.setEntry(batches[i]!, written[i]!.id);
+  writer.insertDayLines(written.map((w) => w.id));
   run.entries += written.length;
 }
 

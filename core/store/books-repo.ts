@@ -13,6 +13,7 @@ import type { JournalEntriesTable, JournalLinesTable } from './schema.js';
 import type { Sqlite } from './sqlite.js';
 import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
+import { batchSides, sideOrder } from './subledger-repo.js';
 
 export interface BookEntity {
   id: string;
@@ -237,6 +238,19 @@ export function entryWriter(db: Sqlite) {
     /** Numbers the entry and writes it. */
     insert(e: EntryInsert): { id: number; number: number } {
       return this.insertAll([e])[0]!;
+    },
+    /**
+     * Writes the lines of days' entries (written without lines, already marked for the replicas,
+     * their batches pointed at them) from their batches' sums, in one statement: one line per
+     * account and side, labelled as the entry.
+     */
+    insertDayLines(entryIds: readonly number[]): void {
+      if (entryIds.length === 0) return;
+      db.prepare(`WITH s AS (${batchSides('b.entry_id IN (SELECT value FROM json_each(@ids))')})
+        INSERT INTO journal_lines (entry_id, seq, fact, role, account, aux, debit, credit, label, amount_orig, orig_currency)
+        SELECT s.entry_id, row_number() OVER (PARTITION BY s.entry_id ${sideOrder('s.')}) - 1, 'day', s.role, s.account, nullif(s.aux, ''), s.debit, s.credit,
+          e.label, s.amount_orig, s.orig_currency
+        FROM s JOIN journal_entries e ON e.id = s.entry_id`).run({ ids: JSON.stringify(entryIds) });
     },
   };
 }

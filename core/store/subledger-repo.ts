@@ -129,27 +129,36 @@ export function openBatches(db: Sqlite): OpenBatch[] {
     .where('entry_id', 'is', null).orderBy('entry_date').orderBy('entity').orderBy('journal').orderBy('accounts')) as OpenBatch[];
 }
 
-export interface BatchLine { batch_id: number; role: string; account: string; aux: string; orig_currency: string; debit: number; credit: number; debit_orig: number; credit_orig: number }
+/**
+ * A day's entry has one line per account and side of its batch's sums: debits first, then
+ * credits, each in account, auxiliary, role and currency order (the detailed entries' turnover).
+ * `batchSides` gives those lines of the batches `filter` selects (over `b`, the batch), `sideOrder`
+ * their order (columns prefixed by `s`).
+ */
+export const batchSides = (filter: string) => `SELECT b.id AS batch_id, b.entry_id, 0 AS side, l.role, l.account, l.aux, l.orig_currency, l.debit, 0 AS credit, l.debit_orig AS amount_orig
+    FROM daily_batches b JOIN daily_batch_lines l ON l.batch_id = b.id WHERE ${filter} AND (l.debit <> 0 OR l.debit_orig <> 0)
+  UNION ALL
+  SELECT b.id, b.entry_id, 1, l.role, l.account, l.aux, l.orig_currency, 0, l.credit, -l.credit_orig
+    FROM daily_batches b JOIN daily_batch_lines l ON l.batch_id = b.id WHERE ${filter} AND (l.credit <> 0 OR l.credit_orig <> 0)`;
+export const sideOrder = (s: string) => `ORDER BY ${s}side, ${s}account, ${s}aux, ${s}role, ${s}orig_currency`;
 
 /**
- * What writing the days' entries reads and writes, with statements prepared once: the lines of
- * every open batch in one read, how many batches of a day already have their entry (served by
- * the daily_batches_day index), and the entry a batch became (0: its movements cancelled out).
+ * What writing the days' entries reads and writes, with statements prepared once: the first
+ * line's currency of every open batch in one read, how many batches of a day already have their
+ * entry (served by the daily_batches_day index), and the entry a batch became (0: its movements
+ * cancelled out). The lines themselves are never read into JavaScript: the entry writer writes
+ * them from the batches' sums in SQL (`insertDayLines`, books-repo.ts, the one writer of lines).
  */
 export function dayJournal(db: Sqlite) {
   const journalized = db.prepare('SELECT count(*) FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND entry_id IS NOT NULL').pluck();
   const setEntry = db.prepare('UPDATE daily_batches SET entry_id = ? WHERE id = ? AND entry_id IS NULL');
   return {
-    openLines(): Map<number, BatchLine[]> {
-      const out = new Map<number, BatchLine[]>();
-      const rows = db.prepare(`SELECT l.* FROM daily_batch_lines l JOIN daily_batches b ON b.id = l.batch_id WHERE b.entry_id IS NULL
-        ORDER BY l.batch_id, l.account, l.aux, l.role, l.orig_currency`).all() as BatchLine[];
-      for (const r of rows) {
-        let list = out.get(r.batch_id);
-        if (!list) out.set(r.batch_id, (list = []));
-        list.push(r);
-      }
-      return out;
+    /** The original currency of the first line of each open batch's entry; a batch left out has no line (its sums are all zero). */
+    openHeads(): Map<number, string> {
+      const rows = db.prepare(`WITH s AS (${batchSides('b.entry_id IS NULL')})
+        SELECT batch_id, orig_currency FROM (SELECT batch_id, orig_currency, row_number() OVER (PARTITION BY batch_id ${sideOrder('')}) AS n FROM s) WHERE n = 1`)
+        .raw().all() as [number, string][];
+      return new Map(rows);
     },
     journalized: (entity: string, journal: string, date: string) => journalized.get(entity, journal, date) as number,
     setEntry: (batch: number, entryId: number) => { setEntry.run(entryId, batch); },
