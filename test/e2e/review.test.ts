@@ -244,7 +244,7 @@ describe('tables', () => {
     await until(async () => (await table.locator('.dt-body [role="row"]').count()) > 0, 'the entities');
     const headers = await table.locator('[role="columnheader"]').allTextContents();
     expect(new Set(headers).size).toBe(headers.length);
-    expect(headers).toContain('Commissions reçues HT');
+    expect(headers).toContain('Commissions reçues TTC');
     expect(await cutHeaders('region-table')).toEqual([]);
   });
 
