@@ -132,12 +132,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         return r;
       },
       signOut: async () => {
-        await call('auth.logout');
-        setSessionToken(null);
-        // The shell goes first; then the next user starts on their own home, not on the
-        // previous user's page.
+        // The shell goes first, with its cache and its timed reads, so that no read leaves with
+        // a session that is being closed (it would come back 401); then the next user starts on
+        // their own home, not on the previous user's page.
         setPhase({ kind: 'loading' });
         await new Promise((r) => setTimeout(r, 0));
+        await call('auth.logout');
+        setSessionToken(null);
         navigate('/', { replace: true });
         expired.current = false;
         refresh();

@@ -194,7 +194,7 @@ export async function startApp(opts: { seed: Seed; lang?: 'fr' | 'en'; user?: Cr
     const page = context.pages()[0] ?? await context.newPage();
     page.setDefaultTimeout(10_000);
     const pageErrors: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`${m.text()} ${m.location().url}`.trim()); });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     let user: Credentials | null = opts.user !== undefined ? opts.user : opts.seed === 'demo' ? DEMO_ADMIN : E2E_ADMIN;
     if (opts.seed !== 'demo' && opts.setup !== false) {
