@@ -9,12 +9,14 @@
 //   migration).
 // - `orders(created_at, id)` replaces `orders(created_at)`: `orders.list` continues after the last
 //   row it returned instead of skipping an offset.
+import { isSqlite } from '../core/store/dialect.js';
+import type { Sqlite } from '../core/store/sqlite.js';
 import type { Migration } from './types.js';
 
 const NOT_SOLD = "('pending', 'accepted', 'cancelled')";
 const PLATFORM = "(SELECT json_extract(value, '$') FROM network_settings WHERE key = 'platform_entity')";
 
-function registerZonedDate(db: Parameters<Migration['up']>[0]) {
+function registerZonedDate(db: Sqlite) {
   const formats = new Map<string, Intl.DateTimeFormat>();
   db.function('ventil_zoned_date', { deterministic: true }, (at: unknown, zone: unknown) => {
     const z = String(zone);
@@ -27,7 +29,7 @@ function registerZonedDate(db: Parameters<Migration['up']>[0]) {
 export const migration: Migration = {
   name: '0010_time_zones_day_totals',
   up(db) {
-    registerZonedDate(db);
+    if (isSqlite(db)) registerZonedDate(db);
     db.exec(`
       ALTER TABLE entities ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Europe/Paris';
 
