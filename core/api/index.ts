@@ -220,6 +220,6 @@ export function toErrorValue(e: unknown): { code: string; message: string; issue
   if (e instanceof ApiError) return e.issues ? { code: e.code, message: e.message, issues: e.issues } : { code: e.code, message: e.message };
   const err = e as { name?: string; code?: unknown; message?: string; issues?: ApiError['issues'] };
   if (err && Array.isArray(err.issues)) return { code: typeof err.code === 'string' ? err.code : 'invalid', message: err.message ?? 'invalid', issues: err.issues };
-  if (err && typeof err.code === 'string' && err.name !== 'SqliteError') return { code: err.code, message: err.message ?? String(e) };
+  if (err && typeof err.code === 'string' && err.name !== 'SqliteError' && err.name !== 'PgError') return { code: err.code, message: err.message ?? String(e) };
   return { code: 'internal', message: err?.message ?? String(e) };
 }

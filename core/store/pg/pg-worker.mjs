@@ -5,8 +5,15 @@ import { workerData } from 'node:worker_threads';
 import pg from 'pg';
 
 const { url, port, signal } = workerData;
-// BIGINT and NUMERIC come back as numbers when they fit exactly (amounts are integer minor units).
-pg.types.setTypeParser(20, (v) => { const n = Number(v); return Number.isSafeInteger(n) ? n : v; });
+// Rows look like SQLite's, whose values are integers, reals, text and blobs: BIGINT and NUMERIC
+// (what sum(bigint) returns) come back as numbers when they fit exactly (amounts are integer
+// minor units), booleans as 1/0, dates, times and JSON as the text PostgreSQL prints.
+const asNumber = (v) => { const n = Number(v); return Number.isInteger(n) && !Number.isSafeInteger(n) ? v : n; };
+const asText = (v) => v;
+pg.types.setTypeParser(20, asNumber);
+pg.types.setTypeParser(1700, asNumber);
+pg.types.setTypeParser(16, (v) => (v === 't' ? 1 : 0));
+for (const oid of [1082, 1083, 1114, 1184, 114, 3802]) pg.types.setTypeParser(oid, asText);
 
 function answer(message) {
   port.postMessage(message);

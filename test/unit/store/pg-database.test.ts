@@ -1,0 +1,84 @@
+// The PostgreSQL connection behind the store's Db interface, against a real server: SQLite's
+// placeholders, row shapes and statement modes, and better-sqlite3's transaction semantics.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialectOf } from '../../../core/store/dialect.js';
+import { PgDatabase, translatePlaceholders } from '../../../core/store/pg/pg-database.js';
+import { PgError } from '../../../core/store/pg/sync-pg.js';
+import { postgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+
+describe('translatePlaceholders', () => {
+  it('numbers ? in order and names once each, leaving strings, identifiers, comments, casts and dollar quotes alone', () => {
+    expect(translatePlaceholders(`SELECT ?, '?', "a?" , ?::text -- ?\n FROM t WHERE x = ? /* ? */`).text)
+      .toBe(`SELECT $1, '?', "a?" , $2::text -- ?\n FROM t WHERE x = $3 /* ? */`);
+    const t = translatePlaceholders('UPDATE t SET a = @a, b = :b WHERE id = $id AND a <> @a AND c = $$:x$$ AND d = $1');
+    expect(t.text).toBe('UPDATE t SET a = $1, b = $2 WHERE id = $3 AND a <> $1 AND c = $$:x$$ AND d = $1');
+    expect(t.slots).toEqual(['a', 'b', 'id']);
+  });
+});
+
+const installed = postgresBin() !== null;
+if (!installed) console.warn('pg-database.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
+
+describe.skipIf(!installed)('PgDatabase', () => {
+  let server: TestPostgres;
+  let db: PgDatabase;
+  beforeAll(() => {
+    server = startPostgres();
+    db = new PgDatabase(server.createDatabase('pgdatabase'));
+    db.exec('CREATE TABLE t (id TEXT PRIMARY KEY, amount BIGINT NOT NULL); CREATE TABLE n (id SERIAL PRIMARY KEY, v TEXT)');
+  });
+  afterAll(() => { db?.close(); server?.stop(); });
+
+  it('says it is PostgreSQL', () => {
+    expect(dialectOf(db)).toBe('postgres');
+  });
+
+  it('binds positional and named parameters and returns rows as SQLite would', () => {
+    expect(db.prepare('INSERT INTO t VALUES (?, ?)').run('a', 5)).toEqual({ changes: 1 });
+    db.prepare('INSERT INTO t VALUES (@id, @amount)').run({ id: 'b', amount: 7 });
+    db.prepare('INSERT INTO t VALUES (?, ?)').run(['c', 9]);
+    expect(db.prepare('SELECT sum(amount) AS s, count(*) AS n, bool_and(amount > 0) AS pos, amount > 6 AS big FROM t GROUP BY 4 ORDER BY 4').all())
+      .toEqual([{ s: 5, n: 1, pos: 1, big: 0 }, { s: 16, n: 2, pos: 1, big: 1 }]);
+    expect(db.prepare('SELECT id FROM t ORDER BY id').pluck().all()).toEqual(['a', 'b', 'c']);
+    expect(db.prepare('SELECT id, amount FROM t WHERE id = :id').raw().get({ id: 'b' })).toEqual(['b', 7]);
+    expect(db.prepare('SELECT id FROM t WHERE id = ?').get('zz')).toBeUndefined();
+    expect([...db.prepare('SELECT id FROM t WHERE amount > ? ORDER BY id').pluck().iterate(6)]).toEqual(['b', 'c']);
+    expect(db.prepare('INSERT INTO n (v) VALUES (?) RETURNING id').pluck().get('x')).toBe(1);
+    expect(db.prepare('UPDATE t SET amount = amount + 1').run()).toEqual({ changes: 3 });
+  });
+
+  it('refuses missing parameters by name', () => {
+    expect(() => db.prepare('SELECT @x').get({})).toThrow(/Missing named parameter "x"/);
+    expect(() => db.prepare('SELECT ?, ?').get(1)).toThrow(RangeError);
+  });
+
+  it('commits a transaction, and rolls back a nested one alone when it throws', () => {
+    const insert = db.prepare('INSERT INTO t VALUES (?, ?)');
+    const outer = db.transaction(() => {
+      insert.run('t1', 1);
+      expect(db.inTransaction).toBe(true);
+      expect(() => db.transaction(() => { insert.run('t2', 1); throw new Error('inner'); })()).toThrow('inner');
+      db.transaction(() => insert.run('t3', 1)).immediate();
+      return 'done';
+    });
+    expect(outer.immediate()).toBe('done');
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare("SELECT id FROM t WHERE id LIKE 't%' ORDER BY id").pluck().all()).toEqual(['t1', 't3']);
+  });
+
+  it('does not commit a transaction in which a failure was caught: the commit throws it', () => {
+    const insert = db.prepare('INSERT INTO t VALUES (?, ?)');
+    expect(() => db.transaction(() => {
+      insert.run('u1', 1);
+      try { insert.run('a', 1); } catch { /* duplicate key, swallowed */ }
+    })()).toThrow(PgError);
+    expect(db.prepare("SELECT count(*) FROM t WHERE id = 'u1'").pluck().get()).toBe(0);
+    // A failure caught inside a savepoint that rolled back leaves the outer transaction usable.
+    db.transaction(() => {
+      insert.run('u2', 1);
+      expect(() => db.transaction(() => insert.run('a', 1))()).toThrow(PgError);
+      insert.run('u3', 1);
+    })();
+    expect(db.prepare("SELECT id FROM t WHERE id LIKE 'u%' ORDER BY id").pluck().all()).toEqual(['u2', 'u3']);
+  });
+});
