@@ -1,11 +1,12 @@
 // The network (entities, locations, catchments, settings), versioned commission rules, and
 // the imported orders with their lines, payments and append-only lifecycle events.
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
 
 export const migration: Migration = {
   name: '0001_network_orders',
   up(db) {
-    db.exec(`
+    schema(db, `
       CREATE TABLE network_settings (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL            -- JSON
@@ -128,7 +129,7 @@ export const migration: Migration = {
     `);
   },
   down(db) {
-    db.exec(`
+    schema(db, `
       DROP TABLE imports; DROP TABLE events; DROP TABLE payments; DROP TABLE order_lines;
       DROP TABLE orders; DROP TABLE rules; DROP TABLE catchments; DROP TABLE locations;
       DROP TABLE entities; DROP TABLE network_settings;

@@ -1,12 +1,13 @@
 // Stored settlements. Each computation of an order is a new revision: rows are appended, never
 // updated, and `settlements` points at the current revision. A revision records the rule
 // `id@version` every amount used, so later rule versions never change a stored allocation.
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
 
 export const migration: Migration = {
   name: '0002_settlements',
   up(db) {
-    db.exec(`
+    schema(db, `
       -- The current revision of each order's settlement.
       CREATE TABLE settlements (
         order_id TEXT PRIMARY KEY REFERENCES orders(id),
@@ -111,7 +112,7 @@ export const migration: Migration = {
     `);
   },
   down(db) {
-    db.exec(`DROP TABLE order_parties; DROP TABLE entity_shares; DROP TABLE settlement_legs; DROP TABLE settlement_lines;
+    schema(db, `DROP TABLE order_parties; DROP TABLE entity_shares; DROP TABLE settlement_legs; DROP TABLE settlement_lines;
       DROP TABLE settlement_revisions; DROP TABLE settlements;`);
   },
 };

@@ -1,12 +1,13 @@
 // Routing of lines to stores (offers with deadlines and their history) and the distribution of
 // released escrow (release runs, transfers, and what each transfer pays line by line).
 // docs/lifecycle.md and docs/release.md describe every table.
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
 
 export const migration: Migration = {
   name: '0003_routing_release',
   up(db) {
-    db.exec(`
+    schema(db, `
       -- One row per request offered to a location: open until accepted, refused, timed out or
       -- withdrawn (line cancelled or rerouted by a later event). Only the closing columns of an
       -- open offer ever change; every change is also a row of routing_history.
@@ -123,7 +124,7 @@ export const migration: Migration = {
     `);
   },
   down(db) {
-    db.exec(`DROP TABLE transfer_items; DROP TABLE transfers; DROP TABLE release_runs; DROP TABLE routing_state;
+    schema(db, `DROP TABLE transfer_items; DROP TABLE transfers; DROP TABLE release_runs; DROP TABLE routing_state;
       DROP TABLE routing_history; DROP TABLE routing_offers;`);
   },
 };

@@ -2,12 +2,13 @@
 // their lines, the commission invoices and credit notes between entities, the chart of accounts
 // and its mapping per entity, closed periods, and the ERP batches pushed through the outbox.
 // Self-contained: it references only `entities` (0001), so it applies whatever 0003/0005 hold.
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
 
 export const migration: Migration = {
   name: '0004_books',
   up(db) {
-    db.exec(`
+    schema(db, `
       -- Accounts an entity added to the default PCG chart (core/domain/books-accounts.ts).
       CREATE TABLE accounts (
         entity TEXT NOT NULL REFERENCES entities(id),
@@ -187,7 +188,7 @@ export const migration: Migration = {
     `);
   },
   down(db) {
-    db.exec(`
+    schema(db, `
       DROP TABLE erp_batches; DROP TABLE posting_issues; DROP TABLE invoice_lines; DROP TABLE invoices;
       DROP TABLE journal_lines; DROP TABLE journal_entries; DROP TABLE closed_periods;
       DROP TABLE account_mappings; DROP TABLE accounts;

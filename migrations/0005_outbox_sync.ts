@@ -2,12 +2,13 @@
 // confirmed (objects and incoming events), sync bookkeeping, reconciliation runs, and the state
 // of the embedded sandbox PSP. docs/sync.md describes every table; docs/decisions/0005-outbox.md
 // says why it is shaped this way.
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
 
 export const migration: Migration = {
   name: '0005_outbox_sync',
   up(db) {
-    db.exec(`
+    schema(db, `
       -- One row per call to make. Written in the same transaction as the business change that
       -- needs it (core/sync/outbox.ts); sent by the runner (core/sync/runner.ts). What the call
       -- says (kind, target, key, payload) never changes once written; only its delivery state does.
@@ -172,10 +173,16 @@ export const migration: Migration = {
         metadata_json TEXT NOT NULL,
         created_at TEXT NOT NULL
       ) STRICT;
-    `);
+    `, {
+      // GLOB and json_extract are SQLite's: a regular expression and ->> say the same.
+      replace: [
+        ["CHECK (kind GLOB '[a-z]*.[a-z]*')", "CHECK (kind ~ '^[a-z].*[.][a-z]')"],
+        ["outbox(json_extract(payload_json, '$.order'))", "outbox((payload_json::json ->> 'order'))"],
+      ],
+    });
   },
   down(db) {
-    db.exec(`
+    schema(db, `
       DROP TABLE sandbox_psp_objects; DROP TABLE sandbox_psp_requests;
       DROP TABLE reconciliation_items; DROP TABLE reconciliation_runs;
       DROP TABLE sync_state; DROP TABLE psp_events; DROP TABLE psp_objects;

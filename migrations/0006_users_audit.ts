@@ -1,15 +1,21 @@
 // Local users, their sessions, and the append-only, hash-chained audit trail (docs/spec.md
 // invariant 7; docs/security.md). Self-contained: it references no table of another migration,
 // so it applies whatever 0002-0005 hold.
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
 
 /** The `prev_hash` of the first audit row. */
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 
+const CHAIN_TRIGGER = `CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
+        WHEN NEW.seq IS NOT COALESCE((SELECT max(seq) FROM audit_log), 0) + 1
+          OR NEW.prev_hash IS NOT COALESCE((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '${AUDIT_GENESIS_HASH}')
+        BEGIN SELECT RAISE(ABORT, 'an audit row must extend the chain'); END;`;
+
 export const migration: Migration = {
   name: '0006_users_audit',
   up(db) {
-    db.exec(`
+    schema(db, `
       -- A person who signs in. The scope of a controller is a list of regions, that of a store
       -- manager a list of entities (JSON arrays); head-office roles and auditors see everything.
       CREATE TABLE users (
@@ -68,16 +74,33 @@ export const migration: Migration = {
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
       CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-      CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
-        WHEN NEW.seq IS NOT COALESCE((SELECT max(seq) FROM audit_log), 0) + 1
-          OR NEW.prev_hash IS NOT COALESCE((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '${AUDIT_GENESIS_HASH}')
-        BEGIN SELECT RAISE(ABORT, 'an audit row must extend the chain'); END;
-    `);
+      ${CHAIN_TRIGGER}
+    `, {
+      // SQLite's NOCASE: a case-insensitive ICU collation (equality and UNIQUE ignore case).
+      before: "CREATE COLLATION IF NOT EXISTS ventil_nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);",
+      replace: [
+        ['COLLATE NOCASE', 'COLLATE ventil_nocase'],
+        // PostgreSQL refuses a subquery in a trigger's WHEN: the chain check is a function.
+        [CHAIN_TRIGGER, `CREATE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF NEW.seq IS DISTINCT FROM COALESCE((SELECT max(seq) FROM audit_log), 0) + 1
+              OR NEW.prev_hash IS DISTINCT FROM COALESCE((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '${AUDIT_GENESIS_HASH}') THEN
+              RAISE EXCEPTION 'an audit row must extend the chain';
+            END IF;
+            RETURN NEW;
+          END $$;
+        CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_chain();`],
+      ],
+    });
   },
   down(db) {
-    db.exec(`
+    schema(db, `
       DROP TRIGGER audit_log_chain; DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_log_no_update;
       DROP TABLE audit_log; DROP TABLE sessions; DROP TABLE users;
-    `);
+    `, {
+      // A table's triggers go with it; its functions and the collation stay shared.
+      replace: [['DROP TRIGGER audit_log_chain; DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_log_no_update;', '']],
+      after: 'DROP FUNCTION audit_log_chain();',
+    });
   },
 };

@@ -9,6 +9,7 @@
 //   its orders in `order_parties` (every entity with a share is a party of the order).
 // - `order_parties` is keyed by (entity, order_id), which grows at one end per entity, and
 //   indexed by order id; `created_at` is a column read while scanning an entity's orders.
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
 
 // The columns of settlement_lines and settlement_legs as migration 0002 created them.
@@ -21,10 +22,16 @@ const LEG_COLUMNS = `order_id TEXT NOT NULL, revision INTEGER NOT NULL, line_id 
   rule_ref TEXT NOT NULL, to_role TEXT NOT NULL, to_entity TEXT, from_role TEXT NOT NULL, from_entity TEXT, base INTEGER NOT NULL,
   rate TEXT NOT NULL, amount INTEGER NOT NULL, vat INTEGER NOT NULL, void TEXT, reversed_amount INTEGER NOT NULL, reversed_vat INTEGER NOT NULL`;
 
+const LEGS_VIEW = `CREATE VIEW settlement_legs AS SELECT l.order_id, l.revision, l.line_id, g.key AS seq, g.value ->> 0 AS rule_group, g.value ->> 1 AS rule_ref,
+          g.value ->> 2 AS to_role, g.value ->> 3 AS to_entity, g.value ->> 4 AS from_role, g.value ->> 5 AS from_entity, g.value ->> 6 AS base,
+          g.value ->> 7 AS rate, g.value ->> 8 AS amount, g.value ->> 9 AS vat, g.value ->> 10 AS void, g.value ->> 11 AS reversed_amount,
+          g.value ->> 12 AS reversed_vat
+        FROM settlement_lines l, json_each(l.legs_json) g;`;
+
 export const migration: Migration = {
   name: '0007_settlement_access_paths',
   up(db) {
-    db.exec(`
+    schema(db, `
       CREATE TABLE settlement_lines_new (${LINE_COLUMNS}, legs_json TEXT NOT NULL, PRIMARY KEY (order_id, revision, line_id)) STRICT, WITHOUT ROWID;
       INSERT INTO settlement_lines_new SELECT l.*, (SELECT coalesce(json_group_array(json_array(g.rule_group, g.rule_ref, g.to_role, g.to_entity, g.from_role,
           g.from_entity, g.base, g.rate, g.amount, g.vat, g.void, g.reversed_amount, g.reversed_vat)), '[]')
@@ -35,11 +42,7 @@ export const migration: Migration = {
       ALTER TABLE settlement_lines_new RENAME TO settlement_lines;
       CREATE TRIGGER settlement_lines_append_only BEFORE UPDATE ON settlement_lines
         BEGIN SELECT RAISE(ABORT, 'settlement lines are append-only'); END;
-      CREATE VIEW settlement_legs AS SELECT l.order_id, l.revision, l.line_id, g.key AS seq, g.value ->> 0 AS rule_group, g.value ->> 1 AS rule_ref,
-          g.value ->> 2 AS to_role, g.value ->> 3 AS to_entity, g.value ->> 4 AS from_role, g.value ->> 5 AS from_entity, g.value ->> 6 AS base,
-          g.value ->> 7 AS rate, g.value ->> 8 AS amount, g.value ->> 9 AS vat, g.value ->> 10 AS void, g.value ->> 11 AS reversed_amount,
-          g.value ->> 12 AS reversed_vat
-        FROM settlement_lines l, json_each(l.legs_json) g;
+      ${LEGS_VIEW}
 
       DROP INDEX entity_shares_entity;
       CREATE TABLE order_parties_new (
@@ -52,10 +55,23 @@ export const migration: Migration = {
       DROP TABLE order_parties;
       ALTER TABLE order_parties_new RENAME TO order_parties;
       CREATE INDEX order_parties_order ON order_parties(order_id);
-    `);
+    `, {
+      replace: [
+        ['coalesce(json_group_array(json_array(', 'coalesce(json_agg(json_build_array('],
+        ['g.reversed_amount, g.reversed_vat)), \'[]\')', 'g.reversed_amount, g.reversed_vat))::text, \'[]\')'],
+        // json_each's key and SQLite-typed values: the elements with their ordinality, amounts cast back.
+        [LEGS_VIEW, `CREATE VIEW settlement_legs AS SELECT l.order_id, l.revision, l.line_id, g.n - 1 AS seq, g.value ->> 0 AS rule_group, g.value ->> 1 AS rule_ref,
+          g.value ->> 2 AS to_role, g.value ->> 3 AS to_entity, g.value ->> 4 AS from_role, g.value ->> 5 AS from_entity, (g.value ->> 6)::bigint AS base,
+          g.value ->> 7 AS rate, (g.value ->> 8)::bigint AS amount, (g.value ->> 9)::bigint AS vat, g.value ->> 10 AS void, (g.value ->> 11)::bigint AS reversed_amount,
+          (g.value ->> 12)::bigint AS reversed_vat
+        FROM settlement_lines l, json_array_elements(l.legs_json::json) WITH ORDINALITY g(value, n);`],
+        // The former order_parties' index went with its table on SQLite.
+        ['DROP TABLE order_parties;', 'DROP TABLE order_parties; DROP INDEX IF EXISTS order_parties_entity;'],
+      ],
+    });
   },
   down(db) {
-    db.exec(`
+    schema(db, `
       CREATE TABLE settlement_legs_table (${LEG_COLUMNS}, PRIMARY KEY (order_id, revision, line_id, seq)) STRICT, WITHOUT ROWID;
       INSERT INTO settlement_legs_table SELECT * FROM settlement_legs;
       DROP VIEW settlement_legs;

@@ -7,12 +7,14 @@
 // change triggers are not created here: a database starts logging changes when it becomes a hub
 // (its first device is enrolled), so a standalone installation pays nothing for replication
 // (core/store/change-triggers.ts, ensureChangeLog).
+import { changeTriggerTables, dropTrigger } from '../core/store/change-triggers.js';
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
 
 export const migration: Migration = {
   name: '0009_network_replication',
   up(db) {
-    db.exec(`
+    schema(db, `
       -- Documents changed since the last seal: (kind, key) only, written by the change triggers.
       CREATE TABLE change_dirty (
         kind TEXT NOT NULL,
@@ -132,9 +134,8 @@ export const migration: Migration = {
     `);
   },
   down(db) {
-    const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'change\\_%' ESCAPE '\\'").pluck().all() as string[];
-    for (const t of triggers) db.exec(`DROP TRIGGER ${t}`);
-    db.exec(`
+    for (const [table, names] of changeTriggerTables(db)) for (const name of names) dropTrigger(db, name, table);
+    schema(db, `
       DROP TABLE command_outbox; DROP TABLE replica_docs; DROP TABLE replica_state;
       DROP TABLE device_commands; DROP TABLE devices; DROP TABLE change_log; DROP TABLE change_dirty;
     `);

@@ -11,6 +11,7 @@
 //   row it returned instead of skipping an offset.
 import { isSqlite } from '../core/store/dialect.js';
 import type { Sqlite } from '../core/store/sqlite.js';
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
 
 const NOT_SOLD = "('pending', 'accepted', 'cancelled')";
@@ -30,7 +31,7 @@ export const migration: Migration = {
   name: '0010_time_zones_day_totals',
   up(db) {
     if (isSqlite(db)) registerZonedDate(db);
-    db.exec(`
+    schema(db, `
       ALTER TABLE entities ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Europe/Paris';
 
       CREATE TABLE entity_day_totals (
@@ -108,10 +109,18 @@ export const migration: Migration = {
       SELECT c.entity, ventil_zoned_date(c.created_at, coalesce(e.time_zone, 'Europe/Paris')) AS day, c.currency, c.grp, sum(c.earned), sum(c.earned_vat),
           sum(c.paid), sum(c.paid_vat), sum(c.earn_legs), sum(c.pay_legs)
         FROM c LEFT JOIN entities e ON e.id = c.entity WHERE c.entity = ${PLATFORM} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4;
-    `);
+    `, {
+      // The local date by PostgreSQL's own time zone database; JSON by its json operators.
+      replace: [
+        ["ventil_zoned_date(c.created_at, coalesce(e.time_zone, 'Europe/Paris'))", "to_char(c.created_at::timestamptz AT TIME ZONE coalesce(e.time_zone, 'Europe/Paris'), 'YYYY-MM-DD')"],
+        ["json_extract(value, '$')", "value::json #>> '{}'"],
+        ['(j.value ->> 8) - (j.value ->> 11) AS amount, (j.value ->> 9) - (j.value ->> 12) AS vat', '(j.value ->> 8)::bigint - (j.value ->> 11)::bigint AS amount, (j.value ->> 9)::bigint - (j.value ->> 12)::bigint AS vat'],
+        ['json_each(l.legs_json) j', 'json_array_elements(l.legs_json::json) j(value)'],
+      ],
+    });
   },
   down(db) {
-    db.exec(`
+    schema(db, `
       CREATE INDEX orders_created_at ON orders(created_at);
       DROP INDEX orders_created_id;
       DROP TABLE entity_day_legs;

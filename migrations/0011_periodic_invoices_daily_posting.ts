@@ -10,13 +10,17 @@
 //   from a month on. Daily books keep each order's movements in `subledger` and sum them per
 //   entity, journal, day and account set in `daily_batches` until the day is over.
 // - `posting_issues.event_at`: closing a period refuses one with an event still unposted.
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
+
+/** PostgreSQL: the rebuilt table's identity continues after the ids copied into it (SQLite's rowid does by itself). */
+const CONTINUE_INVOICE_IDS = "SELECT setval(pg_get_serial_sequence('invoices', 'id'), coalesce(max(id), 0) + 1, false) FROM invoices;";
 
 export const migration: Migration = {
   name: '0011_periodic_invoices_daily_posting',
   up(db) {
     // The new invoice lines refer to the new invoices table, whose rename carries the reference.
-    db.exec(`
+    schema(db, `
       ALTER TABLE entities ADD COLUMN posting TEXT NOT NULL DEFAULT 'detail' CHECK (posting IN ('detail', 'daily'));
       CREATE TABLE posting_granularity (
         entity TEXT NOT NULL REFERENCES entities(id),
@@ -190,10 +194,16 @@ export const migration: Migration = {
         credit_orig INTEGER NOT NULL,
         PRIMARY KEY (batch_id, role, account, aux, orig_currency)
       ) STRICT, WITHOUT ROWID;
-    `);
+    `, {
+      replace: [
+        ['json_group_array(json_array(', 'json_agg(json_build_array('],
+        ['i.issue_date, i.line_id, l.description, i.number)), max(i.created_at)', 'i.issue_date, i.line_id, l.description, i.number) ORDER BY i.id, l.seq)::text, max(i.created_at)'],
+      ],
+      after: CONTINUE_INVOICE_IDS,
+    });
   },
   down(db) {
-    db.exec(`
+    schema(db, `
       DROP TABLE daily_batch_lines; DROP TABLE daily_batches; DROP TABLE subledger;
       DROP TABLE invoice_deliveries; DROP TABLE invoice_credit_refs; DROP TABLE invoice_totals; DROP TABLE invoice_items;
       DROP INDEX journal_entries_invoice;
@@ -231,6 +241,6 @@ export const migration: Migration = {
       ALTER TABLE posting_issues DROP COLUMN event_at;
       DROP TABLE posting_granularity;
       ALTER TABLE entities DROP COLUMN posting;
-    `);
+    `, { after: CONTINUE_INVOICE_IDS });
   },
 };

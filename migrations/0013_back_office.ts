@@ -8,12 +8,13 @@
 // - `rule_drafts`: a rule edited and saved before it is published, compared and simulated; once
 //   published it names the version it became.
 // - `rules.published_by`: who published a version (null for versions imported from a file).
+import { schema } from './postgres-ddl.js';
 import type { Migration } from './types.js';
 
 export const migration: Migration = {
   name: '0013_back_office',
   up(db) {
-    db.exec(`
+    schema(db, `
       CREATE TABLE release_approvals (
         id TEXT PRIMARY KEY,
         as_of TEXT NOT NULL,
@@ -70,7 +71,7 @@ export const migration: Migration = {
     `);
   },
   down(db) {
-    db.exec(`
+    schema(db, `
       ALTER TABLE rules DROP COLUMN published_by_name;
       ALTER TABLE rules DROP COLUMN published_by;
       DROP TABLE rule_drafts;

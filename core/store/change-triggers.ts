@@ -10,11 +10,14 @@
 // (core/store/change-log-repo.ts), because they depend on rows written later in the same
 // transaction (an order's parties are written after its lines).
 //
-// PostgreSQL (issue 13): the same three triggers per table become one `AFTER INSERT OR UPDATE
-// OR DELETE ... FOR EACH ROW` trigger calling a plpgsql function that runs the same
-// `INSERT ... ON CONFLICT DO NOTHING`; `dropReplicaGuards` runs `DROP TRIGGER ... ON table`.
+// PostgreSQL (issue 13, docs/decisions/0018-postgresql-schema.md): the three triggers per table
+// are one `AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW` trigger, `change_<table>`, calling
+// the plpgsql function of the same name, which runs the same `INSERT ... ON CONFLICT DO NOTHING`.
+// The document key is the same text on both: a single column as `CAST(col AS TEXT)`, several as
+// the compact JSON array SQLite's json_array() writes, so keys are byte-identical across backends.
+import type { Db } from './db.js';
+import { dialectOf } from './dialect.js';
 import { DOC_KINDS, REPLICATED_TABLES } from './replicated-set.js';
-import type { Sqlite } from './sqlite.js';
 
 const ident = (name: string) => {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain SQL identifier: ${name}`);
@@ -22,21 +25,37 @@ const ident = (name: string) => {
 };
 
 /** SQL expression of a row's document key (NEW or OLD), as core/store/replicated-set.ts encodes it. */
-function keyExpr(row: 'NEW' | 'OLD' | null, columns: readonly string[]): string {
+function keyExpr(db: Db, row: 'NEW' | 'OLD' | null, columns: readonly string[]): string {
   const col = (c: string) => (row ? `${row}.${ident(c)}` : ident(c));
   if (columns.length === 1) return `CAST(${col(columns[0]!)} AS TEXT)`;
-  return `json_array(${columns.map(col).join(', ')})`;
+  if (dialectOf(db) === 'sqlite') return `json_array(${columns.map(col).join(', ')})`;
+  // json_build_array() puts a space after each comma; SQLite's json_array() does not.
+  return `('[' || ${columns.map((c) => `coalesce(to_json(${col(c)})::text, 'null')`).join(" || ',' || ")} || ']')`;
 }
 
-/** The CREATE TRIGGER statements that mark a table's documents dirty. */
-function changeTriggersDdl(table: string, kind: string, keyColumns: readonly string[]): string {
+/** Change triggers a table has when it logs its changes: three on SQLite, one on PostgreSQL. */
+const triggersPerTable = (db: Db) => (dialectOf(db) === 'sqlite' ? 3 : 1);
+
+/** The CREATE TRIGGER statements (and on PostgreSQL, the function) that mark a table's documents dirty. */
+function changeTriggersDdl(db: Db, table: string, kind: string, keyColumns: readonly string[]): string {
   const t = ident(table);
   const k = ident(kind);
-  const mark = (row: 'NEW' | 'OLD') => `INSERT INTO change_dirty (kind, key) VALUES ('${k}', ${keyExpr(row, keyColumns)}) ON CONFLICT DO NOTHING;`;
+  const key = (row: 'NEW' | 'OLD') => keyExpr(db, row, keyColumns);
+  const mark = (row: 'NEW' | 'OLD') => `INSERT INTO change_dirty (kind, key) VALUES ('${k}', ${key(row)}) ON CONFLICT DO NOTHING;`;
+  if (dialectOf(db) === 'postgres') {
+    return `
+    CREATE OR REPLACE FUNCTION change_${t}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP <> 'DELETE' THEN ${mark('NEW')} END IF;
+        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${key('OLD')} IS DISTINCT FROM ${key('NEW')}) THEN ${mark('OLD')} END IF;
+        RETURN NULL;
+      END $$;
+    CREATE TRIGGER change_${t} AFTER INSERT OR UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION change_${t}();`;
+  }
   return `
     CREATE TRIGGER change_${t}_insert AFTER INSERT ON ${t} BEGIN ${mark('NEW')} END;
     CREATE TRIGGER change_${t}_update AFTER UPDATE ON ${t} BEGIN ${mark('NEW')}
-      INSERT INTO change_dirty (kind, key) SELECT '${k}', ${keyExpr('OLD', keyColumns)} WHERE ${keyExpr('OLD', keyColumns)} IS NOT ${keyExpr('NEW', keyColumns)}
+      INSERT INTO change_dirty (kind, key) SELECT '${k}', ${key('OLD')} WHERE ${key('OLD')} IS NOT ${key('NEW')}
         ON CONFLICT DO NOTHING; END;
     CREATE TRIGGER change_${t}_delete AFTER DELETE ON ${t} BEGIN ${mark('OLD')} END;`;
 }
@@ -50,7 +69,7 @@ const kindOfTable = new Map(DOC_KINDS.flatMap((k) => k.tables.map((t) => [t.tabl
  * the hub starts: a table that joined the replicated set in a newer version gets its triggers
  * then, and its rows reach the replicas with the next pulls.
  */
-export function ensureChangeLog(db: Sqlite): { tables: string[] } {
+export function ensureChangeLog(db: Db): { tables: string[] } {
   return db.transaction(() => {
     const present = changeTriggerTables(db);
     const added: string[] = [];
@@ -59,12 +78,12 @@ export function ensureChangeLog(db: Sqlite): { tables: string[] } {
       const kind = kindOfTable.get(t.table)!;
       const wanted = (t.marked ?? 'trigger') === 'trigger';
       const has = present.get(t.table) ?? [];
-      if (wanted && has.length === 3) continue;
-      for (const name of has) db.exec(`DROP TRIGGER ${ident(name)}`);
+      if (wanted && has.length === triggersPerTable(db)) continue;
+      for (const name of has) dropTrigger(db, name, t.table);
       if (!wanted && (enabled || t.marked === 'head')) continue; // marked by its head row or its writer
-      if (wanted) db.exec(changeTriggersDdl(t.table, kind, t.key));
+      if (wanted) db.exec(changeTriggersDdl(db, t.table, kind, t.key));
       // What the table already holds reaches the replicas with the next pulls.
-      db.exec(`INSERT INTO change_dirty (kind, key) SELECT DISTINCT '${ident(kind)}', ${keyExpr(null, t.key)} FROM ${ident(t.table)} WHERE true ON CONFLICT DO NOTHING`);
+      db.exec(`INSERT INTO change_dirty (kind, key) SELECT DISTINCT '${ident(kind)}', ${keyExpr(db, null, t.key)} FROM ${ident(t.table)} WHERE true ON CONFLICT DO NOTHING`);
       added.push(t.table);
     }
     return { tables: added };
@@ -72,7 +91,7 @@ export function ensureChangeLog(db: Sqlite): { tables: string[] } {
 }
 
 /** Whether this database logs its changes (it is a hub). */
-export function changeLogEnabled(db: Sqlite): boolean {
+export function changeLogEnabled(db: Db): boolean {
   return changeTriggerTables(db).size > 0;
 }
 
@@ -80,18 +99,16 @@ export function changeLogEnabled(db: Sqlite): boolean {
  * For a store writer that marks its documents itself (`marked: 'writer'`): a function marking a
  * document dirty on a hub, doing nothing elsewhere. Get it once per run, inside the transaction.
  */
-export function dirtyMarker(db: Sqlite, kind: string): (key: string | number) => void {
+export function dirtyMarker(db: Db, kind: string): (key: string | number) => void {
   if (!changeLogEnabled(db)) return () => {};
   const stmt = db.prepare(`INSERT INTO change_dirty (kind, key) VALUES ('${ident(kind)}', ?) ON CONFLICT DO NOTHING`);
   return (key) => { stmt.run(String(key)); };
 }
 
 /** Names of the change triggers present in the database, by table. */
-export function changeTriggerTables(db: Sqlite): Map<string, string[]> {
-  const rows = db.prepare("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'change\\_%' ESCAPE '\\' ORDER BY name")
-    .all() as { name: string; tbl_name: string }[];
+export function changeTriggerTables(db: Db): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const r of rows) {
+  for (const r of triggers(db).filter((t) => t.name.startsWith('change_'))) {
     let l = out.get(r.tbl_name);
     if (!l) out.set(r.tbl_name, (l = []));
     l.push(r.name);
@@ -106,10 +123,24 @@ export function changeTriggerTables(db: Sqlite): Map<string, string[]> {
  * tables are written by the replication alone (core/replication/replica.ts); the API refuses
  * every other change to them (hub_only).
  */
-export function dropReplicaGuards(db: Sqlite, tables: readonly string[]): string[] {
+export function dropReplicaGuards(db: Db, tables: readonly string[]): string[] {
   const wanted = new Set(tables);
-  const triggers = (db.prepare("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string; tbl_name: string }[])
-    .filter((t) => wanted.has(t.tbl_name));
-  for (const t of triggers) db.exec(`DROP TRIGGER ${ident(t.name)}`);
-  return triggers.map((t) => t.name).sort();
+  const guards = triggers(db).filter((t) => wanted.has(t.tbl_name));
+  for (const t of guards) dropTrigger(db, t.name, t.tbl_name);
+  return guards.map((t) => t.name).sort();
+}
+
+/** Every trigger of the database with its table, by name. */
+function triggers(db: Db): { name: string; tbl_name: string }[] {
+  const sql = dialectOf(db) === 'postgres'
+    ? `SELECT t.tgname AS name, c.relname AS tbl_name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace ORDER BY t.tgname`
+    : "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name";
+  return db.prepare(sql).all() as { name: string; tbl_name: string }[];
+}
+
+/** Drops a trigger (PostgreSQL names triggers per table; a change trigger's function goes with it). */
+export function dropTrigger(db: Db, name: string, table: string): void {
+  if (dialectOf(db) === 'sqlite') db.exec(`DROP TRIGGER ${ident(name)}`);
+  else db.exec(`DROP TRIGGER ${ident(name)} ON ${ident(table)}${name.startsWith('change_') ? `; DROP FUNCTION IF EXISTS ${ident(name)}()` : ''}`);
 }

@@ -5,6 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Migration } from '../../migrations/types.js';
+import { SyncPg } from '../../core/store/pg/sync-pg.js';
+import type { Db } from '../../core/store/db.js';
 
 export interface TestPostgres {
   /** Connection URL of a database on the server (created on first use by createDatabase). */
@@ -53,4 +56,41 @@ export function startPostgres(): TestPostgres {
       try { runAsOwner(`${quote(join(bin, 'pg_ctl'))} -D ${quote(data)} -m immediate stop >/dev/null`); } finally { rmSync(dir, { recursive: true, force: true }); }
     },
   };
+}
+
+/**
+ * STAND-IN until pg's PostgreSQL connection is on main (then this goes): the better-sqlite3 API
+ * subset the migrations and their tests use (`exec`, `prepare(...).run/all/get/pluck`,
+ * `transaction`), over SyncPg, with `?` placeholders numbered for PostgreSQL.
+ */
+export function pgConnection(url: string): Db {
+  const pg = new SyncPg(url);
+  const numbered = (sql: string) => { let i = 0; return sql.replace(/\?/g, () => `$${++i}`); };
+  const conn = {
+    dialect: 'postgres' as const,
+    exec(sql: string) { pg.run(sql); return conn; },
+    prepare(sql: string) {
+      const text = numbered(sql);
+      let plucked = false;
+      const rows = (p: unknown[]) => pg.query<Record<string, unknown>>(text, p).map((r) => (plucked ? Object.values(r)[0] : r));
+      const stmt = {
+        run: (...p: unknown[]) => ({ changes: pg.run(text, p) }),
+        all: (...p: unknown[]) => rows(p),
+        get: (...p: unknown[]) => rows(p)[0],
+        pluck() { plucked = true; return stmt; },
+      };
+      return stmt;
+    },
+    transaction<A extends unknown[], T>(fn: (...a: A) => T) {
+      const run = (...a: A) => pg.transaction(() => fn(...a));
+      return Object.assign(run, { immediate: run, deferred: run, exclusive: run });
+    },
+    close() { pg.close(); },
+  };
+  return conn as unknown as Db;
+}
+
+/** Applies migrations in order, each in its own transaction (what `migrate` does, minus its bookkeeping). */
+export function applyMigrations(db: Db, list: readonly Migration[]): void {
+  for (const m of list) db.transaction(() => m.up(db))();
 }

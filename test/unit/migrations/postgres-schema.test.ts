@@ -1,0 +1,50 @@
+// Every migration on PostgreSQL: the whole list applies on an empty database and gives the same
+// tables and views with the same columns in the same order as on SQLite (the store's
+// `SELECT *` and column-less inserts rely on it), with the same primary keys; each down()
+// then removes what its up() made, in reverse order, down to an empty schema.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../../../migrations/index.js';
+import { openDatabase } from '../../../core/store/database.js';
+import type { Db } from '../../../core/store/db.js';
+import { FROZEN_NOW } from '../../helpers/db.js';
+import { applyMigrations, pgConnection, postgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+
+const installed = postgresBin() !== null;
+if (!installed) console.warn('postgres-schema.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
+
+/** table: columns in order, from SQLite. */
+function sqliteColumns(db: Db): Record<string, string[]> {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name").pluck().all() as string[];
+  return Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT name FROM pragma_table_info('${t}')`).pluck().all() as string[])]));
+}
+
+function postgresColumns(db: Db): Record<string, string[]> {
+  const rows = db.prepare(`SELECT c.table_name AS t, c.column_name AS c FROM information_schema.columns c
+    JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+    WHERE c.table_schema = 'public' ORDER BY c.table_name, c.ordinal_position`).all() as { t: string; c: string }[];
+  const out: Record<string, string[]> = {};
+  for (const r of rows) (out[r.t] ??= []).push(r.c);
+  return out;
+}
+
+describe.skipIf(!installed)('the migrations on PostgreSQL', () => {
+  let server: TestPostgres;
+  let db: Db;
+  beforeAll(() => {
+    server = startPostgres();
+    db = pgConnection(server.createDatabase('schema'));
+  });
+  afterAll(() => { db?.close(); server?.stop(); });
+
+  it('apply in order and give the tables and columns SQLite has', () => {
+    applyMigrations(db, migrations);
+    const sqlite = openDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
+    expect(postgresColumns(db)).toEqual(sqliteColumns(sqlite));
+    sqlite.close();
+  });
+
+  it('roll back with each down(), in reverse order, to an empty schema', () => {
+    for (const m of [...migrations].reverse()) db.transaction(() => m.down(db))();
+    expect(postgresColumns(db)).toEqual({});
+  });
+});
