@@ -6,7 +6,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Migration } from '../../migrations/types.js';
-import { SyncPg } from '../../core/store/pg/sync-pg.js';
+import { PgDatabase } from '../../core/store/pg/pg-database.js';
 import type { Db } from '../../core/store/db.js';
 
 export interface TestPostgres {
@@ -58,36 +58,9 @@ export function startPostgres(): TestPostgres {
   };
 }
 
-/**
- * STAND-IN until pg's PostgreSQL connection is on main (then this goes): the better-sqlite3 API
- * subset the migrations and their tests use (`exec`, `prepare(...).run/all/get/pluck`,
- * `transaction`), over SyncPg, with `?` placeholders numbered for PostgreSQL.
- */
-export function pgConnection(url: string): Db {
-  const pg = new SyncPg(url);
-  const numbered = (sql: string) => { let i = 0; return sql.replace(/\?/g, () => `$${++i}`); };
-  const conn = {
-    dialect: 'postgres' as const,
-    exec(sql: string) { pg.run(sql); return conn; },
-    prepare(sql: string) {
-      const text = numbered(sql);
-      let plucked = false;
-      const rows = (p: unknown[]) => pg.query<Record<string, unknown>>(text, p).map((r) => (plucked ? Object.values(r)[0] : r));
-      const stmt = {
-        run: (...p: unknown[]) => ({ changes: pg.run(text, p) }),
-        all: (...p: unknown[]) => rows(p),
-        get: (...p: unknown[]) => rows(p)[0],
-        pluck() { plucked = true; return stmt; },
-      };
-      return stmt;
-    },
-    transaction<A extends unknown[], T>(fn: (...a: A) => T) {
-      const run = (...a: A) => pg.transaction(() => fn(...a));
-      return Object.assign(run, { immediate: run, deferred: run, exclusive: run });
-    },
-    close() { pg.close(); },
-  };
-  return conn as unknown as Db;
+/** A connection to a database of the server (the store's PostgreSQL connection). */
+export function connect(server: TestPostgres, database: string): PgDatabase {
+  return new PgDatabase(server.createDatabase(database));
 }
 
 /** Applies migrations in order, each in its own transaction (what `migrate` does, minus its bookkeeping). */

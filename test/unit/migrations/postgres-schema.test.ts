@@ -7,7 +7,7 @@ import { migrations } from '../../../migrations/index.js';
 import { openDatabase } from '../../../core/store/database.js';
 import type { Db } from '../../../core/store/db.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
-import { applyMigrations, pgConnection, postgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { applyMigrations, connect, postgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
 const installed = postgresBin() !== null;
 if (!installed) console.warn('postgres-schema.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
@@ -32,7 +32,7 @@ describe.skipIf(!installed)('the migrations on PostgreSQL', () => {
   let db: Db;
   beforeAll(() => {
     server = startPostgres();
-    db = pgConnection(server.createDatabase('schema'));
+    db = connect(server, 'schema');
   });
   afterAll(() => { db?.close(); server?.stop(); });
 
