@@ -17,7 +17,7 @@ import { validateScenario, type Scenario } from '../core/domain/scenario.js';
 import { eventsByOrder } from '../core/domain/settle.js';
 import { settleStoredOrders, type SettleRun } from '../core/api/settlement-runner.js';
 import { importScenario } from '../core/store/scenario-repo.js';
-import { openDatabase } from '../core/store/database.js';
+import { openSqliteDatabase } from '../core/store/database.js';
 import type { Sqlite } from '../core/store/sqlite.js';
 
 const { values } = parseArgs({
@@ -54,7 +54,7 @@ const scenario: Scenario = validated.scenario;
 log(`validated in ${seconds(t).toFixed(1)} s`);
 
 function freshDb(name: string): { db: Sqlite; importSeconds: number } {
-  const { db } = openDatabase({ file: join(dir, name), now: () => now });
+  const { db } = openSqliteDatabase({ file: join(dir, name), now: () => now });
   const t0 = process.hrtime.bigint();
   db.transaction(() => {
     const r = importScenario(db, scenario, now.toISOString());
@@ -84,7 +84,7 @@ const BOOKS_TABLES = ['journal_entries', 'journal_lines', 'subledger', 'daily_ba
  */
 function rawInsert(sourceFile: string, tables: readonly string[], batches: number, name: string): { seconds: number; cpu: number; rows: number; counts: Record<string, number> } {
   const { db: rawDb } = freshDb(name);
-  const source = openDatabase({ file: join(dir, sourceFile), now: () => now, readonly: true }).db;
+  const source = openSqliteDatabase({ file: join(dir, sourceFile), now: () => now, readonly: true }).db;
   let total = 0;
   let cpu = 0;
   let rowCount = 0;

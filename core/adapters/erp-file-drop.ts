@@ -8,7 +8,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { encodeLatin9, fecFileName } from '../domain/fec.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { PspError } from './psp.js';
 import type { ErpAdapter } from './registry.js';
 import { auditAnchorOf, verifiedBatch, type ErpFileFormat } from './erp.js';
@@ -16,7 +16,7 @@ import { auditAnchorOf, verifiedBatch, type ErpFileFormat } from './erp.js';
 export class FileDropErp implements ErpAdapter {
   readonly name = 'erp-file';
 
-  constructor(private readonly db: Sqlite, private readonly opts: { dir: string; formats: ErpFileFormat[] }) {}
+  constructor(private readonly db: Db, private readonly opts: { dir: string; formats: ErpFileFormat[] }) {}
 
   async push(payload: Record<string, unknown>, call: { idempotencyKey: string }): Promise<{ id?: string; response?: unknown }> {
     const { batch, digest, fec, csv } = verifiedBatch(this.db, payload);

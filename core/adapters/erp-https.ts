@@ -5,7 +5,7 @@
 // outbox row. Failures map to the runner's dispositions: 5xx, timeouts and resets retry with the
 // same key (the ERP may have applied the batch: the key makes the retry harmless), 429 and 409
 // wait, 401/403 block the queue until fixed, other 4xx are permanent, no route is offline.
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { OFFLINE_CODES, PspError, retryAfterMs } from './psp.js';
 import type { ErpAdapter } from './registry.js';
 import { auditAnchorOf, verifiedBatch } from './erp.js';
@@ -15,7 +15,7 @@ export interface HttpsErpOptions { url: string; token: string | null; timeoutMs:
 export class HttpsJsonErp implements ErpAdapter {
   readonly name = 'erp-https';
 
-  constructor(private readonly db: Sqlite, private readonly opts: HttpsErpOptions) {}
+  constructor(private readonly db: Db, private readonly opts: HttpsErpOptions) {}
 
   async push(payload: Record<string, unknown>, call: { idempotencyKey: string; timeoutMs?: number }): Promise<{ id?: string; response?: unknown }> {
     const { batch, digest } = verifiedBatch(this.db, payload);

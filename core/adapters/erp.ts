@@ -18,7 +18,7 @@
 //   VENTIL_ERP_FORMATS      file drop formats, comma separated: fec,csv,json (default fec,csv)
 import { readFileSync } from 'node:fs';
 import { buildErpBatch } from '../api/books-service.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { PspError } from './psp.js';
 import type { ErpAdapter } from './registry.js';
 
@@ -50,7 +50,7 @@ export function auditAnchorOf(payload: Record<string, unknown>): { head: string;
  * The batch an `erp.push` row stands for, rebuilt from the journal and checked against the digest
  * recorded when the month closed. A mismatch is permanent: the row is dead-lettered, not sent.
  */
-export function verifiedBatch(db: Sqlite, payload: Record<string, unknown>): ReturnType<typeof buildErpBatch> {
+export function verifiedBatch(db: Db, payload: Record<string, unknown>): ReturnType<typeof buildErpBatch> {
   const p = payload as unknown as ErpPushPayload;
   if (typeof p.entity !== 'string' || typeof p.period !== 'string' || !/^\d{4}-\d{2}$/.test(p.period)) {
     throw new PspError({ disposition: 'permanent', code: 'invalid_payload', message: 'an erp.push payload names an entity and a month (period YYYY-MM)' });
@@ -117,7 +117,7 @@ export function loadErpConfig(env: NodeJS.ProcessEnv = process.env, file: string
 }
 
 /** Builds the configured ERP adapter, or null when none is configured (erp.push rows then wait). */
-export async function createErpAdapter(db: Sqlite, config: ErpConfig): Promise<ErpAdapter | null> {
+export async function createErpAdapter(db: Db, config: ErpConfig): Promise<ErpAdapter | null> {
   if (config.erp === 'https') {
     const { HttpsJsonErp } = await import('./erp-https.js');
     return new HttpsJsonErp(db, config.https!);

@@ -3,7 +3,7 @@
 // chosen by configuration; its secret key comes from the environment (or a key file the OS
 // protects), never from the database (docs/sync.md, "Configuring Stripe").
 import { readFileSync } from 'node:fs';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import type { PspAdapter } from './psp.js';
 import { SandboxPsp } from './sandbox-psp.js';
 
@@ -83,7 +83,7 @@ export function loadPspConfig(env: NodeJS.ProcessEnv = process.env, file: string
 }
 
 /** Builds the configured PSP adapter. Stripe's SDK is loaded only when Stripe is configured. */
-export async function createPspAdapter(db: Sqlite, config: PspConfig, now: () => Date = () => new Date()): Promise<PspAdapter> {
+export async function createPspAdapter(db: Db, config: PspConfig, now: () => Date = () => new Date()): Promise<PspAdapter> {
   if (config.psp === 'sandbox') return new SandboxPsp(db, now);
   const { StripePsp } = await import('./stripe-psp.js');
   return new StripePsp(config.stripe!);

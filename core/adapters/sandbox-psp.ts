@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical.js';
 import { formatMinor } from '../domain/money.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { allPaymentAmounts, paymentAmount, paymentsCapturedBetween } from '../store/payments-repo.js';
 import {
   insertSandboxCall, sandboxObjects, sandboxObjectsBetween, sandboxRequest, sandboxTotalAgainst, sandboxTransfer,
@@ -25,7 +25,7 @@ export class SandboxPsp implements PspAdapter {
   readonly name = 'sandbox';
   readonly idempotencyWindowMs = null;
 
-  constructor(private readonly db: Sqlite, private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly db: Db, private readonly now: () => Date = () => new Date()) {}
 
   async capture(req: CaptureRequest, opts: CallOptions): Promise<PspObject> {
     return this.apply('capture', opts.idempotencyKey, { payment: req.paymentId, amount: req.amount, currency: req.currency }, req.tags, () => {

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { isoUtc, toMs } from '../domain/time.js';
 import { escrowLeftOnClosedOrders, lastRunAsOf, pspAccounts, networkSetting, transfersWithCancelledCall } from '../store/release-repo.js';
 import { openOffersDueBy } from '../store/routing-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { ApiError } from './errors.js';
 import { entityPositions, momentOf, positions } from './escrow.js';
 import { ALL_ROLES, defineHandler } from './handler.js';
@@ -37,7 +37,7 @@ export interface Anomaly {
 }
 
 export interface AnomalyContext {
-  db: Sqlite;
+  db: Db;
   /** The moment the anomalies are judged at. */
   at: Date;
   /** The caller's scope, for providers that can narrow their query (filtering is done anyway). */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { hashPassword, hashPasswordAsync, passwordProblems, verifyPassword, verifyPasswordAsync } from '../security/passwords.js';
 import { AUTH_POLICY } from '../security/policy.js';
 import * as users from '../store/users-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { ApiError } from './errors.js';
 import { ALL_ROLES, defineHandler, type ApiContext, type SessionInfo } from './handler.js';
 import type { Principal, Role } from './principal.js';
@@ -46,7 +46,7 @@ export type SessionCheck =
  * a role change, a disabled account or a reset password takes effect at once). Ends expired
  * and idle sessions; refreshes `last_seen_at` at most once a minute.
  */
-export function authenticateSession(db: Sqlite, token: string, now: Date = new Date()): SessionCheck {
+export function authenticateSession(db: Db, token: string, now: Date = new Date()): SessionCheck {
   if (!token || token.length > 200) return { ok: false, reason: 'unknown' };
   const s = users.findSession(db, token);
   if (!s) return { ok: false, reason: 'unknown' };
@@ -60,7 +60,7 @@ export function authenticateSession(db: Sqlite, token: string, now: Date = new D
 }
 
 /** Ends a session by its token (an IPC renderer signing in again replaces its old session). */
-export function endSessionByToken(db: Sqlite, token: string): void {
+export function endSessionByToken(db: Db, token: string): void {
   const s = users.findSession(db, token);
   if (s) users.deleteSession(db, s.id);
 }

@@ -34,7 +34,7 @@ import {
   creditRefs, invoiceIssuer, issuedPeriodicKeys, itemWriter, itemsForOrders, pendingTotals, periodicInvoiceNumber, unpostedInvoices,
 } from '../store/invoice-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { dailyWriter, dayJournal, openBatches, postedFromSubledger } from '../store/subledger-repo.js';
 import { storedAsOf } from './settle-compute.js';
 
@@ -157,7 +157,7 @@ class PostingWriter {
   private readonly refs = new Map<string, [string, string, string, string, string]>();
   private issued: Set<string> | null = null;
 
-  constructor(private readonly db: Sqlite, private readonly setup: BooksSetup, private readonly now: Date, readonly run: PostingRun, private readonly pending: Set<string>) {
+  constructor(private readonly db: Db, private readonly setup: BooksSetup, private readonly now: Date, readonly run: PostingRun, private readonly pending: Set<string>) {
     this.daily = dailyWriter(db);
   }
 
@@ -254,7 +254,7 @@ class PostingWriter {
 }
 
 /** Posted amounts of orders, detailed and daily books together, by order. */
-function postedByOrder(db: Sqlite, ids: readonly string[]): Map<string, PostedLine[]> {
+function postedByOrder(db: Db, ids: readonly string[]): Map<string, PostedLine[]> {
   const out = new Map<string, PostedLine[]>();
   for (const p of [...postedForOrders(db, ids), ...postedFromSubledger(db, ids)]) {
     const key = p.order ?? '';
@@ -274,7 +274,7 @@ export interface OrderPostingOptions {
  * Posts what changed in the books of settled orders. Called by the settlement runner, in its
  * transaction, with the settlements it just computed.
  */
-export function postOrderBooks(db: Sqlite, inputs: readonly OrderBooksInput[], now: Date, setup: BooksSetup = loadBooksSetup(db), opts: OrderPostingOptions = {}): PostingRun {
+export function postOrderBooks(db: Db, inputs: readonly OrderBooksInput[], now: Date, setup: BooksSetup = loadBooksSetup(db), opts: OrderPostingOptions = {}): PostingRun {
   const run = emptyRun();
   if (inputs.length === 0) return run;
   const fresh = opts.fresh ?? new Set<string>();
@@ -311,7 +311,7 @@ export function postOrderBooks(db: Sqlite, inputs: readonly OrderBooksInput[], n
 }
 
 /** Posts the transfers, withdrawals and reversals of release runs that have no entry yet. */
-export function postTransferBooks(db: Sqlite, now: Date, setup: BooksSetup = loadBooksSetup(db)): PostingRun {
+export function postTransferBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db)): PostingRun {
   const run = emptyRun();
   const rows = unpostedTransfers(db);
   if (rows.length === 0) return run;
@@ -331,7 +331,7 @@ export function postTransferBooks(db: Sqlite, now: Date, setup: BooksSetup = loa
 const todayOf = (setup: BooksSetup, entity: string, now: Date) => dateOf(isoUtc(now.getTime()), setup.entities.get(entity)?.time_zone ?? 'Europe/Paris');
 
 /** Issues the periodic invoices and credit notes of every month that is over in its supplier's zone. */
-function issueDueInvoices(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRun): { id: number; number: string }[] {
+function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun): { id: number; number: string }[] {
   // A month is over when the supplier's today is in a later month.
   const due = pendingTotals(db).filter((t) => t.month < monthOf(todayOf(setup, t.supplier, now)));
   if (due.length === 0) return [];
@@ -368,7 +368,7 @@ function issueDueInvoices(db: Sqlite, setup: BooksSetup, now: Date, run: Posting
 }
 
 /** Posts the entries of periodic invoices that have none yet (just issued, or a rate was missing). */
-function postInvoiceBooks(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>) {
+function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>) {
   const invoices = unpostedInvoices(db);
   if (invoices.length === 0) return;
   const writer = new PostingWriter(db, setup, now, run, pending);
@@ -381,7 +381,7 @@ function postInvoiceBooks(db: Sqlite, setup: BooksSetup, now: Date, run: Posting
 }
 
 /** Writes the one entry of each account set of each day that is over, in daily books. */
-function journalizeDays(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRun) {
+function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun) {
   const due = openBatches(db).filter((b) => b.entry_date < todayOf(setup, b.entity, now));
   if (due.length === 0) return;
   const days = dayJournal(db);
@@ -420,7 +420,7 @@ function journalizeDays(db: Sqlite, setup: BooksSetup, now: Date, run: PostingRu
  * entries), entries of invoices left without one, and the entries of days that are over in
  * daily books. Idempotent: nothing is due twice.
  */
-export function finishBooks(db: Sqlite, now: Date, setup: BooksSetup = loadBooksSetup(db)): PostingRun {
+export function finishBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db)): PostingRun {
   const run = emptyRun();
   issueDueInvoices(db, setup, now, run);
   postInvoiceBooks(db, setup, now, run, issueEvents(db));
@@ -444,7 +444,7 @@ export interface PendingOptions {
  * an up-to-date book gets nothing. Run it inside the transaction that wrote the change (a release
  * run), or on its own (after adding an exchange rate).
  */
-export function postPendingEntries(db: Sqlite, opts: PendingOptions): PostingRun {
+export function postPendingEntries(db: Db, opts: PendingOptions): PostingRun {
   const run = emptyRun();
   db.transaction(() => {
     const setup = loadBooksSetup(db);

@@ -17,12 +17,12 @@ import { openingLines } from '../domain/opening-entries.js';
 import { isoUtc } from '../domain/time.js';
 import { nextDate, zonedStartOfDay, zonedStartOfDayIso } from '../domain/time-zone.js';
 import { currentAuditAnchor } from '../store/audit-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { enqueue, getOutboxRowByKey } from '../sync/outbox.js';
 import { networkSetting, transfersWithCall } from '../store/release-repo.js';
 import { ApiError, type Issue } from './errors.js';
 
-export function requireEntity(db: Sqlite, id: string): BookEntity {
+export function requireEntity(db: Db, id: string): BookEntity {
   const e = getBookEntity(db, id);
   if (!e) throw new ApiError('unknown_entity', `no entity ${JSON.stringify(id)}`, [{ path: 'entity', code: 'unknown_entity', message: `no entity ${JSON.stringify(id)}` }]);
   return e;
@@ -52,7 +52,7 @@ export interface PeriodStatus { name: string; kind: 'year' | 'month'; start: str
  * The fiscal years touched by entries (and the current one), each with its months;
  * `last_entry_date`: the latest entry's date (the Books view opens on that month).
  */
-export function listPeriods(db: Sqlite, entity: BookEntity, now: Date): { fiscal_year_end: string; last_entry_date: string | null; years: (PeriodStatus & { months: PeriodStatus[] })[] } {
+export function listPeriods(db: Db, entity: BookEntity, now: Date): { fiscal_year_end: string; last_entry_date: string | null; years: (PeriodStatus & { months: PeriodStatus[] })[] } {
   const closed = new Map(closedPeriods(db, entity.id).map((c) => [c.period, c]));
   const range = entryDateRange(db, entity.id);
   const today = accountingDate(now.toISOString(), entity.time_zone);
@@ -90,7 +90,7 @@ const UNSENT_CALL = new Set(['pending', 'in_flight', 'failed', 'dead']);
  * received (a bank movement in the books with no money moved). (The closing runs the posting
  * catch-up first: transfers, the invoices due, and the daily entries of days that are over.)
  */
-export function closingObstacles(db: Sqlite, entity: BookEntity, period: Period): ClosingReason[] {
+export function closingObstacles(db: Db, entity: BookEntity, period: Period): ClosingReason[] {
   const out: ClosingReason[] = [];
   for (const i of listPostingIssues(db)) {
     if (!(JSON.parse(i.entities_json) as string[]).includes(entity.id)) continue;
@@ -124,7 +124,7 @@ export function closingObstacles(db: Sqlite, entity: BookEntity, period: Period)
 }
 
 /** Transfers dated within the period, to the entity (or any, for the platform that pays them), whose call the PSP has not received. */
-function unsentTransfers(db: Sqlite, entity: BookEntity, period: Period) {
+function unsentTransfers(db: Db, entity: BookEntity, period: Period) {
   const from = zonedStartOfDayIso(period.start, entity.time_zone);
   const to = zonedStartOfDayIso(nextDate(period.end), entity.time_zone);
   const all = entity.id === networkSetting<string>(db, 'platform_entity', '');
@@ -136,7 +136,7 @@ function unsentTransfers(db: Sqlite, entity: BookEntity, period: Period) {
  * entry; later events are posted on the first day of the next open period. Each newly closed month
  * of an entity with an `erp_code` gets its ERP batch, enqueued in the same transaction.
  */
-export function closePeriod(db: Sqlite, entityId: string, periodName: string, now: Date, actor: string): CloseResult {
+export function closePeriod(db: Db, entityId: string, periodName: string, now: Date, actor: string): CloseResult {
   const entity = requireEntity(db, entityId);
   const period = resolvePeriod(entity, periodName);
   const today = accountingDate(now.toISOString(), entity.time_zone);
@@ -179,7 +179,7 @@ export function closePeriod(db: Sqlite, entityId: string, periodName: string, no
  * balances, and its result on 120000 or 129000, dated the next year's first day. Returns its
  * number, or null when the closed year left nothing to carry forward.
  */
-export function postOpeningEntry(db: Sqlite, entity: BookEntity, closed: Period, now: Date): string | null {
+export function postOpeningEntry(db: Db, entity: BookEntity, closed: Period, now: Date): string | null {
   const next = fiscalYearOf(nextDate(closed.end), entity.fiscal_year_end);
   if (hasOpeningEntry(db, entity.id, next.name)) return null;
   const lines = openingLines(balancesUntil(db, entity.id, closed.end), closed.name);
@@ -199,7 +199,7 @@ export function postOpeningEntry(db: Sqlite, entity: BookEntity, closed: Period,
 // ---- Entries for export -------------------------------------------------------------------
 
 /** An entity's entries dated within a period, in validation order, ready to render. */
-export function exportEntries(db: Sqlite, entity: BookEntity, from: string, to: string): ExportEntry[] {
+export function exportEntries(db: Db, entity: BookEntity, from: string, to: string): ExportEntry[] {
   const chart = loadChart(db, entity.id);
   const names = new Map(listBookEntities(db).map((e) => [e.id, e.name]));
   const out: ExportEntry[] = [];
@@ -247,7 +247,7 @@ function file(format: ExportFile['format'], entity: BookEntity, period: Period, 
   };
 }
 
-function isClosed(db: Sqlite, entity: string, period: string): boolean {
+function isClosed(db: Db, entity: string, period: string): boolean {
   return closedPeriods(db, entity).some((c) => c.period === period);
 }
 
@@ -257,7 +257,7 @@ function isClosed(db: Sqlite, entity: string, period: string): boolean {
  * entries. A month is an interim extract (for an ERP or an accountant), allowed at any time and
  * named after the month's last day. The file is checked against A47 A-1 before it is returned.
  */
-export function fecExport(db: Sqlite, entityId: string, periodName: string): ExportFile {
+export function fecExport(db: Db, entityId: string, periodName: string): ExportFile {
   const entity = requireEntity(db, entityId);
   const period = resolvePeriod(entity, periodName);
   assertChart(entity.id, loadChart(db, entity.id));
@@ -272,7 +272,7 @@ export function fecExport(db: Sqlite, entityId: string, periodName: string): Exp
   return file('fec', entity, period, fecFileName(entity.siren, period.end), 'text/plain; charset=iso-8859-15', content, entries, true);
 }
 
-export function csvExport(db: Sqlite, entityId: string, periodName: string): ExportFile {
+export function csvExport(db: Db, entityId: string, periodName: string): ExportFile {
   const entity = requireEntity(db, entityId);
   const period = resolvePeriod(entity, periodName);
   assertChart(entity.id, loadChart(db, entity.id));
@@ -280,7 +280,7 @@ export function csvExport(db: Sqlite, entityId: string, periodName: string): Exp
   return file('csv', entity, period, `${entity.id}_journal_${period.name}.csv`, 'text/csv; charset=utf-8', renderCsv(entries), entries);
 }
 
-export function ledgerExport(db: Sqlite, entityId: string, periodName: string): ExportFile {
+export function ledgerExport(db: Db, entityId: string, periodName: string): ExportFile {
   const entity = requireEntity(db, entityId);
   const period = resolvePeriod(entity, periodName);
   const chart = loadChart(db, entity.id);
@@ -294,7 +294,7 @@ export function ledgerExport(db: Sqlite, entityId: string, periodName: string): 
 }
 
 /** Opening balances, movements and closing balances per account over a period. */
-export function trialBalanceOf(db: Sqlite, entityId: string, periodName?: string): TrialBalance & { entity: string; currency: string; period: Period | null } {
+export function trialBalanceOf(db: Db, entityId: string, periodName?: string): TrialBalance & { entity: string; currency: string; period: Period | null } {
   const entity = requireEntity(db, entityId);
   const period = periodName === undefined ? null : resolvePeriod(entity, periodName);
   const chart = loadChart(db, entity.id);
@@ -333,7 +333,7 @@ export interface ErpBatch {
 }
 
 /** The batch of an entity's closed month: every entry dated in it, as the ERP receives it. */
-export function buildErpBatch(db: Sqlite, entityId: string, month: string): { batch: ErpBatch; digest: string; fec: string; csv: string } {
+export function buildErpBatch(db: Db, entityId: string, month: string): { batch: ErpBatch; digest: string; fec: string; csv: string } {
   const entity = requireEntity(db, entityId);
   const period = resolvePeriod(entity, month);
   const entries = exportEntries(db, entity, period.start, period.end);
@@ -365,7 +365,7 @@ export function buildErpBatch(db: Sqlite, entityId: string, month: string): { ba
 export const erpBatchKey = (entity: string, month: string) => `ventil.erp:${entity}:${month}`;
 
 /** Records and enqueues the ERP batch of a closed month (idempotent by its key). */
-export function enqueueErpBatch(db: Sqlite, entity: BookEntity, month: string, now: Date): string {
+export function enqueueErpBatch(db: Db, entity: BookEntity, month: string, now: Date): string {
   const key = erpBatchKey(entity.id, month);
   // Queued already: the same batch, with the audit anchor of its first queueing (a payload never changes).
   if (getOutboxRowByKey(db, key)) return key;

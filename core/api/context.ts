@@ -1,5 +1,5 @@
 // Building the context a handler runs in: the database, who is calling, and the clock.
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { isDemoNetwork } from '../store/network-repo.js';
 import type { ApiContext, SessionInfo } from './handler.js';
 import { Scope, SYSTEM_PRINCIPAL, type Principal } from './principal.js';
@@ -9,7 +9,7 @@ import { installationOf } from '../replication/installation.js';
  * Without a principal the context is the command-line operator's (SYSTEM_PRINCIPAL): the
  * transports (HTTP, IPC) always pass the principal of the session, or ANONYMOUS_PRINCIPAL.
  */
-export function createContext(db: Sqlite, opts: {
+export function createContext(db: Db, opts: {
   principal?: Principal; now?: () => Date; session?: SessionInfo | null; source?: string; wait?: (ms: number) => Promise<void>;
   scopeLimit?: readonly string[];
 } = {}): ApiContext {
@@ -27,6 +27,6 @@ export function createContext(db: Sqlite, opts: {
 }
 
 /** The demo database carries `demo: true` in its settings; every screen says so. */
-export function isDemoDatabase(db: Sqlite): boolean {
+export function isDemoDatabase(db: Db): boolean {
   return isDemoNetwork(db);
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { isoUtc, toMs } from '../domain/time.js';
 import { orderExists, orderParties } from '../store/orders-repo.js';
 import { currentShareRows, transferItemRows, type ShareFilter } from '../store/release-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { ApiError, notFound } from './errors.js';
 import { ALL_ROLES, defineHandler, type ApiContext } from './handler.js';
 
@@ -35,7 +35,7 @@ export interface EntityPosition {
 }
 
 /** Positions per order, entity and currency at `atMs`. */
-export function positions(db: Sqlite, atMs: number, filter: ShareFilter = {}): PositionRow[] {
+export function positions(db: Db, atMs: number, filter: ShareFilter = {}): PositionRow[] {
   const rows = new Map<string, PositionRow>();
   const row = (order: string, entity: string, currency: string) => {
     const k = `${order}\u0000${entity}\u0000${currency}`;

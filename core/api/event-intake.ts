@@ -8,7 +8,7 @@ import { eventIdentity } from '../domain/event-identity.js';
 import { checkOrderEvents, type FreshEvent } from '../domain/event-consistency.js';
 import { LifecycleEventSchema, validateEvents, validateEventsFile, type Issue, type LifecycleEvent, type Order } from '../domain/scenario.js';
 import { importEvents, loadEvents, loadOrders } from '../store/scenario-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { locationIds } from '../store/network-repo.js';
 import { lastEventKeys } from '../store/orders-repo.js';
 import { locationParties } from '../store/routing-repo.js';
@@ -49,7 +49,7 @@ type Input = { file: unknown } | { events: unknown };
  * stored history, and the caller's scope. Throws the intake's named errors; a replica runs it
  * before queueing events for its hub.
  */
-export function checkEvents(db: Sqlite, input: Input, scope: Scope | null): { raw: unknown[]; fresh: FreshEvent[]; duplicates: number; byOrder: Map<string, FreshEvent[]> } {
+export function checkEvents(db: Db, input: Input, scope: Scope | null): { raw: unknown[]; fresh: FreshEvent[]; duplicates: number; byOrder: Map<string, FreshEvent[]> } {
   const list = 'file' in input ? (input.file as { events?: unknown } | null)?.events : input.events;
   const raw = Array.isArray(list) ? list : [];
   const orderIds = [...new Set(raw.map((e) => (e as { order?: unknown } | null)?.order).filter((o): o is string => typeof o === 'string'))];
@@ -126,7 +126,7 @@ export function checkEvents(db: Sqlite, input: Input, scope: Scope | null): { ra
 }
 
 /** Validates and stores lifecycle events (see the top of this file). Runs in the caller's transaction. */
-export function intakeEvents(db: Sqlite, input: Input, opts: IntakeOptions): IntakeResult {
+export function intakeEvents(db: Db, input: Input, opts: IntakeOptions): IntakeResult {
   if (!db.inTransaction) return db.transaction(() => intakeEvents(db, input, opts))();
   const { raw, fresh, duplicates, byOrder } = checkEvents(db, input, opts.scope ?? null);
 
@@ -175,7 +175,7 @@ const pathIndex = (p: string) => {
  * them, shipments and deliveries of lines they fulfil, collections at their pickup counter,
  * returns received there. Cancelling a line is head office's (customer service) decision.
  */
-function checkScope(db: Sqlite, scope: Scope, fresh: readonly FreshEvent[], orders: ReadonlyMap<string, Order>, fulfillerAt: ReadonlyMap<number, string>): void {
+function checkScope(db: Db, scope: Scope, fresh: readonly FreshEvent[], orders: ReadonlyMap<string, Order>, fulfillerAt: ReadonlyMap<number, string>): void {
   const places = locationParties(db);
   const mine = (loc: string | null | undefined) => {
     const p = loc ? places.get(loc) : undefined;

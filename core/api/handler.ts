@@ -1,13 +1,13 @@
 // The shape of an API operation. Every area module exports a record of these; `core/api/index.ts`
 // merges them into the one handler table both transports (IPC and HTTP) call.
 import type { z } from 'zod';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import type { Principal, Role, Scope } from './principal.js';
 import { HEAD_OFFICE_WRITERS, ROLES } from '../../common/vocabulary.js';
 import type { Installation } from '../replication/installation.js';
 
 export interface ApiContext {
-  db: Sqlite;
+  db: Db;
   principal: Principal;
   scope: Scope;
   /** The clock; frozen in tests. */

@@ -11,13 +11,13 @@ import { renderInvoiceHtml, renderStatementHtml, statementTotals, type DocParty,
 import { formatMinor } from '../domain/money.js';
 import { eventAtOfInvoice, getBookEntity } from '../store/books-repo.js';
 import { getInvoice, invoiceLinesOf, itemsOfInvoice, listInvoices, markSent, type InvoiceRow } from '../store/invoice-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { requireEntity, resolvePeriod } from './books-service.js';
 import { ApiError, forbidden, notFound } from './errors.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler, type ApiContext } from './handler.js';
 import { EntityId, PeriodName } from './journal.js';
 
-function party(db: Sqlite, id: string): DocParty {
+function party(db: Db, id: string): DocParty {
   const e = getBookEntity(db, id);
   return e ? { id, name: e.name, siren: e.siren, vat_number: e.vat_number } : { id, name: id, siren: '', vat_number: null };
 }
@@ -36,7 +36,7 @@ const view = (r: InvoiceRow & { sent_at: string | null }) => ({
 type StoredInvoice = NonNullable<ReturnType<typeof getInvoice>>;
 
 /** What an invoice's documents (HTML, Factur-X) say: parties, dates, lines and totals. */
-export function invoiceDoc(db: Sqlite, inv: StoredInvoice): InvoiceDoc {
+export function invoiceDoc(db: Db, inv: StoredInvoice): InvoiceDoc {
   const eventAt = inv.period === null ? eventAtOfInvoice(db, inv.id) : undefined;
   return {
     number: inv.number, kind: inv.kind, issueDate: inv.issue_date, period: inv.period,
@@ -51,7 +51,7 @@ export function invoiceDoc(db: Sqlite, inv: StoredInvoice): InvoiceDoc {
 export const ANNEX_COLUMNS = ['invoice', 'order', 'line', 'event', 'date', 'group', 'rule', 'role', 'base', 'rate', 'net', 'vat', 'currency', 'description'] as const;
 
 /** The legs behind each amount of an invoice, order by order, and the same as CSV (amounts positive, as on the invoice). */
-export function invoiceAnnex(db: Sqlite, inv: StoredInvoice) {
+export function invoiceAnnex(db: Db, inv: StoredInvoice) {
   const s = inv.kind === 'invoice' ? 1 : -1;
   const rows = itemsOfInvoice(db, inv).map(([event, , group, rule, role, , , currency, , base, rate, net, vat, at, line, description, ], i, all) => ({
     order: all[i]!.order, line, event, date: at.slice(0, 10), group, rule, role, base: s * base, rate, net: s * net, vat: s * vat, currency, description,
@@ -64,7 +64,7 @@ export function invoiceAnnex(db: Sqlite, inv: StoredInvoice) {
 }
 
 /** Every invoice line of an entity over a period, signed for it, with its group, rate and amounts. */
-export function statementOf(db: Sqlite, entityId: string, periodName: string) {
+export function statementOf(db: Db, entityId: string, periodName: string) {
   const entity = requireEntity(db, entityId);
   const period = resolvePeriod(entity, periodName);
   const { rows: invoices } = listInvoices(db, { entities: [entity.id], from: period.start, to: period.end });

@@ -8,7 +8,7 @@ import { closedMonths, hasBooks, setGranularity } from '../store/books-repo.js';
 import { rebuildDayTotals } from '../store/day-totals.js';
 import { startGranularity } from '../store/scenario-repo.js';
 import * as repo from '../store/network-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { ApiError, notFound, type Issue } from './errors.js';
 import { ADMIN_ONLY, ALL_ROLES, defineHandler } from './handler.js';
 
@@ -19,7 +19,7 @@ export const CatchmentInput = CatchmentSchema;
 export const SettingsInput = NetworkSchema.omit({ entities: true, locations: true, catchments: true });
 export type Settings = z.output<typeof SettingsInput>;
 
-function requireEntity(db: Sqlite, id: string, path: string, issues: Issue[]) {
+function requireEntity(db: Db, id: string, path: string, issues: Issue[]) {
   if (!repo.getEntity(db, id)) issues.push({ path, code: 'unknown_reference', message: `no entity ${JSON.stringify(id)}` });
 }
 
@@ -34,7 +34,7 @@ const toLocationRow = (l: z.output<typeof LocationInput>): repo.LocationRow => (
 
 export const fromLocationRow = (r: repo.LocationRow) => ({ ...r, ship: r.ship === 1, collect: r.collect === 1 });
 
-function checkLocationRefs(db: Sqlite, l: z.output<typeof LocationInput>) {
+function checkLocationRefs(db: Db, l: z.output<typeof LocationInput>) {
   const issues: Issue[] = [];
   requireEntity(db, l.entity, 'entity', issues);
   if (l.operator) requireEntity(db, l.operator, 'operator', issues);

@@ -1,6 +1,6 @@
 // Who is calling, and which entities they may see. Scope is checked in every handler, on both
 // transports, not only in the UI (docs/spec.md invariant 7).
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { entitiesInRegions } from '../store/network-repo.js';
 import { NETWORK_WIDE_ROLES, ROLES, type Role } from '../../common/vocabulary.js';
 import { forbidden } from './errors.js';
@@ -50,7 +50,7 @@ export class Scope {
    * `limit` narrows the principal's scope to these entities: a command a replica pushed acts
    * within both its user's scope and its device's.
    */
-  constructor(readonly principal: Principal, private readonly db: Sqlite, private readonly limit: ReadonlySet<string> | null = null) {}
+  constructor(readonly principal: Principal, private readonly db: Db, private readonly limit: ReadonlySet<string> | null = null) {}
 
   get networkWide(): boolean {
     return NETWORK_WIDE.has(this.principal.role) && this.limit === null;

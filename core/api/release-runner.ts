@@ -10,7 +10,7 @@ import { isoUtc, toMs } from '../domain/time.js';
 import {
   insertRun, insertTransfer, lastRunAsOf, networkSetting, paidLedger, priorTransfers, pspAccounts, releasedLedger,
 } from '../store/release-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { postTransferBooks } from './books-runner.js';
 import { enqueue } from '../sync/outbox.js';
 import { ApiError } from './errors.js';
@@ -82,7 +82,7 @@ function perOrder(items: readonly { order: string; amount: number }[], sign = 1)
   return [...m].filter(([, a]) => a !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([order, amount]) => ({ order, amount }));
 }
 
-export function runRelease(db: Sqlite, opts: ReleaseOptions): ReleaseResult {
+export function runRelease(db: Db, opts: ReleaseOptions): ReleaseResult {
   let asOfMs: number;
   try {
     asOfMs = toMs(opts.asOf);

@@ -14,7 +14,7 @@ import {
 } from '../store/routing-repo.js';
 import { loadOrders } from '../store/scenario-repo.js';
 import type { OfferStatus } from '../store/schema.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 
 export interface RoutingActor {
   /** Who caused the change (user id, 'routing', 'system'). */
@@ -35,7 +35,7 @@ const HOUR_MS = 3_600_000;
 interface StoredEvent { e: LifecycleEvent; ms: number; key: string; source: string }
 
 /** Reconciles the routing offers of some orders with their stored events. */
-export function syncRouting(db: Sqlite, orderIds: readonly string[], now: Date, who: RoutingActor): SyncResult {
+export function syncRouting(db: Db, orderIds: readonly string[], now: Date, who: RoutingActor): SyncResult {
   const result: SyncResult = { offered: 0, closed: 0, cancelled: 0 };
   if (orderIds.length === 0) return result;
   const ids = [...new Set(orderIds)].sort();

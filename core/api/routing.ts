@@ -10,7 +10,7 @@ import { orderExists, orderParties } from '../store/orders-repo.js';
 import {
   historyOfOrder, locationParties, offersOfOrders, openOffersDueBy, ordersToRoute, readCursor, routingHighWater, writeCursor, type OfferRow,
 } from '../store/routing-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { notFound } from './errors.js';
 import { intakeEvents } from './event-intake.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
@@ -44,7 +44,7 @@ export function timeoutEventId(o: Pick<OfferRow, 'order_id' | 'line_id' | 'locat
  * offer past its deadline, through the event intake, which reroutes the line to the next
  * candidate not yet refused or, with none left, leaves it cancelled (refund in its settlement).
  */
-export function routingTick(db: Sqlite, now: Date, opts: { actor?: string } = {}): TickResult {
+export function routingTick(db: Db, now: Date, opts: { actor?: string } = {}): TickResult {
   const actor = opts.actor ?? 'routing';
   return db.transaction((): TickResult => {
     const nowMs = now.getTime();
@@ -94,7 +94,7 @@ export function routingTick(db: Sqlite, now: Date, opts: { actor?: string } = {}
  * and `ventil serve` call once the database is open. The timer does not keep the process alive;
  * a failing tick is reported to `onError` and the next one runs anyway.
  */
-export function startRoutingTimer(db: Sqlite, opts: { intervalMs?: number; now?: () => Date; onError?: (e: unknown) => void; onTick?: (r: TickResult) => void } = {}): { stop(): void } {
+export function startRoutingTimer(db: Db, opts: { intervalMs?: number; now?: () => Date; onError?: (e: unknown) => void; onTick?: (r: TickResult) => void } = {}): { stop(): void } {
   const now = opts.now ?? (() => new Date());
   const tick = () => {
     try {

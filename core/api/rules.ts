@@ -10,7 +10,7 @@ import { simulateRules } from '../domain/simulation.js';
 import { listRuleVersions, insertRuleVersion, closeRuleVersion, getDraft, insertDraft, listDrafts, nextDraftNumber, updateDraft, type DraftRow, type StoredRule } from '../store/rules-repo.js';
 import { compareRules } from '../domain/rule-diff.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { entityIds } from '../store/network-repo.js';
 import { orderIdsCreatedBetween } from '../store/orders-repo.js';
 import { ApiError, notFound, type Issue } from './errors.js';
@@ -26,7 +26,7 @@ const Period = z.object({
 }).refine((p) => p.from < p.to, { message: '`to` must be after `from`', path: ['to'] });
 
 /** Checks a draft's references against the stored network: roles, entities, regions. */
-function checkRuleReferences(db: Sqlite, rule: Pick<Rule, 'when' | 'legs'>, prefix = ''): Issue[] {
+function checkRuleReferences(db: Db, rule: Pick<Rule, 'when' | 'legs'>, prefix = ''): Issue[] {
   const issues: Issue[] = [];
   const entities = new Set(entityIds(db));
   const roles = new Set(['owner', 'shipper', 'pickup', 'catchment', 'origin', 'platform', 'seller']);
@@ -77,7 +77,7 @@ function checkValidTo(from: string, to: string | null | undefined) {
   }
 }
 
-function conflictsFor(db: Sqlite, extra: Rule[] = []) {
+function conflictsFor(db: Db, extra: Rule[] = []) {
   return findRuleConflicts([...loadRules(db), ...extra], loadNetwork(db));
 }
 

@@ -9,7 +9,7 @@ import type { OrderBooksInput } from '../domain/postings.js';
 import { allOrderIds, loadBooksSetup } from '../store/books-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import { loadLocationEntities, settlementWriter } from '../store/settlement-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { finishBooks, postOrderBooks } from './books-runner.js';
 import { storedAsOf, type OrderInput } from './settle-compute.js';
 import { inlineComputer, workerComputer, type ChunkComputer } from './settle-pool.js';
@@ -46,7 +46,7 @@ export interface SettleOptions {
   stats?: { dayTotalsMs: number };
 }
 
-export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
+export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
   const run: SettleRun = { settled: 0, revised: 0, unchanged: 0, lines: 0, parallel: false };
   // Id order: the settlement tables are keyed by order id, so inserts append to their B-trees.
   const ids = opts.orderIds ? [...new Set(opts.orderIds)].sort() : allOrderIds(db);
@@ -120,7 +120,7 @@ export function settleStoredOrders(db: Sqlite, opts: SettleOptions): SettleRun {
 }
 
 /** The orders of a chunk with their events, from memory where preloaded, else from the store. */
-function loadInputs(db: Sqlite, ids: readonly string[], preloaded?: ReadonlyMap<string, OrderInput>): OrderInput[] {
+function loadInputs(db: Db, ids: readonly string[], preloaded?: ReadonlyMap<string, OrderInput>): OrderInput[] {
   const missing = preloaded ? ids.filter((id) => !preloaded.has(id)) : ids;
   const events = eventsByOrder(missing.length ? loadEvents(db, missing) : []);
   const loaded = new Map((missing.length ? loadOrders(db, missing) : []).map((o) => [o.id, o]));
@@ -137,7 +137,7 @@ function loadInputs(db: Sqlite, ids: readonly string[], preloaded?: ReadonlyMap<
  * Recomputes one stored order's settlement without storing it (explanations, reports). Rule
  * versions are never edited, only closed after the fact, so this gives the stored result.
  */
-export function recomputeStoredOrder(db: Sqlite, orderId: string, now: Date) {
+export function recomputeStoredOrder(db: Db, orderId: string, now: Date) {
   const [order] = loadOrders(db, [orderId]);
   if (!order) return undefined;
   const ctx = buildContext(loadNetwork(db), loadRules(db));

@@ -7,7 +7,7 @@ import { forgottenBefore, loginThrottleKey, nextAttemptAt } from '../security/th
 import { clearThrottle, listThrottles } from '../store/throttle-repo.js';
 import * as users from '../store/users-repo.js';
 import { entityIds, regionsInUse } from '../store/network-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { ApiError, notFound, type Issue } from './errors.js';
 import { ADMIN_ONLY, defineHandler } from './handler.js';
 import { ROLES, type Role } from './principal.js';
@@ -19,7 +19,7 @@ const Regions = z.array(GroupName).max(500);
 const Entities = z.array(Code).max(500);
 
 /** Checks that the scope fits the role and names what exists; returns the scope to store. */
-function checkScope(db: Sqlite, role: Role, regions: readonly string[], entities: readonly string[]): { regions: string[]; entities: string[] } {
+function checkScope(db: Db, role: Role, regions: readonly string[], entities: readonly string[]): { regions: string[]; entities: string[] } {
   const issues: Issue[] = [];
   const uniq = (l: readonly string[]) => [...new Set(l)].sort();
   if (role === 'controller') {
@@ -44,13 +44,13 @@ function auditEntities(u: users.UserRow): string[] {
   return JSON.parse(u.entities_json) as string[];
 }
 
-function load(db: Sqlite, id: string): users.UserRow {
+function load(db: Db, id: string): users.UserRow {
   const u = users.getUser(db, id);
   if (!u) throw notFound('user', id);
   return u;
 }
 
-function assertNotLastAdmin(db: Sqlite, u: users.UserRow, what: string) {
+function assertNotLastAdmin(db: Db, u: users.UserRow, what: string) {
   if (u.role === 'admin' && u.disabled === 0 && users.countOtherAdmins(db, u.id) === 0) {
     throw new ApiError('last_admin', `${what} would leave no enabled administrator`);
   }

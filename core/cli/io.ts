@@ -6,11 +6,11 @@ import { callApi, type ApiOutput, type OperationName } from '../api/index.js';
 import { formatIssues, type ErrorValue } from '../api/errors.js';
 import type { ApiContext } from '../api/handler.js';
 import { openDatabase } from '../store/database.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE } from './command.js';
 import { resolveDbPath } from './paths.js';
 
-export interface Opened { db: Sqlite; ctx: ApiContext; path: string; migrated: string[] }
+export interface Opened { db: Db; ctx: ApiContext; path: string; migrated: string[] }
 
 export function openCliDatabase(flag: string | undefined): Opened {
   const path = resolveDbPath(flag);

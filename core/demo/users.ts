@@ -7,7 +7,7 @@ import { hashPassword } from '../security/passwords.js';
 import { appendAudit } from '../store/audit-repo.js';
 import * as users from '../store/users-repo.js';
 import { firstRegionalFranchisee, isDemoNetwork } from '../store/network-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 
 export interface DemoUser { login: string; password: string; role: Role; name: string }
 
@@ -25,7 +25,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
  * The store manager runs the first franchisee that has a region; the controller covers that
  * region. Returns the logins created.
  */
-export function ensureDemoUsers(db: Sqlite, now: Date = new Date()): string[] {
+export function ensureDemoUsers(db: Db, now: Date = new Date()): string[] {
   // A replica's users are the hub's.
   if (!isDemoNetwork(db) || isReplica(db)) return [];
   const missing = DEMO_USERS.filter((d) => !users.getUserByLogin(db, d.login));

@@ -9,7 +9,7 @@ import type { Result } from '../api/errors.js';
 import { handlerNamed, prepareCall } from '../api/index.js';
 import { ANONYMOUS_PRINCIPAL } from '../api/principal.js';
 import type { SessionInfo } from '../api/handler.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { journalAnswer, journaledAnswer, pruneJournal } from '../store/call-journal-repo.js';
 import type { CallAnswer, CallRequest } from './protocol.js';
 
@@ -32,7 +32,7 @@ function journalable(result: Result<unknown>): Result<unknown> {
  * Answers one call. A sign-in's slow work (password hashing, throttling waits) is awaited before
  * the call's transaction (`prepareCall`), so other calls are answered meanwhile.
  */
-export async function answerCall(db: Sqlite, req: CallRequest, now: () => Date = () => new Date()): Promise<CallAnswer> {
+export async function answerCall(db: Db, req: CallRequest, now: () => Date = () => new Date()): Promise<CallAnswer> {
   let principal = ANONYMOUS_PRINCIPAL;
   let session: SessionInfo | null = null;
   let sessionInvalid = false;
@@ -61,6 +61,6 @@ export async function answerCall(db: Sqlite, req: CallRequest, now: () => Date =
 }
 
 /** Drops the journal's entries older than JOURNAL_KEEP_MS (at start, then from time to time). */
-export function pruneCallJournal(db: Sqlite, now: Date = new Date()): number {
+export function pruneCallJournal(db: Db, now: Date = new Date()): number {
   return pruneJournal(db, new Date(now.getTime() - JOURNAL_KEEP_MS));
 }

@@ -14,7 +14,7 @@ import { registerEnvSecrets, registerSecret } from '../log/redact.js';
 import { keyFromEnvironment, openDatabase } from '../store/database.js';
 import { encryptDatabaseFile } from '../store/encrypt-file.js';
 import { countRows } from '../store/network-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { startReplicaSync } from '../replication/background.js';
 import { fileCredentialStore, type CredentialStore, type DeviceCredential } from '../replication/credentials.js';
 import { startBackgroundSync, type BackgroundSync } from '../sync/background.js';
@@ -25,7 +25,7 @@ import type { HostConfig, HostPort, ToHost } from './protocol.js';
 const log = logger('host');
 
 interface Running {
-  db: Sqlite;
+  db: Db;
   routing: { stop(): void } | null;
   sync: Promise<BackgroundSync> | null;
   replication: { stop(): Promise<void> } | null;

@@ -6,7 +6,7 @@
 //   const replication = startReplicaSync(db, { credentials });
 //   app.on('before-quit', () => replication.stop());
 import { hasUnpushedCommands, readReplicaState, updateReplicaState } from '../store/replica-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { HubError } from './client.js';
 import type { HubClient, HubClientOptions } from './client.js';
 import type { CredentialStore } from './credentials.js';
@@ -28,7 +28,7 @@ export interface ReplicaSyncOptions {
   connect?: (opts: HubClientOptions) => HubClient;
 }
 
-export function startReplicaSync(db: Sqlite, opts: ReplicaSyncOptions): { stop(): Promise<void>; syncNow(): Promise<SyncReport | null> } {
+export function startReplicaSync(db: Db, opts: ReplicaSyncOptions): { stop(): Promise<void>; syncNow(): Promise<SyncReport | null> } {
   const now = opts.now ?? (() => new Date());
   const log = opts.log ?? ((line: string) => replicationLog.info(line));
   const interval = opts.intervalMs ?? 60_000;

@@ -9,7 +9,7 @@ import {
   deviceByCode, deviceBySecret, getDevice, insertDevice, regionExists, schemaVersion, secretHash, updateDevice, type DeviceRow,
 } from '../store/devices-repo.js';
 import { getEntity } from '../store/network-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { parseScope, SCOPE_HELP, type DeviceScope } from './scope.js';
 
 export const CODE_TTL_MS = 24 * 3_600_000;
@@ -37,7 +37,7 @@ export function normalizeCode(text: string): string | null {
 
 export const isDeviceToken = (token: string) => token.startsWith('vd1.');
 
-export function checkScope(db: Sqlite, text: string): DeviceScope {
+export function checkScope(db: Db, text: string): DeviceScope {
   const scope = parseScope(text);
   if (!scope) throw new ApiError('invalid_input', `the scope must be ${SCOPE_HELP}`, [{ path: 'scope', code: 'invalid_scope', message: SCOPE_HELP }]);
   if (scope.kind === 'entity' && !getEntity(db, scope.entity)) {
@@ -64,7 +64,7 @@ export function deviceView(d: DeviceRow): DeviceView {
 }
 
 /** A new device waiting for its code; the hub starts logging its changes if it was not yet. */
-export function enrolDevice(db: Sqlite, input: { scope: string; name: string }, actor: string, now: Date): { device: DeviceView; code: string; expires_at: string } {
+export function enrolDevice(db: Db, input: { scope: string; name: string }, actor: string, now: Date): { device: DeviceView; code: string; expires_at: string } {
   const scope = checkScope(db, input.scope);
   ensureChangeLog(db);
   const code = newEnrolmentCode();
@@ -85,7 +85,7 @@ const formatScopeText = (s: DeviceScope) => (s.kind === 'network' ? 'network' : 
  * nothing: a code this hub never issued (or mistyped), one already used, one past its 24 hours,
  * a device revoked before it joined, or a replica running another schema than the hub.
  */
-export function redeemCode(db: Sqlite, input: { code: string; schema: string; name?: string }, now: Date): { device: { id: string; name: string; scope: string }; secret: string } {
+export function redeemCode(db: Db, input: { code: string; schema: string; name?: string }, now: Date): { device: { id: string; name: string; scope: string }; secret: string } {
   const code = normalizeCode(input.code);
   const device = code ? deviceByCode(db, code) : undefined;
   if (!device) throw new ApiError('enrolment_code_invalid', 'this enrolment code was not issued by this hub (check it, or ask IT for a new one)');
@@ -103,7 +103,7 @@ export function redeemCode(db: Sqlite, input: { code: string; schema: string; na
 export type DeviceCheck = { ok: true; principal: Principal; device: DeviceRow } | { ok: false; code: 'unauthenticated' | 'device_revoked'; message: string };
 
 /** Resolves a device token to the device's principal, or says why not. */
-export function authenticateDevice(db: Sqlite, token: string): DeviceCheck {
+export function authenticateDevice(db: Db, token: string): DeviceCheck {
   const m = /^vd1\.(dev_[a-z0-9]{1,40})\.([A-Za-z0-9_-]{20,100})$/.exec(token);
   const d = m ? deviceBySecret(db, m[2]!) : undefined;
   if (!m || !d || d.id !== m[1]) return { ok: false, code: 'unauthenticated', message: 'unknown device credential' };
@@ -119,7 +119,7 @@ export function devicePrincipal(d: DeviceRow): Principal {
   return { ...base, role: 'finance', regions: [], entities: [] };
 }
 
-export function revokeDevice(db: Sqlite, id: string, reason: string | undefined, actor: string, now: Date): DeviceView {
+export function revokeDevice(db: Db, id: string, reason: string | undefined, actor: string, now: Date): DeviceView {
   const d = getDevice(db, id);
   if (!d) throw new ApiError('not_found', `device ${JSON.stringify(id)} does not exist`);
   if (d.status !== 'revoked') updateDevice(db, id, { status: 'revoked', revoked_at: now.toISOString(), revoked_by: actor, revoke_reason: reason ?? null });
@@ -127,7 +127,7 @@ export function revokeDevice(db: Sqlite, id: string, reason: string | undefined,
 }
 
 /** A new scope: at its next pull the device drops what left it and receives what entered it. */
-export function rescopeDevice(db: Sqlite, id: string, scopeText: string): { before: DeviceView; after: DeviceView } {
+export function rescopeDevice(db: Db, id: string, scopeText: string): { before: DeviceView; after: DeviceView } {
   const d = getDevice(db, id);
   if (!d) throw new ApiError('not_found', `device ${JSON.stringify(id)} does not exist`);
   const scope = checkScope(db, scopeText);

@@ -6,7 +6,7 @@ import { ApiError } from '../api/errors.js';
 import { headSeq, nextDocuments, rowsOfDocs, sealChanges } from '../store/change-log-repo.js';
 import { entitiesOfScope, schemaVersion } from '../store/devices-repo.js';
 import { decodeKey, docKind, keysByKind } from '../store/replicated-set.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { maskRow, PAGE_FORMAT, planDocuments, type WireDoc, type WirePage } from './page.js';
 import type { DeviceScope } from './scope.js';
@@ -23,7 +23,7 @@ export const DEFAULT_LIMITS: PullLimits = { maxDocs: 1000, maxBytes: 4 * 1024 * 
 
 export interface PullDevice { id: string; scope: DeviceScope }
 
-export function servePull(db: Sqlite, device: PullDevice, input: { cursor: string; schema: string; limit?: number }, now: Date, limits: PullLimits = DEFAULT_LIMITS): WirePage {
+export function servePull(db: Db, device: PullDevice, input: { cursor: string; schema: string; limit?: number }, now: Date, limits: PullLimits = DEFAULT_LIMITS): WirePage {
   // A replica on a slow link may ask for smaller pages.
   if (input.limit !== undefined) limits = { ...limits, maxDocs: Math.min(limits.maxDocs, input.limit) };
   const schema = schemaVersion(db);
@@ -86,7 +86,7 @@ export function servePull(db: Sqlite, device: PullDevice, input: { cursor: strin
 }
 
 /** The rows of visible documents, per table of their kind, masked for the device. */
-function readContents(db: Sqlite, docs: readonly { kind: string; key: string }[], entities: ReadonlySet<string> | null) {
+function readContents(db: Db, docs: readonly { kind: string; key: string }[], entities: ReadonlySet<string> | null) {
   const rows = new Map<string, Record<string, unknown[][]>>();
   const columns = new Map<string, string[]>();
   for (const [kindName, keys] of keysByKind(docs)) {

@@ -2,7 +2,7 @@
 // installation is one), a replica of a hub, or a new database joining a network. Read on every
 // API call, so a replica refuses the hub's operations (core/api/index.ts).
 import { readReplicaState } from '../store/replica-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 
 export type Installation =
   | { kind: 'hub' }
@@ -11,7 +11,7 @@ export type Installation =
 
 export const HUB: Installation = Object.freeze({ kind: 'hub' });
 
-export function installationOf(db: Sqlite): Installation {
+export function installationOf(db: Db): Installation {
   let s;
   try {
     s = readReplicaState(db);
@@ -27,4 +27,4 @@ export function installationOf(db: Sqlite): Installation {
   return { kind: 'replica', hubUrl: s.hub_url, deviceId: s.device_id ?? '', deviceName: s.device_name ?? '', scope: s.scope ?? '', revoked: s.status === 'revoked' };
 }
 
-export const isReplica = (db: Sqlite) => installationOf(db).kind !== 'hub';
+export const isReplica = (db: Db) => installationOf(db).kind !== 'hub';

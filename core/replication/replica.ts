@@ -9,7 +9,7 @@ import {
   withoutForeignKeys,
 } from '../store/replica-repo.js';
 import { decodeKey, docKind, keysByKind, REPLICATED_TABLES } from '../store/replicated-set.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { faultPoint } from './faults.js';
 import { checkPage, type WirePage } from './page.js';
 import { staysInScope } from './tags.js';
@@ -17,7 +17,7 @@ import { staysInScope } from './tags.js';
 const REPLICATED = new Set(REPLICATED_TABLES.map((t) => t.table));
 
 /** Makes the tables the hub fills writable by the replication only (see dropReplicaGuards). */
-export function prepareReplicaSchema(db: Sqlite): string[] {
+export function prepareReplicaSchema(db: Db): string[] {
   return dropReplicaGuards(db, [...REPLICATED]);
 }
 
@@ -33,13 +33,13 @@ export interface ApplyResult {
 }
 
 /** Validates a page against the local schema; throws `malformed_page` with every problem. */
-export function validatePage(db: Sqlite, page: unknown): WirePage {
+export function validatePage(db: Db, page: unknown): WirePage {
   const checked = checkPage(page, (table) => (REPLICATED.has(table) ? localColumns(db, table) : null));
   if (!checked.ok) throw new ApiError('malformed_page', `the hub sent a page this replica cannot apply (${checked.issues.length} problem(s)); nothing was applied`, checked.issues);
   return checked.page;
 }
 
-export function applyPage(db: Sqlite, raw: unknown): ApplyResult {
+export function applyPage(db: Db, raw: unknown): ApplyResult {
   const page = validatePage(db, raw);
   const state = readReplicaState(db);
   if (!state || state.status === 'joining') throw new ApiError('not_a_replica', 'this database is not a replica of a hub');
@@ -118,7 +118,7 @@ export function applyPage(db: Sqlite, raw: unknown): ApplyResult {
   return result;
 }
 
-function removeDocs(db: Sqlite, docs: readonly { kind: string; key: string }[]): void {
+function removeDocs(db: Db, docs: readonly { kind: string; key: string }[]): void {
   for (const [kindName, keys] of keysByKind(docs)) {
     const kind = docKind(kindName);
     if (!kind) continue;

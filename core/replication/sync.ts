@@ -6,7 +6,7 @@ import { ApiError } from '../api/errors.js';
 import { insertReplicaState, isEmptyDatabase, markPushed, readReplicaState, unansweredCommands, updateReplicaState } from '../store/replica-repo.js';
 import { currentAuditAnchor } from '../store/audit-repo.js';
 import { schemaVersion } from '../store/devices-repo.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { checkHubUrl, HubError, hubClient, type HubClient, type HubClientOptions } from './client.js';
 import { MAX_COMMANDS_PER_PUSH, type Command } from './commands.js';
 import { tokenOf, type CredentialStore } from './credentials.js';
@@ -46,7 +46,7 @@ export interface JoinInput { url: string; code: string; ca?: string | null; name
  * Checks a join before anything is sent: the database is empty and not a replica yet, the
  * address is the hub's (HTTPS, or HTTP to a loopback address), the code looks like one.
  */
-export function checkJoin(db: Sqlite, input: JoinInput): { url: string; code: string } {
+export function checkJoin(db: Db, input: JoinInput): { url: string; code: string } {
   const state = readReplicaState(db);
   if (state && state.status !== 'joining') throw new ApiError('already_joined', `this database is already a replica of ${state.hub_url}`);
   if (!isEmptyDatabase(db)) throw new ApiError('not_empty', 'a replica starts from an empty database: this one already holds data (use another --db)');
@@ -62,7 +62,7 @@ export function checkJoin(db: Sqlite, input: JoinInput): { url: string; code: st
 }
 
 /** Enrols this database with the hub, keeps the credential, and makes the database a replica. */
-export async function joinNetwork(db: Sqlite, input: JoinInput, opts: SyncOptions): Promise<{ device: { id: string; name: string; scope: string }; hub_url: string }> {
+export async function joinNetwork(db: Db, input: JoinInput, opts: SyncOptions): Promise<{ device: { id: string; name: string; scope: string }; hub_url: string }> {
   const { url, code } = checkJoin(db, input);
   const now = opts.now ?? (() => new Date());
   const client = (opts.connect ?? hubClient)({ url, ca: input.ca ?? null, timeoutMs: opts.timeoutMs });
@@ -87,7 +87,7 @@ export async function joinNetwork(db: Sqlite, input: JoinInput, opts: SyncOption
 }
 
 /** One sync: push what waits, then pull until caught up (or until the hub cannot be reached). */
-export async function syncOnce(db: Sqlite, opts: SyncOptions): Promise<SyncReport> {
+export async function syncOnce(db: Db, opts: SyncOptions): Promise<SyncReport> {
   const now = opts.now ?? (() => new Date());
   const state = readReplicaState(db);
   if (!state || state.status === 'joining') throw new ApiError('not_a_replica', 'this database is not a replica: join a network first (ventil join URL --code CODE)');
@@ -132,7 +132,7 @@ export async function syncOnce(db: Sqlite, opts: SyncOptions): Promise<SyncRepor
   return report;
 }
 
-async function push(db: Sqlite, deviceId: string, client: HubClient, now: () => Date, report: SyncReport): Promise<void> {
+async function push(db: Db, deviceId: string, client: HubClient, now: () => Date, report: SyncReport): Promise<void> {
   for (;;) {
     const waiting = unansweredCommands(db, deviceId, MAX_COMMANDS_PER_PUSH);
     if (waiting.length === 0) return;
@@ -148,7 +148,7 @@ async function push(db: Sqlite, deviceId: string, client: HubClient, now: () => 
   }
 }
 
-async function pull(db: Sqlite, client: HubClient, report: SyncReport, pageSize?: number): Promise<void> {
+async function pull(db: Db, client: HubClient, report: SyncReport, pageSize?: number): Promise<void> {
   const schema = schemaVersion(db);
   let stale = 0;
   for (let i = 0; i < 100_000; i++) {

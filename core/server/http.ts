@@ -27,10 +27,10 @@ import { ANONYMOUS_PRINCIPAL, type Principal } from '../api/principal.js';
 import { ensureDemoUsers } from '../demo/users.js';
 import { preparePasswordChecks } from '../security/passwords.js';
 import { HTTP_LIMITS } from '../security/policy.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 
 export interface ServeOptions {
-  db: Sqlite;
+  db: Db;
   /** Folder of the built renderer (index.html and assets). */
   staticDir: string;
   token: string;

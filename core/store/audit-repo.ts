@@ -3,7 +3,7 @@
 // extend the hash chain.
 import { auditHash, verifyChain, AUDIT_GENESIS_HASH, type AuditRow, type ChainProblem, type ChainReport } from '../security/audit-chain.js';
 import { first, qb } from './query.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 export interface AuditEntry {
   at: string;
@@ -19,7 +19,7 @@ export interface AuditEntry {
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
-export function appendAudit(db: Sqlite, e: AuditEntry): AuditRow {
+export function appendAudit(db: Db, e: AuditEntry): AuditRow {
   const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
   const content = {
     seq: (last?.seq ?? 0) + 1,
@@ -80,13 +80,13 @@ function whereOf(f: AuditFilter): { sql: string; args: unknown[] } {
   return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
 }
 
-export function countAudit(db: Sqlite, f: AuditFilter): number {
+export function countAudit(db: Db, f: AuditFilter): number {
   const w = whereOf(f);
   return (db.prepare(`SELECT count(*) AS n FROM audit_log a ${w.sql}`).get(...w.args) as { n: number }).n;
 }
 
 /** Rows matching the filter, newest first. */
-export function listAudit(db: Sqlite, f: AuditFilter): AuditRow[] {
+export function listAudit(db: Db, f: AuditFilter): AuditRow[] {
   const w = whereOf(f);
   const cursor = f.before !== undefined ? `${w.sql ? `${w.sql} AND` : 'WHERE'} a.seq < ?` : w.sql;
   const args = f.before !== undefined ? [...w.args, f.before] : w.args;
@@ -103,13 +103,13 @@ const TRIGGERS = ['audit_log_no_update', 'audit_log_no_delete', 'audit_log_chain
  */
 export interface AuditAnchor { head: string; rows: number }
 
-export function currentAuditAnchor(db: Sqlite): AuditAnchor {
+export function currentAuditAnchor(db: Db): AuditAnchor {
   const last = first(db, qb.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1));
   return last ? { head: last.hash, rows: last.seq } : { head: AUDIT_GENESIS_HASH, rows: 0 };
 }
 
 /** The row whose hash is `head` (a published anchor), or null when the chain no longer holds it. */
-export function findAuditAnchor(db: Sqlite, head: string): number | null {
+export function findAuditAnchor(db: Db, head: string): number | null {
   if (head === AUDIT_GENESIS_HASH) return 0;
   return first(db, qb.selectFrom('audit_log').select('seq').where('hash', '=', head))?.seq ?? null;
 }
@@ -123,7 +123,7 @@ export interface AuditVerification extends ChainReport {
  * Verifies the whole chain and that the append-only triggers are still in place; with
  * `expect` (a head published earlier), also that the chain still holds it.
  */
-export function verifyAuditLog(db: Sqlite, opts: { expect?: string } = {}): AuditVerification {
+export function verifyAuditLog(db: Db, opts: { expect?: string } = {}): AuditVerification {
   const rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>;
   const report = verifyChain(rows);
   const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").pluck().all() as string[]);

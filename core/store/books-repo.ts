@@ -10,7 +10,7 @@ import type { PostedLine } from '../domain/postings.js';
 import type { Selectable } from 'kysely';
 import { all, qb, run } from './query.js';
 import type { JournalEntriesTable, JournalLinesTable } from './schema.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
 import { batchSides, sideOrder } from './subledger-repo.js';
@@ -42,7 +42,7 @@ export interface BooksSetup {
   selfBilled(supplier: string): boolean;
 }
 
-function setting<T>(db: Sqlite, key: string): T | undefined {
+function setting<T>(db: Db, key: string): T | undefined {
   const row = db.prepare('SELECT value FROM network_settings WHERE key = ?').get(key) as { value: string } | undefined;
   return row ? (JSON.parse(row.value) as T) : undefined;
 }
@@ -50,15 +50,15 @@ function setting<T>(db: Sqlite, key: string): T | undefined {
 /** The network's billing mandate: the platform issues every supplier's invoices ('all'), none, or those of the entities listed. */
 export type SelfBilling = 'all' | 'none' | string[];
 
-export function listBookEntities(db: Sqlite): BookEntity[] {
+export function listBookEntities(db: Db): BookEntity[] {
   return db.prepare('SELECT id, name, kind, siren, vat_number, region, erp_code, fiscal_year_end, currency, time_zone FROM entities ORDER BY id').all() as BookEntity[];
 }
 
-export function getBookEntity(db: Sqlite, id: string): BookEntity | undefined {
+export function getBookEntity(db: Db, id: string): BookEntity | undefined {
   return db.prepare('SELECT id, name, kind, siren, vat_number, region, erp_code, fiscal_year_end, currency, time_zone FROM entities WHERE id = ?').get(id) as BookEntity | undefined;
 }
 
-export function loadBooksSetup(db: Sqlite): BooksSetup {
+export function loadBooksSetup(db: Db): BooksSetup {
   const entities = new Map(listBookEntities(db).map((e) => [e.id, e]));
   const charts = new Map<string, Chart>();
   const closed = new Map<string, Set<string>>();
@@ -87,25 +87,25 @@ export function loadBooksSetup(db: Sqlite): BooksSetup {
 
 // ---- Chart and mapping --------------------------------------------------------------------
 
-export function ownAccounts(db: Sqlite, entity: string): AccountDef[] {
+export function ownAccounts(db: Db, entity: string): AccountDef[] {
   return db.prepare('SELECT number, label FROM accounts WHERE entity = ? ORDER BY number').all(entity) as AccountDef[];
 }
 
-export function mappingOverrides(db: Sqlite, entity: string): Record<string, string> {
+export function mappingOverrides(db: Db, entity: string): Record<string, string> {
   const rows = db.prepare('SELECT role, account FROM account_mappings WHERE entity = ?').all(entity) as { role: string; account: string }[];
   return Object.fromEntries(rows.map((r) => [r.role, r.account]));
 }
 
-export function loadChart(db: Sqlite, entity: string): Chart {
+export function loadChart(db: Db, entity: string): Chart {
   return buildChart(ownAccounts(db, entity), mappingOverrides(db, entity));
 }
 
-export function upsertAccount(db: Sqlite, entity: string, a: AccountDef, now: string): void {
+export function upsertAccount(db: Db, entity: string, a: AccountDef, now: string): void {
   db.prepare('INSERT INTO accounts (entity, number, label, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (entity, number) DO UPDATE SET label = excluded.label')
     .run(entity, a.number, a.label, now);
 }
 
-export function setMapping(db: Sqlite, entity: string, role: AccountRole, account: string, now: string): void {
+export function setMapping(db: Db, entity: string, role: AccountRole, account: string, now: string): void {
   db.prepare('INSERT INTO account_mappings (entity, role, account, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (entity, role) DO UPDATE SET account = excluded.account, updated_at = excluded.updated_at')
     .run(entity, role, account, now);
 }
@@ -114,20 +114,20 @@ export function setMapping(db: Sqlite, entity: string, role: AccountRole, accoun
 
 export interface ClosedPeriodRow { entity: string; period: string; kind: 'month' | 'year'; start_date: string; end_date: string; closed_at: string; closed_by: string }
 
-export function closedPeriods(db: Sqlite, entity: string): ClosedPeriodRow[] {
+export function closedPeriods(db: Db, entity: string): ClosedPeriodRow[] {
   return db.prepare('SELECT * FROM closed_periods WHERE entity = ? ORDER BY start_date, kind').all(entity) as ClosedPeriodRow[];
 }
 
-export function closedMonths(db: Sqlite, entity: string): Set<string> {
+export function closedMonths(db: Db, entity: string): Set<string> {
   return new Set((db.prepare("SELECT period FROM closed_periods WHERE entity = ? AND kind = 'month'").pluck().all(entity) as string[]));
 }
 
 /** The first and last entry dates of an entity's books (null when it has none). */
-export function entryDateRange(db: Sqlite, entity: string): { lo: string | null; hi: string | null } {
+export function entryDateRange(db: Db, entity: string): { lo: string | null; hi: string | null } {
   return db.prepare('SELECT MIN(entry_date) AS lo, MAX(entry_date) AS hi FROM journal_entries WHERE entity = ?').get(entity) as { lo: string | null; hi: string | null };
 }
 
-export function insertClosedPeriod(db: Sqlite, row: ClosedPeriodRow): void {
+export function insertClosedPeriod(db: Db, row: ClosedPeriodRow): void {
   db.prepare('INSERT INTO closed_periods (entity, period, kind, start_date, end_date, closed_at, closed_by) VALUES (?, ?, ?, ?, ?, ?, ?)')
     .run(row.entity, row.period, row.kind, row.start_date, row.end_date, row.closed_at, row.closed_by);
 }
@@ -144,18 +144,18 @@ const POSTED_GROUP = 'GROUP BY e.entity, e.source_key, l.fact, l.role, l.aux';
  * role. Legs booked with their order before migration 0011 are left out: legs are now booked on
  * their periodic invoice, and what was booked then stays as it is.
  */
-export function postedForOrders(db: Sqlite, orderIds: readonly string[]): PostedLine[] {
+export function postedForOrders(db: Db, orderIds: readonly string[]): PostedLine[] {
   if (orderIds.length === 0) return [];
   return db.prepare(`${POSTED_SELECT} WHERE e.order_id IN (SELECT value FROM json_each(?)) AND l.fact NOT LIKE 'leg:%' ${POSTED_GROUP}`).all(JSON.stringify(orderIds)) as PostedLine[];
 }
 
-export function postedForTransfers(db: Sqlite, transferIds: readonly string[]): PostedLine[] {
+export function postedForTransfers(db: Db, transferIds: readonly string[]): PostedLine[] {
   if (transferIds.length === 0) return [];
   return db.prepare(`${POSTED_SELECT} WHERE e.transfer_id IN (SELECT value FROM json_each(?)) ${POSTED_GROUP}`).all(JSON.stringify(transferIds)) as PostedLine[];
 }
 
 /** Transfers of release runs that have no journal entry yet (tolerates a database without them). */
-export function unpostedTransfers(db: Sqlite): { id: string; run_id: string; entity: string; currency: string; amount: number; kind: string; created_at: string; as_of: string | null }[] {
+export function unpostedTransfers(db: Db): { id: string; run_id: string; entity: string; currency: string; amount: number; kind: string; created_at: string; as_of: string | null }[] {
   const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transfers'").get();
   if (!has) return [];
   return db.prepare(`SELECT t.id, t.run_id, t.entity, t.currency, t.amount, t.kind, t.created_at, r.as_of
@@ -181,7 +181,7 @@ export type EntryInsert = Omit<JournalEntriesTable, 'id' | 'number' | 'journal' 
   lines: (Omit<JournalLinesTable, 'entry_id' | 'seq' | 'orig_currency'> & { orig_currency?: string })[];
 };
 
-export function entryWriter(db: Sqlite) {
+export function entryWriter(db: Db) {
   const next = db.prepare('SELECT COALESCE(MAX(number), 0) + 1 FROM journal_entries WHERE entity = ? AND journal = ? AND fiscal_year = ?').pluck();
   // Ids given here (AUTOINCREMENT: never below what was ever used), so that entries and lines go
   // in multi-row statements and a caller learns each entry's id before it is written.
@@ -295,7 +295,7 @@ function entryWhere(f: EntryFilter): { sql: string; args: unknown[] } {
 }
 
 /** Entries in validation order, with their lines. */
-export function listEntries(db: Sqlite, f: EntryFilter): { total: number; entries: (EntryRow & { lines: LineRow[] })[] } {
+export function listEntries(db: Db, f: EntryFilter): { total: number; entries: (EntryRow & { lines: LineRow[] })[] } {
   const { sql, args } = entryWhere(f);
   const total = db.prepare(`SELECT COUNT(*) FROM journal_entries e WHERE ${sql}`).pluck().get(...args) as number;
   const limit = f.limit ?? -1;
@@ -312,7 +312,7 @@ export function listEntries(db: Sqlite, f: EntryFilter): { total: number; entrie
 }
 
 /** Every line of an entity's entries in a date range, joined with its entry, in validation order. */
-export function iterateLines(db: Sqlite, f: EntryFilter): IterableIterator<EntryRow & Omit<LineRow, 'entry_id'> & { entry_id: number }> {
+export function iterateLines(db: Db, f: EntryFilter): IterableIterator<EntryRow & Omit<LineRow, 'entry_id'> & { entry_id: number }> {
   const { sql, args } = entryWhere(f);
   return db.prepare(`SELECT e.*, l.entry_id, l.seq, l.fact, l.role, l.account, l.aux, l.debit, l.credit, l.label AS line_label, l.amount_orig
       FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id WHERE ${sql} ORDER BY e.id, l.seq`).iterate(...args) as never;
@@ -324,7 +324,7 @@ export interface BalanceRow { account: string; aux: string | null; debit: number
  * Debits and credits per account (and auxiliary) over a date range (or all, without bounds).
  * À-nouveaux (journal AN) restate earlier balances: they are counted only when `opening` says so.
  */
-export function accountTotals(db: Sqlite, entity: string, from?: string, to?: string, opening = false): BalanceRow[] {
+export function accountTotals(db: Db, entity: string, from?: string, to?: string, opening = false): BalanceRow[] {
   const where = ['e.entity = ?', opening ? "e.journal = 'AN'" : "e.journal != 'AN'"];
   const args: unknown[] = [entity];
   if (from) { where.push('e.entry_date >= ?'); args.push(from); }
@@ -337,12 +337,12 @@ export function accountTotals(db: Sqlite, entity: string, from?: string, to?: st
 
 export interface ErpBatchRow { entity: string; period: string; idempotency_key: string; entries: number; lines: number; debit: number; credit: number; digest: string; created_at: string }
 
-export function insertErpBatch(db: Sqlite, row: ErpBatchRow): void {
+export function insertErpBatch(db: Db, row: ErpBatchRow): void {
   db.prepare(`INSERT INTO erp_batches (entity, period, idempotency_key, entries, lines, debit, credit, digest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (entity, period) DO NOTHING`).run(row.entity, row.period, row.idempotency_key, row.entries, row.lines, row.debit, row.credit, row.digest, row.created_at);
 }
 
-export function erpBatches(db: Sqlite, entity: string): (ErpBatchRow & { status: string | null; sent_at: string | null; attempts: number | null })[] {
+export function erpBatches(db: Db, entity: string): (ErpBatchRow & { status: string | null; sent_at: string | null; attempts: number | null })[] {
   return db.prepare(`SELECT b.*, o.status, o.sent_at, o.attempts FROM erp_batches b LEFT JOIN outbox o ON o.idempotency_key = b.idempotency_key
     WHERE b.entity = ? ORDER BY b.period`).all(entity) as never;
 }
@@ -351,7 +351,7 @@ export function erpBatches(db: Sqlite, entity: string): (ErpBatchRow & { status:
 
 export interface PostingIssueRow { event: string; order_id: string | null; transfer_id: string | null; entities_json: string; code: string; message: string; first_seen_at: string; last_seen_at: string; event_at: string | null }
 
-export function recordPostingIssue(db: Sqlite, i: { event: string; order: string | null; transfer: string | null; entities: readonly string[]; code: string; message: string; eventAt: string | null }, now: string): void {
+export function recordPostingIssue(db: Db, i: { event: string; order: string | null; transfer: string | null; entities: readonly string[]; code: string; message: string; eventAt: string | null }, now: string): void {
   db.prepare(`INSERT INTO posting_issues (event, order_id, transfer_id, entities_json, code, message, first_seen_at, last_seen_at, event_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (event) DO UPDATE SET code = excluded.code, message = excluded.message, entities_json = excluded.entities_json, last_seen_at = excluded.last_seen_at,
       event_at = excluded.event_at`)
@@ -359,23 +359,23 @@ export function recordPostingIssue(db: Sqlite, i: { event: string; order: string
 }
 
 /** Events with a posting issue on record (a small table: read once per run). */
-export function issueEvents(db: Sqlite): Set<string> {
+export function issueEvents(db: Db): Set<string> {
   return new Set(db.prepare('SELECT event FROM posting_issues').pluck().all() as string[]);
 }
 
-export function clearPostingIssues(db: Sqlite, events: readonly string[]): void {
+export function clearPostingIssues(db: Db, events: readonly string[]): void {
   if (events.length === 0) return;
   db.prepare('DELETE FROM posting_issues WHERE event IN (SELECT value FROM json_each(?))').run(JSON.stringify(events));
 }
 
-export function listPostingIssues(db: Sqlite): PostingIssueRow[] {
+export function listPostingIssues(db: Db): PostingIssueRow[] {
   return db.prepare('SELECT * FROM posting_issues ORDER BY first_seen_at, event').all() as PostingIssueRow[];
 }
 
 // ---- Posting granularity ----------------------------------------------------------------------
 
 /** Every entity's granularity changes (migration 0011). */
-export function granularityChanges(db: Sqlite): Map<string, GranularityChange[]> {
+export function granularityChanges(db: Db): Map<string, GranularityChange[]> {
   const out = new Map<string, GranularityChange[]>();
   for (const r of all(db, qb.selectFrom('posting_granularity').select(['entity', 'from_month', 'granularity']).orderBy('entity').orderBy('from_month'))) {
     let list = out.get(r.entity);
@@ -386,38 +386,38 @@ export function granularityChanges(db: Sqlite): Map<string, GranularityChange[]>
 }
 
 /** Records that an entity's books take `granularity` from `fromMonth` on (a later change of the same month replaces it). */
-export function setGranularity(db: Sqlite, entity: string, fromMonth: string, granularity: Granularity, at: string): void {
+export function setGranularity(db: Db, entity: string, fromMonth: string, granularity: Granularity, at: string): void {
   run(db, qb.insertInto('posting_granularity').values({ entity, from_month: fromMonth, granularity, set_at: at })
     .onConflict((oc) => oc.columns(['entity', 'from_month']).doUpdateSet({ granularity, set_at: at })));
 }
 
 /** Whether an entity has anything in its books (entries, or daily movements waiting for their entry). */
-export function hasBooks(db: Sqlite, entity: string): boolean {
+export function hasBooks(db: Db, entity: string): boolean {
   return !!db.prepare('SELECT 1 FROM journal_entries WHERE entity = ? UNION ALL SELECT 1 FROM daily_batches WHERE entity = ? LIMIT 1').get(entity, entity);
 }
 
 /** Every stored order id, in id order. */
-export function allOrderIds(db: Sqlite): string[] {
+export function allOrderIds(db: Db): string[] {
   return db.prepare('SELECT id FROM orders ORDER BY id').pluck().all() as string[];
 }
 
 /** Balances (debit positive) per role, account and auxiliary of an entity's entries up to a date, à-nouveaux left out. */
-export function balancesUntil(db: Sqlite, entity: string, to: string): { role: string; account: string; aux: string | null; amount: number }[] {
+export function balancesUntil(db: Db, entity: string, to: string): { role: string; account: string; aux: string | null; amount: number }[] {
   return db.prepare(`SELECT l.role, l.account, l.aux, SUM(l.debit) - SUM(l.credit) AS amount FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
     WHERE e.entity = ? AND e.entry_date <= ? AND e.journal != 'AN' GROUP BY l.role, l.account, l.aux ORDER BY l.account, l.aux, l.role`).all(entity, to) as never;
 }
 
 /** Whether an entity has an à-nouveaux entry for a fiscal year. */
-export function hasOpeningEntry(db: Sqlite, entity: string, fiscalYear: string): boolean {
+export function hasOpeningEntry(db: Db, entity: string, fiscalYear: string): boolean {
   return !!db.prepare("SELECT 1 FROM journal_entries WHERE entity = ? AND journal = 'AN' AND fiscal_year = ?").get(entity, fiscalYear);
 }
 
 /** When the event a per-order invoice follows happened (its first entry's event time). */
-export function eventAtOfInvoice(db: Sqlite, invoiceId: number): string | undefined {
+export function eventAtOfInvoice(db: Db, invoiceId: number): string | undefined {
   return db.prepare('SELECT event_at FROM journal_entries WHERE invoice_id = ? ORDER BY id LIMIT 1').pluck().get(invoiceId) as string | undefined;
 }
 
 /** The daily entry of an entity with this piece reference. */
-export function dailyEntryByPiece(db: Sqlite, entity: string, piece: string): EntryRow | undefined {
+export function dailyEntryByPiece(db: Db, entity: string, piece: string): EntryRow | undefined {
   return db.prepare("SELECT * FROM journal_entries WHERE entity = ? AND piece_ref = ? AND source_key LIKE 'day:%' ORDER BY id LIMIT 1").get(entity, piece) as EntryRow | undefined;
 }

@@ -1,21 +1,21 @@
 // Multi-row INSERT for the posting run's tables: one statement per ROWS rows instead of one per
 // row (docs/performance.md, Books), which roughly halves the cost of writing narrow rows through
 // better-sqlite3. Statements are prepared once per connection and row count.
-import type { Sqlite, Statement } from './sqlite.js';
+import type { Db, DbStatement } from './db.js';
 
 /** Rows per full statement; with the widest table (21 columns) well under SQLite's 32,766 variables. */
 const ROWS = 64;
 
-const prepared = new WeakMap<Sqlite, Map<string, Statement>>();
+const prepared = new WeakMap<Db, Map<string, DbStatement>>();
 
-function statementFor(db: Sqlite, head: string, width: number, tail: string, rows: number): Statement {
+function statementFor(db: Db, head: string, width: number, tail: string, rows: number): DbStatement {
   let cache = prepared.get(db);
   if (!cache) prepared.set(db, (cache = new Map()));
   const key = `${rows}\u0000${head}\u0000${tail}`;
   let stmt = cache.get(key);
   if (!stmt) {
     const row = `(${new Array<string>(width).fill('?').join(', ')})`;
-    stmt = db.prepare(`${head} ${new Array<string>(rows).fill(row).join(', ')} ${tail}`) as Statement;
+    stmt = db.prepare(`${head} ${new Array<string>(rows).fill(row).join(', ')} ${tail}`) as DbStatement;
     cache.set(key, stmt);
   }
   return stmt;
@@ -33,7 +33,7 @@ export interface BulkInsert {
  * written in the order they were added. `before` runs before each write: a child table's
  * inserter flushes its parent's first, so that foreign keys always find their row.
  */
-export function bulkInsert(db: Sqlite, head: string, width: number, opts: { tail?: string; before?: () => void } = {}): BulkInsert {
+export function bulkInsert(db: Db, head: string, width: number, opts: { tail?: string; before?: () => void } = {}): BulkInsert {
   const tail = opts.tail ?? '';
   const values: unknown[] = [];
   const full = ROWS * width;

@@ -6,7 +6,8 @@
 // is sealed with everything else that transaction dirtied, since a seal reads committed rows only.
 import { docTags } from './doc-tags.js';
 import { all, dynamicQb, first, qb, statement } from './query.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
+import { columnsOf, isSqlite } from './dialect.js';
 
 const dyn = dynamicQb;
 
@@ -16,20 +17,20 @@ const SEAL_BATCH = 2000;
 export interface LogRow { seq: number; tag: string; kind: string; key: string; live: number }
 
 /** The highest sequence number in the log (0 when empty). */
-export function headSeq(db: Sqlite): number {
+export function headSeq(db: Db): number {
   return first(db, qb.selectFrom('change_log').select((eb) => eb.fn.max('seq').as('seq')))?.seq ?? 0;
 }
 
-export function dirtyCount(db: Sqlite): number {
+export function dirtyCount(db: Db): number {
   return Number(first(db, qb.selectFrom('change_dirty').select((eb) => eb.fn.countAll().as('n')))?.n ?? 0);
 }
 
-function hasDirty(db: Sqlite): boolean {
+function hasDirty(db: Db): boolean {
   return first(db, qb.selectFrom('change_dirty').select('kind').limit(1)) !== undefined;
 }
 
 /** Seals one batch of dirty documents; returns how many. Runs in the caller's transaction. */
-function sealBatch(db: Sqlite): number {
+function sealBatch(db: Db): number {
   const dirty = all(db, qb.selectFrom('change_dirty').select(['kind', 'key']).orderBy('kind').orderBy('key').limit(SEAL_BATCH));
   if (dirty.length === 0) return 0;
   const byKind = new Map<string, string[]>();
@@ -71,11 +72,13 @@ export interface SealResult { sealed: number; busy: boolean }
  * Seals every dirty document, in short transactions. With `wait: false` it gives up at once
  * when another connection holds the write lock (a pull then serves what is sealed so far).
  */
-export function sealChanges(db: Sqlite, opts: { wait?: boolean } = {}): SealResult {
+export function sealChanges(db: Db, opts: { wait?: boolean } = {}): SealResult {
   let sealed = 0;
   if (!hasDirty(db)) return { sealed, busy: false };
-  const previous = db.pragma('busy_timeout', { simple: true }) as number;
-  if (opts.wait === false) db.pragma('busy_timeout = 0');
+  // SQLite locks the whole database for a writer; PostgreSQL locks rows, so it just waits.
+  const sqlite = isSqlite(db) ? db : null;
+  const previous = sqlite?.pragma('busy_timeout', { simple: true }) as number;
+  if (opts.wait === false) sqlite?.pragma('busy_timeout = 0');
   try {
     for (;;) {
       const n = db.transaction(() => sealBatch(db)).immediate();
@@ -86,7 +89,7 @@ export function sealChanges(db: Sqlite, opts: { wait?: boolean } = {}): SealResu
     if ((e as { code?: string }).code === 'SQLITE_BUSY') return { sealed, busy: true };
     throw e;
   } finally {
-    if (opts.wait === false) db.pragma(`busy_timeout = ${previous}`);
+    if (opts.wait === false) sqlite?.pragma(`busy_timeout = ${previous}`);
   }
 }
 
@@ -101,7 +104,7 @@ export interface Candidates {
  * The log rows of the next `limit` documents after `from` for a device holding `tags` (null:
  * every tag, a network-wide device). Two range scans: the next seqs, then their rows.
  */
-export function nextDocuments(db: Sqlite, tags: readonly string[] | null, from: number, limit: number): Candidates {
+export function nextDocuments(db: Db, tags: readonly string[] | null, from: number, limit: number): Candidates {
   let seqs = qb.selectFrom('change_log').select('seq').distinct().where('seq', '>', from);
   if (tags !== null) seqs = seqs.where('tag', 'in', tags.length > 0 ? [...tags] : ['']);
   const found = all(db, seqs.orderBy('seq').limit(limit + 1)).map((r) => r.seq);
@@ -114,7 +117,7 @@ export function nextDocuments(db: Sqlite, tags: readonly string[] | null, from: 
 }
 
 /** Rows of a replicated table whose key column is one of `keys`, in primary-key order. */
-export function rowsOfDocs(db: Sqlite, table: string, keyColumns: readonly string[], keys: readonly (readonly string[])[]): { columns: string[]; rows: unknown[][] } {
+export function rowsOfDocs(db: Db, table: string, keyColumns: readonly string[], keys: readonly (readonly string[])[]): { columns: string[]; rows: unknown[][] } {
   const columns = tableColumns(db, table);
   const out: unknown[][] = [];
   const order = primaryKey(db, table);
@@ -136,14 +139,14 @@ export function rowsOfDocs(db: Sqlite, table: string, keyColumns: readonly strin
   return { columns, rows: out };
 }
 
-const columnCache = new WeakMap<Sqlite, Map<string, { columns: string[]; pk: string[] }>>();
+const columnCache = new WeakMap<Db, Map<string, { columns: string[]; pk: string[] }>>();
 
-function tableInfo(db: Sqlite, table: string): { columns: string[]; pk: string[] } {
+function tableInfo(db: Db, table: string): { columns: string[]; pk: string[] } {
   let m = columnCache.get(db);
   if (!m) columnCache.set(db, (m = new Map()));
   let info = m.get(table);
   if (!info) {
-    const rows = db.pragma(`table_info(${JSON.stringify(table)})`) as { name: string; pk: number }[];
+    const rows = columnsOf(db, table);
     if (rows.length === 0) throw new Error(`no table ${table}`);
     info = { columns: rows.map((r) => r.name), pk: rows.filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk).map((r) => r.name) };
     m.set(table, info);
@@ -152,11 +155,11 @@ function tableInfo(db: Sqlite, table: string): { columns: string[]; pk: string[]
 }
 
 /** The columns of a table, in schema order (the local schema: the only identifiers used in SQL). */
-export function tableColumns(db: Sqlite, table: string): string[] {
+export function tableColumns(db: Db, table: string): string[] {
   return tableInfo(db, table).columns;
 }
 
-export function primaryKey(db: Sqlite, table: string): string[] {
+export function primaryKey(db: Db, table: string): string[] {
   const pk = tableInfo(db, table).pk;
   return pk.length > 0 ? pk : ['rowid'];
 }

@@ -6,7 +6,7 @@ import { DaySums, keptEntities, localDay, storedDayContributions } from './day-t
 import { all, qb } from './query.js';
 import { LINE_COLS, SHARE_COLS } from './settlement-repo.js';
 import type { EntityDayLegsTable, EntityDayTotalsTable } from './schema.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 /** An entity's local days [from, to), either bound open. */
 export interface DayRange { entity: string; zone: string; from?: string; to?: string }
@@ -14,11 +14,11 @@ export interface DayRange { entity: string; zone: string; from?: string; to?: st
 export interface DayRows { totals: EntityDayTotalsTable[]; legs: EntityDayLegsTable[] }
 
 /** The entity's rows per day and currency (and rule group): kept ones, or computed from its orders. */
-export function dayRows(db: Sqlite, r: DayRange): DayRows {
+export function dayRows(db: Db, r: DayRange): DayRows {
   return keptEntities(db).has(r.entity) ? storedDayRows(db, r) : computedDayRows(db, r);
 }
 
-function storedDayRows(db: Sqlite, r: DayRange): DayRows {
+function storedDayRows(db: Db, r: DayRange): DayRows {
   let t = qb.selectFrom('entity_day_totals').selectAll().where('entity', '=', r.entity);
   let l = qb.selectFrom('entity_day_legs').selectAll().where('entity', '=', r.entity);
   if (r.from) { t = t.where('day', '>=', r.from); l = l.where('day', '>=', r.from); }
@@ -27,7 +27,7 @@ function storedDayRows(db: Sqlite, r: DayRange): DayRows {
 }
 
 /** The rows `dayContributions` gives for the entity's current settlement of each of its orders in the range. */
-function computedDayRows(db: Sqlite, r: DayRange): DayRows {
+function computedDayRows(db: Db, r: DayRange): DayRows {
   const fromAt = r.from ? zonedStartOfDayIso(r.from, r.zone) : '0000';
   const toAt = r.to ? zonedStartOfDayIso(r.to, r.zone) : '9999';
   const orders = db.prepare(`SELECT p.order_id, p.created_at, s.revision, s.currency FROM order_parties p JOIN settlements s ON s.order_id = p.order_id
@@ -66,7 +66,7 @@ function groupByOrder(rows: unknown[][]): Map<string, unknown[][]> {
  * The entity's current shares of the orders it is a party to, created on the local days from
  * `first` to `last` (inclusive), with each order's creation time.
  */
-export function sharesCreatedOn(db: Sqlite, entity: string, zone: string, first: string, last: string) {
+export function sharesCreatedOn(db: Db, entity: string, zone: string, first: string, last: string) {
   return all(db, qb.selectFrom('order_parties as p')
     .innerJoin('settlements as s', 's.order_id', 'p.order_id')
     .innerJoin('entity_shares as x', (j) => j.onRef('x.order_id', '=', 's.order_id').onRef('x.revision', '=', 's.revision').on('x.entity', '=', entity))

@@ -1,7 +1,12 @@
-// Opening the local database: pragmas, the schema check, a backup, then pending migrations.
+// Opening the database: a SQLite file (pragmas, the schema check, a backup, then pending
+// migrations) or a PostgreSQL database named by a `postgres://` URL (the schema check, the
+// operator's confirmation that a backup exists, then pending migrations).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations as knownMigrations, type Migration } from '../../migrations/index.js';
+import type { Db } from './db.js';
+import { isSqlite, strictTable } from './dialect.js';
+import { PgDatabase } from './pg/pg-database.js';
 import { openSqlite, type Sqlite } from './sqlite.js';
 
 export class DatabaseError extends Error {
@@ -12,8 +17,13 @@ export class DatabaseError extends Error {
 }
 
 export interface OpenOptions {
-  /** Path of the database file, or ':memory:'. */
+  /** Path of the database file, ':memory:', or a PostgreSQL URL (`postgres://USER@HOST/DB`). */
   file: string;
+  /**
+   * PostgreSQL: the operator took a backup (pg_dump) of a database that has pending
+   * migrations (`--i-have-a-backup`). Without it such a database is refused.
+   */
+  backupConfirmed?: boolean;
   /** Migrations to apply; defaults to the app's static list (tests pass a prefix of it). */
   migrations?: readonly Migration[];
   /** Clock for migration timestamps and backup names. */
@@ -50,7 +60,19 @@ export function readKeyFile(path: string): string {
 
 export interface MigrationReport { applied: string[]; backup: string | null }
 
-export function openDatabase(options: OpenOptions): { db: Sqlite; migrated: MigrationReport } {
+/** True when `--db`/`VENTIL_DB` names a PostgreSQL database rather than a SQLite file. */
+export const isPostgresUrl = (file: string): boolean => /^postgres(ql)?:\/\//.test(file);
+
+/** The URL without its password, for messages and logs. */
+export const redactedUrl = (url: string): string => url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, '$1:***@');
+
+export function openDatabase(options: OpenOptions): { db: Db; migrated: MigrationReport } {
+  if (isPostgresUrl(options.file)) return openPostgres(options);
+  return openSqliteDatabase(options);
+}
+
+/** A SQLite database (file or memory), as the SQLite-only code (encryption, backups) needs it. */
+export function openSqliteDatabase(options: OpenOptions): { db: Sqlite; migrated: MigrationReport } {
   const { file } = options;
   if (file !== ':memory:' && !options.readonly) mkdirSync(dirname(file), { recursive: true });
   if (options.readonly && file !== ':memory:' && !existsSync(file)) {
@@ -79,6 +101,29 @@ export function openDatabase(options: OpenOptions): { db: Sqlite; migrated: Migr
   }
 }
 
+function openPostgres(options: OpenOptions): { db: Db; migrated: MigrationReport } {
+  const { file } = options;
+  if (typeof options.key === 'string') {
+    throw new DatabaseError('db_key_not_applicable', 'a database key encrypts SQLite files; PostgreSQL\'s data is protected by its server (docs/deployment.md)');
+  }
+  let db: PgDatabase;
+  try {
+    db = new PgDatabase(file);
+  } catch (e) {
+    throw new DatabaseError('db_unreachable', `cannot open ${redactedUrl(file)}: ${(e as Error).message}`);
+  }
+  try {
+    if (options.readonly) db.exec('SET default_transaction_read_only = on');
+    const migrated = options.readonly
+      ? { applied: [], backup: null }
+      : migrate(db, file, options.migrations ?? knownMigrations, options.now ?? (() => new Date()), { backupConfirmed: options.backupConfirmed ?? false });
+    return { db, migrated };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
 /** Reads the schema once, so a missing or wrong key is a named error rather than a later crash. */
 function assertReadable(db: Sqlite, file: string, keyed: boolean): void {
   try {
@@ -94,11 +139,25 @@ function assertReadable(db: Sqlite, file: string, keyed: boolean): void {
 /**
  * Applies pending migrations, each in its own transaction with its bookkeeping row.
  * Refuses a database that has migrations this build does not know (written by a newer Ventil),
- * and backs up a non-empty database before changing its schema.
+ * and backs up a non-empty SQLite database before changing its schema (PostgreSQL: refuses it
+ * unless the operator confirms a backup exists). On PostgreSQL, one process migrates at a time.
  */
-export function migrate(db: Sqlite, file: string, list: readonly Migration[], now: () => Date): MigrationReport {
+export function migrate(db: Db, file: string, list: readonly Migration[], now: () => Date, opts: { backupConfirmed?: boolean } = {}): MigrationReport {
+  if (isSqlite(db)) return migrateLocked(db, file, list, now, opts);
+  db.prepare('SELECT pg_advisory_lock(?)').get(MIGRATION_LOCK);
+  try {
+    return migrateLocked(db, file, list, now, opts);
+  } finally {
+    db.prepare('SELECT pg_advisory_unlock(?)').get(MIGRATION_LOCK);
+  }
+}
+
+/** The advisory lock key of migrations on PostgreSQL (any constant other locks do not use). */
+const MIGRATION_LOCK = 7_466_110;
+
+function migrateLocked(db: Db, file: string, list: readonly Migration[], now: () => Date, opts: { backupConfirmed?: boolean }): MigrationReport {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    name TEXT PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`);
+    name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)${strictTable(db)}`);
   const applied = new Set(
     (db.prepare('SELECT name FROM schema_migrations').all() as { name: string }[]).map((r) => r.name),
   );
@@ -115,7 +174,9 @@ export function migrate(db: Sqlite, file: string, list: readonly Migration[], no
   if (pending.length === 0) return { applied: [], backup: null };
 
   let backup: string | null = null;
-  if (file !== ':memory:' && applied.size > 0) {
+  if (!isSqlite(db)) {
+    if (applied.size > 0 && !opts.backupConfirmed) throw backupRequired(file, pending[0]!.name);
+  } else if (file !== ':memory:' && applied.size > 0) {
     const stamp = now().toISOString().replace(/[:.]/g, '-');
     backup = `${file}.backup-${stamp}-before-${pending[0]!.name}`;
     // VACUUM INTO writes a consistent copy including what is still in the WAL.
@@ -129,4 +190,14 @@ export function migrate(db: Sqlite, file: string, list: readonly Migration[], no
     })();
   }
   return { applied: pending.map((m) => m.name), backup };
+}
+
+/** PostgreSQL has no VACUUM INTO: the operator's backup, with the command that takes it. */
+function backupRequired(url: string, next: string): DatabaseError {
+  return new DatabaseError(
+    'backup_required',
+    `${redactedUrl(url)} has migrations to apply (from ${next}); take a backup first ` +
+      `(pg_dump --format=custom --file=ventil-before-${next}.dump "${redactedUrl(url)}"), ` +
+      'then run again with --i-have-a-backup',
+  );
 }

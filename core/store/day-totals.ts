@@ -19,7 +19,7 @@
 import { zonedDate } from '../domain/time-zone.js';
 import { LINE_COLS, SHARE_COLS, type StoredLegTuple } from './settlement-repo.js';
 import type { EntityDayLegsTable, EntityDayTotalsTable } from './schema.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 /** [entity, day, currency, lines_owned, sales_gross, sales_net, returned_gross, owned_gross, payout, fees, unscheduled, last_release_at] */
 export type DayTotal = [string, string, string, number, number, number, number, number, number, number, number, string | null];
@@ -120,12 +120,12 @@ export function storedDayContributions(createdAt: string, currency: string, line
 }
 
 /** Each entity's time zone, for the writers and readers of day totals. */
-export function entityZones(db: Sqlite): Map<string, string> {
+export function entityZones(db: Db): Map<string, string> {
   return new Map((db.prepare('SELECT id, time_zone FROM entities').raw().all() as [string, string][]));
 }
 
 /** The entities whose day totals are kept: the platform entity (a party of every order). */
-export function keptEntities(db: Sqlite): Set<string> {
+export function keptEntities(db: Db): Set<string> {
   const row = db.prepare("SELECT value FROM network_settings WHERE key = 'platform_entity'").pluck().get() as string | undefined;
   return new Set(row ? [JSON.parse(row) as string] : []);
 }
@@ -179,7 +179,7 @@ export class DaySums {
 }
 
 /** Sums contributions in memory and writes them as increments, one statement per key. */
-export function dayTotalsAccumulator(db: Sqlite) {
+export function dayTotalsAccumulator(db: Db) {
   const sums = new DaySums();
   const putTotal = db.prepare(`INSERT INTO entity_day_totals (entity, day, currency, orders, lines_owned, sales_gross, sales_net, returned_gross, owned_gross,
       payout, fees, unscheduled, last_release_at) VALUES (@entity, @day, @currency, @orders, @lines_owned, @sales_gross, @sales_net, @returned_gross, @owned_gross,
@@ -215,7 +215,7 @@ export function dayTotalsAccumulator(db: Sqlite) {
  * after an entity's time zone changes its days are cut elsewhere; after the platform entity
  * changes, another entity's totals are kept.
  */
-export function rebuildDayTotals(db: Sqlite, entities?: readonly string[]): void {
+export function rebuildDayTotals(db: Db, entities?: readonly string[]): void {
   const kept = keptEntities(db);
   const only = entities ? new Set(entities.filter((e) => kept.has(e))) : kept;
   const zones = entityZones(db);

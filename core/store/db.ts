@@ -1,7 +1,7 @@
 // The database handle the store works on: the subset of better-sqlite3's API the store uses,
 // which both a better-sqlite3 connection and the PostgreSQL connection (core/store/pg/)
 // provide. Code that only makes sense on SQLite (encryption, pragmas, VACUUM INTO) keeps the
-// `Sqlite` type of ./sqlite.ts; everything that runs on either database takes a `Db`.
+// `Db` type of ./sqlite.ts; everything that runs on either database takes a `Db`.
 import type { Dialect } from './dialect.js';
 
 export interface DbRunResult {

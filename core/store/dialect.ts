@@ -13,3 +13,22 @@ export function dialectOf(db: Db): Dialect {
 export function isSqlite(db: Db): db is Sqlite {
   return dialectOf(db) === 'sqlite';
 }
+
+export interface ColumnInfo {
+  name: string;
+  /** Position in the primary key (1, 2, ...), 0 when not part of it. */
+  pk: number;
+}
+
+/** The columns of a table in schema order: `PRAGMA table_info` on SQLite, the catalog on PostgreSQL. */
+export function columnsOf(db: Db, table: string): ColumnInfo[] {
+  if (isSqlite(db)) return db.pragma(`table_info(${JSON.stringify(table)})`) as ColumnInfo[];
+  return db.prepare(`SELECT a.attname AS name, coalesce(array_position(i.indkey::int2[], a.attnum), 0) AS pk
+    FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+    WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`).all(table) as ColumnInfo[];
+}
+
+/** The table option of the store's tables: SQLite checks column types only in STRICT tables. */
+export function strictTable(db: Db): string {
+  return isSqlite(db) ? ' STRICT' : '';
+}

@@ -5,7 +5,7 @@
 // administrator's account, the platform's own PSP calls).
 import { all, dynamicQb } from './query.js';
 import { decodeKey, docKind, type DocKind } from './replicated-set.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 export const NETWORK_TAG = '*';
 export const entityTag = (entity: string) => `e:${entity}`;
@@ -39,14 +39,14 @@ function chunks<T>(items: readonly T[], size = 500): T[][] {
 type TextRow = Record<string, string>;
 
 /** Rows of `table` whose `column` is one of `keys`, selecting `columns`. */
-function rowsIn(db: Sqlite, table: string, column: string, keys: readonly string[], columns: readonly string[]): TextRow[] {
+function rowsIn(db: Db, table: string, column: string, keys: readonly string[], columns: readonly string[]): TextRow[] {
   const out: TextRow[] = [];
   for (const part of chunks(keys)) out.push(...(all(db, dyn.selectFrom(table).select(columns as string[]).where(column, 'in', part)) as TextRow[]));
   return out;
 }
 
 /** Rows of a table with a two-column key, for some encoded keys; each row comes with its key. */
-function rowsByPair(db: Sqlite, table: string, keyCols: readonly string[], keys: readonly string[], parts: (key: string) => string[] | null,
+function rowsByPair(db: Db, table: string, keyCols: readonly string[], keys: readonly string[], parts: (key: string) => string[] | null,
   columns: readonly string[]): { key: string; row: TextRow }[] {
   const byFirst = new Map<string, Map<string, string>>();
   for (const key of keys) {
@@ -73,7 +73,7 @@ function rowsByPair(db: Sqlite, table: string, keyCols: readonly string[], keys:
  * The keys of a kind with a composite key whose document still has a row in one of its tables
  * (one indexed lookup per key and table: these kinds change by a few keys per run).
  */
-function presentKeys(db: Sqlite, kind: DocKind, keys: readonly string[]): string[] {
+function presentKeys(db: Db, kind: DocKind, keys: readonly string[]): string[] {
   return keys.filter((key) => {
     const parts = decodeKey(kind, key);
     if (!parts) return false;
@@ -86,7 +86,7 @@ function presentKeys(db: Sqlite, kind: DocKind, keys: readonly string[]): string
 }
 
 /** The current tags of documents of one kind; a key absent from the map has none (or no longer exists). */
-export function docTags(db: Sqlite, kind: string, keys: readonly string[]): Tags {
+export function docTags(db: Db, kind: string, keys: readonly string[]): Tags {
   const out: Tags = new Map();
   const k = docKind(kind);
   if (!k || keys.length === 0) return out;

@@ -7,7 +7,7 @@ import type { InvoiceKind, MonthTotal, StoredItem } from '../domain/periodic-inv
 import { itemKind } from '../domain/postings.js';
 import { all, first, qb } from './query.js';
 import type { InvoiceLinesTable, InvoicesTable } from './schema.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
 
@@ -44,21 +44,21 @@ function filtered(f: InvoiceFilter) {
   return q;
 }
 
-export function listInvoices(db: Sqlite, f: InvoiceFilter): { total: number; rows: (InvoiceRow & { sent_at: string | null })[] } {
+export function listInvoices(db: Db, f: InvoiceFilter): { total: number; rows: (InvoiceRow & { sent_at: string | null })[] } {
   const total = Number(first(db, filtered(f).select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0);
   let q = filtered(f).leftJoin('invoice_deliveries as d', 'd.invoice_id', 'i.id').selectAll('i').select('d.sent_at').orderBy('i.id');
   if (f.limit !== undefined) q = q.limit(f.limit).offset(f.offset ?? 0);
   return { total, rows: all(db, q) };
 }
 
-export function getInvoice(db: Sqlite, idOrNumber: number | string): (InvoiceRow & { lines: InvoiceLineRow[]; sent_at: string | null }) | undefined {
+export function getInvoice(db: Db, idOrNumber: number | string): (InvoiceRow & { lines: InvoiceLineRow[]; sent_at: string | null }) | undefined {
   const q = qb.selectFrom('invoices as i').leftJoin('invoice_deliveries as d', 'd.invoice_id', 'i.id').selectAll('i').select('d.sent_at');
   const row = first(db, typeof idOrNumber === 'number' ? q.where('i.id', '=', idOrNumber) : q.where('i.number', '=', idOrNumber));
   if (!row) return undefined;
   return { ...row, lines: all(db, qb.selectFrom('invoice_lines').selectAll().where('invoice_id', '=', row.id).orderBy('seq')) };
 }
 
-export function invoiceLinesOf(db: Sqlite, ids: readonly number[]): InvoiceLineRow[] {
+export function invoiceLinesOf(db: Db, ids: readonly number[]): InvoiceLineRow[] {
   if (ids.length === 0) return [];
   return all(db, qb.selectFrom('invoice_lines').selectAll().where('invoice_id', 'in', [...ids]).orderBy('invoice_id').orderBy('seq'));
 }
@@ -66,7 +66,7 @@ export function invoiceLinesOf(db: Sqlite, ids: readonly number[]): InvoiceLineR
 // ---- What the legs have put on invoices ------------------------------------------------------
 
 /** Every item recorded for these orders, by order (append order). */
-export function itemsForOrders(db: Sqlite, orderIds: readonly string[]): Map<string, StoredItem[]> {
+export function itemsForOrders(db: Db, orderIds: readonly string[]): Map<string, StoredItem[]> {
   const out = new Map<string, StoredItem[]>();
   if (orderIds.length === 0) return out;
   const rows = db.prepare('SELECT order_id, items_json FROM invoice_items WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY order_id, seq').raw()
@@ -80,7 +80,7 @@ export function itemsForOrders(db: Sqlite, orderIds: readonly string[]): Map<str
 }
 
 /** Writes a posting run's items (one row per order) and adds them to the month sums, in one pass each. */
-export function itemWriter(db: Sqlite) {
+export function itemWriter(db: Db) {
   const nextSeq = db.prepare('SELECT coalesce(max(seq), -1) + 1 FROM invoice_items WHERE order_id = ?').pluck();
   // Multi-row statements (bulk-insert.ts); the month sums are increments.
   const putItems = bulkInsert(db, 'INSERT INTO invoice_items (order_id, seq, items_json, created_at) VALUES', 4);
@@ -108,13 +108,13 @@ export function itemWriter(db: Sqlite) {
 }
 
 /** Keys (supplier|customer|currency|month) of the months whose periodic documents are issued. */
-export function issuedPeriodicKeys(db: Sqlite): Set<string> {
+export function issuedPeriodicKeys(db: Db): Set<string> {
   const rows = db.prepare(`SELECT DISTINCT supplier, customer, currency, period FROM invoices WHERE period IS NOT NULL`).raw().all() as string[][];
   return new Set(rows.map((r) => r.join('|')));
 }
 
 /** Month sums not invoiced yet, for months up to `lastMonth` (the caller checks each supplier's own month end). */
-export function pendingTotals(db: Sqlite, lastMonth?: string): MonthTotal[] {
+export function pendingTotals(db: Db, lastMonth?: string): MonthTotal[] {
   let q = qb.selectFrom('invoice_totals').selectAll().where('issued', '=', 0);
   if (lastMonth) q = q.where('month', '<=', lastMonth);
   return all(db, q.orderBy('month').orderBy('supplier').orderBy('customer').orderBy('currency').orderBy('kind').orderBy('group_name').orderBy('rate'))
@@ -122,7 +122,7 @@ export function pendingTotals(db: Sqlite, lastMonth?: string): MonthTotal[] {
 }
 
 /** The invoice numbers a month's credit note corrects (per-order invoice numbers, or `period:YYYY-MM`). */
-export function creditRefs(db: Sqlite, supplier: string, customer: string, currency: string, month: string): string[] {
+export function creditRefs(db: Db, supplier: string, customer: string, currency: string, month: string): string[] {
   return all(db, qb.selectFrom('invoice_credit_refs').select('credits').where('supplier', '=', supplier).where('customer', '=', customer)
     .where('currency', '=', currency).where('month', '=', month).orderBy('credits')).map((r) => r.credits);
 }
@@ -151,7 +151,7 @@ export interface InvoiceInsert {
  * run, counted here within the run's transaction), its lines, and its month sums marked issued.
  * Invoices and lines go in multi-row statements: call `flush` before anything reads them.
  */
-export function invoiceIssuer(db: Sqlite) {
+export function invoiceIssuer(db: Db) {
   // Statements prepared once: a month's end issues thousands of invoices in one run.
   const next = db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices WHERE series = ?').pluck();
   // Ids given here (AUTOINCREMENT: never below what was ever used), as the entry writer does.
@@ -188,13 +188,13 @@ export function invoiceIssuer(db: Sqlite) {
 }
 
 /** The periodic invoice of a key, when issued. */
-export function periodicInvoiceNumber(db: Sqlite, supplier: string, customer: string, currency: string, month: string, kind: InvoiceKind): string | undefined {
+export function periodicInvoiceNumber(db: Db, supplier: string, customer: string, currency: string, month: string, kind: InvoiceKind): string | undefined {
   return first(db, qb.selectFrom('invoices').select('number').where('supplier', '=', supplier).where('customer', '=', customer)
     .where('currency', '=', currency).where('period', '=', month).where('kind', '=', kind))?.number;
 }
 
 /** Invoices whose entries are not posted yet (an exchange rate was missing when they were issued). */
-export function unpostedInvoices(db: Sqlite): InvoiceRow[] {
+export function unpostedInvoices(db: Db): InvoiceRow[] {
   return all(db, qb.selectFrom('invoices as i').selectAll('i').where('i.period', 'is not', null)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('journal_entries as e').select('e.id').whereRef('e.invoice_id', '=', 'i.id'))))
     .orderBy('i.id'));
@@ -203,7 +203,7 @@ export function unpostedInvoices(db: Sqlite): InvoiceRow[] {
 // ---- Sending ---------------------------------------------------------------------------------
 
 /** Records invoices as sent (once each); returns the ids newly recorded. */
-export function markSent(db: Sqlite, ids: readonly number[], at: string, by: string, channel: string): number[] {
+export function markSent(db: Db, ids: readonly number[], at: string, by: string, channel: string): number[] {
   const put = db.prepare('INSERT OR IGNORE INTO invoice_deliveries (invoice_id, sent_at, sent_by, channel) VALUES (?, ?, ?, ?)');
   return ids.filter((id) => put.run(id, at, by, channel).changes > 0);
 }
@@ -214,7 +214,7 @@ export function markSent(db: Sqlite, ids: readonly number[], at: string, by: str
  * The items of a periodic invoice: those of its supplier, customer, currency, month and kind,
  * read from the orders both parties share (the smaller side's orders, through order_parties).
  */
-export function itemsOfInvoice(db: Sqlite, inv: Pick<InvoiceRow, 'supplier' | 'customer' | 'currency' | 'period' | 'kind' | 'number'>): (StoredItem & { order: string })[] {
+export function itemsOfInvoice(db: Db, inv: Pick<InvoiceRow, 'supplier' | 'customer' | 'currency' | 'period' | 'kind' | 'number'>): (StoredItem & { order: string })[] {
   const count = db.prepare('SELECT count(*) FROM order_parties WHERE entity = ?').pluck();
   const [small, other] = (count.get(inv.supplier) as number) <= (count.get(inv.customer) as number) ? [inv.supplier, inv.customer] : [inv.customer, inv.supplier];
   const rows = db.prepare(`SELECT i.order_id, i.items_json FROM order_parties p JOIN invoice_items i ON i.order_id = p.order_id

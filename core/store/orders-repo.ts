@@ -3,7 +3,7 @@ import { CLOSED_AT_SQL } from './settlement-repo.js';
 import type { Channel } from '../domain/scenario.js';
 import type { LineStatus } from '../domain/settlement-types.js';
 import type { OrdersTable } from './schema.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 export interface OrderListFilter {
   /** Limit to orders where one of these entities is a party (null: every order). */
@@ -36,7 +36,7 @@ const SORT_SQL: Record<OrderListFilter['sort'], string> = { created_at: 'o.creat
 export const sortKeyOf = (row: OrderListRow, sort: OrderListFilter['sort']): string | number =>
   sort === 'created_at' ? row.created_at : sort === 'id' ? row.id : sort === 'captured' ? row.captured : (row.amount ?? 0);
 
-export function listOrders(db: Sqlite, f: OrderListFilter): { total: number; rows: OrderListRow[] } {
+export function listOrders(db: Db, f: OrderListFilter): { total: number; rows: OrderListRow[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.entities !== null) {
@@ -67,7 +67,7 @@ export function listOrders(db: Sqlite, f: OrderListFilter): { total: number; row
 }
 
 /** Every entity that holds (or held, before a reroute) a role on the order, or has a share of it. */
-export function orderParties(db: Sqlite, orderId: string): string[] {
+export function orderParties(db: Db, orderId: string): string[] {
   return db.prepare('SELECT entity FROM order_parties WHERE order_id = ? ORDER BY entity').pluck().all(orderId) as string[];
 }
 
@@ -81,7 +81,7 @@ export interface StoredLeg {
   base: number; rate: string; amount: number; vat: number; void: string | null; reversed_amount: number; reversed_vat: number;
 }
 
-export function settlementDetail(db: Sqlite, orderId: string) {
+export function settlementDetail(db: Db, orderId: string) {
   const head = db.prepare('SELECT * FROM settlements WHERE order_id = ?').get(orderId) as
     { revision: number; currency: string; captured: number; psp_fees: number; refunded: number; warnings_json: string; computed_at: string } | undefined;
   if (!head) return undefined;
@@ -97,41 +97,41 @@ export function settlementDetail(db: Sqlite, orderId: string) {
 /** An order as the customer's order gave it, without the import bookkeeping. */
 export type OrderHead = Pick<OrdersTable, 'id' | 'origin' | 'customer_postcode' | 'created_at' | 'currency' | 'discount'> & { channel: Channel };
 
-export function orderHead(db: Sqlite, id: string): OrderHead | undefined {
+export function orderHead(db: Db, id: string): OrderHead | undefined {
   return db.prepare('SELECT id, channel, origin, customer_postcode, created_at, currency, discount FROM orders WHERE id = ?').get(id) as OrderHead | undefined;
 }
 
-export function orderExists(db: Sqlite, id: string): boolean {
+export function orderExists(db: Db, id: string): boolean {
   return db.prepare('SELECT 1 FROM orders WHERE id = ?').get(id) !== undefined;
 }
 
-export function orderLineExists(db: Sqlite, orderId: string, lineId: string): boolean {
+export function orderLineExists(db: Db, orderId: string, lineId: string): boolean {
   return db.prepare('SELECT 1 FROM order_lines WHERE order_id = ? AND line_id = ?').get(orderId, lineId) !== undefined;
 }
 
 /** Which of these order ids are stored. */
-export function storedOrderIds(db: Sqlite, ids: readonly string[]): Set<string> {
+export function storedOrderIds(db: Db, ids: readonly string[]): Set<string> {
   return new Set(db.prepare('SELECT id FROM orders WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(ids)) as string[]);
 }
 
 /** Ids of the orders created in [from, to) (ISO instants), oldest first. */
-export function orderIdsCreatedBetween(db: Sqlite, from: string, to: string): string[] {
+export function orderIdsCreatedBetween(db: Db, from: string, to: string): string[] {
   return db.prepare('SELECT id FROM orders WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id').pluck().all(from, to) as string[];
 }
 
 /** The entities party to any of these orders, sorted. */
-export function partiesOfOrders(db: Sqlite, orderIds: readonly string[]): string[] {
+export function partiesOfOrders(db: Db, orderIds: readonly string[]): string[] {
   return db.prepare('SELECT DISTINCT entity FROM order_parties WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY entity').pluck().all(JSON.stringify(orderIds)) as string[];
 }
 
 /** Keys of the last `n` stored events, oldest first. */
-export function lastEventKeys(db: Sqlite, n: number): string[] {
+export function lastEventKeys(db: Db, n: number): string[] {
   if (n === 0) return [];
   return (db.prepare('SELECT event_key FROM events ORDER BY seq DESC LIMIT ?').pluck().all(n) as string[]).reverse();
 }
 
 /** A line's status, fulfiller and refund in its order's current settlement. */
-export function currentLineState(db: Sqlite, orderId: string, lineId: string): { status: string; fulfiller: string; refunded: number } | undefined {
+export function currentLineState(db: Db, orderId: string, lineId: string): { status: string; fulfiller: string; refunded: number } | undefined {
   return db.prepare(`SELECT l.status, l.fulfiller, l.refunded FROM settlement_lines l JOIN settlements s ON s.order_id = l.order_id AND s.revision = l.revision
     WHERE l.order_id = ? AND l.line_id = ?`).get(orderId, lineId) as { status: string; fulfiller: string; refunded: number } | undefined;
 }

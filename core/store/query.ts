@@ -12,7 +12,7 @@ import {
   SqliteQueryCompiler,
   type Compilable,
 } from 'kysely';
-import type { Sqlite, Statement } from './sqlite.js';
+import type { Db, DbStatement } from './db.js';
 import type { DB } from './schema.js';
 
 export type QB = Kysely<DB>;
@@ -36,10 +36,10 @@ export const qb: QB = new Kysely<DB>({
 type Row<Q> = Q extends Compilable<infer R> ? R : never;
 
 /** Prepared statements by SQL text, per connection: preparing costs more than running a small query. */
-const statements = new WeakMap<Sqlite, Map<string, Statement>>();
+const statements = new WeakMap<Db, Map<string, DbStatement>>();
 const MAX_CACHED = 500; // IN lists of many lengths: keep the cache bounded
 
-function prepare(db: Sqlite, query: Compilable<unknown>) {
+function prepare(db: Db, query: Compilable<unknown>) {
   const compiled = query.compile();
   return { stmt: sqlStatement(db, compiled.sql), params: compiled.parameters as unknown[] };
 }
@@ -48,32 +48,32 @@ function prepare(db: Sqlite, query: Compilable<unknown>) {
  * A statement of the store written in SQL, prepared once per connection (the builder's cache):
  * for functions called once per row. Never `pluck()` it: the mode would stick to the shared statement.
  */
-export function sqlStatement(db: Sqlite, sql: string): Statement {
+export function sqlStatement(db: Db, sql: string): DbStatement {
   let cache = statements.get(db);
   if (!cache) statements.set(db, (cache = new Map()));
   let stmt = cache.get(sql);
   if (!stmt) {
     if (cache.size >= MAX_CACHED) cache.clear();
-    stmt = db.prepare(sql) as Statement;
+    stmt = db.prepare(sql) as DbStatement;
     cache.set(sql, stmt);
   }
   return stmt;
 }
 
 /** All rows of a SELECT (or a statement with RETURNING). */
-export function all<Q extends Compilable<unknown>>(db: Sqlite, query: Q): Row<Q>[] {
+export function all<Q extends Compilable<unknown>>(db: Db, query: Q): Row<Q>[] {
   const { stmt, params } = prepare(db, query);
   return stmt.all(...params) as Row<Q>[];
 }
 
 /** The first row, or undefined. */
-export function first<Q extends Compilable<unknown>>(db: Sqlite, query: Q): Row<Q> | undefined {
+export function first<Q extends Compilable<unknown>>(db: Db, query: Q): Row<Q> | undefined {
   const { stmt, params } = prepare(db, query);
   return stmt.get(...params) as Row<Q> | undefined;
 }
 
 /** Runs an INSERT, UPDATE or DELETE; returns the number of rows changed. */
-export function run(db: Sqlite, query: Compilable<unknown>): number {
+export function run(db: Db, query: Compilable<unknown>): number {
   const { stmt, params } = prepare(db, query);
   return stmt.run(...params).changes;
 }
@@ -83,14 +83,14 @@ export function run(db: Sqlite, query: Compilable<unknown>): number {
  * other values: pass them in the order the builder placed its parameters. Compiling a query
  * costs far more than running a small one.
  */
-export function statement(db: Sqlite, query: Compilable<unknown>): Statement {
+export function statement(db: Db, query: Compilable<unknown>): DbStatement {
   return prepare(db, query).stmt;
 }
 
-const named = new WeakMap<Sqlite, Map<string, Statement>>();
+const named = new WeakMap<Db, Map<string, DbStatement>>();
 
 /** `statement`, built once per connection under a name: for functions called once per row. */
-export function namedStatement(db: Sqlite, name: string, build: () => Compilable<unknown>): Statement {
+export function namedStatement(db: Db, name: string, build: () => Compilable<unknown>): DbStatement {
   let m = named.get(db);
   if (!m) named.set(db, (m = new Map()));
   let stmt = m.get(name);

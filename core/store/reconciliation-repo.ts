@@ -2,28 +2,28 @@
 // append-only; an explanation is a note beside one item, written once.
 import { all, first, qb, run } from './query.js';
 import type { ReconciliationExplanationsTable } from './schema.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 export type ExplanationRow = ReconciliationExplanationsTable;
 
-export function reconciliationItem(db: Sqlite, runId: number, seq: number) {
+export function reconciliationItem(db: Db, runId: number, seq: number) {
   return first(db, qb.selectFrom('reconciliation_items').selectAll().where('run_id', '=', runId).where('seq', '=', seq));
 }
 
-export function explanationOf(db: Sqlite, runId: number, seq: number): ExplanationRow | undefined {
+export function explanationOf(db: Db, runId: number, seq: number): ExplanationRow | undefined {
   return first(db, qb.selectFrom('reconciliation_explanations').selectAll().where('run_id', '=', runId).where('seq', '=', seq));
 }
 
-export function explanationsOfRun(db: Sqlite, runId: number): ExplanationRow[] {
+export function explanationsOfRun(db: Db, runId: number): ExplanationRow[] {
   return all(db, qb.selectFrom('reconciliation_explanations').selectAll().where('run_id', '=', runId).orderBy('seq'));
 }
 
-export function insertExplanation(db: Sqlite, row: ExplanationRow): void {
+export function insertExplanation(db: Db, row: ExplanationRow): void {
   run(db, qb.insertInto('reconciliation_explanations').values(row));
 }
 
 /** The latest run's mismatches with no explanation (the reconciliation anomaly). */
-export function unexplainedMismatches(db: Sqlite) {
+export function unexplainedMismatches(db: Db) {
   const latest = first(db, qb.selectFrom('reconciliation_runs').select('id').orderBy('id', 'desc').limit(1));
   if (!latest) return [];
   return all(db, qb.selectFrom('reconciliation_items as i')
@@ -46,12 +46,12 @@ export interface ItemRow {
 }
 
 /** Stores a run; returns its id. */
-export function insertReconciliationRun(db: Sqlite, r: Omit<RunRow, 'id'>): number {
-  return Number(db.prepare(`INSERT INTO reconciliation_runs (at, psp, source, file_hash, period_from, period_to, report_rows, matched, mismatches, summary_json)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.at, r.psp, r.source, r.file_hash, r.period_from, r.period_to, r.report_rows, r.matched, r.mismatches, r.summary_json).lastInsertRowid);
+export function insertReconciliationRun(db: Db, r: Omit<RunRow, 'id'>): number {
+  return db.prepare(`INSERT INTO reconciliation_runs (at, psp, source, file_hash, period_from, period_to, report_rows, matched, mismatches, summary_json)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`).pluck().get(r.at, r.psp, r.source, r.file_hash, r.period_from, r.period_to, r.report_rows, r.matched, r.mismatches, r.summary_json) as number;
 }
 
-export function insertReconciliationItems(db: Sqlite, items: readonly ItemRow[]): void {
+export function insertReconciliationItems(db: Db, items: readonly ItemRow[]): void {
   const put = db.prepare(`INSERT INTO reconciliation_items (run_id, seq, category, status, entity, currency, expected, actual, difference, ventil_ref, psp_ref, orders_json, message)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   for (const i of items) {
@@ -59,15 +59,15 @@ export function insertReconciliationItems(db: Sqlite, items: readonly ItemRow[])
   }
 }
 
-export function getReconciliationRun(db: Sqlite, id: number): RunRow | undefined {
+export function getReconciliationRun(db: Db, id: number): RunRow | undefined {
   return db.prepare('SELECT * FROM reconciliation_runs WHERE id = ?').get(id) as RunRow | undefined;
 }
 
-export function listRuns(db: Sqlite, limit = 20): RunRow[] {
+export function listRuns(db: Db, limit = 20): RunRow[] {
   return db.prepare('SELECT * FROM reconciliation_runs ORDER BY id DESC LIMIT ?').all(Math.min(Math.max(limit, 1), 200)) as RunRow[];
 }
 
-export function listItems(db: Sqlite, runId: number, f: { mismatchesOnly?: boolean; entity?: string; scope?: ReadonlySet<string> | null; limit?: number } = {}): ItemRow[] {
+export function listItems(db: Db, runId: number, f: { mismatchesOnly?: boolean; entity?: string; scope?: ReadonlySet<string> | null; limit?: number } = {}): ItemRow[] {
   const where = ['run_id = ?'];
   const args: unknown[] = [runId];
   if (f.mismatchesOnly ?? true) where.push("status != 'matched'");

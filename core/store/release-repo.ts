@@ -6,7 +6,7 @@ import type { LedgerItem, PriorTransfer } from '../domain/release-plan.js';
 import { isoUtc, toMs } from '../domain/time.js';
 import type { OutboxStatus, ReleaseRunsTable, TransferItemsTable, TransfersTable } from './schema.js';
 import { CLOSED_AT_SQL } from './settlement-repo.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 /** A bound at least as late as any text form of an instant up to `ms` (offsets reach +14:00). */
 const upperBound = (ms: number) => isoUtc(ms + 15 * 3_600_000);
@@ -16,7 +16,7 @@ const released = (release_at: string | null, atMs: number) => release_at !== nul
 export interface ShareRow { order: string; line: string; entity: string; kind: 'line' | 'fee'; amount: number; currency: string; release_at: string | null }
 
 /** Current entity shares with a release time at or before `atMs`, summed per entity, currency, order and line. */
-export function releasedLedger(db: Sqlite, atMs: number): LedgerItem[] {
+export function releasedLedger(db: Db, atMs: number): LedgerItem[] {
   const rows = db.prepare(`SELECT s.entity, s.currency, s.order_id AS "order", s.line_id AS line, s.amount, s.release_at
     FROM entity_shares s JOIN settlements c ON c.order_id = s.order_id AND c.revision = s.revision
     WHERE s.release_at IS NOT NULL AND s.release_at <= ?`).raw().iterate(upperBound(atMs)) as Iterable<[string, string, string, string, number, string]>;
@@ -32,14 +32,14 @@ export function releasedLedger(db: Sqlite, atMs: number): LedgerItem[] {
 }
 
 /** What all transfers so far have paid (reversals count negative), per entity, currency, order and line. */
-export function paidLedger(db: Sqlite): LedgerItem[] {
+export function paidLedger(db: Db): LedgerItem[] {
   return db.prepare(`SELECT t.entity, t.currency, i.order_id AS "order", i.line_id AS line, sum(i.amount) AS amount
     FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id
     GROUP BY t.entity, t.currency, i.order_id, i.line_id`).all() as LedgerItem[];
 }
 
 /** Transfers of kind `transfer` to an entity in a currency, with their items and what was reversed of them. */
-export function priorTransfers(db: Sqlite, entity: string, currency: string): PriorTransfer[] {
+export function priorTransfers(db: Db, entity: string, currency: string): PriorTransfer[] {
   const transfers = db.prepare(`SELECT rowid AS seq, id, idempotency_key AS key, entity, currency, amount FROM transfers
     WHERE entity = ? AND currency = ? AND kind = 'transfer' ORDER BY rowid`).all(entity, currency) as Omit<PriorTransfer, 'items' | 'reversed'>[];
   const items = db.prepare('SELECT order_id AS "order", line_id AS line, amount FROM transfer_items WHERE transfer_id = ?');
@@ -53,29 +53,29 @@ export function priorTransfers(db: Sqlite, entity: string, currency: string): Pr
 }
 
 /** The latest as_of of the runs written so far (ms), or null. */
-export function lastRunAsOf(db: Sqlite): number | null {
+export function lastRunAsOf(db: Db): number | null {
   const all = db.prepare('SELECT as_of FROM release_runs').pluck().all() as string[];
   return all.length === 0 ? null : Math.max(...all.map(toMs));
 }
 
-export function pspAccounts(db: Sqlite): Map<string, string | null> {
+export function pspAccounts(db: Db): Map<string, string | null> {
   const rows = db.prepare('SELECT id, psp_account FROM entities').all() as { id: string; psp_account: string | null }[];
   return new Map(rows.map((r) => [r.id, r.psp_account]));
 }
 
-export function networkSetting<T>(db: Sqlite, key: string, fallback: T): T {
+export function networkSetting<T>(db: Db, key: string, fallback: T): T {
   const row = db.prepare('SELECT value FROM network_settings WHERE key = ?').get(key) as { value: string } | undefined;
   return row ? (JSON.parse(row.value) as T) : fallback;
 }
 
 // ---- Writing a run ----------------------------------------------------------------------------
 
-export function insertRun(db: Sqlite, r: ReleaseRunsTable): void {
+export function insertRun(db: Db, r: ReleaseRunsTable): void {
   db.prepare('INSERT INTO release_runs (id, as_of, created_at, recovery, transfer_count, content_hash, actor) VALUES (?, ?, ?, ?, ?, ?, ?)')
     .run(r.id, r.as_of, r.created_at, r.recovery, r.transfer_count, r.content_hash, r.actor);
 }
 
-export function insertTransfer(db: Sqlite, t: TransfersTable, items: readonly Omit<TransferItemsTable, 'transfer_id'>[]): void {
+export function insertTransfer(db: Db, t: TransfersTable, items: readonly Omit<TransferItemsTable, 'transfer_id'>[]): void {
   db.prepare(`INSERT INTO transfers (id, run_id, entity, currency, amount, kind, idempotency_key, status, created_at, reverses, destination)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     .run(t.id, t.run_id, t.entity, t.currency, t.amount, t.kind, t.idempotency_key, t.status, t.created_at, t.reverses, t.destination);
@@ -85,11 +85,11 @@ export function insertTransfer(db: Sqlite, t: TransfersTable, items: readonly Om
 
 // ---- Reading runs -----------------------------------------------------------------------------
 
-export function listRuns(db: Sqlite, limit: number, offset: number): ReleaseRunsTable[] {
+export function listRuns(db: Db, limit: number, offset: number): ReleaseRunsTable[] {
   return db.prepare('SELECT * FROM release_runs ORDER BY as_of DESC, created_at DESC, id LIMIT ? OFFSET ?').all(limit, offset) as ReleaseRunsTable[];
 }
 
-export function getRun(db: Sqlite, id: string): ReleaseRunsTable | undefined {
+export function getRun(db: Db, id: string): ReleaseRunsTable | undefined {
   return db.prepare('SELECT * FROM release_runs WHERE id = ?').get(id) as ReleaseRunsTable | undefined;
 }
 
@@ -118,13 +118,13 @@ const TRANSFERS_WITH_DELIVERY = `SELECT t.*, o.status AS outbox_status, o.id AS 
   FROM transfers t LEFT JOIN outbox o ON o.idempotency_key = t.idempotency_key
   LEFT JOIN psp_objects p ON p.rowid = (SELECT q.rowid FROM psp_objects q WHERE q.outbox_key = t.idempotency_key ORDER BY q.status_rank DESC LIMIT 1)`;
 
-export function transfersOfRuns(db: Sqlite, runIds: readonly string[]): TransferWithDelivery[] {
+export function transfersOfRuns(db: Db, runIds: readonly string[]): TransferWithDelivery[] {
   return db.prepare(`${TRANSFERS_WITH_DELIVERY}
     WHERE t.run_id IN (SELECT value FROM json_each(?)) ORDER BY t.run_id, t.rowid`).all(JSON.stringify(runIds)) as TransferWithDelivery[];
 }
 
 /** An entity's transfers (and reversals), newest first, with their delivery. */
-export function transfersOfEntity(db: Sqlite, entity: string, f: { from?: string; to?: string; limit: number }): TransferWithDelivery[] {
+export function transfersOfEntity(db: Db, entity: string, f: { from?: string; to?: string; limit: number }): TransferWithDelivery[] {
   const where = ['t.entity = ?'];
   const args: unknown[] = [entity];
   if (f.from) { where.push('t.created_at >= ?'); args.push(f.from); }
@@ -134,26 +134,26 @@ export function transfersOfEntity(db: Sqlite, entity: string, f: { from?: string
 }
 
 /** Transfers written in [from, to) (of one entity, or all), with the status of their outbox call (null: none). */
-export function transfersWithCall(db: Sqlite, f: { from: string; to: string; entity: string | null }): { id: string; run_id: string; entity: string; amount: number; currency: string; status: OutboxStatus | null }[] {
+export function transfersWithCall(db: Db, f: { from: string; to: string; entity: string | null }): { id: string; run_id: string; entity: string; amount: number; currency: string; status: OutboxStatus | null }[] {
   return db.prepare(`SELECT t.id, t.run_id, t.entity, t.amount, t.currency, o.status FROM transfers t LEFT JOIN outbox o ON o.idempotency_key = t.idempotency_key
     WHERE t.created_at >= ? AND t.created_at < ? AND (? IS NULL OR t.entity = ?) ORDER BY t.created_at, t.id`)
     .all(f.from, f.to, f.entity, f.entity) as { id: string; run_id: string; entity: string; amount: number; currency: string; status: OutboxStatus | null }[];
 }
 
 /** Transfers (not reversals) whose money the PSP has not confirmed paid: call not sent, or sent and not paid yet; a cancelled call is settled. */
-export function transfersNotPaid(db: Sqlite): TransferWithDelivery[] {
+export function transfersNotPaid(db: Db): TransferWithDelivery[] {
   return db.prepare(`SELECT * FROM (${TRANSFERS_WITH_DELIVERY} WHERE t.kind = 'transfer')
     WHERE (outbox_status IS NULL OR outbox_status != 'cancelled') AND (psp_status IS NULL OR psp_status NOT IN ('paid', 'reversed')) ORDER BY created_at, id`).all() as TransferWithDelivery[];
 }
 
 /** What each transfer pays per order (signed), for some transfers. */
-export function ordersOfTransfers(db: Sqlite, transferIds: readonly string[]): { transfer_id: string; order: string; amount: number; lines: number }[] {
+export function ordersOfTransfers(db: Db, transferIds: readonly string[]): { transfer_id: string; order: string; amount: number; lines: number }[] {
   return db.prepare(`SELECT transfer_id, order_id AS "order", sum(amount) AS amount, count(*) AS lines FROM transfer_items
     WHERE transfer_id IN (SELECT value FROM json_each(?)) GROUP BY transfer_id, order_id ORDER BY transfer_id, order_id`)
     .all(JSON.stringify(transferIds)) as { transfer_id: string; order: string; amount: number; lines: number }[];
 }
 
-export function itemsOfTransfers(db: Sqlite, transferIds: readonly string[]): TransferItemsTable[] {
+export function itemsOfTransfers(db: Db, transferIds: readonly string[]): TransferItemsTable[] {
   return db.prepare('SELECT * FROM transfer_items WHERE transfer_id IN (SELECT value FROM json_each(?)) ORDER BY transfer_id, order_id, line_id')
     .all(JSON.stringify(transferIds)) as TransferItemsTable[];
 }
@@ -163,7 +163,7 @@ export function itemsOfTransfers(db: Sqlite, transferIds: readonly string[]): Tr
 export interface ShareFilter { orders?: readonly string[]; entities?: readonly string[] | null }
 
 /** Current shares (all of them, held or not), optionally limited to some orders or entities. */
-export function currentShareRows(db: Sqlite, f: ShareFilter = {}): ShareRow[] {
+export function currentShareRows(db: Db, f: ShareFilter = {}): ShareRow[] {
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.orders) { where.push('s.order_id IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(f.orders)); }
@@ -182,7 +182,7 @@ export function currentShareRows(db: Sqlite, f: ShareFilter = {}): ShareRow[] {
 export interface TransferItemRow { order: string; line: string; entity: string; currency: string; kind: string; amount: number; created_at: string }
 
 /** Transfer items written at or before `at` (ISO, compared as text: created_at is always toISOString()). */
-export function transferItemRows(db: Sqlite, at: string, f: ShareFilter = {}): TransferItemRow[] {
+export function transferItemRows(db: Db, at: string, f: ShareFilter = {}): TransferItemRow[] {
   const where: string[] = ['t.created_at <= ?'];
   const args: unknown[] = [at];
   if (f.orders) { where.push('i.order_id IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(f.orders)); }
@@ -199,7 +199,7 @@ export { released as isReleasedAt };
  * Per order closed before `closedBy` (ISO) and entity: the payout of its current settlement and
  * what transfers paid of it, where something is still left in escrow.
  */
-export function escrowLeftOnClosedOrders(db: Sqlite, closedBy: string): { order: string; entity: string; currency: string; payout: number; transferred: number }[] {
+export function escrowLeftOnClosedOrders(db: Db, closedBy: string): { order: string; entity: string; currency: string; payout: number; transferred: number }[] {
   return db.prepare(`
       WITH closed AS (SELECT s.order_id, s.revision FROM settlements s WHERE ${CLOSED_AT_SQL}),
       pay AS (SELECT e.order_id, e.entity, e.currency, sum(e.amount) AS payout FROM entity_shares e
@@ -213,7 +213,7 @@ export function escrowLeftOnClosedOrders(db: Sqlite, closedBy: string): { order:
 }
 
 /** Transfers counted as paid whose outbox call was cancelled, oldest first. */
-export function transfersWithCancelledCall(db: Sqlite): { id: string; entity: string; currency: string; amount: number; kind: string; run_id: string; outbox_id: number }[] {
+export function transfersWithCancelledCall(db: Db): { id: string; entity: string; currency: string; amount: number; kind: string; run_id: string; outbox_id: number }[] {
   return db.prepare(`SELECT t.id, t.entity, t.currency, t.amount, t.kind, t.run_id, o.id AS outbox_id FROM transfers t
       JOIN outbox o ON o.idempotency_key = t.idempotency_key WHERE o.status = 'cancelled' ORDER BY t.created_at, t.id`).all() as
       { id: string; entity: string; currency: string; amount: number; kind: string; run_id: string; outbox_id: number }[];

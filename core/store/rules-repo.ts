@@ -7,7 +7,7 @@ import { contentHash } from './hash.js';
 import { ruleContent } from './scenario-repo.js';
 import { all, first, qb, run } from './query.js';
 import type { RuleDraftsTable } from './schema.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 export interface StoredRule extends Rule {
   status: 'active' | 'retired';
@@ -32,14 +32,14 @@ function fromRow(r: RuleRow): StoredRule {
   } as StoredRule;
 }
 
-export function listRuleVersions(db: Sqlite, id?: string): StoredRule[] {
+export function listRuleVersions(db: Db, id?: string): StoredRule[] {
   const rows = id === undefined
     ? db.prepare('SELECT * FROM rules ORDER BY rule_group, id, version').all()
     : db.prepare('SELECT * FROM rules WHERE id = ? ORDER BY version').all(id);
   return (rows as RuleRow[]).map(fromRow);
 }
 
-export function insertRuleVersion(db: Sqlite, rule: Rule, createdAt: string, publisher: { id: string; name: string } | null = null): void {
+export function insertRuleVersion(db: Db, rule: Rule, createdAt: string, publisher: { id: string; name: string } | null = null): void {
   db.prepare(`INSERT INTO rules (id, version, rule_group, name, description, priority, valid_from, valid_to, when_json, legs_json, content_hash, status, created_at,
       published_by, published_by_name)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`).run(
@@ -52,28 +52,28 @@ export function insertRuleVersion(db: Sqlite, rule: Rule, createdAt: string, pub
 
 export type DraftRow = RuleDraftsTable;
 
-export function nextDraftNumber(db: Sqlite): number {
+export function nextDraftNumber(db: Db): number {
   return (first(db, qb.selectFrom('rule_drafts').select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0) + 1;
 }
 
-export function getDraft(db: Sqlite, id: string): DraftRow | undefined {
+export function getDraft(db: Db, id: string): DraftRow | undefined {
   return first(db, qb.selectFrom('rule_drafts').selectAll().where('id', '=', id));
 }
 
-export function listDrafts(db: Sqlite, status: readonly DraftRow['status'][]): DraftRow[] {
+export function listDrafts(db: Db, status: readonly DraftRow['status'][]): DraftRow[] {
   return all(db, qb.selectFrom('rule_drafts').selectAll().where('status', 'in', [...status]).orderBy('updated_at', 'desc').orderBy('id', 'desc'));
 }
 
-export function insertDraft(db: Sqlite, row: DraftRow): void {
+export function insertDraft(db: Db, row: DraftRow): void {
   run(db, qb.insertInto('rule_drafts').values(row));
 }
 
-export function updateDraft(db: Sqlite, id: string, set: Partial<Omit<DraftRow, 'id'>>): void {
+export function updateDraft(db: Db, id: string, set: Partial<Omit<DraftRow, 'id'>>): void {
   run(db, qb.updateTable('rule_drafts').set(set).where('id', '=', id));
 }
 
 /** Closes a version's validity at `at` (never reopens it). */
-export function closeRuleVersion(db: Sqlite, id: string, version: number, at: string, retire: boolean): void {
+export function closeRuleVersion(db: Db, id: string, version: number, at: string, retire: boolean): void {
   db.prepare(`UPDATE rules SET valid_to = ?, status = CASE WHEN ? THEN 'retired' ELSE status END WHERE id = ? AND version = ?`)
     .run(at, retire ? 1 : 0, id, version);
 }

@@ -11,7 +11,7 @@ import {
 } from '../domain/import-policy.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
 import { contentHash } from './hash.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 /** The network settings stored in `network_settings` (the network object without its lists). */
 export function settingsOf(network: Network): Record<string, unknown> {
@@ -46,7 +46,7 @@ const counts = (): Counts => ({ added: 0, unchanged: 0 });
  * Writes what is new in the scenario; returns what it did, or the conflicts it found (in which
  * case it wrote nothing the caller's transaction will keep: the caller throws and rolls back).
  */
-export function importScenario(db: Sqlite, s: Scenario, now: string): { summary: ImportSummary; conflicts: Issue[]; touchedOrders: string[]; newOrders: Set<string> } {
+export function importScenario(db: Db, s: Scenario, now: string): { summary: ImportSummary; conflicts: Issue[]; touchedOrders: string[]; newOrders: Set<string> } {
   const conflicts: Issue[] = [];
   const summary: ImportSummary = {
     settings: 'unchanged', entities: counts(), locations: counts(), catchments: counts(),
@@ -81,7 +81,7 @@ export function importScenario(db: Sqlite, s: Scenario, now: string): { summary:
 }
 
 /** A new entity's books take its posting granularity from the start (docs/accounting.md). */
-export function startGranularity(db: Sqlite, now: string): void {
+export function startGranularity(db: Db, now: string): void {
   db.prepare(`INSERT INTO posting_granularity (entity, from_month, granularity, set_at)
     SELECT id, '0000-00', posting, ? FROM entities e WHERE NOT EXISTS (SELECT 1 FROM posting_granularity g WHERE g.entity = e.id)`).run(now);
 }
@@ -103,7 +103,7 @@ function locationRow(l: Location) {
 
 /** Inserts rows whose key is new; compares the others column by column. */
 function upsertSame<T>(
-  db: Sqlite, table: string, items: readonly T[], toRow: (item: T) => Record<string, unknown>,
+  db: Db, table: string, items: readonly T[], toRow: (item: T) => Record<string, unknown>,
   path: string, c: Counts, conflict: (path: string, code: string, message: string) => void, key = 'id',
 ) {
   const get = db.prepare(`SELECT * FROM ${table} WHERE ${key} = ?`);
@@ -127,7 +127,7 @@ export function ruleContent(r: Rule) {
   return { group: r.group, name: r.name ?? null, description: r.description ?? null, priority: r.priority, valid_from: r.valid_from, valid_to: r.valid_to ?? null, when: r.when, legs: r.legs };
 }
 
-function importRules(db: Sqlite, rules: readonly Rule[], now: string, c: Counts, conflict: (p: string, code: string, m: string) => void) {
+function importRules(db: Db, rules: readonly Rule[], now: string, c: Counts, conflict: (p: string, code: string, m: string) => void) {
   const get = db.prepare('SELECT content_hash FROM rules WHERE id = ? AND version = ?');
   const put = db.prepare(`INSERT INTO rules (id, version, rule_group, name, description, priority, valid_from, valid_to, when_json, legs_json, content_hash, status, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)`);
@@ -150,7 +150,7 @@ function importRules(db: Sqlite, rules: readonly Rule[], now: string, c: Counts,
 
 export { overlaps };
 
-function importOrders(db: Sqlite, orders: readonly Order[], now: string, summary: ImportSummary, conflict: (p: string, code: string, m: string) => void): string[] {
+function importOrders(db: Db, orders: readonly Order[], now: string, summary: ImportSummary, conflict: (p: string, code: string, m: string) => void): string[] {
   const added: string[] = [];
   const get = db.prepare('SELECT content_hash FROM orders WHERE id = ?');
   const putOrder = db.prepare(`INSERT INTO orders (id, channel, origin, customer_postcode, created_at, currency, discount, content_hash, imported_at)
@@ -191,7 +191,7 @@ function importOrders(db: Sqlite, orders: readonly Order[], now: string, summary
 }
 
 /** Appends events not seen before; the same identity with other content is a conflict. */
-export function importEvents(db: Sqlite, events: readonly LifecycleEvent[], now: string, source: string, c: Counts,
+export function importEvents(db: Db, events: readonly LifecycleEvent[], now: string, source: string, c: Counts,
   conflict: (p: string, code: string, m: string) => void, pathPrefix = 'events'): string[] {
   const get = db.prepare('SELECT payload_json FROM events WHERE event_key = ?');
   const put = db.prepare(`INSERT INTO events (event_key, order_id, line_id, type, at, payload_json, received_at, source)
@@ -221,7 +221,7 @@ interface LineRow { order_id: string; line_id: string; sku: string | null; name:
 interface PaymentRow { order_id: string; payment_id: string; method: string | null; amount: number; psp_fee: number; captured_at: string }
 
 /** The stored network as the domain reads it. */
-export function loadNetwork(db: Sqlite): Network {
+export function loadNetwork(db: Db): Network {
   const settings = Object.fromEntries(
     (db.prepare('SELECT key, value FROM network_settings').all() as { key: string; value: string }[]).map((r) => [r.key, JSON.parse(r.value)]),
   );
@@ -236,7 +236,7 @@ export function loadNetwork(db: Sqlite): Network {
  * Every rule version. Retired rules stay: retiring closes a version's validity, so orders
  * created before keep the rule they were settled with.
  */
-export function loadRules(db: Sqlite): Rule[] {
+export function loadRules(db: Db): Rule[] {
   const rows = db.prepare('SELECT * FROM rules ORDER BY id, version').all() as {
     id: string; version: number; rule_group: string; name: string | null; description: string | null; priority: number; valid_from: string; valid_to: string | null; when_json: string; legs_json: string;
   }[];
@@ -250,7 +250,7 @@ export function loadRules(db: Sqlite): Rule[] {
  * Orders with their lines and payments, in created order then id. `ids` limits the set;
  * the lines and payments keep the order they were imported in.
  */
-export function loadOrders(db: Sqlite, ids?: readonly string[]): Order[] {
+export function loadOrders(db: Db, ids?: readonly string[]): Order[] {
   const where = ids ? `WHERE id IN (SELECT value FROM json_each(?))` : '';
   const whereChild = ids ? `WHERE order_id IN (SELECT value FROM json_each(?))` : '';
   const args = ids ? [JSON.stringify(ids)] : [];
@@ -282,7 +282,7 @@ export function loadOrders(db: Sqlite, ids?: readonly string[]): Order[] {
 }
 
 /** Stored lifecycle events in the order they were received (`seq`); `ids` limits to some orders. */
-export function loadEvents(db: Sqlite, orderIds?: readonly string[]): LifecycleEvent[] {
+export function loadEvents(db: Db, orderIds?: readonly string[]): LifecycleEvent[] {
   const rows = orderIds
     ? db.prepare('SELECT payload_json FROM events WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY seq').all(JSON.stringify(orderIds))
     : db.prepare('SELECT payload_json FROM events ORDER BY seq').all();
@@ -290,6 +290,6 @@ export function loadEvents(db: Sqlite, orderIds?: readonly string[]): LifecycleE
 }
 
 /** Records an import that changed something (what file, from where, what it added). */
-export function recordImport(db: Sqlite, i: { file_hash: string; source: string; at: string; summary_json: string }): void {
+export function recordImport(db: Db, i: { file_hash: string; source: string; at: string; summary_json: string }): void {
   db.prepare('INSERT INTO imports (file_hash, source, at, summary_json) VALUES (?, ?, ?, ?)').run(i.file_hash, i.source, i.at, i.summary_json);
 }

@@ -5,7 +5,7 @@
 import type { EntityShare } from '../domain/shares.js';
 import type { OrderSettlement } from '../domain/settlement-types.js';
 import { dayContributions, dayTotalsAccumulator, entityZones, keptEntities, localDay, storedDayContributions, type DayContributions } from './day-totals.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 export interface SettlementWriter {
   /**
@@ -93,12 +93,12 @@ export const SHARE_COLS = 'line_id, entity, kind, amount, currency, release_at';
 const marks = (cols: string) => cols.split(',').map(() => '?').join(', ');
 
 /** Each location's owner and operator entities, for `settlementRows`. */
-export function loadLocationEntities(db: Sqlite): [id: string, entities: string[]][] {
+export function loadLocationEntities(db: Db): [id: string, entities: string[]][] {
   return (db.prepare('SELECT id, entity, operator FROM locations').all() as { id: string; entity: string; operator: string }[])
     .map((l) => [l.id, [l.entity, l.operator]]);
 }
 
-export function settlementWriter(db: Sqlite): SettlementWriter {
+export function settlementWriter(db: Db): SettlementWriter {
   type Prev = { currency: string; lines: unknown[][]; shares: unknown[][] };
   const pending: { id: string; createdAt: string; rev: number; computedAt: string; reason: string; rows: SettlementRows; prev: Prev | null }[] = [];
   const zones = entityZones(db);
@@ -196,7 +196,7 @@ export const CLOSED_AT_SQL = `NOT EXISTS (SELECT 1 FROM settlement_lines l WHERE
   AND l.status NOT IN ('cancelled', 'returned') AND (l.release_at IS NULL OR l.release_at > ?))`;
 
 /** The current entity shares of some orders (or all). */
-export function currentShares(db: Sqlite, orderIds?: readonly string[]): (EntityShare & { order: string; currency: string })[] {
+export function currentShares(db: Db, orderIds?: readonly string[]): (EntityShare & { order: string; currency: string })[] {
   const sql = `SELECT s.order_id AS "order", s.line_id AS line, s.entity, s.kind, s.amount, s.currency, s.release_at
     FROM entity_shares s JOIN settlements c ON c.order_id = s.order_id AND c.revision = s.revision
     ${orderIds ? 'WHERE s.order_id IN (SELECT value FROM json_each(?))' : ''} ORDER BY s.order_id, s.line_id, s.entity, s.kind`;

@@ -8,7 +8,7 @@ import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
 import { accountSet } from '../domain/daily-books.js';
 import { bulkInsert } from './bulk-insert.js';
 import { all, qb } from './query.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 /** One movement line of the subledger, as stored in `lines_json`. */
 export type SubledgerLine = [
@@ -17,7 +17,7 @@ export type SubledgerLine = [
 ];
 
 /** What is posted in daily books for these orders, summed per entity, event, fact and account role. */
-export function postedFromSubledger(db: Sqlite, orderIds: readonly string[]): PostedLine[] {
+export function postedFromSubledger(db: Db, orderIds: readonly string[]): PostedLine[] {
   if (orderIds.length === 0) return [];
   const rows = db.prepare('SELECT order_id, lines_json FROM subledger WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY id').raw()
     .all(JSON.stringify(orderIds)) as [string, string][];
@@ -43,7 +43,7 @@ const keyOf = (k: Omit<BatchKey, 'currency'>) => `${k.entity}\u0000${k.journal}\
  * Writes a posting run's daily movements: one subledger row per order (explicit ids, so a batch
  * knows its range before the row is written), then each batch's sums, as increments.
  */
-export function dailyWriter(db: Sqlite) {
+export function dailyWriter(db: Db) {
   // Open batches are looked up by key as movements need them (the daily_batches_open index):
   // reading them all per posting run cost a fifth of an import's time once there were thousands.
   const open = new Map<string, { id: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null } | null>();
@@ -124,7 +124,7 @@ export function dailyWriter(db: Sqlite) {
 export interface OpenBatch { id: number; entity: string; journal: JournalCode; entry_date: string; accounts: string; currency: string; movements: number }
 
 /** Batches whose day has no entry yet. */
-export function openBatches(db: Sqlite): OpenBatch[] {
+export function openBatches(db: Db): OpenBatch[] {
   return all(db, qb.selectFrom('daily_batches').select(['id', 'entity', 'journal', 'entry_date', 'accounts', 'currency', 'movements'])
     .where('entry_id', 'is', null).orderBy('entry_date').orderBy('entity').orderBy('journal').orderBy('accounts')) as OpenBatch[];
 }
@@ -149,7 +149,7 @@ export const sideOrder = (s: string) => `ORDER BY ${s}side, ${s}account, ${s}aux
  * cancelled out). The lines themselves are never read into JavaScript: the entry writer writes
  * them from the batches' sums in SQL (`insertDayLines`, books-repo.ts, the one writer of lines).
  */
-export function dayJournal(db: Sqlite) {
+export function dayJournal(db: Db) {
   const journalized = db.prepare('SELECT count(*) FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND entry_id IS NOT NULL').pluck();
   const setEntry = db.prepare('UPDATE daily_batches SET entry_id = ? WHERE id = ? AND entry_id IS NULL');
   return {
@@ -166,7 +166,7 @@ export function dayJournal(db: Sqlite) {
 }
 
 /** The movements behind a daily entry, order by order (the drill-down of its piece reference). */
-export function dailyDetail(db: Sqlite, entryId: number): { order: string; line: SubledgerLine }[] {
+export function dailyDetail(db: Db, entryId: number): { order: string; line: SubledgerLine }[] {
   const batches = all(db, qb.selectFrom('daily_batches').select(['id', 'first_detail', 'last_detail']).where('entry_id', '=', entryId));
   const out: { order: string; line: SubledgerLine }[] = [];
   for (const b of batches) {

@@ -5,12 +5,12 @@ import { sql } from 'kysely';
 import type { ThrottleKey, ThrottleKind, ThrottleState } from '../security/throttle.js';
 import { all, qb, run } from './query.js';
 import type { SignInThrottlesTable } from './schema.js';
-import type { Sqlite } from './sqlite.js';
+import type { Db } from './db.js';
 
 export type ThrottleRow = SignInThrottlesTable;
 
 /** The throttle rows of these keys whose last failure is at or after `since`. */
-export function readThrottles(db: Sqlite, keys: readonly ThrottleKey[], since: string): ThrottleState[] {
+export function readThrottles(db: Db, keys: readonly ThrottleKey[], since: string): ThrottleState[] {
   if (keys.length === 0) return [];
   return all(db, qb.selectFrom('sign_in_throttles').select(['kind', 'key', 'failures', 'last_failure_at'])
     .where((eb) => eb.or(keys.map((k) => eb.and([eb('kind', '=', k.kind), eb('key', '=', k.key)]))))
@@ -18,7 +18,7 @@ export function readThrottles(db: Sqlite, keys: readonly ThrottleKey[], since: s
 }
 
 /** Counts one failure for each key; a count whose last failure is older than `forgetBefore` starts again at 1. */
-export function recordFailures(db: Sqlite, keys: readonly ThrottleKey[], at: string, forgetBefore: string): void {
+export function recordFailures(db: Db, keys: readonly ThrottleKey[], at: string, forgetBefore: string): void {
   for (const k of keys) {
     run(db, qb.insertInto('sign_in_throttles')
       .values({ kind: k.kind, key: k.key, failures: 1, first_failure_at: at, last_failure_at: at })
@@ -32,12 +32,12 @@ export function recordFailures(db: Sqlite, keys: readonly ThrottleKey[], at: str
 }
 
 /** Removes one throttle; returns whether there was one. */
-export function clearThrottle(db: Sqlite, kind: ThrottleKind, key: string): boolean {
+export function clearThrottle(db: Db, kind: ThrottleKind, key: string): boolean {
   return run(db, qb.deleteFrom('sign_in_throttles').where('kind', '=', kind).where('key', '=', key)) > 0;
 }
 
 /** Every throttle still counting (last failure at or after `since`), most recent first. */
-export function listThrottles(db: Sqlite, since: string): ThrottleRow[] {
+export function listThrottles(db: Db, since: string): ThrottleRow[] {
   return all(db, qb.selectFrom('sign_in_throttles').selectAll().where('last_failure_at', '>=', since)
     .orderBy('last_failure_at', 'desc').orderBy('kind').orderBy('key'));
 }

@@ -6,7 +6,7 @@
 //
 //   const sync = await startBackgroundSync(db);   // logs to logger('sync') unless given `log`
 //   app.on('before-quit', () => sync.stop());
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { createErpAdapter, createPspAdapter, createRegistry, loadErpConfig, loadPspConfig, type ErpAdapter, type PspConfig } from '../adapters/registry.js';
 import { defaultSleep, OutboxRunner, ReplicaRunnerError, RunnerLockedError, type DrainReport, type RetryPolicy } from './runner.js';
 import { logger } from '../log/logger.js';
@@ -19,7 +19,7 @@ export interface BackgroundSync {
   stop(): Promise<void>;
 }
 
-export async function startBackgroundSync(db: Sqlite, opts: {
+export async function startBackgroundSync(db: Db, opts: {
   config?: PspConfig; erp?: ErpAdapter | null; policy?: Partial<RetryPolicy>; pollMs?: number; standbyMs?: number;
   log?: (line: string) => void; onDrain?: (r: DrainReport) => void;
 } = {}): Promise<BackgroundSync> {

@@ -1,7 +1,7 @@
 // Turns one outbox row into the adapter call(s) it stands for. Pure mapping plus one read (the
 // PSP id of the transfer a reversal takes back); the runner does the bookkeeping around it.
 import { createHash } from 'node:crypto';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { transferIdOfCall } from '../store/psp-repo.js';
 import { PspError, type CallTags, type PspAdapter, type PspObject, type PspObjectType } from '../adapters/psp.js';
 import type { AdapterRegistry } from '../adapters/registry.js';
@@ -47,7 +47,7 @@ function needPsp(reg: AdapterRegistry): PspAdapter {
 }
 
 /** The PSP id of the transfer a reversal takes back. */
-export function transferIdFor(db: Sqlite, p: TransferReversalPayload): string {
+export function transferIdFor(db: Db, p: TransferReversalPayload): string {
   if (p.transfer_id) return p.transfer_id;
   const pspId = p.transfer_key === undefined ? undefined : transferIdOfCall(db, p.transfer_key);
   if (pspId !== undefined) return pspId;
@@ -59,7 +59,7 @@ export function transferIdFor(db: Sqlite, p: TransferReversalPayload): string {
  * the PSP keeps idempotency keys), it first asks the PSP whether the call already exists, and
  * only makes it when it does not.
  */
-export async function dispatch(db: Sqlite, row: OutboxRow, reg: AdapterRegistry, timeoutMs: number, lookupFirst = false, fundsRefusals = 0): Promise<DispatchResult> {
+export async function dispatch(db: Db, row: OutboxRow, reg: AdapterRegistry, timeoutMs: number, lookupFirst = false, fundsRefusals = 0): Promise<DispatchResult> {
   const payload = JSON.parse(row.payload_json) as Record<string, unknown>;
   const key = row.kind === 'psp.refund' || row.kind === 'erp.push' ? row.idempotency_key : fundsKey(row.idempotency_key, fundsRefusals);
   if (lookupFirst && row.kind !== 'psp.refund' && row.kind !== 'erp.push') {
@@ -128,7 +128,7 @@ export async function dispatch(db: Sqlite, row: OutboxRow, reg: AdapterRegistry,
 }
 
 /** Where to look for what a row created, when its key may have expired at the PSP. */
-export function findHint(db: Sqlite, row: OutboxRow): { type: PspObjectType; hint: { key: string; transferGroup?: string; transferId?: string; paymentId?: string } } | null {
+export function findHint(db: Db, row: OutboxRow): { type: PspObjectType; hint: { key: string; transferGroup?: string; transferId?: string; paymentId?: string } } | null {
   const p = JSON.parse(row.payload_json) as Record<string, unknown>;
   const key = row.idempotency_key;
   switch (row.kind) {

@@ -24,7 +24,7 @@
 import { canonicalJson } from '../domain/canonical.js';
 import { spread } from '../domain/money.js';
 import { contentHash } from '../store/hash.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import type { OutboxStatus } from '../store/schema.js';
 import {
   countAmbiguousAttempts, getOutboxRow, getOutboxRowByKey, insertOutboxRow, logAttempt, markCancelled, refundPartsOfOrder, requeueRow, type OutboxRow,
@@ -63,7 +63,7 @@ export interface EnqueueResult { id: number; created: boolean; status: OutboxSta
 const KEY_TEXT = /^[\x21-\x7e]{1,255}$/;
 
 /** Writes a call to the outbox (see the contract at the top of this file). */
-export function enqueue(db: Sqlite, input: EnqueueInput): EnqueueResult {
+export function enqueue(db: Db, input: EnqueueInput): EnqueueResult {
   if (!db.inTransaction) {
     // Allowed (a lone call is its own transaction), but the point of an outbox is to share the
     // caller's transaction; wrap so the row and its checks are at least atomic.
@@ -119,7 +119,7 @@ export function enqueue(db: Sqlite, input: EnqueueInput): EnqueueResult {
 }
 
 /** Fills what the database knows and the caller may leave out. */
-function fillDefaults(db: Sqlite, kind: OutboxKind, p: Record<string, unknown>): Record<string, unknown> {
+function fillDefaults(db: Db, kind: OutboxKind, p: Record<string, unknown>): Record<string, unknown> {
   if (kind === 'psp.transfer' && p.destination === undefined && typeof p.entity === 'string') {
     const row = getEntity(db, p.entity);
     if (!row) throw new OutboxError('unknown_entity', `no entity ${JSON.stringify(p.entity)}`, [{ path: 'payload.entity', code: 'unknown_reference', message: 'no such entity' }]);
@@ -141,7 +141,7 @@ function fillDefaults(db: Sqlite, kind: OutboxKind, p: Record<string, unknown>):
  * amounts could, by rounding, refund one payment more than it took; spreading over what is left
  * cannot (each part is at most its weight), and stays proportional when earlier refunds were.
  */
-export function refundSplit(db: Sqlite, order: string, amount: number): { payment: string; psp_payment: string; amount: number }[] {
+export function refundSplit(db: Db, order: string, amount: number): { payment: string; psp_payment: string; amount: number }[] {
   const payments = paymentsOfOrder(db, order);
   if (payments.length === 0) throw new OutboxError('no_payments', `order ${order} has no stored payments to refund`, [{ path: 'payload.order', code: 'no_payments', message: 'no payments' }]);
   const refunded = new Map<string, number>();
@@ -168,7 +168,7 @@ export { readState, writeState } from '../store/sync-state-repo.js';
 // attempt-log line naming the operator.
 
 /** Puts a dead (or failed) row back in the queue, with a fresh attempt budget and the SAME key. */
-export function retryRow(db: Sqlite, id: number, actor: string, now: Date): OutboxRow {
+export function retryRow(db: Db, id: number, actor: string, now: Date): OutboxRow {
   const row = getOutboxRow(db, id);
   if (!row) throw new OutboxError('not_found', `outbox row ${id} does not exist`);
   if (row.status !== 'dead' && row.status !== 'failed') {
@@ -185,7 +185,7 @@ export function retryRow(db: Sqlite, id: number, actor: string, now: Date): Outb
  * PSP (a timeout, a reset connection), the call may still have been applied there: the result
  * says so, and reconciliation will show it as an extra PSP object if it was.
  */
-export function cancelRow(db: Sqlite, id: number, actor: string, reason: string, now: Date): { row: OutboxRow; mayHaveBeenApplied: boolean } {
+export function cancelRow(db: Db, id: number, actor: string, reason: string, now: Date): { row: OutboxRow; mayHaveBeenApplied: boolean } {
   const row = getOutboxRow(db, id);
   if (!row) throw new OutboxError('not_found', `outbox row ${id} does not exist`);
   if (!['pending', 'failed', 'dead'].includes(row.status)) {

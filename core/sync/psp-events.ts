@@ -5,7 +5,7 @@
 // returned, a refund failed after it succeeded, a transfer marked failed) is the one transition
 // that goes "down" the ladder, and it always wins (docs/sync.md).
 import { z } from 'zod';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { getPspObject, pspEventSeen, recordPspEvent } from '../store/psp-repo.js';
 import type { PspObject } from '../adapters/psp.js';
 import { createRequire } from 'node:module';
@@ -88,7 +88,7 @@ export function objectsOfStripeEvent(e: StripeEventShape): PspObject[] {
  * Stores and applies a batch of events. Call inside a transaction (the API does); each event is
  * one row in psp_events whatever happens, so a replayed batch changes nothing.
  */
-export function applyPspEvents(db: Sqlite, events: readonly unknown[], opts: { psp: string; source: EventSource; now: Date }): ApplyEventsReport {
+export function applyPspEvents(db: Db, events: readonly unknown[], opts: { psp: string; source: EventSource; now: Date }): ApplyEventsReport {
   const report: ApplyEventsReport = { received: events.length, applied: 0, duplicates: 0, stale: 0, ignored: 0, unmatched: 0, confirmed: 0, failures: [], invalid: [] };
   const at = opts.now.toISOString();
   events.forEach((raw, index) => {
@@ -110,7 +110,7 @@ export function applyPspEvents(db: Sqlite, events: readonly unknown[], opts: { p
   return report;
 }
 
-function applyOne(db: Sqlite, psp: string, e: StripeEventShape, source: EventSource, now: Date, report: ApplyEventsReport):
+function applyOne(db: Db, psp: string, e: StripeEventShape, source: EventSource, now: Date, report: ApplyEventsReport):
   { applied: 'applied' | 'stale' | 'ignored' | 'unmatched'; note: string | null } {
   const objects = objectsOfStripeEvent(e);
   if (objects.length === 0) return { applied: 'ignored', note: `${e.type} is not tracked` };
@@ -153,7 +153,7 @@ function stripeSdk(): typeof StripeSdk {
  * ('invalid_signature')` for a forged or stale delivery, and refuses unsigned deliveries when no
  * secret is configured (a webhook endpoint must not trust anyone who can reach it).
  */
-export function applyWebhook(db: Sqlite, input: { payload: string | Buffer; signature: string | undefined; secret: string | null | undefined; now: Date; toleranceSec?: number }): ApplyEventsReport {
+export function applyWebhook(db: Db, input: { payload: string | Buffer; signature: string | undefined; secret: string | null | undefined; now: Date; toleranceSec?: number }): ApplyEventsReport {
   if (!input.secret) throw new OutboxError('webhook_secret_missing', 'no webhook signing secret is configured (VENTIL_STRIPE_WEBHOOK_SECRET); refusing an unverifiable webhook');
   if (!input.signature) throw new OutboxError('invalid_signature', 'the webhook has no Stripe-Signature header');
   let event: unknown;

@@ -4,7 +4,7 @@
 // one documented exception: a failure after a success (a transfer returned, a payout failed after
 // it was paid, a refund that failed after it succeeded) always wins, because the money did not
 // arrive after all (docs/sync.md, "Monotonic state").
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import type { PspObject, PspObjectType } from '../adapters/psp.js';
 import { getOutboxRowByKey, logAttempt, markSentFromPsp } from '../store/outbox-repo.js';
 import { fillPspObjectLinks, getPspObject, insertPspObject, setPspObjectStatus, type PspObjectRow } from '../store/psp-repo.js';
@@ -42,7 +42,7 @@ export type MergeResult = 'created' | 'advanced' | 'unchanged' | 'stale';
  * `created`, `advanced` (status or reversed amount moved forward), `unchanged` (same news
  * again) or `stale` (older news, ignored).
  */
-export function mergePspObject(db: Sqlite, psp: string, obj: PspObject, ctx: MergeContext): MergeResult {
+export function mergePspObject(db: Db, psp: string, obj: PspObject, ctx: MergeContext): MergeResult {
   const now = ctx.now.toISOString();
   const meta = obj.metadata ?? {};
   const outboxKey = ctx.outboxKey ?? meta.ventil_key ?? null;
@@ -99,7 +99,7 @@ const SINGLE_OBJECT_KINDS: Record<string, PspObjectType> = {
  * recorded (the process died after the PSP applied it), the call is known to be applied: mark the
  * row sent so nobody retries or cancels it. Rows being sent right now are left to the runner.
  */
-export function confirmOutboxFromPsp(db: Sqlite, psp: string, obj: PspObject, source: string, now: Date): boolean {
+export function confirmOutboxFromPsp(db: Db, psp: string, obj: PspObject, source: string, now: Date): boolean {
   const key = obj.metadata?.ventil_key;
   if (!key) return false;
   const row = getOutboxRowByKey(db, key);

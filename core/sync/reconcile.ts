@@ -7,7 +7,7 @@
 // The report's rows are then applied as PSP events (source `report`), so what the report proves
 // (an acknowledgement lost in a crash) is recorded for the next run.
 import { contentHash } from '../store/hash.js';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { currencyExponent } from '../domain/money.js';
 import type { PspObject, PspObjectType } from '../adapters/psp.js';
 import type { SettlementRow } from '../adapters/psp.js';
@@ -196,7 +196,7 @@ export interface ReconcileResult {
 }
 
 /** Runs a reconciliation and stores it. Call inside a transaction (the API does). */
-export function reconcile(db: Sqlite, input: ReconcileInput): ReconcileResult {
+export function reconcile(db: Db, input: ReconcileInput): ReconcileResult {
   const { rows, issues } = parseSettlementCsv(input.csv);
   if (issues.length > 0) throw new OutboxError('invalid_report', `the settlement report has ${issues.length} problem(s); nothing was stored`, issues);
   const period = reportPeriod(rows, input);
@@ -231,7 +231,7 @@ class ReportMatcher {
   private readonly keyMatches = new Map<string, string>();
   private readonly platformEntity: string | null;
 
-  constructor(private readonly db: Sqlite, private readonly psp: string) {
+  constructor(private readonly db: Db, private readonly psp: string) {
     this.platformEntity = networkSetting<string | null>(db, 'platform_entity', null);
   }
 
@@ -353,7 +353,7 @@ interface KnownMovement {
 }
 
 /** Stores the run and its items; returns its id and counts. */
-function storeRun(db: Sqlite, input: ReconcileInput, reportRows: number, period: { from: string; to: string }, items: readonly Item[]): Pick<ReconcileResult, 'run_id' | 'matched' | 'mismatches' | 'by_status' | 'by_entity'> {
+function storeRun(db: Db, input: ReconcileInput, reportRows: number, period: { from: string; to: string }, items: readonly Item[]): Pick<ReconcileResult, 'run_id' | 'matched' | 'mismatches' | 'by_status' | 'by_entity'> {
   const at = input.now.toISOString();
   const matched = items.filter((i) => i.status === 'matched').length;
   const byStatus: Record<string, number> = {};
@@ -394,7 +394,7 @@ function expectedAmount(call: OutboxRow | undefined, payload: Record<string, any
  * they prove into psp_objects; an object made by a Ventil call whose acknowledgement was lost
  * confirms the call.
  */
-function applyReportRows(db: Sqlite, psp: string, rows: readonly ReportRow[], now: Date): void {
+function applyReportRows(db: Db, psp: string, rows: readonly ReportRow[], now: Date): void {
   const at = now.toISOString();
   for (const r of rows) {
     const type = PSP_TYPE[r.category];

@@ -17,7 +17,7 @@
 import { isReplica } from '../replication/installation.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { PspError } from '../adapters/psp.js';
 import type { AdapterRegistry } from '../adapters/registry.js';
 import { dispatch, type DispatchResult } from './dispatch.js';
@@ -93,7 +93,7 @@ export interface DrainReport {
 export interface LockHolder { id: string; pid: number; host: string; heartbeat_at: string; started_at: string }
 
 export interface RunnerOptions {
-  db: Sqlite;
+  db: Db;
   registry: AdapterRegistry;
   policy?: Partial<RetryPolicy>;
   now?: () => Date;
@@ -143,7 +143,7 @@ function pidAlive(pid: number): boolean {
 export class OutboxRunner {
   readonly id: string;
   readonly policy: RetryPolicy;
-  private readonly db: Sqlite;
+  private readonly db: Db;
   private readonly registry: AdapterRegistry;
   private readonly now: () => Date;
   private readonly random: () => number;

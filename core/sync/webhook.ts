@@ -3,12 +3,12 @@
 // Stripe is a reverse proxy's or tunnel's job (docs/sync.md). Offline machines do not need it:
 // event files and settlement reports carry the same news.
 import { createServer, type Server } from 'node:http';
-import type { Sqlite } from '../store/sqlite.js';
+import type { Db } from '../store/db.js';
 import { applyWebhook } from './psp-events.js';
 
 export interface WebhookReceiver { url: string; server: Server; close(): Promise<void> }
 
-export function startWebhookReceiver(opts: { db: Sqlite; secret: string; host?: string; port?: number; now?: () => Date; maxBody?: number }): Promise<WebhookReceiver> {
+export function startWebhookReceiver(opts: { db: Db; secret: string; host?: string; port?: number; now?: () => Date; maxBody?: number }): Promise<WebhookReceiver> {
   const maxBody = opts.maxBody ?? 1_000_000;
   const now = opts.now ?? (() => new Date());
   const server = createServer((req, res) => {

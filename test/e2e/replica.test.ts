@@ -10,7 +10,7 @@ import { callApi } from '../../core/api/index.js';
 import { startServer, type RunningServer } from '../../core/server/http.js';
 import { hashPassword } from '../../core/security/passwords.js';
 import { openDatabase } from '../../core/store/database.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { insertUser } from '../../core/store/users-repo.js';
 import { ensureChangeLog } from '../../core/store/change-triggers.js';
 import { tempDir } from '../helpers/db.js';
@@ -21,7 +21,7 @@ const MANAGER = { login: 'lyon', password: 'a store manager password', name: 'LÃ
 
 describe('a store replica in the browser', () => {
   const tmp = tempDir('ventil-e2e-hub-');
-  let hubDb: Sqlite;
+  let hubDb: Db;
   let hub: RunningServer;
   let app: App;
 

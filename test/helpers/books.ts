@@ -3,23 +3,23 @@
 // stored settlements and release runs (computed independently of the posting engine).
 import type { ApiContext } from '../../core/api/handler.js';
 import { callApi } from '../../core/api/index.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 
 const FULFILLED = "('shipped', 'delivered', 'collected', 'fulfilled', 'returned')";
 const NOT_FULFILLED = "('pending', 'accepted')";
 
-function platformOf(db: Sqlite): string {
+function platformOf(db: Db): string {
   return JSON.parse(db.prepare("SELECT value FROM network_settings WHERE key = 'platform_entity'").pluck().get() as string) as string;
 }
 
-const hasTransfers = (db: Sqlite) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transfers'").get();
+const hasTransfers = (db: Db) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transfers'").get();
 
 /**
  * Balance (debit − credit, book currency) of an entity's account role, optionally one auxiliary:
  * its entries (à-nouveaux restate them, so they are left out) and its daily movements still
  * waiting for their day's entry.
  */
-export function balance(db: Sqlite, entity: string, role: string, aux?: string): number {
+export function balance(db: Db, entity: string, role: string, aux?: string): number {
   const args = aux === undefined ? [entity, role] : [entity, role, aux];
   const posted = db.prepare(`SELECT COALESCE(SUM(l.debit - l.credit), 0) FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
     WHERE e.entity = ? AND e.journal != 'AN' AND l.role = ? ${aux === undefined ? '' : 'AND l.aux = ?'}`).pluck().get(...args) as number;
@@ -29,7 +29,7 @@ export function balance(db: Sqlite, entity: string, role: string, aux?: string):
 }
 
 /** What the legs not invoiced yet hold for each entity (received less paid, VAT included). */
-function notInvoiced(db: Sqlite): Map<string, number> {
+function notInvoiced(db: Db): Map<string, number> {
   const out = new Map<string, number>();
   for (const t of db.prepare('SELECT supplier, customer, net + vat AS total FROM invoice_totals WHERE issued = 0').all() as { supplier: string; customer: string; total: number }[]) {
     out.set(t.supplier, (out.get(t.supplier) ?? 0) + t.total);
@@ -39,7 +39,7 @@ function notInvoiced(db: Sqlite): Map<string, number> {
 }
 
 /** Entries whose debits and credits differ, and entities whose books do not balance. */
-export function unbalanced(db: Sqlite): string[] {
+export function unbalanced(db: Db): string[] {
   const entries = db.prepare(`SELECT e.entity, e.journal, e.number, SUM(l.debit) AS d, SUM(l.credit) AS c FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
     GROUP BY e.id HAVING SUM(l.debit) != SUM(l.credit)`).all() as { entity: string; journal: string; number: number; d: number; c: number }[];
   const empty = db.prepare('SELECT e.id FROM journal_entries e WHERE NOT EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id)').pluck().all() as number[];
@@ -53,7 +53,7 @@ export function unbalanced(db: Sqlite): string[] {
 }
 
 /** Numbers that are not 1..n per entity, journal and fiscal year (in validation order). */
-export function numberingGaps(db: Sqlite): string[] {
+export function numberingGaps(db: Db): string[] {
   const rows = db.prepare('SELECT entity, journal, fiscal_year, number FROM journal_entries ORDER BY id').all() as { entity: string; journal: string; fiscal_year: string; number: number }[];
   const last = new Map<string, number>();
   const out: string[] = [];
@@ -81,7 +81,7 @@ export function numberingGaps(db: Sqlite): string[] {
  *   not invoiced yet (legs are booked on their month's invoice);
  * - P's 467300 (credit) equals the money of lines not yet fulfilled.
  */
-export function identityViolations(db: Sqlite): string[] {
+export function identityViolations(db: Db): string[] {
   const P = platformOf(db);
   const out: string[] = [];
   const paid = hasTransfers(db) ? (db.prepare('SELECT COALESCE(SUM(amount), 0) FROM transfers').pluck().get() as number) : 0;
@@ -125,7 +125,7 @@ export function sendAllInvoices(ctx: ApiContext): string[] {
  * Marks the outbox calls of every release-run transfer as sent, as the outbox runner would once
  * the PSP took them: closing a period needs its transfers received by the PSP. Returns how many.
  */
-export function deliverAllTransfers(db: Sqlite, at = '2000-01-01T00:00:00.000Z'): number {
+export function deliverAllTransfers(db: Db, at = '2000-01-01T00:00:00.000Z'): number {
   return db.prepare(`UPDATE outbox SET status = 'sent', sent_at = coalesce(sent_at, ?)
     WHERE idempotency_key IN (SELECT idempotency_key FROM transfers) AND status IN ('pending', 'in_flight', 'failed', 'dead')`).run(at).changes;
 }

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { createContext } from '../../core/api/context.js';
 import type { Principal } from '../../core/api/principal.js';
 import { openDatabase } from '../../core/store/database.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const examplesDir = resolve(repoRoot, 'test/fixtures/examples');
@@ -19,10 +19,10 @@ export function tempDir(prefix = 'ventil-test-'): { dir: string; cleanup(): void
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function memoryDb(): Sqlite {
+export function memoryDb(): Db {
   return openDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
 }
 
-export function testContext(db: Sqlite = memoryDb(), principal?: Principal) {
+export function testContext(db: Db = memoryDb(), principal?: Principal) {
   return createContext(db, { principal, now: () => FROZEN_NOW });
 }

@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { endSessionByToken } from '../../core/api/auth.js';
 import { answerCall } from '../../core/host/calls.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import type { HostLike } from '../../electron/ipc-handler.js';
 
-export function inProcessHost(db: Sqlite, now?: () => Date): HostLike {
+export function inProcessHost(db: Db, now?: () => Date): HostLike {
   return {
     call: async (name, input, token) => answerCall(db, { id: randomUUID(), name, input, token }, now),
     endSession: (token) => endSessionByToken(db, token),

@@ -5,14 +5,14 @@ import { createContext } from '../../core/api/context.js';
 import { callApi } from '../../core/api/index.js';
 import type { ApiContext } from '../../core/api/handler.js';
 import type { Principal } from '../../core/api/principal.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { memoryDb, readExample } from './db.js';
 import { mulberry32 } from '../../core/demo/random.js';
 
 export type Json = Record<string, any>;
 
 /** A context with a clock the test moves (`clock.set`). */
-export function clocked(db: Sqlite, start: string, principal?: Principal) {
+export function clocked(db: Db, start: string, principal?: Principal) {
   let now = new Date(start);
   const ctx = createContext(db, { now: () => now, ...(principal ? { principal } : {}) });
   return {
@@ -67,7 +67,7 @@ export function importInto(ctx: ApiContext, scenario: Json) {
   return ok(callApi(ctx, 'scenario.import', { scenario }));
 }
 
-export function freshDb(): Sqlite {
+export function freshDb(): Db {
   return memoryDb();
 }
 

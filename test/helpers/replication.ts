@@ -1,5 +1,6 @@
 // In-process replication for tests: a hub database and replica databases synced by calling the
 // hub's pull and the replica's apply directly (no HTTP), and comparisons between them.
+import { columnsOf } from '../../core/store/dialect.js';
 import { randomBytes } from 'node:crypto';
 import { servePull, type PullLimits } from '../../core/replication/hub.js';
 import { applyPage, prepareReplicaSchema, type ApplyResult } from '../../core/replication/replica.js';
@@ -10,7 +11,7 @@ import { allHeldDocs, dumpTable, insertReplicaState, readReplicaState } from '..
 import { sealChanges } from '../../core/store/change-log-repo.js';
 import { DOC_KINDS, REPLICATED_TABLES } from '../../core/store/replicated-set.js';
 import { maskRow } from '../../core/replication/page.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import type { WirePage } from '../../core/replication/page.js';
 import { HubError, type HubClient, type HubClientOptions } from '../../core/replication/client.js';
 import { sealedCredentialStore, type CredentialStore } from '../../core/replication/credentials.js';
@@ -22,7 +23,7 @@ import { ANONYMOUS_PRINCIPAL } from '../../core/api/principal.js';
 export const SYNC_NOW = new Date('2026-04-01T12:00:00Z');
 
 /** Registers a device on the hub directly (no enrolment), active; the hub starts logging its changes. */
-export function addDevice(hub: Sqlite, scope: string, id = `dev_${randomBytes(4).toString('hex')}`): { id: string; scope: ReturnType<typeof parseScope> & object } {
+export function addDevice(hub: Db, scope: string, id = `dev_${randomBytes(4).toString('hex')}`): { id: string; scope: ReturnType<typeof parseScope> & object } {
   ensureChangeLog(hub);
   insertDevice(hub, {
     id, name: id, scope, status: 'active', code_hash: randomBytes(16).toString('hex'), code_expires_at: SYNC_NOW.toISOString(), code_used_at: SYNC_NOW.toISOString(),
@@ -33,7 +34,7 @@ export function addDevice(hub: Sqlite, scope: string, id = `dev_${randomBytes(4)
 }
 
 /** Turns a fresh database into a replica of that device (what `ventil join` does after enrolling). */
-export function makeReplica(db: Sqlite, device: { id: string; scope: object }, scope: string): void {
+export function makeReplica(db: Db, device: { id: string; scope: object }, scope: string): void {
   prepareReplicaSchema(db);
   insertReplicaState(db, {
     status: 'active', hub_url: 'https://hub.test', ca_pem: null, join_code: null, device_id: device.id, device_name: device.id, scope,
@@ -43,7 +44,7 @@ export function makeReplica(db: Sqlite, device: { id: string; scope: object }, s
 }
 
 /** Pulls pages until complete; returns the pages' summaries. */
-export function syncInProcess(hub: Sqlite, replica: Sqlite, device: { id: string; scope: any }, limits?: PullLimits, now = SYNC_NOW): { pages: WirePage[]; results: ApplyResult[] } {
+export function syncInProcess(hub: Db, replica: Db, device: { id: string; scope: any }, limits?: PullLimits, now = SYNC_NOW): { pages: WirePage[]; results: ApplyResult[] } {
   const pages: WirePage[] = [];
   const results: ApplyResult[] = [];
   for (let i = 0; i < 10_000; i++) {
@@ -59,7 +60,7 @@ export function syncInProcess(hub: Sqlite, replica: Sqlite, device: { id: string
 }
 
 /** A hub reached in process: each call goes through callApi as the device (or anonymously), as JSON. */
-export function inProcessHub(hub: Sqlite, clock: () => Date = () => SYNC_NOW, opts: { down?: () => boolean } = {}) {
+export function inProcessHub(hub: Db, clock: () => Date = () => SYNC_NOW, opts: { down?: () => boolean } = {}) {
   return (o: HubClientOptions): HubClient => {
     const bytes = { sent: 0, received: 0 };
     return {
@@ -94,21 +95,21 @@ export function memoryCredentials(): CredentialStore & { value: string | null } 
 // ---- Comparing a replica with its hub -------------------------------------------------------
 
 /** Every (kind/key) the hub's log says is live for these tags (null: all but devices' tags). */
-export function expectedDocs(hub: Sqlite, tags: ReadonlySet<string> | null, deviceId?: string): Set<string> {
+export function expectedDocs(hub: Db, tags: ReadonlySet<string> | null, deviceId?: string): Set<string> {
   sealChanges(hub);
   const rows = hub.prepare('SELECT kind, key, tag FROM change_log WHERE live = 1').all() as { kind: string; key: string; tag: string }[];
   return new Set(rows.filter((r) => (tags === null ? !r.tag.startsWith('d:') || r.tag === `d:${deviceId}` : tags.has(r.tag))).map((r) => `${r.kind}/${r.key}`));
 }
 
-export function heldSet(replica: Sqlite): Set<string> {
+export function heldSet(replica: Db): Set<string> {
   return new Set(allHeldDocs(replica).map((d) => `${d.kind}/${d.key}`));
 }
 
 /** The hub's rows of some documents, for one table, as a replica holding them must have them. */
-export function rowsOfDocs(db: Sqlite, held: ReadonlySet<string>, table: string, maskFor?: ReadonlySet<string> | null): unknown[][] {
+export function rowsOfDocs(db: Db, held: ReadonlySet<string>, table: string, maskFor?: ReadonlySet<string> | null): unknown[][] {
   const kind = DOC_KINDS.find((k) => k.tables.some((t) => t.table === table))!;
   const keyCols = kind.tables.find((t) => t.table === table)!.key;
-  const cols = db.prepare(`SELECT * FROM ${table} LIMIT 0`).columns().map((c) => c.name);
+  const cols = columnsOf(db, table).map((c) => c.name);
   const at = keyCols.map((c) => cols.indexOf(c));
   return dumpTable(db, table).filter((r) => {
     const key = at.length === 1 ? String(r[at[0]!]) : JSON.stringify(at.map((i) => r[i]));
@@ -120,7 +121,7 @@ export function rowsOfDocs(db: Sqlite, held: ReadonlySet<string>, table: string,
  * What differs between a replica and its hub: documents missing or extra, and, table by table,
  * rows that are not the hub's (other entities' accounts masked, as the pull masks them).
  */
-export function replicaDifferences(hub: Sqlite, replica: Sqlite): string[] {
+export function replicaDifferences(hub: Db, replica: Db): string[] {
   const state = readReplicaState(replica)!;
   const tags = JSON.parse(state.tags_json) as string[] | null;
   const scope = parseScope(state.scope!)!;
@@ -139,7 +140,7 @@ export function replicaDifferences(hub: Sqlite, replica: Sqlite): string[] {
 }
 
 /** The FEC, CSV and ledger exports of an entity for a period, as both sides produce them. */
-export function exportsOf(db: Sqlite, entity: string, period: string) {
+export function exportsOf(db: Db, entity: string, period: string) {
   const ctx = createContext(db);
   return ['exports.fec', 'exports.csv', 'exports.ledger'].map((op) => callApi(ctx, op, { entity, period }));
 }

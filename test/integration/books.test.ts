@@ -7,14 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { postPendingEntries } from '../../core/api/books-runner.js';
 import { BooksWriteError, entryWriter, recordPostingIssue } from '../../core/store/books-repo.js';
 import { generateScenario } from '../../core/demo/generate.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { balance, identityViolations, numberingGaps, sendAllInvoices, unbalanced } from '../helpers/books.js';
 import { basicScenario, call, clocked, controller, err, finance, freshDb, importInto, manager, ok, type Json } from '../helpers/lifecycle.js';
 import { readExample } from '../helpers/db.js';
 
-const count = (db: Sqlite, sql = 'SELECT count(*) FROM journal_entries') => db.prepare(sql).pluck().get() as number;
+const count = (db: Db, sql = 'SELECT count(*) FROM journal_entries') => db.prepare(sql).pluck().get() as number;
 
-function healthy(db: Sqlite) {
+function healthy(db: Db) {
   expect(unbalanced(db)).toEqual([]);
   expect(numberingGaps(db)).toEqual([]);
   expect(identityViolations(db)).toEqual([]);

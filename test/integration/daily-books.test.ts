@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkFec } from '../../core/domain/fec.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { identityViolations, numberingGaps, unbalanced } from '../helpers/books.js';
 import { tempDir } from '../helpers/db.js';
 import { basicScenario, call, clocked, err, freshDb, importInto, ok, shipFromStore, type Json } from '../helpers/lifecycle.js';
@@ -28,7 +28,7 @@ function daily(now: string) {
   return { db, clock };
 }
 
-const healthy = (db: Sqlite) => {
+const healthy = (db: Db) => {
   expect(unbalanced(db)).toEqual([]);
   expect(numberingGaps(db)).toEqual([]);
   expect(identityViolations(db)).toEqual([]);

@@ -11,13 +11,13 @@ import { generateScenario } from '../../core/demo/generate.js';
 import { zonedDate } from '../../core/domain/time-zone.js';
 import { rebuildDayTotals } from '../../core/store/day-totals.js';
 import type { StoredLegTuple } from '../../core/store/settlement-repo.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { call, clocked, freshDb, importInto, ok, type Json } from '../helpers/lifecycle.js';
 
-const table = (db: Sqlite, t: string) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4`).raw().all();
+const table = (db: Db, t: string) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4`).raw().all();
 
 /** The dashboard's figures computed order by order from the current rows (the definition). */
-function oracle(db: Sqlite, entity: string, now: string, from?: string, to?: string) {
+function oracle(db: Db, entity: string, now: string, from?: string, to?: string) {
   const zone = db.prepare('SELECT time_zone FROM entities WHERE id = ?').pluck().get(entity) as string;
   const orders = (db.prepare(`SELECT p.order_id, p.created_at, s.revision, s.currency FROM order_parties p JOIN settlements s ON s.order_id = p.order_id
     WHERE p.entity = ?`).all(entity) as { order_id: string; created_at: string; revision: number; currency: string }[])
@@ -56,7 +56,7 @@ function oracle(db: Sqlite, entity: string, now: string, from?: string, to?: str
   }));
 }
 
-function compare(db: Sqlite, ctx: Parameters<typeof call>[0], now: string, entities: string[]) {
+function compare(db: Db, ctx: Parameters<typeof call>[0], now: string, entities: string[]) {
   const ranges: [string | undefined, string | undefined][] = [[undefined, undefined], ['2026-09-01', '2026-10-01'], ['2026-10-15', '2026-11-02'], ['2026-11-10', undefined]];
   for (const entity of entities) {
     for (const [from, to] of ranges) {

@@ -12,7 +12,7 @@ import { loadErpConfig } from '../../core/adapters/erp.js';
 import { PspError } from '../../core/adapters/psp.js';
 import { createRegistry } from '../../core/adapters/registry.js';
 import { checkFec } from '../../core/domain/fec.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { enqueue } from '../../core/sync/outbox.js';
 import { OutboxRunner } from '../../core/sync/runner.js';
 import { startFakeErp } from '../fakes/fake-erp.js';
@@ -24,7 +24,7 @@ const tmp = tempDir('ventil-erp-');
 afterAll(() => tmp.cleanup());
 
 /** The example network with March closed for every entity: four erp.push rows queued. */
-function closedMarch(): { db: Sqlite; clock: ReturnType<typeof clocked> } {
+function closedMarch(): { db: Db; clock: ReturnType<typeof clocked> } {
   const db = freshDb();
   const clock = clocked(db, '2026-04-02T08:00:00Z');
   importInto(clock.ctx, basicScenario());
@@ -33,9 +33,9 @@ function closedMarch(): { db: Sqlite; clock: ReturnType<typeof clocked> } {
   return { db, clock };
 }
 
-const rows = (db: Sqlite) => db.prepare("SELECT * FROM outbox WHERE kind = 'erp.push' ORDER BY id").all() as Json[];
+const rows = (db: Db) => db.prepare("SELECT * FROM outbox WHERE kind = 'erp.push' ORDER BY id").all() as Json[];
 
-async function drainUntilDone(runner: OutboxRunner, db: Sqlite, clock: { set(t: string): void; now: Date }) {
+async function drainUntilDone(runner: OutboxRunner, db: Db, clock: { set(t: string): void; now: Date }) {
   for (let i = 0; i < 40; i++) {
     await runner.drain();
     if (rows(db).every((r) => r.status === 'sent' || r.status === 'dead')) return;

@@ -10,7 +10,7 @@ import { createContext } from '../../core/api/context.js';
 import { callApi } from '../../core/api/index.js';
 import { generateScenario } from '../../core/demo/generate.js';
 import { openDatabase } from '../../core/store/database.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { ventil } from '../helpers/cli.js';
 import { exampleFile, readExample, tempDir } from '../helpers/db.js';
 import { call, clocked, err, ok, type Json } from '../helpers/lifecycle.js';
@@ -28,7 +28,7 @@ const HLEDGER = (() => {
  * A database with the example network through a year: imported and released in March, more
  * orders in the second half, fiscal years 2026 closed in January 2027 (VILL's in July 2026).
  */
-function buildBooks(file: string): Sqlite {
+function buildBooks(file: string): Db {
   const { db } = openDatabase({ file, now: () => new Date('2026-04-01T12:00:00Z') });
   const clock = clocked(db, '2026-04-01T12:00:00Z');
   ok(call(clock.ctx, 'scenario.import', { scenario: readExample('network-basic.json') }));
@@ -113,7 +113,7 @@ function a47(text: string, fy: { start: string; end: string }): string[] {
 }
 
 describe('exports', () => {
-  let db: Sqlite;
+  let db: Db;
   let ctx: ReturnType<typeof createContext>;
   const dbFile = join(tmp.dir, 'books.db');
   beforeAll(() => {

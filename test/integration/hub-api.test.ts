@@ -16,7 +16,7 @@ import { getDevice } from '../../core/store/devices-repo.js';
 import { readReplicaState } from '../../core/store/replica-repo.js';
 import { getUserByLogin, insertUser } from '../../core/store/users-repo.js';
 import { hashPassword } from '../../core/security/passwords.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { memoryDb } from '../helpers/db.js';
 import { basicScenario, err, importInto, ok, shipFromStore, type Json } from '../helpers/lifecycle.js';
 import { inProcessHub, memoryCredentials } from '../helpers/replication.js';
@@ -72,7 +72,7 @@ async function joinStore(s: Setup, entity = 'LYON') {
   return { replica, credentials, device: joined.device, sync, as, code };
 }
 
-const count = (db: Sqlite, sql: string, ...args: unknown[]) => db.prepare(sql).pluck().get(...args) as number;
+const count = (db: Db, sql: string, ...args: unknown[]) => db.prepare(sql).pluck().get(...args) as number;
 
 describe('enrolment', () => {
   it('joins once per code; reused, expired and forged codes are named errors that store nothing', async () => {

@@ -4,11 +4,11 @@
 // the platform issue them; the legs behind each amount as an annex; printable self-contained
 // HTML; statements that agree with the books; sending.
 import { describe, expect, it } from 'vitest';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { balance, numberingGaps } from '../helpers/books.js';
 import { basicScenario, call, clocked, err, freshDb, importInto, manager, ok, type Json } from '../helpers/lifecycle.js';
 
-function setup(network: Json = {}): { db: Sqlite; clock: ReturnType<typeof clocked> } {
+function setup(network: Json = {}): { db: Db; clock: ReturnType<typeof clocked> } {
   const db = freshDb();
   const clock = clocked(db, '2026-04-01T12:00:00Z');
   importInto(clock.ctx, basicScenario({ network }));

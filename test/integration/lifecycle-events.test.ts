@@ -10,17 +10,17 @@ import { eventsByOrder, settleOrder } from '../../core/domain/settle.js';
 import { captureTime, entityShares } from '../../core/domain/shares.js';
 import { isoUtc, toMs } from '../../core/domain/time.js';
 import { currentShares } from '../../core/store/settlement-repo.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { ventil } from '../helpers/cli.js';
 import { readExample, tempDir } from '../helpers/db.js';
 import { basicScenario, call, clocked, err, freshDb, importInto, manager, ok, prng, shipFromStore, type Json } from '../helpers/lifecycle.js';
 
 const NOW = '2026-04-01T12:00:00Z';
 
-const count = (db: Sqlite, table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const count = (db: Db, table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 /** What the store holds for each order: lines as settled and the current entity shares. */
-function stored(db: Sqlite) {
+function stored(db: Db) {
   const lines = db.prepare(`SELECT l.order_id, l.line_id, l.status, l.fulfiller, l.returned, l.refunded, l.release_at FROM settlement_lines l
     JOIN settlements s ON s.order_id = l.order_id AND s.revision = l.revision ORDER BY l.order_id, l.line_id`).all();
   const shares = currentShares(db).map((s) => ({ order: s.order, line: s.line, entity: s.entity, kind: s.kind, amount: s.amount, release_at: s.release_at }));

@@ -21,7 +21,7 @@ import { FAULT_ENV } from '../../core/replication/faults.js';
 import { hubClient } from '../../core/replication/client.js';
 import { syncOnce } from '../../core/replication/sync.js';
 import { hashPassword } from '../../core/security/passwords.js';
-import { openDatabase } from '../../core/store/database.js';
+import { openSqliteDatabase } from '../../core/store/database.js';
 import { readReplicaState } from '../../core/store/replica-repo.js';
 import type { Sqlite } from '../../core/store/sqlite.js';
 import { getUserByLogin, insertUser } from '../../core/store/users-repo.js';
@@ -89,11 +89,11 @@ describe('a hub and three replicas over TLS, with the hub down, killed hubs and 
   /** A context on a replica's database as one of its users. */
   const on = (db: Sqlite, login: string) => createContext(db, { principal: principalOfUser(getUserByLogin(db, login)!) });
   const withReplica = <T>(r: Replica, f: (db: Sqlite) => T): T => {
-    const { db } = openDatabase({ file: r.file });
+    const { db } = openSqliteDatabase({ file: r.file });
     try { return f(db); } finally { db.close(); }
   };
   const withReplicaAsync = async <T>(r: Replica, f: (db: Sqlite) => Promise<T>): Promise<T> => {
-    const { db } = openDatabase({ file: r.file });
+    const { db } = openSqliteDatabase({ file: r.file });
     try { return await f(db); } finally { db.close(); }
   };
   /** Open requests at a location, on a replica, with no decision pending. */
@@ -116,7 +116,7 @@ describe('a hub and three replicas over TLS, with the hub down, killed hubs and 
   beforeAll(async () => {
     tls = makeTestCa(tmp.dir);
     bin = await bundledVentil();
-    ({ db: hubDb } = openDatabase({ file: hubFile }));
+    ({ db: hubDb } = openSqliteDatabase({ file: hubFile }));
     const day = (d: number) => new Date(Date.now() - d * 24 * HOUR).toISOString().slice(0, 10);
     scenario = generateScenario({ seed: 31, franchisees: 9, orders: 60, from: day(40), to: day(3), eventsUntil: new Date(Date.now() - 2 * 24 * HOUR).toISOString() }) as unknown as Json;
     // Store A keeps daily books: its subledger and daily batches are compared too.

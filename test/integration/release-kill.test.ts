@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../core/api/context.js';
 import { callApi } from '../../core/api/index.js';
 import { KILL_AFTER_ENV } from '../../core/api/release-runner.js';
-import { openDatabase } from '../../core/store/database.js';
+import { openSqliteDatabase } from '../../core/store/database.js';
 import { spawnSync } from 'node:child_process';
 import { repoRoot, tempDir } from '../helpers/db.js';
 import { basicScenario, ok, type Json } from '../helpers/lifecycle.js';
@@ -22,7 +22,7 @@ function release(db: string, env: NodeJS.ProcessEnv = {}) {
 }
 
 function counts(file: string) {
-  const { db } = openDatabase({ file });
+  const { db } = openSqliteDatabase({ file });
   try {
     const n = (t: string) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
     const integrity = db.pragma('integrity_check', { simple: true });
@@ -43,7 +43,7 @@ describe('a release run killed part-way', () => {
   let items = 0;
 
   beforeAll(() => {
-    const { db } = openDatabase({ file: base });
+    const { db } = openSqliteDatabase({ file: base });
     const ctx = createContext(db, { now: () => new Date('2026-03-20T01:00:00Z') });
     ok(callApi(ctx, 'scenario.import', { scenario: basicScenario() }));
     const preview = ok<Json>(callApi(ctx, 'release.preview', { as_of: AS_OF }));

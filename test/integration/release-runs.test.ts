@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { registerAnomalyProvider } from '../../core/api/anomalies.js';
 import { escrowAt } from '../../core/domain/shares.js';
 import { currentShares } from '../../core/store/settlement-repo.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { auditor, basicScenario, call, clocked, err, freshDb, importInto, manager, ok, shipFromStore, type Json } from '../helpers/lifecycle.js';
 
-const count = (db: Sqlite, table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const count = (db: Db, table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 /** W-3001: a Villeurbanne order delivered on 13 March (released on the 27th). */
 const W3001 = shipFromStore('W-3001', '2026-03-12T10:00:00Z', ['ST-VILL'], { quantity: 1, unitPrice: 12000, fee: 150 });
@@ -30,7 +30,7 @@ function setup(recovery: 'net' | 'reverse') {
 }
 
 /** Per order: what transfers paid, what the order can pay out at most, and what is overpaid (a carried debt). */
-function conservation(db: Sqlite) {
+function conservation(db: Db) {
   const rows = db.prepare(`SELECT s.order_id AS "order", s.captured - s.psp_fees - s.refunded AS bound,
       coalesce((SELECT sum(i.amount) FROM transfer_items i WHERE i.order_id = s.order_id), 0) AS transferred
     FROM settlements s ORDER BY s.order_id`).all() as { order: string; bound: number; transferred: number }[];
@@ -53,7 +53,7 @@ function conservation(db: Sqlite) {
  * and refunds, except for a debt being carried (a return after release, netted later), and
  * only by the entities `carrying` allows ('all', or none).
  */
-function expectConserved(db: Sqlite, carrying: 'all' | 'none' | string) {
+function expectConserved(db: Db, carrying: 'all' | 'none' | string) {
   for (const c of conservation(db)) {
     const total = Object.values(c.overpaid).reduce((a, b) => a + b, 0);
     expect({ order: c.order, ok: c.transferred - total <= c.bound }).toEqual({ order: c.order, ok: true });

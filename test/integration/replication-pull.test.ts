@@ -3,6 +3,7 @@
 // network-wide replica that must hold exactly the hub's replicated rows, store and region
 // replicas that must hold exactly their scope, byte-identical exports, small pages, removals,
 // and scope changes.
+import { columnsOf } from '../../core/store/dialect.js';
 import { describe, expect, it } from 'vitest';
 import { createContext } from '../../core/api/context.js';
 import { callApi } from '../../core/api/index.js';
@@ -12,7 +13,7 @@ import { docTags } from '../../core/store/doc-tags.js';
 import { dumpTable, allHeldDocs, readReplicaState } from '../../core/store/replica-repo.js';
 import { DOC_KINDS, REPLICATED_TABLES, decodeKey } from '../../core/store/replicated-set.js';
 import { updateDevice } from '../../core/store/devices-repo.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { join } from 'node:path';
 import { openDatabase } from '../../core/store/database.js';
 import { memoryDb, tempDir } from '../helpers/db.js';
@@ -22,7 +23,7 @@ import { addDevice, makeReplica, syncInProcess, SYNC_NOW } from '../helpers/repl
 
 const NOW = new Date('2026-12-01T00:00:00Z');
 
-function buildHub(): Sqlite {
+function buildHub(): Db {
   const db = memoryDb();
   const ctx = createContext(db, { now: () => NOW });
   const scenario = generateScenario({ seed: 12, franchisees: 6, orders: 120, from: '2026-09-01', to: '2026-11-10', eventsUntil: '2026-11-20T00:00:00Z' });
@@ -35,22 +36,22 @@ function buildHub(): Sqlite {
 }
 
 /** Every (kind, key) the hub's log says is live for these tags (null: all but device tags). */
-function expectedDocs(hub: Sqlite, tags: ReadonlySet<string> | null): Set<string> {
+function expectedDocs(hub: Db, tags: ReadonlySet<string> | null): Set<string> {
   sealChanges(hub);
   const rows = hub.prepare('SELECT kind, key, tag FROM change_log WHERE live = 1').all() as { kind: string; key: string; tag: string }[];
   return new Set(rows.filter((r) => (tags === null ? !r.tag.startsWith('d:') : tags.has(r.tag))).map((r) => `${r.kind}/${r.key}`));
 }
 
-function heldSet(replica: Sqlite): Set<string> {
+function heldSet(replica: Db): Set<string> {
   return new Set(allHeldDocs(replica).map((d) => `${d.kind}/${d.key}`));
 }
 
 /** The hub's rows of the documents a replica holds, table by table, as the replica must have them. */
-function rowsOfHeld(db: Sqlite, held: Set<string>, table: string): unknown[][] {
+function rowsOfHeld(db: Db, held: Set<string>, table: string): unknown[][] {
   const kind = DOC_KINDS.find((k) => k.tables.some((t) => t.table === table))!;
   const keyCols = kind.tables.find((t) => t.table === table)!.key;
   const all = dumpTable(db, table);
-  const cols = db.prepare(`SELECT * FROM ${table} LIMIT 0`).columns().map((c) => c.name);
+  const cols = columnsOf(db, table).map((c) => c.name);
   const at = keyCols.map((c) => cols.indexOf(c));
   return all.filter((r) => {
     const key = at.length === 1 ? String(r[at[0]!]) : JSON.stringify(at.map((i) => r[i]));
@@ -61,7 +62,7 @@ function rowsOfHeld(db: Sqlite, held: Set<string>, table: string): unknown[][] {
 /** Tables of migrations 0010 and 0011 (day totals, periodic invoices, daily books). */
 const NEWER_TABLES = ['entity_day_totals', 'entity_day_legs', 'posting_granularity', 'invoice_items', 'invoice_totals', 'invoice_deliveries', 'subledger', 'daily_batches', 'daily_batch_lines'];
 
-function exportsOf(db: Sqlite, entity: string, period: string) {
+function exportsOf(db: Db, entity: string, period: string) {
   const ctx = createContext(db, { now: () => NOW });
   return ['exports.fec', 'exports.csv', 'exports.ledger'].map((op) => callApi(ctx, op, { entity, period }));
 }
@@ -85,7 +86,7 @@ describe('pull replication', () => {
     }
     expect(readReplicaState(replica)!.hub_seq).toBe(headSeq(hub));
     // Head office's dashboard reads the platform's day totals: the same on the replica.
-    const dashboard = (db: Sqlite) => callApi(createContext(db, { now: () => NOW }), 'dashboard.entity', { entity: 'HQ' });
+    const dashboard = (db: Db) => callApi(createContext(db, { now: () => NOW }), 'dashboard.entity', { entity: 'HQ' });
     expect(ok<{ currencies: unknown[] }>(dashboard(hub)).currencies.length).toBeGreaterThan(0);
     expect(dashboard(replica)).toEqual(dashboard(hub));
   });
@@ -111,7 +112,7 @@ describe('pull replication', () => {
     const entities = replica.prepare('SELECT id, psp_account, erp_code FROM entities ORDER BY id').all() as { id: string; psp_account: string | null }[];
     expect(entities.filter((e) => e.psp_account !== null).map((e) => e.id)).toEqual([store]);
     // Its daily books' detail behind each day's entry, its invoices (and whether sent), its dashboard.
-    const as = (db: Sqlite, op: string, input: object) => callApi(createContext(db, { now: () => NOW }), op, input);
+    const as = (db: Db, op: string, input: object) => callApi(createContext(db, { now: () => NOW }), op, input);
     const pieces = hub.prepare("SELECT DISTINCT piece_ref FROM journal_entries WHERE entity = ? AND source_key LIKE 'day:%' ORDER BY 1").pluck().all(store) as string[];
     expect(pieces.length).toBeGreaterThan(3);
     for (const piece of pieces) expect(as(replica, 'journal.detail', { entity: store, piece }), piece).toEqual(as(hub, 'journal.detail', { entity: store, piece }));

@@ -5,12 +5,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { routingTick, startRoutingTimer } from '../../core/api/routing.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { ventil } from '../helpers/cli.js';
 import { tempDir } from '../helpers/db.js';
 import { auditor, basicScenario, call, clocked, controller, err, freshDb, importInto, manager, ok, shipFromStore, type Json } from '../helpers/lifecycle.js';
 
-const line = (db: Sqlite, order: string) => db.prepare(`SELECT l.status, l.fulfiller, l.gross, l.refunded FROM settlement_lines l
+const line = (db: Db, order: string) => db.prepare(`SELECT l.status, l.fulfiller, l.gross, l.refunded FROM settlement_lines l
   JOIN settlements s ON s.order_id = l.order_id AND s.revision = l.revision WHERE l.order_id = ? AND l.line_id = '1'`).get(order) as Json;
 
 function setup(network: Json = {}) {

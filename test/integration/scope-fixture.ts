@@ -7,13 +7,13 @@ import { createContext } from '../../core/api/context.js';
 import type { ApiContext, SessionInfo } from '../../core/api/handler.js';
 import { callApi } from '../../core/api/index.js';
 import { ANONYMOUS_PRINCIPAL, ROLES, type Principal, type Role } from '../../core/api/principal.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { FROZEN_NOW, memoryDb, readExample } from '../helpers/db.js';
 
 export interface SignedInUser { id: string; login: string; principal: Principal; session: SessionInfo }
 
 export interface ScopeFixture {
-  db: Sqlite;
+  db: Db;
   now: Date;
   /** The store manager's entity, in the controller's region. */
   ownEntity: string;
@@ -88,8 +88,8 @@ export function buildScopeFixture(): ScopeFixture {
 
   // An outbox row of the other entity (the sync area writes these when money moves).
   const at = now.toISOString();
-  const otherOutboxId = Number(db.prepare(`INSERT INTO outbox (kind, target, idempotency_key, entity, payload_json, payload_hash, status, attempts, next_attempt_at, created_at, updated_at, last_error)
-    VALUES ('psp.transfer', 'psp', 'scope-fixture-transfer-lille', ?, '{}', 'x', 'dead', 8, ?, ?, ?, 'scope fixture')`).run(otherEntity, at, at, at).lastInsertRowid);
+  const otherOutboxId = db.prepare(`INSERT INTO outbox (kind, target, idempotency_key, entity, payload_json, payload_hash, status, attempts, next_attempt_at, created_at, updated_at, last_error)
+    VALUES ('psp.transfer', 'psp', 'scope-fixture-transfer-lille', ?, '{}', 'x', 'dead', 8, ?, ?, ?, 'scope fixture') RETURNING id`).pluck().get(otherEntity, at, at, at) as number;
 
   return {
     db, now, ownEntity, ownRegion, otherEntity, otherRegion,

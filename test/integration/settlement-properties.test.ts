@@ -1,6 +1,7 @@
 // Properties of the stored settlement on generated networks: the same inputs give the same
 // rows however they arrive (one file, or shuffled orders in several files),
 // every order conserves money, and re-running adds no revision.
+import { columnsOf } from '../../core/store/dialect.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { callApi } from '../../core/api/index.js';
@@ -14,7 +15,7 @@ const TABLES = ['settlements', 'settlement_lines', 'settlement_legs', 'entity_sh
 /** The current revision's rows of every settlement table, without bookkeeping columns. */
 function dump(db: ReturnType<typeof memoryDb>) {
   const skip = new Set(['computed_at', 'reason', 'revision']);
-  const cols = (t: string) => (db.prepare(`SELECT * FROM ${t} LIMIT 1`).columns()).map((c) => c.name).filter((c) => !skip.has(c));
+  const cols = (t: string) => columnsOf(db, t).map((c) => c.name).filter((c) => !skip.has(c));
   const current = (t: string) => t === 'settlements' || t === 'order_parties' ? '' : `JOIN settlements c ON c.order_id = t.order_id AND c.revision = t.revision`;
   return Object.fromEntries(TABLES.map((t) => {
     const list = cols(t).map((c) => `t.${c}`).join(', ');

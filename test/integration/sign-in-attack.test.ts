@@ -11,7 +11,7 @@ import { createContext } from '../../core/api/context.js';
 import { callApi } from '../../core/api/index.js';
 import { hashPassword, passwordWork } from '../../core/security/passwords.js';
 import { startServer, type RunningServer } from '../../core/server/http.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import * as users from '../../core/store/users-repo.js';
 import { memoryDb, readExample } from '../helpers/db.js';
 import { inProcessHost } from '../helpers/host.js';
@@ -23,7 +23,7 @@ const ADMIN_PASSWORD = 'admin-password-right';
 /** Cheap hashes for the known users keep the test fast; the work per attempt is what is compared. */
 const CHEAP = { N: 2 ** 10, r: 8, p: 1 };
 
-interface Env { db: Sqlite; server: RunningServer; waits: number[]; clock: { t: number }; staticDir: string }
+interface Env { db: Db; server: RunningServer; waits: number[]; clock: { t: number }; staticDir: string }
 const envs: Env[] = [];
 afterEach(async () => {
   for (const e of envs.splice(0)) {

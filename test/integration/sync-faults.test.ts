@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../core/store/database.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { enqueue } from '../../core/sync/outbox.js';
 import { reversalKey, transferKey } from '../../core/sync/payloads.js';
 import { FakeStripe } from '../fakes/fake-stripe.js';
@@ -39,7 +39,7 @@ describe('outbox runner under faults and SIGKILL (child processes, fake Stripe)'
     const expected = new Map<string, { amount: number; destination: string }>();
     const expectedReversals = new Map<string, { amount: number; transferKey: string }>();
     const { db } = openDatabase({ file: dbFile });
-    const setup = (d: Sqlite) => d.transaction(() => {
+    const setup = (d: Db) => d.transaction(() => {
       for (let i = 1; i <= TRANSFERS; i++) {
         const entity = `E${String(i).padStart(3, '0')}`;
         const amount = 1 + Math.floor(rand() * 250_000);

@@ -3,7 +3,7 @@
 // Paris, around midnight and around the days Paris changes its clocks.
 import { describe, expect, it } from 'vitest';
 import { checkFec } from '../../core/domain/fec.js';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { sendAllInvoices } from '../helpers/books.js';
 import { basicScenario, call, clocked, err, freshDb, importInto, ok, type Json } from '../helpers/lifecycle.js';
 
@@ -35,7 +35,7 @@ function withZones(s: Json): Json {
   return s;
 }
 
-const dates = (db: Sqlite, order: string) => Object.fromEntries((db.prepare(`SELECT entity, group_concat(DISTINCT entry_date) AS d FROM journal_entries
+const dates = (db: Db, order: string) => Object.fromEntries((db.prepare(`SELECT entity, group_concat(DISTINCT entry_date) AS d FROM journal_entries
   WHERE order_id = ? GROUP BY entity`).all(order) as { entity: string; d: string }[]).map((r) => [r.entity, r.d]));
 
 describe('books in each entity\'s time zone', () => {

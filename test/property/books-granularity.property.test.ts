@@ -5,7 +5,7 @@
 // currency over the network; and the periodic invoices add up to the legs they cover.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Sqlite } from '../../core/store/sqlite.js';
+import type { Db } from '../../core/store/db.js';
 import { numberingGaps, unbalanced } from '../helpers/books.js';
 import { call, clocked, freshDb, importInto, ok, type Json } from '../helpers/lifecycle.js';
 import { DAY, iso, scenarioArb, type Generated } from './arbitraries.js';
@@ -38,7 +38,7 @@ function trialBalances(ctx: ReturnType<typeof books>['ctx'], entity: string): Re
 }
 
 /** Per currency, what the 467 lines between entities hold over the whole network (in the events' currencies). */
-function currentAccountsNet(db: Sqlite): Record<string, number> {
+function currentAccountsNet(db: Db): Record<string, number> {
   const rows = db.prepare(`SELECT l.orig_currency AS currency, SUM(l.amount_orig) AS net FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
     WHERE l.role IN ('platform_current', 'network_current') AND e.journal != 'AN' GROUP BY l.orig_currency`).all() as { currency: string; net: number }[];
   return Object.fromEntries(rows.map((r) => [r.currency, r.net]));
@@ -59,7 +59,7 @@ describe('books on generated scenarios', () => {
         expect(trialBalances(daily.ctx, entity), entity).toEqual(trialBalances(detail.ctx, entity));
       }
       // Detailed books post an entry per order and event; daily ones, one per day and account set.
-      const entries = (db: Sqlite) => db.prepare("SELECT count(*) FROM journal_entries WHERE source_key NOT LIKE 'inv:%' AND source_key NOT LIKE 'tr:%'").pluck().get() as number;
+      const entries = (db: Db) => db.prepare("SELECT count(*) FROM journal_entries WHERE source_key NOT LIKE 'inv:%' AND source_key NOT LIKE 'tr:%'").pluck().get() as number;
       expect(entries(daily.db)).toBeLessThanOrEqual(entries(detail.db));
 
       for (const b of [detail, daily]) {

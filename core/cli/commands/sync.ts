@@ -5,7 +5,7 @@ import { resolveDbPath } from '../paths.js';
 import { openDatabase } from '../../store/database.js';
 import { createPspAdapter, createRegistry, describeConfig, loadPspConfig, type ErpAdapter, type PspConfig } from '../../adapters/registry.js';
 import type { PspAdapter } from '../../adapters/psp.js';
-import type { Sqlite } from '../../store/sqlite.js';
+import type { Db } from '../../store/db.js';
 import { OutboxRunner, RunnerLockedError, type DrainReport, type RetryPolicy } from '../../sync/runner.js';
 import { countOutbox } from '../../sync/outbox.js';
 import { logger } from '../../log/logger.js';
@@ -155,13 +155,13 @@ function retryPolicy(values: SyncValues): Partial<RetryPolicy> {
 }
 
 /** The API's context on this database, loaded (with everything the API loads) only when needed. */
-async function apiContext(db: Sqlite) {
+async function apiContext(db: Db) {
   const { createContext } = await import('../../api/context.js');
   return createContext(db);
 }
 
 /** --status: what sync.status says, as text or JSON. */
-async function printOutboxStatus(db: Sqlite, json: boolean): Promise<number> {
+async function printOutboxStatus(db: Db, json: boolean): Promise<number> {
   const { callApi } = await import('../../api/index.js');
   const r = callApi(await apiContext(db), 'sync.status', {});
   if (!r.ok) throw new SyncFailure(r.error.code, r.error.message);
@@ -182,7 +182,7 @@ function pspConfig(policy: Partial<RetryPolicy>): PspConfig {
 }
 
 /** The PSP adapter, and the ERP connector (core/adapters/erp.ts) if one is configured: erp.push rows wait without it. */
-async function startAdapters(db: Sqlite, config: PspConfig, log: (line: string) => void): Promise<{ psp: PspAdapter; erp: ErpAdapter | null }> {
+async function startAdapters(db: Db, config: PspConfig, log: (line: string) => void): Promise<{ psp: PspAdapter; erp: ErpAdapter | null }> {
   const psp = await createPspAdapter(db, config);
   let erp: ErpAdapter | null = null;
   try {
@@ -195,7 +195,7 @@ async function startAdapters(db: Sqlite, config: PspConfig, log: (line: string) 
 }
 
 /** What runs before each drain: importing the inbox folder's files and pulling the feed, when asked. */
-function feedsTick(db: Sqlite, values: SyncValues, settleMs: number | undefined, log: (line: string) => void): () => Promise<void> {
+function feedsTick(db: Db, values: SyncValues, settleMs: number | undefined, log: (line: string) => void): () => Promise<void> {
   return async () => {
     if (!values.inbox && !values.pull) return;
     const ctx = await apiContext(db);
@@ -213,7 +213,7 @@ function feedsTick(db: Sqlite, values: SyncValues, settleMs: number | undefined,
   };
 }
 
-async function startWebhooks(db: Sqlite, config: PspConfig, port: number, log: (line: string) => void): Promise<{ url: string; close(): Promise<void> }> {
+async function startWebhooks(db: Db, config: PspConfig, port: number, log: (line: string) => void): Promise<{ url: string; close(): Promise<void> }> {
   if (!config.webhookSecret) throw new SyncFailure('config_error', '--webhook-port needs VENTIL_STRIPE_WEBHOOK_SECRET to verify deliveries');
   const { startWebhookReceiver } = await import('../../sync/webhook.js');
   const receiver = await startWebhookReceiver({ db, secret: config.webhookSecret, port });
@@ -250,7 +250,7 @@ async function runUntilSignalled(runner: OutboxRunner, opts: { pollMs: number; j
   }
 }
 
-async function replicaSync(db: Sqlite, path: string, opts: { once: boolean; json: boolean; intervalMs: number; pageSize?: number }): Promise<number> {
+async function replicaSync(db: Db, path: string, opts: { once: boolean; json: boolean; intervalMs: number; pageSize?: number }): Promise<number> {
   const { fileCredentialStore } = await import('../../replication/credentials.js');
   const { syncOnce } = await import('../../replication/sync.js');
   const credentials = fileCredentialStore(path);

@@ -5,13 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
 import { migrate } from '../../../core/store/database.js';
-import type { Sqlite } from '../../../core/store/sqlite.js';
+import type { Db } from '../../../core/store/db.js';
 import { basicScenario, call, clocked, freshDb, importInto, ok } from '../../helpers/lifecycle.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
 
 const NAME = '0010_time_zones_day_totals';
-const rows = (db: Sqlite, t: string) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4`).raw().all();
-const indexes = (db: Sqlite) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders' ORDER BY name").pluck().all();
+const rows = (db: Db, t: string) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4`).raw().all();
+const indexes = (db: Db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders' ORDER BY name").pluck().all();
 
 describe(NAME, () => {
   // Settled orders of the example network, with returns and cancellations, and the totals the writer kept.

@@ -5,7 +5,7 @@
 // with their orders are neither booked again nor reversed. down() keeps the per-order invoices.
 import { describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
-import { migrate, openDatabase } from '../../../core/store/database.js';
+import { migrate, openSqliteDatabase } from '../../../core/store/database.js';
 import { entryWriter } from '../../../core/store/books-repo.js';
 import { identityViolations, numberingGaps, unbalanced } from '../../helpers/books.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
@@ -16,7 +16,7 @@ const index = migrations.findIndex((m) => m.name === NAME);
 
 /** Per-order invoices as migration 0004 stored them, for the example's orders (without the return of W-1002). */
 function legacyBooks() {
-  const { db } = openDatabase({ file: ':memory:', now: () => FROZEN_NOW, migrations: migrations.slice(0, index) });
+  const { db } = openSqliteDatabase({ file: ':memory:', now: () => FROZEN_NOW, migrations: migrations.slice(0, index) });
   const rows = (sql: string) => db.prepare(sql).all() as Json[];
   db.exec(`
     INSERT INTO entities (id, name, kind, siren) VALUES ('HQ', 'Maison', 'franchisor', '552100554'), ('LYON', 'Lyon', 'franchisee', '802314740'),
@@ -62,7 +62,7 @@ describe(NAME, () => {
   });
 
   it('lets the books carry on: a later return is taken back on a periodic credit note naming the per-order invoice', () => {
-    const { db } = openDatabase({ file: ':memory:', now: () => FROZEN_NOW });
+    const { db } = openSqliteDatabase({ file: ':memory:', now: () => FROZEN_NOW });
     const clock = clocked(db, '2026-03-20T00:00:00Z');
     const s = basicScenario();
     const ret = s.events.filter((e: Json) => e.type === 'line_returned');

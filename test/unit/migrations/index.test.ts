@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
-import { migrate, openDatabase } from '../../../core/store/database.js';
+import { migrate, openSqliteDatabase } from '../../../core/store/database.js';
 import { openSqlite, type Sqlite } from '../../../core/store/sqlite.js';
 import { FROZEN_NOW, repoRoot, tempDir } from '../../helpers/db.js';
 
@@ -30,12 +30,12 @@ describe('the migration list', () => {
     const tmp = tempDir();
     try {
       const file = join(tmp.dir, 'old.db');
-      const old = openDatabase({ file, now: () => FROZEN_NOW, migrations: byName(OLD_ORDER) });
+      const old = openSqliteDatabase({ file, now: () => FROZEN_NOW, migrations: byName(OLD_ORDER) });
       expect(old.migrated.applied).toEqual(OLD_ORDER);
       old.db.close();
-      const { db, migrated } = openDatabase({ file, now: () => FROZEN_NOW });
+      const { db, migrated } = openSqliteDatabase({ file, now: () => FROZEN_NOW });
       expect(migrated.applied).toEqual(LATER);
-      const fresh = openDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
+      const fresh = openSqliteDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
       expect(schema(db)).toEqual(schema(fresh));
       db.close();
       fresh.close();
@@ -49,7 +49,7 @@ describe('the migration list', () => {
     db.pragma('foreign_keys = ON');
     migrate(db, ':memory:', byName(OLD_ORDER.slice(0, 4)), () => FROZEN_NOW);
     expect(migrate(db, ':memory:', migrations, () => FROZEN_NOW).applied).toEqual(['0003_routing_release', '0004_books', '0007_settlement_access_paths', ...LATER]);
-    const fresh = openDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
+    const fresh = openSqliteDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
     expect(schema(db)).toEqual(schema(fresh));
   });
 });

@@ -1,6 +1,7 @@
 // Every table of the replicated set exists and gets its change triggers when a database becomes
 // a hub; no other table is logged; existing rows are marked when logging starts; a replica's
 // schema drops the triggers of the tables the hub fills.
+import { columnsOf } from '../../../core/store/dialect.js';
 import { describe, expect, it } from 'vitest';
 import { changeLogEnabled, changeTriggerTables, ensureChangeLog } from '../../../core/store/change-triggers.js';
 import { DOC_KINDS, REPLICATED_TABLES, UNREPLICATED_TABLES } from '../../../core/store/replicated-set.js';
@@ -17,7 +18,7 @@ describe('the replicated set', () => {
     const tables = REPLICATED_TABLES.map((t) => t.table);
     expect(new Set(tables).size).toBe(tables.length);
     for (const t of REPLICATED_TABLES) {
-      const cols = (db.pragma(`table_info(${t.table})`) as { name: string }[]).map((c) => c.name);
+      const cols = columnsOf(db, t.table).map((c) => c.name);
       expect(cols.length, t.table).toBeGreaterThan(0);
       for (const k of t.key) expect(cols, `${t.table}.${k}`).toContain(k);
     }

@@ -8,7 +8,7 @@ import { ANONYMOUS_PRINCIPAL, type Principal } from '../../../core/api/principal
 import { seedDemo } from '../../../core/demo/seed.js';
 import { DEMO_USERS, ensureDemoUsers } from '../../../core/demo/users.js';
 import { AUTH_POLICY } from '../../../core/security/policy.js';
-import type { Sqlite } from '../../../core/store/sqlite.js';
+import type { Db } from '../../../core/store/db.js';
 import { memoryDb, readExample } from '../../helpers/db.js';
 
 function clock(start = '2026-04-01T08:00:00Z') {
@@ -26,7 +26,7 @@ function setUp() {
   return { db, c, as, system };
 }
 
-function signIn(db: Sqlite, as: ReturnType<typeof setUp>['as'], now: () => Date, login: string, password: string) {
+function signIn(db: Db, as: ReturnType<typeof setUp>['as'], now: () => Date, login: string, password: string) {
   const r = callApi(as(), 'auth.login', { login, password });
   if (!r.ok) return r;
   const s = authenticateSession(db, (r.value as { token: string }).token, now());

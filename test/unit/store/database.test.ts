@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
 import type { Migration } from '../../../migrations/types.js';
-import { DatabaseError, openDatabase } from '../../../core/store/database.js';
+import { DatabaseError, openSqliteDatabase } from '../../../core/store/database.js';
 import { openSqlite } from '../../../core/store/sqlite.js';
 import { FROZEN_NOW, tempDir } from '../../helpers/db.js';
 
@@ -11,10 +11,10 @@ const now = () => FROZEN_NOW;
 let tmp: ReturnType<typeof tempDir>;
 afterEach(() => tmp?.cleanup());
 
-describe('openDatabase', () => {
+describe('openSqliteDatabase', () => {
   it('creates a WAL database with foreign keys and STRICT tables (views aside)', () => {
     tmp = tempDir();
-    const { db, migrated } = openDatabase({ file: join(tmp.dir, 'v.db'), now });
+    const { db, migrated } = openSqliteDatabase({ file: join(tmp.dir, 'v.db'), now });
     expect(migrated.applied).toEqual(migrations.map((m) => m.name));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -27,22 +27,22 @@ describe('openDatabase', () => {
   it('refuses a database with migrations it does not know', () => {
     tmp = tempDir();
     const file = join(tmp.dir, 'v.db');
-    openDatabase({ file, now }).db.close();
+    openSqliteDatabase({ file, now }).db.close();
     const raw = openSqlite(file);
     raw.prepare("INSERT INTO schema_migrations (name, applied_at) VALUES ('9999_from_the_future', 'x')").run();
     raw.close();
-    expect(() => openDatabase({ file, now })).toThrowError(DatabaseError);
-    try { openDatabase({ file, now }); } catch (e) { expect((e as DatabaseError).code).toBe('db_too_new'); }
+    expect(() => openSqliteDatabase({ file, now })).toThrowError(DatabaseError);
+    try { openSqliteDatabase({ file, now }); } catch (e) { expect((e as DatabaseError).code).toBe('db_too_new'); }
   });
 
   it('backs the database up before migrating, and the backup holds the data', () => {
     tmp = tempDir();
     const file = join(tmp.dir, 'v.db');
-    const first = openDatabase({ file, now, migrations: migrations.slice(0, 1) }).db;
+    const first = openSqliteDatabase({ file, now, migrations: migrations.slice(0, 1) }).db;
     first.prepare("INSERT INTO network_settings (key, value) VALUES ('name', '\"kept\"')").run();
     first.close();
     const extra: Migration = { name: '9000_extra', up: (db) => db.exec('CREATE TABLE extra (x INTEGER) STRICT'), down: (db) => db.exec('DROP TABLE extra') };
-    const { db, migrated } = openDatabase({ file, now, migrations: [...migrations.slice(0, 1), extra] });
+    const { db, migrated } = openSqliteDatabase({ file, now, migrations: [...migrations.slice(0, 1), extra] });
     expect(migrated.applied).toEqual(['9000_extra']);
     expect(migrated.backup).not.toBeNull();
     expect(existsSync(migrated.backup!)).toBe(true);
@@ -61,7 +61,7 @@ describe('openDatabase', () => {
     };
     tmp = tempDir();
     const file = join(tmp.dir, 'v.db');
-    expect(() => openDatabase({ file, now, migrations: [...migrations, broken] })).toThrow('boom');
+    expect(() => openSqliteDatabase({ file, now, migrations: [...migrations, broken] })).toThrow('boom');
     const raw = openSqlite(file);
     expect(raw.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'").get()).toEqual({ n: 0 });
     expect(raw.prepare("SELECT count(*) AS n FROM schema_migrations WHERE name = '9001_broken'").get()).toEqual({ n: 0 });

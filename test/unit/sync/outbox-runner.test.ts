@@ -9,10 +9,10 @@ import { SandboxPsp } from '../../../core/adapters/sandbox-psp.js';
 import { enqueue, getOutboxRow, listAttempts, OutboxError, refundSplit, writeState } from '../../../core/sync/outbox.js';
 import { refundKey, reversalKey, transferKey } from '../../../core/sync/payloads.js';
 import { backoffDelay, OutboxRunner, RunnerLockedError } from '../../../core/sync/runner.js';
-import type { Sqlite } from '../../../core/store/sqlite.js';
+import type { Db } from '../../../core/store/db.js';
 import { FROZEN_NOW, memoryDb, readExample, testContext } from '../../helpers/db.js';
 
-function networkDb(): Sqlite {
+function networkDb(): Db {
   const db = memoryDb();
   const r = callApi(testContext(db), 'scenario.import', { scenario: readExample('network-basic.json') });
   if (!r.ok) throw new Error(r.error.message);
@@ -62,7 +62,7 @@ class ScriptedPsp implements PspAdapter {
 const err = (disposition: PspError['disposition'], code: string, extra: Partial<{ retryAfterMs: number; httpStatus: number }> = {}) =>
   new PspError({ disposition, code, message: `${code}!`, ...extra });
 
-function runnerFor(db: Sqlite, psp: PspAdapter, c = clock(), policy = {}) {
+function runnerFor(db: Db, psp: PspAdapter, c = clock(), policy = {}) {
   return new OutboxRunner({ db, registry: createRegistry(psp), now: c.now, random: () => 0.5, policy: { baseMs: 1000, maxMs: 60_000, maxAttempts: 4, ...policy } });
 }
 

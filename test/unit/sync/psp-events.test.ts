@@ -7,7 +7,7 @@ import { callApi } from '../../../core/api/index.js';
 import { applyPspEvents, applyWebhook } from '../../../core/sync/psp-events.js';
 import { enqueue, getOutboxRow } from '../../../core/sync/outbox.js';
 import { transferKey } from '../../../core/sync/payloads.js';
-import type { Sqlite } from '../../../core/store/sqlite.js';
+import type { Db } from '../../../core/store/db.js';
 import { FROZEN_NOW, memoryDb, testContext } from '../../helpers/db.js';
 import { mulberry32 } from '../../../core/demo/random.js';
 
@@ -31,7 +31,7 @@ const EVENTS = [
   ev('evt_8', 'refund.updated', refund('succeeded')),
 ];
 
-const state = (db: Sqlite) => db.prepare('SELECT psp_id, type, amount, amount_reversed, status, entity, outbox_key FROM psp_objects ORDER BY psp_id').all();
+const state = (db: Db) => db.prepare('SELECT psp_id, type, amount, amount_reversed, status, entity, outbox_key FROM psp_objects ORDER BY psp_id').all();
 
 function permutations<T>(xs: T[]): T[][] {
   if (xs.length <= 1) return [xs];

@@ -10,13 +10,13 @@ import { enqueue, getOutboxRowByKey } from '../../../core/sync/outbox.js';
 import { refundKey, transferKey } from '../../../core/sync/payloads.js';
 import { parseMajor, parseSettlementCsv, settlementCsv, SETTLEMENT_COLUMNS } from '../../../core/sync/reconcile.js';
 import { OutboxRunner } from '../../../core/sync/runner.js';
-import type { Sqlite } from '../../../core/store/sqlite.js';
+import type { Db } from '../../../core/store/db.js';
 import { FROZEN_NOW, memoryDb, readExample, testContext } from '../../helpers/db.js';
 
 const RANGE = { from: '2026-01-01T00:00:00.000Z', to: '2026-12-31T00:00:00.000Z' };
 
 /** network-basic imported; a release run's transfers and a refund sent through the sandbox. */
-async function sentThroughSandbox(): Promise<{ db: Sqlite; csv: string; psp: SandboxPsp }> {
+async function sentThroughSandbox(): Promise<{ db: Db; csv: string; psp: SandboxPsp }> {
   const db = memoryDb();
   const r = callApi(testContext(db), 'scenario.import', { scenario: readExample('network-basic.json') });
   if (!r.ok) throw new Error(r.error.message);
@@ -41,7 +41,7 @@ function edit(csv: string, f: (rows: Record<string, string>[]) => Record<string,
   return settlementCsv(f(objs) as never);
 }
 
-const run = (db: Sqlite, csv: string, principal?: Principal) => {
+const run = (db: Db, csv: string, principal?: Principal) => {
   const r = callApi(testContext(db, principal), 'sync.reconciliation.import', { csv, source: 'test.csv', psp: 'sandbox', ...RANGE });
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message} ${JSON.stringify(r.error.issues)}`);
   return r.value as { run_id: number; matched: number; mismatches: number; by_status: Record<string, number>; by_entity: Record<string, { matched: number; mismatches: number }>; items: { status: string; category: string; entity: string | null; expected: number | null; actual: number | null; message: string }[] };
