@@ -9,6 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Native SQLite and child processes: forks isolate them best.
     pool: 'forks',
+    setupFiles: ['test/helpers/setup.ts'],
     // The commands tests run write their log files here, not in the user's data folder.
     env: { VENTIL_LOG_DIR: join(tmpdir(), 'ventil-test-logs') },
   },

@@ -1,18 +1,25 @@
-// Kysely as a typed query builder, executed synchronously through better-sqlite3.
+// Kysely as a typed query builder, executed synchronously on the connection (better-sqlite3, or
+// the PostgreSQL connection of core/store/pg/), each query compiled in the connection's dialect.
 //
 // Kysely's SQLite dialect is asynchronous and holds one connection, so an awaited Kysely
 // transaction would let other work slip into it. We compile Kysely queries and run them on
 // the better-sqlite3 handle instead: every read and write is synchronous, and transactions are
 // better-sqlite3's `db.transaction(fn)`, short and atomic (docs/decisions/0001-synchronous-store.md).
 import {
+  createQueryId,
   DummyDriver,
   Kysely,
+  PostgresQueryCompiler,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
   type Compilable,
+  type CompiledQuery,
+  type OperationNodeSource,
+  type RootOperationNode,
 } from 'kysely';
 import type { Db, DbStatement } from './db.js';
+import { dialectOf } from './dialect.js';
 import type { DB } from './schema.js';
 
 export type QB = Kysely<DB>;
@@ -39,8 +46,17 @@ type Row<Q> = Q extends Compilable<infer R> ? R : never;
 const statements = new WeakMap<Db, Map<string, DbStatement>>();
 const MAX_CACHED = 500; // IN lists of many lengths: keep the cache bounded
 
+const postgresCompiler = new PostgresQueryCompiler();
+
+/** The query in the connection's SQL: the builder compiles SQLite's; PostgreSQL's from its operation tree. */
+function compile(db: Db, query: Compilable<unknown>): CompiledQuery {
+  if (dialectOf(db) === 'sqlite') return query.compile();
+  const node = (query as unknown as OperationNodeSource).toOperationNode() as RootOperationNode;
+  return postgresCompiler.compileQuery(node, createQueryId());
+}
+
 function prepare(db: Db, query: Compilable<unknown>) {
-  const compiled = query.compile();
+  const compiled = compile(db, query);
   return { stmt: sqlStatement(db, compiled.sql), params: compiled.parameters as unknown[] };
 }
 

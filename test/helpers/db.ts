@@ -6,6 +6,7 @@ import { createContext } from '../../core/api/context.js';
 import type { Principal } from '../../core/api/principal.js';
 import { openDatabase } from '../../core/store/database.js';
 import type { Db } from '../../core/store/db.js';
+import { freshPostgresUrl } from './postgres.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const examplesDir = resolve(repoRoot, 'test/fixtures/examples');
@@ -19,8 +20,17 @@ export function tempDir(prefix = 'ventil-test-'): { dir: string; cleanup(): void
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The backend tests run on: SQLite, or PostgreSQL with `VENTIL_TEST_DB=postgres`. */
+export const testBackend: 'sqlite' | 'postgres' = process.env.VENTIL_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+
+/** A fresh migrated database: SQLite in memory, or a new database on this worker's PostgreSQL. */
 export function memoryDb(): Db {
+  if (testBackend === 'postgres') return openDatabase({ file: freshPostgresUrl(migrateTemplate), now: () => FROZEN_NOW }).db;
   return openDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
+}
+
+function migrateTemplate(url: string): void {
+  openDatabase({ file: url, now: () => FROZEN_NOW }).db.close();
 }
 
 export function testContext(db: Db = memoryDb(), principal?: Principal) {

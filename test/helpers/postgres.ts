@@ -12,8 +12,8 @@ import type { Db } from '../../core/store/db.js';
 export interface TestPostgres {
   /** Connection URL of a database on the server (created on first use by createDatabase). */
   url(database: string): string;
-  /** Creates an empty database and returns its URL. */
-  createDatabase(name: string): string;
+  /** Creates a database (empty, or a copy of `template`) and returns its URL. */
+  createDatabase(name: string, template?: string): string;
   stop(): void;
 }
 
@@ -46,9 +46,18 @@ export function startPostgres(): TestPostgres {
   let stopped = false;
   return {
     url,
-    createDatabase(name) {
-      execFileSync(join(bin, 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', url('postgres'), '-c', `CREATE DATABASE "${name}"`], { stdio: 'pipe' });
-      return url(name);
+    createDatabase(name, template) {
+      const create = `CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`;
+      // A template's last connection may still be closing (a worker thread ends it): try again briefly.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          execFileSync(join(bin, 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', url('postgres'), '-c', create], { stdio: 'pipe' });
+          return url(name);
+        } catch (e) {
+          if (!(template && attempt < 50 && /being accessed by other users/.test(String((e as { stderr?: unknown }).stderr)))) throw e;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        }
+      }
     },
     stop() {
       if (stopped) return;
@@ -66,4 +75,38 @@ export function connect(server: TestPostgres, database: string): PgDatabase {
 /** Applies migrations in order, each in its own transaction (what `migrate` does, minus its bookkeeping). */
 export function applyMigrations(db: Db, list: readonly Migration[]): void {
   for (const m of list) db.transaction(() => m.up(db))();
+}
+
+let shared: TestPostgres | null = null;
+let templateReady = false;
+let databases = 0;
+
+/** This process's server (test workers are processes), started on first use. */
+export function sharedPostgres(): TestPostgres {
+  if (!shared) {
+    shared = startPostgres();
+    process.once('exit', stopSharedPostgres);
+  }
+  return shared;
+}
+
+/** Stops this process's server, with every database on it (test/helpers/setup.ts, after each file). */
+export function stopSharedPostgres(): void {
+  shared?.stop();
+  shared = null;
+  templateReady = false;
+}
+
+/**
+ * The URL of a fresh database on this process's server, a copy of a template that `prepare`
+ * (given the template's URL) fills once per server: migrating once is what makes a fresh
+ * PostgreSQL database as cheap as SQLite's `:memory:`.
+ */
+export function freshPostgresUrl(prepare: (templateUrl: string) => void): string {
+  const server = sharedPostgres();
+  if (!templateReady) {
+    prepare(server.createDatabase('ventil_template'));
+    templateReady = true;
+  }
+  return server.createDatabase(`ventil_test_${++databases}`, 'ventil_template');
 }

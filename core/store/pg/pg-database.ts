@@ -2,7 +2,7 @@
 // better-sqlite3's API the store uses, over the synchronous bridge (sync-pg.ts), so the same
 // repositories and handlers run on either database (docs/decisions/0013-postgresql.md).
 // - Placeholders: `?` in order, or `@name`/`:name`/`$name` from an object argument, become
-//   `$1, $2, ...`; each SQL text is translated once.
+//   `$1, $2, ...` (`$n` already there is kept); each SQL text is translated once.
 // - Rows look like SQLite's: bigint and numeric as numbers, booleans as 1/0, dates and JSON as
 //   text (type parsers in pg-worker.mjs).
 // - `transaction(fn)` is BEGIN/COMMIT, nested calls SAVEPOINTs, as in better-sqlite3. A statement
@@ -48,6 +48,16 @@ export function translatePlaceholders(sql: string): Translated {
     if (c === '$') {
       const tag = /^\$(?:[A-Za-z_]\w*)?\$/.exec(sql.slice(i));
       if (tag) { text += tag[0]; i += tag[0].length; copyUntil(tag[0], i); continue; }
+    }
+    if (c === '$' && /\d/.test(next ?? '')) {
+      // Already PostgreSQL's (a query compiled by Kysely's PostgreSQL compiler): `$n` is the nth argument.
+      let j = i + 1;
+      while (/\d/.test(sql[j] ?? '')) j++;
+      const n = Number(sql.slice(i + 1, j));
+      while (slots.length < n) slots.push(slots.length);
+      text += sql.slice(i, j);
+      i = j;
+      continue;
     }
     if (c === '?') {
       slots.push(positional++);

@@ -13,6 +13,7 @@ describe('translatePlaceholders', () => {
     const t = translatePlaceholders('UPDATE t SET a = @a, b = :b WHERE id = $id AND a <> @a AND c = $$:x$$ AND d = $1');
     expect(t.text).toBe('UPDATE t SET a = $1, b = $2 WHERE id = $3 AND a <> $1 AND c = $$:x$$ AND d = $1');
     expect(t.slots).toEqual(['a', 'b', 'id']);
+    expect(translatePlaceholders('SELECT $2, $1, $10').slots).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
 
