@@ -6,6 +6,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Migration } from '../../migrations/types.js';
+import { afterAll } from 'vitest';
 import { PgDatabase } from '../../core/store/pg/pg-database.js';
 import type { Db } from '../../core/store/db.js';
 
@@ -67,11 +68,6 @@ export function startPostgres(): TestPostgres {
   };
 }
 
-/** A connection to a database of the server (the store's PostgreSQL connection). */
-export function connect(server: TestPostgres, database: string): PgDatabase {
-  return new PgDatabase(server.createDatabase(database));
-}
-
 /** Applies migrations in order, each in its own transaction (what `migrate` does, minus its bookkeeping). */
 export function applyMigrations(db: Db, list: readonly Migration[]): void {
   for (const m of list) db.transaction(() => m.up(db))();
@@ -109,4 +105,34 @@ export function freshPostgresUrl(prepare: (templateUrl: string) => void): string
     templateReady = true;
   }
   return server.createDatabase(`ventil_test_${++databases}`, 'ventil_template');
+}
+
+export const postgresInstalled = postgresBin() !== null;
+
+/**
+ * For a describe block of PostgreSQL tests: the file's server (sharedPostgres, stopped after the
+ * file by test/helpers/setup.ts), and a function giving each test its own database with the
+ * migrations given applied. Warns when the describe is skipped because PostgreSQL is absent.
+ */
+export function postgresDatabases(file: string): (list: readonly Migration[]) => Db {
+  if (!postgresInstalled) console.warn(`${file}: PostgreSQL tests skipped, PostgreSQL is not installed (apt-get install -y postgresql)`);
+  const open: Db[] = [];
+  afterAll(() => { for (const db of open) db.close(); });
+  return (list) => {
+    const db = new PgDatabase(sharedPostgres().createDatabase(`migrations_${++databases}`));
+    open.push(db);
+    applyMigrations(db, list);
+    return db;
+  };
+}
+
+/** Copies the rows of tables from one database to another, in the columns the target has. */
+export function copyRows(from: Db, to: Db, tables: readonly string[]): void {
+  for (const t of tables) {
+    const columns = to.prepare('SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position')
+      .pluck().all(t) as string[];
+    const rows = from.prepare(`SELECT ${columns.join(', ')} FROM ${t}`).raw().all() as unknown[][];
+    const insert = to.prepare(`INSERT INTO ${t} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    for (const r of rows) insert.run(...r);
+  }
 }

@@ -6,6 +6,7 @@ import { migrations } from '../../../migrations/index.js';
 import { migrate } from '../../../core/store/database.js';
 import { openSqlite } from '../../../core/store/sqlite.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
+import { postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
 
 describe('0007_settlement_access_paths', () => {
   const db = openSqlite(':memory:');
@@ -51,5 +52,39 @@ describe('0007_settlement_access_paths', () => {
     expect(db.prepare("SELECT type FROM sqlite_master WHERE name = 'settlement_legs'").pluck().get()).toBe('table');
     expect(() => db.exec("UPDATE settlement_legs SET amount = 0")).toThrow('append-only');
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('entity_shares_entity', 'order_parties_entity') ORDER BY name").pluck().all()).toEqual(['entity_shares_entity', 'order_parties_entity']);
+  });
+});
+
+describe.skipIf(!postgresInstalled)('0007_settlement_access_paths on PostgreSQL', () => {
+  const database = postgresDatabases('0007_settlement_access_paths.test');
+  const index = migrations.findIndex((m) => m.name === '0007_settlement_access_paths');
+
+  it('keeps every party and leg (the legs read back typed through the view), keys parties by entity, rolls back with down()', () => {
+    const db = database(migrations.slice(0, index));
+    db.exec(`INSERT INTO orders (id, channel, created_at, currency, content_hash, imported_at) VALUES ('O1', 'web', '2026-01-01T00:00:00Z', 'EUR', 'h', 'now');
+      INSERT INTO order_parties (entity, order_id, created_at) VALUES ('HQ', 'O1', '2026-01-01T00:00:00Z'), ('S1', 'O1', '2026-01-01T00:00:00Z');
+      INSERT INTO settlement_lines VALUES ('O1', 1, '1', 0, 'delivered', 'ST-1', 'S1', 'S1', NULL, NULL, NULL, 'S1', 1200, 200, 1000, 0, 0, 0, 0, 0, '2026-02-01T00:00:00Z', '[]'),
+        ('O1', 1, '2', 1, 'pending', 'ST-1', 'S1', 'S1', NULL, NULL, NULL, 'S1', 0, 0, 0, 0, 0, 0, 0, 0, NULL, '[]');
+      INSERT INTO settlement_legs VALUES ('O1', 1, '1', 0, 'royalty', 'ROY@1', 'platform', 'HQ', 'owner', 'S1', 1000, '0.04', 40, 8, NULL, 0, 0),
+        ('O1', 1, '1', 1, 'logistics', 'SHIP@2', 'shipper', 'S1', 'owner', 'S1', 1000, '0', 0, 0, 'same_entity', 0, 0);`);
+    const legs = () => db.prepare('SELECT * FROM settlement_legs ORDER BY order_id, revision, line_id, seq').raw().all();
+    const legsBefore = legs();
+    db.transaction(() => migrations[index]!.up(db))();
+    expect(legs()).toEqual(legsBefore);
+    // The same arrays as SQLite writes (PostgreSQL's json_agg spaces them: no PostgreSQL database holds legs from before 0007).
+    expect((db.prepare("SELECT legs_json FROM settlement_lines ORDER BY line_id").pluck().all() as string[]).map((j) => JSON.parse(j))).toEqual([
+      [['royalty', 'ROY@1', 'platform', 'HQ', 'owner', 'S1', 1000, '0.04', 40, 8, null, 0, 0], ['logistics', 'SHIP@2', 'shipper', 'S1', 'owner', 'S1', 1000, '0', 0, 0, 'same_entity', 0, 0]],
+      [],
+    ]);
+    expect(() => db.exec('UPDATE settlement_lines SET gross = 0')).toThrow('settlement lines are append-only');
+    expect(() => db.exec("INSERT INTO order_parties (entity, order_id, created_at) VALUES ('HQ', 'O1', 'x')")).toThrow(/duplicate key value violates unique constraint/);
+    // (A rebuilt table's constraints keep the names PostgreSQL gave them on the table built: order_parties_new_pkey.)
+    expect(db.prepare("SELECT regexp_replace(indexdef, 'INDEX \\w+', 'INDEX') FROM pg_indexes WHERE tablename = 'order_parties' ORDER BY 1").pluck().all()).toEqual([
+      'CREATE INDEX ON public.order_parties USING btree (order_id)',
+      'CREATE UNIQUE INDEX ON public.order_parties USING btree (entity, order_id)',
+    ]);
+    db.transaction(() => migrations[index]!.down(db))();
+    expect(legs()).toEqual(legsBefore);
+    expect(db.prepare("SELECT indexname FROM pg_indexes WHERE indexname IN ('entity_shares_entity', 'order_parties_entity') ORDER BY indexname").pluck().all()).toEqual(['entity_shares_entity', 'order_parties_entity']);
   });
 });

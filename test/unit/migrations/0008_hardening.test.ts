@@ -6,6 +6,7 @@ import { migrations } from '../../../migrations/index.js';
 import { migration as m0008 } from '../../../migrations/0008_hardening.js';
 import { openDatabase } from '../../../core/store/database.js';
 import { FROZEN_NOW, tempDir } from '../../helpers/db.js';
+import { postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
 
 describe('0008_hardening', () => {
   const at = migrations.findIndex((m) => m.name === m0008.name);
@@ -54,5 +55,30 @@ describe('0008_hardening', () => {
     } finally {
       t.cleanup();
     }
+  });
+});
+
+describe.skipIf(!postgresInstalled)('0008_hardening on PostgreSQL', () => {
+  const database = postgresDatabases('0008_hardening.test');
+  const at = migrations.findIndex((m) => m.name === m0008.name);
+
+  it('migrates users and payments in place, then refuses a payment already carried by another order; rolls back with down()', () => {
+    const db = database(migrations.slice(0, at));
+    db.exec(`INSERT INTO users (id, name, login, role, password_hash, failed_attempts, locked_until, created_at, updated_at, password_changed_at)
+        VALUES ('u1', 'Lyon', 'lyon', 'store_manager', 'scrypt$x', 3, '2026-04-01T12:15:00Z', 'now', 'now', 'now');
+      INSERT INTO orders (id, channel, created_at, currency, content_hash, imported_at) VALUES
+        ('W-1', 'web', '2026-01-01T00:00:00Z', 'EUR', 'h', 'now'), ('W-2', 'web', '2026-01-01T00:00:00Z', 'EUR', 'h', 'now'), ('W-3', 'web', '2026-01-01T00:00:00Z', 'EUR', 'h', 'now');
+      INSERT INTO payments (order_id, payment_id, seq, amount, captured_at) VALUES ('W-1', 'PAY-1', 0, 100, 't'), ('W-2', 'PAY-1', 0, 100, 't'), ('W-2', 'PAY-2', 1, 5, 't');`);
+    db.transaction(() => m0008.up(db))();
+    const columns = db.prepare("SELECT column_name FROM information_schema.columns WHERE table_name = 'users'").pluck().all();
+    expect(columns).not.toContain('failed_attempts');
+    expect(db.prepare("SELECT order_id FROM payments WHERE payment_id = 'PAY-1' ORDER BY order_id").pluck().all()).toEqual(['W-1', 'W-2']);
+    expect(() => db.exec("INSERT INTO payments (order_id, payment_id, seq, amount, captured_at) VALUES ('W-3', 'PAY-2', 0, 5, 't')")).toThrow('this payment already belongs to another order');
+    db.exec("INSERT INTO payments (order_id, payment_id, seq, amount, captured_at) VALUES ('W-3', 'PAY-3', 0, 5, 't')");
+    expect(() => db.exec("INSERT INTO sign_in_throttles (kind, key, failures, first_failure_at, last_failure_at) VALUES ('user', 'x', 1, 'a', 'b')")).toThrow(/check constraint/);
+    db.transaction(() => m0008.down(db))();
+    expect(db.prepare("SELECT count(*) FROM pg_class WHERE relname IN ('sign_in_throttles', 'payments_payment_id')").pluck().get()).toBe(0);
+    expect(db.prepare('SELECT failed_attempts, locked_until FROM users').get()).toEqual({ failed_attempts: 0, locked_until: null });
+    db.exec("INSERT INTO payments (order_id, payment_id, seq, amount, captured_at) VALUES ('W-1', 'PAY-3', 1, 5, 't')");
   });
 });

@@ -5,6 +5,7 @@ import { migrations } from '../../../migrations/index.js';
 import { migrate } from '../../../core/store/database.js';
 import { openSqlite } from '../../../core/store/sqlite.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
+import { postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
 
 describe('0009_network_replication', () => {
   const db = openSqlite(':memory:');
@@ -33,5 +34,27 @@ describe('0009_network_replication', () => {
   it('rolls back with down()', () => {
     db.transaction(() => migrations[at]!.down(db))();
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('change_log', 'devices', 'replica_state', 'command_outbox')").pluck().get()).toBe(0);
+  });
+});
+
+describe.skipIf(!postgresInstalled)('0009_network_replication on PostgreSQL', () => {
+  const database = postgresDatabases('0009_network_replication.test');
+  const at = migrations.findIndex((m) => m.name === '0009_network_replication');
+
+  it('logs nothing yet, keeps one replica state row and commands immutable; down() drops the change triggers of a hub', () => {
+    const db = database(migrations.slice(0, at));
+    db.exec("INSERT INTO entities (id, name, kind, siren) VALUES ('HQ', 'Siège', 'franchisor', '552100554')");
+    db.transaction(() => migrations[at]!.up(db))();
+    expect(db.prepare('SELECT count(*) FROM change_dirty').pluck().get()).toBe(0);
+    db.exec(`INSERT INTO replica_state (id, status, hub_url, created_at) VALUES (1, 'active', 'https://hub', 'now')`);
+    expect(() => db.exec(`INSERT INTO replica_state (id, status, hub_url, created_at) VALUES (2, 'active', 'https://hub', 'now')`)).toThrow(/check constraint/);
+    db.exec(`INSERT INTO command_outbox (id, op, input_json, user_id, user_name, entities_json, summary, created_at) VALUES ('c1', 'inbox.accept', '{}', 'u', 'U', '[]', 's', 'now')`);
+    expect(() => db.exec("UPDATE command_outbox SET op = 'inbox.refuse'")).toThrow('a command never changes once written');
+    db.exec("UPDATE command_outbox SET pushed_at = 'now', push_attempts = 1");
+    expect(() => db.exec('DELETE FROM command_outbox')).toThrow('commands are never deleted');
+    db.exec("CREATE FUNCTION change_entities() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$; CREATE TRIGGER change_entities AFTER INSERT ON entities FOR EACH ROW EXECUTE FUNCTION change_entities()");
+    db.transaction(() => migrations[at]!.down(db))();
+    expect(db.prepare("SELECT count(*) FROM pg_trigger WHERE tgname = 'change_entities'").pluck().get()).toBe(0);
+    expect(db.prepare("SELECT count(*) FROM pg_tables WHERE tablename IN ('change_log', 'devices', 'replica_state', 'command_outbox')").pluck().get()).toBe(0);
   });
 });

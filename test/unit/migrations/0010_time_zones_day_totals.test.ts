@@ -8,6 +8,7 @@ import { migrate } from '../../../core/store/database.js';
 import type { Db } from '../../../core/store/db.js';
 import { basicScenario, call, clocked, freshDb, importInto, ok } from '../../helpers/lifecycle.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
+import { copyRows, postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
 
 const NAME = '0010_time_zones_day_totals';
 const rows = (db: Db, t: string) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4`).raw().all();
@@ -39,5 +40,24 @@ describe(NAME, () => {
     expect(rows(db, 'entity_day_legs')).toEqual(kept.legs);
     expect(ok(call(ctx, 'dashboard.entity', { entity: 'HQ' }))).toEqual(dashboard);
     expect(indexes(db)).toEqual(['orders_created_id', 'sqlite_autoindex_orders_1']);
+  });
+});
+
+describe.skipIf(!postgresInstalled)(`${NAME} on PostgreSQL`, () => {
+  const database = postgresDatabases('0010_time_zones_day_totals.test');
+  const at = migrations.findIndex((m) => m.name === NAME);
+
+  it('fills, from the same settled orders, the totals SQLite\'s writer keeps (local days by PostgreSQL\'s time zone database)', () => {
+    const sqlite = freshDb();
+    importInto(clocked(sqlite, '2026-03-20T00:00:00Z').ctx, basicScenario());
+    const db = database(migrations.slice(0, at));
+    copyRows(sqlite, db, ['network_settings', 'entities', 'locations', 'orders', 'settlements', 'settlement_lines', 'entity_shares', 'order_parties']);
+    db.transaction(() => migrations[at]!.up(db))();
+    expect(db.prepare('SELECT DISTINCT time_zone FROM entities').pluck().all()).toEqual(['Europe/Paris']);
+    expect(rows(db, 'entity_day_totals')).toEqual(rows(sqlite, 'entity_day_totals'));
+    expect(rows(db, 'entity_day_legs')).toEqual(rows(sqlite, 'entity_day_legs'));
+    expect(rows(db, 'entity_day_totals').length).toBeGreaterThan(2);
+    db.transaction(() => migrations[at]!.down(db))();
+    expect(db.prepare("SELECT indexname FROM pg_indexes WHERE tablename = 'orders' ORDER BY 1").pluck().all()).toEqual(['orders_created_at', 'orders_pkey']);
   });
 });

@@ -10,15 +10,12 @@ import { entryWriter } from '../../../core/store/books-repo.js';
 import { identityViolations, numberingGaps, unbalanced } from '../../helpers/books.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
 import { basicScenario, call, clocked, ok, type Json } from '../../helpers/lifecycle.js';
+import { postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
 
 const NAME = '0011_periodic_invoices_daily_posting';
 const index = migrations.findIndex((m) => m.name === NAME);
 
-/** Per-order invoices as migration 0004 stored them, for the example's orders (without the return of W-1002). */
-function legacyBooks() {
-  const { db } = openSqliteDatabase({ file: ':memory:', now: () => FROZEN_NOW, migrations: migrations.slice(0, index) });
-  const rows = (sql: string) => db.prepare(sql).all() as Json[];
-  db.exec(`
+const LEGACY_BOOKS = `
     INSERT INTO entities (id, name, kind, siren) VALUES ('HQ', 'Maison', 'franchisor', '552100554'), ('LYON', 'Lyon', 'franchisee', '802314740'),
       ('VILL', 'Villeurbanne', 'franchisee', '412689127');
     INSERT INTO invoices (number, series, seq, kind, supplier, customer, issued_by, self_billed, issue_date, fiscal_year, group_name, currency, net, vat, total,
@@ -29,7 +26,13 @@ function legacyBooks() {
     INSERT INTO invoice_lines (invoice_id, seq, fact, rule_ref, to_role, description, base, rate, net, vat) VALUES
       (1, 0, 'leg:0', 'WEB-CC@1', 'pickup', 'Commission WEB-CC@1 — commande W-1002 ligne 1', 15000, '0.05', 750, 150),
       (2, 0, 'leg:1', 'ROYALTY@1', 'platform', 'Redevance ROYALTY@1 — commande W-1002 ligne 1', 15000, '0.04', 600, 120),
-      (3, 0, 'leg:1', 'ROYALTY@1', 'platform', 'Redevance ROYALTY@1 — commande W-1002 ligne 1, retour', 7500, '0.04', 300, 60);`);
+      (3, 0, 'leg:1', 'ROYALTY@1', 'platform', 'Redevance ROYALTY@1 — commande W-1002 ligne 1, retour', 7500, '0.04', 300, 60);`;
+
+/** Per-order invoices as migration 0004 stored them, for the example's orders (without the return of W-1002). */
+function legacyBooks() {
+  const { db } = openSqliteDatabase({ file: ':memory:', now: () => FROZEN_NOW, migrations: migrations.slice(0, index) });
+  const rows = (sql: string) => db.prepare(sql).all() as Json[];
+  db.exec(LEGACY_BOOKS);
   const before = { invoices: rows('SELECT * FROM invoices ORDER BY id'), lines: rows('SELECT * FROM invoice_lines ORDER BY invoice_id, seq') };
   return { db, before };
 }
@@ -108,5 +111,32 @@ describe(NAME, () => {
     expect(unbalanced(db)).toEqual([]);
     expect(identityViolations(db)).toEqual([]);
     expect(numberingGaps(db)).toEqual([]);
+  });
+});
+
+
+describe.skipIf(!postgresInstalled)(`${NAME} on PostgreSQL`, () => {
+  const database = postgresDatabases('0011_periodic_invoices_daily_posting.test');
+
+  it('keeps the per-order invoices whole, makes their legs the same first items as on SQLite, continues the ids; down() puts them back', () => {
+    const db = database(migrations.slice(0, index));
+    db.exec(LEGACY_BOOKS);
+    const before = db.prepare('SELECT * FROM invoices ORDER BY id').all();
+    const sqlite = legacyBooks().db;
+    migrate(sqlite, ':memory:', migrations.slice(0, index + 1), () => FROZEN_NOW);
+    db.transaction(() => migrations[index]!.up(db))();
+    expect((db.prepare('SELECT * FROM invoices ORDER BY id').all() as Json[]).map(({ period: _period, ...r }) => r)).toEqual(before);
+    const items = (d: typeof db) => (d.prepare('SELECT order_id, seq, items_json FROM invoice_items ORDER BY order_id').raw().all() as [string, number, string][])
+      .map(([o, q, j]) => [o, q, JSON.parse(j)]);
+    expect(items(db)).toEqual(items(sqlite));
+    expect(db.prepare('SELECT * FROM invoice_lines ORDER BY invoice_id, seq').all()).toEqual(sqlite.prepare('SELECT * FROM invoice_lines ORDER BY invoice_id, seq').all());
+    expect(db.prepare('SELECT count(*) FROM invoice_deliveries').pluck().get()).toBe(3);
+    expect(() => db.exec('UPDATE invoices SET net = 0 WHERE id = 1')).toThrow('invoices are immutable; issue a credit note');
+    const next = () => db.prepare(`INSERT INTO invoices (number, series, seq, kind, supplier, customer, issued_by, self_billed, issue_date, fiscal_year, period, currency, net, vat, total, vat_rate, source_key, created_at)
+      VALUES ('FAC-HQ-2026-000001', 'FAC-HQ-2026', 1, 'invoice', 'HQ', 'VILL', 'HQ', 0, '2026-03-31', '2026', '2026-03', 'EUR', 1, 0, 1, '0.20', 'k', 'now') RETURNING id`).pluck().get();
+    expect(db.transaction(next)()).toBe(4);
+    db.transaction(() => migrations[index]!.down(db))();
+    expect(db.prepare('SELECT * FROM invoices ORDER BY id').all()).toEqual(before);
+    expect(db.prepare("SELECT count(*) FROM pg_tables WHERE tablename IN ('invoice_items', 'subledger', 'daily_batches', 'posting_granularity')").pluck().get()).toBe(0);
   });
 });

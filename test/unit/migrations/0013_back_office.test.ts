@@ -7,6 +7,7 @@ import { migrations } from '../../../migrations/index.js';
 import { migrate } from '../../../core/store/database.js';
 import { openSqlite } from '../../../core/store/sqlite.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
+import { postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
 
 describe('0013_back_office', () => {
   const db = openSqlite(':memory:');
@@ -41,5 +42,27 @@ describe('0013_back_office', () => {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE name IN ('release_approvals', 'reconciliation_explanations', 'inbox_reads', 'rule_drafts')").pluck().all();
     expect(tables).toEqual([]);
     expect((db.prepare('PRAGMA table_info(rules)').all() as { name: string }[]).map((c) => c.name)).not.toContain('published_by');
+  });
+});
+
+describe.skipIf(!postgresInstalled)('0013_back_office on PostgreSQL', () => {
+  const database = postgresDatabases('0013_back_office.test');
+  const index = migrations.findIndex((m) => m.name === '0013_back_office');
+
+  it('keeps the rules, refuses unknown states and references to nothing; rolls back with down()', () => {
+    const db = database(migrations.slice(0, index));
+    db.exec(`INSERT INTO rules (id, version, rule_group, priority, valid_from, when_json, legs_json, content_hash, created_at)
+      VALUES ('ROYALTY', 1, 'royalty', 100, '2026-01-01', '{}', '[]', 'h', '2026-01-01T00:00:00Z')`);
+    db.transaction(() => migrations[index]!.up(db))();
+    expect(db.prepare('SELECT id, version, published_by FROM rules').all()).toEqual([{ id: 'ROYALTY', version: 1, published_by: null }]);
+    const approval = (status: string) => db.prepare(`INSERT INTO release_approvals (id, as_of, plan_hash, transfer_count, totals_json, status, prepared_by, prepared_by_name, prepared_at)
+      VALUES (?, '2026-03-01T00:00:00Z', 'h', 1, '[]', ?, 'u1', 'Fanny', '2026-03-02T00:00:00Z')`).run(`ra_${status}`, status);
+    approval('pending');
+    expect(() => approval('maybe')).toThrow(/check constraint/);
+    expect(() => db.exec("INSERT INTO reconciliation_explanations VALUES (1, 1, 'n', 'u', 'U', 'now')")).toThrow(/foreign key constraint/);
+    expect(() => db.exec("INSERT INTO inbox_reads VALUES ('u', 99, 'now')")).toThrow(/foreign key constraint/);
+    db.transaction(() => migrations[index]!.down(db))();
+    expect(db.prepare('SELECT id, version FROM rules').all()).toEqual([{ id: 'ROYALTY', version: 1 }]);
+    expect(db.prepare("SELECT count(*) FROM pg_tables WHERE tablename IN ('release_approvals', 'reconciliation_explanations', 'inbox_reads', 'rule_drafts')").pluck().get()).toBe(0);
   });
 });

@@ -2,15 +2,13 @@
 // tables and views with the same columns in the same order as on SQLite (the store's
 // `SELECT *` and column-less inserts rely on it), with the same primary keys; each down()
 // then removes what its up() made, in reverse order, down to an empty schema.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
 import { openDatabase } from '../../../core/store/database.js';
 import type { Db } from '../../../core/store/db.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
-import { applyMigrations, connect, postgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
 
-const installed = postgresBin() !== null;
-if (!installed) console.warn('postgres-schema.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
 
 /** table: columns in order, from SQLite. */
 function sqliteColumns(db: Db): Record<string, string[]> {
@@ -27,17 +25,12 @@ function postgresColumns(db: Db): Record<string, string[]> {
   return out;
 }
 
-describe.skipIf(!installed)('the migrations on PostgreSQL', () => {
-  let server: TestPostgres;
+describe.skipIf(!postgresInstalled)('the migrations on PostgreSQL', () => {
+  const database = postgresDatabases('postgres-schema.test');
   let db: Db;
-  beforeAll(() => {
-    server = startPostgres();
-    db = connect(server, 'schema');
-  });
-  afterAll(() => { db?.close(); server?.stop(); });
+  beforeAll(() => { db = database(migrations); });
 
   it('apply in order and give the tables and columns SQLite has', () => {
-    applyMigrations(db, migrations);
     const sqlite = openDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
     expect(postgresColumns(db)).toEqual(sqliteColumns(sqlite));
     sqlite.close();

@@ -2,16 +2,14 @@
 // table, the rows written before marked when logging starts, document keys byte-identical to
 // SQLite's (composite keys as SQLite's compact JSON arrays, escapes included), a changed key
 // marked under both values; a replica drops the change triggers and the append-only guards.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { changeLogEnabled, changeTriggerTables, dropReplicaGuards, ensureChangeLog } from '../../../core/store/change-triggers.js';
 import { REPLICATED_TABLES } from '../../../core/store/replicated-set.js';
 import type { Db } from '../../../core/store/db.js';
 import { migrations } from '../../../migrations/index.js';
 import { memoryDb } from '../../helpers/db.js';
-import { applyMigrations, connect, postgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
 
-const installed = postgresBin() !== null;
-if (!installed) console.warn('change-triggers-postgres.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
 
 /** The same writes on either database; returns what they marked dirty. */
 function writes(db: Db): unknown[] {
@@ -23,15 +21,10 @@ function writes(db: Db): unknown[] {
   return db.prepare('SELECT kind, key FROM change_dirty ORDER BY kind, key').all();
 }
 
-describe.skipIf(!installed)('the change triggers on PostgreSQL', () => {
-  let server: TestPostgres;
+describe.skipIf(!postgresInstalled)('the change triggers on PostgreSQL', () => {
+  const database = postgresDatabases('change-triggers-postgres.test');
   let db: Db;
-  beforeAll(() => {
-    server = startPostgres();
-    db = connect(server, 'hub');
-    applyMigrations(db, migrations);
-  });
-  afterAll(() => { db?.close(); server?.stop(); });
+  beforeAll(() => { db = database(migrations); });
 
   it('log nothing until the database becomes a hub, then one trigger per replicated table', () => {
     expect(changeLogEnabled(db)).toBe(false);
