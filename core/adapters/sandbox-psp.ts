@@ -166,6 +166,6 @@ export class SandboxPsp implements PspAdapter {
         { id, type, amount, currency: obj.currency, destination: fx.destination, parent_id: fx.parent, status: fx.status, metadata_json: JSON.stringify(metadata), created_at: created },
         { idempotency_key: key, operation: type, params_hash: paramsHash, response_json: JSON.stringify(obj), created_at: created });
       return obj;
-    })();
+    }).immediate();
   }
 }

@@ -66,7 +66,7 @@ export function writeAudit(ctx: ApiContext, operation: string, input: unknown, n
  */
 export function writeRefusal(ctx: ApiContext, operation: string, input: unknown, code: string): void {
   try {
-    ctx.db.transaction(() => writeAudit(ctx, operation, input, [], code))();
+    ctx.db.transaction(() => writeAudit(ctx, operation, input, [], code)).immediate();
   } catch {
     // best effort: the caller gets its error either way
   }

@@ -466,7 +466,7 @@ export function postPendingEntries(db: Db, opts: PendingOptions): PostingRun {
     }
     if (opts.transfers !== false) addRun(run, postTransferBooks(db, opts.now, setup));
     addRun(run, finishBooks(db, opts.now, setup));
-  })();
+  }).immediate();
   return run;
 }
 

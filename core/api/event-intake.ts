@@ -127,7 +127,7 @@ export function checkEvents(db: Db, input: Input, scope: Scope | null): { raw: u
 
 /** Validates and stores lifecycle events (see the top of this file). Runs in the caller's transaction. */
 export function intakeEvents(db: Db, input: Input, opts: IntakeOptions): IntakeResult {
-  if (!db.inTransaction) return db.transaction(() => intakeEvents(db, input, opts))();
+  if (!db.inTransaction) return db.transaction(() => intakeEvents(db, input, opts)).immediate();
   const { raw, fresh, duplicates, byOrder } = checkEvents(db, input, opts.scope ?? null);
 
   const counts = { added: 0, unchanged: 0 };

@@ -8,6 +8,7 @@ import { writeAudit, writeRefusal } from './audit-trail.js';
 import { ALLOWED_BEFORE_PASSWORD_CHANGE } from '../security/policy.js';
 import { zodToIssues } from '../domain/scenario.js';
 import { logger } from '../log/logger.js';
+import { BUSY_TIMEOUT_MS, isDatabaseBusy } from '../store/sqlite.js';
 import { networkHandlers } from './network.js';
 import { scenarioHandlers } from './scenario.js';
 import { rulesHandlers } from './rules.js';
@@ -198,7 +199,7 @@ function execute(ctx: ApiContext, name: string, handler: Handler, data: unknown,
         writeAudit(call, name, data, notes, toErrorValue(e).code);
         return undefined;
       }
-    })();
+    }).immediate();
     if (refusal) return { ok: false, error: toErrorValue((refusal as { error: unknown }).error) };
     return { ok: true, value };
   } catch (e) {
@@ -217,6 +218,9 @@ function logUnexpected<E extends { code: string; message: string }>(name: string
 bindApi({ callApi, handlers: table });
 
 export function toErrorValue(e: unknown): { code: string; message: string; issues?: ApiError['issues'] } {
+  if (isDatabaseBusy(e)) {
+    return { code: 'database_busy', message: `another connection kept the database's write lock for more than ${BUSY_TIMEOUT_MS / 1000} s (an import or a long run on the same file); nothing was stored: try again` };
+  }
   if (e instanceof ApiError) return e.issues ? { code: e.code, message: e.message, issues: e.issues } : { code: e.code, message: e.message };
   const err = e as { name?: string; code?: unknown; message?: string; issues?: ApiError['issues'] };
   if (err && Array.isArray(err.issues)) return { code: typeof err.code === 'string' ? err.code : 'invalid', message: err.message ?? 'invalid', issues: err.issues };

@@ -164,6 +164,6 @@ export function runRelease(db: Db, opts: ReleaseOptions): ReleaseResult {
     postTransferBooks(db, opts.now);
   };
   if (db.inTransaction) write();
-  else db.transaction(write)();
+  else db.transaction(write).immediate();
   return result;
 }

@@ -62,7 +62,7 @@ export function routingTick(db: Db, now: Date, opts: { actor?: string } = {}): T
     const timeout = (o: OfferRow): LifecycleEvent => ({
       type: 'fulfilment_refused', id: timeoutEventId(o), order: o.order_id, line: o.line_id, location: o.location, reason: 'timeout', at: o.deadline_at,
     });
-    const submit = (offers: OfferRow[]) => db.transaction(() => intakeEvents(db, { events: offers.map(timeout) }, { now, source: 'routing', actor }))();
+    const submit = (offers: OfferRow[]) => db.transaction(() => intakeEvents(db, { events: offers.map(timeout) }, { now, source: 'routing', actor })).immediate();
     if (due.length > 0) {
       try {
         const r = submit(due);
@@ -86,7 +86,7 @@ export function routingTick(db: Db, now: Date, opts: { actor?: string } = {}): T
     writeCursor(db, 'orders', Math.max(toRoute.maxOrder, maxOrder));
     writeCursor(db, 'events', Math.max(toRoute.maxEvent, maxEvent));
     return result;
-  })();
+  }).immediate();
 }
 
 /**

@@ -107,11 +107,11 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
           if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup, { fresh });
         }
         writer.flushDayTotals();
-      })();
+      }).immediate();
     }
     // What the clock decides once the run's orders are posted: invoices of months that are over,
     // and the one entry of each day that is over in daily books.
-    if (booksSetup) db.transaction(() => finishBooks(db, opts.now, booksSetup))();
+    if (booksSetup) db.transaction(() => finishBooks(db, opts.now, booksSetup)).immediate();
   } finally {
     computer.close();
   }

@@ -46,6 +46,6 @@ export function ensureDemoUsers(db: Db, now: Date = new Date()): string[] {
       at: now.toISOString(), actor: { id: 'system', name: 'demo setup', role: 'admin' }, operation: 'demo.createUsers', outcome: 'ok',
       entities: store ? [store.id] : [], input: { logins: created },
     });
-  })();
+  }).immediate();
   return created;
 }

@@ -56,7 +56,7 @@ export async function answerCall(db: Db, req: CallRequest, now: () => Date = () 
     const r = call.finish();
     journalAnswer(db, req.id, journalable(r), now());
     return r;
-  })();
+  }).immediate();
   return { result, ...(sessionInvalid ? { sessionInvalid } : {}) };
 }
 

@@ -24,6 +24,6 @@ export function flushActivity(db: Db): number {
   if (!m || m.size === 0) return 0;
   const items = [...m];
   m.clear();
-  db.transaction(() => { for (const [id, a] of items) updateDevice(db, id, { last_seen_at: a.at, last_seq: a.seq }); })();
+  db.transaction(() => { for (const [id, a] of items) updateDevice(db, id, { last_seen_at: a.at, last_seq: a.seq }); }).immediate();
   return items.length;
 }

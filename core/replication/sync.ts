@@ -81,7 +81,7 @@ export async function joinNetwork(db: Db, input: JoinInput, opts: SyncOptions): 
     };
     if (joining) updateReplicaState(db, { ...row, cursor: '', tags_json: '[]', hub_seq: 0 });
     else insertReplicaState(db, row);
-  })();
+  }).immediate();
   opts.log?.(`joined ${url} as ${enrolled.device.name} (${enrolled.device.id}), scope ${enrolled.device.scope}`);
   return { device: enrolled.device, hub_url: url };
 }

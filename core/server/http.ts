@@ -186,7 +186,7 @@ function statusOf(code: string): number {
     case 'forbidden': case 'password_change_required': case 'account_disabled': case 'device_revoked': return 403;
     case 'version_mismatch': return 409;
     case 'unknown_operation': case 'not_found': return 404;
-    case 'busy': return 503;
+    case 'busy': case 'database_busy': return 503;
     case 'internal': return 500;
     default: return 400;
   }

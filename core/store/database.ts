@@ -7,7 +7,7 @@ import { migrations as knownMigrations, type Migration } from '../../migrations/
 import type { Db } from './db.js';
 import { isSqlite, strictTable } from './dialect.js';
 import { PgDatabase } from './pg/pg-database.js';
-import { openSqlite, type Sqlite } from './sqlite.js';
+import { BUSY_TIMEOUT_MS, openSqlite, type Sqlite } from './sqlite.js';
 
 export class DatabaseError extends Error {
   constructor(readonly code: string, message: string) {
@@ -90,7 +90,9 @@ export function openSqliteDatabase(options: OpenOptions): { db: Sqlite; migrated
     // Up to 256 MiB of page cache (allocated only as pages are read): a large settlement writes
     // into several big indexes at once, and past the cache every insert becomes a disk read.
     db.pragma('cache_size = -262144');
-    db.pragma('busy_timeout = 5000');
+    // A writer waits this long for another connection's write lock (every write transaction
+    // begins IMMEDIATE, so the wait applies), then fails with SQLITE_BUSY (`database_busy`).
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const migrated = options.readonly
       ? { applied: [], backup: null }
       : migrate(db, file, options.migrations ?? knownMigrations, options.now ?? (() => new Date()));
@@ -187,7 +189,7 @@ function migrateLocked(db: Db, file: string, list: readonly Migration[], now: ()
     db.transaction(() => {
       m.up(db);
       record.run(m.name, now().toISOString());
-    })();
+    }).immediate();
   }
   return { applied: pending.map((m) => m.name), backup };
 }

@@ -16,6 +16,15 @@ export interface SqliteOptions extends Database.Options {
 
 const Driver = Ciphers as unknown as typeof Database;
 
+/** How long a write transaction waits for another connection's write lock (docs/deployment.md). */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** The database's answer when another connection kept the write lock past BUSY_TIMEOUT_MS. */
+export function isDatabaseBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
 export class EncryptionUnavailableError extends Error {
   readonly code = 'encryption_unavailable';
   constructor() {

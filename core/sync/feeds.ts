@@ -85,7 +85,7 @@ export function importBatch(ctx: ApiContext, batch: Batch, source: string): Batc
       changed = changed || ((r.value as { added?: number })?.added ?? 1) > 0;
     }
     return { changed, summary, laterEvents: later.length };
-  })();
+  }).immediate();
 }
 
 // ---- ventil.orders-csv/1 -------------------------------------------------------------------
@@ -348,7 +348,7 @@ export async function pullFeed(ctx: ApiContext, opts: {
         writeState(ctx.db, pullKey(opts.name), {
           cursor: next ?? state.cursor, pages: state.pages + 1, items: state.items + items.length, last_page_at: now().toISOString(), last_error: null, last_error_at: null,
         } satisfies PullState, now());
-      })();
+      }).immediate();
     } catch (e) {
       const err = e as { code?: string; message?: string; issues?: OutboxIssue[] };
       recordError({ code: typeof err.code === 'string' ? err.code : 'internal', message: err.message ?? String(e), ...(err.issues ? { issues: err.issues } : {}) });

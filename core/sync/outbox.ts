@@ -67,7 +67,7 @@ export function enqueue(db: Db, input: EnqueueInput): EnqueueResult {
   if (!db.inTransaction) {
     // Allowed (a lone call is its own transaction), but the point of an outbox is to share the
     // caller's transaction; wrap so the row and its checks are at least atomic.
-    return db.transaction(() => enqueue(db, input))();
+    return db.transaction(() => enqueue(db, input)).immediate();
   }
   if (!(OUTBOX_KINDS as readonly string[]).includes(input.kind)) {
     throw new OutboxError('unknown_kind', `unknown outbox kind ${JSON.stringify(input.kind)}; expected one of ${OUTBOX_KINDS.join(', ')}`);

@@ -162,5 +162,5 @@ export function applyWebhook(db: Db, input: { payload: string | Buffer; signatur
   } catch (e) {
     throw new OutboxError('invalid_signature', `the webhook signature does not verify: ${(e as Error).message}`);
   }
-  return db.transaction(() => applyPspEvents(db, [event], { psp: 'stripe', source: 'webhook', now: input.now }))();
+  return db.transaction(() => applyPspEvents(db, [event], { psp: 'stripe', source: 'webhook', now: input.now })).immediate();
 }

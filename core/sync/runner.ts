@@ -303,7 +303,7 @@ export class OutboxRunner {
         });
       }
       writeState(this.db, 'last_success', { at, outbox_id: row.id, kind: row.kind, key: row.idempotency_key }, now);
-    })();
+    }).immediate();
     this.offlineProbes = 0;
   }
 
@@ -379,7 +379,7 @@ export class OutboxRunner {
       if (outcome === 'offline') {
         if (!readState(this.db, 'offline_since')) writeState(this.db, 'offline_since', { at }, now);
       }
-    })();
+    }).immediate();
     if (outcome !== 'offline') this.clearOffline(now);
     this.log(`row ${row.id} ${row.kind} ${row.idempotency_key}: ${outcome} (${err.code}: ${message})${status === 'failed' ? `, next try ${nextAt}` : ''}`);
     return outcome;
