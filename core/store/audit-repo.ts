@@ -4,6 +4,7 @@
 import { auditHash, verifyChain, AUDIT_GENESIS_HASH, type AuditRow, type ChainProblem, type ChainReport } from '../security/audit-chain.js';
 import { first, qb } from './query.js';
 import type { Db } from './db.js';
+import { triggerNames } from './dialect.js';
 
 export interface AuditEntry {
   at: string;
@@ -126,7 +127,7 @@ export interface AuditVerification extends ChainReport {
 export function verifyAuditLog(db: Db, opts: { expect?: string } = {}): AuditVerification {
   const rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>;
   const report = verifyChain(rows);
-  const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").pluck().all() as string[]);
+  const present = new Set(triggerNames(db, 'audit_log'));
   const missing: ChainProblem[] = TRIGGERS.filter((t) => !present.has(t))
     .map((t) => ({ seq: null, code: 'trigger_missing', message: `the trigger ${t} that keeps the audit log append-only is missing` }));
   const problems = [...missing, ...report.problems];

@@ -11,6 +11,7 @@ import type { Selectable } from 'kysely';
 import { all, qb, run } from './query.js';
 import type { JournalEntriesTable, JournalLinesTable } from './schema.js';
 import type { Db } from './db.js';
+import { lastIdSql, lockNumbering, tableExists } from './dialect.js';
 import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
 import { batchSides, sideOrder } from './subledger-repo.js';
@@ -156,8 +157,7 @@ export function postedForTransfers(db: Db, transferIds: readonly string[]): Post
 
 /** Transfers of release runs that have no journal entry yet (tolerates a database without them). */
 export function unpostedTransfers(db: Db): { id: string; run_id: string; entity: string; currency: string; amount: number; kind: string; created_at: string; as_of: string | null }[] {
-  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transfers'").get();
-  if (!has) return [];
+  if (!tableExists(db, 'transfers')) return [];
   return db.prepare(`SELECT t.id, t.run_id, t.entity, t.currency, t.amount, t.kind, t.created_at, r.as_of
     FROM transfers t LEFT JOIN release_runs r ON r.id = t.run_id
     WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.transfer_id = t.id) ORDER BY t.created_at, t.id`).all() as never;
@@ -185,8 +185,8 @@ export function entryWriter(db: Db) {
   const next = db.prepare('SELECT COALESCE(MAX(number), 0) + 1 FROM journal_entries WHERE entity = ? AND journal = ? AND fiscal_year = ?').pluck();
   // Ids given here (AUTOINCREMENT: never below what was ever used), so that entries and lines go
   // in multi-row statements and a caller learns each entry's id before it is written.
-  const lastId = db.prepare(`SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'journal_entries'), 0),
-    coalesce((SELECT max(id) FROM journal_entries), 0))`).pluck();
+  lockNumbering(db, 'journal_entries');
+  const lastId = db.prepare(lastIdSql(db, 'journal_entries')).pluck();
   const entries = bulkInsert(db, `INSERT INTO journal_entries (id, entity, journal, fiscal_year, number, entry_date, event_at, shifted, adjustment, valid_at, label,
       piece_ref, piece_date, source_key, order_id, transfer_id, invoice_id, currency, orig_currency, fx_rate, fx_date) VALUES`, 21);
   const lines = bulkInsert(db, `INSERT INTO journal_lines (entry_id, seq, fact, role, account, aux, debit, credit, label, amount_orig, orig_currency) VALUES`, 11,

@@ -7,6 +7,7 @@ import { migrations as knownMigrations, type Migration } from '../../migrations/
 import type { Db } from './db.js';
 import { isSqlite, strictTable } from './dialect.js';
 import { PgDatabase } from './pg/pg-database.js';
+import { SQLITE_FUNCTIONS } from './pg/sqlite-functions.js';
 import { BUSY_TIMEOUT_MS, openSqlite, type Sqlite } from './sqlite.js';
 
 export class DatabaseError extends Error {
@@ -158,6 +159,7 @@ export function migrate(db: Db, file: string, list: readonly Migration[], now: (
 const MIGRATION_LOCK = 7_466_110;
 
 function migrateLocked(db: Db, file: string, list: readonly Migration[], now: () => Date, opts: { backupConfirmed?: boolean }): MigrationReport {
+  if (!isSqlite(db)) db.exec(SQLITE_FUNCTIONS);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)${strictTable(db)}`);
   const applied = new Set(

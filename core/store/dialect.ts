@@ -32,3 +32,38 @@ export function columnsOf(db: Db, table: string): ColumnInfo[] {
 export function strictTable(db: Db): string {
   return isSqlite(db) ? ' STRICT' : '';
 }
+
+/** Whether a table exists (SQLite's sqlite_master, PostgreSQL's catalog). */
+export function tableExists(db: Db, table: string): boolean {
+  const sql = isSqlite(db) ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?" : 'SELECT 1 WHERE to_regclass(?) IS NOT NULL';
+  return db.prepare(sql).get(table) !== undefined;
+}
+
+/** Names of the triggers on a table. */
+export function triggerNames(db: Db, table: string): string[] {
+  const sql = isSqlite(db)
+    ? "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?"
+    : 'SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(?) AND NOT tgisinternal';
+  return db.prepare(sql).pluck().all(table) as string[];
+}
+
+/**
+ * The SQL of the highest id an AUTOINCREMENT table has handed out, for writers that number rows
+ * themselves. SQLite remembers ids of deleted rows in sqlite_sequence; the PostgreSQL tables
+ * numbered this way are append-only, so their maximum is that id.
+ */
+export function lastIdSql(db: Db, table: string): string {
+  return isSqlite(db)
+    ? `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '${table}'), 0), coalesce((SELECT max(id) FROM ${table}), 0))`
+    : `SELECT coalesce(max(id), 0) FROM ${table}`;
+}
+
+/**
+ * Serializes the writers that number something (gapless numbers, ids given by the store) until
+ * the end of the transaction. SQLite has one writer at a time already; PostgreSQL takes an
+ * advisory transaction lock on the name, so a second hub process waits instead of reading the
+ * same maximum.
+ */
+export function lockNumbering(db: Db, name: string): void {
+  if (!isSqlite(db)) db.prepare('SELECT pg_advisory_xact_lock(hashtext(?))').get(`ventil:${name}`);
+}

@@ -8,6 +8,7 @@ import { itemKind } from '../domain/postings.js';
 import { all, first, qb } from './query.js';
 import type { InvoiceLinesTable, InvoicesTable } from './schema.js';
 import type { Db } from './db.js';
+import { lastIdSql, lockNumbering } from './dialect.js';
 import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
 
@@ -85,8 +86,8 @@ export function itemWriter(db: Db) {
   // Multi-row statements (bulk-insert.ts); the month sums are increments.
   const putItems = bulkInsert(db, 'INSERT INTO invoice_items (order_id, seq, items_json, created_at) VALUES', 4);
   const putTotal = bulkInsert(db, 'INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items) VALUES', 11, {
-    tail: `ON CONFLICT (supplier, customer, currency, month, kind, group_name, rate) DO UPDATE SET base = base + excluded.base, net = net + excluded.net,
-      vat = vat + excluded.vat, items = items + excluded.items`,
+    tail: `ON CONFLICT (supplier, customer, currency, month, kind, group_name, rate) DO UPDATE SET base = invoice_totals.base + excluded.base, net = invoice_totals.net + excluded.net,
+      vat = invoice_totals.vat + excluded.vat, items = invoice_totals.items + excluded.items`,
   });
   const putRef = bulkInsert(db, 'INSERT INTO invoice_credit_refs (supplier, customer, currency, month, credits) VALUES', 5, { tail: 'ON CONFLICT DO NOTHING' });
   return {
@@ -155,7 +156,8 @@ export function invoiceIssuer(db: Db) {
   // Statements prepared once: a month's end issues thousands of invoices in one run.
   const next = db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices WHERE series = ?').pluck();
   // Ids given here (AUTOINCREMENT: never below what was ever used), as the entry writer does.
-  const lastId = db.prepare(`SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'invoices'), 0), coalesce((SELECT max(id) FROM invoices), 0))`).pluck();
+  lockNumbering(db, 'invoices');
+  const lastId = db.prepare(lastIdSql(db, 'invoices')).pluck();
   const put = bulkInsert(db, `INSERT INTO invoices (id, number, series, seq, kind, supplier, customer, issued_by, self_billed, issue_date, fiscal_year, period,
       group_name, currency, net, vat, total, vat_rate, order_id, line_id, source_key, credits, created_at) VALUES`, 23);
   const putLine = bulkInsert(db, `INSERT INTO invoice_lines (invoice_id, seq, group_name, rate, description, base, net, vat, items, fact, rule_ref, to_role) VALUES`, 12,
@@ -204,7 +206,7 @@ export function unpostedInvoices(db: Db): InvoiceRow[] {
 
 /** Records invoices as sent (once each); returns the ids newly recorded. */
 export function markSent(db: Db, ids: readonly number[], at: string, by: string, channel: string): number[] {
-  const put = db.prepare('INSERT OR IGNORE INTO invoice_deliveries (invoice_id, sent_at, sent_by, channel) VALUES (?, ?, ?, ?)');
+  const put = db.prepare('INSERT INTO invoice_deliveries (invoice_id, sent_at, sent_by, channel) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
   return ids.filter((id) => put.run(id, at, by, channel).changes > 0);
 }
 

@@ -181,7 +181,7 @@ export function offersInScope(db: Db, ids: readonly number[], entities: readonly
 
 /** Marks offers as opened by the user (once; a later mark keeps the first time). */
 export function markInboxRead(db: Db, reader: string, ids: readonly number[], at: string): number {
-  const put = db.prepare('INSERT OR IGNORE INTO inbox_reads (user_id, offer_id, read_at) VALUES (?, ?, ?)');
+  const put = db.prepare('INSERT INTO inbox_reads (user_id, offer_id, read_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
   let n = 0;
   for (const id of ids) n += put.run(reader, id, at).changes;
   return n;

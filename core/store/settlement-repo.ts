@@ -122,7 +122,7 @@ export function settlementWriter(db: Db): SettlementWriter {
   const putRevision = db.prepare('INSERT INTO settlement_revisions (order_id, revision, computed_at, reason) VALUES (?, ?, ?, ?)');
   const putLine = db.prepare(`INSERT INTO settlement_lines (order_id, revision, ${LINE_COLS}) VALUES (?, ?, ${marks(LINE_COLS)})`);
   const putShare = db.prepare(`INSERT INTO entity_shares (order_id, revision, ${SHARE_COLS}) VALUES (?, ?, ${marks(SHARE_COLS)})`);
-  const putParty = db.prepare('INSERT OR IGNORE INTO order_parties (entity, order_id, created_at) VALUES (?, ?, ?)');
+  const putParty = db.prepare('INSERT INTO order_parties (entity, order_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
 
   /** The stored current revision's rows, or null when it holds exactly these rows. */
   function changedFrom(orderId: string, head: Head, rows: SettlementRows): Prev | null {

@@ -9,6 +9,7 @@
 //   that fails inside a transaction aborts it on PostgreSQL even if the caller catches the
 //   error, so the commit then throws that failure instead of committing part of the work.
 //   Serialization failures and deadlocks of an outermost transaction run it again (a few times).
+// - VENTIL_PG_DEBUG=1 prints each failing statement's SQL to stderr (porting the store's SQL).
 import type { Db, DbRunResult, DbStatement, DbTransaction } from '../db.js';
 import { PgError, SyncPg } from './sync-pg.js';
 
@@ -176,18 +177,18 @@ export class PgDatabase implements Db {
   }
 
   exec(sql: string): this {
-    this.guard(() => this.pg.run(sql));
+    this.guard(sql, () => this.pg.run(sql));
     return this;
   }
 
   /** Rows of a statement with `$n` placeholders (the store's own PostgreSQL-only SQL). */
   query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], rowMode?: 'array'): Row[] {
-    return this.guard(() => this.pg.query<Row>(sql, params, rowMode));
+    return this.guard(sql, () => this.pg.query<Row>(sql, params, rowMode));
   }
 
   /** Runs a statement with `$n` placeholders; returns the rows it changed. */
   execute(sql: string, params: readonly unknown[] = []): number {
-    return this.guard(() => this.pg.run(sql, params));
+    return this.guard(sql, () => this.pg.run(sql, params));
   }
 
   transaction<F extends AnyFunction>(fn: F): DbTransaction<F> {
@@ -203,11 +204,12 @@ export class PgDatabase implements Db {
     return this;
   }
 
-  private guard<T>(work: () => T): T {
+  private guard<T>(sql: string, work: () => T): T {
     try {
       return work();
     } catch (e) {
       if (e instanceof PgError && this.depth > 0) this.abortedBy ??= e;
+      if (process.env.VENTIL_PG_DEBUG) process.stderr.write(`PostgreSQL refused: ${(e as Error).message}\n${sql}\n`);
       throw e;
     }
   }

@@ -32,6 +32,8 @@ export class SyncPg {
     this.port = port1;
     this.worker = new Worker(WORKER_ENTRY, { workerData: { url, port: port2, signal: this.signal }, transferList: [port2] });
     this.worker.unref();
+    // The worker answers its failures; an error event here (a crash) must not kill the process.
+    this.worker.on('error', () => {});
     const ready = this.next(START_TIMEOUT_MS);
     if ('error' in ready) {
       this.close();
