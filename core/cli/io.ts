@@ -12,9 +12,15 @@ import { resolveDbPath } from './paths.js';
 
 export interface Opened { db: Db; ctx: ApiContext; path: string; migrated: string[] }
 
+/**
+ * What every command accepts besides its own options: `--i-have-a-backup` (the operator took a
+ * pg_dump of a PostgreSQL database with migrations to apply). Set by main.ts.
+ */
+export const globalOptions = { backupConfirmed: false };
+
 export function openCliDatabase(flag: string | undefined): Opened {
   const path = resolveDbPath(flag);
-  const { db, migrated } = openDatabase({ file: path });
+  const { db, migrated } = openDatabase({ file: path, backupConfirmed: globalOptions.backupConfirmed });
   return { db, ctx: createContext(db), path, migrated: migrated.applied };
 }
 

@@ -4,14 +4,14 @@
 // can already read the database file (docs/security.md).
 import { createContext } from '../api/context.js';
 import { openDatabase, readKeyFile } from '../store/database.js';
-import type { Opened } from './io.js';
+import { globalOptions, type Opened } from './io.js';
 import { resolveDbPath } from './paths.js';
 
 export const KEY_FILE_OPTION = { 'key-file': { type: 'string' } } as const;
 
 export function openKeyedDatabase(dbFlag: string | undefined, keyFile: string | undefined): Opened {
   const path = resolveDbPath(dbFlag);
-  const { db, migrated } = openDatabase({ file: path, ...(keyFile ? { key: readKeyFile(keyFile) } : {}) });
+  const { db, migrated } = openDatabase({ file: path, backupConfirmed: globalOptions.backupConfirmed, ...(keyFile ? { key: readKeyFile(keyFile) } : {}) });
   return { db, ctx: createContext(db), path, migrated: migrated.applied };
 }
 

@@ -1,7 +1,7 @@
 // The `ventil` command: dispatches to a subcommand; every subcommand has --help.
 import { EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, type Command } from './command.js';
 import { commands } from './commands/index.js';
-import { CliFailure, InputFileError, printError } from './io.js';
+import { CliFailure, globalOptions, InputFileError, printError } from './io.js';
 import { errorFields, logger } from '../log/logger.js';
 import { startFileLog, type FileLog } from '../log/file-log.js';
 
@@ -27,11 +27,15 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run "ventil COMMAND --help" for the options of a command. The database is --db PATH,
-else $VENTIL_DB, else the user data folder.`;
+else $VENTIL_DB, else the user data folder; a PostgreSQL database is given as a URL,
+postgres://USER@HOST/DB (?host=SOCKET_DIR for a Unix socket). Migrating a PostgreSQL
+database that has data takes --i-have-a-backup (after pg_dump: docs/deployment.md).`;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...given] = argv;
+  globalOptions.backupConfirmed = given.includes('--i-have-a-backup');
+  const rest = given.filter((a) => a !== '--i-have-a-backup');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const target = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
     console.log(target ? target.help : overview());

@@ -23,7 +23,7 @@ export interface ColumnInfo {
 /** The columns of a table in schema order: `PRAGMA table_info` on SQLite, the catalog on PostgreSQL. */
 export function columnsOf(db: Db, table: string): ColumnInfo[] {
   if (isSqlite(db)) return db.pragma(`table_info(${JSON.stringify(table)})`) as ColumnInfo[];
-  return db.prepare(`SELECT a.attname AS name, coalesce(array_position(i.indkey::int2[], a.attnum), 0) AS pk
+  return db.prepare(`SELECT a.attname AS name, coalesce((SELECT k.n FROM unnest(i.indkey) WITH ORDINALITY AS k(att, n) WHERE k.att = a.attnum), 0)::int AS pk
     FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
     WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`).all(table) as ColumnInfo[];
 }
