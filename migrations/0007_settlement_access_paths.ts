@@ -28,6 +28,13 @@ const LEGS_VIEW = `CREATE VIEW settlement_legs AS SELECT l.order_id, l.revision,
           g.value ->> 12 AS reversed_vat
         FROM settlement_lines l, json_each(l.legs_json) g;`;
 
+/** The same view on PostgreSQL (also recreated by 0014 over the partitioned lines). */
+export const POSTGRES_LEGS_VIEW = `CREATE VIEW settlement_legs AS SELECT l.order_id, l.revision, l.line_id, g.n - 1 AS seq, g.value ->> 0 AS rule_group, g.value ->> 1 AS rule_ref,
+          g.value ->> 2 AS to_role, g.value ->> 3 AS to_entity, g.value ->> 4 AS from_role, g.value ->> 5 AS from_entity, (g.value ->> 6)::bigint AS base,
+          g.value ->> 7 AS rate, (g.value ->> 8)::bigint AS amount, (g.value ->> 9)::bigint AS vat, g.value ->> 10 AS void, (g.value ->> 11)::bigint AS reversed_amount,
+          (g.value ->> 12)::bigint AS reversed_vat
+        FROM settlement_lines l, json_array_elements(l.legs_json::json) WITH ORDINALITY g(value, n);`;
+
 export const migration: Migration = {
   name: '0007_settlement_access_paths',
   up(db) {
@@ -60,11 +67,7 @@ export const migration: Migration = {
         ['coalesce(json_group_array(json_array(', 'coalesce(json_agg(json_build_array('],
         ['g.reversed_amount, g.reversed_vat)), \'[]\')', 'g.reversed_amount, g.reversed_vat))::text, \'[]\')'],
         // json_each's key and SQLite-typed values: the elements with their ordinality, amounts cast back.
-        [LEGS_VIEW, `CREATE VIEW settlement_legs AS SELECT l.order_id, l.revision, l.line_id, g.n - 1 AS seq, g.value ->> 0 AS rule_group, g.value ->> 1 AS rule_ref,
-          g.value ->> 2 AS to_role, g.value ->> 3 AS to_entity, g.value ->> 4 AS from_role, g.value ->> 5 AS from_entity, (g.value ->> 6)::bigint AS base,
-          g.value ->> 7 AS rate, (g.value ->> 8)::bigint AS amount, (g.value ->> 9)::bigint AS vat, g.value ->> 10 AS void, (g.value ->> 11)::bigint AS reversed_amount,
-          (g.value ->> 12)::bigint AS reversed_vat
-        FROM settlement_lines l, json_array_elements(l.legs_json::json) WITH ORDINALITY g(value, n);`],
+        [LEGS_VIEW, POSTGRES_LEGS_VIEW],
         // The former order_parties' index went with its table on SQLite.
         ['DROP TABLE order_parties;', 'DROP TABLE order_parties; DROP INDEX IF EXISTS order_parties_entity;'],
       ],

@@ -134,7 +134,7 @@ export function dropReplicaGuards(db: Db, tables: readonly string[]): string[] {
 function triggers(db: Db): { name: string; tbl_name: string }[] {
   const sql = dialectOf(db) === 'postgres'
     ? `SELECT t.tgname AS name, c.relname AS tbl_name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-        WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace ORDER BY t.tgname`
+        WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND c.relnamespace = current_schema()::regnamespace ORDER BY t.tgname`
     : "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name";
   return db.prepare(sql).all() as { name: string; tbl_name: string }[];
 }
