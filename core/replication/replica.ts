@@ -40,7 +40,11 @@ export function validatePage(db: Db, page: unknown): WirePage {
 }
 
 export function applyPage(db: Db, raw: unknown): ApplyResult {
-  const page = validatePage(db, raw);
+  return applyCheckedPage(db, validatePage(db, raw));
+}
+
+/** Applies a page `validatePage` accepted. */
+export function applyCheckedPage(db: Db, page: WirePage): ApplyResult {
   const state = readReplicaState(db);
   if (!state || state.status === 'joining') throw new ApiError('not_a_replica', 'this database is not a replica of a hub');
   const result: ApplyResult = { written: 0, removed: 0, unchanged: 0, complete: page.complete, cursor: page.cursor };

@@ -150,16 +150,25 @@ async function push(db: Db, deviceId: string, client: HubClient, now: () => Date
 
 async function pull(db: Db, client: HubClient, report: SyncReport, pageSize?: number): Promise<void> {
   const schema = schemaVersion(db);
+  const ask = (cursor: string) => client.call<WirePage>('replication.pull', { cursor, schema, ...(pageSize ? { limit: pageSize } : {}) });
   let stale = 0;
+  let asked = ask(readReplicaState(db)!.cursor);
   for (let i = 0; i < 100_000; i++) {
-    const state = readReplicaState(db)!;
-    const page = await client.call<WirePage>('replication.pull', { cursor: state.cursor, schema, ...(pageSize ? { limit: pageSize } : {}) });
+    const page = await asked;
+    // The next page is asked for before this one is applied: the hub reads it while this replica
+    // writes (a first sync is several pages). Applied only if this one was: it continues from
+    // this page's cursor, and a page that does not continue from the replica's is refused.
+    const following = page.complete ? null : ask(page.cursor);
     let applied;
     try {
       applied = applyPage(db, page);
     } catch (e) {
+      following?.catch(() => undefined); // not wanted any more
       // Another sync applied this page meanwhile (two processes on one replica): ask again.
-      if ((e as ApiError).code === 'stale_page' && ++stale <= 3) continue;
+      if ((e as ApiError).code === 'stale_page' && ++stale <= 3) {
+        asked = ask(readReplicaState(db)!.cursor);
+        continue;
+      }
       throw e;
     }
     report.pages++;
@@ -169,6 +178,7 @@ async function pull(db: Db, client: HubClient, report: SyncReport, pageSize?: nu
       report.complete = true;
       return;
     }
+    asked = following!;
   }
 }
 

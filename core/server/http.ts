@@ -194,6 +194,8 @@ function statusOf(code: string): number {
 
 /** Bodies larger than this are gzipped for clients that accept it (replication pages). */
 const GZIP_FROM = 8 * 1024;
+/** zlib's level for those bodies. */
+export const GZIP_LEVEL = 6;
 
 /** Answers with JSON; `then` runs once the answer is written (the connection then closes). */
 function sendJson(res: ServerResponse, status: number, body: unknown, req?: IncomingMessage, then?: () => void) {
@@ -204,7 +206,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, req?: Inco
     ...(status === 503 ? { 'Retry-After': '5' } : {}), ...(then ? { Connection: 'close' } : {}),
   };
   if (data.length >= GZIP_FROM && /\bgzip\b/.test(String(req?.headers['accept-encoding'] ?? ''))) {
-    data = gzipSync(data, { level: 6 });
+    data = gzipSync(data, { level: GZIP_LEVEL });
     headers['Content-Encoding'] = 'gzip';
   }
   res.writeHead(status, headers);

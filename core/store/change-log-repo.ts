@@ -5,11 +5,9 @@
 // Sealing runs before every pull (and may run at any time): a document dirtied by a transaction
 // is sealed with everything else that transaction dirtied, since a seal reads committed rows only.
 import { docTags } from './doc-tags.js';
-import { all, dynamicQb, first, qb, statement } from './query.js';
-import type { Db } from './db.js';
+import { all, first, qb, statement } from './query.js';
+import type { Db, DbStatement } from './db.js';
 import { columnsOf, isSqlite } from './dialect.js';
-
-const dyn = dynamicQb;
 
 /** Documents sealed per transaction: a large settlement is sealed in several short ones. */
 const SEAL_BATCH = 2000;
@@ -116,27 +114,43 @@ export function nextDocuments(db: Db, tags: readonly string[] | null, from: numb
   return { rows: all(db, rows.orderBy('seq').orderBy('tag')), more };
 }
 
-/** Rows of a replicated table whose key column is one of `keys`, in primary-key order. */
+/** Document keys per statement (key values, whatever the key's width). */
+const KEYS_PER_READ = 500;
+const reads = new WeakMap<Db, Map<string, DbStatement>>();
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Rows of a replicated table whose key is one of `keys`, as value arrays in `columns` order, in
+ * primary-key order. One statement per KEYS_PER_READ keys whatever the key's width (a composite
+ * key is a row value: `(a, b) IN (VALUES (?, ?), ...)`, a search of the primary key), its rows
+ * read as arrays: a store's first sync reads tens of thousands of rows (docs/performance.md).
+ */
 export function rowsOfDocs(db: Db, table: string, keyColumns: readonly string[], keys: readonly (readonly string[])[]): { columns: string[]; rows: unknown[][] } {
   const columns = tableColumns(db, table);
-  const out: unknown[][] = [];
-  const order = primaryKey(db, table);
-  if (keyColumns.length === 1) {
-    const flat = keys.map((k) => k[0]!);
-    for (let i = 0; i < flat.length; i += 500) {
-      let q = dyn.selectFrom(table).select(columns).where(keyColumns[0]!, 'in', flat.slice(i, i + 500));
-      for (const c of order) q = q.orderBy(c);
-      for (const r of all(db, q)) out.push(columns.map((c) => r[c]));
-    }
-  } else {
-    for (const k of keys) {
-      let q = dyn.selectFrom(table).select(columns);
-      keyColumns.forEach((c, i) => { q = q.where(c, '=', k[i]); });
-      for (const c of order) q = q.orderBy(c);
-      for (const r of all(db, q)) out.push(columns.map((c) => r[c]));
-    }
+  const width = keyColumns.length;
+  const per = Math.max(1, Math.floor(KEYS_PER_READ / width));
+  const head = `SELECT ${columns.map(ident).join(', ')} FROM ${ident(table)} WHERE ${width === 1 ? ident(keyColumns[0]!) : `(${keyColumns.map(ident).join(', ')})`} IN`;
+  const tail = `ORDER BY ${primaryKey(db, table).map(ident).join(', ')}`;
+  const one = width === 1 ? '?' : `(${new Array<string>(width).fill('?').join(', ')})`;
+  const rows: unknown[][] = [];
+  for (let i = 0; i < keys.length; i += per) {
+    const part = keys.slice(i, i + per);
+    const sql = `${head} (${width === 1 ? '' : 'VALUES '}${new Array<string>(part.length).fill(one).join(', ')}) ${tail}`;
+    for (const r of rawStatement(db, sql, part.length === per).all(...part.flat())) rows.push(r as unknown[]);
   }
-  return { columns, rows: out };
+  return { columns, rows };
+}
+
+/** A statement in raw mode (rows as arrays), kept when `keep` (full chunks), else made for once. */
+function rawStatement(db: Db, sql: string, keep: boolean): DbStatement {
+  let m = reads.get(db);
+  if (!m) reads.set(db, (m = new Map()));
+  let stmt = m.get(sql);
+  if (!stmt) {
+    stmt = db.prepare(sql).raw(true);
+    if (keep) m.set(sql, stmt);
+  }
+  return stmt;
 }
 
 const columnCache = new WeakMap<Db, Map<string, { columns: string[]; pk: string[] }>>();
