@@ -162,7 +162,10 @@ export function invoiceIssuer(db: Db) {
       group_name, currency, net, vat, total, vat_rate, order_id, line_id, source_key, credits, created_at) VALUES`, 23);
   const putLine = bulkInsert(db, `INSERT INTO invoice_lines (invoice_id, seq, group_name, rate, description, base, net, vat, items, fact, rule_ref, to_role) VALUES`, 12,
     { before: () => put.flush() });
-  const markIssued = db.prepare('UPDATE invoice_totals SET issued = 1 WHERE supplier = ? AND customer = ? AND currency = ? AND month = ? AND kind = ?');
+  // The month sums an invoice covers are marked issued together, in one statement at `flush`.
+  const markIssued = db.prepare(`UPDATE invoice_totals SET issued = 1 WHERE issued = 0 AND (supplier, customer, currency, month, kind) IN
+    (SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?))`);
+  const covered: [string, string, string, string, string][] = [];
   const seqs = new Map<string, number>();
   let id: number | null = null;
   // On a hub, each invoice goes to the change log for the replicas (core/store/replicated-set.ts:
@@ -177,14 +180,16 @@ export function invoiceIssuer(db: Db) {
       put.add([invoiceId, number, inv.series, seq, inv.kind, inv.supplier, inv.customer, inv.issued_by, inv.self_billed ? 1 : 0, inv.issue_date,
         inv.fiscal_year, inv.period, null, inv.currency, inv.net, inv.vat, inv.net + inv.vat, inv.vat_rate, null, null, `period:${inv.period}`, inv.credits, inv.created_at]);
       inv.lines.forEach((l, i) => putLine.add([invoiceId, i, l.group, l.rate, l.description, l.base, l.net, l.vat, l.items, null, null, null]));
-      markIssued.run(inv.supplier, inv.customer, inv.currency, inv.period, inv.kind);
+      covered.push([inv.supplier, inv.customer, inv.currency, inv.period, inv.kind]);
       mark(invoiceId);
       return { id: invoiceId, number };
     },
-    /** Writes the invoices issued so far. */
+    /** Writes the invoices issued so far and marks their month sums issued. */
     flush() {
       put.flush();
       putLine.flush();
+      if (covered.length > 0) markIssued.run(JSON.stringify(covered));
+      covered.length = 0;
     },
   };
 }
