@@ -35,7 +35,7 @@ import {
 } from '../store/invoice-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import type { Db } from '../store/db.js';
-import { dailyWriter, dayJournal, openBatches, postedFromSubledger } from '../store/subledger-repo.js';
+import { dailyWriter, dayJournal, openBatches, postedFromSubledger, type DailyBatches } from '../store/subledger-repo.js';
 import { storedAsOf } from './settle-compute.js';
 
 export interface PostingIssue {
@@ -157,8 +157,9 @@ class PostingWriter {
   private readonly refs = new Map<string, [string, string, string, string, string]>();
   private issued: Set<string> | null = null;
 
-  constructor(private readonly db: Db, private readonly setup: BooksSetup, private readonly now: Date, readonly run: PostingRun, private readonly pending: Set<string>) {
-    this.daily = dailyWriter(db);
+  constructor(private readonly db: Db, private readonly setup: BooksSetup, private readonly now: Date, readonly run: PostingRun, private readonly pending: Set<string>,
+    batches?: DailyBatches) {
+    this.daily = dailyWriter(db, batches);
   }
 
   /** Prepares drafts, skipping every event that cannot be posted; returns the events skipped. */
@@ -268,6 +269,11 @@ function postedByOrder(db: Db, ids: readonly string[]): Map<string, PostedLine[]
 export interface OrderPostingOptions {
   /** Orders never settled before this run: nothing can be posted for them yet, so nothing is read. */
   fresh?: ReadonlySet<string>;
+  /**
+   * The daily batches of a run of calls (`dailyBatches(db, true)`), which the caller writes
+   * (`write()`) before its transaction ends; without, each call writes its own.
+   */
+  batches?: DailyBatches;
 }
 
 /**
@@ -279,7 +285,7 @@ export function postOrderBooks(db: Db, inputs: readonly OrderBooksInput[], now: 
   if (inputs.length === 0) return run;
   const fresh = opts.fresh ?? new Set<string>();
   const pending = issueEvents(db);
-  const writer = new PostingWriter(db, setup, now, run, pending);
+  const writer = new PostingWriter(db, setup, now, run, pending, opts.batches);
   const known = inputs.map((i) => i.order.id).filter((id) => !fresh.has(id));
   const posted = postedByOrder(db, known);
   const invoiced = itemsForOrders(db, known);

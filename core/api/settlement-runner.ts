@@ -9,6 +9,7 @@ import type { OrderBooksInput } from '../domain/postings.js';
 import { allOrderIds, loadBooksSetup } from '../store/books-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import { loadLocationEntities, settlementWriter } from '../store/settlement-repo.js';
+import { dailyBatches, type DailyBatches } from '../store/subledger-repo.js';
 import type { Db } from '../store/db.js';
 import { finishBooks, postOrderBooks } from './books-runner.js';
 import { storedAsOf, type OrderInput } from './settle-compute.js';
@@ -67,6 +68,9 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
     const end = Math.min(ids.length, start + batch);
     for (let c = start; c < end; c += WRITE_CHUNK) chunkIds.push(ids.slice(c, Math.min(end, c + WRITE_CHUNK)));
   }
+  // The daily books' batches, read once: this run is their only writer until finishBooks; what
+  // its chunks add is written once per transaction.
+  let batches: DailyBatches | undefined;
   const handedOver: OrderInput[][] = [];
   let next = 0;
   const handOver = () => {
@@ -104,8 +108,9 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
           writer.flush();
           // The books follow the settled state in the same transaction: only the difference between
           // what these orders should have posted and what is posted is written (docs/accounting.md).
-          if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup, { fresh });
+          if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup, { fresh, batches: (batches ??= dailyBatches(db, true)) });
         }
+        batches?.write();
         writer.flushDayTotals();
       }).immediate();
     }

@@ -39,26 +39,102 @@ export interface DailyMovement { entity: string; journal: JournalCode; date: str
 
 const keyOf = (k: Omit<BatchKey, 'currency'>) => `${k.entity}\u0000${k.journal}\u0000${k.date}\u0000${k.accounts}`;
 
+/** An open batch as the daily writers keep it; `fresh` until it is written. */
+interface WriterBatch { id: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null }
+
+/** A batch line's sums: batch, role, account, aux ('' for none), currency, debit, credit, debit_orig, credit_orig. */
+type BatchSums = [number, string, string, string, string, number, number, number, number];
+
 /**
- * Writes a posting run's daily movements: one subledger row per order (explicit ids, so a batch
- * knows its range before the row is written), then each batch's sums, as increments.
+ * The open batches of daily books and what posting adds to them, until `write`: new batches
+ * (written once, with their counts), the counts of stored ones, and every batch line's sums (as
+ * increments). A run of posting calls (the settlement runner's chunks) shares one, read once
+ * (`preload`: every open batch, so that a key it lacks has none, the run being their only writer)
+ * and written at the end of each of the run's transactions, so a batch that several chunks touch
+ * is written once per transaction rather than once per chunk. Without `preload`, each key is
+ * looked up once (the daily_batches_open index): reading them all per posting call cost a fifth
+ * of an import's time once there were thousands.
  */
-export function dailyWriter(db: Db) {
-  // Open batches are looked up by key as movements need them (the daily_batches_open index):
-  // reading them all per posting run cost a fifth of an import's time once there were thousands.
-  const open = new Map<string, { id: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null } | null>();
+export function dailyBatches(db: Db, preload: boolean) {
+  const open = new Map<string, WriterBatch | null>();
+  if (preload) {
+    const rows = db.prepare('SELECT id, entity, journal, entry_date, accounts, movements, last_detail FROM daily_batches WHERE entry_id IS NULL').raw()
+      .all() as [number, string, JournalCode, string, string, number, number][];
+    for (const [id, entity, journal, date, accounts, movements, last] of rows) {
+      open.set(keyOf({ entity, journal, date, accounts }), { id, movements, first: 0, last, touched: false, fresh: null });
+    }
+  }
   const findOpen = db.prepare('SELECT id, movements, last_detail FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND accounts = ? AND entry_id IS NULL').raw();
-  let nextId = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM subledger').pluck().get() as number);
   let nextBatch = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM daily_batches').pluck().get() as number);
-  // Multi-row statements, parents first: new batches, then the subledger rows, then the sums.
+  const touched: WriterBatch[] = [];
+  const sums = new Map<string, BatchSums>();
+  // Multi-row statements, parents first: new batches, then the sums.
   const putBatches = bulkInsert(db, 'INSERT INTO daily_batches (id, entity, journal, entry_date, accounts, currency, movements, first_detail, last_detail, entry_id) VALUES', 10);
-  const putRows = bulkInsert(db, 'INSERT INTO subledger (id, order_id, lines_json, created_at) VALUES', 4);
   const putLines = bulkInsert(db, 'INSERT INTO daily_batch_lines (batch_id, role, account, aux, orig_currency, debit, credit, debit_orig, credit_orig) VALUES', 9, {
     tail: `ON CONFLICT (batch_id, role, account, aux, orig_currency) DO UPDATE SET debit = daily_batch_lines.debit + excluded.debit, credit = daily_batch_lines.credit + excluded.credit,
       debit_orig = daily_batch_lines.debit_orig + excluded.debit_orig, credit_orig = daily_batch_lines.credit_orig + excluded.credit_orig`,
     before: () => putBatches.flush(),
   });
   const setBatch = db.prepare('UPDATE daily_batches SET movements = ?, last_detail = ? WHERE id = ?');
+  return {
+    /** Counts a movement of subledger row `detail` in the open batch of its key (a new one when there is none); returns the batch id. */
+    count(m: DailyMovement, accounts: string, detail: number): number {
+      const k = keyOf({ entity: m.entity, journal: m.journal, date: m.date, accounts });
+      let b = open.get(k);
+      if (b === undefined && !preload) {
+        const row = findOpen.get(m.entity, m.journal, m.date, accounts) as [number, number, number] | undefined;
+        b = row ? { id: row[0], movements: row[1], first: 0, last: row[2], touched: false, fresh: null } : null;
+        open.set(k, b);
+      }
+      if (!b) {
+        b = { id: nextBatch++, movements: 0, first: detail, last: detail, touched: false, fresh: { entity: m.entity, journal: m.journal, date: m.date, accounts, currency: m.currency } };
+        open.set(k, b);
+      }
+      b.movements++;
+      b.last = detail;
+      if (!b.touched) { b.touched = true; touched.push(b); }
+      return b.id;
+    },
+    /** Adds a movement line to its batch's sums. */
+    sum(batch: number, l: DailyLine) {
+      const sk = `${batch}\u0000${l.role}\u0000${l.account}\u0000${l.aux ?? ''}\u0000${l.orig_currency}`;
+      let s = sums.get(sk);
+      if (!s) sums.set(sk, (s = [batch, l.role, l.account, l.aux ?? '', l.orig_currency, 0, 0, 0, 0]));
+      // Debits and credits apart: the day's entry keeps the turnover of each account.
+      if (l.amount > 0 || (l.amount === 0 && l.amount_orig > 0)) { s[5] += l.amount; s[7] += l.amount_orig; } else { s[6] -= l.amount; s[8] -= l.amount_orig; }
+    },
+    /** Writes what was counted and summed since the last write. */
+    write() {
+      for (const b of touched) {
+        if (b.fresh) {
+          const f = b.fresh;
+          putBatches.add([b.id, f.entity, f.journal, f.date, f.accounts, f.currency, b.movements, b.first, b.last, null]);
+          b.fresh = null;
+        } else {
+          setBatch.run(b.movements, b.last, b.id);
+        }
+        b.touched = false;
+      }
+      touched.length = 0;
+      putBatches.flush();
+      for (const s of sums.values()) putLines.add(s);
+      putLines.flush();
+      sums.clear();
+    },
+  };
+}
+
+export type DailyBatches = ReturnType<typeof dailyBatches>;
+
+/**
+ * Writes a posting call's daily movements: one subledger row per order (explicit ids, so a batch
+ * knows its range before the row is written), counted and summed in their batches, which are
+ * written with the rows, or by the run's `batches.write()` when the caller shares them.
+ */
+export function dailyWriter(db: Db, shared?: DailyBatches) {
+  const batches = shared ?? dailyBatches(db, false);
+  let nextId = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM subledger').pluck().get() as number);
+  const putRows = bulkInsert(db, 'INSERT INTO subledger (id, order_id, lines_json, created_at) VALUES', 4);
   const pending = new Map<string, DailyMovement[]>();
   return {
     add(order: string, m: DailyMovement) {
@@ -69,53 +145,20 @@ export function dailyWriter(db: Db) {
     /** Number of orders waiting for `flush`. */
     get size() { return pending.size; },
     flush(at: string) {
-      const sums = new Map<string, [number, string, string, string, string, number, number, number, number]>();
       for (const order of [...pending.keys()].sort()) {
         const id = nextId++;
         const lines: SubledgerLine[] = [];
         for (const m of pending.get(order)!) {
-          const accounts = accountSet(m.lines.map((l) => l.account));
-          const k = keyOf({ entity: m.entity, journal: m.journal, date: m.date, accounts });
-          let b = open.get(k);
-          if (b === undefined) {
-            const row = findOpen.get(m.entity, m.journal, m.date, accounts) as [number, number, number] | undefined;
-            b = row ? { id: row[0], movements: row[1], first: 0, last: row[2], touched: false, fresh: null } : null;
-            open.set(k, b);
-          }
-          if (!b) {
-            b = { id: nextBatch++, movements: 0, first: id, last: id, touched: true, fresh: { entity: m.entity, journal: m.journal, date: m.date, accounts, currency: m.currency } };
-            open.set(k, b);
-          }
-          b.movements++;
-          b.last = id;
-          b.touched = true;
+          const batch = batches.count(m, accountSet(m.lines.map((l) => l.account)), id);
           for (const l of m.lines) {
-            lines.push([b.id, m.entity, m.event, l.fact, m.journal, l.role, l.account, l.aux, l.amount, l.amount_orig, l.orig_currency, m.eventAt, m.label]);
-            const sk = `${b.id}\u0000${l.role}\u0000${l.account}\u0000${l.aux ?? ''}\u0000${l.orig_currency}`;
-            let s = sums.get(sk);
-            if (!s) sums.set(sk, (s = [b.id, l.role, l.account, l.aux ?? '', l.orig_currency, 0, 0, 0, 0]));
-            // Debits and credits apart: the day's entry keeps the turnover of each account.
-            if (l.amount > 0 || (l.amount === 0 && l.amount_orig > 0)) { s[5] += l.amount; s[7] += l.amount_orig; } else { s[6] -= l.amount; s[8] -= l.amount_orig; }
+            lines.push([batch, m.entity, m.event, l.fact, m.journal, l.role, l.account, l.aux, l.amount, l.amount_orig, l.orig_currency, m.eventAt, m.label]);
+            batches.sum(batch, l);
           }
         }
         putRows.add([id, order, JSON.stringify(lines), at]);
       }
-      // New batches are written once, with their counts; those already stored are updated.
-      for (const b of open.values()) {
-        if (!b?.touched) continue;
-        if (b.fresh) {
-          const f = b.fresh;
-          putBatches.add([b.id, f.entity, f.journal, f.date, f.accounts, f.currency, b.movements, b.first, b.last, null]);
-          b.fresh = null;
-        } else {
-          setBatch.run(b.movements, b.last, b.id);
-        }
-        b.touched = false;
-      }
-      putBatches.flush();
       putRows.flush();
-      for (const s of sums.values()) putLines.add(s);
-      putLines.flush();
+      if (!shared) batches.write();
       pending.clear();
     },
   };
