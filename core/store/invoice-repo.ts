@@ -164,7 +164,7 @@ export function invoiceIssuer(db: Db) {
     { before: () => put.flush() });
   // The month sums an invoice covers are marked issued together, in one statement at `flush`.
   const markIssued = db.prepare(`UPDATE invoice_totals SET issued = 1 WHERE issued = 0 AND (supplier, customer, currency, month, kind) IN
-    (SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?))`);
+    (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?))`);
   const covered: [string, string, string, string, string][] = [];
   const seqs = new Map<string, number>();
   let id: number | null = null;
