@@ -1,6 +1,7 @@
 // Look-alike identifiers and payments counted twice (issue 16, items 5-7): a payment belongs to
 // one order in the whole network; every identifier is NFC and free of control, format,
 // bidirectional and invisible characters and of lone surrogates; the scenario names its format.
+import { columnsOf } from '../../core/store/dialect.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,9 +15,13 @@ import { memoryDb, readExample, tempDir, testContext } from '../helpers/db.js';
 const tmp = tempDir('ventil-ids-');
 afterAll(() => tmp.cleanup());
 
+/** Every row, in primary-key order (all columns when there is none): the same on both backends. */
 const dump = (db: ReturnType<typeof memoryDb>) =>
-  ['orders', 'order_lines', 'payments', 'events', 'entities', 'rules', 'imports', 'settlements']
-    .map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).raw().all());
+  ['orders', 'order_lines', 'payments', 'events', 'entities', 'rules', 'imports', 'settlements'].map((t) => {
+    const cols = columnsOf(db, t);
+    const key = cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+    return db.prepare(`SELECT * FROM ${t} ORDER BY ${(key.length > 0 ? key : cols).map((c) => c.name).join(', ')}`).raw().all();
+  });
 
 function imported() {
   const ctx = testContext();

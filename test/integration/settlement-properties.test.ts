@@ -51,8 +51,9 @@ describe('stored settlement properties', () => {
       const pieces = importAll(parts);
       expect(dump(pieces.db)).toEqual(dump(whole.db));
       // Conservation on every stored order: payouts + fees + refunds = captured.
-      const bad = whole.db.prepare(`SELECT s.order_id, s.captured, s.psp_fees, s.refunded, (SELECT sum(amount) FROM entity_shares e WHERE e.order_id = s.order_id AND e.revision = s.revision) AS payouts
-        FROM settlements s WHERE payouts + s.psp_fees + s.refunded != s.captured`).all();
+      const bad = whole.db.prepare(`SELECT * FROM (SELECT s.order_id, s.captured, s.psp_fees, s.refunded,
+        (SELECT sum(amount) FROM entity_shares e WHERE e.order_id = s.order_id AND e.revision = s.revision) AS payouts FROM settlements s) x
+        WHERE x.payouts + x.psp_fees + x.refunded != x.captured`).all();
       expect(bad).toEqual([]);
       // Running again changes nothing.
       expect(callApi(whole, 'settlement.run', {})).toMatchObject({ ok: true, value: { revised: 0 } });
