@@ -11,6 +11,7 @@ import {
   insertRun, insertTransfer, lastRunAsOf, networkSetting, paidLedger, priorTransfers, pspAccounts, releasedLedger,
 } from '../store/release-repo.js';
 import type { Db } from '../store/db.js';
+import { lockUntilCommit } from '../store/dialect.js';
 import { postTransferBooks } from './books-runner.js';
 import { enqueue } from '../sync/outbox.js';
 import { ApiError } from './errors.js';
@@ -90,6 +91,8 @@ export function runRelease(db: Db, opts: ReleaseOptions): ReleaseResult {
     throw new ApiError('invalid_input', `as_of ${JSON.stringify(opts.asOf)} is not an ISO 8601 time`, [{ path: 'as_of', code: 'invalid_time', message: 'not an ISO 8601 time' }]);
   }
   const asOf = isoUtc(asOfMs);
+  // One release run at a time: the plan read below must not interleave with another run's write.
+  lockUntilCommit(db, 'release');
   const nowMs = opts.now.getTime();
   if (asOfMs > nowMs) {
     throw new ApiError('as_of_in_future', `cannot release as of ${asOf}: it is after now (${isoUtc(nowMs)}); money is released once its release time has passed`,

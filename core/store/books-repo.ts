@@ -11,7 +11,7 @@ import type { Selectable } from 'kysely';
 import { all, qb, run } from './query.js';
 import type { JournalEntriesTable, JournalLinesTable } from './schema.js';
 import type { Db } from './db.js';
-import { lastIdSql, lockNumbering, tableExists } from './dialect.js';
+import { lastIdSql, lockUntilCommit, tableExists } from './dialect.js';
 import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
 import { batchSides, sideOrder } from './subledger-repo.js';
@@ -185,7 +185,7 @@ export function entryWriter(db: Db) {
   const next = db.prepare('SELECT COALESCE(MAX(number), 0) + 1 FROM journal_entries WHERE entity = ? AND journal = ? AND fiscal_year = ?').pluck();
   // Ids given here (AUTOINCREMENT: never below what was ever used), so that entries and lines go
   // in multi-row statements and a caller learns each entry's id before it is written.
-  lockNumbering(db, 'journal_entries');
+  lockUntilCommit(db, 'journal_entries');
   const lastId = db.prepare(lastIdSql(db, 'journal_entries')).pluck();
   const entries = bulkInsert(db, `INSERT INTO journal_entries (id, entity, journal, fiscal_year, number, entry_date, event_at, shifted, adjustment, valid_at, label,
       piece_ref, piece_date, source_key, order_id, transfer_id, invoice_id, currency, orig_currency, fx_rate, fx_date) VALUES`, 21);

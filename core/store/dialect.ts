@@ -59,11 +59,11 @@ export function lastIdSql(db: Db, table: string): string {
 }
 
 /**
- * Serializes the writers that number something (gapless numbers, ids given by the store) until
- * the end of the transaction. SQLite has one writer at a time already; PostgreSQL takes an
- * advisory transaction lock on the name, so a second hub process waits instead of reading the
- * same maximum.
+ * Serializes, until the end of the transaction, the writers that read then write something only
+ * one may write at a time: gapless numbers and ids given by the store (the journal, invoices), a
+ * network's release run. SQLite has one writer at a time already; PostgreSQL takes an advisory
+ * transaction lock on the name, so a second hub process waits instead of reading the same state.
  */
-export function lockNumbering(db: Db, name: string): void {
+export function lockUntilCommit(db: Db, name: string): void {
   if (!isSqlite(db)) db.prepare('SELECT pg_advisory_xact_lock(hashtext(?))').get(`ventil:${name}`);
 }

@@ -8,7 +8,7 @@ import { itemKind } from '../domain/postings.js';
 import { all, first, qb } from './query.js';
 import type { InvoiceLinesTable, InvoicesTable } from './schema.js';
 import type { Db } from './db.js';
-import { lastIdSql, lockNumbering } from './dialect.js';
+import { lastIdSql, lockUntilCommit } from './dialect.js';
 import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
 
@@ -156,7 +156,7 @@ export function invoiceIssuer(db: Db) {
   // Statements prepared once: a month's end issues thousands of invoices in one run.
   const next = db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM invoices WHERE series = ?').pluck();
   // Ids given here (AUTOINCREMENT: never below what was ever used), as the entry writer does.
-  lockNumbering(db, 'invoices');
+  lockUntilCommit(db, 'invoices');
   const lastId = db.prepare(lastIdSql(db, 'invoices')).pluck();
   const put = bulkInsert(db, `INSERT INTO invoices (id, number, series, seq, kind, supplier, customer, issued_by, self_billed, issue_date, fiscal_year, period,
       group_name, currency, net, vat, total, vat_rate, order_id, line_id, source_key, credits, created_at) VALUES`, 23);
