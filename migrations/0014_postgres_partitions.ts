@@ -79,13 +79,20 @@ const ENTRY_GUARDS = guardsDdl('journal_entries', [['journal_entries_immutable_u
 const CONTINUE_ENTRY_IDS = "SELECT setval(pg_get_serial_sequence('journal_entries', 'id'), coalesce(max(id), 0) + 1, false) FROM journal_entries;";
 
 const YEAR_FUNCTIONS = `
-  CREATE FUNCTION ventil_open_year(year text) RETURNS void LANGUAGE plpgsql AS $$
-    DECLARE t text;
+  CREATE FUNCTION ventil_open_year(year text) RETURNS text[] LANGUAGE plpgsql AS $$
+    DECLARE t text; k text; held boolean; skipped text[] := '{}';
     BEGIN
       IF year !~ '^[0-9]{4}$' THEN RAISE EXCEPTION 'not a year: %', year; END IF;
+      PERFORM pg_advisory_xact_lock(hashtext('ventil_open_year'));  -- hub processes opening at once
       FOREACH t IN ARRAY ARRAY[${PARTITIONED.map((t) => `'${t}'`).join(', ')}] LOOP
-        EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', t || '_' || year, t, year, (year::int + 1)::text);
+        CONTINUE WHEN to_regclass(t || '_' || year) IS NOT NULL;
+        k := CASE WHEN t IN ('journal_entries', 'journal_line_rows') THEN 'fiscal_year' ELSE 'order_year' END;
+        -- Rows of that year already in the default partition: PostgreSQL would refuse the partition.
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I >= %L AND %I < %L)', t || '_default', k, year, k, (year::int + 1)::text) INTO held;
+        IF held THEN skipped := skipped || t; CONTINUE; END IF;
+        EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', t || '_' || year, t, year, (year::int + 1)::text);
       END LOOP;
+      RETURN skipped;
     END $$;
   CREATE FUNCTION ventil_detach_year(year text) RETURNS void LANGUAGE plpgsql AS $$
     DECLARE t text; c name;

@@ -8,6 +8,7 @@ import type { Db } from './db.js';
 import { isSqlite, strictTable } from './dialect.js';
 import { PgDatabase } from './pg/pg-database.js';
 import { SQLITE_FUNCTIONS } from './pg/sqlite-functions.js';
+import { openYearPartitions } from './partitions.js';
 import { BUSY_TIMEOUT_MS, openSqlite, type Sqlite } from './sqlite.js';
 
 export class DatabaseError extends Error {
@@ -120,6 +121,7 @@ function openPostgres(options: OpenOptions): { db: Db; migrated: MigrationReport
     const migrated = options.readonly
       ? { applied: [], backup: null }
       : migrate(db, file, options.migrations ?? knownMigrations, options.now ?? (() => new Date()), { backupConfirmed: options.backupConfirmed ?? false });
+    if (!options.readonly) openYearPartitions(db, (options.now ?? (() => new Date()))());
     return { db, migrated };
   } catch (e) {
     db.close();

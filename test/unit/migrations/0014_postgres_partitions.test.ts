@@ -5,11 +5,12 @@
 // detaching 2025 leaves 2026 whole, and down() puts plain tables back with the rows.
 import { describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
-import { migrate } from '../../../core/store/database.js';
+import { migrate, openDatabase } from '../../../core/store/database.js';
+import { openYearPartitions } from '../../../core/store/partitions.js';
 import { openSqlite } from '../../../core/store/sqlite.js';
 import type { Db } from '../../../core/store/db.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
-import { postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
+import { postgresDatabases, postgresInstalled, sharedPostgres } from '../../helpers/postgres.js';
 
 const NAME = '0014_postgres_partitions';
 const at = migrations.findIndex((m) => m.name === NAME);
@@ -87,8 +88,11 @@ describe.skipIf(!postgresInstalled)(`${NAME} on PostgreSQL`, () => {
     expect(e26b).toBeGreaterThan(e26);
     settledOrder(db, 'O27', '2027');
     expect(placement(db).journal_lines).toEqual(['journal_line_rows_2025', 'journal_line_rows_2026', 'journal_line_rows_default']);
-    expect(() => db.exec("SELECT ventil_open_year('2027')")).toThrow(/updated partition constraint for default partition .* would be violated/);
-    db.exec("SELECT ventil_open_year('2028')");
+    // 2027's rows are in the default partitions already: its partitions are not created (PostgreSQL would refuse), and said so.
+    expect(openYearPartitions(db, new Date('2027-01-01T00:00:00Z'))).toEqual([
+      'journal_entries 2027', 'journal_line_rows 2027', 'settlement_revision_rows 2027', 'settlement_line_rows 2027', 'entity_share_rows 2027',
+    ]);
+    expect(db.prepare("SELECT count(*) FROM pg_class WHERE relname = 'journal_entries_2028'").pluck().get()).toBe(1);
     settledOrder(db, 'O28', '2028');
     expect(placement(db).settlement_lines).toEqual(['settlement_line_rows_2025', 'settlement_line_rows_2026', 'settlement_line_rows_2028', 'settlement_line_rows_default']);
 
@@ -113,5 +117,19 @@ describe.skipIf(!postgresInstalled)(`${NAME} on PostgreSQL`, () => {
     expect(db.prepare('SELECT count(*) FROM journal_lines').pluck().get()).toBe(8);
     expect(() => db.exec('UPDATE journal_lines SET debit = 1')).toThrow('journal entries are immutable; post a reversing entry');
     expect(settledOrder(db, 'O29', '2029')).toBeGreaterThan(e26b);
+  });
+
+  it('has every opening of the database open the partitions of the current year and the next', () => {
+    const url = sharedPostgres().createDatabase('opened_0014');
+    const { db } = openDatabase({ file: url, now: () => FROZEN_NOW });
+    try {
+      expect(db.prepare("SELECT relname FROM pg_class WHERE relname ~ '_20[0-9][0-9]$' ORDER BY 1").pluck().all()).toEqual([
+        'entity_share_rows_2026', 'entity_share_rows_2027', 'journal_entries_2026', 'journal_entries_2027', 'journal_line_rows_2026', 'journal_line_rows_2027',
+        'settlement_line_rows_2026', 'settlement_line_rows_2027', 'settlement_revision_rows_2026', 'settlement_revision_rows_2027',
+      ]);
+      expect(openYearPartitions(db, FROZEN_NOW)).toEqual([]);
+    } finally {
+      db.close();
+    }
   });
 });
