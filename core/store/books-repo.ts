@@ -119,6 +119,17 @@ export function closedPeriods(db: Db, entity: string): ClosedPeriodRow[] {
   return db.prepare('SELECT * FROM closed_periods WHERE entity = ? ORDER BY start_date, kind').all(entity) as ClosedPeriodRow[];
 }
 
+/** Every entity's closed periods (a small table), each entity's in `closedPeriods`' order. */
+function closedPeriodsByEntity(db: Db): Map<string, ClosedPeriodRow[]> {
+  const out = new Map<string, ClosedPeriodRow[]>();
+  for (const row of db.prepare('SELECT * FROM closed_periods ORDER BY entity, start_date, kind').all() as ClosedPeriodRow[]) {
+    let list = out.get(row.entity);
+    if (!list) out.set(row.entity, (list = []));
+    list.push(row);
+  }
+  return out;
+}
+
 export function closedMonths(db: Db, entity: string): Set<string> {
   return new Set((db.prepare("SELECT period FROM closed_periods WHERE entity = ? AND kind = 'month'").pluck().all(entity) as string[]));
 }
@@ -200,12 +211,10 @@ export function entryWriter(db: Db) {
   // Entries are validated in order (id order), in every book.
   const lastValid = db.prepare('SELECT valid_at FROM journal_entries ORDER BY id DESC LIMIT 1').pluck();
   const validAtOf = validationClock(() => (lastValid.get() as string | undefined) ?? '');
-  const closed = new Map<string, ClosedPeriodRow[]>();
-  const closedFor = (entity: string) => {
-    let c = closed.get(entity);
-    if (!c) closed.set(entity, (c = closedPeriods(db, entity)));
-    return c;
-  };
+  // Every entity's closed periods, read in one statement when the first entry is queued: a run
+  // writes through a new writer per chunk, and a statement per entity and writer added up.
+  let closed: Map<string, ClosedPeriodRow[]> | null = null;
+  const closedFor = (entity: string) => (closed ??= closedPeriodsByEntity(db)).get(entity) ?? [];
   /** Numbers the entry (next in its entity, journal and fiscal year) and queues its rows. */
   const queue = (e: EntryInsert): { id: number; number: number } => {
     if (closedPeriodHolding(closedFor(e.entity), e.entry_date)) {
