@@ -16,6 +16,8 @@ export function isSqlite(db: Db): db is Sqlite {
 
 export interface ColumnInfo {
   name: string;
+  /** Declared type: SQLite's as written (INTEGER, TEXT...), PostgreSQL's as format_type prints it. */
+  type: string;
   /** Position in the primary key (1, 2, ...), 0 when not part of it. */
   pk: number;
 }
@@ -23,7 +25,7 @@ export interface ColumnInfo {
 /** The columns of a table in schema order: `PRAGMA table_info` on SQLite, the catalog on PostgreSQL. */
 export function columnsOf(db: Db, table: string): ColumnInfo[] {
   if (isSqlite(db)) return db.pragma(`table_info(${JSON.stringify(table)})`) as ColumnInfo[];
-  return db.prepare(`SELECT a.attname AS name, coalesce((SELECT k.n FROM unnest(i.indkey) WITH ORDINALITY AS k(att, n) WHERE k.att = a.attnum), 0)::int AS pk
+  return db.prepare(`SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, coalesce((SELECT k.n FROM unnest(i.indkey) WITH ORDINALITY AS k(att, n) WHERE k.att = a.attnum), 0)::int AS pk
     FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
     WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`).all(table) as ColumnInfo[];
 }
