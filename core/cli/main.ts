@@ -3,6 +3,8 @@ import { EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, type Command } from './comman
 import { commands } from './commands/index.js';
 import { CliFailure, globalOptions, InputFileError, printError } from './io.js';
 import { errorFields, logger } from '../log/logger.js';
+import { toErrorValue } from '../api/index.js';
+import { isDatabaseBusy } from '../store/sqlite.js';
 import { startFileLog, type FileLog } from '../log/file-log.js';
 
 const log = logger('cli');
@@ -79,7 +81,9 @@ async function runCommand(command: Command, rest: string[], json: boolean): Prom
       return e.exitCode;
     }
     const err = e as { code?: unknown; message?: string };
-    printError({ code: typeof err.code === 'string' ? err.code : 'internal', message: err.message ?? String(e) }, json);
+    // Another process kept the write lock past the wait (docs/deployment.md): its named error.
+    if (isDatabaseBusy(e)) printError(toErrorValue(e), json);
+    else printError({ code: typeof err.code === 'string' ? err.code : 'internal', message: err.message ?? String(e) }, json);
     return EXIT_FAILURE;
   }
 }

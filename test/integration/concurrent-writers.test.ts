@@ -77,6 +77,26 @@ describe('concurrent writers on one database file', () => {
     }
   });
 
+  it('an import that waited longer than the busy timeout exits 1 with database_busy, having stored nothing', { timeout: 120_000 }, async () => {
+    const file = join(tmp.dir, 'held.db');
+    const bin = await bundledVentil();
+    const { db } = openDatabase({ file });
+    try {
+      ok(callApi(createContext(db, { now }), 'scenario.import', { scenario: basicScenario({ events: false }) }));
+      const f = join(tmp.dir, 'E.json');
+      writeFileSync(f, JSON.stringify({ ...basicScenario({ events: false }), orders: ordersOf('E', 2) }));
+      db.exec('BEGIN IMMEDIATE');
+      const r = await runVentil(['import', f, '--db', file, '--json'], {}, 60_000, bin); // holds the lock all along
+      db.exec('COMMIT');
+      expect(r.status).toBe(1);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: 'database_busy' } });
+      expect(db.prepare("SELECT count(*) FROM orders WHERE id GLOB 'E-*'").pluck().get()).toBe(0);
+    } finally {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      db.close();
+    }
+  });
+
   it('a writer that waited longer than the busy timeout gets a named error, and nothing is stored', () => {
     const file = join(tmp.dir, 'busy.db');
     const holder = openDatabase({ file }).db;
