@@ -3,7 +3,7 @@
 // SQLite has no partitions.
 // - `journal_entries` is partitioned by `fiscal_year` (the numbering already runs per fiscal
 //   year, so no sequence spans two partitions). Its primary key becomes (id, fiscal_year): a
-//   partition key must be in every unique key.
+//   partition key must be in every unique key. Lines refer to entries partition to partition.
 // - `journal_lines`, `settlement_revisions`, `settlement_lines` and `entity_shares` hold no year,
 //   and a partition key cannot be a generated column nor set by a BEFORE trigger (it would move
 //   the row out of the partition chosen). Their rows move to `<name>_rows` tables carrying the
@@ -16,8 +16,8 @@
 // - Each partitioned table has a default partition, and one per year its rows already hold.
 //   `ventil_open_year('YYYY')` creates a year's partitions (before its rows arrive: rows already
 //   in the default partition for that year make PostgreSQL refuse, by name);
-//   `ventil_detach_year('YYYY')` detaches them, lines before entries, each detached table left
-//   whole (without references) for archiving.
+//   `ventil_detach_year('YYYY')` detaches them, each detached table left whole for archiving
+//   (a year's lines keep their reference to that year's entries).
 import type { Db } from '../core/store/db.js';
 import { dialectOf } from '../core/store/dialect.js';
 import { POSTGRES_LEGS_VIEW } from './0007_settlement_access_paths.js';
@@ -33,7 +33,6 @@ interface RowsTable {
   key: readonly string[];
   /** Append-only guards, as the migrations that created the table named them. */
   guards: readonly (readonly [name: string, event: 'UPDATE' | 'DELETE', message: string])[];
-  references?: string;
 }
 
 const IMMUTABLE_ENTRIES = 'journal entries are immutable; post a reversing entry';
@@ -43,7 +42,6 @@ const ROWS_TABLES: readonly RowsTable[] = [
   {
     view: 'journal_lines', rows: 'journal_line_rows', year: 'fiscal_year', yearOf: '(SELECT e.fiscal_year FROM journal_entries e WHERE e.id = NEW.entry_id)',
     key: ['entry_id', 'seq'], guards: [['journal_lines_immutable_update', 'UPDATE', IMMUTABLE_ENTRIES], ['journal_lines_immutable_delete', 'DELETE', IMMUTABLE_ENTRIES]],
-    references: 'FOREIGN KEY (entry_id, fiscal_year) REFERENCES journal_entries(id, fiscal_year)',
   },
   {
     view: 'settlement_revisions', rows: 'settlement_revision_rows', year: 'order_year', yearOf: ORDER_YEAR,
@@ -65,6 +63,15 @@ const PARTITIONED = ['journal_entries', ...ROWS_TABLES.map((t) => t.rows)];
 const columnsOf = (db: Db, table: string) => db.prepare(
   'SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position',
 ).pluck().all(table) as string[];
+
+/**
+ * A year's lines refer to the same year's entries, partition to partition: a reference to the
+ * partitioned journal made inserting lines four times slower (docs/decisions/0018-*.md), one to
+ * a plain table costs what it always did. Every line's year is its entry's (the insert rule), so
+ * these references hold the lines to their entries; a detached year keeps its own.
+ */
+const lineReference = (year: string) =>
+  `ALTER TABLE journal_line_rows_${year} ADD FOREIGN KEY (entry_id, fiscal_year) REFERENCES journal_entries_${year}(id, fiscal_year);`;
 
 const guardsDdl = (table: string, guards: RowsTable['guards']) => guards
   .map(([name, event, message]) => `CREATE TRIGGER ${name} BEFORE ${event} ON ${table} FOR EACH ROW EXECUTE FUNCTION ventil_refuse('${message}');`).join('\n');
@@ -89,23 +96,22 @@ const YEAR_FUNCTIONS = `
         k := CASE WHEN t IN ('journal_entries', 'journal_line_rows') THEN 'fiscal_year' ELSE 'order_year' END;
         -- Rows of that year already in the default partition: PostgreSQL would refuse the partition.
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I >= %L AND %I < %L)', t || '_default', k, year, k, (year::int + 1)::text) INTO held;
-        IF held THEN skipped := skipped || t; CONTINUE; END IF;
+        -- A year's lines need that year's entries (their reference, below).
+        IF held OR (t = 'journal_line_rows' AND to_regclass('journal_entries_' || year) IS NULL) THEN skipped := skipped || t; CONTINUE; END IF;
         EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', t || '_' || year, t, year, (year::int + 1)::text);
+        IF t = 'journal_line_rows' THEN
+          EXECUTE format('ALTER TABLE %I ADD FOREIGN KEY (entry_id, fiscal_year) REFERENCES %I (id, fiscal_year)', t || '_' || year, 'journal_entries_' || year);
+        END IF;
       END LOOP;
       RETURN skipped;
     END $$;
   CREATE FUNCTION ventil_detach_year(year text) RETURNS void LANGUAGE plpgsql AS $$
-    DECLARE t text; c name;
+    DECLARE t text;
     BEGIN
       IF year !~ '^[0-9]{4}$' THEN RAISE EXCEPTION 'not a year: %', year; END IF;
       FOREACH t IN ARRAY ARRAY[${[...PARTITIONED].reverse().map((t) => `'${t}'`).join(', ')}] LOOP
         IF to_regclass(t || '_' || year) IS NOT NULL THEN
           EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', t, t || '_' || year);
-          -- A detached table keeps its references (lines to the journal): they go, so that the
-          -- year's entries can be detached in turn; the lines' entries leave with them.
-          FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = (t || '_' || year)::regclass AND contype = 'f' AND conparentid = 0 LOOP
-            EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', t || '_' || year, c);
-          END LOOP;
         END IF;
       END LOOP;
     END $$;`;
@@ -128,11 +134,12 @@ function up(db: Db): void {
   for (const t of ROWS_TABLES) {
     db.exec(`
       CREATE TABLE ${t.rows} (LIKE ${t.view} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, ${t.year} TEXT NOT NULL,
-        PRIMARY KEY (${[...t.key, t.year].join(', ')})${t.references ? `, ${t.references.replace('journal_entries(', 'journal_entries_by_year(')}` : ''}
+        PRIMARY KEY (${[...t.key, t.year].join(', ')})
       ) PARTITION BY RANGE (${t.year});
       ${partitions(t.rows, t.rows)}
       INSERT INTO ${t.rows} SELECT t.*, ${t.yearOf.replace(/NEW\./g, 't.')} FROM ${t.view} t;`);
   }
+  db.exec(['default', ...years].map(lineReference).join('\n'));
   db.exec(`
     DROP VIEW settlement_legs;
     ${ROWS_TABLES.map((t) => `DROP TABLE ${t.view};`).join(' ')}
@@ -162,7 +169,7 @@ function down(db: Db): void {
     const columns = columnsOf(db, t.view);
     db.exec(`
       CREATE TABLE ${t.view}_whole (LIKE ${t.rows} INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-        PRIMARY KEY (${t.key.join(', ')})${t.references ? ', FOREIGN KEY (entry_id) REFERENCES journal_entries_whole(id)' : ''});
+        PRIMARY KEY (${t.key.join(', ')})${t.view === 'journal_lines' ? ', FOREIGN KEY (entry_id) REFERENCES journal_entries_whole(id)' : ''});
       ALTER TABLE ${t.view}_whole DROP COLUMN ${t.year};
       INSERT INTO ${t.view}_whole SELECT ${columns.join(', ')} FROM ${t.rows};
       DROP VIEW ${t.view};

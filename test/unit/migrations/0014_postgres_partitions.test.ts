@@ -102,6 +102,11 @@ describe.skipIf(!postgresInstalled)(`${NAME} on PostgreSQL`, () => {
     expect(() => db.exec('UPDATE entity_shares SET amount = 0')).toThrow('entity shares are append-only');
     expect(() => db.prepare(`INSERT INTO journal_lines (entry_id, seq, fact, role, account, aux, debit, credit, label, amount_orig, orig_currency)
       VALUES (?, 0, 'sale', 'escrow', '467300', NULL, 1, 0, 'x', 1, 'EUR')`).run(e26)).toThrow(/duplicate key value violates unique constraint/);
+    // A line of no entry has no year: refused before its reference would be.
+    expect(() => db.exec(`INSERT INTO journal_lines (entry_id, seq, fact, role, account, aux, debit, credit, label, amount_orig, orig_currency)
+      VALUES (999, 0, 'sale', 'escrow', '467300', NULL, 1, 0, 'x', 1, 'EUR')`)).toThrow(/null value in column "fiscal_year"/);
+    expect(() => db.exec("INSERT INTO journal_line_rows_2026 (entry_id, seq, fact, role, account, debit, credit, label, amount_orig, orig_currency, fiscal_year) VALUES (999, 0, 'f', 'r', 'a', 1, 0, 'l', 1, 'EUR', '2026')"))
+      .toThrow(/foreign key constraint/);
 
     // 2025 detached: its rows leave the store's tables, kept whole in the detached tables; 2026 stays.
     db.exec("SELECT ventil_detach_year('2025')");
