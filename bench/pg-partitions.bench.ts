@@ -4,16 +4,16 @@
 // - plain: the schema before 0014 (no partitions);
 // - partitioned: 0014 as built (a year's lines refer to that year's entries);
 // - parent reference: 0014 with the lines referring to the partitioned journal instead.
-// Rounds alternate between the three, so the machine's load falls on each alike; only the ratios
-// within a run mean something.
-//   npx tsx bench/pg-partitions.bench.ts [--entries 20000] [--rounds 3]
+// Each round writes into three fresh databases, one after the other, so the machine's load falls
+// on each alike; only the ratios within a run mean something.
+//   npx tsx bench/pg-partitions.bench.ts [--entries 10000] [--rounds 3]
 import { parseArgs } from 'node:util';
 import { migrations } from '../migrations/index.js';
 import type { Db } from '../core/store/db.js';
 import { PgDatabase } from '../core/store/pg/pg-database.js';
 import { applyMigrations, startPostgres } from '../test/helpers/postgres.js';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { entries: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } } });
 const N = Number(values.entries);
 const ROUNDS = Number(values.rounds);
 const ROWS = 500;
@@ -60,24 +60,24 @@ function write(db: Db): Record<Part | 'total', number> {
     }
   })();
   ms.total = performance.now() - start;
-  db.exec('TRUNCATE journal_entries, orders CASCADE');
-  db.exec(db === plain ? 'TRUNCATE journal_lines, settlement_lines' : 'TRUNCATE journal_line_rows, settlement_line_rows');
+  db.close();
   return ms;
 }
 
-const plain = database('plain', before0014);
-const partitioned = database('partitioned', migrations);
-const parentReference = database('parent_reference', migrations);
-parentReference.exec(`ALTER TABLE journal_line_rows_default DROP CONSTRAINT journal_line_rows_default_entry_id_fiscal_year_fkey;
-  ALTER TABLE journal_line_rows_2026 DROP CONSTRAINT journal_line_rows_2026_entry_id_fiscal_year_fkey;
-  ALTER TABLE journal_line_rows ADD FOREIGN KEY (entry_id, fiscal_year) REFERENCES journal_entries(id, fiscal_year)`);
+function parentReference(name: string): Db {
+  const db = database(name, migrations);
+  db.exec(`ALTER TABLE journal_line_rows_default DROP CONSTRAINT journal_line_rows_default_entry_id_fiscal_year_fkey;
+    ALTER TABLE journal_line_rows_2026 DROP CONSTRAINT journal_line_rows_2026_entry_id_fiscal_year_fkey;
+    ALTER TABLE journal_line_rows ADD FOREIGN KEY (entry_id, fiscal_year) REFERENCES journal_entries(id, fiscal_year)`);
+  return db;
+}
 
 const sums = { plain: 0, partitioned: 0, parentReference: 0 };
 const show = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
 for (let round = 1; round <= ROUNDS; round++) {
-  const a = write(plain);
-  const b = write(partitioned);
-  const c = write(parentReference);
+  const a = write(database(`plain_${round}`, before0014));
+  const b = write(database(`partitioned_${round}`, migrations));
+  const c = write(parentReference(`parent_reference_${round}`));
   sums.plain += a.total;
   sums.partitioned += b.total;
   sums.parentReference += c.total;
@@ -85,5 +85,4 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 console.log(`${N} entries, ${2 * N} journal lines, ${N} orders and settlement lines per round: partitioned / plain ${(sums.partitioned / sums.plain).toFixed(2)}, `
   + `with the lines referring to the partitioned journal / plain ${(sums.parentReference / sums.plain).toFixed(2)}`);
-for (const db of [plain, partitioned, parentReference]) db.close();
 server.stop();

@@ -66,7 +66,7 @@ const columnsOf = (db: Db, table: string) => db.prepare(
 
 /**
  * A year's lines refer to the same year's entries, partition to partition: a reference to the
- * partitioned journal made inserting lines four times slower (docs/decisions/0018-*.md), one to
+ * partitioned journal made inserting lines two to six times slower (docs/decisions/0018-*.md), one to
  * a plain table costs what it always did. Every line's year is its entry's (the insert rule), so
  * these references hold the lines to their entries; a detached year keeps its own.
  */
