@@ -1,0 +1,58 @@
+// Two hub processes on one PostgreSQL database release at the same time: the release runs are
+// serialized (one advisory lock per network), so one writes the run and the other finds nothing
+// left to release; no idempotency key twice, and every journal's numbers stay gapless. To make
+// the two overlap on a loaded machine, the test holds back every write to release_runs until
+// both processes wait on a lock: without the runner's lock, both would have read the same plan
+// (checked: one of them then fails on the duplicate idempotency key).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../core/store/database.js';
+import { PgDatabase } from '../../core/store/pg/pg-database.js';
+import { ventil } from '../helpers/cli.js';
+import { exampleFile } from '../helpers/db.js';
+import { postgresBin, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { runVentil } from '../helpers/processes.js';
+
+const installed = postgresBin() !== null;
+if (!installed) console.warn('postgres-concurrency.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
+
+describe.skipIf(!installed)('two processes releasing on one PostgreSQL', () => {
+  let server: TestPostgres;
+  let url: string;
+  beforeAll(() => {
+    server = startPostgres();
+    url = server.createDatabase('shared');
+    expect(ventil(['import', exampleFile('network-basic.json'), '--db', url]).status).toBe(0);
+  });
+  afterAll(() => server?.stop());
+
+  it('writes one release run; the other releases nothing', async () => {
+    const gate = new PgDatabase(url);
+    const running = [0, 1].map(() => runVentil(['release', '--as-of', '2026-04-01T00:00:00Z', '--db', url, '--json']));
+    const watch = new PgDatabase(url); // pg_stat_activity is read once per transaction: not the gate's
+    const waiting = watch.prepare("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").pluck();
+    // BEGIN and COMMIT by hand: the transaction stays open across the awaits that let this
+    // process read its children's pipes while they start.
+    gate.exec('BEGIN; LOCK TABLE release_runs IN EXCLUSIVE MODE');
+    const deadline = Date.now() + 100_000;
+    while ((waiting.get() as number) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(waiting.get(), 'both processes wait').toBe(2);
+    gate.exec('COMMIT');
+    gate.close();
+    watch.close();
+    const both = await Promise.all(running);
+    for (const r of both) expect(r.status, r.stderr).toBe(0);
+    const runs = both.map((r) => JSON.parse(r.stdout) as { run: { id: string } | null; transfers: unknown[] });
+    expect(runs.filter((r) => r.run !== null)).toHaveLength(1);
+    expect(runs.find((r) => r.run === null)!.transfers).toEqual([]);
+    const { db } = openDatabase({ file: url, readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM release_runs').pluck().get()).toBe(1);
+      expect(db.prepare('SELECT count(*) - count(DISTINCT idempotency_key) FROM transfers').pluck().get()).toBe(0);
+      const journals = db.prepare('SELECT count(*) AS n, max(number) AS last FROM journal_entries GROUP BY entity, journal, fiscal_year').all() as { n: number; last: number }[];
+      expect(journals.length).toBeGreaterThan(0);
+      for (const j of journals) expect(j.last).toBe(j.n);
+    } finally {
+      db.close();
+    }
+  }, 240_000);
+});
