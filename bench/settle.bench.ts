@@ -4,7 +4,9 @@
 // no computation, and prints the ratio of the two rates. Then the same with the books: settled,
 // posted and stored in the same transactions, as an import does, against a raw insert of the same
 // rows, the books' included. Usage:
-//   npm run bench -- [--orders N] [--posting daily|detail] [--keep] [--skip-books] [--books-only] [--settle-only] [--skip-raw]
+//   npm run bench -- [--orders N] [--posting daily|detail] [--keep] [--skip-books] [--books-only] [--settle-only] [--skip-raw] [--db sqlite|postgres]
+// --db postgres settles the same orders on SQLite, then on a private PostgreSQL server against a
+// raw insert of the same rows there (bench/pg-target.ts); settlement only, no books.
 // --settle-only stops after the settlement (no books, no raw insert, no ratio): for profiling.
 // --books-only measures only settle+post+store (the million-line run); --skip-books only settle;
 // --skip-raw leaves out the raw insert of the books' rows (time and row counts only).
@@ -18,18 +20,21 @@ import { eventsByOrder } from '../core/domain/settle.js';
 import { settleStoredOrders, type SettleRun } from '../core/api/settlement-runner.js';
 import { importScenario } from '../core/store/scenario-repo.js';
 import { openSqliteDatabase } from '../core/store/database.js';
-import type { Sqlite } from '../core/store/sqlite.js';
+import type { Db } from '../core/store/db.js';
+import { benchPostgres } from './pg-target.js';
 
 const { values } = parseArgs({
   options: {
     orders: { type: 'string', default: '100000' }, posting: { type: 'string', default: 'daily' }, keep: { type: 'boolean' },
     'skip-books': { type: 'boolean' }, 'books-only': { type: 'boolean' }, 'settle-only': { type: 'boolean' }, 'skip-raw': { type: 'boolean' },
+    db: { type: 'string', default: 'sqlite' },
   },
 });
 const orderCount = Number(values.orders);
 if (!Number.isInteger(orderCount) || orderCount < 1) throw new Error(`--orders ${values.orders} is not a positive integer`);
 const posting = values.posting as 'daily' | 'detail';
 if (posting !== 'daily' && posting !== 'detail') throw new Error(`--posting ${values.posting}: daily or detail`);
+if (values.db !== 'sqlite' && values.db !== 'postgres') throw new Error(`--db ${values.db}: sqlite or postgres`);
 
 const dir = mkdtempSync(join(tmpdir(), 'ventil-bench-'));
 const now = new Date('2026-12-01T00:00:00Z');
@@ -53,7 +58,7 @@ if (!validated.ok) throw new Error(`generated scenario is invalid: ${JSON.string
 const scenario: Scenario = validated.scenario;
 log(`validated in ${seconds(t).toFixed(1)} s`);
 
-function freshDb(name: string): { db: Sqlite; importSeconds: number } {
+function freshDb(name: string) {
   const { db } = openSqliteDatabase({ file: join(dir, name), now: () => now });
   const t0 = process.hrtime.bigint();
   db.transaction(() => {
@@ -64,7 +69,7 @@ function freshDb(name: string): { db: Sqlite; importSeconds: number } {
 }
 
 /** Settles (and posts, with `books`) every order from memory, as an import does. */
-function settleRun(db: Sqlite, books: boolean, stats?: { dayTotalsMs: number }): { run: SettleRun; seconds: number; cpu: number } {
+function settleRun(db: Db, books: boolean, stats?: { dayTotalsMs: number }): { run: SettleRun; seconds: number; cpu: number } {
   const byOrder = eventsByOrder(scenario.events);
   const preloaded = new Map(scenario.orders.map((order) => [order.id, { order, events: byOrder.get(order.id) ?? [] }]));
   const t0 = process.hrtime.bigint();
@@ -114,6 +119,26 @@ function rawInsert(sourceFile: string, tables: readonly string[], batches: numbe
 }
 
 const batches = Math.max(1, Math.ceil(orderCount / 5000));
+
+if (values.db === 'postgres') {
+  const { db } = freshDb('settle.db');
+  const sqlite = settleRun(db, false);
+  db.close();
+  log(`SQLite: settled and stored ${fmt(sqlite.run.lines)} lines in ${sqlite.seconds.toFixed(1)} s, ${sqlite.cpu.toFixed(1)} CPU s`);
+  const pg = benchPostgres({
+    importInto: (target) => { if (importScenario(target, scenario, now.toISOString()).conflicts.length) throw new Error('conflicts'); },
+    settle: (target) => { const r = settleRun(target, false); return { seconds: r.seconds, cpu: r.cpu, lines: r.run.lines }; },
+    tables: SETTLEMENT_TABLES, batches, now, log,
+  });
+  const { settle, raw: r } = pg;
+  log(`PostgreSQL: settled and stored ${fmt(settle.lines)} lines in ${settle.seconds.toFixed(1)} s (${rate(settle.lines, settle.seconds)} lines/s), ${settle.cpu.toFixed(1)} CPU s + server ${settle.serverCpu.toFixed(1)} CPU s`);
+  log(`PostgreSQL: raw insert of the same ${fmt(r.rows)} rows in ${r.seconds.toFixed(1)} s (${rate(lines, r.seconds)} lines/s), ${r.cpu.toFixed(1)} CPU s + server ${r.serverCpu.toFixed(1)} CPU s`);
+  log(`ratio ${(r.seconds / settle.seconds).toFixed(2)} (settle ${Math.round(settle.lines / settle.seconds)} lines/s, raw insert ${Math.round(lines / r.seconds)} lines/s, PostgreSQL)`);
+  log(`ratio-cpu ${((r.cpu + r.serverCpu) / (settle.cpu + settle.serverCpu)).toFixed(2)} (settle ${(settle.cpu + settle.serverCpu).toFixed(1)} CPU s, raw insert ${(r.cpu + r.serverCpu).toFixed(1)} CPU s, both processes)`);
+  log(`postgres/sqlite ${(settle.seconds / sqlite.seconds).toFixed(2)} in time, ${((settle.cpu + settle.serverCpu) / sqlite.cpu).toFixed(2)} in CPU (target: at most 2)`);
+  if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 
 if (!values['books-only']) {
   const { db, importSeconds } = freshDb('settle.db');
