@@ -9,9 +9,10 @@
 //   npx tsx bench/pg-partitions.bench.ts [--entries 10000] [--rounds 3]
 import { parseArgs } from 'node:util';
 import { migrations } from '../migrations/index.js';
+import { migrate } from '../core/store/database.js';
 import type { Db } from '../core/store/db.js';
 import { PgDatabase } from '../core/store/pg/pg-database.js';
-import { applyMigrations, startPostgres } from '../test/helpers/postgres.js';
+import { startPostgres } from '../test/helpers/postgres.js';
 
 const { values } = parseArgs({ options: { entries: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } } });
 const N = Number(values.entries);
@@ -22,8 +23,9 @@ const before0014 = migrations.filter((m) => m.name !== '0014_postgres_partitions
 const server = startPostgres();
 
 function database(name: string, list: typeof migrations): Db {
-  const db = new PgDatabase(server.createDatabase(name));
-  applyMigrations(db, list);
+  const url = server.createDatabase(name);
+  const db = new PgDatabase(url);
+  migrate(db, url, list, () => new Date());
   db.exec("INSERT INTO entities (id, name, kind, siren) VALUES ('HQ', 'Siège', 'franchisor', '552100554')");
   if (list.length === migrations.length) db.exec("SELECT ventil_open_year('2026')");
   return db;

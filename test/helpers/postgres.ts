@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Migration } from '../../migrations/types.js';
 import { afterAll } from 'vitest';
+import { migrate } from '../../core/store/database.js';
 import { PgDatabase } from '../../core/store/pg/pg-database.js';
 import type { Db } from '../../core/store/db.js';
 
@@ -68,11 +69,6 @@ export function startPostgres(): TestPostgres {
   };
 }
 
-/** Applies migrations in order, each in its own transaction (what `migrate` does, minus its bookkeeping). */
-export function applyMigrations(db: Db, list: readonly Migration[]): void {
-  for (const m of list) db.transaction(() => m.up(db))();
-}
-
 let shared: TestPostgres | null = null;
 let templateReady = false;
 let databases = 0;
@@ -119,9 +115,10 @@ export function postgresDatabases(file: string): (list: readonly Migration[]) =>
   const open: Db[] = [];
   afterAll(() => { for (const db of open) db.close(); });
   return (list) => {
-    const db = new PgDatabase(sharedPostgres().createDatabase(`migrations_${++databases}`));
+    const url = sharedPostgres().createDatabase(`migrations_${++databases}`);
+    const db = new PgDatabase(url);
     open.push(db);
-    applyMigrations(db, list);
+    migrate(db, url, list, () => new Date());
     return db;
   };
 }

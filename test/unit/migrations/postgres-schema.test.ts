@@ -19,7 +19,7 @@ function sqliteColumns(db: Db): Record<string, string[]> {
 function postgresColumns(db: Db): Record<string, string[]> {
   const rows = db.prepare(`SELECT c.table_name AS t, c.column_name AS c FROM information_schema.columns c
     JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-    WHERE c.table_schema = 'public' ORDER BY c.table_name, c.ordinal_position`).all() as { t: string; c: string }[];
+    WHERE c.table_schema = 'public' AND c.table_name <> 'schema_migrations' ORDER BY c.table_name, c.ordinal_position`).all() as { t: string; c: string }[];
   const out: Record<string, string[]> = {};
   for (const r of rows) (out[r.t] ??= []).push(r.c);
   return out;
