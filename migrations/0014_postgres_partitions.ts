@@ -20,6 +20,7 @@
 //   (a year's lines keep their reference to that year's entries).
 import type { Db } from '../core/store/db.js';
 import { dialectOf } from '../core/store/dialect.js';
+import { ROWS_OF_VIEW } from '../core/store/partitions.js';
 import { POSTGRES_LEGS_VIEW } from './0007_settlement_access_paths.js';
 import type { Migration } from './types.js';
 
@@ -40,19 +41,19 @@ const ORDER_YEAR = '(SELECT substr(o.created_at, 1, 4) FROM orders o WHERE o.id 
 
 const ROWS_TABLES: readonly RowsTable[] = [
   {
-    view: 'journal_lines', rows: 'journal_line_rows', year: 'fiscal_year', yearOf: '(SELECT e.fiscal_year FROM journal_entries e WHERE e.id = NEW.entry_id)',
+    view: 'journal_lines', rows: ROWS_OF_VIEW.journal_lines!, year: 'fiscal_year', yearOf: '(SELECT e.fiscal_year FROM journal_entries e WHERE e.id = NEW.entry_id)',
     key: ['entry_id', 'seq'], guards: [['journal_lines_immutable_update', 'UPDATE', IMMUTABLE_ENTRIES], ['journal_lines_immutable_delete', 'DELETE', IMMUTABLE_ENTRIES]],
   },
   {
-    view: 'settlement_revisions', rows: 'settlement_revision_rows', year: 'order_year', yearOf: ORDER_YEAR,
+    view: 'settlement_revisions', rows: ROWS_OF_VIEW.settlement_revisions!, year: 'order_year', yearOf: ORDER_YEAR,
     key: ['order_id', 'revision'], guards: [['settlement_revisions_append_only', 'UPDATE', 'settlement revisions are append-only']],
   },
   {
-    view: 'settlement_lines', rows: 'settlement_line_rows', year: 'order_year', yearOf: ORDER_YEAR,
+    view: 'settlement_lines', rows: ROWS_OF_VIEW.settlement_lines!, year: 'order_year', yearOf: ORDER_YEAR,
     key: ['order_id', 'revision', 'line_id'], guards: [['settlement_lines_append_only', 'UPDATE', 'settlement lines are append-only']],
   },
   {
-    view: 'entity_shares', rows: 'entity_share_rows', year: 'order_year', yearOf: ORDER_YEAR,
+    view: 'entity_shares', rows: ROWS_OF_VIEW.entity_shares!, year: 'order_year', yearOf: ORDER_YEAR,
     key: ['order_id', 'revision', 'line_id', 'entity', 'kind'], guards: [['entity_shares_append_only', 'UPDATE', 'entity shares are append-only']],
   },
 ];

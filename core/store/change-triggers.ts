@@ -17,6 +17,7 @@
 // the compact JSON array SQLite's json_array() writes, so keys are byte-identical across backends.
 import type { Db } from './db.js';
 import { dialectOf } from './dialect.js';
+import { ROWS_OF_VIEW } from './partitions.js';
 import { DOC_KINDS, REPLICATED_TABLES } from './replicated-set.js';
 
 const ident = (name: string) => {
@@ -126,17 +127,24 @@ export function changeTriggerTables(db: Db): Map<string, string[]> {
 export function dropReplicaGuards(db: Db, tables: readonly string[]): string[] {
   const wanted = new Set(tables);
   const guards = triggers(db).filter((t) => wanted.has(t.tbl_name));
-  for (const t of guards) dropTrigger(db, t.name, t.tbl_name);
+  for (const t of guards) dropTrigger(db, t.name, t.on);
   return guards.map((t) => t.name).sort();
 }
 
-/** Every trigger of the database with its table, by name. */
-function triggers(db: Db): { name: string; tbl_name: string }[] {
-  const sql = dialectOf(db) === 'postgres'
-    ? `SELECT t.tgname AS name, c.relname AS tbl_name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-        WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND c.relnamespace = current_schema()::regnamespace ORDER BY t.tgname`
-    : "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name";
-  return db.prepare(sql).all() as { name: string; tbl_name: string }[];
+const viewOfRows = new Map(Object.entries(ROWS_OF_VIEW).map(([view, rows]) => [rows, view]));
+
+/**
+ * Every trigger of the database by name, with the table the store names (`tbl_name`) and the one
+ * it is on (`on`): on PostgreSQL the triggers of a view of migration 0014 are on its rows table.
+ */
+function triggers(db: Db): { name: string; tbl_name: string; on: string }[] {
+  if (dialectOf(db) === 'sqlite') {
+    return (db.prepare("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all() as { name: string; tbl_name: string }[])
+      .map((t) => ({ ...t, on: t.tbl_name }));
+  }
+  return (db.prepare(`SELECT t.tgname AS name, c.relname AS on FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+      WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND c.relnamespace = current_schema()::regnamespace ORDER BY t.tgname`).all() as { name: string; on: string }[])
+    .map((t) => ({ ...t, tbl_name: viewOfRows.get(t.on) ?? t.on }));
 }
 
 /** Drops a trigger (PostgreSQL names triggers per table; a change trigger's function goes with it). */

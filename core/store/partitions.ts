@@ -7,6 +7,17 @@ import type { Db } from './db.js';
 import { dialectOf } from './dialect.js';
 
 /**
+ * The tables migration 0014 turned into views on PostgreSQL, with the partitioned table holding
+ * their rows (and their triggers).
+ */
+export const ROWS_OF_VIEW: Readonly<Record<string, string>> = {
+  journal_lines: 'journal_line_rows',
+  settlement_revisions: 'settlement_revision_rows',
+  settlement_lines: 'settlement_line_rows',
+  entity_shares: 'entity_share_rows',
+};
+
+/**
  * Creates the partitions of `now`'s year and the next, where missing. Returns the tables whose
  * default partition already holds rows of such a year (their partition is not created; a DBA
  * moves the rows, docs/deployment.md), as `table year`.

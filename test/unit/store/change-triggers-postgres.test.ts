@@ -57,4 +57,14 @@ describe.skipIf(!postgresInstalled)('the change triggers on PostgreSQL', () => {
     expect(db.prepare('SELECT count(*) FROM change_dirty').pluck().get()).toBe(0);
     expect(db.prepare("SELECT count(*) FROM pg_proc WHERE proname = 'change_accounts'").pluck().get()).toBe(0);
   });
+
+  it('finds the guards of a table migration 0014 made a view on the table holding its rows', () => {
+    expect(dropReplicaGuards(db, ['journal_lines'])).toEqual(['journal_lines_immutable_delete', 'journal_lines_immutable_update']);
+    db.exec(`INSERT INTO journal_entries (entity, journal, fiscal_year, number, entry_date, event_at, valid_at, label, piece_ref, piece_date, source_key, currency, orig_currency)
+        VALUES ('H"Q é\\', 'OD', '2026', 1, 'd', 'e', 'v', 'l', 'p', 'd', 's', 'EUR', 'EUR');
+      INSERT INTO journal_lines (entry_id, seq, fact, role, account, aux, debit, credit, label, amount_orig, orig_currency)
+        SELECT id, 0, 'f', 'r', '411000', NULL, 1, 0, 'l', 1, 'EUR' FROM journal_entries;
+      UPDATE journal_lines SET label = 'fixed by the hub'; DELETE FROM journal_lines;`);
+    expect(() => db.exec('DELETE FROM journal_entries')).toThrow('journal entries are immutable; post a reversing entry');
+  });
 });
