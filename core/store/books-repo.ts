@@ -255,7 +255,7 @@ export function entryWriter(db: Db) {
      */
     insertDayLines(entryIds: readonly number[]): void {
       if (entryIds.length === 0) return;
-      db.prepare(`WITH s AS (${batchSides('b.entry_id IN (SELECT value FROM json_each(@ids))')})
+      db.prepare(`WITH s AS (${batchSides('b.entry_id IN (SELECT CAST(value AS INTEGER) FROM json_each(@ids))')})
         INSERT INTO journal_lines (entry_id, seq, fact, role, account, aux, debit, credit, label, amount_orig, orig_currency)
         SELECT s.entry_id, row_number() OVER (PARTITION BY s.entry_id ${sideOrder('s.')}) - 1, 'day', s.role, s.account, nullif(s.aux, ''), s.debit, s.credit,
           e.label, s.amount_orig, s.orig_currency
@@ -309,7 +309,7 @@ export function listEntries(db: Db, f: EntryFilter): { total: number; entries: (
   const total = db.prepare(`SELECT COUNT(*) FROM journal_entries e WHERE ${sql}`).pluck().get(...args) as number;
   const limit = f.limit ?? -1;
   const entries = db.prepare(`SELECT e.* FROM journal_entries e WHERE ${sql} ORDER BY e.id LIMIT ? OFFSET ?`).all(...args, limit, f.offset ?? 0) as EntryRow[];
-  const lines = entries.length === 0 ? [] : db.prepare('SELECT * FROM journal_lines WHERE entry_id IN (SELECT value FROM json_each(?)) ORDER BY entry_id, seq')
+  const lines = entries.length === 0 ? [] : db.prepare('SELECT * FROM journal_lines WHERE entry_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ORDER BY entry_id, seq')
     .all(JSON.stringify(entries.map((e) => e.id))) as LineRow[];
   const byEntry = new Map<number, LineRow[]>();
   for (const l of lines) {

@@ -136,7 +136,7 @@ export function transfersOfEntity(db: Db, entity: string, f: { from?: string; to
 /** Transfers written in [from, to) (of one entity, or all), with the status of their outbox call (null: none). */
 export function transfersWithCall(db: Db, f: { from: string; to: string; entity: string | null }): { id: string; run_id: string; entity: string; amount: number; currency: string; status: OutboxStatus | null }[] {
   return db.prepare(`SELECT t.id, t.run_id, t.entity, t.amount, t.currency, o.status FROM transfers t LEFT JOIN outbox o ON o.idempotency_key = t.idempotency_key
-    WHERE t.created_at >= ? AND t.created_at < ? AND (? IS NULL OR t.entity = ?) ORDER BY t.created_at, t.id`)
+    WHERE t.created_at >= ? AND t.created_at < ? AND (CAST(? AS TEXT) IS NULL OR t.entity = ?) ORDER BY t.created_at, t.id`)
     .all(f.from, f.to, f.entity, f.entity) as { id: string; run_id: string; entity: string; amount: number; currency: string; status: OutboxStatus | null }[];
 }
 

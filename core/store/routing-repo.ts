@@ -175,7 +175,7 @@ export function inboxCounts(db: Db, entities: readonly string[] | null, reader: 
 /** Offers among `ids` that some entities' locations hold (null: all). */
 export function offersInScope(db: Db, ids: readonly number[], entities: readonly string[] | null): number[] {
   const scoped = entities === null ? '' : 'AND (entity IN (SELECT value FROM json_each(?)) OR operator IN (SELECT value FROM json_each(?)))';
-  return db.prepare(`SELECT id FROM routing_offers WHERE id IN (SELECT value FROM json_each(?)) ${scoped} ORDER BY id`).pluck()
+  return db.prepare(`SELECT id FROM routing_offers WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ${scoped} ORDER BY id`).pluck()
     .all(JSON.stringify(ids), ...(entities === null ? [] : [JSON.stringify(entities), JSON.stringify(entities)])) as number[];
 }
 

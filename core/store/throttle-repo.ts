@@ -23,8 +23,8 @@ export function recordFailures(db: Db, keys: readonly ThrottleKey[], at: string,
     run(db, qb.insertInto('sign_in_throttles')
       .values({ kind: k.kind, key: k.key, failures: 1, first_failure_at: at, last_failure_at: at })
       .onConflict((oc) => oc.columns(['kind', 'key']).doUpdateSet({
-        failures: sql<number>`CASE WHEN last_failure_at < ${forgetBefore} THEN 1 ELSE failures + 1 END`,
-        first_failure_at: sql<string>`CASE WHEN last_failure_at < ${forgetBefore} THEN ${at} ELSE first_failure_at END`,
+        failures: sql<number>`CASE WHEN sign_in_throttles.last_failure_at < ${forgetBefore} THEN 1 ELSE sign_in_throttles.failures + 1 END`,
+        first_failure_at: sql<string>`CASE WHEN sign_in_throttles.last_failure_at < ${forgetBefore} THEN ${at} ELSE sign_in_throttles.first_failure_at END`,
         last_failure_at: at,
       })));
   }

@@ -4,6 +4,7 @@
 import type { ApiContext } from '../../core/api/handler.js';
 import { callApi } from '../../core/api/index.js';
 import type { Db } from '../../core/store/db.js';
+import { tableExists } from '../../core/store/dialect.js';
 
 const FULFILLED = "('shipped', 'delivered', 'collected', 'fulfilled', 'returned')";
 const NOT_FULFILLED = "('pending', 'accepted')";
@@ -12,7 +13,7 @@ function platformOf(db: Db): string {
   return JSON.parse(db.prepare("SELECT value FROM network_settings WHERE key = 'platform_entity'").pluck().get() as string) as string;
 }
 
-const hasTransfers = (db: Db) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transfers'").get();
+const hasTransfers = (db: Db) => tableExists(db, 'transfers');
 
 /**
  * Balance (debit − credit, book currency) of an entity's account role, optionally one auxiliary:
@@ -41,7 +42,7 @@ function notInvoiced(db: Db): Map<string, number> {
 /** Entries whose debits and credits differ, and entities whose books do not balance. */
 export function unbalanced(db: Db): string[] {
   const entries = db.prepare(`SELECT e.entity, e.journal, e.number, SUM(l.debit) AS d, SUM(l.credit) AS c FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
-    GROUP BY e.id HAVING SUM(l.debit) != SUM(l.credit)`).all() as { entity: string; journal: string; number: number; d: number; c: number }[];
+    GROUP BY e.id, e.entity, e.journal, e.number HAVING SUM(l.debit) != SUM(l.credit)`).all() as { entity: string; journal: string; number: number; d: number; c: number }[];
   const empty = db.prepare('SELECT e.id FROM journal_entries e WHERE NOT EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id)').pluck().all() as number[];
   const books = db.prepare(`SELECT e.entity, SUM(l.debit) AS d, SUM(l.credit) AS c FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
     GROUP BY e.entity HAVING SUM(l.debit) != SUM(l.credit)`).all() as { entity: string; d: number; c: number }[];

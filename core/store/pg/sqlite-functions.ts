@@ -18,7 +18,7 @@ $$;
 CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE WHEN path = '$' THEN doc
-    ELSE doc::json #>> string_to_array(regexp_replace(regexp_replace(path, '^\\$\\.?', ''), '\\[(\\d+)\\]', '.\\1', 'g'), '.') END
+    ELSE doc::json #>> string_to_array(ltrim(regexp_replace(substr(path, 2), '\\[(\\d+)\\]', '.\\1', 'g'), '.'), '.') END
 $$;
 CREATE OR REPLACE FUNCTION json_quote(v text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT to_json(v)::text $$;

@@ -38,6 +38,16 @@ describe.skipIf(!installed)('openDatabase on PostgreSQL', () => {
     db.close();
   });
 
+  it('gives SQLite\'s functions their SQLite results', () => {
+    const { db } = openDatabase({ file: url, readonly: true });
+    expect(db.prepare(`SELECT json_extract('{"a":{"b":[5,"x"]}}', '$.a.b[1]') AS path, json_extract('[["s","c"]]', '$[0][1]') AS nested,
+      json_quote('a"b') AS quoted, instr('abc', 'c') AS at, max(3, 7) AS hi, min('b', 'a') AS lo, max(1, NULL) AS none`).get())
+      .toEqual({ path: 'x', nested: 'c', quoted: '"a\\"b"', at: 3, hi: 7, lo: 'a', none: null });
+    expect(db.prepare(`SELECT key, value FROM json_each('[10,"b",[1]]')`).all()).toEqual([{ key: '0', value: '10' }, { key: '1', value: 'b' }, { key: '2', value: '[1]' }]);
+    expect(db.prepare(`SELECT key, value FROM json_each('{"k":"v"}')`).all()).toEqual([{ key: 'k', value: 'v' }]);
+    db.close();
+  });
+
   it('refuses a database migrated by a newer Ventil, as on SQLite', () => {
     expect(failure(() => openDatabase({ file: url, migrations: migrations.slice(0, 2), now: NOW })).code).toBe('db_too_new');
   });
