@@ -4,19 +4,20 @@
 // the ones the settlement writer keeps; down() puts the schema back.
 import { describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
-import { migrate } from '../../../core/store/database.js';
+import { migrate, openSqliteDatabase } from '../../../core/store/database.js';
 import type { Db } from '../../../core/store/db.js';
-import { basicScenario, call, clocked, freshDb, importInto, ok } from '../../helpers/lifecycle.js';
+import { basicScenario, call, clocked, importInto, ok } from '../../helpers/lifecycle.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
 import { copyRows, postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
 
 const NAME = '0010_time_zones_day_totals';
+const sqliteDb = () => openSqliteDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
 const rows = (db: Db, t: string) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4`).raw().all();
 const indexes = (db: Db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders' ORDER BY name").pluck().all();
 
 describe(NAME, () => {
   // Settled orders of the example network, with returns and cancellations, and the totals the writer kept.
-  const db = freshDb();
+  const db = sqliteDb(); // SQLite whatever VENTIL_TEST_DB says: this describe reads sqlite_master
   const { ctx } = clocked(db, '2026-03-20T00:00:00Z');
   importInto(ctx, basicScenario());
   const kept = { totals: rows(db, 'entity_day_totals'), legs: rows(db, 'entity_day_legs') };
@@ -48,7 +49,7 @@ describe.skipIf(!postgresInstalled)(`${NAME} on PostgreSQL`, () => {
   const at = migrations.findIndex((m) => m.name === NAME);
 
   it('fills, from the same settled orders, the totals SQLite\'s writer keeps (local days by PostgreSQL\'s time zone database)', () => {
-    const sqlite = freshDb();
+    const sqlite = sqliteDb();
     importInto(clocked(sqlite, '2026-03-20T00:00:00Z').ctx, basicScenario());
     const db = database(migrations.slice(0, at));
     copyRows(sqlite, db, ['network_settings', 'entities', 'locations', 'orders', 'settlements', 'settlement_lines', 'entity_shares', 'order_parties']);
