@@ -116,7 +116,7 @@ const TRANSFERS_WITH_DELIVERY = `SELECT t.*, o.status AS outbox_status, o.id AS 
     p.failure_code AS psp_failure_code,
     (SELECT count(*) FROM transfer_items i WHERE i.transfer_id = t.id) AS items
   FROM transfers t LEFT JOIN outbox o ON o.idempotency_key = t.idempotency_key
-  LEFT JOIN psp_objects p ON p.rowid = (SELECT q.rowid FROM psp_objects q WHERE q.outbox_key = t.idempotency_key ORDER BY q.status_rank DESC LIMIT 1)`;
+  LEFT JOIN psp_objects p ON (p.psp, p.psp_id) = (SELECT q.psp, q.psp_id FROM psp_objects q WHERE q.outbox_key = t.idempotency_key ORDER BY q.status_rank DESC LIMIT 1)`;
 
 export function transfersOfRuns(db: Db, runIds: readonly string[]): TransferWithDelivery[] {
   return db.prepare(`${TRANSFERS_WITH_DELIVERY}
