@@ -5,6 +5,7 @@
 import type { EntityShare } from '../domain/shares.js';
 import type { OrderSettlement } from '../domain/settlement-types.js';
 import { dayContributions, dayTotalsAccumulator, entityZones, keptEntities, localDay, storedDayContributions, type DayContributions } from './day-totals.js';
+import { bulkInsert } from './bulk-insert.js';
 import type { Db } from './db.js';
 
 export interface SettlementWriter {
@@ -115,13 +116,15 @@ export function settlementWriter(db: Db): SettlementWriter {
   let prefetched: { ids: ReadonlySet<string>; heads: Map<string, Head> } | null = null;
   const prevLines = db.prepare(`SELECT ${LINE_COLS} FROM settlement_lines WHERE order_id = ? AND revision = ? ORDER BY seq`).raw();
   const prevShares = db.prepare(`SELECT ${SHARE_COLS} FROM entity_shares WHERE order_id = ? AND revision = ? ORDER BY line_id, entity, kind`).raw();
-  const upsert = db.prepare(`INSERT INTO settlements (order_id, revision, computed_at, reason, currency, captured, psp_fees, refunded, warnings_json)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (order_id) DO UPDATE SET revision = excluded.revision, computed_at = excluded.computed_at, reason = excluded.reason,
-      captured = excluded.captured, psp_fees = excluded.psp_fees, refunded = excluded.refunded, warnings_json = excluded.warnings_json`);
-  const putRevision = db.prepare('INSERT INTO settlement_revisions (order_id, revision, computed_at, reason) VALUES (?, ?, ?, ?)');
-  const putLine = db.prepare(`INSERT INTO settlement_lines (order_id, revision, ${LINE_COLS}) VALUES (?, ?, ${marks(LINE_COLS)})`);
-  const putShare = db.prepare(`INSERT INTO entity_shares (order_id, revision, ${SHARE_COLS}) VALUES (?, ?, ${marks(SHARE_COLS)})`);
+  // Many rows per statement (core/store/bulk-insert.ts): on PostgreSQL one row per statement
+  // costs a round trip each, fifteen per order (docs/performance.md, PostgreSQL).
+  const upsert = bulkInsert(db, 'INSERT INTO settlements (order_id, revision, computed_at, reason, currency, captured, psp_fees, refunded, warnings_json) VALUES', 9, {
+    tail: `ON CONFLICT (order_id) DO UPDATE SET revision = excluded.revision, computed_at = excluded.computed_at, reason = excluded.reason,
+      captured = excluded.captured, psp_fees = excluded.psp_fees, refunded = excluded.refunded, warnings_json = excluded.warnings_json` });
+  const putRevision = bulkInsert(db, 'INSERT INTO settlement_revisions (order_id, revision, computed_at, reason) VALUES', 4);
+  const putLine = bulkInsert(db, `INSERT INTO settlement_lines (order_id, revision, ${LINE_COLS}) VALUES`, 2 + LINE_COLS.split(',').length);
+  const putShare = bulkInsert(db, `INSERT INTO entity_shares (order_id, revision, ${SHARE_COLS}) VALUES`, 2 + SHARE_COLS.split(',').length);
+  const putParties = bulkInsert(db, 'INSERT INTO order_parties (entity, order_id, created_at) VALUES', 3, { tail: 'ON CONFLICT DO NOTHING' });
   const putParty = db.prepare('INSERT INTO order_parties (entity, order_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
 
   /** The stored current revision's rows, or null when it holds exactly these rows. */
@@ -150,15 +153,26 @@ export function settlementWriter(db: Db): SettlementWriter {
     flush() {
       // Table by table: each B-tree then takes its rows in one sweep, which SQLite writes
       // markedly faster than the same rows interleaved across the tables.
-      for (const p of pending) upsert.run(p.id, p.rev, p.computedAt, p.reason, ...p.rows.head);
-      for (const p of pending) putRevision.run(p.id, p.rev, p.computedAt, p.reason);
-      for (const p of pending) for (const l of p.rows.lines) putLine.run(p.id, p.rev, ...l);
-      for (const p of pending) for (const sh of p.rows.shares) putShare.run(p.id, p.rev, ...sh);
-      // Parties by entity: each entity's orders grow at the end of its own key range.
-      const parties: [string, string, string, string][] = [];
-      for (const p of pending) for (const e of p.rows.parties) parties.push([e, p.id, p.createdAt, p.rows.head[0]]);
+      for (const p of pending) upsert.add([p.id, p.rev, p.computedAt, p.reason, ...p.rows.head]);
+      upsert.flush();
+      for (const p of pending) putRevision.add([p.id, p.rev, p.computedAt, p.reason]);
+      putRevision.flush();
+      for (const p of pending) for (const l of p.rows.lines) putLine.add([p.id, p.rev, ...l]);
+      putLine.flush();
+      for (const p of pending) for (const sh of p.rows.shares) putShare.add([p.id, p.rev, ...sh]);
+      putShare.flush();
+      // Parties by entity: each entity's orders grow at the end of its own key range. An order's
+      // first revision has no parties yet (only this writer adds them): all of them are new and
+      // go in bulk; a later revision's are inserted one by one, to learn which are new.
+      const parties: [string, string, string, string, boolean][] = [];
+      for (const p of pending) for (const e of p.rows.parties) parties.push([e, p.id, p.createdAt, p.rows.head[0], p.rev === 1]);
       parties.sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]));
-      const newParties = parties.filter(([e, order, createdAt]) => putParty.run(e, order, createdAt).changes > 0);
+      const newParties = parties.filter(([e, order, createdAt, , first]) => {
+        if (!first) return putParty.run(e, order, createdAt).changes > 0;
+        putParties.add([e, order, createdAt]);
+        return true;
+      });
+      putParties.flush();
       const t0 = performance.now();
       for (const [e, , createdAt, currency] of newParties) if (keep(e)) days.addOrder(e, localDay(createdAt, zoneOf(e)), currency);
       // Day totals: what the new revisions add, less what the revisions they replace held.
