@@ -56,19 +56,24 @@ export interface BulkInsert {
 }
 
 /**
- * `head` is `INSERT INTO t (c1, ..., cN) VALUES`, `tail` an optional ON CONFLICT clause. Rows are
+ * `head` is `INSERT INTO t (c1, ..., cN) VALUES`, `tail` an optional ON CONFLICT clause;
+ * `sqliteRows` the rows per statement on SQLite, where that is measured better than 64. Rows are
  * written in the order they were added. `before` runs before each write: a child table's
  * inserter flushes its parent's first, so that foreign keys always find their row.
  */
-export function bulkInsert(db: Db, head: string, width: number, opts: { tail?: string; before?: () => void } = {}): BulkInsert {
+export function bulkInsert(db: Db, head: string, width: number, opts: { tail?: string; before?: () => void; sqliteRows?: number } = {}): BulkInsert {
   const tail = opts.tail ?? '';
   const values: unknown[] = [];
   const sqlite = isSqlite(db);
-  const full = (sqlite ? ROWS : PG_ROWS) * width;
+  const perStatement = sqlite ? opts.sqliteRows ?? ROWS : PG_ROWS;
+  const full = perStatement * width;
+  let fullStatement: DbStatement | null = null;
   const write = () => {
     opts.before?.();
-    if (sqlite) statementFor(db, head, width, tail, values.length / width).run(values);
-    else {
+    if (sqlite) {
+      const rows = values.length / width;
+      (rows === perStatement ? (fullStatement ??= statementFor(db, head, width, tail, rows)) : statementFor(db, head, width, tail, rows)).run(values);
+    } else {
       const columns = Array.from({ length: width }, () => new Array<unknown>(values.length / width));
       for (let i = 0; i < values.length; i++) columns[i % width]![Math.floor(i / width)] = values[i];
       unnestStatementFor(db, head, tail).run(columns);

@@ -91,13 +91,15 @@ export function settlementRows(os: OrderSettlement, shares: readonly EntityShare
 
 export const LINE_COLS = 'line_id, seq, status, fulfiller, owner, shipper, pickup, catchment, origin, seller, gross, vat, net, fee_share, returned, refunded, reversed_gross, reversed_vat, release_at, decisions_json, legs_json';
 export const SHARE_COLS = 'line_id, entity, kind, amount, currency, release_at';
-const marks = (cols: string) => cols.split(',').map(() => '?').join(', ');
 
 /** Each location's owner and operator entities, for `settlementRows`. */
 export function loadLocationEntities(db: Db): [id: string, entities: string[]][] {
   return (db.prepare('SELECT id, entity, operator FROM locations').all() as { id: string; entity: string; operator: string }[])
     .map((l) => [l.id, [l.entity, l.operator]]);
 }
+
+/** Rows per statement of the settlement writer on SQLite (settlementWriter). */
+const ONE = { sqliteRows: 1 };
 
 export function settlementWriter(db: Db): SettlementWriter {
   type Prev = { currency: string; lines: unknown[][]; shares: unknown[][] };
@@ -116,15 +118,17 @@ export function settlementWriter(db: Db): SettlementWriter {
   let prefetched: { ids: ReadonlySet<string>; heads: Map<string, Head> } | null = null;
   const prevLines = db.prepare(`SELECT ${LINE_COLS} FROM settlement_lines WHERE order_id = ? AND revision = ? ORDER BY seq`).raw();
   const prevShares = db.prepare(`SELECT ${SHARE_COLS} FROM entity_shares WHERE order_id = ? AND revision = ? ORDER BY line_id, entity, kind`).raw();
-  // Many rows per statement (core/store/bulk-insert.ts): on PostgreSQL one row per statement
-  // costs a round trip each, fifteen per order (docs/performance.md, PostgreSQL).
-  const upsert = bulkInsert(db, 'INSERT INTO settlements (order_id, revision, computed_at, reason, currency, captured, psp_fees, refunded, warnings_json) VALUES', 9, {
+  // On PostgreSQL many rows per statement (core/store/bulk-insert.ts): one row per statement
+  // costs a round trip each, fifteen per order (docs/performance.md, PostgreSQL). SQLite keeps
+  // one prepared row per statement (`ONE`): multi-row VALUES measured slower here (5.0 -> 7.7 s
+  // at 20,000 orders), the settlement's rows being wide and its upsert per row.
+  const upsert = bulkInsert(db, 'INSERT INTO settlements (order_id, revision, computed_at, reason, currency, captured, psp_fees, refunded, warnings_json) VALUES', 9, { ...ONE,
     tail: `ON CONFLICT (order_id) DO UPDATE SET revision = excluded.revision, computed_at = excluded.computed_at, reason = excluded.reason,
       captured = excluded.captured, psp_fees = excluded.psp_fees, refunded = excluded.refunded, warnings_json = excluded.warnings_json` });
-  const putRevision = bulkInsert(db, 'INSERT INTO settlement_revisions (order_id, revision, computed_at, reason) VALUES', 4);
-  const putLine = bulkInsert(db, `INSERT INTO settlement_lines (order_id, revision, ${LINE_COLS}) VALUES`, 2 + LINE_COLS.split(',').length);
-  const putShare = bulkInsert(db, `INSERT INTO entity_shares (order_id, revision, ${SHARE_COLS}) VALUES`, 2 + SHARE_COLS.split(',').length);
-  const putParties = bulkInsert(db, 'INSERT INTO order_parties (entity, order_id, created_at) VALUES', 3, { tail: 'ON CONFLICT DO NOTHING' });
+  const putRevision = bulkInsert(db, 'INSERT INTO settlement_revisions (order_id, revision, computed_at, reason) VALUES', 4, ONE);
+  const putLine = bulkInsert(db, `INSERT INTO settlement_lines (order_id, revision, ${LINE_COLS}) VALUES`, 2 + LINE_COLS.split(',').length, ONE);
+  const putShare = bulkInsert(db, `INSERT INTO entity_shares (order_id, revision, ${SHARE_COLS}) VALUES`, 2 + SHARE_COLS.split(',').length, ONE);
+  const putParties = bulkInsert(db, 'INSERT INTO order_parties (entity, order_id, created_at) VALUES', 3, { ...ONE, tail: 'ON CONFLICT DO NOTHING' });
   const putParty = db.prepare('INSERT INTO order_parties (entity, order_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
 
   /** The stored current revision's rows, or null when it holds exactly these rows. */
