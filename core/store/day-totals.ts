@@ -19,6 +19,7 @@
 import { zonedDate } from '../domain/time-zone.js';
 import { LINE_COLS, SHARE_COLS, type StoredLegTuple } from './settlement-repo.js';
 import type { EntityDayLegsTable, EntityDayTotalsTable } from './schema.js';
+import { bulkInsert } from './bulk-insert.js';
 import type { Db } from './db.js';
 
 /** [entity, day, currency, lines_owned, sales_gross, sales_net, returned_gross, owned_gross, payout, fees, unscheduled, last_release_at] */
@@ -178,20 +179,24 @@ export class DaySums {
   }
 }
 
-/** Sums contributions in memory and writes them as increments, one statement per key. */
+const TOTAL_COLS = ['entity', 'day', 'currency', 'orders', 'lines_owned', 'sales_gross', 'sales_net', 'returned_gross', 'owned_gross',
+  'payout', 'fees', 'unscheduled', 'last_release_at'] as const;
+const LEG_COLS = ['entity', 'day', 'currency', 'group_name', 'earned', 'earned_vat', 'paid', 'paid_vat', 'earn_legs', 'pay_legs'] as const;
+
+/**
+ * Sums contributions in memory and writes them as increments: one statement per key on SQLite,
+ * unnest chunks on PostgreSQL, where a statement per key is a round trip (core/store/bulk-insert.ts).
+ */
 export function dayTotalsAccumulator(db: Db) {
   const sums = new DaySums();
-  const putTotal = db.prepare(`INSERT INTO entity_day_totals (entity, day, currency, orders, lines_owned, sales_gross, sales_net, returned_gross, owned_gross,
-      payout, fees, unscheduled, last_release_at) VALUES (@entity, @day, @currency, @orders, @lines_owned, @sales_gross, @sales_net, @returned_gross, @owned_gross,
-      @payout, @fees, @unscheduled, @last_release_at)
+  const putTotal = bulkInsert(db, `INSERT INTO entity_day_totals (${TOTAL_COLS.join(', ')}) VALUES`, TOTAL_COLS.length, { sqliteRows: 1, tail: `
     ON CONFLICT (entity, day, currency) DO UPDATE SET orders = entity_day_totals.orders + excluded.orders, lines_owned = entity_day_totals.lines_owned + excluded.lines_owned,
       sales_gross = entity_day_totals.sales_gross + excluded.sales_gross, sales_net = entity_day_totals.sales_net + excluded.sales_net, returned_gross = entity_day_totals.returned_gross + excluded.returned_gross,
       owned_gross = entity_day_totals.owned_gross + excluded.owned_gross, payout = entity_day_totals.payout + excluded.payout, fees = entity_day_totals.fees + excluded.fees, unscheduled = entity_day_totals.unscheduled + excluded.unscheduled,
-      last_release_at = nullif(max(coalesce(entity_day_totals.last_release_at, ''), coalesce(excluded.last_release_at, '')), '')`);
-  const putLeg = db.prepare(`INSERT INTO entity_day_legs (entity, day, currency, group_name, earned, earned_vat, paid, paid_vat, earn_legs, pay_legs)
-      VALUES (@entity, @day, @currency, @group_name, @earned, @earned_vat, @paid, @paid_vat, @earn_legs, @pay_legs)
+      last_release_at = nullif(max(coalesce(entity_day_totals.last_release_at, ''), coalesce(excluded.last_release_at, '')), '')` });
+  const putLeg = bulkInsert(db, `INSERT INTO entity_day_legs (${LEG_COLS.join(', ')}) VALUES`, LEG_COLS.length, { sqliteRows: 1, tail: `
     ON CONFLICT (entity, day, currency, group_name) DO UPDATE SET earned = entity_day_legs.earned + excluded.earned, earned_vat = entity_day_legs.earned_vat + excluded.earned_vat,
-      paid = entity_day_legs.paid + excluded.paid, paid_vat = entity_day_legs.paid_vat + excluded.paid_vat, earn_legs = entity_day_legs.earn_legs + excluded.earn_legs, pay_legs = entity_day_legs.pay_legs + excluded.pay_legs`);
+      paid = entity_day_legs.paid + excluded.paid, paid_vat = entity_day_legs.paid_vat + excluded.paid_vat, earn_legs = entity_day_legs.earn_legs + excluded.earn_legs, pay_legs = entity_day_legs.pay_legs + excluded.pay_legs` });
   // A rule group the entity no longer earns or pays on a day goes, as a rebuild would not write it.
   const dropLeg = db.prepare(`DELETE FROM entity_day_legs WHERE entity = @entity AND day = @day AND currency = @currency AND group_name = @group_name
     AND earn_legs = 0 AND pay_legs = 0 AND earned = 0 AND earned_vat = 0 AND paid = 0 AND paid_vat = 0`);
@@ -200,11 +205,12 @@ export function dayTotalsAccumulator(db: Db) {
     addOrder: (entity: string, day: string, currency: string) => sums.addOrder(entity, day, currency),
     flush() {
       const { totals, legs } = sums.rows();
-      for (const t of totals) putTotal.run(t);
-      for (const g of legs) {
-        putLeg.run(g);
-        if (g.earn_legs < 0 || g.pay_legs < 0) dropLeg.run({ entity: g.entity, day: g.day, currency: g.currency, group_name: g.group_name });
-      }
+      for (const t of totals) putTotal.add(TOTAL_COLS.map((c) => t[c]));
+      putTotal.flush();
+      for (const g of legs) putLeg.add(LEG_COLS.map((c) => g[c]));
+      putLeg.flush();
+      // Keys are distinct, so dropping after all the upserts is dropping after each.
+      for (const g of legs) if (g.earn_legs < 0 || g.pay_legs < 0) dropLeg.run({ entity: g.entity, day: g.day, currency: g.currency, group_name: g.group_name });
       sums.clear();
     },
   };
