@@ -142,7 +142,7 @@ export function transfersWithCall(db: Db, f: { from: string; to: string; entity:
 
 /** Transfers (not reversals) whose money the PSP has not confirmed paid: call not sent, or sent and not paid yet; a cancelled call is settled. */
 export function transfersNotPaid(db: Db): TransferWithDelivery[] {
-  return db.prepare(`SELECT * FROM (${TRANSFERS_WITH_DELIVERY} WHERE t.kind = 'transfer')
+  return db.prepare(`SELECT * FROM (${TRANSFERS_WITH_DELIVERY} WHERE t.kind = 'transfer') AS x
     WHERE (outbox_status IS NULL OR outbox_status != 'cancelled') AND (psp_status IS NULL OR psp_status NOT IN ('paid', 'reversed')) ORDER BY created_at, id`).all() as TransferWithDelivery[];
 }
 

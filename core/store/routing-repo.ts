@@ -167,7 +167,7 @@ export function listInbox(db: Db, f: InboxFilter): { total: number; rows: InboxR
 export function inboxCounts(db: Db, entities: readonly string[] | null, reader: string): { open: number; unread: number; next_deadline_at: string | null } {
   const scoped = entities === null ? '' : 'AND (o.entity IN (SELECT value FROM json_each(?)) OR o.operator IN (SELECT value FROM json_each(?)))';
   const args = entities === null ? [] : [JSON.stringify(entities), JSON.stringify(entities)];
-  return db.prepare(`SELECT count(*) AS open, coalesce(sum(ir.offer_id IS NULL), 0) AS unread, min(o.deadline_at) AS next_deadline_at
+  return db.prepare(`SELECT count(*) AS open, coalesce(sum(CASE WHEN ir.offer_id IS NULL THEN 1 ELSE 0 END), 0) AS unread, min(o.deadline_at) AS next_deadline_at
     FROM routing_offers o LEFT JOIN inbox_reads ir ON ir.offer_id = o.id AND ir.user_id = ?
     WHERE o.status = 'open' ${scoped}`).get(reader, ...args) as { open: number; unread: number; next_deadline_at: string | null };
 }

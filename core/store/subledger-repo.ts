@@ -199,7 +199,7 @@ export function dayJournal(db: Db) {
     /** The original currency of the first line of each open batch's entry; a batch left out has no line (its sums are all zero). */
     openHeads(): Map<number, string> {
       const rows = db.prepare(`WITH s AS (${batchSides('b.entry_id IS NULL')})
-        SELECT batch_id, orig_currency FROM (SELECT batch_id, orig_currency, row_number() OVER (PARTITION BY batch_id ${sideOrder('')}) AS n FROM s) WHERE n = 1`)
+        SELECT batch_id, orig_currency FROM (SELECT batch_id, orig_currency, row_number() OVER (PARTITION BY batch_id ${sideOrder('')}) AS n FROM s) AS firsts WHERE n = 1`)
         .raw().all() as [number, string][];
       return new Map(rows);
     },

@@ -84,7 +84,7 @@ export function deleteSession(db: Db, id: string): number {
 
 /** Ends every session of a user, except `keep` (the caller's own, after a password change). */
 export function deleteUserSessions(db: Db, userId: string, keep?: string): number {
-  return db.prepare('DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?').run(userId, keep ?? null).changes;
+  return db.prepare('DELETE FROM sessions WHERE user_id = ? AND id IS DISTINCT FROM ?').run(userId, keep ?? null).changes;
 }
 
 export function deleteExpiredSessions(db: Db, now: string): number {
