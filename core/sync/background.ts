@@ -37,8 +37,11 @@ export async function startBackgroundSync(db: Db, opts: {
       try {
         await runner.run({ signal: stop.signal, pollMs: opts.pollMs ?? 2_000, onDrain: opts.onDrain });
       } catch (e) {
-        if (!(e instanceof RunnerLockedError) && !(e instanceof ReplicaRunnerError)) log(`outbox runner stopped: ${(e as Error).message}`);
-        await defaultSleep(opts.standbyMs ?? 30_000, stop.signal);
+        const standbyMs = opts.standbyMs ?? 30_000;
+        // Not an end: the runner stands by and starts again (a writer that held the database
+        // past the busy timeout, say), so the log says when.
+        if (!(e instanceof RunnerLockedError) && !(e instanceof ReplicaRunnerError)) log(`outbox runner paused: ${(e as Error).message}; starting again in ${standbyMs / 1000} s`);
+        await defaultSleep(standbyMs, stop.signal);
       }
     }
   })();

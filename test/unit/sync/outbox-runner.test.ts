@@ -1,7 +1,7 @@
 // The outbox contract (enqueue inside the caller's transaction, idempotent keys, checked
 // payloads) and the runner (backoff with jitter, bounded attempts, retryable vs permanent,
 // offline, crash recovery with the same key, operator retry and cancel).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { callApi } from '../../../core/api/index.js';
 import { createRegistry } from '../../../core/adapters/registry.js';
 import { PspError, type PspAdapter, type PspObject } from '../../../core/adapters/psp.js';
@@ -375,6 +375,28 @@ describe('background sync', () => {
     await sync.stop();
     expect(db.prepare("SELECT status FROM outbox").pluck().get()).toBe('sent');
     expect(db.prepare("SELECT COUNT(*) FROM sync_state WHERE key = 'runner.lock'").pluck().get()).toBe(0);
+  });
+  it('pauses after a failure (a writer holding the database past the busy timeout), says when it starts again, and does', async () => {
+    const { startBackgroundSync } = await import('../../../core/sync/background.js');
+    const db = networkDb();
+    db.transaction(() => enqueue(db, transfer('BG-2', 'LYON', 900)))();
+    const run = OutboxRunner.prototype.run;
+    let calls = 0;
+    const spy = vi.spyOn(OutboxRunner.prototype, 'run').mockImplementation(function (this: OutboxRunner, ...args: Parameters<OutboxRunner['run']>) {
+      return calls++ === 0 ? Promise.reject(new Error('database is locked')) : run.apply(this, args);
+    });
+    const lines: string[] = [];
+    try {
+      const sync = await startBackgroundSync(db, { config: { psp: 'sandbox' }, pollMs: 20, standbyMs: 50, log: (l) => lines.push(l) });
+      const deadline = Date.now() + 5_000;
+      while (db.prepare('SELECT status FROM outbox').pluck().get() !== 'sent' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await sync.stop();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toContain('outbox runner paused: database is locked; starting again in 0.05 s');
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(db.prepare('SELECT status FROM outbox').pluck().get()).toBe('sent');
   });
 });
 
