@@ -105,13 +105,19 @@ export function freshPostgresUrl(prepare: (templateUrl: string) => void): string
 
 export const postgresInstalled = postgresBin() !== null;
 
+/** Whether a file's PostgreSQL tests run; warns, naming the file, when they are skipped. */
+export function postgresTestsRun(file: string): boolean {
+  if (!postgresInstalled) console.warn(`${file}: PostgreSQL tests skipped, PostgreSQL is not installed (apt-get install -y postgresql)`);
+  return postgresInstalled;
+}
+
 /**
  * For a describe block of PostgreSQL tests: the file's server (sharedPostgres, stopped after the
  * file by test/helpers/setup.ts), and a function giving each test its own database with the
  * migrations given applied. Warns when the describe is skipped because PostgreSQL is absent.
  */
 export function postgresDatabases(file: string): (list: readonly Migration[]) => Db {
-  if (!postgresInstalled) console.warn(`${file}: PostgreSQL tests skipped, PostgreSQL is not installed (apt-get install -y postgresql)`);
+  postgresTestsRun(file);
   const open: Db[] = [];
   afterAll(() => { for (const db of open) db.close(); });
   return (list) => {

@@ -9,11 +9,10 @@ import { openDatabase } from '../../core/store/database.js';
 import { PgDatabase } from '../../core/store/pg/pg-database.js';
 import { ventil } from '../helpers/cli.js';
 import { exampleFile } from '../helpers/db.js';
-import { postgresBin, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresTestsRun, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { runVentil } from '../helpers/processes.js';
 
-const installed = postgresBin() !== null;
-if (!installed) console.warn('postgres-concurrency.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
+const installed = postgresTestsRun('postgres-concurrency.test');
 
 describe.skipIf(!installed)('two processes releasing on one PostgreSQL', () => {
   let server: TestPostgres;

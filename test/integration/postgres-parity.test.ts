@@ -9,10 +9,9 @@ import { openDatabase } from '../../core/store/database.js';
 import { columnsOf } from '../../core/store/dialect.js';
 import { ventilHere } from '../helpers/cli.js';
 import { exampleFile, tempDir } from '../helpers/db.js';
-import { postgresBin, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresTestsRun, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
-const installed = postgresBin() !== null;
-if (!installed) console.warn('postgres-parity.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
+const installed = postgresTestsRun('postgres-parity.test');
 
 const NOW = new Date('2026-04-02T08:00:00Z');
 const AS_OF = '2026-04-01T00:00:00Z';

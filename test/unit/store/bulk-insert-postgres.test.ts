@@ -3,10 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkInsert } from '../../../core/store/bulk-insert.js';
 import { PgDatabase } from '../../../core/store/pg/pg-database.js';
-import { postgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { postgresTestsRun, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
-const installed = postgresBin() !== null;
-if (!installed) console.warn('bulk-insert-postgres.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
+const installed = postgresTestsRun('bulk-insert-postgres.test');
 
 describe.skipIf(!installed)('bulkInsert on PostgreSQL', () => {
   let server: TestPostgres;

@@ -4,10 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
 import { DatabaseError, openDatabase, redactedUrl } from '../../../core/store/database.js';
-import { postgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { postgresTestsRun, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
-const installed = postgresBin() !== null;
-if (!installed) console.warn('database-postgres.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
+const installed = postgresTestsRun('database-postgres.test');
 
 const NOW = () => new Date('2026-04-01T12:00:00Z');
 const failure = (f: () => unknown) => { try { f(); } catch (e) { return e as DatabaseError; } throw new Error('did not throw'); };

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectOf } from '../../../core/store/dialect.js';
 import { PgDatabase, translatePlaceholders } from '../../../core/store/pg/pg-database.js';
 import { PgError } from '../../../core/store/pg/sync-pg.js';
-import { postgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { postgresTestsRun, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
 describe('translatePlaceholders', () => {
   it('numbers ? in order and names once each, leaving strings, identifiers, comments, casts and dollar quotes alone', () => {
@@ -17,8 +17,7 @@ describe('translatePlaceholders', () => {
   });
 });
 
-const installed = postgresBin() !== null;
-if (!installed) console.warn('pg-database.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
+const installed = postgresTestsRun('pg-database.test');
 
 describe.skipIf(!installed)('PgDatabase', () => {
   let server: TestPostgres;

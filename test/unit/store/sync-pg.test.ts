@@ -2,10 +2,9 @@
 // statements sent without waiting surface at the next wait, a failed transaction leaves nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgError, SyncPg } from '../../../core/store/pg/sync-pg.js';
-import { postgresBin, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { postgresTestsRun, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
-const installed = postgresBin() !== null;
-if (!installed) console.warn('sync-pg.test: skipped, PostgreSQL is not installed (apt-get install -y postgresql)');
+const installed = postgresTestsRun('sync-pg.test');
 
 describe.skipIf(!installed)('SyncPg', () => {
   let server: TestPostgres;
