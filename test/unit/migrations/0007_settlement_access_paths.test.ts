@@ -7,20 +7,28 @@ import { migrate } from '../../../core/store/database.js';
 import { openSqlite } from '../../../core/store/sqlite.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
 import { postgresDatabases, postgresInstalled } from '../../helpers/postgres.js';
+import type { Db } from '../../../core/store/db.js';
+
+// Order O1 settled before 0007, on both dialects: its parties, then its lines and their legs.
+const ORDER_O1 = `INSERT INTO orders (id, channel, created_at, currency, content_hash, imported_at) VALUES ('O1', 'web', '2026-01-01T00:00:00Z', 'EUR', 'h', 'now');
+  INSERT INTO order_parties (entity, order_id, created_at) VALUES ('HQ', 'O1', '2026-01-01T00:00:00Z'), ('S1', 'O1', '2026-01-01T00:00:00Z');`;
+const LINES_O1 = `INSERT INTO settlement_lines VALUES ('O1', 1, '1', 0, 'delivered', 'ST-1', 'S1', 'S1', NULL, NULL, NULL, 'S1', 1200, 200, 1000, 0, 0, 0, 0, 0, '2026-02-01T00:00:00Z', '[]'),
+    ('O1', 1, '2', 1, 'pending', 'ST-1', 'S1', 'S1', NULL, NULL, NULL, 'S1', 0, 0, 0, 0, 0, 0, 0, 0, NULL, '[]');
+  INSERT INTO settlement_legs VALUES ('O1', 1, '1', 0, 'royalty', 'ROY@1', 'platform', 'HQ', 'owner', 'S1', 1000, '0.04', 40, 8, NULL, 0, 0),
+    ('O1', 1, '1', 1, 'logistics', 'SHIP@2', 'shipper', 'S1', 'owner', 'S1', 1000, '0', 0, 0, 'same_entity', 0, 0);`;
+const legsOf = (db: Db) => db.prepare('SELECT * FROM settlement_legs ORDER BY order_id, revision, line_id, seq').raw().all();
 
 describe('0007_settlement_access_paths', () => {
   const db = openSqlite(':memory:');
   db.pragma('foreign_keys = ON');
   const index = migrations.findIndex((m) => m.name === '0007_settlement_access_paths');
   migrate(db, ':memory:', migrations.slice(0, index), () => FROZEN_NOW);
-  db.exec(`INSERT INTO orders (id, channel, created_at, currency, content_hash, imported_at) VALUES ('O1', 'web', '2026-01-01T00:00:00Z', 'EUR', 'h', 'now'), ('O2', 'web', '2026-01-02T00:00:00Z', 'EUR', 'h', 'now');
-    INSERT INTO order_parties (entity, order_id, created_at) VALUES ('HQ', 'O1', '2026-01-01T00:00:00Z'), ('S1', 'O1', '2026-01-01T00:00:00Z'), ('HQ', 'O2', '2026-01-02T00:00:00Z');
+  db.exec(`${ORDER_O1}
+    INSERT INTO orders (id, channel, created_at, currency, content_hash, imported_at) VALUES ('O2', 'web', '2026-01-02T00:00:00Z', 'EUR', 'h', 'now');
+    INSERT INTO order_parties (entity, order_id, created_at) VALUES ('HQ', 'O2', '2026-01-02T00:00:00Z');
     INSERT INTO settlements (order_id, revision, computed_at, reason, currency, captured, psp_fees, refunded, warnings_json) VALUES ('O1', 1, 'now', 'test', 'EUR', 1200, 0, 0, '[]');
-    INSERT INTO settlement_lines VALUES ('O1', 1, '1', 0, 'delivered', 'ST-1', 'S1', 'S1', NULL, NULL, NULL, 'S1', 1200, 200, 1000, 0, 0, 0, 0, 0, '2026-02-01T00:00:00Z', '[]'),
-      ('O1', 1, '2', 1, 'pending', 'ST-1', 'S1', 'S1', NULL, NULL, NULL, 'S1', 0, 0, 0, 0, 0, 0, 0, 0, NULL, '[]');
-    INSERT INTO settlement_legs VALUES ('O1', 1, '1', 0, 'royalty', 'ROY@1', 'platform', 'HQ', 'owner', 'S1', 1000, '0.04', 40, 8, NULL, 0, 0),
-      ('O1', 1, '1', 1, 'logistics', 'SHIP@2', 'shipper', 'S1', 'owner', 'S1', 1000, '0', 0, 0, 'same_entity', 0, 0);`);
-  const legs = () => db.prepare('SELECT * FROM settlement_legs ORDER BY order_id, revision, line_id, seq').raw().all();
+    ${LINES_O1}`);
+  const legs = () => legsOf(db);
   const legsBefore = legs();
   const report = migrate(db, ':memory:', migrations.slice(0, index + 1), () => FROZEN_NOW);
   const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
@@ -61,13 +69,9 @@ describe.skipIf(!postgresInstalled)('0007_settlement_access_paths on PostgreSQL'
 
   it('keeps every party and leg (the legs read back typed through the view), keys parties by entity, rolls back with down()', () => {
     const db = database(migrations.slice(0, index));
-    db.exec(`INSERT INTO orders (id, channel, created_at, currency, content_hash, imported_at) VALUES ('O1', 'web', '2026-01-01T00:00:00Z', 'EUR', 'h', 'now');
-      INSERT INTO order_parties (entity, order_id, created_at) VALUES ('HQ', 'O1', '2026-01-01T00:00:00Z'), ('S1', 'O1', '2026-01-01T00:00:00Z');
-      INSERT INTO settlement_lines VALUES ('O1', 1, '1', 0, 'delivered', 'ST-1', 'S1', 'S1', NULL, NULL, NULL, 'S1', 1200, 200, 1000, 0, 0, 0, 0, 0, '2026-02-01T00:00:00Z', '[]'),
-        ('O1', 1, '2', 1, 'pending', 'ST-1', 'S1', 'S1', NULL, NULL, NULL, 'S1', 0, 0, 0, 0, 0, 0, 0, 0, NULL, '[]');
-      INSERT INTO settlement_legs VALUES ('O1', 1, '1', 0, 'royalty', 'ROY@1', 'platform', 'HQ', 'owner', 'S1', 1000, '0.04', 40, 8, NULL, 0, 0),
-        ('O1', 1, '1', 1, 'logistics', 'SHIP@2', 'shipper', 'S1', 'owner', 'S1', 1000, '0', 0, 0, 'same_entity', 0, 0);`);
-    const legs = () => db.prepare('SELECT * FROM settlement_legs ORDER BY order_id, revision, line_id, seq').raw().all();
+    db.exec(`${ORDER_O1}
+      ${LINES_O1}`);
+    const legs = () => legsOf(db);
     const legsBefore = legs();
     db.transaction(() => migrations[index]!.up(db))();
     expect(legs()).toEqual(legsBefore);
