@@ -31,7 +31,7 @@ import {
   type BooksSetup, type EntryInsert,
 } from '../store/books-repo.js';
 import {
-  creditRefs, invoiceIssuer, issuedPeriodicKeys, itemWriter, itemsForOrders, pendingTotals, periodicInvoiceNumber, unpostedInvoices,
+  creditRefs, invoiceIssuer, invoiceSubledgerKey, issuedPeriodicKeys, itemWriter, itemsForOrders, pendingTotals, periodicInvoiceNumber, unpostedInvoices,
 } from '../store/invoice-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import type { Db } from '../store/db.js';
@@ -100,7 +100,7 @@ interface Prepared {
 }
 
 /** Turns a draft into book amounts, dates and accounts; throws FxRateMissingError / PostingError. */
-function prepareEntry(setup: BooksSetup, d: DraftEntry, now: Date, perOrder: boolean): Prepared {
+function prepareEntry(setup: BooksSetup, d: DraftEntry, now: Date, batchable: boolean): Prepared {
   const ent = setup.entities.get(d.entity);
   if (!ent) throw new PostingError('unknown_entity', `entity ${d.entity} is not in the network`);
   const chart = setup.chart(d.entity);
@@ -127,8 +127,9 @@ function prepareEntry(setup: BooksSetup, d: DraftEntry, now: Date, perOrder: boo
   });
   return {
     draft: d,
-    // Orders' movements follow the entity's granularity; transfers and invoices are one document each.
-    daily: perOrder && setup.granularity(d.entity, monthOf(date)) === 'daily',
+    // Orders' and periodic invoices' movements follow the entity's granularity (decision 0020);
+    // transfers keep an entry each.
+    daily: batchable && setup.granularity(d.entity, monthOf(date)) === 'daily',
     insert: {
       entity: d.entity, journal: d.journal, fiscal_year: fiscalYearName(date, ent.fiscal_year_end), entry_date: date, event_at: d.eventAt,
       shifted, adjustment: d.adjustment, valid_at: validAt(now, date, zone), label, source_key: d.event,
@@ -155,14 +156,14 @@ class PostingWriter {
     this.daily = dailyWriter(db, batches);
   }
 
-  /** Prepares drafts, skipping every event that cannot be posted; returns the events skipped. */
-  prepareAll(drafts: readonly DraftEntry[], perOrder: boolean): { prepared: Prepared[]; failed: Set<string> } {
+  /** Prepares drafts, skipping every event that cannot be posted; returns the events skipped. `batchable`: daily books may take them. */
+  prepareAll(drafts: readonly DraftEntry[], batchable: boolean): { prepared: Prepared[]; failed: Set<string> } {
     const prepared: Prepared[] = [];
     const failed = new Set<string>();
     for (const d of drafts) {
       if (failed.has(d.event)) continue;
       try {
-        prepared.push(prepareEntry(this.setup, d, this.now, perOrder));
+        prepared.push(prepareEntry(this.setup, d, this.now, batchable));
       } catch (e) {
         if (!(e instanceof FxRateMissingError) && !(e instanceof PostingError)) throw e;
         failed.add(d.event);
@@ -180,14 +181,17 @@ class PostingWriter {
     return { prepared: prepared.filter((p) => !failed.has(p.draft.event)), failed };
   }
 
-  /** Queues prepared entries: detailed ones as entries, daily ones as subledger movements of `order`. */
-  add(prepared: readonly Prepared[], order: string | null, invoiceId: number | null = null) {
+  /**
+   * Queues prepared entries: detailed ones as entries, daily ones as subledger movements under
+   * `detail` (an order's id, or an invoice's `subledgerKey`).
+   */
+  add(prepared: readonly Prepared[], detail: string | null, invoiceId: number | null = null) {
     for (const p of prepared) {
       const d = p.draft;
       const zone = this.setup.entities.get(d.entity)!.time_zone;
-      if (p.daily && order !== null) {
+      if (p.daily && detail !== null) {
         const i = p.insert;
-        this.daily.add(order, {
+        this.daily.add(detail, {
           entity: i.entity, journal: i.journal, date: i.entry_date, currency: i.currency, event: d.event, eventAt: d.eventAt, label: i.label,
           lines: i.lines.map((l) => ({ role: l.role, account: l.account, aux: l.aux, amount: l.debit - l.credit, amount_orig: l.amount_orig, orig_currency: i.orig_currency, fact: l.fact })),
         });
@@ -366,7 +370,11 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun)
   return issued;
 }
 
-/** Posts the entries of periodic invoices that have none yet (just issued, or a rate was missing). */
+/**
+ * Posts the books of periodic invoices that have none yet (just issued, or a rate was missing):
+ * an entry each in detailed books, and in daily books movements of the subledger (under the
+ * invoice's `subledgerKey`) that the day's entry sums (decision 0020).
+ */
 function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>) {
   const invoices = unpostedInvoices(db);
   if (invoices.length === 0) return;
@@ -374,7 +382,7 @@ function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
   for (const inv of invoices) {
     const targets = invoiceMovements({ id: inv.id, number: inv.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
       net: inv.net, vat: inv.vat, date: inv.issue_date, title: periodicTitle(inv.period!) }, setup.platform);
-    writer.add(writer.prepareAll(draftEntries(targets, [], inv.issue_date), false).prepared, null, inv.id);
+    writer.add(writer.prepareAll(draftEntries(targets, [], inv.issue_date), true).prepared, invoiceSubledgerKey(inv.number), inv.id);
   }
   writer.flush();
 }

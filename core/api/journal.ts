@@ -124,7 +124,7 @@ export const journalHandlers = {
   }),
 
   'journal.detail': defineHandler({
-    summary: 'The movements behind a daily entry (daily posting granularity): order by order, the event, account and amounts it sums',
+    summary: 'The movements behind a daily entry (daily posting granularity): order by order (or periodic invoice by invoice), the event, account and amounts it sums',
     input: z.object({ entity: EntityId, piece: z.string().min(1).max(64) }).strict(),
     roles: ALL_ROLES,
     mutates: false,
@@ -133,8 +133,10 @@ export const journalHandlers = {
       const entity = requireEntity(ctx.db, input.entity);
       const entry = dailyEntryByPiece(ctx.db, entity.id, input.piece);
       if (!entry) throw new ApiError('not_found', `no daily entry ${input.piece} in the books of ${entity.id}`, [{ path: 'piece', code: 'not_found', message: 'a piece reference of a daily entry, such as VE-20260302-1' }]);
+      // A periodic invoice's movements (decision 0020) name the invoice, an order's the order.
       const rows = dailyDetail(ctx.db, entry.id).map(({ order, line: [, , event, fact, , role, account, aux, amount, amountOrig, origCurrency, eventAt, label] }) => ({
-        order, event, fact, event_at: eventAt, label, role, account, aux, debit: amount > 0 ? amount : 0, credit: amount < 0 ? -amount : 0, orig_amount: amountOrig, orig_currency: origCurrency,
+        order: fact === 'invoice' ? null : order, invoice: fact === 'invoice' ? order.slice(4) : null,
+        event, fact, event_at: eventAt, label, role, account, aux, debit: amount > 0 ? amount : 0, credit: amount < 0 ? -amount : 0, orig_amount: amountOrig, orig_currency: origCurrency,
       }));
       return { entity: entity.id, piece: input.piece, entry: entryNumber(entry.journal, entry.fiscal_year, entry.number), date: entry.entry_date, currency: entity.currency, rows };
     },

@@ -2,7 +2,7 @@
 // credit notes (immutable), what each order's legs have put on them (`invoice_items`, one row per
 // order and posting run), the sums per month still to invoice (`invoice_totals`), the invoices a
 // credit note corrects, and their sending.
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { InvoiceKind, MonthTotal, StoredItem } from '../domain/periodic-invoices.js';
 import { itemKind } from '../domain/postings.js';
 import { all, first, qb } from './query.js';
@@ -200,10 +200,22 @@ export function periodicInvoiceNumber(db: Db, supplier: string, customer: string
     .where('currency', '=', currency).where('period', '=', month).where('kind', '=', kind))?.number;
 }
 
-/** Invoices whose entries are not posted yet (an exchange rate was missing when they were issued). */
+/**
+ * The subledger row of an invoice's movements in daily books (decision 0020): its key stands
+ * where an order's id does, `inv:` and the invoice number. The movements' fact ('invoice') tells
+ * them from an order's should an order's id ever read the same.
+ */
+export const invoiceSubledgerKey = (number: string) => `inv:${number}`;
+
+/**
+ * Invoices whose books are not posted yet (an exchange rate was missing when they were issued):
+ * no entry (detailed books) and no subledger row (daily books). An invoice is posted whole or not
+ * at all, so either one says it is posted.
+ */
 export function unpostedInvoices(db: Db): InvoiceRow[] {
   return all(db, qb.selectFrom('invoices as i').selectAll('i').where('i.period', 'is not', null)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('journal_entries as e').select('e.id').whereRef('e.invoice_id', '=', 'i.id'))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('subledger as s').select('s.id').where('s.order_id', '=', sql<string>`'inv:' || i.number`))))
     .orderBy('i.id'));
 }
 

@@ -1,5 +1,6 @@
 // Daily books (migration 0011): each order's movements in the books of entities posting by day
-// (`subledger`, one row per order and posting run, append-only), and their sums per entity,
+// (`subledger`, one row per order and posting run, append-only; also one per periodic invoice,
+// decision 0020), and their sums per entity,
 // journal, day and account set (`daily_batches` and their lines) until the day is over and its
 // one entry is written. A daily entry's movements are the subledger rows between its batch's
 // first and last detail that name the batch.
@@ -24,6 +25,7 @@ export function postedFromSubledger(db: Db, orderIds: readonly string[]): Posted
   const sums = new Map<string, PostedLine>();
   for (const [order, json] of rows) {
     for (const [, entity, event, fact, journal, role, , aux, , amountOrig, origCurrency] of JSON.parse(json) as SubledgerLine[]) {
+      if (fact === 'invoice') continue; // an invoice's movements (decision 0020), never an order's
       const k = `${entity}\u0000${event}\u0000${fact}\u0000${role}\u0000${aux ?? ''}`;
       const p = sums.get(k);
       if (p) p.amount += amountOrig;

@@ -43,8 +43,12 @@ describe('daily books', () => {
     expect(days.length).toBeGreaterThan(5);
     const keys = days.map((d) => `${d.entity} ${d.journal} ${d.entry_date} ${d.accounts.split(',').sort().join(',')}`);
     expect(new Set(keys).size).toBe(keys.length);
-    // Orders' movements have no entry of their own; transfers and invoices keep one each.
+    // Orders' and periodic invoices' movements have no entry of their own (decision 0020);
+    // transfers keep one each.
     expect(db.prepare("SELECT count(*) FROM journal_entries WHERE order_id IS NOT NULL").pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM invoices').pluck().get()).toBeGreaterThan(0);
+    expect(db.prepare('SELECT count(*) FROM journal_entries WHERE invoice_id IS NOT NULL').pluck().get()).toBe(0);
+    const invoiceRows: Json[] = [];
     for (const entity of ['HQ', 'LYON', 'VILL', 'LILLE']) {
       const entries = ok(call(clock.ctx, 'journal.entries', { entity, limit: 1000 })).entries as Json[];
       for (const e of entries.filter((x) => x.event.startsWith('day:'))) {
@@ -62,7 +66,16 @@ describe('daily books', () => {
         expect(sums(detail.rows), `${entity} ${e.piece_ref}`).toEqual(sums(e.lines));
         expect(detail.rows.reduce((s: number, r: Json) => s + r.debit, 0)).toBe(e.lines.reduce((s: number, l: Json) => s + l.debit, 0));
         expect(new Set(detail.rows.map((r: Json) => r.order)).size).toBeGreaterThan(0);
+        invoiceRows.push(...(detail.rows as Json[]).filter((r) => r.invoice !== null));
       }
+    }
+    // Each invoice is a piece of the day's entry, traceable from its movements: number and label.
+    const numbers = db.prepare('SELECT number FROM invoices').pluck().all() as string[];
+    expect(new Set(invoiceRows.map((r) => r.invoice))).toEqual(new Set(numbers));
+    for (const r of invoiceRows) {
+      expect(r.order).toBeNull();
+      expect(r.fact).toBe('invoice');
+      expect(r.label).toContain(r.invoice);
     }
     expect(err(call(clock.ctx, 'journal.detail', { entity: 'HQ', piece: 'VE-20260302-9' })).code).toBe('not_found');
   });

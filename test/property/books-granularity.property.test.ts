@@ -13,10 +13,13 @@ import { DAY, iso, scenarioArb, type Generated } from './arbitraries.js';
 const RUNS = Number(process.env.VENTIL_BOOKS_RUNS ?? (Number(process.env.VENTIL_PROPERTY_RUNS ?? 150) > 50 ? 12 : 4));
 const FULFILLED = "('shipped', 'delivered', 'collected', 'fulfilled', 'returned')";
 
-/** The scenario imported with every entity posting in `granularity`, once every day and month is over. */
-function books(g: Generated, granularity: 'detail' | 'daily') {
+/**
+ * The scenario imported with every entity posting in `granularity` (`mixed`: every other entity
+ * by day, so an invoice's books are split between both), once every day and month is over.
+ */
+function books(g: Generated, granularity: 'detail' | 'daily' | 'mixed') {
   const s = JSON.parse(JSON.stringify(g.scenario)) as Json;
-  for (const e of s.network.entities) e.posting = granularity;
+  for (const [i, e] of (s.network.entities as Json[]).entries()) e.posting = granularity === 'mixed' ? (i % 2 ? 'daily' : 'detail') : granularity;
   s.network.fx_rates = [{ date: '2025-12-01', from: 'JPY', to: 'EUR', rate: '0.0061' }, { date: '2025-12-01', from: 'BHD', to: 'EUR', rate: '2.4137' }];
   const db = freshDb();
   const clock = clocked(db, iso(g.lastMs + 40 * DAY));
@@ -49,20 +52,29 @@ describe('books on generated scenarios', () => {
     fc.assert(fc.property(scenarioArb, (g) => {
       const detail = books(g, 'detail');
       const daily = books(g, 'daily');
-      for (const b of [detail, daily]) {
+      const mixed = books(g, 'mixed');
+      for (const b of [detail, daily, mixed]) {
         expect(unbalanced(b.db)).toEqual([]);
         expect(numberingGaps(b.db)).toEqual([]);
         expect(b.db.prepare('SELECT count(*) FROM daily_batches WHERE entry_id IS NULL').pluck().get()).toBe(0);
       }
       expect(detail.db.prepare('SELECT count(*) FROM subledger').pluck().get()).toBe(0);
       for (const entity of detail.entities) {
-        expect(trialBalances(daily.ctx, entity), entity).toEqual(trialBalances(detail.ctx, entity));
+        const tb = trialBalances(detail.ctx, entity);
+        expect(trialBalances(daily.ctx, entity), entity).toEqual(tb);
+        expect(trialBalances(mixed.ctx, entity), `${entity} (mixed)`).toEqual(tb);
       }
+      // Daily books take the periodic invoices' movements too (decision 0020): no entry of their own,
+      // each invoice's detail in the subledger under its number.
+      expect(daily.db.prepare('SELECT count(*) FROM journal_entries WHERE invoice_id IS NOT NULL').pluck().get()).toBe(0);
+      expect(daily.db.prepare("SELECT count(*) FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM subledger s WHERE s.order_id = 'inv:' || i.number)").pluck().get()).toBe(0);
+      expect(detail.db.prepare('SELECT count(*) FROM journal_entries WHERE invoice_id IS NOT NULL').pluck().get())
+        .toBe(detail.db.prepare("SELECT count(*) FROM journal_entries WHERE source_key LIKE 'inv:%'").pluck().get());
       // Detailed books post an entry per order and event; daily ones, one per day and account set.
       const entries = (db: Db) => db.prepare("SELECT count(*) FROM journal_entries WHERE source_key NOT LIKE 'inv:%' AND source_key NOT LIKE 'tr:%'").pluck().get() as number;
       expect(entries(daily.db)).toBeLessThanOrEqual(entries(detail.db));
 
-      for (const b of [detail, daily]) {
+      for (const b of [detail, daily, mixed]) {
         for (const net of Object.values(currentAccountsNet(b.db))) expect(net).toBe(0);
         // Each pair's invoices (less its credit notes) carry what its legs of fulfilled lines hold.
         const invoiced = new Map((b.db.prepare(`SELECT supplier || '>' || customer || ' ' || currency AS k, SUM(CASE kind WHEN 'invoice' THEN net ELSE -net END) AS net,
@@ -81,6 +93,7 @@ describe('books on generated scenarios', () => {
       }
       detail.db.close();
       daily.db.close();
+      mixed.db.close();
     }), { numRuns: RUNS });
   }, 600_000);
 });
