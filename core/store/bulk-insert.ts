@@ -4,6 +4,12 @@
 // On PostgreSQL a chunk is `INSERT ... SELECT * FROM unnest($1::type[], ...)`: one array per
 // column, so a statement has as many parameters as columns whatever its rows, and nothing to
 // parse per row (1.8 times the rate of multi-row VALUES: docs/decisions/0013-postgresql.md).
+// A chunk that holds one key twice: SQLite applies an ON CONFLICT clause row by row, PostgreSQL
+// refuses a DO UPDATE that would touch a row twice in one statement ("ON CONFLICT DO UPDATE
+// command cannot affect row a second time"). So on PostgreSQL the rows of a key are merged
+// before the statement when the rule is stated (`accumulate`: sums and maxima, the clause then
+// written from it here, once for both dialects), or else written in rounds, one row per key per
+// statement, which is what row by row means.
 import type { Db, DbStatement } from './db.js';
 import { columnsOf, isSqlite } from './dialect.js';
 
@@ -34,18 +40,104 @@ function unnestStatementFor(db: Db, head: string, tail: string): DbStatement {
   const key = `unnest\u0000${head}\u0000${tail}`;
   let stmt = cache.get(key);
   if (!stmt) {
-    const m = /^\s*INSERT INTO (\w+) \(([^)]*)\) VALUES\s*$/.exec(head);
-    if (!m) throw new Error(`bulk insert: not of the form INSERT INTO t (columns) VALUES: ${head}`);
-    const types = new Map(columnsOf(db, m[1]!).map((c) => [c.name, c.type]));
-    const arrays = m[2]!.split(',').map((c) => {
-      const type = types.get(c.trim());
-      if (!type) throw new Error(`bulk insert: ${m[1]} has no column ${c.trim()}`);
+    const { table, columns } = headOf(head);
+    const types = new Map(columnsOf(db, table).map((c) => [c.name, c.type]));
+    const arrays = columns.map((c) => {
+      const type = types.get(c);
+      if (!type) throw new Error(`bulk insert: ${table} has no column ${c}`);
       return `?::${type}[]`;
     });
-    stmt = db.prepare(`INSERT INTO ${m[1]} (${m[2]}) SELECT * FROM unnest(${arrays.join(', ')}) ${tail}`);
+    stmt = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) ${tail}`);
     cache.set(key, stmt);
   }
   return stmt;
+}
+
+/** An upsert whose update adds the new row to the stored one: its ON CONFLICT clause and, on PostgreSQL, its merge. */
+export interface Accumulate {
+  /** The conflict target: the columns of the table's primary key or of a unique index. */
+  key: readonly string[];
+  /** Columns whose new value is added to the stored one. */
+  add: readonly string[];
+  /** Columns that keep the greater of the stored and the new value, NULL being the least. */
+  max?: readonly string[];
+}
+
+const headPattern = /^\s*INSERT INTO (\w+) \(([^)]*)\) VALUES\s*$/;
+
+function headOf(head: string): { table: string; columns: string[] } {
+  const m = headPattern.exec(head);
+  if (!m) throw new Error(`bulk insert: not of the form INSERT INTO t (columns) VALUES: ${head}`);
+  return { table: m[1]!, columns: m[2]!.split(',').map((c) => c.trim()) };
+}
+
+/** The ON CONFLICT clause of an accumulating upsert (the same SQL on both dialects). */
+function accumulateTail(table: string, a: Accumulate): string {
+  const set = [
+    ...a.add.map((c) => `${c} = ${table}.${c} + excluded.${c}`),
+    ...(a.max ?? []).map((c) => `${c} = CASE WHEN excluded.${c} IS NULL OR ${table}.${c} >= excluded.${c} THEN ${table}.${c} ELSE excluded.${c} END`),
+  ];
+  return `ON CONFLICT (${a.key.join(', ')}) DO UPDATE SET ${set.join(', ')}`;
+}
+
+/** The conflict target's columns of a DO UPDATE clause, or null (no clause, or DO NOTHING, which may meet a key twice). */
+function updateKey(tail: string): string[] | null {
+  if (!/\bDO\s+UPDATE\b/i.test(tail)) return null;
+  const m = /ON\s+CONFLICT\s*\(([^)]*)\)/i.exec(tail);
+  if (!m) throw new Error(`bulk insert: an ON CONFLICT ... DO UPDATE clause names its conflict columns: ${tail}`);
+  return m[1]!.split(',').map((c) => c.trim());
+}
+
+/** Rows whose key holds a NULL never conflict (NULLs are distinct in a unique index, on both dialects). */
+function keyText(row: readonly unknown[], key: readonly number[]): string | null {
+  let text = '';
+  for (const i of key) {
+    const v = row[i];
+    if (v === null || v === undefined) return null;
+    text += `${typeof v}:${String(v)}\u0000`;
+  }
+  return text;
+}
+
+const greater = (a: unknown, b: unknown) => (b === null || b === undefined || (a !== null && a !== undefined && (a as number) >= (b as number)) ? a : b);
+
+/**
+ * The rows of a chunk with one row per key: rows of the same key merged into the first
+ * (`add` summed, `max` kept greatest), in the order of their first row.
+ */
+export function mergeRows(rows: unknown[][], key: readonly number[], add: readonly number[], max: readonly number[]): unknown[][] {
+  const first = new Map<string, unknown[]>();
+  const out: unknown[][] = [];
+  for (const row of rows) {
+    const k = keyText(row, key);
+    const into = k === null ? undefined : first.get(k);
+    if (!into) {
+      const copy = row.slice();
+      if (k !== null) first.set(k, copy);
+      out.push(copy);
+      continue;
+    }
+    for (const i of add) {
+      const a = into[i];
+      const b = row[i];
+      into[i] = a === null || a === undefined || b === null || b === undefined ? null : (a as number) + (b as number);
+    }
+    for (const i of max) into[i] = greater(into[i], row[i]);
+  }
+  return out;
+}
+
+/** The rows of a chunk in rounds with one row per key each, a key's rows in their order. */
+export function roundsOf(rows: unknown[][], key: readonly number[]): unknown[][][] {
+  const seen = new Map<string, number>();
+  const rounds: unknown[][][] = [];
+  for (const row of rows) {
+    const k = keyText(row, key);
+    const n = k === null ? 0 : seen.get(k) ?? 0;
+    if (k !== null) seen.set(k, n + 1);
+    (rounds[n] ??= []).push(row);
+  }
+  return rounds;
 }
 
 export interface BulkInsert {
@@ -56,27 +148,56 @@ export interface BulkInsert {
 }
 
 /**
- * `head` is `INSERT INTO t (c1, ..., cN) VALUES`, `tail` an optional ON CONFLICT clause;
+ * `head` is `INSERT INTO t (c1, ..., cN) VALUES`, `tail` an optional ON CONFLICT clause, or
+ * `accumulate` an upsert that adds to the stored row (the clause is written from it);
  * `sqliteRows` the rows per statement on SQLite, where that is measured better than 64. Rows are
- * written in the order they were added. `before` runs before each write: a child table's
- * inserter flushes its parent's first, so that foreign keys always find their row.
+ * written in the order they were added (on PostgreSQL, a chunk that holds a key of a DO UPDATE
+ * twice: merged into its first row, or written in rounds). `before` runs before each write: a
+ * child table's inserter flushes its parent's first, so that foreign keys always find their row.
  */
-export function bulkInsert(db: Db, head: string, width: number, opts: { tail?: string; before?: () => void; sqliteRows?: number } = {}): BulkInsert {
-  const tail = opts.tail ?? '';
+export function bulkInsert(db: Db, head: string, width: number,
+  opts: { tail?: string; accumulate?: Accumulate; before?: () => void; sqliteRows?: number } = {}): BulkInsert {
+  const { table, columns } = headOf(head);
+  if (columns.length !== width) throw new Error(`bulk insert: ${columns.length} columns for width ${width} (${head})`);
+  if (opts.tail && opts.accumulate) throw new Error(`bulk insert: a tail or an accumulate clause, not both (${head})`);
+  const indexOf = (c: string) => {
+    const i = columns.indexOf(c);
+    if (i < 0) throw new Error(`bulk insert: ${c} is not a column of ${head}`);
+    return i;
+  };
+  const tail = opts.accumulate ? accumulateTail(table, opts.accumulate) : opts.tail ?? '';
+  const conflictKey = updateKey(tail)?.map(indexOf) ?? null;
+  let merge: { add: number[]; max: number[] } | null = null;
+  if (opts.accumulate) {
+    const a = opts.accumulate;
+    merge = { add: a.add.map(indexOf), max: (a.max ?? []).map(indexOf) };
+    const stated = new Set([...a.key, ...a.add, ...(a.max ?? [])]);
+    const loose = columns.filter((c) => !stated.has(c));
+    if (loose.length > 0) throw new Error(`bulk insert: accumulate says neither how to merge nor whether a key: ${loose.join(', ')} (${head})`);
+  }
   const values: unknown[] = [];
   const sqlite = isSqlite(db);
   const perStatement = sqlite ? opts.sqliteRows ?? ROWS : PG_ROWS;
   const full = perStatement * width;
   let fullStatement: DbStatement | null = null;
+  const writePg = (rows: unknown[][]) => {
+    const columnArrays = Array.from({ length: width }, (_, c) => rows.map((r) => r[c]));
+    unnestStatementFor(db, head, tail).run(columnArrays);
+  };
   const write = () => {
     opts.before?.();
     if (sqlite) {
       const rows = values.length / width;
       (rows === perStatement ? (fullStatement ??= statementFor(db, head, width, tail, rows)) : statementFor(db, head, width, tail, rows)).run(values);
+    } else if (conflictKey) {
+      const rows: unknown[][] = [];
+      for (let i = 0; i < values.length; i += width) rows.push(values.slice(i, i + width));
+      if (merge) writePg(mergeRows(rows, conflictKey, merge.add, merge.max));
+      else for (const round of roundsOf(rows, conflictKey)) writePg(round);
     } else {
-      const columns = Array.from({ length: width }, () => new Array<unknown>(values.length / width));
-      for (let i = 0; i < values.length; i++) columns[i % width]![Math.floor(i / width)] = values[i];
-      unnestStatementFor(db, head, tail).run(columns);
+      const columnArrays = Array.from({ length: width }, () => new Array<unknown>(values.length / width));
+      for (let i = 0; i < values.length; i++) columnArrays[i % width]![Math.floor(i / width)] = values[i];
+      unnestStatementFor(db, head, tail).run(columnArrays);
     }
     values.length = 0;
   };

@@ -189,14 +189,11 @@ const LEG_COLS = ['entity', 'day', 'currency', 'group_name', 'earned', 'earned_v
  */
 export function dayTotalsAccumulator(db: Db) {
   const sums = new DaySums();
-  const putTotal = bulkInsert(db, `INSERT INTO entity_day_totals (${TOTAL_COLS.join(', ')}) VALUES`, TOTAL_COLS.length, { sqliteRows: 1, tail: `
-    ON CONFLICT (entity, day, currency) DO UPDATE SET orders = entity_day_totals.orders + excluded.orders, lines_owned = entity_day_totals.lines_owned + excluded.lines_owned,
-      sales_gross = entity_day_totals.sales_gross + excluded.sales_gross, sales_net = entity_day_totals.sales_net + excluded.sales_net, returned_gross = entity_day_totals.returned_gross + excluded.returned_gross,
-      owned_gross = entity_day_totals.owned_gross + excluded.owned_gross, payout = entity_day_totals.payout + excluded.payout, fees = entity_day_totals.fees + excluded.fees, unscheduled = entity_day_totals.unscheduled + excluded.unscheduled,
-      last_release_at = nullif(max(coalesce(entity_day_totals.last_release_at, ''), coalesce(excluded.last_release_at, '')), '')` });
-  const putLeg = bulkInsert(db, `INSERT INTO entity_day_legs (${LEG_COLS.join(', ')}) VALUES`, LEG_COLS.length, { sqliteRows: 1, tail: `
-    ON CONFLICT (entity, day, currency, group_name) DO UPDATE SET earned = entity_day_legs.earned + excluded.earned, earned_vat = entity_day_legs.earned_vat + excluded.earned_vat,
-      paid = entity_day_legs.paid + excluded.paid, paid_vat = entity_day_legs.paid_vat + excluded.paid_vat, earn_legs = entity_day_legs.earn_legs + excluded.earn_legs, pay_legs = entity_day_legs.pay_legs + excluded.pay_legs` });
+  const putTotal = bulkInsert(db, `INSERT INTO entity_day_totals (${TOTAL_COLS.join(', ')}) VALUES`, TOTAL_COLS.length, { sqliteRows: 1, accumulate: {
+    key: ['entity', 'day', 'currency'], add: ['orders', 'lines_owned', 'sales_gross', 'sales_net', 'returned_gross', 'owned_gross', 'payout', 'fees', 'unscheduled'],
+    max: ['last_release_at'] } });
+  const putLeg = bulkInsert(db, `INSERT INTO entity_day_legs (${LEG_COLS.join(', ')}) VALUES`, LEG_COLS.length, { sqliteRows: 1, accumulate: {
+    key: ['entity', 'day', 'currency', 'group_name'], add: ['earned', 'earned_vat', 'paid', 'paid_vat', 'earn_legs', 'pay_legs'] } });
   // A rule group the entity no longer earns or pays on a day goes, as a rebuild would not write it.
   const dropLeg = db.prepare(`DELETE FROM entity_day_legs WHERE entity = @entity AND day = @day AND currency = @currency AND group_name = @group_name
     AND earn_legs = 0 AND pay_legs = 0 AND earned = 0 AND earned_vat = 0 AND paid = 0 AND paid_vat = 0`);

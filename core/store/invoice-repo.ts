@@ -86,8 +86,7 @@ export function itemWriter(db: Db) {
   // Multi-row statements (bulk-insert.ts); the month sums are increments.
   const putItems = bulkInsert(db, 'INSERT INTO invoice_items (order_id, seq, items_json, created_at) VALUES', 4);
   const putTotal = bulkInsert(db, 'INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items) VALUES', 11, {
-    tail: `ON CONFLICT (supplier, customer, currency, month, kind, group_name, rate) DO UPDATE SET base = invoice_totals.base + excluded.base, net = invoice_totals.net + excluded.net,
-      vat = invoice_totals.vat + excluded.vat, items = invoice_totals.items + excluded.items`,
+    accumulate: { key: ['supplier', 'customer', 'currency', 'month', 'kind', 'group_name', 'rate'], add: ['base', 'net', 'vat', 'items'] },
   });
   const putRef = bulkInsert(db, 'INSERT INTO invoice_credit_refs (supplier, customer, currency, month, credits) VALUES', 5, { tail: 'ON CONFLICT DO NOTHING' });
   return {

@@ -73,8 +73,7 @@ export function dailyBatches(db: Db, preload: boolean) {
   // Multi-row statements, parents first: new batches, then the sums.
   const putBatches = bulkInsert(db, 'INSERT INTO daily_batches (id, entity, journal, entry_date, accounts, currency, movements, first_detail, last_detail, entry_id) VALUES', 10);
   const putLines = bulkInsert(db, 'INSERT INTO daily_batch_lines (batch_id, role, account, aux, orig_currency, debit, credit, debit_orig, credit_orig) VALUES', 9, {
-    tail: `ON CONFLICT (batch_id, role, account, aux, orig_currency) DO UPDATE SET debit = daily_batch_lines.debit + excluded.debit, credit = daily_batch_lines.credit + excluded.credit,
-      debit_orig = daily_batch_lines.debit_orig + excluded.debit_orig, credit_orig = daily_batch_lines.credit_orig + excluded.credit_orig`,
+    accumulate: { key: ['batch_id', 'role', 'account', 'aux', 'orig_currency'], add: ['debit', 'credit', 'debit_orig', 'credit_orig'] },
     before: () => putBatches.flush(),
   });
   const setBatch = db.prepare('UPDATE daily_batches SET movements = ?, last_detail = ? WHERE id = ?');
