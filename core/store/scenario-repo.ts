@@ -10,6 +10,7 @@ import {
   eventConflict, orderConflict, overlappingVersions, overlaps, rowConflict, ruleVersionConflict, settingsVerdict, takenPayments,
 } from '../domain/import-policy.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
+import { bulkInsert } from './bulk-insert.js';
 import { contentHash } from './hash.js';
 import type { Db } from './db.js';
 
@@ -150,67 +151,108 @@ function importRules(db: Db, rules: readonly Rule[], now: string, c: Counts, con
 
 export { overlaps };
 
+/** Orders (and events) per look-up of what is stored: one query per chunk instead of one per row. */
+const CHUNK = 5000;
+
+function* chunksOf<T>(items: readonly T[]): Generator<readonly T[]> {
+  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
+}
+
+// The import writes its rows in bulk (core/store/bulk-insert.ts: `unnest` chunks on PostgreSQL,
+// where a statement per row made a 100,000-order import take 697 s; one prepared row per
+// statement on SQLite, as before) and looks up what is stored one chunk at a time. What this
+// import added is remembered, so a repeat within the file is judged as if it were stored.
 function importOrders(db: Db, orders: readonly Order[], now: string, summary: ImportSummary, conflict: (p: string, code: string, m: string) => void): string[] {
   const added: string[] = [];
-  const get = db.prepare('SELECT content_hash FROM orders WHERE id = ?');
-  const putOrder = db.prepare(`INSERT INTO orders (id, channel, origin, customer_postcode, created_at, currency, discount, content_hash, imported_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const putLine = db.prepare(`INSERT INTO order_lines (order_id, line_id, seq, sku, name, category, kind, quantity, unit_price, discount, vat_rate, delivery_mode, candidates_json, pickup_location)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const putPayment = db.prepare(`INSERT INTO payments (order_id, payment_id, seq, method, amount, psp_fee, captured_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?)`);
-  const paymentOwner = db.prepare('SELECT order_id FROM payments WHERE payment_id = ? AND order_id <> ? LIMIT 1').pluck();
-  orders.forEach((o, i) => {
-    const hash = contentHash(o);
-    const existing = get.get(o.id) as { content_hash: string } | undefined;
-    if (existing) {
-      const differs = orderConflict(existing.content_hash, hash, o.id, `orders[${i}]`);
-      if (differs) conflict(differs.path, differs.code, differs.message);
-      else { summary.orders.unchanged++; summary.lines.unchanged += o.lines.length; }
-      return;
+  const storedHashes = db.prepare('SELECT id, content_hash FROM orders WHERE id IN (SELECT value FROM json_each(?))');
+  const storedOwners = db.prepare('SELECT payment_id, order_id FROM payments WHERE payment_id IN (SELECT value FROM json_each(?))');
+  const putOrder = bulkInsert(db, 'INSERT INTO orders (id, channel, origin, customer_postcode, created_at, currency, discount, content_hash, imported_at) VALUES', 9,
+    { sqliteRows: 1 });
+  const putLine = bulkInsert(db, `INSERT INTO order_lines (order_id, line_id, seq, sku, name, category, kind, quantity, unit_price, discount, vat_rate, delivery_mode, candidates_json, pickup_location) VALUES`,
+    14, { sqliteRows: 1, before: () => putOrder.flush() });
+  const putPayment = bulkInsert(db, 'INSERT INTO payments (order_id, payment_id, seq, method, amount, psp_fee, captured_at) VALUES', 7,
+    { sqliteRows: 1, before: () => putOrder.flush() });
+  /** Content hash of each order stored before or added by this import. */
+  const hashes = new Map<string, string>();
+  /** Orders carrying each payment, stored before or added by this import. */
+  const owners = new Map<string, string[]>();
+  const own = (paymentId: string, orderId: string) => {
+    const list = owners.get(paymentId);
+    if (list) list.push(orderId);
+    else owners.set(paymentId, [orderId]);
+  };
+  let i = 0;
+  for (const chunk of chunksOf(orders)) {
+    for (const r of storedHashes.all(JSON.stringify(chunk.map((o) => o.id))) as { id: string; content_hash: string }[]) hashes.set(r.id, r.content_hash);
+    const paymentIds = chunk.flatMap((o) => o.payments.map((p) => p.id));
+    for (const r of storedOwners.all(JSON.stringify(paymentIds)) as { payment_id: string; order_id: string }[]) own(r.payment_id, r.order_id);
+    for (const o of chunk) {
+      const at = i++;
+      const hash = contentHash(o);
+      const existing = hashes.get(o.id);
+      if (existing !== undefined) {
+        const differs = orderConflict(existing, hash, o.id, `orders[${at}]`);
+        if (differs) conflict(differs.path, differs.code, differs.message);
+        else { summary.orders.unchanged++; summary.lines.unchanged += o.lines.length; }
+        continue;
+      }
+      // A payment already carried by another stored order would be counted twice (migration 0008's trigger backs this up).
+      const taken = takenPayments(o.payments, (id) => owners.get(id)?.find((owner) => owner !== o.id), `orders[${at}]`);
+      if (taken.length > 0) {
+        for (const t of taken) conflict(t.path, t.code, t.message);
+        continue;
+      }
+      hashes.set(o.id, hash);
+      putOrder.add([o.id, o.channel, o.origin ?? null, o.customer_postcode ?? null, o.created_at, o.currency, o.discount ?? 0, hash, now]);
+      o.lines.forEach((l, seq) => {
+        putLine.add([o.id, l.id, seq, l.sku ?? null, l.name ?? null, l.category ?? null, l.kind, l.quantity, l.unit_price, l.discount ?? 0,
+          l.vat_rate, l.delivery_mode, JSON.stringify(l.candidates), l.pickup_location ?? null]);
+      });
+      o.payments.forEach((p, seq) => {
+        own(p.id, o.id);
+        putPayment.add([o.id, p.id, seq, p.method ?? null, p.amount, p.psp_fee ?? 0, p.captured_at]);
+      });
+      summary.orders.added++;
+      summary.lines.added += o.lines.length;
+      added.push(o.id);
     }
-    // A payment already carried by another stored order would be counted twice (migration 0008's trigger backs this up).
-    const taken = takenPayments(o.payments, (id) => paymentOwner.get(id, o.id) as string | undefined, `orders[${i}]`);
-    if (taken.length > 0) {
-      for (const t of taken) conflict(t.path, t.code, t.message);
-      return;
-    }
-    putOrder.run(o.id, o.channel, o.origin ?? null, o.customer_postcode ?? null, o.created_at, o.currency, o.discount ?? 0, hash, now);
-    o.lines.forEach((l, seq) => {
-      putLine.run(o.id, l.id, seq, l.sku ?? null, l.name ?? null, l.category ?? null, l.kind, l.quantity, l.unit_price, l.discount ?? 0,
-        l.vat_rate, l.delivery_mode, JSON.stringify(l.candidates), l.pickup_location ?? null);
-    });
-    o.payments.forEach((p, seq) => {
-      putPayment.run(o.id, p.id, seq, p.method ?? null, p.amount, p.psp_fee ?? 0, p.captured_at);
-    });
-    summary.orders.added++;
-    summary.lines.added += o.lines.length;
-    added.push(o.id);
-  });
+  }
+  putOrder.flush();
+  putLine.flush();
+  putPayment.flush();
   return added;
 }
 
 /** Appends events not seen before; the same identity with other content is a conflict. */
 export function importEvents(db: Db, events: readonly LifecycleEvent[], now: string, source: string, c: Counts,
   conflict: (p: string, code: string, m: string) => void, pathPrefix = 'events'): string[] {
-  const get = db.prepare('SELECT payload_json FROM events WHERE event_key = ?');
-  const put = db.prepare(`INSERT INTO events (event_key, order_id, line_id, type, at, payload_json, received_at, source)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const stored = db.prepare('SELECT event_key, payload_json FROM events WHERE event_key IN (SELECT value FROM json_each(?))');
+  const put = bulkInsert(db, 'INSERT INTO events (event_key, order_id, line_id, type, at, payload_json, received_at, source) VALUES', 8, { sqliteRows: 1 });
+  /** Payload of each event stored before or added by this import, by key. */
+  const payloads = new Map<string, string>();
   const touched = new Set<string>();
-  events.forEach((e, i) => {
-    const key = eventKey(e);
-    const payload = JSON.stringify(e);
-    const existing = get.get(key) as { payload_json: string } | undefined;
-    if (existing) {
-      const differs = eventConflict(eventContent(JSON.parse(existing.payload_json) as LifecycleEvent), eventContent(e), key, `${pathPrefix}[${i}]`);
-      if (differs) conflict(differs.path, differs.code, differs.message);
-      else c.unchanged++;
-      return;
-    }
-    put.run(key, e.order, e.line, e.type, e.at, payload, now, source);
-    touched.add(e.order);
-    c.added++;
-  });
+  let i = 0;
+  for (const chunk of chunksOf(events)) {
+    const keys = chunk.map(eventKey);
+    for (const r of stored.all(JSON.stringify(keys)) as { event_key: string; payload_json: string }[]) payloads.set(r.event_key, r.payload_json);
+    chunk.forEach((e, k) => {
+      const at = i++;
+      const key = keys[k]!;
+      const existing = payloads.get(key);
+      if (existing !== undefined) {
+        const differs = eventConflict(eventContent(JSON.parse(existing) as LifecycleEvent), eventContent(e), key, `${pathPrefix}[${at}]`);
+        if (differs) conflict(differs.path, differs.code, differs.message);
+        else c.unchanged++;
+        return;
+      }
+      const payload = JSON.stringify(e);
+      payloads.set(key, payload);
+      put.add([key, e.order, e.line, e.type, e.at, payload, now, source]);
+      touched.add(e.order);
+      c.added++;
+    });
+  }
+  put.flush();
   return [...touched];
 }
 
