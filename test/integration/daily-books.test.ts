@@ -39,7 +39,7 @@ describe('daily books', () => {
     const { db, clock } = daily('2026-04-01T12:00:00Z');
     healthy(db);
     const days = db.prepare(`SELECT e.entity, e.journal, e.entry_date, group_concat(DISTINCT l.account) AS accounts, count(DISTINCT e.id) AS n
-      FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id WHERE e.source_key LIKE 'day:%' GROUP BY e.id`).all() as Json[];
+      FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id WHERE e.source_key LIKE 'day:%' GROUP BY e.id, e.entity, e.journal, e.entry_date`).all() as Json[];
     expect(days.length).toBeGreaterThan(5);
     const keys = days.map((d) => `${d.entity} ${d.journal} ${d.entry_date} ${d.accounts.split(',').sort().join(',')}`);
     expect(new Set(keys).size).toBe(keys.length);

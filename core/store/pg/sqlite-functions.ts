@@ -7,6 +7,9 @@
 // - json_extract(text, '$.a.b' / '$[0]'): the value at the path, as text.
 // - json_quote(text), instr(text, text).
 // - Scalar max(a, b) and min(a, b): NULL when either is NULL (PostgreSQL's GREATEST/LEAST ignore NULLs).
+// - Aggregate group_concat(x) and group_concat(x, separator), DISTINCT too: the non-NULL values as
+//   text joined by ',' (or the separator), NULL when there are none. Like SQLite, the order is
+//   the rows' unless the call says ORDER BY.
 export const SQLITE_FUNCTIONS = `
 CREATE OR REPLACE FUNCTION json_each(doc text) RETURNS TABLE(key text, value text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -28,4 +31,12 @@ CREATE OR REPLACE FUNCTION max(a anycompatible, b anycompatible) RETURNS anycomp
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE GREATEST(a, b) END $$;
 CREATE OR REPLACE FUNCTION min(a anycompatible, b anycompatible) RETURNS anycompatible
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE LEAST(a, b) END $$;
+CREATE OR REPLACE FUNCTION ventil_group_concat_step(acc text, v anyelement, sep text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL THEN v::text ELSE acc || coalesce(sep, '') || v::text END
+$$;
+CREATE OR REPLACE FUNCTION ventil_group_concat_step(acc text, v anyelement) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT ventil_group_concat_step(acc, v, ',') $$;
+CREATE OR REPLACE AGGREGATE group_concat(anyelement) (SFUNC = ventil_group_concat_step, STYPE = text, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE group_concat(anyelement, text) (SFUNC = ventil_group_concat_step, STYPE = text, PARALLEL = SAFE);
 `;

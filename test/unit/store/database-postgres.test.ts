@@ -44,6 +44,8 @@ describe.skipIf(!installed)('openDatabase on PostgreSQL', () => {
       .toEqual({ path: 'x', nested: 'c', quoted: '"a\\"b"', at: 3, hi: 7, lo: 'a', none: null });
     expect(db.prepare(`SELECT key, value FROM json_each('[10,"b",[1]]')`).all()).toEqual([{ key: '0', value: '10' }, { key: '1', value: 'b' }, { key: '2', value: '[1]' }]);
     expect(db.prepare(`SELECT key, value FROM json_each('{"k":"v"}')`).all()).toEqual([{ key: 'k', value: 'v' }]);
+    expect(db.prepare(`SELECT group_concat(v) AS plain, group_concat(DISTINCT v) AS once, group_concat(n, ' | ') AS numbers, group_concat(NULL::text) AS none
+      FROM (VALUES ('a', 1), ('b', NULL), ('a', 3)) AS t(v, n)`).get()).toEqual({ plain: 'a,b,a', once: 'a,b', numbers: '1 | 3', none: null });
     db.close();
   });
 
