@@ -5,7 +5,8 @@
 //   `$1, $2, ...` (`$n` already there is kept); each SQL text is translated once.
 // - Rows look like SQLite's: bigint and numeric as numbers, booleans as 1/0, dates and JSON as
 //   text (type parsers in pg-worker.mjs).
-// - `transaction(fn)` is BEGIN/COMMIT, nested calls SAVEPOINTs, as in better-sqlite3. A statement
+// - `transaction(fn)` is BEGIN/COMMIT, nested calls SAVEPOINTs, as in better-sqlite3 (also inside
+//   a transaction the caller opened with `exec('BEGIN')`). A statement
 //   that fails inside a transaction aborts it on PostgreSQL even if the caller catches the
 //   error, so the commit then throws that failure instead of committing part of the work.
 //   Serialization failures and deadlocks of an outermost transaction run it again (a few times).
@@ -149,6 +150,10 @@ class PgStatement implements DbStatement {
   }
 }
 
+/** SQL that starts with BEGIN (or START TRANSACTION), and SQL whose last statement ends the transaction. */
+const OPENS_TRANSACTION = /^\s*(?:BEGIN|START\s+TRANSACTION)\b/i;
+const ENDS_TRANSACTION = /(?:^|;)\s*(COMMIT|END|ROLLBACK)(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*$/i;
+
 /** SQLSTATEs after which the whole transaction may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
@@ -162,6 +167,8 @@ export class PgDatabase implements Db {
   private depth = 0;
   /** The failure that aborted the current transaction (PostgreSQL refuses everything after it). */
   private abortedBy: PgError | null = null;
+  /** A transaction opened by `exec('BEGIN')`, ended by `exec('COMMIT')` or `exec('ROLLBACK')`. */
+  private manual = false;
   private open = true;
 
   constructor(readonly url: string) {
@@ -176,9 +183,40 @@ export class PgDatabase implements Db {
     return new PgStatement(this, sql);
   }
 
+  /**
+   * Runs statements without parameters. A transaction the caller opens here (`BEGIN`, as
+   * better-sqlite3's callers write it) counts as one: `inTransaction` is true and
+   * `transaction(fn)` inside it takes a savepoint, so the caller's `ROLLBACK` undoes that work too,
+   * as on SQLite, instead of a nested BEGIN/COMMIT committing it.
+   */
   exec(sql: string): this {
-    this.guard(sql, () => this.pg.run(sql));
+    const last = ENDS_TRANSACTION.exec(sql);
+    const opens = this.depth === 0 && OPENS_TRANSACTION.test(sql) && !last;
+    const ends = this.manual ? last : null;
+    try {
+      this.guard(sql, () => this.pg.run(sql));
+    } catch (e) {
+      if (ends) this.endManual();
+      throw e;
+    }
+    if (opens) {
+      this.depth = 1;
+      this.manual = true;
+      this.abortedBy = null;
+    }
+    if (ends) {
+      const failure = this.abortedBy;
+      this.endManual();
+      // PostgreSQL answers COMMIT of a failed transaction with a rollback, not an error.
+      if (failure && ends[1]!.toUpperCase() !== 'ROLLBACK') throw failure;
+    }
     return this;
+  }
+
+  private endManual(): void {
+    this.depth = 0;
+    this.manual = false;
+    this.abortedBy = null;
   }
 
   /** Rows of a statement with `$n` placeholders (the store's own PostgreSQL-only SQL). */

@@ -81,4 +81,29 @@ describe.skipIf(!installed)('PgDatabase', () => {
     })();
     expect(db.prepare("SELECT id FROM t WHERE id LIKE 'u%' ORDER BY id").pluck().all()).toEqual(['u2', 'u3']);
   });
+
+  it('counts a transaction opened with exec(\'BEGIN\') as one: transaction(fn) inside it is a savepoint its ROLLBACK undoes', () => {
+    const insert = db.prepare('INSERT INTO t VALUES (?, ?)');
+    db.exec('BEGIN');
+    expect(db.inTransaction).toBe(true);
+    db.transaction(() => insert.run('v1', 1))();
+    expect(db.inTransaction).toBe(true);
+    db.exec('ROLLBACK');
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare("SELECT count(*) FROM t WHERE id = 'v1'").pluck().get()).toBe(0);
+    db.exec('BEGIN');
+    db.transaction(() => insert.run('v2', 1))();
+    db.exec('COMMIT');
+    expect(db.prepare("SELECT id FROM t WHERE id LIKE 'v%'").pluck().all()).toEqual(['v2']);
+    // COMMIT of a transaction a failure aborted rolls it back on PostgreSQL: the commit throws that failure.
+    db.exec('BEGIN');
+    insert.run('v3', 1);
+    expect(() => insert.run('a', 1)).toThrow(PgError);
+    expect(() => db.exec('COMMIT')).toThrow(/duplicate key/);
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare("SELECT id FROM t WHERE id LIKE 'v%'").pluck().all()).toEqual(['v2']);
+    // One exec that opens and ends leaves no transaction behind.
+    db.exec("BEGIN; INSERT INTO t VALUES ('v4', 1); COMMIT");
+    expect(db.inTransaction).toBe(false);
+  });
 });
