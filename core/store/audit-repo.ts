@@ -4,7 +4,7 @@
 import { auditHash, verifyChain, AUDIT_GENESIS_HASH, type AuditRow, type ChainProblem, type ChainReport } from '../security/audit-chain.js';
 import { first, qb } from './query.js';
 import type { Db } from './db.js';
-import { triggerNames } from './dialect.js';
+import { lockUntilCommit, triggerNames } from './dialect.js';
 
 export interface AuditEntry {
   at: string;
@@ -20,7 +20,16 @@ export interface AuditEntry {
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
+/**
+ * Appends a row to the chain. Reading the head and inserting after it is one step per chain:
+ * on PostgreSQL two hub processes would otherwise both read row N and both write N + 1 (the
+ * second then failing on the key), so the append takes the chain's advisory lock until its
+ * transaction ends (lockUntilCommit) and reads the head only once it holds it. Outside a
+ * transaction the append is its own; SQLite has one writer at a time already.
+ */
 export function appendAudit(db: Db, e: AuditEntry): AuditRow {
+  if (!db.inTransaction) return db.transaction(() => appendAudit(db, e)).immediate();
+  lockUntilCommit(db, 'audit_log');
   const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
   const content = {
     seq: (last?.seq ?? 0) + 1,

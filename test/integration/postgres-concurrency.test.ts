@@ -4,25 +4,28 @@
 // the two overlap on a loaded machine, the test holds back every write to release_runs until
 // both processes wait on a lock: without the runner's lock, both would have read the same plan
 // (checked: one of them then fails on the duplicate idempotency key).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Two processes append to the audit chain at once: the chain's head is read under its lock
+// (core/store/audit-repo.ts), so each row extends the other's; without it both read the same
+// head and the second fails on the sequence (checked).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditLog } from '../../core/store/audit-repo.js';
 import { openDatabase } from '../../core/store/database.js';
 import { PgDatabase } from '../../core/store/pg/pg-database.js';
 import { ventil } from '../helpers/cli.js';
-import { exampleFile } from '../helpers/db.js';
-import { postgresTestsRun, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { exampleFile, repoRoot } from '../helpers/db.js';
+import { postgresTestsRun, sharedPostgres } from '../helpers/postgres.js';
 import { runVentil } from '../helpers/processes.js';
 
 const installed = postgresTestsRun('postgres-concurrency.test');
 
 describe.skipIf(!installed)('two processes releasing on one PostgreSQL', () => {
-  let server: TestPostgres;
   let url: string;
   beforeAll(() => {
-    server = startPostgres();
-    url = server.createDatabase('shared');
+    url = sharedPostgres().createDatabase('shared');
     expect(ventil(['import', exampleFile('network-basic.json'), '--db', url]).status).toBe(0);
   });
-  afterAll(() => server?.stop());
 
   it('writes one release run; the other releases nothing', async () => {
     const gate = new PgDatabase(url);
@@ -50,6 +53,42 @@ describe.skipIf(!installed)('two processes releasing on one PostgreSQL', () => {
       const journals = db.prepare('SELECT count(*) AS n, max(number) AS last FROM journal_entries GROUP BY entity, journal, fiscal_year').all() as { n: number; last: number }[];
       expect(journals.length).toBeGreaterThan(0);
       for (const j of journals) expect(j.last).toBe(j.n);
+    } finally {
+      db.close();
+    }
+  }, 240_000);
+
+  it('appends audit rows from both at once: one unbroken chain, no row lost', async () => {
+    const rowsBefore = (() => {
+      const { db } = openDatabase({ file: url, readonly: true });
+      try { return db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number; } finally { db.close(); }
+    })();
+    const gate = new PgDatabase(url);
+    const watch = new PgDatabase(url);
+    const waiting = watch.prepare("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").pluck();
+    // Writes to audit_log wait behind the gate, so both processes' first appends overlap.
+    gate.exec('BEGIN; LOCK TABLE audit_log IN EXCLUSIVE MODE');
+    const appending = ['alice', 'bruno'].map((actor) => new Promise<{ status: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/audit-child.ts'), url, actor, '25'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { out += d; });
+      child.once('exit', (status) => resolve({ status, out }));
+    }));
+    const deadline = Date.now() + 100_000;
+    while ((waiting.get() as number) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(waiting.get(), 'both processes wait').toBe(2);
+    gate.exec('COMMIT');
+    gate.close();
+    watch.close();
+    for (const r of await Promise.all(appending)) expect(r.status, r.out).toBe(0);
+    const { db } = openDatabase({ file: url, readonly: true });
+    try {
+      const check = verifyAuditLog(db);
+      expect(check.problems).toEqual([]);
+      expect(check.rows).toBe(rowsBefore + 50);
+      expect(db.prepare("SELECT actor_id, count(*) AS n FROM audit_log WHERE operation = 'test.append' GROUP BY actor_id ORDER BY actor_id").raw().all())
+        .toEqual([['alice', 25], ['bruno', 25]]);
     } finally {
       db.close();
     }
