@@ -140,6 +140,15 @@ export function roundsOf(rows: unknown[][], key: readonly number[]): unknown[][]
   return rounds;
 }
 
+/**
+ * A chunk's statement, not waiting for PostgreSQL's answer where it can (`send`: pipelined by the
+ * bridge inside a transaction), so the next chunk is built while the server inserts this one.
+ */
+function runPipelined(stmt: DbStatement, columnArrays: unknown[][]): void {
+  if (stmt.send) stmt.send(columnArrays);
+  else stmt.run(columnArrays);
+}
+
 export interface BulkInsert {
   /** Queues a row of `width` values; a full statement's worth is written at once. */
   add(row: readonly unknown[]): void;
@@ -182,7 +191,7 @@ export function bulkInsert(db: Db, head: string, width: number,
   let fullStatement: DbStatement | null = null;
   const writePg = (rows: unknown[][]) => {
     const columnArrays = Array.from({ length: width }, (_, c) => rows.map((r) => r[c]));
-    unnestStatementFor(db, head, tail).run(columnArrays);
+    runPipelined(unnestStatementFor(db, head, tail), columnArrays);
   };
   const write = () => {
     opts.before?.();
@@ -197,7 +206,7 @@ export function bulkInsert(db: Db, head: string, width: number,
     } else {
       const columnArrays = Array.from({ length: width }, () => new Array<unknown>(values.length / width));
       for (let i = 0; i < values.length; i++) columnArrays[i % width]![Math.floor(i / width)] = values[i];
-      unnestStatementFor(db, head, tail).run(columnArrays);
+      runPipelined(unnestStatementFor(db, head, tail), columnArrays);
     }
     values.length = 0;
   };

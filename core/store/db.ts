@@ -19,6 +19,13 @@ export interface DbStatement<Result = unknown> {
   pluck(toggle?: boolean): this;
   /** Rows as arrays of values, in column order. */
   raw(toggle?: boolean): this;
+  /**
+   * Runs the statement without waiting for it, where the connection can (PostgreSQL inside a
+   * transaction: the bridge pipelines it behind the statements before it). Its failure is thrown
+   * by a later statement, the end of the enclosing savepoint or the commit, and aborts the
+   * transaction as any failure does. Absent on SQLite, where `run` is used.
+   */
+  send?(...params: unknown[]): void;
 }
 
 // better-sqlite3 types its transaction functions with `any` arguments; so does this interface.

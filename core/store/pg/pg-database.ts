@@ -148,6 +148,10 @@ class PgStatement implements DbStatement {
   run(...args: unknown[]): DbRunResult {
     return { changes: this.db.execute(this.translated.text, bind(this.translated, args)) };
   }
+
+  send(...args: unknown[]): void {
+    this.db.sendWithoutWaiting(this.translated.text, bind(this.translated, args));
+  }
 }
 
 /** SQL that starts with BEGIN (or START TRANSACTION), and SQL whose last statement ends the transaction. */
@@ -170,6 +174,8 @@ export class PgDatabase implements Db {
   /** A transaction opened by `exec('BEGIN')`, ended by `exec('COMMIT')` or `exec('ROLLBACK')`. */
   private manual = false;
   private open = true;
+  /** Statements sent without waiting so far (sendWithoutWaiting): a savepoint that sent some waits for them before its end. */
+  private sent = 0;
 
   constructor(readonly url: string) {
     this.pg = new SyncPg(url);
@@ -229,6 +235,19 @@ export class PgDatabase implements Db {
     return this.guard(sql, () => this.pg.run(sql, params));
   }
 
+  /**
+   * Runs a statement with `$n` placeholders without waiting for its answer, inside a transaction
+   * (outside one it waits: a failure must reach its caller). The bridge pipelines it, so the
+   * caller prepares what comes next while the server works; a failure is thrown by the next
+   * statement that waits (and aborts the transaction), at the latest by the savepoint's end or
+   * the commit.
+   */
+  sendWithoutWaiting(sql: string, params: readonly unknown[] = []): void {
+    if (this.depth === 0) { this.execute(sql, params); return; }
+    this.guard(sql, () => this.pg.send(sql, params));
+    this.sent++;
+  }
+
   transaction<F extends AnyFunction>(fn: F): DbTransaction<F> {
     const call = (...args: Parameters<F>) => this.inTx(() => fn(...args) as ReturnType<F>);
     return Object.assign(call, { deferred: call, immediate: call, exclusive: call }) as unknown as DbTransaction<F>;
@@ -278,10 +297,13 @@ export class PgDatabase implements Db {
   private inSavepoint<T>(fn: () => T): T {
     const name = `ventil_sp${this.depth}`;
     const abortedBefore = this.abortedBy;
+    const sentBefore = this.sent;
     this.pg.send(`SAVEPOINT ${name}`);
     this.depth++;
     try {
       const result = fn();
+      // What fn sent without waiting belongs to the savepoint: its failure rolls the savepoint back.
+      if (this.sent !== sentBefore) this.pg.sync();
       if (this.abortedBy && this.abortedBy !== abortedBefore) throw this.abortedBy;
       this.pg.send(`RELEASE SAVEPOINT ${name}`);
       return result;
