@@ -8,6 +8,7 @@ import { docTags } from './doc-tags.js';
 import { all, first, qb, statement } from './query.js';
 import type { Db, DbStatement } from './db.js';
 import { columnsOf, isSqlite } from './dialect.js';
+import { ROWS_OF_VIEW } from './partitions.js';
 
 /** Documents sealed per transaction: a large settlement is sealed in several short ones. */
 const SEAL_BATCH = 2000;
@@ -162,7 +163,10 @@ function tableInfo(db: Db, table: string): { columns: string[]; pk: string[] } {
   if (!info) {
     const rows = columnsOf(db, table);
     if (rows.length === 0) throw new Error(`no table ${table}`);
-    info = { columns: rows.map((r) => r.name), pk: rows.filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk).map((r) => r.name) };
+    const columns = rows.map((r) => r.name);
+    // A view of migration 0014 (PostgreSQL) has no key of its own: its rows table's, without the year it adds.
+    const keyed = ROWS_OF_VIEW[table] !== undefined && !rows.some((r) => r.pk > 0) ? columnsOf(db, ROWS_OF_VIEW[table]).filter((r) => columns.includes(r.name)) : rows;
+    info = { columns, pk: keyed.filter((r) => r.pk > 0).sort((a, b) => a.pk - b.pk).map((r) => r.name) };
     m.set(table, info);
   }
   return info;
@@ -173,7 +177,9 @@ export function tableColumns(db: Db, table: string): string[] {
   return tableInfo(db, table).columns;
 }
 
+/** The primary key's columns, in key order: what a document's rows are read in (every replicated table has one). */
 export function primaryKey(db: Db, table: string): string[] {
   const pk = tableInfo(db, table).pk;
-  return pk.length > 0 ? pk : ['rowid'];
+  if (pk.length === 0) throw new Error(`table ${table} has no primary key`);
+  return pk;
 }

@@ -40,8 +40,8 @@ export function paidLedger(db: Db): LedgerItem[] {
 
 /** Transfers of kind `transfer` to an entity in a currency, with their items and what was reversed of them. */
 export function priorTransfers(db: Db, entity: string, currency: string): PriorTransfer[] {
-  const transfers = db.prepare(`SELECT rowid AS seq, id, idempotency_key AS key, entity, currency, amount FROM transfers
-    WHERE entity = ? AND currency = ? AND kind = 'transfer' ORDER BY rowid`).all(entity, currency) as Omit<PriorTransfer, 'items' | 'reversed'>[];
+  const transfers = db.prepare(`SELECT seq, id, idempotency_key AS key, entity, currency, amount FROM transfers
+    WHERE entity = ? AND currency = ? AND kind = 'transfer' ORDER BY seq`).all(entity, currency) as Omit<PriorTransfer, 'items' | 'reversed'>[];
   const items = db.prepare('SELECT order_id AS "order", line_id AS line, amount FROM transfer_items WHERE transfer_id = ?');
   const reversed = db.prepare(`SELECT i.order_id AS "order", i.line_id AS line, -sum(i.amount) AS amount FROM transfer_items i
     JOIN transfers r ON r.id = i.transfer_id WHERE r.reverses = ? GROUP BY i.order_id, i.line_id`);
@@ -75,7 +75,7 @@ export function insertRun(db: Db, r: ReleaseRunsTable): void {
     .run(r.id, r.as_of, r.created_at, r.recovery, r.transfer_count, r.content_hash, r.actor);
 }
 
-export function insertTransfer(db: Db, t: TransfersTable, items: readonly Omit<TransferItemsTable, 'transfer_id'>[]): void {
+export function insertTransfer(db: Db, t: Omit<TransfersTable, 'seq'>, items: readonly Omit<TransferItemsTable, 'transfer_id'>[]): void {
   db.prepare(`INSERT INTO transfers (id, run_id, entity, currency, amount, kind, idempotency_key, status, created_at, reverses, destination)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     .run(t.id, t.run_id, t.entity, t.currency, t.amount, t.kind, t.idempotency_key, t.status, t.created_at, t.reverses, t.destination);
@@ -93,7 +93,8 @@ export function getRun(db: Db, id: string): ReleaseRunsTable | undefined {
   return db.prepare('SELECT * FROM release_runs WHERE id = ?').get(id) as ReleaseRunsTable | undefined;
 }
 
-export interface TransferWithDelivery extends TransfersTable {
+export interface TransferWithDelivery extends Omit<TransfersTable, 'seq'> {
+  seq: number;
   outbox_status: OutboxStatus | null;
   outbox_id: number | null;
   outbox_attempts: number | null;
@@ -120,7 +121,7 @@ const TRANSFERS_WITH_DELIVERY = `SELECT t.*, o.status AS outbox_status, o.id AS 
 
 export function transfersOfRuns(db: Db, runIds: readonly string[]): TransferWithDelivery[] {
   return db.prepare(`${TRANSFERS_WITH_DELIVERY}
-    WHERE t.run_id IN (SELECT value FROM json_each(?)) ORDER BY t.run_id, t.rowid`).all(JSON.stringify(runIds)) as TransferWithDelivery[];
+    WHERE t.run_id IN (SELECT value FROM json_each(?)) ORDER BY t.run_id, t.seq`).all(JSON.stringify(runIds)) as TransferWithDelivery[];
 }
 
 /** An entity's transfers (and reversals), newest first, with their delivery. */
@@ -129,7 +130,7 @@ export function transfersOfEntity(db: Db, entity: string, f: { from?: string; to
   const args: unknown[] = [entity];
   if (f.from) { where.push('t.created_at >= ?'); args.push(f.from); }
   if (f.to) { where.push('t.created_at < ?'); args.push(f.to); }
-  return db.prepare(`${TRANSFERS_WITH_DELIVERY} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.rowid DESC LIMIT ?`)
+  return db.prepare(`${TRANSFERS_WITH_DELIVERY} WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.seq DESC LIMIT ?`)
     .all(...args, f.limit) as TransferWithDelivery[];
 }
 

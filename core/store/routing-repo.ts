@@ -83,9 +83,9 @@ export function writeCursor(db: Db, key: string, value: number): void {
  * event cursor, restricted to those with a line still pending in their current settlement or an
  * open offer (the others have nothing to offer and nothing to close).
  */
-/** The last order (rowid) and event (seq) stored: what the routing cursors move up to. */
+/** The last order and event stored (their seq, migration 0015): what the routing cursors move up to. */
 export function routingHighWater(db: Db): { maxOrder: number; maxEvent: number } {
-  const maxOrder = (db.prepare('SELECT coalesce(max(rowid), 0) AS n FROM orders').get() as { n: number }).n;
+  const maxOrder = (db.prepare('SELECT coalesce(max(seq), 0) AS n FROM orders').get() as { n: number }).n;
   const maxEvent = (db.prepare('SELECT coalesce(max(seq), 0) AS n FROM events').get() as { n: number }).n;
   return { maxOrder, maxEvent };
 }
@@ -94,7 +94,7 @@ export function ordersToRoute(db: Db, orderCursor: number, eventCursor: number):
   const { maxOrder, maxEvent } = routingHighWater(db);
   const orders = db.prepare(`
     WITH touched(id) AS (
-      SELECT id FROM orders WHERE rowid > ? AND rowid <= ?
+      SELECT id FROM orders WHERE seq > ? AND seq <= ?
       UNION SELECT order_id FROM events WHERE seq > ? AND seq <= ?)
     SELECT t.id FROM touched t
     WHERE EXISTS (SELECT 1 FROM settlements s JOIN settlement_lines l ON l.order_id = s.order_id AND l.revision = s.revision

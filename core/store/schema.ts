@@ -63,6 +63,8 @@ export interface OrdersTable {
   discount: number;
   content_hash: string;
   imported_at: string;
+  /** Insertion order (migration 0015): the routing scheduler's order cursor. */
+  seq: Generated<number>;
 }
 
 export interface OrderLinesTable {
@@ -445,6 +447,8 @@ export interface TransfersTable {
   created_at: string;
   reverses: string | null;
   destination: string | null;
+  /** Insertion order (migration 0015): older transfers have smaller seq. */
+  seq: Generated<number>;
 }
 
 export interface TransferItemsTable {

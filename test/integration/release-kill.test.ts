@@ -28,7 +28,7 @@ function counts(file: string) {
     const integrity = db.pragma('integrity_check', { simple: true });
     return {
       runs: n('release_runs'), transfers: n('transfers'), items: n('transfer_items'), outbox: n('outbox'), integrity,
-      keys: db.prepare('SELECT idempotency_key FROM transfers ORDER BY rowid').pluck().all() as string[],
+      keys: db.prepare('SELECT idempotency_key FROM transfers ORDER BY seq').pluck().all() as string[],
       outboxKeys: db.prepare('SELECT idempotency_key FROM outbox ORDER BY id').pluck().all() as string[],
     };
   } finally {

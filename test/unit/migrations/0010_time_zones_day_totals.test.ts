@@ -30,7 +30,7 @@ describe(NAME, () => {
     db.prepare('DELETE FROM schema_migrations WHERE name = ?').run(NAME);
     expect(db.prepare("SELECT count(*) FROM pragma_table_info('entities') WHERE name = 'time_zone'").pluck().get()).toBe(0);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('entity_day_totals', 'entity_day_legs')").pluck().get()).toBe(0);
-    expect(indexes(db)).toEqual(['orders_created_at', 'sqlite_autoindex_orders_1']);
+    expect(indexes(db)).toEqual(['orders_created_at', 'orders_seq', 'sqlite_autoindex_orders_1']); // orders_seq: migration 0015's
   });
 
   it('applies with the settled orders in place and fills the totals the writer keeps', () => {
@@ -40,7 +40,7 @@ describe(NAME, () => {
     expect(rows(db, 'entity_day_totals')).toEqual(kept.totals);
     expect(rows(db, 'entity_day_legs')).toEqual(kept.legs);
     expect(ok(call(ctx, 'dashboard.entity', { entity: 'HQ' }))).toEqual(dashboard);
-    expect(indexes(db)).toEqual(['orders_created_id', 'sqlite_autoindex_orders_1']);
+    expect(indexes(db)).toEqual(['orders_created_id', 'orders_seq', 'sqlite_autoindex_orders_1']);
   });
 });
 
