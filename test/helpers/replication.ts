@@ -17,6 +17,8 @@ import { HubError, type HubClient, type HubClientOptions } from '../../core/repl
 import { sealedCredentialStore, type CredentialStore } from '../../core/replication/credentials.js';
 import { authenticateDevice } from '../../core/replication/devices.js';
 import { createContext } from '../../core/api/context.js';
+import { openDatabase } from '../../core/store/database.js';
+import { FROZEN_NOW } from './db.js';
 import { callApi } from '../../core/api/index.js';
 import { ANONYMOUS_PRINCIPAL } from '../../core/api/principal.js';
 
@@ -31,6 +33,15 @@ export function addDevice(hub: Db, scope: string, id = `dev_${randomBytes(4).toS
     revoked_at: null, revoked_by: null, revoke_reason: null, last_seen_at: null, last_seq: null, anchor_json: null, anchor_at: null,
   });
   return { id, scope: parseScope(scope)! };
+}
+
+/**
+ * A fresh migrated database for a replica: SQLite in memory whatever VENTIL_TEST_DB says. A
+ * replica is a desktop's SQLite file (PostgreSQL serves as a hub only); with
+ * VENTIL_TEST_DB=postgres the hub is on PostgreSQL and its replicas on SQLite, as deployed.
+ */
+export function replicaDb(): Db {
+  return openDatabase({ file: ':memory:', now: () => FROZEN_NOW }).db;
 }
 
 /** Turns a fresh database into a replica of that device (what `ventil join` does after enrolling). */

@@ -19,7 +19,7 @@ import { hashPassword } from '../../core/security/passwords.js';
 import type { Db } from '../../core/store/db.js';
 import { memoryDb } from '../helpers/db.js';
 import { basicScenario, err, importInto, ok, shipFromStore, type Json } from '../helpers/lifecycle.js';
-import { inProcessHub, memoryCredentials } from '../helpers/replication.js';
+import { inProcessHub, memoryCredentials, replicaDb } from '../helpers/replication.js';
 
 const HUB_URL = 'https://hub.example.test:8443';
 const PASSWORD = 'a-long-enough-password';
@@ -58,7 +58,7 @@ type Setup = ReturnType<typeof setup>;
 
 async function joinStore(s: Setup, entity = 'LYON') {
   const { code } = ok(callApi(s.system, 'devices.enroll', { scope: `entity:${entity}`, name: `PC ${entity}` }));
-  const replica = memoryDb();
+  const replica = replicaDb();
   const credentials = memoryCredentials();
   const joined = await joinNetwork(replica, { url: HUB_URL, code }, { credentials, connect: s.connect, now: s.clock });
   const sync = () => syncOnce(replica, { credentials, connect: s.connect, now: s.clock });
@@ -88,7 +88,7 @@ describe('enrolment', () => {
 
     const devicesBefore = s.hub.prepare('SELECT * FROM devices ORDER BY id').all();
     const auditBefore = count(s.hub, 'SELECT count(*) FROM audit_log');
-    const again = memoryDb();
+    const again = replicaDb();
     await expect(joinNetwork(again, { url: HUB_URL, code }, { credentials: memoryCredentials(), connect: s.connect })).rejects.toMatchObject({ code: 'enrolment_code_used' });
     await expect(joinNetwork(again, { url: HUB_URL, code: 'ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ' }, { credentials: memoryCredentials(), connect: s.connect })).rejects.toMatchObject({ code: 'enrolment_code_invalid' });
     await expect(joinNetwork(again, { url: HUB_URL, code: 'not a code' }, { credentials: memoryCredentials(), connect: s.connect })).rejects.toMatchObject({ code: 'enrolment_code_invalid' });
@@ -116,7 +116,7 @@ describe('the first start of a new database', () => {
   it('joins a network in the background with the code given on the first screen, or says why not', async () => {
     const s = setup();
     const { code } = ok(callApi(s.system, 'devices.enroll', { scope: 'entity:LYON', name: 'PC LYON' }));
-    const db = memoryDb();
+    const db = replicaDb();
     const anon = () => createContext(db, { principal: ANONYMOUS_PRINCIPAL, now: s.clock });
     expect(ok(callApi(anon(), 'auth.status', {}))).toMatchObject({ needs_setup: true, can_join: true, installation: { kind: 'hub', join_error: null } });
     expect(err(callApi(anon(), 'setup.join', { url: HUB_URL, code: 'too short' }))).toMatchObject({ code: 'enrolment_code_invalid' });

@@ -19,7 +19,7 @@ import { openDatabase } from '../../core/store/database.js';
 import { memoryDb, tempDir } from '../helpers/db.js';
 import { sendAllInvoices } from '../helpers/books.js';
 import { ok } from '../helpers/lifecycle.js';
-import { addDevice, makeReplica, syncInProcess, SYNC_NOW } from '../helpers/replication.js';
+import { addDevice, makeReplica, replicaDb, syncInProcess, SYNC_NOW } from '../helpers/replication.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
 
@@ -72,7 +72,7 @@ describe('pull replication', () => {
 
   it('gives a network-wide replica exactly the hub\'s replicated rows', () => {
     const device = addDevice(hub, 'network');
-    const replica = memoryDb();
+    const replica = replicaDb();
     makeReplica(replica, device, 'network');
     const { pages } = syncInProcess(hub, replica, device, { maxDocs: 400, maxBytes: 256 * 1024 });
     expect(pages.length).toBeGreaterThan(3);
@@ -94,7 +94,7 @@ describe('pull replication', () => {
   it('gives a store replica its scope only, byte-identical exports, and masks other entities\' accounts', () => {
     const store = (hub.prepare("SELECT id FROM entities WHERE kind = 'franchisee' ORDER BY id LIMIT 1").get() as { id: string }).id;
     const device = addDevice(hub, `entity:${store}`);
-    const replica = memoryDb();
+    const replica = replicaDb();
     makeReplica(replica, device, `entity:${store}`);
     syncInProcess(hub, replica, device, { maxDocs: 50, maxBytes: 64 * 1024 });
     const tags = new Set(['*', `e:${store}`, `d:${device.id}`]);
@@ -129,7 +129,7 @@ describe('pull replication', () => {
 
   it('sends nothing more when nothing changed, then only what changed', () => {
     const device = addDevice(hub, 'region:AURA');
-    const replica = memoryDb();
+    const replica = replicaDb();
     makeReplica(replica, device, 'region:AURA');
     syncInProcess(hub, replica, device);
     const idle = syncInProcess(hub, replica, device);
@@ -148,7 +148,7 @@ describe('pull replication', () => {
   it('drops what leaves the scope and brings what enters it when the scope changes', () => {
     const region = hub.prepare('SELECT region FROM entities WHERE region IS NOT NULL GROUP BY region HAVING count(*) > 1 ORDER BY region LIMIT 1').pluck().get() as string;
     const device = addDevice(hub, `region:${region}`);
-    const replica = memoryDb();
+    const replica = replicaDb();
     makeReplica(replica, device, `region:${region}`);
     syncInProcess(hub, replica, device);
     const aura = hub.prepare('SELECT id FROM entities WHERE region = ? ORDER BY id').pluck().all(region) as string[];
@@ -173,7 +173,7 @@ describe('pull replication', () => {
       const device = addDevice(live, 'entity:F001');
       sealChanges(live);
       live.prepare('VACUUM INTO ?').run(join(tmp.dir, 'backup.db'));
-      const replica = memoryDb();
+      const replica = replicaDb();
       makeReplica(replica, device, 'entity:F001');
       // Orders the backup does not have, pulled by the replica before the restore.
       const later = generateScenario({ seed: 5, franchisees: 3, orders: 8, from: '2026-10-11', to: '2026-10-20', eventsUntil: '2026-10-25T00:00:00Z' }) as unknown as { orders: { id: string; payments: { id: string }[] }[] };
