@@ -105,6 +105,12 @@ export function docTags(db: Db, kind: string, keys: readonly string[]): Tags {
         add(out, r.order_id, e(r.operator));
       }
       // An order not settled yet has no parties: it waits on the hub until it has.
+      // A periodic invoice's movements in daily books (decision 0020) are subledger rows keyed
+      // `inv:<number>`, no order's: they go where the books they are in go, each line's entity.
+      const invoices = keys.filter((key) => key.startsWith('inv:'));
+      for (const r of invoices.length > 0 ? rowsIn(db, 'subledger', 'order_id', invoices, ['order_id', 'lines_json']) : []) {
+        for (const line of JSON.parse(r.lines_json) as unknown[][]) add(out, r.order_id, e(line[1] as string));
+      }
       break;
     }
     case 'journal_entry': case 'daily_batch': case 'transfer': case 'psp_object': case 'outbox': {

@@ -61,7 +61,8 @@ export const DOC_KINDS: readonly DocKind[] = [
       byOrder('settlement_revisions', 'head'), byOrder('settlement_lines', 'head'), byOrder('entity_shares', 'head'), byOrder('order_parties', 'head'),
       byOrder('routing_offers'), byOrder('routing_history'),
       // What its legs put on invoices and its movements in daily books (one row per posting run,
-      // append-only, written by the posting run without touching the order: marked by triggers).
+      // append-only, written by the posting run without touching the order: marked by triggers;
+      // a periodic invoice's movements are subledger rows keyed inv:<number>, decision 0020).
       byOrder('invoice_items'), byOrder('subledger'),
     ],
   },
