@@ -9,7 +9,7 @@ import { openDatabase } from '../../core/store/database.js';
 import { columnsOf } from '../../core/store/dialect.js';
 import { ventilHere } from '../helpers/cli.js';
 import { exampleFile, tempDir } from '../helpers/db.js';
-import { postgresTestsRun, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresTestsRun, sharedPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 const installed = postgresTestsRun('postgres-parity.test');
 
@@ -38,13 +38,12 @@ describe.skipIf(!installed)('the same network on SQLite and PostgreSQL', () => {
   let server: TestPostgres;
   const dbs: Record<'sqlite' | 'postgres', string> = { sqlite: join(tmp.dir, 'network.db'), postgres: '' };
   beforeAll(() => {
-    server = startPostgres();
+    server = sharedPostgres();
     dbs.postgres = server.createDatabase('network');
     vi.useFakeTimers({ toFake: ['Date'], now: NOW });
   });
   afterAll(() => {
     vi.useRealTimers();
-    server?.stop();
     tmp.cleanup();
   });
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
 import { DatabaseError, openDatabase, redactedUrl } from '../../../core/store/database.js';
-import { postgresTestsRun, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { postgresTestsRun, sharedPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
 const installed = postgresTestsRun('database-postgres.test');
 
@@ -15,10 +15,10 @@ describe.skipIf(!installed)('openDatabase on PostgreSQL', () => {
   let server: TestPostgres;
   let url: string;
   beforeAll(() => {
-    server = startPostgres();
+    server = sharedPostgres();
     url = server.createDatabase('opened');
   });
-  afterAll(() => server?.stop());
+
 
   it('applies the migrations of an empty database', () => {
     const { db, migrated } = openDatabase({ file: url, migrations: migrations.slice(0, 3), now: NOW });

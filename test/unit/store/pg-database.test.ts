@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectOf } from '../../../core/store/dialect.js';
 import { PgDatabase, translatePlaceholders } from '../../../core/store/pg/pg-database.js';
 import { PgError } from '../../../core/store/pg/sync-pg.js';
-import { postgresTestsRun, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { postgresTestsRun, sharedPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
 describe('translatePlaceholders', () => {
   it('numbers ? in order and names once each, leaving strings, identifiers, comments, casts and dollar quotes alone', () => {
@@ -23,11 +23,11 @@ describe.skipIf(!installed)('PgDatabase', () => {
   let server: TestPostgres;
   let db: PgDatabase;
   beforeAll(() => {
-    server = startPostgres();
+    server = sharedPostgres();
     db = new PgDatabase(server.createDatabase('pgdatabase'));
     db.exec('CREATE TABLE t (id TEXT PRIMARY KEY, amount BIGINT NOT NULL); CREATE TABLE n (id SERIAL PRIMARY KEY, v TEXT)');
   });
-  afterAll(() => { db?.close(); server?.stop(); });
+  afterAll(() => { db?.close(); });
 
   it('says it is PostgreSQL', () => {
     expect(dialectOf(db)).toBe('postgres');

@@ -2,7 +2,7 @@
 // statements sent without waiting surface at the next wait, a failed transaction leaves nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgError, SyncPg } from '../../../core/store/pg/sync-pg.js';
-import { postgresTestsRun, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { postgresTestsRun, sharedPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
 const installed = postgresTestsRun('sync-pg.test');
 
@@ -10,11 +10,11 @@ describe.skipIf(!installed)('SyncPg', () => {
   let server: TestPostgres;
   let db: SyncPg;
   beforeAll(() => {
-    server = startPostgres();
+    server = sharedPostgres();
     db = new SyncPg(server.createDatabase('syncpg'));
     db.run('CREATE TABLE t (id TEXT PRIMARY KEY, amount BIGINT NOT NULL)');
   });
-  afterAll(() => { db?.close(); server?.stop(); });
+  afterAll(() => { db?.close(); });
 
   it('returns rows synchronously, bigints as numbers when exact', () => {
     expect(db.query('SELECT 1 AS x, 9007199254740991::bigint AS y, 9007199254740993::bigint AS z')).toEqual([{ x: 1, y: 9007199254740991, z: '9007199254740993' }]);
