@@ -2,13 +2,16 @@
 // folder, listening only on a Unix socket in that folder (no TCP port), fsync off. PostgreSQL
 // refuses to run as root, so under root the folder is handed to the `postgres` user.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Migration } from '../../migrations/types.js';
 import { afterAll } from 'vitest';
 import { migrate } from '../../core/store/database.js';
 import { PgDatabase } from '../../core/store/pg/pg-database.js';
+import { postgresBin } from './postgres-bin.js';
+
+export { postgresBin };
 import type { Db } from '../../core/store/db.js';
 
 export interface TestPostgres {
@@ -17,14 +20,6 @@ export interface TestPostgres {
   /** Creates a database (empty, or a copy of `template`) and returns its URL. */
   createDatabase(name: string, template?: string): string;
   stop(): void;
-}
-
-/** The binaries of the newest installed PostgreSQL, or null when none is installed. */
-export function postgresBin(): string | null {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return null;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
-  return versions.length ? join(root, versions[0]!, 'bin') : null;
 }
 
 const asRoot = process.getuid?.() === 0;

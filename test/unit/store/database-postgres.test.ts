@@ -1,7 +1,7 @@
 // Opening a PostgreSQL database by URL: migrations applied in order, a database with data refused
 // until the operator confirms a backup (naming pg_dump), a database newer than this build refused
 // as on SQLite, and no SQLite key on a PostgreSQL URL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
 import { DatabaseError, openDatabase, redactedUrl } from '../../../core/store/database.js';
 import { postgresTestsRun, sharedPostgres, type TestPostgres } from '../../helpers/postgres.js';
@@ -18,7 +18,6 @@ describe.skipIf(!installed)('openDatabase on PostgreSQL', () => {
     server = sharedPostgres();
     url = server.createDatabase('opened');
   });
-
 
   it('applies the migrations of an empty database', () => {
     const { db, migrated } = openDatabase({ file: url, migrations: migrations.slice(0, 3), now: NOW });
