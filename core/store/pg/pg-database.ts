@@ -141,8 +141,11 @@ class PgStatement implements DbStatement {
     return this.all(...args)[0];
   }
 
-  iterate(...args: unknown[]): IterableIterator<unknown> {
-    return this.all(...args)[Symbol.iterator]();
+  /** Rows from a server-side cursor, a batch at a time: a large export does not hold every row. */
+  *iterate(...args: unknown[]): IterableIterator<unknown> {
+    const params = bind(this.translated, args);
+    if (this.mode === 'object') { yield* this.db.cursor(this.translated.text, params); return; }
+    for (const r of this.db.cursor<unknown[]>(this.translated.text, params, 'array')) yield this.mode === 'pluck' ? r[0] : r;
   }
 
   run(...args: unknown[]): DbRunResult {
@@ -160,6 +163,8 @@ const ENDS_TRANSACTION = /(?:^|;)\s*(COMMIT|END|ROLLBACK)(?:\s+(?:WORK|TRANSACTI
 
 /** SQLSTATEs after which the whole transaction may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
+/** Rows per FETCH of an iterated statement's cursor. */
+export const CURSOR_BATCH = 2000;
 const MAX_ATTEMPTS = 5;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -176,6 +181,9 @@ export class PgDatabase implements Db {
   private open = true;
   /** Statements sent without waiting so far (sendWithoutWaiting): a savepoint that sent some waits for them before its end. */
   private sent = 0;
+  private cursors = 0;
+  /** Counts outermost transactions: a cursor declared in one is gone once it ends. */
+  private transactions = 0;
 
   constructor(readonly url: string) {
     this.pg = new SyncPg(url);
@@ -206,6 +214,7 @@ export class PgDatabase implements Db {
       throw e;
     }
     if (opens) {
+      this.transactions++;
       this.depth = 1;
       this.manual = true;
       this.abortedBy = null;
@@ -248,6 +257,34 @@ export class PgDatabase implements Db {
     this.sent++;
   }
 
+  /**
+   * The rows of a query through a server-side cursor, CURSOR_BATCH rows per FETCH. Inside a
+   * transaction the cursor is the transaction's; outside one it is WITH HOLD (the server keeps
+   * the result, not this process). Closed when the iteration ends or is left.
+   */
+  *cursor<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], rowMode?: 'array'): Generator<Row, void, undefined> {
+    const name = `ventil_cursor_${++this.cursors}`;
+    const hold = this.depth === 0;
+    const tx = this.transactions;
+    this.execute(`DECLARE ${name} NO SCROLL CURSOR${hold ? ' WITH HOLD' : ''} FOR ${sql}`, params);
+    let done = false;
+    try {
+      for (;;) {
+        const rows = this.query<Row>(`FETCH ${CURSOR_BATCH} FROM ${name}`, [], rowMode);
+        yield* rows;
+        if (rows.length < CURSOR_BATCH) break;
+      }
+      done = true;
+    } finally {
+      // A transaction's cursor ends with it; closing it after a failure would fail again.
+      const alive = hold ? this.open : this.depth > 0 && this.transactions === tx && !this.abortedBy;
+      if (alive) {
+        if (done) this.execute(`CLOSE ${name}`);
+        else try { this.execute(`CLOSE ${name}`); } catch { /* the iteration's own failure is the one reported */ }
+      }
+    }
+  }
+
   transaction<F extends AnyFunction>(fn: F): DbTransaction<F> {
     const call = (...args: Parameters<F>) => this.inTx(() => fn(...args) as ReturnType<F>);
     return Object.assign(call, { deferred: call, immediate: call, exclusive: call }) as unknown as DbTransaction<F>;
@@ -275,6 +312,7 @@ export class PgDatabase implements Db {
     if (this.depth > 0) return this.inSavepoint(fn);
     for (let attempt = 1; ; attempt++) {
       this.depth = 1;
+      this.transactions++;
       this.abortedBy = null;
       try {
         this.pg.send('BEGIN');

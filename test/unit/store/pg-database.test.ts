@@ -2,7 +2,7 @@
 // placeholders, row shapes and statement modes, and better-sqlite3's transaction semantics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialectOf } from '../../../core/store/dialect.js';
-import { PgDatabase, translatePlaceholders } from '../../../core/store/pg/pg-database.js';
+import { CURSOR_BATCH, PgDatabase, translatePlaceholders } from '../../../core/store/pg/pg-database.js';
 import { PgError } from '../../../core/store/pg/sync-pg.js';
 import { postgresTestsRun, sharedPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
@@ -105,5 +105,29 @@ describe.skipIf(!installed)('PgDatabase', () => {
     // One exec that opens and ends leaves no transaction behind.
     db.exec("BEGIN; INSERT INTO t VALUES ('v4', 1); COMMIT");
     expect(db.inTransaction).toBe(false);
+  });
+
+  it('iterates through a server-side cursor, a batch at a time, inside a transaction or not, and closes it when left early', () => {
+    db.exec(`CREATE TABLE big (n BIGINT PRIMARY KEY); INSERT INTO big SELECT generate_series(1, ${2 * CURSOR_BATCH + 5})`);
+    const stmt = db.prepare('SELECT n FROM big WHERE n > ? ORDER BY n');
+    const cursors = db.prepare('SELECT count(*) FROM pg_cursors').pluck();
+    let seen = 0;
+    let openWhileIterating = 0;
+    for (const n of stmt.pluck().iterate(5) as IterableIterator<number>) {
+      if (++seen === CURSOR_BATCH + 1) openWhileIterating = cursors.get() as number;
+      expect(n).toBe(seen + 5);
+    }
+    expect(seen).toBe(2 * CURSOR_BATCH);
+    expect(openWhileIterating).toBe(1);
+    expect(cursors.get()).toBe(0);
+    db.transaction(() => {
+      const rows = stmt.raw().iterate(0) as IterableIterator<[number]>;
+      expect(rows.next().value).toEqual([1]);
+      // Another statement between two rows, as SQLite allows for reads.
+      expect(db.prepare('SELECT count(*) FROM big').pluck().get()).toBe(2 * CURSOR_BATCH + 5);
+      for (const [n] of rows) if (n === 10) break;
+      expect(cursors.get()).toBe(0);
+    })();
+    expect([...(db.prepare('SELECT n FROM big WHERE n <= ? ORDER BY n').iterate(2) as IterableIterator<unknown>)]).toEqual([{ n: 1 }, { n: 2 }]);
   });
 });
