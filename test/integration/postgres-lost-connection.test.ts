@@ -87,7 +87,7 @@ describe.skipIf(!installed)('a lost PostgreSQL connection, and bad input, on Pos
     const clean = server.createDatabase('import_clean');
     expect((await ventil(['import', exampleFile('network-basic.json'), '--db', clean])).status).toBe(0);
     expect(counts(url)).toEqual(counts(clean));
-  }, 240_000);
+  }, 420_000);
 
   it('release: nothing of the cut run is stored; releasing again writes the same transfers as an uninterrupted run', async () => {
     const url = server.createDatabase('release_cut');
@@ -105,7 +105,7 @@ describe.skipIf(!installed)('a lost PostgreSQL connection, and bad input, on Pos
     expect(got.length).toBeGreaterThan(0);
     expect(got).toEqual(transfers(clean));
     expect(counts(url)).toEqual(counts(clean));
-  }, 240_000);
+  }, 420_000);
 
   it('bad input: the same named errors as on SQLite, exit 2, nothing stored', async () => {
     const broken = readExample('network-basic.json');
@@ -139,5 +139,5 @@ describe.skipIf(!installed)('a lost PostgreSQL connection, and bad input, on Pos
     expect(date.status).toBe(2);
     expect(date.stdout).toEqual(sqliteDate.stdout);
     expect(counts(url)).toEqual(before);
-  }, 240_000);
+  }, 420_000);
 });
