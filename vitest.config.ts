@@ -11,27 +11,17 @@ const logDir = join(tmpdir(), 'ventil-test-logs');
 // own server (test/helpers/postgres.ts). `--project sqlite` or `--project postgres` runs one.
 // With VENTIL_TEST_DB=postgres already set, the one project runs everything on PostgreSQL.
 //
-// Issue 13: only the files listed here run in the PostgreSQL project for now, those that passed
-// `VENTIL_TEST_DB=postgres npx vitest run test/integration test/golden` on main; the others are
-// being fixed (routing, release, replication, hub API, scope, back office, books, exports, golden)
-// and join the list once `VENTIL_TEST_DB=postgres npx vitest run FILE` passes, until the list is
-// test/integration and test/golden whole.
-// The postgres-*.test.ts files run their PostgreSQL tests in the first project already.
-const POSTGRES_FILES: string[] = [
-  'test/integration/closing-checks.test.ts',
-  'test/integration/cli.test.ts',
-  'test/integration/concurrent-writers.test.ts',
-  'test/integration/day-totals.test.ts',
-  'test/integration/facturx.test.ts',
-  'test/integration/files-audit.test.ts',
-  'test/integration/hub-cli.test.ts',
-  'test/integration/identifiers.test.ts',
-  'test/integration/invoices.test.ts',
-  'test/integration/network-faults.test.ts',
-  'test/integration/psp-funds.test.ts',
-  'test/integration/rules-api.test.ts',
-  'test/integration/settlement-store.test.ts',
-  'test/integration/sign-in-attack.test.ts',
+// The PostgreSQL project runs every integration file whose tests open their database through
+// test/helpers/db.ts (memoryDb, directly or through a fixture), and the golden examples. Left out:
+// the postgres-*.test.ts files, which run their PostgreSQL tests in the first project already, and
+// the files whose commands and hosts open SQLite files of their own, whatever VENTIL_TEST_DB says
+// (running them twice would test SQLite twice).
+const POSTGRES_INCLUDE = ['test/integration/**/*.test.ts', 'test/golden/**/*.test.ts'];
+const POSTGRES_EXCLUDE = [
+  'test/integration/postgres-*.test.ts',
+  ...['accounting-doc', 'cli', 'concurrent-writers', 'events-fuzz', 'files-audit', 'host-process', 'hub-cli', 'network-api', 'release-kill',
+    'settle-cli', 'sync-cli', 'sync-faults', 'sync-kill-in-flight']
+    .map((name) => `test/integration/${name}.test.ts`),
 ];
 
 const onPostgres = process.env.VENTIL_TEST_DB === 'postgres';
@@ -42,7 +32,7 @@ const projects: TestProjectInlineConfiguration[] = [
   { extends: true, test: { name: onPostgres ? 'postgres' : 'sqlite', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'] } },
 ];
 if (postgresRun) {
-  projects.push({ extends: true, test: { name: 'postgres', include: POSTGRES_FILES, env: { VENTIL_LOG_DIR: logDir, VENTIL_TEST_DB: 'postgres' } } });
+  projects.push({ extends: true, test: { name: 'postgres', include: POSTGRES_INCLUDE, exclude: POSTGRES_EXCLUDE, env: { VENTIL_LOG_DIR: logDir, VENTIL_TEST_DB: 'postgres' } } });
 }
 
 export default defineConfig({
