@@ -11,6 +11,7 @@ import {
   historyOfOrder, locationParties, offersOfOrders, openOffersDueBy, ordersToRoute, readCursor, routingHighWater, writeCursor, type OfferRow,
 } from '../store/routing-repo.js';
 import type { Db } from '../store/db.js';
+import { tryIntakeQuiet } from '../store/dialect.js';
 import { notFound } from './errors.js';
 import { intakeEvents } from './event-intake.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
@@ -30,6 +31,12 @@ export interface TickResult {
   cancelled: number;
   /** Timeouts that could not be written (the offer stays open; reported, not thrown). */
   failures: { offer: number; order: string; line: string; location: string; error: { code: string; message: string } }[];
+  /**
+   * Set when the tick did nothing because orders or events were being written by another hub
+   * process on PostgreSQL (an import in flight): its cursors could pass numbers not yet
+   * committed. The next tick does the work.
+   */
+  deferred?: true;
 }
 
 /** The id of the timeout refusal of an offer: stable, so a repeated tick cannot write it twice. */
@@ -49,6 +56,8 @@ export function routingTick(db: Db, now: Date, opts: { actor?: string } = {}): T
   return db.transaction((): TickResult => {
     const nowMs = now.getTime();
     const result: TickResult = { at: isoUtc(nowMs), synced: 0, offered: 0, closed: 0, timed_out: 0, cancelled: 0, failures: [] };
+    // First, so that every order and event this tick reads is committed (dialect.ts, intakeWriting).
+    if (!tryIntakeQuiet(db)) return { ...result, deferred: true };
     const add = (r: { offered: number; closed: number; cancelled: number }) => {
       result.offered += r.offered;
       result.closed += r.closed;
@@ -116,6 +125,7 @@ export function startRoutingTimer(db: Db, opts: { intervalMs?: number; now?: () 
 
 /** What a store PC's scheduler did, for the log (docs/it-deployment.md "Logs"). */
 function logTick(r: TickResult): void {
+  if (r.deferred) routingLog.info('deferred: orders or events are being written by another hub process');
   if (r.offered + r.closed + r.timed_out + r.cancelled > 0) {
     routingLog.info(`${r.offered} offered, ${r.timed_out} timed out, ${r.closed} closed, ${r.cancelled} line(s) cancelled`, { synced: r.synced });
   }

@@ -69,3 +69,22 @@ export function lastIdSql(db: Db, table: string): string {
 export function lockUntilCommit(db: Db, name: string): void {
   if (!isSqlite(db)) db.prepare('SELECT pg_advisory_xact_lock(hashtext(?))').get(`ventil:${name}`);
 }
+
+/**
+ * Orders and events are numbered (`seq`) when written but seen by others only once their
+ * transaction commits, so on PostgreSQL a reader of max(seq) could move a cursor past a number
+ * that a transaction still in flight holds, and never see its row. Writers of orders and events
+ * hold this lock shared until they commit (they do not wait for each other); the routing tick,
+ * which moves its cursors up to max(seq), takes it exclusively with `tryIntakeQuiet`. SQLite has
+ * one writer at a time: nothing to do.
+ */
+export function intakeWriting(db: Db): void {
+  if (!isSqlite(db)) db.prepare('SELECT pg_advisory_xact_lock_shared(hashtext(?))').get('ventil:intake');
+}
+
+/** True when no writer of orders or events is in flight; until commit, new ones wait. Always true on SQLite. */
+export function tryIntakeQuiet(db: Db): boolean {
+  if (isSqlite(db)) return true;
+  // The bridge gives booleans as SQLite does (1 or 0).
+  return Boolean(db.prepare('SELECT pg_try_advisory_xact_lock(hashtext(?))').pluck().get('ventil:intake'));
+}

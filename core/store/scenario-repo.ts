@@ -11,7 +11,7 @@ import {
 } from '../domain/import-policy.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
 import { bulkInsert } from './bulk-insert.js';
-import { isSqlite } from './dialect.js';
+import { intakeWriting, isSqlite } from './dialect.js';
 import { contentHash } from './hash.js';
 import type { Db } from './db.js';
 
@@ -185,6 +185,7 @@ function* chunksOf<T>(items: readonly T[]): Generator<readonly T[]> {
 // import added is remembered, so a repeat within the file is judged as if it were stored.
 function importOrders(db: Db, orders: readonly Order[], now: string, summary: ImportSummary, conflict: (p: string, code: string, m: string) => void): string[] {
   const added: string[] = [];
+  intakeWriting(db);
   const inList = keyList(db);
   const storedHashes = db.prepare(`SELECT id, content_hash FROM orders WHERE id ${inList.sql}`);
   const storedOwners = db.prepare(`SELECT payment_id, order_id FROM payments WHERE payment_id ${inList.sql}`);
@@ -248,6 +249,7 @@ function importOrders(db: Db, orders: readonly Order[], now: string, summary: Im
 /** Appends events not seen before; the same identity with other content is a conflict. */
 export function importEvents(db: Db, events: readonly LifecycleEvent[], now: string, source: string, c: Counts,
   conflict: (p: string, code: string, m: string) => void, pathPrefix = 'events'): string[] {
+  intakeWriting(db);
   const inList = keyList(db);
   const stored = db.prepare(`SELECT event_key, payload_json FROM events WHERE event_key ${inList.sql}`);
   const put = bulkInsert(db, 'INSERT INTO events (event_key, order_id, line_id, type, at, payload_json, received_at, source) VALUES', 8, { sqliteRows: 1 });

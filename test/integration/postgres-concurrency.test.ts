@@ -7,14 +7,22 @@
 // Two processes append to the audit chain at once: the chain's head is read under its lock
 // (core/store/audit-repo.ts), so each row extends the other's; without it both read the same
 // head and the second fails on the sequence (checked).
+// The routing tick does not move its cursors past an order still being written by another
+// process: it defers while an import is in flight (core/store/dialect.ts, intakeWriting).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { callApi } from '../../core/api/index.js';
+import { createContext } from '../../core/api/context.js';
+import { routingTick } from '../../core/api/routing.js';
 import { verifyAuditLog } from '../../core/store/audit-repo.js';
+import { readCursor } from '../../core/store/routing-repo.js';
+import { importScenario } from '../../core/store/scenario-repo.js';
+import { parseScenario } from '../../core/domain/scenario.js';
 import { openDatabase } from '../../core/store/database.js';
 import { PgDatabase } from '../../core/store/pg/pg-database.js';
 import { ventil } from '../helpers/cli.js';
-import { exampleFile, repoRoot } from '../helpers/db.js';
+import { exampleFile, readExample, repoRoot } from '../helpers/db.js';
 import { postgresTestsRun, sharedPostgres } from '../helpers/postgres.js';
 import { runVentil } from '../helpers/processes.js';
 
@@ -93,4 +101,46 @@ describe.skipIf(!installed)('two processes releasing on one PostgreSQL', () => {
       db.close();
     }
   }, 240_000);
+});
+
+describe.skipIf(!installed)('routing while another process imports, on one PostgreSQL', () => {
+  type Scenario = { orders: { id: string }[]; events: { order: string }[] };
+  /** network-basic with only the orders named (and their events). */
+  const withOrders = (ids: readonly string[]): Scenario => {
+    const s = readExample('network-basic.json') as Scenario;
+    return { ...s, orders: s.orders.filter((o) => ids.includes(o.id)), events: s.events.filter((e) => ids.includes(e.order)) };
+  };
+
+  it('defers while an import is in flight, so the order cursor never passes an order not yet committed', () => {
+    const url = sharedPostgres().createDatabase('routing_cursor');
+    const ids = (readExample('network-basic.json') as Scenario).orders.map((o) => o.id);
+    const [late, early] = [ids.at(-2)!, ids.at(-1)!];
+    const base = ids.slice(0, -2);
+    const now = new Date('2026-03-20T00:00:00Z');
+    const a = openDatabase({ file: url }).db;
+    const b = openDatabase({ file: url }).db;
+    try {
+      const ok = (r: { ok: boolean; error?: unknown }) => expect(r.ok, JSON.stringify(r.error)).toBe(true);
+      ok(callApi(createContext(a, { now: () => now }), 'scenario.import', { scenario: withOrders(base) }));
+      expect(routingTick(a, now).deferred).toBeUndefined();
+      const before = readCursor(a, 'orders');
+      // Process B stores `late` (numbered, not settled yet) and keeps its transaction open; A then
+      // imports and commits `early`, numbered after it.
+      b.exec('BEGIN');
+      expect(importScenario(b, parseScenario(withOrders([...base, late])), now.toISOString()).conflicts).toEqual([]);
+      ok(callApi(createContext(a, { now: () => now }), 'scenario.import', { scenario: withOrders([...base, early]) }));
+      const seqOf = (db: typeof a, id: string) => db.prepare('SELECT seq FROM orders WHERE id = ?').pluck().get(id) as number;
+      expect(seqOf(b, late)).toBeLessThan(seqOf(a, early));
+      const deferred = routingTick(a, now);
+      expect(deferred.deferred).toBe(true);
+      expect(readCursor(a, 'orders'), 'the cursor stays below the order in flight').toBe(before);
+      b.exec('COMMIT');
+      expect(routingTick(a, now).deferred).toBeUndefined();
+      expect(readCursor(a, 'orders')).toBe(seqOf(a, early));
+      expect(readCursor(a, 'orders')).toBeGreaterThan(seqOf(a, late));
+    } finally {
+      a.close();
+      b.close();
+    }
+  }, 120_000);
 });
