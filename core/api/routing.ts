@@ -11,7 +11,7 @@ import {
   historyOfOrder, locationParties, offersOfOrders, openOffersDueBy, ordersToRoute, readCursor, routingHighWater, writeCursor, type OfferRow,
 } from '../store/routing-repo.js';
 import type { Db } from '../store/db.js';
-import { tryIntakeQuiet } from '../store/dialect.js';
+import { intakeQuiet } from '../store/dialect.js';
 import { notFound } from './errors.js';
 import { intakeEvents } from './event-intake.js';
 import { ALL_ROLES, HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
@@ -20,6 +20,8 @@ import { errorFields, logger } from '../log/logger.js';
 import { isReplica } from '../replication/installation.js';
 
 const routingLog = logger('routing');
+/** How long a tick waits for writers of orders and events in flight on PostgreSQL before deferring. */
+const INTAKE_WAIT_MS = 2000;
 
 export interface TickResult {
   at: string;
@@ -57,7 +59,7 @@ export function routingTick(db: Db, now: Date, opts: { actor?: string } = {}): T
     const nowMs = now.getTime();
     const result: TickResult = { at: isoUtc(nowMs), synced: 0, offered: 0, closed: 0, timed_out: 0, cancelled: 0, failures: [] };
     // First, so that every order and event this tick reads is committed (dialect.ts, intakeWriting).
-    if (!tryIntakeQuiet(db)) return { ...result, deferred: true };
+    if (!intakeQuiet(db, INTAKE_WAIT_MS)) return { ...result, deferred: true };
     const add = (r: { offered: number; closed: number; cancelled: number }) => {
       result.offered += r.offered;
       result.closed += r.closed;

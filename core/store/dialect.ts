@@ -75,16 +75,30 @@ export function lockUntilCommit(db: Db, name: string): void {
  * transaction commits, so on PostgreSQL a reader of max(seq) could move a cursor past a number
  * that a transaction still in flight holds, and never see its row. Writers of orders and events
  * hold this lock shared until they commit (they do not wait for each other); the routing tick,
- * which moves its cursors up to max(seq), takes it exclusively with `tryIntakeQuiet`. SQLite has
+ * which moves its cursors up to max(seq), takes it exclusively with `intakeQuiet`. SQLite has
  * one writer at a time: nothing to do.
  */
 export function intakeWriting(db: Db): void {
   if (!isSqlite(db)) db.prepare('SELECT pg_advisory_xact_lock_shared(hashtext(?))').get('ventil:intake');
 }
 
-/** True when no writer of orders or events is in flight; until commit, new ones wait. Always true on SQLite. */
-export function tryIntakeQuiet(db: Db): boolean {
+/**
+ * True once no writer of orders or events is in flight (until commit, new ones wait). Waits up to
+ * `waitMs` for those in flight, so that a steady stream of short intakes cannot starve the
+ * routing tick, and says false past that (a long import). Always true on SQLite.
+ */
+export function intakeQuiet(db: Db, waitMs: number): boolean {
   if (isSqlite(db)) return true;
-  // The bridge gives booleans as SQLite does (1 or 0).
-  return Boolean(db.prepare('SELECT pg_try_advisory_xact_lock(hashtext(?))').pluck().get('ventil:intake'));
+  try {
+    // In a savepoint: a lock timeout undoes it (and its SET LOCAL), not the caller's transaction.
+    db.transaction(() => {
+      db.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(waitMs))}`);
+      db.prepare('SELECT pg_advisory_xact_lock(hashtext(?))').get('ventil:intake');
+      db.exec('SET LOCAL lock_timeout = DEFAULT');
+    })();
+    return true;
+  } catch (e) {
+    if ((e as { code?: unknown }).code === '55P03') return false; // lock_not_available
+    throw e;
+  }
 }
