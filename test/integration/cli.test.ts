@@ -5,7 +5,7 @@ import { main } from '../../core/cli/main.js';
 import { ventil } from '../helpers/cli.js';
 import { openSqlite } from '../../core/store/sqlite.js';
 import { commands } from '../../core/cli/commands/index.js';
-import { exampleFile, readExample, tempDir } from '../helpers/db.js';
+import { exampleFile, tempDir, writeBrokenExample } from '../helpers/db.js';
 import { DEMO_OPTIONS } from '../../core/demo/seed.js';
 import { DEMO_OFFER_AGES_HOURS } from '../../core/demo/back-office.js';
 
@@ -26,12 +26,7 @@ describe('ventil command', () => {
   });
 
   it('refuses a broken file with status 2 and names every problem', () => {
-    const broken = readExample('network-basic.json');
-    broken.rules[0].legs[0].rate = 'cinq pour cent';
-    broken.orders[1].lines[0].candidates = ['ST-NOWHERE'];
-    broken.orders[2].payments[0].amount = 8400;
-    const file = join(tmp.dir, 'broken.json');
-    writeFileSync(file, JSON.stringify(broken));
+    const file = writeBrokenExample(tmp.dir);
     const db = join(tmp.dir, 'broken.db');
     const r = ventil(['import', file, '--db', db]);
     expect(r.status).toBe(2);

@@ -28,6 +28,26 @@ import { runVentil } from '../helpers/processes.js';
 
 const installed = postgresTestsRun('postgres-concurrency.test');
 
+/**
+ * Locks `table` in a transaction held open (BEGIN and COMMIT by hand, across the awaits that let
+ * this process read its children's pipes), and returns a function that waits until `n` sessions
+ * wait on a lock, then commits: the writers so held back overlap.
+ */
+function gateOn(url: string, table: string): (n: number) => Promise<void> {
+  const gate = new PgDatabase(url);
+  const watch = new PgDatabase(url); // pg_stat_activity is read once per transaction: not the gate's
+  const waiting = watch.prepare("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").pluck();
+  gate.exec(`BEGIN; LOCK TABLE ${table} IN EXCLUSIVE MODE`);
+  return async (n) => {
+    const deadline = Date.now() + 100_000;
+    while ((waiting.get() as number) < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(waiting.get(), 'both processes wait').toBe(n);
+    gate.exec('COMMIT');
+    gate.close();
+    watch.close();
+  };
+}
+
 describe.skipIf(!installed)('two processes releasing on one PostgreSQL', () => {
   let url: string;
   beforeAll(() => {
@@ -36,19 +56,9 @@ describe.skipIf(!installed)('two processes releasing on one PostgreSQL', () => {
   });
 
   it('writes one release run; the other releases nothing', async () => {
-    const gate = new PgDatabase(url);
+    const gate = gateOn(url, 'release_runs');
     const running = [0, 1].map(() => runVentil(['release', '--as-of', '2026-04-01T00:00:00Z', '--db', url, '--json']));
-    const watch = new PgDatabase(url); // pg_stat_activity is read once per transaction: not the gate's
-    const waiting = watch.prepare("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").pluck();
-    // BEGIN and COMMIT by hand: the transaction stays open across the awaits that let this
-    // process read its children's pipes while they start.
-    gate.exec('BEGIN; LOCK TABLE release_runs IN EXCLUSIVE MODE');
-    const deadline = Date.now() + 100_000;
-    while ((waiting.get() as number) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(waiting.get(), 'both processes wait').toBe(2);
-    gate.exec('COMMIT');
-    gate.close();
-    watch.close();
+    await gate(2);
     const both = await Promise.all(running);
     for (const r of both) expect(r.status, r.stderr).toBe(0);
     const runs = both.map((r) => JSON.parse(r.stdout) as { run: { id: string } | null; transfers: unknown[] });
@@ -71,11 +81,8 @@ describe.skipIf(!installed)('two processes releasing on one PostgreSQL', () => {
       const { db } = openDatabase({ file: url, readonly: true });
       try { return db.prepare('SELECT count(*) FROM audit_log').pluck().get() as number; } finally { db.close(); }
     })();
-    const gate = new PgDatabase(url);
-    const watch = new PgDatabase(url);
-    const waiting = watch.prepare("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").pluck();
     // Writes to audit_log wait behind the gate, so both processes' first appends overlap.
-    gate.exec('BEGIN; LOCK TABLE audit_log IN EXCLUSIVE MODE');
+    const gate = gateOn(url, 'audit_log');
     const appending = ['alice', 'bruno'].map((actor) => new Promise<{ status: number | null; out: string }>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/audit-child.ts'), url, actor, '25'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
@@ -83,12 +90,7 @@ describe.skipIf(!installed)('two processes releasing on one PostgreSQL', () => {
       child.stderr.on('data', (d) => { out += d; });
       child.once('exit', (status) => resolve({ status, out }));
     }));
-    const deadline = Date.now() + 100_000;
-    while ((waiting.get() as number) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(waiting.get(), 'both processes wait').toBe(2);
-    gate.exec('COMMIT');
-    gate.close();
-    watch.close();
+    await gate(2);
     for (const r of await Promise.all(appending)) expect(r.status, r.out).toBe(0);
     const { db } = openDatabase({ file: url, readonly: true });
     try {

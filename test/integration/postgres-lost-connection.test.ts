@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgDatabase } from '../../core/store/pg/pg-database.js';
-import { exampleFile, readExample, tempDir } from '../helpers/db.js';
+import { exampleFile, tempDir, writeBrokenExample } from '../helpers/db.js';
 import { postgresTestsRun, sharedPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { runVentil } from '../helpers/processes.js';
 
@@ -108,12 +108,7 @@ describe.skipIf(!installed)('a lost PostgreSQL connection, and bad input, on Pos
   }, 420_000);
 
   it('bad input: the same named errors as on SQLite, exit 2, nothing stored', async () => {
-    const broken = readExample('network-basic.json');
-    broken.rules[0].legs[0].rate = 'cinq pour cent';
-    broken.orders[1].lines[0].candidates = ['ST-NOWHERE'];
-    broken.orders[2].payments[0].amount = 8400;
-    const file = join(tmp.dir, 'broken.json');
-    writeFileSync(file, JSON.stringify(broken));
+    const file = writeBrokenExample(tmp.dir);
     const url = server.createDatabase('bad_input');
     expect((await ventil(['init', '--db', url])).status).toBe(0);
     const before = counts(url);
