@@ -1,5 +1,6 @@
 // Migration 0003 adds routing offers and release runs on a database that already holds orders,
-// settlements and outbox rows (it may run after later-numbered migrations: it only adds tables).
+// settlements and outbox rows (it may run after later-numbered migrations: it only adds tables;
+// 0015 numbers the rows of its transfers table, so it comes after it).
 import { describe, expect, it } from 'vitest';
 import { migrations } from '../../../migrations/index.js';
 import { migrate } from '../../../core/store/database.js';
@@ -10,7 +11,8 @@ import { postgresDatabases, postgresInstalled } from '../../helpers/postgres.js'
 describe('0003_routing_release', () => {
   const db = openSqlite(':memory:');
   db.pragma('foreign_keys = ON');
-  const without = migrations.filter((m) => m.name !== '0003_routing_release');
+  const later = ['0003_routing_release', '0015_insertion_order'];
+  const without = migrations.filter((m) => !later.includes(m.name));
   migrate(db, ':memory:', without, () => FROZEN_NOW);
   db.exec(`INSERT INTO entities (id, name, kind, siren) VALUES ('HQ', 'HQ', 'franchisor', '552100554');
     INSERT INTO locations (id, entity, operator, kind, ship, collect) VALUES ('ST-1', 'HQ', 'HQ', 'store', 1, 1);
@@ -19,7 +21,7 @@ describe('0003_routing_release', () => {
   const report = migrate(db, ':memory:', migrations, () => FROZEN_NOW);
 
   it('applies with the orders in place', () => {
-    expect(report.applied).toEqual(['0003_routing_release']);
+    expect(report.applied).toEqual(later);
     expect(db.prepare('SELECT id FROM orders').pluck().all()).toEqual(['O1']);
   });
 
