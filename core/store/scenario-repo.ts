@@ -11,7 +11,7 @@ import {
 } from '../domain/import-policy.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
 import { bulkInsert } from './bulk-insert.js';
-import { intakeWriting, isSqlite } from './dialect.js';
+import { intakeWriting, keyList } from './dialect.js';
 import { contentHash } from './hash.js';
 import type { Db } from './db.js';
 
@@ -164,16 +164,6 @@ export { overlaps };
 
 /** Orders (and events) per look-up of what is stored: one query per chunk instead of one per row. */
 const CHUNK = 5000;
-
-/**
- * `column IN` a list of keys given as one parameter: a JSON array read by json_each on SQLite, a
- * text array on PostgreSQL (json_each there is a compatibility function: 1.3 s per 5,000 keys).
- */
-function keyList(db: Db): { sql: string; param(keys: readonly string[]): unknown } {
-  return isSqlite(db)
-    ? { sql: 'IN (SELECT value FROM json_each(?))', param: (keys) => JSON.stringify(keys) }
-    : { sql: '= ANY(?::text[])', param: (keys) => [keys] };
-}
 
 function* chunksOf<T>(items: readonly T[]): Generator<readonly T[]> {
   for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
