@@ -1,0 +1,118 @@
+// What the clock decides, after a posting run: the periodic invoices of months that are over
+// and their books, and the one entry of each day that is over in daily books (docs/accounting.md).
+import { fiscalYearOf, firstOpenDate, lastDayOfMonth, monthOf } from '../domain/books-calendar.js';
+import { dailyLabel, dailyPiece } from '../domain/daily-books.js';
+import { periodicInvoices, periodicSeries, periodicTitle } from '../domain/periodic-invoices.js';
+import { PostingError, draftEntries, invoiceMovements } from '../domain/postings.js';
+import { isoUtc } from '../domain/time.js';
+import { zonedStartOfDayIso } from '../domain/time-zone.js';
+import { entryWriter, issueEvents, loadBooksSetup, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
+import { creditRefs, invoiceIssuer, invoiceSubledgerKey, pendingTotals, periodicInvoiceNumber, unpostedInvoices } from '../store/invoice-repo.js';
+import type { Db } from '../store/db.js';
+import { dayJournal, openBatches } from '../store/subledger-repo.js';
+import { PostingWriter, dateOf, emptyRun, fiscalYearName, validAt, type PostingRun } from './posting-writer.js';
+
+/** Today's date in an entity's zone. */
+const todayOf = (setup: BooksSetup, entity: string, now: Date) => dateOf(isoUtc(now.getTime()), setup.entities.get(entity)?.time_zone ?? 'Europe/Paris');
+
+/** Issues the periodic invoices and credit notes of every month that is over in its supplier's zone. */
+function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun): { id: number; number: string }[] {
+  // A month is over when the supplier's today is in a later month.
+  const due = pendingTotals(db).filter((t) => t.month < monthOf(todayOf(setup, t.supplier, now)));
+  if (due.length === 0) return [];
+  const issuer = invoiceIssuer(db);
+  // Invoices issued by this run are written at its end: a credit note finds them here first.
+  const issuedNow = new Map<string, string>();
+  const issuedInvoice = (supplier: string, customer: string, currency: string, month: string) =>
+    issuedNow.get(`${supplier}|${customer}|${currency}|${month}`) ?? periodicInvoiceNumber(db, supplier, customer, currency, month, 'invoice');
+  const issued: { id: number; number: string }[] = [];
+  for (const inv of periodicInvoices(due)) {
+    const supplier = setup.entities.get(inv.supplier);
+    if (!supplier) throw new PostingError('unknown_entity', `entity ${inv.supplier} is not in the network`);
+    // Dated on the month's last day, or the first open day after it when the supplier closed it.
+    const issueDate = firstOpenDate(lastDayOfMonth(inv.month), setup.closedMonths(inv.supplier)).date;
+    const fy = fiscalYearOf(issueDate, supplier.fiscal_year_end).name;
+    const credits = inv.kind === 'credit_note'
+      ? creditRefs(db, inv.supplier, inv.customer, inv.currency, inv.month)
+        .map((r) => (r.startsWith('period:') ? issuedInvoice(inv.supplier, inv.customer, inv.currency, r.slice(7)) : r))
+        .filter((r): r is string => !!r)
+      : [];
+    const selfBilled = setup.selfBilled(inv.supplier);
+    const done = issuer.issue({
+      series: periodicSeries(inv.kind, inv.supplier, fy), kind: inv.kind, supplier: inv.supplier, customer: inv.customer,
+      issued_by: selfBilled ? setup.platform : inv.supplier, self_billed: selfBilled, issue_date: issueDate, fiscal_year: fy, period: inv.month,
+      currency: inv.currency, net: inv.net, vat: inv.vat, vat_rate: setup.commissionVatRate, credits: credits.length ? [...new Set(credits)].join(', ') : null,
+      created_at: now.toISOString(), lines: inv.lines,
+    });
+    if (inv.kind === 'invoice') issuedNow.set(`${inv.supplier}|${inv.customer}|${inv.currency}|${inv.month}`, done.number);
+    issued.push(done);
+    run.invoices++;
+  }
+  issuer.flush();
+  return issued;
+}
+
+/**
+ * Posts the books of periodic invoices that have none yet (just issued, or a rate was missing):
+ * an entry each in detailed books, and in daily books movements of the subledger (under the
+ * invoice's `subledgerKey`) that the day's entry sums (decision 0020).
+ */
+function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>) {
+  const invoices = unpostedInvoices(db);
+  if (invoices.length === 0) return;
+  const writer = new PostingWriter(db, setup, now, run, pending);
+  for (const inv of invoices) {
+    const targets = invoiceMovements({ id: inv.id, number: inv.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
+      net: inv.net, vat: inv.vat, date: inv.issue_date, title: periodicTitle(inv.period!) }, setup.platform);
+    writer.add(writer.prepareAll(draftEntries(targets, [], inv.issue_date), true).prepared, invoiceSubledgerKey(inv.number), inv.id);
+  }
+  writer.flush();
+}
+
+/** Writes the one entry of each account set of each day that is over, in daily books. */
+function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun) {
+  const due = openBatches(db).filter((b) => b.entry_date < todayOf(setup, b.entity, now));
+  if (due.length === 0) return;
+  const days = dayJournal(db);
+  const heads = days.openHeads();
+  const ranks = new Map<string, number>();
+  // The entries are written together (multi-row statements), each batch is pointed at its entry,
+  // then every entry's lines are written from its batch's sums in one statement.
+  const entries: EntryInsert[] = [];
+  const batches: number[] = [];
+  for (const b of due) {
+    const ent = setup.entities.get(b.entity)!;
+    const day = `${b.entity}|${b.journal}|${b.entry_date}`;
+    const rank = (ranks.get(day) ?? days.journalized(b.entity, b.journal, b.entry_date)) + 1;
+    ranks.set(day, rank);
+    const head = heads.get(b.id);
+    if (head === undefined) { days.setEntry(b.id, 0); continue; }
+    const piece = dailyPiece(b.journal, b.entry_date, rank);
+    const label = dailyLabel(b.journal, b.entry_date, b.movements, piece);
+    batches.push(b.id);
+    entries.push({
+      entity: b.entity, journal: b.journal, fiscal_year: fiscalYearName(b.entry_date, ent.fiscal_year_end), entry_date: b.entry_date,
+      event_at: zonedStartOfDayIso(b.entry_date, ent.time_zone), shifted: false, adjustment: false, valid_at: validAt(now, b.entry_date, ent.time_zone),
+      label, piece_ref: piece, piece_date: b.entry_date, source_key: `day:${b.id}`, order_id: null, transfer_id: null, invoice_id: null,
+      currency: b.currency, orig_currency: head, fx_rate: null, fx_date: null, lines: [],
+    });
+  }
+  const writer = entryWriter(db);
+  const written = writer.insertAll(entries);
+  for (let i = 0; i < written.length; i++) days.setEntry(batches[i]!, written[i]!.id);
+  writer.insertDayLines(written.map((w) => w.id));
+  run.entries += written.length;
+}
+
+/**
+ * What the clock decides, after a posting run: the invoices of months that are over (and their
+ * entries), entries of invoices left without one, and the entries of days that are over in
+ * daily books. Idempotent: nothing is due twice.
+ */
+export function finishBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db)): PostingRun {
+  const run = emptyRun();
+  issueDueInvoices(db, setup, now, run);
+  postInvoiceBooks(db, setup, now, run, issueEvents(db));
+  journalizeDays(db, setup, now, run);
+  return run;
+}
