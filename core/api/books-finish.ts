@@ -9,7 +9,7 @@ import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import { entryWriter, issueEvents, loadBooksSetup, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
 import { creditRefs, invoiceIssuer, invoiceSubledgerKey, pendingTotals, periodicInvoiceNumber, unpostedInvoices } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
-import { dayJournal, openBatches } from '../store/subledger-repo.js';
+import { dayJournal, dayKey, openBatches } from '../store/subledger-repo.js';
 import { PostingWriter, dateOf, emptyRun, fiscalYearName, validAt, type PostingRun } from './posting-writer.js';
 
 /** Today's date in an entity's zone. */
@@ -71,22 +71,30 @@ function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
 
 /** Writes the one entry of each account set of each day that is over, in daily books. */
 function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun) {
-  const due = openBatches(db).filter((b) => b.entry_date < todayOf(setup, b.entity, now));
+  const todays = new Map<string, string>();
+  const today = (entity: string) => {
+    let t = todays.get(entity);
+    if (t === undefined) todays.set(entity, (t = todayOf(setup, entity, now)));
+    return t;
+  };
+  const due = openBatches(db).filter((b) => b.entry_date < today(b.entity));
   if (due.length === 0) return;
   const days = dayJournal(db);
   const heads = days.openHeads();
-  const ranks = new Map<string, number>();
-  // The entries are written together (multi-row statements), each batch is pointed at its entry,
-  // then every entry's lines are written from its batch's sums in one statement.
+  // A day's rank goes on from its batches journalized earlier (a late batch), cancelled ones included.
+  const ranks = days.journalizedDays();
+  // The entries are written together (multi-row statements), then every batch is pointed at its
+  // entry in one statement, then every entry's lines are written from its batch's sums in one.
   const entries: EntryInsert[] = [];
   const batches: number[] = [];
+  const cancelled: number[] = [];
   for (const b of due) {
     const ent = setup.entities.get(b.entity)!;
-    const day = `${b.entity}|${b.journal}|${b.entry_date}`;
-    const rank = (ranks.get(day) ?? days.journalized(b.entity, b.journal, b.entry_date)) + 1;
+    const day = dayKey(b.entity, b.journal, b.entry_date);
+    const rank = (ranks.get(day) ?? 0) + 1;
     ranks.set(day, rank);
     const head = heads.get(b.id);
-    if (head === undefined) { days.setEntry(b.id, 0); continue; }
+    if (head === undefined) { cancelled.push(b.id); continue; }
     const piece = dailyPiece(b.journal, b.entry_date, rank);
     const label = dailyLabel(b.journal, b.entry_date, b.movements, piece);
     batches.push(b.id);
@@ -99,7 +107,7 @@ function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun) {
   }
   const writer = entryWriter(db);
   const written = writer.insertAll(entries);
-  for (let i = 0; i < written.length; i++) days.setEntry(batches[i]!, written[i]!.id);
+  days.setEntries([...batches, ...cancelled], [...written.map((w) => w.id), ...cancelled.map(() => 0)]);
   writer.insertDayLines(written.map((w) => w.id));
   run.entries += written.length;
 }

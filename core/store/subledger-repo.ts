@@ -9,6 +9,7 @@ import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
 import { accountSet } from '../domain/daily-books.js';
 import { bulkInsert } from './bulk-insert.js';
 import { all, qb } from './query.js';
+import { isSqlite } from './dialect.js';
 import type { Db } from './db.js';
 
 /** One movement line of the subledger, as stored in `lines_json`. */
@@ -187,27 +188,58 @@ export const batchSides = (filter: string) => `SELECT b.id AS batch_id, b.entry_
 export const sideOrder = (s: string) => `ORDER BY ${s}side, ${s}account, ${s}aux, ${s}role, ${s}orig_currency`;
 
 /**
- * What writing the days' entries reads and writes, with statements prepared once: the first
- * line's currency of every open batch in one read, how many batches of a day already have their
- * entry (served by the daily_batches_day index), and the entry a batch became (0: its movements
- * cancelled out). The lines themselves are never read into JavaScript: the entry writer writes
- * them from the batches' sums in SQL (`insertDayLines`, books-repo.ts, the one writer of lines).
+ * What writing the days' entries reads and writes: the first line's currency of every open
+ * batch in one read, how many batches of each day with an open batch already have their entry
+ * in one read (the daily_batches_day index), and the entries the batches became in one
+ * statement (0: its movements cancelled out). The lines themselves are never read into
+ * JavaScript: the entry writer writes them from the batches' sums in SQL (`insertDayLines`,
+ * books-repo.ts, the one writer of lines).
  */
 export function dayJournal(db: Db) {
-  const journalized = db.prepare('SELECT count(*) FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND entry_id IS NOT NULL').pluck();
-  const setEntry = db.prepare('UPDATE daily_batches SET entry_id = ? WHERE id = ? AND entry_id IS NULL');
   return {
-    /** The original currency of the first line of each open batch's entry; a batch left out has no line (its sums are all zero). */
+    /**
+     * The original currency of the first line of each open batch's entry (`batchSides`' order: its
+     * first debit, else its first credit); a batch left out has no line (its sums are all zero).
+     * A lookup per batch in the lines' primary key: numbering every open batch's lines with a
+     * window function sorted them all, four times the cost.
+     */
     openHeads(): Map<number, string> {
-      const rows = db.prepare(`WITH s AS (${batchSides('b.entry_id IS NULL')})
-        SELECT batch_id, orig_currency FROM (SELECT batch_id, orig_currency, row_number() OVER (PARTITION BY batch_id ${sideOrder('')}) AS n FROM s) AS firsts WHERE n = 1`)
-        .raw().all() as [number, string][];
-      return new Map(rows);
+      const first = (side: string) => `(SELECT l.orig_currency FROM daily_batch_lines l WHERE l.batch_id = b.id AND (l.${side} <> 0 OR l.${side}_orig <> 0)
+        ORDER BY l.account, l.aux, l.role, l.orig_currency LIMIT 1)`;
+      const rows = db.prepare(`SELECT b.id, coalesce(${first('debit')}, ${first('credit')}) FROM daily_batches b WHERE b.entry_id IS NULL`)
+        .raw().all() as [number, string | null][];
+      const out = new Map<number, string>();
+      for (const [id, head] of rows) if (head !== null) out.set(id, head);
+      return out;
     },
-    journalized: (entity: string, journal: string, date: string) => journalized.get(entity, journal, date) as number,
-    setEntry: (batch: number, entryId: number) => { setEntry.run(entryId, batch); },
+    /**
+     * For each day (`dayKey`) that has an open batch, how many of its batches already have their
+     * entry (or cancelled out): the rank of its next entry follows them. Days without are left out.
+     */
+    journalizedDays(): Map<string, number> {
+      const rows = db.prepare(`SELECT o.entity, o.journal, o.entry_date, (SELECT count(*) FROM daily_batches b
+          WHERE b.entity = o.entity AND b.journal = o.journal AND b.entry_date = o.entry_date AND b.entry_id IS NOT NULL) AS n
+        FROM (SELECT DISTINCT entity, journal, entry_date FROM daily_batches WHERE entry_id IS NULL) AS o`).raw().all() as [string, string, string, number][];
+      const out = new Map<string, number>();
+      for (const [entity, journal, date, n] of rows) if (n > 0) out.set(dayKey(entity, journal, date), n);
+      return out;
+    },
+    /** Points open batches at their entries (`entries[i]` for `batches[i]`), in one statement rather than one per batch. */
+    setEntries(batches: readonly number[], entries: readonly number[]): void {
+      if (batches.length === 0) return;
+      if (isSqlite(db)) {
+        db.prepare(`UPDATE daily_batches SET entry_id = p.value ->> 1 FROM json_each(?) AS p
+          WHERE daily_batches.id = p.value ->> 0 AND daily_batches.entry_id IS NULL`).run(JSON.stringify(batches.map((b, i) => [b, entries[i]])));
+      } else {
+        db.prepare(`UPDATE daily_batches SET entry_id = p.entry FROM unnest(?::bigint[], ?::bigint[]) AS p(batch, entry)
+          WHERE daily_batches.id = p.batch AND daily_batches.entry_id IS NULL`).run([[...batches], [...entries]]);
+      }
+    },
   };
 }
+
+/** A day of a journal in an entity's daily books, as `journalizedDays` keys it. */
+export const dayKey = (entity: string, journal: string, date: string) => `${entity}|${journal}|${date}`;
 
 /** The movements behind a daily entry, order by order (the drill-down of its piece reference). */
 export function dailyDetail(db: Db, entryId: number): { order: string; line: SubledgerLine }[] {

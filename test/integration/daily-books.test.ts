@@ -98,6 +98,31 @@ describe('daily books', () => {
     healthy(db);
   });
 
+  it('give the movements of a day already written the day\'s next pieces', () => {
+    const { db, clock } = daily('2026-04-01T12:00:00Z');
+    clock.set('2026-04-02T10:00:00Z');
+    importInto(clock.ctx, dailyScenario({ events: false, orders: [shipFromStore('W-DAY', '2026-04-02T09:30:00Z', ['ST-LYON'])] }));
+    clock.set('2026-04-02T22:01:00Z');
+    ok(call(clock.ctx, 'journal.post', { orders: [] }));
+    const pieces = () => db.prepare("SELECT entity, journal, piece_ref FROM journal_entries WHERE source_key LIKE 'day:%' AND entry_date = '2026-04-02' ORDER BY id").all() as Json[];
+    const first = pieces();
+    expect(first.length).toBeGreaterThan(0);
+    // An order of the same day arrives once its entries are written: its batches are the day's next.
+    importInto(clock.ctx, dailyScenario({ events: false, orders: [shipFromStore('W-LATE', '2026-04-02T15:00:00Z', ['ST-LYON'])] }));
+    ok(call(clock.ctx, 'journal.post', { orders: [] }));
+    const later = pieces().slice(first.length);
+    expect(later.length).toBeGreaterThan(0);
+    const rank = (p: Json) => Number(p.piece_ref.split('-')[2]);
+    for (const p of later) {
+      const before = first.filter((f) => f.entity === p.entity && f.journal === p.journal);
+      expect(before.length, `${p.entity} ${p.piece_ref}`).toBeGreaterThan(0);
+      expect(rank(p), `${p.entity} ${p.piece_ref}`).toBeGreaterThan(Math.max(...before.map(rank)));
+    }
+    const keys = pieces().map((p) => `${p.entity} ${p.piece_ref}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    healthy(db);
+  });
+
   it('export a FEC extract and a ledger that the real hledger checks and balances like Ventil', () => {
     const { db, clock } = daily('2026-04-01T12:00:00Z');
     for (const entity of ['HQ', 'LYON', 'VILL', 'LILLE']) {
