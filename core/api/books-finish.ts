@@ -1,13 +1,13 @@
 // What the clock decides, after a posting run: the periodic invoices of months that are over
 // and their books, and the one entry of each day that is over in daily books (docs/accounting.md).
-import { fiscalYearOf, firstOpenDate, lastDayOfMonth, monthOf } from '../domain/books-calendar.js';
+import { firstOpenDate, lastDayOfMonth, monthOf } from '../domain/books-calendar.js';
 import { dailyLabel, dailyPiece } from '../domain/daily-books.js';
 import { periodicInvoices, periodicSeries, periodicTitle } from '../domain/periodic-invoices.js';
-import { PostingError, draftEntries, invoiceMovements } from '../domain/postings.js';
+import { PostingError, draftEntries, invoiceMovements, type DraftEntry, type Movement } from '../domain/postings.js';
 import { isoUtc } from '../domain/time.js';
 import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import { entryWriter, issueEvents, loadBooksSetup, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
-import { creditRefs, invoiceIssuer, invoiceSubledgerKey, pendingTotals, periodicInvoiceNumber, unpostedInvoices } from '../store/invoice-repo.js';
+import { creditRefReader, invoiceIssuer, invoiceSubledgerKey, pendingTotals, unpostedInvoices, type InvoiceRow } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { dayJournal, dayKey, openBatches } from '../store/subledger-repo.js';
 import { PostingWriter, dateOf, emptyRun, fiscalYearName, validAt, type PostingRun } from './posting-writer.js';
@@ -15,25 +15,36 @@ import { PostingWriter, dateOf, emptyRun, fiscalYearName, validAt, type PostingR
 /** Today's date in an entity's zone. */
 const todayOf = (setup: BooksSetup, entity: string, now: Date) => dateOf(isoUtc(now.getTime()), setup.entities.get(entity)?.time_zone ?? 'Europe/Paris');
 
-/** Issues the periodic invoices and credit notes of every month that is over in its supplier's zone. */
-function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun): { id: number; number: string }[] {
-  // A month is over when the supplier's today is in a later month.
-  const due = pendingTotals(db).filter((t) => t.month < monthOf(todayOf(setup, t.supplier, now)));
+/** What posting an invoice's books reads of it: an invoice just issued, or one read back (`unpostedInvoices`). */
+type InvoiceToPost = Pick<InvoiceRow, 'id' | 'number' | 'kind' | 'supplier' | 'customer' | 'currency' | 'net' | 'vat' | 'issue_date' | 'period'>;
+
+/** Issues the periodic invoices and credit notes of every month that is over in its supplier's zone; returns them in id order. */
+function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun): InvoiceToPost[] {
+  // A month is over when the supplier's today is in a later month (today computed once per supplier).
+  const months = new Map<string, string>();
+  const monthNow = (supplier: string) => {
+    let m = months.get(supplier);
+    if (m === undefined) months.set(supplier, (m = monthOf(todayOf(setup, supplier, now))));
+    return m;
+  };
+  const due = pendingTotals(db).filter((t) => t.month < monthNow(t.supplier));
   if (due.length === 0) return [];
   const issuer = invoiceIssuer(db);
+  const refs = creditRefReader(db);
   // Invoices issued by this run are written at its end: a credit note finds them here first.
   const issuedNow = new Map<string, string>();
   const issuedInvoice = (supplier: string, customer: string, currency: string, month: string) =>
-    issuedNow.get(`${supplier}|${customer}|${currency}|${month}`) ?? periodicInvoiceNumber(db, supplier, customer, currency, month, 'invoice');
-  const issued: { id: number; number: string }[] = [];
+    issuedNow.get(`${supplier}|${customer}|${currency}|${month}`) ?? refs.invoiceNumber(supplier, customer, currency, month);
+  const issued: InvoiceToPost[] = [];
+  const createdAt = now.toISOString();
   for (const inv of periodicInvoices(due)) {
     const supplier = setup.entities.get(inv.supplier);
     if (!supplier) throw new PostingError('unknown_entity', `entity ${inv.supplier} is not in the network`);
     // Dated on the month's last day, or the first open day after it when the supplier closed it.
     const issueDate = firstOpenDate(lastDayOfMonth(inv.month), setup.closedMonths(inv.supplier)).date;
-    const fy = fiscalYearOf(issueDate, supplier.fiscal_year_end).name;
+    const fy = fiscalYearName(issueDate, supplier.fiscal_year_end);
     const credits = inv.kind === 'credit_note'
-      ? creditRefs(db, inv.supplier, inv.customer, inv.currency, inv.month)
+      ? refs.credits(inv.supplier, inv.customer, inv.currency, inv.month)
         .map((r) => (r.startsWith('period:') ? issuedInvoice(inv.supplier, inv.customer, inv.currency, r.slice(7)) : r))
         .filter((r): r is string => !!r)
       : [];
@@ -42,10 +53,11 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun)
       series: periodicSeries(inv.kind, inv.supplier, fy), kind: inv.kind, supplier: inv.supplier, customer: inv.customer,
       issued_by: selfBilled ? setup.platform : inv.supplier, self_billed: selfBilled, issue_date: issueDate, fiscal_year: fy, period: inv.month,
       currency: inv.currency, net: inv.net, vat: inv.vat, vat_rate: setup.commissionVatRate, credits: credits.length ? [...new Set(credits)].join(', ') : null,
-      created_at: now.toISOString(), lines: inv.lines,
+      created_at: createdAt, lines: inv.lines,
     });
     if (inv.kind === 'invoice') issuedNow.set(`${inv.supplier}|${inv.customer}|${inv.currency}|${inv.month}`, done.number);
-    issued.push(done);
+    issued.push({ id: done.id, number: done.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
+      net: inv.net, vat: inv.vat, issue_date: issueDate, period: inv.month });
     run.invoices++;
   }
   issuer.flush();
@@ -53,18 +65,38 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun)
 }
 
 /**
- * Posts the books of periodic invoices that have none yet (just issued, or a rate was missing):
- * an entry each in detailed books, and in daily books movements of the subledger (under the
- * invoice's `subledgerKey`) that the day's entry sums (decision 0020).
+ * The drafts of an invoice's entries: nothing is posted for it yet, and its movements (one per
+ * entity and journal, all at its issue date) are its entries, in their order, as `draftEntries`
+ * would give them without grouping and sorting; it does so when two movements would share an entry.
  */
-function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>) {
-  const invoices = unpostedInvoices(db);
+function invoiceDrafts(targets: readonly Movement[], date: string): DraftEntry[] {
+  const out: DraftEntry[] = [];
+  const seen = new Set<string>();
+  for (const m of targets) {
+    const key = `${m.entity}\u0000${m.journal}`;
+    if (seen.has(key) || m.event !== targets[0]!.event || m.at !== targets[0]!.at) return draftEntries(targets, [], date);
+    seen.add(key);
+    out.push({ entity: m.entity, event: m.event, journal: m.journal, piece: m.piece, at: m.at, eventAt: m.at, adjustment: false, label: m.label,
+      currency: m.currency, order: m.order, transfer: m.transfer, lines: m.lines.map((l) => ({ fact: m.fact, role: l.role, aux: l.aux, amount: l.amount })) });
+  }
+  return out;
+}
+
+/**
+ * Posts the books of periodic invoices that have none yet: those just issued (`issued`, from
+ * memory) and those left without (a rate was missing when they were issued, read back): an entry
+ * each in detailed books, and in daily books movements of the subledger (under the invoice's
+ * `subledgerKey`) that the day's entry sums (decision 0020).
+ */
+function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>, issued: readonly InvoiceToPost[]) {
+  // Every invoice stored before this run's has a lower id (the issuer numbers above them).
+  const invoices: readonly InvoiceToPost[] = [...unpostedInvoices(db, issued[0]?.id), ...issued];
   if (invoices.length === 0) return;
   const writer = new PostingWriter(db, setup, now, run, pending);
   for (const inv of invoices) {
     const targets = invoiceMovements({ id: inv.id, number: inv.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
       net: inv.net, vat: inv.vat, date: inv.issue_date, title: periodicTitle(inv.period!) }, setup.platform);
-    writer.add(writer.prepareAll(draftEntries(targets, [], inv.issue_date), true).prepared, invoiceSubledgerKey(inv.number), inv.id);
+    writer.add(writer.prepareAll(invoiceDrafts(targets, inv.issue_date), true).prepared, invoiceSubledgerKey(inv.number), inv.id);
   }
   writer.flush();
 }
@@ -119,8 +151,8 @@ function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun) {
  */
 export function finishBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db)): PostingRun {
   const run = emptyRun();
-  issueDueInvoices(db, setup, now, run);
-  postInvoiceBooks(db, setup, now, run, issueEvents(db));
+  const issued = issueDueInvoices(db, setup, now, run);
+  postInvoiceBooks(db, setup, now, run, issueEvents(db), issued);
   journalizeDays(db, setup, now, run);
   return run;
 }

@@ -121,10 +121,18 @@ export function pendingTotals(db: Db, lastMonth?: string): MonthTotal[] {
     .map((t) => ({ supplier: t.supplier, customer: t.customer, currency: t.currency, month: t.month, kind: t.kind, group: t.group_name, rate: t.rate, base: t.base, net: t.net, vat: t.vat, items: t.items }));
 }
 
-/** The invoice numbers a month's credit note corrects (per-order invoice numbers, or `period:YYYY-MM`). */
-export function creditRefs(db: Db, supplier: string, customer: string, currency: string, month: string): string[] {
-  return all(db, qb.selectFrom('invoice_credit_refs').select('credits').where('supplier', '=', supplier).where('customer', '=', customer)
-    .where('currency', '=', currency).where('month', '=', month).orderBy('credits')).map((r) => r.credits);
+/**
+ * What issuing a month's credit note reads, with statements prepared once (a month's end issues
+ * thousands): the invoice numbers it corrects (per-order invoice numbers, or `period:YYYY-MM`),
+ * and the number of a month's periodic invoice, when issued.
+ */
+export function creditRefReader(db: Db) {
+  const credits = db.prepare('SELECT credits FROM invoice_credit_refs WHERE supplier = ? AND customer = ? AND currency = ? AND month = ? ORDER BY credits').pluck();
+  const number = db.prepare("SELECT number FROM invoices WHERE supplier = ? AND customer = ? AND currency = ? AND period = ? AND kind = 'invoice' LIMIT 1").pluck();
+  return {
+    credits: (supplier: string, customer: string, currency: string, month: string) => credits.all(supplier, customer, currency, month) as string[],
+    invoiceNumber: (supplier: string, customer: string, currency: string, month: string) => number.get(supplier, customer, currency, month) as string | undefined,
+  };
 }
 
 export interface InvoiceInsert {
@@ -193,12 +201,6 @@ export function invoiceIssuer(db: Db) {
   };
 }
 
-/** The periodic invoice of a key, when issued. */
-export function periodicInvoiceNumber(db: Db, supplier: string, customer: string, currency: string, month: string, kind: InvoiceKind): string | undefined {
-  return first(db, qb.selectFrom('invoices').select('number').where('supplier', '=', supplier).where('customer', '=', customer)
-    .where('currency', '=', currency).where('period', '=', month).where('kind', '=', kind))?.number;
-}
-
 /**
  * The subledger row of an invoice's movements in daily books (decision 0020): its key stands
  * where an order's id does, `inv:` and the invoice number. The movements' fact ('invoice') tells
@@ -209,10 +211,13 @@ export const invoiceSubledgerKey = (number: string) => `inv:${number}`;
 /**
  * Invoices whose books are not posted yet (an exchange rate was missing when they were issued):
  * no entry (detailed books) and no subledger row (daily books). An invoice is posted whole or not
- * at all, so either one says it is posted.
+ * at all, so either one says it is posted. `below`: only invoices of lower ids (those issued
+ * earlier than a run whose own invoices its caller has in hand).
  */
-export function unpostedInvoices(db: Db): InvoiceRow[] {
-  return all(db, qb.selectFrom('invoices as i').selectAll('i').where('i.period', 'is not', null)
+export function unpostedInvoices(db: Db, below?: number): InvoiceRow[] {
+  let q = qb.selectFrom('invoices as i').selectAll('i').where('i.period', 'is not', null);
+  if (below !== undefined) q = q.where('i.id', '<', below);
+  return all(db, q
     .where((eb) => eb.not(eb.exists(eb.selectFrom('journal_entries as e').select('e.id').whereRef('e.invoice_id', '=', 'i.id'))))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('subledger as s').select('s.id').where('s.order_id', '=', sql<string>`'inv:' || i.number`))))
     .orderBy('i.id'));

@@ -5,6 +5,7 @@
 // HTML; statements that agree with the books; sending.
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../core/store/db.js';
+import { invoiceIssuer } from '../../core/store/invoice-repo.js';
 import { balance, numberingGaps } from '../helpers/books.js';
 import { basicScenario, call, clocked, err, freshDb, importInto, manager, ok, type Json } from '../helpers/lifecycle.js';
 
@@ -100,6 +101,31 @@ describe('periodic invoices', () => {
     expect(notes.map((n) => `${n.number} ${n.period} ${n.issue_date} ${n.credits}`)).toEqual([
       'AV-HQ-2026-000001 2026-04 2026-04-30 FAC-HQ-2026-000002', 'AV-LYON-2026-000001 2026-04 2026-04-30 FAC-LYON-2026-000002',
     ]);
+  });
+
+  it('posts the books of an invoice left without them, before those of the invoices it issues', () => {
+    const db = freshDb();
+    const clock = clocked(db, '2026-03-20T00:00:00Z');
+    importInto(clock.ctx, basicScenario());
+    // An invoice stored without its books, as when a rate was missing when it was issued.
+    const left = db.transaction(() => {
+      const issuer = invoiceIssuer(db);
+      const r = issuer.issue({ series: 'FAC-LYON-TEST', kind: 'invoice', supplier: 'LYON', customer: 'LILLE', issued_by: 'HQ', self_billed: true,
+        issue_date: '2026-02-28', fiscal_year: '2026', period: '2026-02', currency: 'EUR', net: 1000, vat: 200, vat_rate: '0.20', credits: null,
+        created_at: '2026-03-20T00:00:00Z', lines: [{ group: 'commission', rate: '0.05', description: 'Commission', base: 20000, net: 1000, vat: 200, items: 1 }] });
+      issuer.flush();
+      return r;
+    })();
+    clock.set('2026-04-01T12:00:00Z');
+    expect(ok(call(clock.ctx, 'journal.post', { orders: [] })).invoices).toBe(7);
+    const firstEntries = db.prepare(`SELECT i.id, min(e.id) AS entry FROM invoices i LEFT JOIN journal_entries e ON e.invoice_id = i.id
+      WHERE i.period IS NOT NULL GROUP BY i.id ORDER BY i.id`).all() as Json[];
+    expect(firstEntries).toHaveLength(8);
+    expect(firstEntries.every((r) => r.entry !== null)).toBe(true);
+    expect(firstEntries[0].id).toBe(left.id);
+    // In id order: the invoice left without books first, then the month's, as issued.
+    expect(firstEntries.map((r) => r.entry)).toEqual([...firstEntries.map((r) => r.entry)].sort((a, b) => a - b));
+    expect(ok(call(clock.ctx, 'journal.post', { orders: [] })).entries).toBe(0);
   });
 
   it('issues the supplier\'s own invoices where the network\'s mandate does not cover it', () => {
