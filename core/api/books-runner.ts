@@ -17,6 +17,7 @@ import {
   PostingError, draftEntries, draftItems, orderMovements, transferMovements,
   type DraftEntry, type ItemDraft, type OrderBooksInput, type PostedLine,
 } from '../domain/postings.js';
+import type { Order } from '../domain/scenario.js';
 import { eventsByOrder, settleOrder } from '../domain/settle.js';
 import { isoUtc } from '../domain/time.js';
 import {
@@ -28,6 +29,7 @@ import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenari
 import type { Db } from '../store/db.js';
 import { postedFromSubledger, type DailyBatches } from '../store/subledger-repo.js';
 import { finishBooks } from './books-finish.js';
+import { firstOrderBooks, type OrderBooks } from './books-compute.js';
 import { PostingWriter, addRun, emptyRun, type PostingRun } from './posting-writer.js';
 import { storedAsOf } from './settle-compute.js';
 
@@ -56,11 +58,15 @@ export interface OrderPostingOptions {
   batches?: DailyBatches;
 }
 
+/** An order settled for the first time whose books were computed with its settlement (books-compute.ts, on the settlement worker). */
+export interface FirstBooksInput { order: Order; books: OrderBooks }
+
 /**
  * Posts what changed in the books of settled orders. Called by the settlement runner, in its
- * transaction, with the settlements it just computed.
+ * transaction, with the settlements it just computed (or, for orders settled for the first
+ * time, their books computed with them).
  */
-export function postOrderBooks(db: Db, inputs: readonly OrderBooksInput[], now: Date, setup: BooksSetup = loadBooksSetup(db), opts: OrderPostingOptions = {}): PostingRun {
+export function postOrderBooks(db: Db, inputs: readonly (OrderBooksInput | FirstBooksInput)[], now: Date, setup: BooksSetup = loadBooksSetup(db), opts: OrderPostingOptions = {}): PostingRun {
   const run = emptyRun();
   if (inputs.length === 0) return run;
   const fresh = opts.fresh ?? new Set<string>();
@@ -71,18 +77,24 @@ export function postOrderBooks(db: Db, inputs: readonly OrderBooksInput[], now: 
   const invoiced = itemsForOrders(db, known);
   for (const input of inputs) {
     const id = input.order.id;
+    // Nothing posted yet: the same function as on the settlement worker.
+    const first = 'books' in input ? input.books : fresh.has(id) ? firstOrderBooks(setup, input, now) : null;
+    if (first) {
+      if (first.error) { recordOrderIssue(db, run, pending, input.order, first.error, now); continue; }
+      if (pending.has(`order:${id}`)) { clearPostingIssues(db, [`order:${id}`]); pending.delete(`order:${id}`); }
+      writer.addFirst(id, first);
+      continue;
+    }
+    const settled = input as OrderBooksInput;
     let drafts: DraftEntry[];
     let items: ItemDraft[];
     try {
-      const targets = orderMovements(input);
+      const targets = orderMovements(settled);
       drafts = draftEntries(targets.movements, posted.get(id) ?? [], targets.adjustAt);
       items = draftItems(targets.legs, (invoiced.get(id) ?? []).map(invoicedLeg), targets.adjustAt);
     } catch (e) {
       if (!(e instanceof PostingError)) throw e;
-      const issue = { code: e.code, message: e.message, event: `order:${id}`, order: id, transfer: null };
-      run.issues.push(issue);
-      recordPostingIssue(db, { ...issue, entities: Object.keys(input.settlement.payouts), eventAt: input.order.created_at }, now.toISOString());
-      pending.add(issue.event);
+      recordOrderIssue(db, run, pending, input.order, { code: e.code, message: e.message, entities: Object.keys(settled.settlement.payouts) }, now);
       continue;
     }
     if (pending.has(`order:${id}`)) { clearPostingIssues(db, [`order:${id}`]); pending.delete(`order:${id}`); }
@@ -94,6 +106,14 @@ export function postOrderBooks(db: Db, inputs: readonly OrderBooksInput[], now: 
   }
   writer.flush(fresh);
   return run;
+}
+
+/** An order none of whose books can be posted: its issue, on record until a run posts it. */
+function recordOrderIssue(db: Db, run: PostingRun, pending: Set<string>, order: Order, error: NonNullable<OrderBooks['error']>, now: Date) {
+  const issue = { code: error.code, message: error.message, event: `order:${order.id}`, order: order.id, transfer: null };
+  run.issues.push(issue);
+  recordPostingIssue(db, { ...issue, entities: error.entities, eventAt: order.created_at }, now.toISOString());
+  pending.add(issue.event);
 }
 
 /** Posts the transfers, withdrawals and reversals of release runs that have no entry yet. */

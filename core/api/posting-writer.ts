@@ -1,17 +1,18 @@
 // Turning drafts into the rows of each entity's books, and writing them: detailed entries, daily
 // books' movements (subledger), and the legs to invoice with their month sums. Shared by the
 // order and transfer postings (books-runner.ts) and what the clock decides (books-finish.ts).
-import { ACCOUNT_NUMBER, type AccountRole } from '../domain/books-accounts.js';
-import { accountingDate, fiscalYearOf, firstOpenDate, monthOf } from '../domain/books-calendar.js';
-import { FxRateMissingError, convertBalanced, findRate } from '../domain/books-fx.js';
+import { monthOf } from '../domain/books-calendar.js';
 import { itemMonth, periodicKey, storedItem, type MonthTotal, type StoredItem } from '../domain/periodic-invoices.js';
 import { PostingError, itemKind, type DraftEntry, type ItemDraft } from '../domain/postings.js';
 import { isoUtc } from '../domain/time.js';
-import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import { clearPostingIssues, entryWriter, recordPostingIssue, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
 import { issuedPeriodicKeys, itemWriter } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { dailyWriter, type DailyBatches } from '../store/subledger-repo.js';
+import { dateOf, prepareDrafts, preparedEntry, preparedMovement, type EventFailure, type OrderBooks, type Prepared } from './books-compute.js';
+
+// Prepared entries and their dates are computed in books-compute.ts (on the settlement worker too).
+export { dateOf, fiscalYearName, prepareEntry, validAt, type Prepared } from './books-compute.js';
 
 export interface PostingIssue {
   code: string;
@@ -34,86 +35,6 @@ export interface PostingRun {
 export const emptyRun = (): PostingRun => ({ entries: 0, invoices: 0, movements: 0, issues: [] });
 export const addRun = (run: PostingRun, r: PostingRun) => { run.entries += r.entries; run.invoices += r.invoices; run.movements += r.movements; run.issues.push(...r.issues); };
 
-// ---- Dates, cached where thousands of entries share a few hundred days -------------------------
-
-let lastNowMs = NaN;
-let lastNowText = '';
-const dayStarts = new Map<string, string>();
-/** The validation time: now, or the start of the entry's day (in its book's zone) when the clock is behind it. */
-export function validAt(now: Date, date: string, zone: string): string {
-  if (now.getTime() !== lastNowMs) { lastNowMs = now.getTime(); lastNowText = isoUtc(now.getTime()); }
-  const key = `${zone}|${date}`;
-  let day = dayStarts.get(key);
-  if (day === undefined) {
-    if (dayStarts.size > 100_000) dayStarts.clear();
-    dayStarts.set(key, (day = zonedStartOfDayIso(date, zone)));
-  }
-  return lastNowText < day ? day : lastNowText;
-}
-
-// An instant's date is not cached: instants are mostly distinct (one per event), and a map of
-// their keys cost four times what computing the date costs (zone offsets are cached).
-export const dateOf = accountingDate;
-
-const fyCache = new Map<string, string>();
-export function fiscalYearName(date: string, fye: string): string {
-  const key = `${date}|${fye}`;
-  let n = fyCache.get(key);
-  if (n === undefined) {
-    if (fyCache.size > 100_000) fyCache.clear();
-    fyCache.set(key, (n = fiscalYearOf(date, fye).name));
-  }
-  return n;
-}
-
-// ---- From a draft to the rows of an entity's books ---------------------------------------------
-
-export interface Prepared {
-  draft: DraftEntry;
-  insert: Omit<EntryInsert, 'piece_ref' | 'piece_date' | 'invoice_id'>;
-  daily: boolean;
-}
-
-/** Turns a draft into book amounts, dates and accounts; throws FxRateMissingError / PostingError. */
-export function prepareEntry(setup: BooksSetup, d: DraftEntry, now: Date, batchable: boolean): Prepared {
-  const ent = setup.entities.get(d.entity);
-  if (!ent) throw new PostingError('unknown_entity', `entity ${d.entity} is not in the network`);
-  const chart = setup.chart(d.entity);
-  const zone = ent.time_zone;
-  const eventDate = dateOf(d.eventAt, zone);
-  let amounts = d.lines.map((l) => l.amount);
-  let fx: { rate: string; date: string } | null = null;
-  if (d.currency !== ent.currency) {
-    const r = findRate(setup.fxRates, d.currency, ent.currency, eventDate);
-    if (!r) throw new FxRateMissingError(d.currency, ent.currency, eventDate);
-    amounts = convertBalanced(amounts, d.currency, ent.currency, r.rate);
-    fx = { rate: r.rate, date: r.date };
-  }
-  const wanted = dateOf(d.at, zone);
-  const { date, shifted } = firstOpenDate(wanted, setup.closedMonths(d.entity));
-  const label = shifted ? `${d.label} (période close : événement du ${wanted})` : d.label;
-  const lines = d.lines.map((l, i) => {
-    const account = chart.mapping[l.role as AccountRole];
-    if (!account || !chart.accounts.has(account) || !ACCOUNT_NUMBER.test(account)) {
-      throw new PostingError('unknown_account', `${d.entity} maps ${l.role} to ${JSON.stringify(account)}, which is not in its chart of accounts`);
-    }
-    const a = amounts[i]!;
-    return { fact: l.fact, role: l.role, account, aux: l.aux, debit: a > 0 ? a : 0, credit: a < 0 ? -a : 0, label, amount_orig: l.amount };
-  });
-  return {
-    draft: d,
-    // Orders' and periodic invoices' movements follow the entity's granularity (decision 0020);
-    // transfers keep an entry each.
-    daily: batchable && setup.granularity(d.entity, monthOf(date)) === 'daily',
-    insert: {
-      entity: d.entity, journal: d.journal, fiscal_year: fiscalYearName(date, ent.fiscal_year_end), entry_date: date, event_at: d.eventAt,
-      shifted, adjustment: d.adjustment, valid_at: validAt(now, date, zone), label, source_key: d.event,
-      order_id: d.order, transfer_id: d.transfer, currency: ent.currency, orig_currency: d.currency, fx_rate: fx?.rate ?? null, fx_date: fx?.date ?? null,
-      lines,
-    },
-  };
-}
-
 /**
  * What a posting run writes, gathered and then written table by table: detailed entries, the
  * daily books' movements, and the legs to invoice with their month sums.
@@ -133,27 +54,28 @@ export class PostingWriter {
 
   /** Prepares drafts, skipping every event that cannot be posted; returns the events skipped. `batchable`: daily books may take them. */
   prepareAll(drafts: readonly DraftEntry[], batchable: boolean): { prepared: Prepared[]; failed: Set<string> } {
-    const prepared: Prepared[] = [];
-    const failed = new Set<string>();
-    for (const d of drafts) {
-      if (failed.has(d.event)) continue;
-      try {
-        prepared.push(prepareEntry(this.setup, d, this.now, batchable));
-      } catch (e) {
-        if (!(e instanceof FxRateMissingError) && !(e instanceof PostingError)) throw e;
-        failed.add(d.event);
-        const issue = { code: e.code, message: `${d.event}: ${e.message}`, event: d.event, order: d.order, transfer: d.transfer };
-        this.run.issues.push(issue);
-        recordPostingIssue(this.db, { ...issue, entities: drafts.filter((x) => x.event === d.event).map((x) => x.entity), eventAt: d.eventAt }, this.now.toISOString());
-        this.pending.add(d.event);
-      }
+    const { prepared, failures, failed } = prepareDrafts(this.setup, drafts, this.now, batchable);
+    this.record(failures, () => drafts.map((d) => d.event));
+    return { prepared, failed };
+  }
+
+  /**
+   * Records the events that cannot be posted, and clears the issues on record of the others
+   * (`events`: every event of the drafts, asked only when some issue is on record).
+   */
+  record(failures: readonly EventFailure[], events: () => readonly string[]) {
+    for (const f of failures) {
+      const issue = { code: f.code, message: f.message, event: f.event, order: f.order, transfer: f.transfer };
+      this.run.issues.push(issue);
+      recordPostingIssue(this.db, { ...issue, entities: f.entities, eventAt: f.eventAt }, this.now.toISOString());
+      this.pending.add(f.event);
     }
     if (this.pending.size > 0) {
-      const done = [...new Set(drafts.map((d) => d.event))].filter((e) => this.pending.has(e) && !failed.has(e));
+      const failed = new Set(failures.map((f) => f.event));
+      const done = [...new Set(events())].filter((e) => this.pending.has(e) && !failed.has(e));
       clearPostingIssues(this.db, done);
       for (const e of done) this.pending.delete(e);
     }
-    return { prepared: prepared.filter((p) => !failed.has(p.draft.event)), failed };
   }
 
   /**
@@ -162,19 +84,22 @@ export class PostingWriter {
    */
   add(prepared: readonly Prepared[], detail: string | null, invoiceId: number | null = null) {
     for (const p of prepared) {
-      const d = p.draft;
-      const zone = this.setup.entities.get(d.entity)!.time_zone;
       if (p.daily && detail !== null) {
-        const i = p.insert;
-        this.daily.add(detail, {
-          entity: i.entity, journal: i.journal, date: i.entry_date, currency: i.currency, event: d.event, eventAt: d.eventAt, label: i.label,
-          lines: i.lines.map((l) => ({ role: l.role, account: l.account, aux: l.aux, amount: l.debit - l.credit, amount_orig: l.amount_orig, orig_currency: i.orig_currency, fact: l.fact })),
-        });
+        this.daily.add(detail, preparedMovement(p));
         this.run.movements++;
       } else {
-        this.entries.push({ ...p.insert, piece_ref: d.piece.ref, piece_date: dateOf(d.eventAt, zone), invoice_id: invoiceId });
+        this.entries.push(preparedEntry(this.setup, p, invoiceId));
       }
     }
+  }
+
+  /** Records and queues the books of an order settled for the first time (books-compute.ts), as prepareAll, add and addItems would. */
+  addFirst(order: string, books: OrderBooks) {
+    this.record(books.failures, () => [...books.failures.map((f) => f.event), ...books.entries.map((e) => e.source_key), ...books.movements.map((m) => m.event)]);
+    for (const e of books.entries) this.entries.push(e);
+    for (const m of books.movements) this.daily.add(order, m);
+    this.run.movements += books.movements.length;
+    this.addItems(order, books.items);
   }
 
   /** Queues the leg amounts of an order for the month's invoices. */

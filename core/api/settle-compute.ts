@@ -1,6 +1,7 @@
 // One order's settlement as the store writes it: the pure engine, the entity shares, and the
 // rows. Shared by the runner's own thread and its worker (settle-worker.ts), so both produce
-// the same rows by construction.
+// the same rows by construction; and, for an order settled for the first time, its books
+// (books-compute.ts).
 import { buildContext, type SettlementContext } from '../domain/context.js';
 import type { LifecycleEvent, Network, Order, Rule } from '../domain/scenario.js';
 import { settleOrder } from '../domain/settle.js';
@@ -8,7 +9,9 @@ import type { OrderSettlement } from '../domain/settlement-types.js';
 import { captureTime, entityShares } from '../domain/shares.js';
 import { isoUtc, toMs } from '../domain/time.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
+import { booksSetupFrom, type BooksSetupData } from '../store/books-repo.js';
 import { settlementRows, type SettlementRows } from '../store/settlement-repo.js';
+import { firstOrderBooks, type OrderBooks } from './books-compute.js';
 
 export interface OrderInput { order: Order; events: readonly LifecycleEvent[] }
 
@@ -17,9 +20,14 @@ export interface ComputedOrder {
   createdAt: string;
   lines: number;
   rows: SettlementRows;
-  /** Kept only when the books follow (they post from the full settlement). */
+  /** Kept when the books follow and the order was settled before (its books post from the full settlement). */
   settlement: OrderSettlement | null;
+  /** The books, when they follow and the order was never settled before (nothing of it is posted). */
+  books: OrderBooks | null;
 }
+
+/** A chunk of orders to compute, and which of them have never been settled (1) or have (0). */
+export interface Chunk { inputs: OrderInput[]; first: Uint8Array }
 
 /** What a computation needs besides the orders: plain data, so a worker can receive it. */
 export interface ComputeSetup {
@@ -28,7 +36,8 @@ export interface ComputeSetup {
   /** Each location's owner and operator entities (refusing stores stay parties of the order). */
   locations: readonly (readonly [id: string, entities: readonly string[]])[];
   nowMs: number;
-  keepSettlement: boolean;
+  /** The books' setup when the books follow the settlement, else null. */
+  books: BooksSetupData | null;
 }
 
 /** Everything stored has happened: a stored order settles as of now, or the latest time it names. */
@@ -39,7 +48,8 @@ export function storedAsOf(order: Order, events: readonly LifecycleEvent[], nowM
   return isoUtc(asOfMs);
 }
 
-export type OrderComputer = (input: OrderInput) => ComputedOrder;
+/** Computes an order; `first`: never settled before, so its books are computed too (when they follow). */
+export type OrderComputer = (input: OrderInput, first: boolean) => ComputedOrder;
 
 export function orderComputer(setup: ComputeSetup, ctx: SettlementContext = buildContext(setup.network, setup.rules)): OrderComputer {
   const locations = new Map(setup.locations);
@@ -47,9 +57,21 @@ export function orderComputer(setup: ComputeSetup, ctx: SettlementContext = buil
   const zones = new Map(setup.network.entities.map((e) => [e.id, e.time_zone ?? DEFAULT_TIME_ZONE]));
   // Day totals are kept for the platform entity (core/store/day-totals.ts).
   const days = { zoneOf: (id: string) => zones.get(id) ?? DEFAULT_TIME_ZONE, keep: (id: string) => id === setup.network.platform_entity };
-  return ({ order, events }) => {
+  const books = setup.books ? booksSetupFrom(setup.books) : null;
+  const now = new Date(setup.nowMs);
+  return ({ order, events }, first) => {
     const os = settleOrder(ctx, order, events, storedAsOf(order, events, setup.nowMs));
     const shares = entityShares(os, captureTime(os, order.payments.map((p) => p.captured_at)));
-    return { id: order.id, createdAt: order.created_at, lines: order.lines.length, rows: settlementRows(os, shares, order.created_at, days, locationEntities), settlement: setup.keepSettlement ? os : null };
+    const rows = settlementRows(os, shares, order.created_at, days, locationEntities);
+    return {
+      id: order.id, createdAt: order.created_at, lines: order.lines.length, rows,
+      settlement: books && !first ? os : null,
+      books: books && first ? firstOrderBooks(books, { order, events, settlement: os }, now) : null,
+    };
   };
+}
+
+/** A chunk's results, on either thread. */
+export function computeChunk(compute: OrderComputer, chunk: Chunk): ComputedOrder[] {
+  return chunk.inputs.map((input, i) => compute(input, chunk.first[i] === 1));
 }

@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ValidationError, type Issue } from '../domain/scenario.js';
-import { orderComputer, type ComputeSetup, type ComputedOrder, type OrderInput } from './settle-compute.js';
+import { computeChunk, orderComputer, type Chunk, type ComputeSetup, type ComputedOrder } from './settle-compute.js';
 
 export interface ChunkComputer {
   /** True when chunks are computed on a worker thread. */
   readonly parallel: boolean;
   /** Hands over the next chunk, to be computed while earlier ones are taken. */
-  submit(chunk: OrderInput[]): void;
+  submit(chunk: Chunk): void;
   /** The results of the oldest chunk handed over, in its order. */
   take(): ComputedOrder[];
   close(): void;
@@ -21,11 +21,11 @@ export interface ChunkComputer {
 
 export function inlineComputer(setup: ComputeSetup): ChunkComputer {
   const compute = orderComputer(setup);
-  const queue: OrderInput[][] = [];
+  const queue: Chunk[] = [];
   return {
     parallel: false,
     submit: (chunk) => { queue.push(chunk); },
-    take: () => queue.shift()!.map(compute),
+    take: () => computeChunk(compute, queue.shift()!),
     close: () => { queue.length = 0; },
   };
 }

@@ -1,9 +1,10 @@
 // The settlement runner's worker thread: computes the rows of the chunks of orders it is sent
-// (settle-compute.ts) while the runner's thread writes the previous chunk. Started through
-// settle-worker.mjs, which registers tsx first. Protocol (settle-pool.ts): one message in per
-// chunk, one message out on `port`, then `signal[0]` is incremented and notified.
+// (settle-compute.ts), and the books of those never settled before (books-compute.ts), while
+// the runner's thread writes the previous chunk. Started through settle-worker.mjs, which
+// registers tsx first. Protocol (settle-pool.ts): one message in per chunk, one message out on
+// `port`, then `signal[0]` is incremented and notified.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { orderComputer, type ComputeSetup, type OrderInput } from './settle-compute.js';
+import { computeChunk, orderComputer, type Chunk, type ComputeSetup } from './settle-compute.js';
 
 const { setup, port, signal } = workerData as { setup: ComputeSetup; port: MessagePort; signal: Int32Array };
 
@@ -23,9 +24,9 @@ try {
 
 if (compute) {
   const run = compute;
-  parentPort!.on('message', (chunk: OrderInput[]) => {
+  parentPort!.on('message', (chunk: Chunk) => {
     try {
-      answer({ computed: chunk.map(run) });
+      answer({ computed: computeChunk(run, chunk) });
     } catch (e) {
       answer({ error: serialiseError(e) });
     }

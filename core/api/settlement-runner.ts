@@ -3,16 +3,16 @@
 // `settlement.run`. Works in batches so a million lines never sit in memory at once; a large
 // run computes on a worker thread while this one writes (settle-pool.ts).
 import { availableParallelism } from 'node:os';
-import { buildContext } from '../domain/context.js';
+import { buildContext, type SettlementContext } from '../domain/context.js';
 import { eventsByOrder, settleOrder } from '../domain/settle.js';
 import type { OrderBooksInput } from '../domain/postings.js';
-import { allOrderIds, loadBooksSetup } from '../store/books-repo.js';
+import { allOrderIds, booksSetupFrom, loadBooksSetupData } from '../store/books-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
-import { loadLocationEntities, settlementWriter } from '../store/settlement-repo.js';
+import { loadLocationEntities, settledIds, settlementWriter } from '../store/settlement-repo.js';
 import { dailyBatches, type DailyBatches } from '../store/subledger-repo.js';
 import type { Db } from '../store/db.js';
-import { finishBooks, postOrderBooks } from './books-runner.js';
-import { storedAsOf, type OrderInput } from './settle-compute.js';
+import { finishBooks, postOrderBooks, type FirstBooksInput } from './books-runner.js';
+import { storedAsOf, type ComputeSetup, type OrderInput } from './settle-compute.js';
 import { inlineComputer, workerComputer, type ChunkComputer } from './settle-pool.js';
 
 /** Orders computed, written and posted together inside a batch's transaction. */
@@ -55,8 +55,10 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
   const writer = settlementWriter(db);
   const computedAt = opts.now.toISOString();
   const batch = opts.batchSize ?? 2000;
-  const booksSetup = opts.postBooks === false ? null : loadBooksSetup(db);
-  const setup = { network: loadNetwork(db), rules: loadRules(db), locations: loadLocationEntities(db), nowMs: opts.now.getTime(), keepSettlement: booksSetup !== null };
+  // The books' setup as plain data: the worker builds the same BooksSetup from it.
+  const booksData = opts.postBooks === false ? null : loadBooksSetupData(db);
+  const booksSetup = booksData ? booksSetupFrom(booksData) : null;
+  const setup: ComputeSetup = { network: loadNetwork(db), rules: loadRules(db), locations: loadLocationEntities(db), nowMs: opts.now.getTime(), books: booksData };
   const parallel = opts.parallel ?? (ids.length >= PARALLEL_FROM_ORDERS && availableParallelism() > 1);
   const computer: ChunkComputer = (parallel ? workerComputer(setup) : null) ?? inlineComputer(setup);
   run.parallel = computer.parallel;
@@ -76,10 +78,18 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
   const handOver = () => {
     while (next < chunkIds.length && handedOver.length < AHEAD) {
       const inputs = loadInputs(db, chunkIds[next++]!, opts.preloaded);
-      computer.submit(inputs);
+      // Orders never settled (this run settles each order once, and is the only writer until it
+      // commits): their books are computed with their settlement, nothing of them being posted.
+      const settled = booksSetup ? settledIds(db, inputs.map((i) => i.order.id)) : null;
+      const first = new Uint8Array(inputs.length);
+      if (settled) for (let i = 0; i < inputs.length; i++) first[i] = settled.has(inputs[i]!.order.id) ? 0 : 1;
+      computer.submit({ inputs, first });
       handedOver.push(inputs);
     }
   };
+  // Should a first settlement turn out not to be one, its settlement is computed again here.
+  let ctx: SettlementContext | null = null;
+  const settleAgain = ({ order, events }: OrderInput) => settleOrder((ctx ??= buildContext(setup.network, setup.rules)), order, events, storedAsOf(order, events, setup.nowMs));
   try {
     let chunk = 0;
     for (let start = 0; start < ids.length; start += batch) {
@@ -92,13 +102,18 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
           const computed = computer.take();
           const inputs = handedOver.shift()!;
           handOver();
-          const booked: OrderBooksInput[] = []; // settled orders whose books follow (below)
+          const booked: (OrderBooksInput | FirstBooksInput)[] = []; // settled orders whose books follow (below)
           const fresh = new Set<string>(); // settled for the first time: nothing of theirs is posted yet
           writer.prefetch(computed.map((c) => c.id));
           for (let i = 0; i < computed.length; i++) {
             const c = computed[i]!;
             const rev = writer.write(c, computedAt, opts.reason);
-            if (booksSetup) booked.push({ ...inputs[i]!, settlement: c.settlement! });
+            if (booksSetup) {
+              if (c.books && rev === 1) booked.push({ order: inputs[i]!.order, books: c.books });
+              else {
+                booked.push({ ...inputs[i]!, settlement: c.settlement ?? settleAgain(inputs[i]!) });
+              }
+            }
             if (rev === 1) fresh.add(c.id);
             run.settled++;
             run.lines += c.lines;

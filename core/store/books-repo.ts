@@ -59,31 +59,88 @@ export function getBookEntity(db: Db, id: string): BookEntity | undefined {
   return db.prepare('SELECT id, name, kind, siren, vat_number, region, erp_code, fiscal_year_end, currency, time_zone FROM entities WHERE id = ?').get(id) as BookEntity | undefined;
 }
 
-export function loadBooksSetup(db: Db): BooksSetup {
-  const entities = new Map(listBookEntities(db).map((e) => [e.id, e]));
+/**
+ * A books setup as plain data (structured-cloneable: the settlement worker receives it): every
+ * entity with its own accounts and mapping overrides, closed months and granularity changes.
+ */
+export interface BooksSetupData {
+  platform: string;
+  commissionVatRate: string;
+  fxRates: FxRate[];
+  mandate: SelfBilling;
+  entities: BookEntity[];
+  /** Entities with accounts of their own: number and label, in number order. */
+  accounts: [entity: string, accounts: AccountDef[]][];
+  /** Entities with mapping overrides: role to account. */
+  mappings: [entity: string, overrides: Record<string, string>][];
+  closedMonths: [entity: string, months: string[]][];
+  granularity: [entity: string, changes: GranularityChange[]][];
+}
+
+/** Every group of rows `[entity, ...]` by entity, in the order read. */
+function byEntity<T>(rows: readonly (readonly [string, ...unknown[]])[], item: (row: never) => T): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    let list = out.get(r[0]);
+    if (!list) out.set(r[0], (list = []));
+    list.push(item(r as never));
+  }
+  return out;
+}
+
+/** The books setup read in a few whole-table statements (small tables). */
+export function loadBooksSetupData(db: Db): BooksSetupData {
+  const accounts = byEntity(db.prepare('SELECT entity, number, label FROM accounts ORDER BY entity, number').raw().all() as [string, string, string][],
+    ([, number, label]: [string, string, string]) => ({ number, label }));
+  const mappings = byEntity(db.prepare('SELECT entity, role, account FROM account_mappings').raw().all() as [string, string, string][],
+    ([, role, account]: [string, string, string]) => [role, account] as const);
+  const closed = byEntity(db.prepare("SELECT entity, period FROM closed_periods WHERE kind = 'month'").raw().all() as [string, string][],
+    ([, period]: [string, string]) => period);
+  return {
+    platform: setting<string>(db, 'platform_entity') ?? '',
+    commissionVatRate: setting<string>(db, 'commission_vat_rate') ?? '0.20',
+    fxRates: setting<FxRate[]>(db, 'fx_rates') ?? [],
+    mandate: setting<SelfBilling>(db, 'self_billing') ?? 'all',
+    entities: listBookEntities(db),
+    accounts: [...accounts],
+    mappings: [...mappings].map(([e, pairs]) => [e, Object.fromEntries(pairs)]),
+    closedMonths: [...closed],
+    granularity: [...granularityChanges(db)],
+  };
+}
+
+/** The BooksSetup of plain data, on either thread: charts and closed-month sets built when first asked. */
+export function booksSetupFrom(data: BooksSetupData): BooksSetup {
+  const { platform, mandate } = data;
+  const entities = new Map(data.entities.map((e) => [e.id, e]));
+  const accounts = new Map(data.accounts);
+  const mappings = new Map(data.mappings);
+  const months = new Map(data.closedMonths);
+  const changes = new Map(data.granularity);
   const charts = new Map<string, Chart>();
   const closed = new Map<string, Set<string>>();
-  const changes = granularityChanges(db);
-  const platform = setting<string>(db, 'platform_entity') ?? '';
-  const mandate = setting<SelfBilling>(db, 'self_billing') ?? 'all';
   return {
     platform,
     granularity: (entity, month) => granularityOf(changes.get(entity) ?? [], month),
     selfBilled: (supplier) => supplier !== platform && (mandate === 'all' || (Array.isArray(mandate) && mandate.includes(supplier))),
-    commissionVatRate: setting<string>(db, 'commission_vat_rate') ?? '0.20',
-    fxRates: setting<FxRate[]>(db, 'fx_rates') ?? [],
+    commissionVatRate: data.commissionVatRate,
+    fxRates: data.fxRates,
     entities,
     chart(entity) {
       let c = charts.get(entity);
-      if (!c) charts.set(entity, (c = loadChart(db, entity)));
+      if (!c) charts.set(entity, (c = buildChart(accounts.get(entity) ?? [], mappings.get(entity) ?? {})));
       return c;
     },
     closedMonths(entity) {
       let s = closed.get(entity);
-      if (!s) closed.set(entity, (s = closedMonths(db, entity)));
+      if (!s) closed.set(entity, (s = new Set(months.get(entity) ?? [])));
       return s;
     },
   };
+}
+
+export function loadBooksSetup(db: Db): BooksSetup {
+  return booksSetupFrom(loadBooksSetupData(db));
 }
 
 // ---- Chart and mapping --------------------------------------------------------------------

@@ -7,6 +7,7 @@ import type { OrderSettlement } from '../domain/settlement-types.js';
 import { dayContributions, dayTotalsAccumulator, entityZones, keptEntities, localDay, storedDayContributions, type DayContributions } from './day-totals.js';
 import { bulkInsert } from './bulk-insert.js';
 import type { Db } from './db.js';
+import { keyList } from './dialect.js';
 
 export interface SettlementWriter {
   /**
@@ -93,6 +94,13 @@ export const LINE_COLS = 'line_id, seq, status, fulfiller, owner, shipper, picku
 export const SHARE_COLS = 'line_id, entity, kind, amount, currency, release_at';
 
 /** Each location's owner and operator entities, for `settlementRows`. */
+/** Which of these orders have a settlement stored (one statement). */
+export function settledIds(db: Db, ids: readonly string[]): Set<string> {
+  if (ids.length === 0) return new Set();
+  const keys = keyList(db);
+  return new Set(db.prepare(`SELECT order_id FROM settlements WHERE order_id ${keys.sql}`).pluck().all(keys.param(ids)) as string[]);
+}
+
 export function loadLocationEntities(db: Db): [id: string, entities: string[]][] {
   return (db.prepare('SELECT id, entity, operator FROM locations').all() as { id: string; entity: string; operator: string }[])
     .map((l) => [l.id, [l.entity, l.operator]]);

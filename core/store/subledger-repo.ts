@@ -6,7 +6,7 @@
 // first and last detail that name the batch.
 import type { PostedLine } from '../domain/postings.js';
 import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
-import { accountSet } from '../domain/daily-books.js';
+import { SUM_STRIDE, type ReadyMovement } from '../api/books-compute.js';
 import { bulkInsert } from './bulk-insert.js';
 import { all, qb } from './query.js';
 import { isSqlite } from './dialect.js';
@@ -37,9 +37,8 @@ export function postedFromSubledger(db: Db, orderIds: readonly string[]): Posted
 }
 
 export interface BatchKey { entity: string; journal: JournalCode; date: string; accounts: string; currency: string }
-export interface DailyLine { role: string; account: string; aux: string | null; amount: number; amount_orig: number; orig_currency: string; fact: string }
-export interface DailyMovement { entity: string; journal: JournalCode; date: string; currency: string; event: string; eventAt: string; label: string; lines: DailyLine[] }
 
+/** A batch's key, as ReadyMovement's (books-compute.ts). */
 const keyOf = (k: Omit<BatchKey, 'currency'>) => `${k.entity}\u0000${k.journal}\u0000${k.date}\u0000${k.accounts}`;
 
 /** An open batch as the daily writers keep it; `fresh` until it is written. */
@@ -80,16 +79,16 @@ export function dailyBatches(db: Db, preload: boolean) {
   const setBatch = db.prepare('UPDATE daily_batches SET movements = ?, last_detail = ? WHERE id = ?');
   return {
     /** Counts a movement of subledger row `detail` in the open batch of its key (a new one when there is none); returns the batch id. */
-    count(m: DailyMovement, accounts: string, detail: number): number {
-      const k = keyOf({ entity: m.entity, journal: m.journal, date: m.date, accounts });
+    count(m: ReadyMovement, detail: number): number {
+      const k = m.key;
       let b = open.get(k);
       if (b === undefined && !preload) {
-        const row = findOpen.get(m.entity, m.journal, m.date, accounts) as [number, number, number] | undefined;
+        const row = findOpen.get(m.entity, m.journal, m.date, m.accounts) as [number, number, number] | undefined;
         b = row ? { id: row[0], movements: row[1], first: 0, last: row[2], touched: false, fresh: null } : null;
         open.set(k, b);
       }
       if (!b) {
-        b = { id: nextBatch++, movements: 0, first: detail, last: detail, touched: false, fresh: { entity: m.entity, journal: m.journal, date: m.date, accounts, currency: m.currency } };
+        b = { id: nextBatch++, movements: 0, first: detail, last: detail, touched: false, fresh: { entity: m.entity, journal: m.journal, date: m.date, accounts: m.accounts, currency: m.currency } };
         open.set(k, b);
       }
       b.movements++;
@@ -97,13 +96,18 @@ export function dailyBatches(db: Db, preload: boolean) {
       if (!b.touched) { b.touched = true; touched.push(b); }
       return b.id;
     },
-    /** Adds a movement line to its batch's sums. */
-    sum(batch: number, l: DailyLine) {
-      const sk = `${batch}\u0000${l.role}\u0000${l.account}\u0000${l.aux ?? ''}\u0000${l.orig_currency}`;
-      let s = sums.get(sk);
-      if (!s) sums.set(sk, (s = [batch, l.role, l.account, l.aux ?? '', l.orig_currency, 0, 0, 0, 0]));
-      // Debits and credits apart: the day's entry keeps the turnover of each account.
-      if (l.amount > 0 || (l.amount === 0 && l.amount_orig > 0)) { s[5] += l.amount; s[7] += l.amount_orig; } else { s[6] -= l.amount; s[8] -= l.amount_orig; }
+    /** Adds a movement's lines (`sums`, SUM_STRIDE values each) to its batch's sums. */
+    sum(batch: number, m: ReadyMovement) {
+      const v = m.sums;
+      for (let i = 0; i < v.length; i += SUM_STRIDE) {
+        const sk = `${batch}${v[i] as string}`;
+        let s = sums.get(sk);
+        if (!s) sums.set(sk, (s = [batch, v[i + 1] as string, v[i + 2] as string, v[i + 3] as string, v[i + 4] as string, 0, 0, 0, 0]));
+        const amount = v[i + 5] as number;
+        const amountOrig = v[i + 6] as number;
+        // Debits and credits apart: the day's entry keeps the turnover of each account.
+        if (amount > 0 || (amount === 0 && amountOrig > 0)) { s[5] += amount; s[7] += amountOrig; } else { s[6] -= amount; s[8] -= amountOrig; }
+      }
     },
     /** Writes what was counted and summed since the last write. */
     write() {
@@ -137,9 +141,9 @@ export function dailyWriter(db: Db, shared?: DailyBatches) {
   const batches = shared ?? dailyBatches(db, false);
   let nextId = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM subledger').pluck().get() as number);
   const putRows = bulkInsert(db, 'INSERT INTO subledger (id, order_id, lines_json, created_at) VALUES', 4);
-  const pending = new Map<string, DailyMovement[]>();
+  const pending = new Map<string, ReadyMovement[]>();
   return {
-    add(order: string, m: DailyMovement) {
+    add(order: string, m: ReadyMovement) {
       let list = pending.get(order);
       if (!list) pending.set(order, (list = []));
       list.push(m);
@@ -149,15 +153,14 @@ export function dailyWriter(db: Db, shared?: DailyBatches) {
     flush(at: string) {
       for (const order of [...pending.keys()].sort()) {
         const id = nextId++;
-        const lines: SubledgerLine[] = [];
+        let json = '';
         for (const m of pending.get(order)!) {
-          const batch = batches.count(m, accountSet(m.lines.map((l) => l.account)), id);
-          for (const l of m.lines) {
-            lines.push([batch, m.entity, m.event, l.fact, m.journal, l.role, l.account, l.aux, l.amount, l.amount_orig, l.orig_currency, m.eventAt, m.label]);
-            batches.sum(batch, l);
-          }
+          const batch = batches.count(m, id);
+          batches.sum(batch, m);
+          // The movement's lines with their batch id (a raw NUL marks its place: see ReadyMovement).
+          if (m.json !== '') json += (json === '' ? '' : ',') + m.json.replaceAll('\u0000', String(batch));
         }
-        putRows.add([id, order, JSON.stringify(lines), at]);
+        putRows.add([id, order, `[${json}]`, at]);
       }
       putRows.flush();
       if (!shared) batches.write();

@@ -1,0 +1,223 @@
+// An order's books as far as they do not depend on the store: the books' counterpart of
+// settle-compute.ts. Pure, and loaded by both the settlement runner's thread and its worker
+// (settle-worker.ts), so that the postings of orders settled for the first time are computed
+// where the engine runs, by the same function whether there is a worker or not. What depends on
+// the store (numbers, ids, batches, invoices already issued, issues on record) stays with
+// PostingWriter (posting-writer.ts).
+import { ACCOUNT_NUMBER, type AccountRole, type JournalCode } from '../domain/books-accounts.js';
+import { accountingDate, fiscalYearOf, firstOpenDate, monthOf } from '../domain/books-calendar.js';
+import { FxRateMissingError, convertBalanced, findRate } from '../domain/books-fx.js';
+import { accountSet } from '../domain/daily-books.js';
+import {
+  PostingError, draftEntries, draftItems, orderMovements, type DraftEntry, type ItemDraft, type OrderBooksInput,
+} from '../domain/postings.js';
+import { isoUtc } from '../domain/time.js';
+import { zonedStartOfDayIso } from '../domain/time-zone.js';
+import type { BooksSetup, EntryInsert } from '../store/books-repo.js';
+
+// ---- Dates, cached where thousands of entries share a few hundred days -------------------------
+
+let lastNowMs = NaN;
+let lastNowText = '';
+const dayStarts = new Map<string, string>();
+/** The validation time: now, or the start of the entry's day (in its book's zone) when the clock is behind it. */
+export function validAt(now: Date, date: string, zone: string): string {
+  if (now.getTime() !== lastNowMs) { lastNowMs = now.getTime(); lastNowText = isoUtc(now.getTime()); }
+  const key = `${zone}|${date}`;
+  let day = dayStarts.get(key);
+  if (day === undefined) {
+    if (dayStarts.size > 100_000) dayStarts.clear();
+    dayStarts.set(key, (day = zonedStartOfDayIso(date, zone)));
+  }
+  return lastNowText < day ? day : lastNowText;
+}
+
+// An instant's date is not cached: instants are mostly distinct (one per event), and a map of
+// their keys cost four times what computing the date costs (zone offsets are cached).
+export const dateOf = accountingDate;
+
+const fyCache = new Map<string, string>();
+export function fiscalYearName(date: string, fye: string): string {
+  const key = `${date}|${fye}`;
+  let n = fyCache.get(key);
+  if (n === undefined) {
+    if (fyCache.size > 100_000) fyCache.clear();
+    fyCache.set(key, (n = fiscalYearOf(date, fye).name));
+  }
+  return n;
+}
+
+// ---- From a draft to the rows of an entity's books ---------------------------------------------
+
+export interface Prepared {
+  draft: DraftEntry;
+  insert: Omit<EntryInsert, 'piece_ref' | 'piece_date' | 'invoice_id'>;
+  daily: boolean;
+}
+
+/** Turns a draft into book amounts, dates and accounts; throws FxRateMissingError / PostingError. */
+export function prepareEntry(setup: BooksSetup, d: DraftEntry, now: Date, batchable: boolean): Prepared {
+  const ent = setup.entities.get(d.entity);
+  if (!ent) throw new PostingError('unknown_entity', `entity ${d.entity} is not in the network`);
+  const chart = setup.chart(d.entity);
+  const zone = ent.time_zone;
+  const eventDate = dateOf(d.eventAt, zone);
+  let amounts = d.lines.map((l) => l.amount);
+  let fx: { rate: string; date: string } | null = null;
+  if (d.currency !== ent.currency) {
+    const r = findRate(setup.fxRates, d.currency, ent.currency, eventDate);
+    if (!r) throw new FxRateMissingError(d.currency, ent.currency, eventDate);
+    amounts = convertBalanced(amounts, d.currency, ent.currency, r.rate);
+    fx = { rate: r.rate, date: r.date };
+  }
+  const wanted = dateOf(d.at, zone);
+  const { date, shifted } = firstOpenDate(wanted, setup.closedMonths(d.entity));
+  const label = shifted ? `${d.label} (période close : événement du ${wanted})` : d.label;
+  const lines = d.lines.map((l, i) => {
+    const account = chart.mapping[l.role as AccountRole];
+    if (!account || !chart.accounts.has(account) || !ACCOUNT_NUMBER.test(account)) {
+      throw new PostingError('unknown_account', `${d.entity} maps ${l.role} to ${JSON.stringify(account)}, which is not in its chart of accounts`);
+    }
+    const a = amounts[i]!;
+    return { fact: l.fact, role: l.role, account, aux: l.aux, debit: a > 0 ? a : 0, credit: a < 0 ? -a : 0, label, amount_orig: l.amount };
+  });
+  return {
+    draft: d,
+    // Orders' and periodic invoices' movements follow the entity's granularity (decision 0020);
+    // transfers keep an entry each.
+    daily: batchable && setup.granularity(d.entity, monthOf(date)) === 'daily',
+    insert: {
+      entity: d.entity, journal: d.journal, fiscal_year: fiscalYearName(date, ent.fiscal_year_end), entry_date: date, event_at: d.eventAt,
+      shifted, adjustment: d.adjustment, valid_at: validAt(now, date, zone), label, source_key: d.event,
+      order_id: d.order, transfer_id: d.transfer, currency: ent.currency, orig_currency: d.currency, fx_rate: fx?.rate ?? null, fx_date: fx?.date ?? null,
+      lines,
+    },
+  };
+}
+
+/** An event that cannot be posted, as PostingWriter records it. */
+export interface EventFailure {
+  code: string;
+  message: string;
+  event: string;
+  order: string | null;
+  transfer: string | null;
+  /** The entities of the event's drafts. */
+  entities: string[];
+  eventAt: string;
+}
+
+/** Prepares drafts, leaving out every event that cannot be posted (returned as failures). `batchable`: daily books may take them. */
+export function prepareDrafts(setup: BooksSetup, drafts: readonly DraftEntry[], now: Date, batchable: boolean): { prepared: Prepared[]; failures: EventFailure[]; failed: Set<string> } {
+  const prepared: Prepared[] = [];
+  const failures: EventFailure[] = [];
+  const failed = new Set<string>();
+  for (const d of drafts) {
+    if (failed.has(d.event)) continue;
+    try {
+      prepared.push(prepareEntry(setup, d, now, batchable));
+    } catch (e) {
+      if (!(e instanceof FxRateMissingError) && !(e instanceof PostingError)) throw e;
+      failed.add(d.event);
+      failures.push({ code: e.code, message: `${d.event}: ${e.message}`, event: d.event, order: d.order, transfer: d.transfer,
+        entities: drafts.filter((x) => x.event === d.event).map((x) => x.entity), eventAt: d.eventAt });
+    }
+  }
+  return { prepared: failed.size > 0 ? prepared.filter((p) => !failed.has(p.draft.event)) : prepared, failures, failed };
+}
+
+// ---- Daily books' movements, ready for the subledger ------------------------------------------
+
+/**
+ * A daily movement as the subledger writer takes it (subledger-repo.ts `dailyWriter`), with
+ * what does not depend on ids built beforehand: its batch's key and account set, the JSON of its
+ * subledger lines with `\0` where the batch id goes (JSON text never holds a raw NUL), and each
+ * line's sums as a flat run of SUM_STRIDE values.
+ */
+export interface ReadyMovement {
+  /** entity, journal, date and account set, NUL separated: the key of its batch. */
+  key: string;
+  entity: string;
+  journal: JournalCode;
+  date: string;
+  accounts: string;
+  currency: string;
+  event: string;
+  json: string;
+  /** Per line: sum key after the batch id, role, account, aux ('' for none), original currency, amount, original amount. */
+  sums: (string | number)[];
+}
+export const SUM_STRIDE = 7;
+
+/** A daily movement's subledger text and sums (`SubledgerLine` without the batch id, in its order). */
+export function readyMovement(m: {
+  entity: string; journal: JournalCode; date: string; currency: string; event: string; eventAt: string; label: string;
+  lines: readonly { role: string; account: string; aux: string | null; amount: number; amount_orig: number; orig_currency: string; fact: string }[];
+}): ReadyMovement {
+  const accounts = accountSet(m.lines.map((l) => l.account));
+  const parts: string[] = [];
+  const sums: (string | number)[] = [];
+  for (const l of m.lines) {
+    parts.push(`[\u0000,${JSON.stringify([m.entity, m.event, l.fact, m.journal, l.role, l.account, l.aux, l.amount, l.amount_orig, l.orig_currency, m.eventAt, m.label]).slice(1)}`);
+    const aux = l.aux ?? '';
+    sums.push(`\u0000${l.role}\u0000${l.account}\u0000${aux}\u0000${l.orig_currency}`, l.role, l.account, aux, l.orig_currency, l.amount, l.amount_orig);
+  }
+  return { key: `${m.entity}\u0000${m.journal}\u0000${m.date}\u0000${accounts}`, entity: m.entity, journal: m.journal, date: m.date, accounts, currency: m.currency, event: m.event, json: parts.join(','), sums };
+}
+
+/** A prepared entry as a daily movement of the subledger. */
+export function preparedMovement(p: Prepared): ReadyMovement {
+  const i = p.insert;
+  return readyMovement({
+    entity: i.entity, journal: i.journal, date: i.entry_date, currency: i.currency, event: p.draft.event, eventAt: p.draft.eventAt, label: i.label,
+    lines: i.lines.map((l) => ({ role: l.role, account: l.account, aux: l.aux, amount: l.debit - l.credit, amount_orig: l.amount_orig, orig_currency: i.orig_currency, fact: l.fact })),
+  });
+}
+
+/** A prepared entry as a detailed entry of an order's books (its piece dated by its book's zone). */
+export function preparedEntry(setup: BooksSetup, p: Prepared, invoiceId: number | null): EntryInsert {
+  const d = p.draft;
+  return { ...p.insert, piece_ref: d.piece.ref, piece_date: dateOf(d.eventAt, setup.entities.get(d.entity)!.time_zone), invoice_id: invoiceId };
+}
+
+// ---- An order settled for the first time ----------------------------------------------------
+
+/**
+ * The books of an order with nothing posted yet, ready to number and write: as data, failures
+ * included, so that the worker can hand them over and the runner's thread record them as
+ * postOrderBooks records its own.
+ */
+export interface OrderBooks {
+  /** Nothing of the order can be posted (a PostingError of the order as a whole), else null. */
+  error: { code: string; message: string; entities: string[] } | null;
+  /** Events that cannot be posted, in draft order. */
+  failures: EventFailure[];
+  /** Detailed entries, in draft order. */
+  entries: EntryInsert[];
+  /** Daily movements, in draft order. */
+  movements: ReadyMovement[];
+  /** Legs to invoice whose event is in the books. */
+  items: ItemDraft[];
+}
+
+/** The books of an order settled for the first time (nothing posted, nothing invoiced). */
+export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: Date): OrderBooks {
+  let drafts: DraftEntry[];
+  let items: ItemDraft[];
+  try {
+    const targets = orderMovements(input);
+    drafts = draftEntries(targets.movements, [], targets.adjustAt);
+    items = draftItems(targets.legs, [], targets.adjustAt);
+  } catch (e) {
+    if (!(e instanceof PostingError)) throw e;
+    return { error: { code: e.code, message: e.message, entities: Object.keys(input.settlement.payouts) }, failures: [], entries: [], movements: [], items: [] };
+  }
+  const { prepared, failures, failed } = prepareDrafts(setup, drafts, now, true);
+  const entries: EntryInsert[] = [];
+  const movements: ReadyMovement[] = [];
+  for (const p of prepared) {
+    if (p.daily) movements.push(preparedMovement(p));
+    else entries.push(preparedEntry(setup, p, null));
+  }
+  return { error: null, failures, entries, movements, items: failed.size > 0 ? items.filter((i) => !failed.has(i.event)) : items };
+}
