@@ -65,6 +65,38 @@ describe('settling on a worker thread', () => {
     expect(settleStoredOrders(parallel, { now: NOW, reason: 'again', parallel: true })).toMatchObject({ revised: 0, unchanged: a.settled, parallel: true });
   });
 
+  it('posts in daily books and records a posting failure computed on the worker as the inline run does', () => {
+    // Half the entities post by day; one franchisee keeps its books in CHF, for which there is no rate.
+    const raw = generateScenario({ seed: 11, franchisees: 12, orders: 700, from: '2026-06-01', to: '2026-10-15', eventsUntil: '2026-11-20T00:00:00Z' });
+    raw.network.entities.forEach((e, i) => { (e as { posting?: string }).posting = i % 2 === 0 ? 'daily' : 'detail'; });
+    const chf = raw.network.entities.find((e) => e.id !== raw.network.platform_entity && e.kind !== 'hq')!;
+    (chf as { currency?: string }).currency = 'CHF';
+    const checked = validateScenario(raw);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.issues.slice(0, 3)));
+    const inline = stored(checked.scenario);
+    const parallel = stored(checked.scenario);
+    const a = settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
+    const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true });
+    expect(b.parallel).toBe(true);
+    expect({ ...b, parallel: false }).toEqual(a);
+    const tables = [...TABLES, 'subledger', 'daily_batches', 'daily_batch_lines', 'invoice_items', 'posting_issues'];
+    const all = (db: ReturnType<typeof memoryDb>) => Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).raw().all()]));
+    const want = all(inline);
+    expect(want.subledger.length).toBeGreaterThan(0);
+    expect(dump(parallel)).toEqual(dump(inline));
+    expect(all(parallel)).toEqual(want);
+    // The failure is on record, by event, for the entity whose currency has no rate; nothing of those events is posted.
+    const issues = parallel.prepare('SELECT event, code, entities_json, message FROM posting_issues').all() as { event: string; code: string; entities_json: string; message: string }[];
+    expect(issues.length).toBeGreaterThan(0);
+    for (const i of issues) {
+      expect(i.code).toBe('fx_rate_missing');
+      expect(JSON.parse(i.entities_json)).toContain(chf.id);
+      expect(i.message).toMatch(/no fx_rates entry converts EUR to CHF/);
+    }
+    const posted = parallel.prepare('SELECT count(*) FROM journal_entries WHERE source_key IN (SELECT event FROM posting_issues)').pluck().get();
+    expect(posted).toBe(0);
+  });
+
   it('brings back the engine\'s error by name, and writes nothing of the run', () => {
     const db = stored(s);
     const byOrder = eventsByOrder(s.events);
