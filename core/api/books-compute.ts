@@ -129,46 +129,47 @@ export function prepareDrafts(setup: BooksSetup, drafts: readonly DraftEntry[], 
 // ---- Daily books' movements, ready for the subledger ------------------------------------------
 
 /**
- * A daily movement as the subledger writer takes it (subledger-repo.ts `dailyWriter`), with
- * what does not depend on ids built beforehand: its batch's key and account set, the JSON of its
- * subledger lines with `\0` where the batch id goes (JSON text never holds a raw NUL), and each
- * line's sums as a flat run of SUM_STRIDE values.
+ * Daily movements as the subledger writer takes them (subledger-repo.ts `dailyWriter`), with
+ * what does not depend on ids built beforehand, as one flat run of values (the settlement
+ * worker hands them over: a structured clone of a few long arrays costs a quarter of as many
+ * small objects'). Per movement: its batch's key (entity, journal, date, account set, NUL
+ * separated), its book currency, its event, the JSON of its subledger lines with a raw NUL
+ * where the batch id goes (JSON text never holds one), its number of lines n, then per line
+ * the key of its batch line's sums after the batch id (role, account, aux or '', original
+ * currency, NUL separated), its amount and its original amount.
  */
-export interface ReadyMovement {
-  /** entity, journal, date and account set, NUL separated: the key of its batch. */
-  key: string;
-  entity: string;
-  journal: JournalCode;
-  date: string;
-  accounts: string;
-  currency: string;
-  event: string;
-  json: string;
-  /** Per line: sum key after the batch id, role, account, aux ('' for none), original currency, amount, original amount. */
-  sums: (string | number)[];
-}
-export const SUM_STRIDE = 7;
+export type ReadyMovements = (string | number)[];
+/** Values of a movement before its lines, and per line. */
+export const MOVEMENT_HEAD = 5;
+export const SUM_STRIDE = 3;
 
-/** A daily movement's subledger text and sums (`SubledgerLine` without the batch id, in its order). */
-export function readyMovement(m: {
+type DailyMovement = {
   entity: string; journal: JournalCode; date: string; currency: string; event: string; eventAt: string; label: string;
   lines: readonly { role: string; account: string; aux: string | null; amount: number; amount_orig: number; orig_currency: string; fact: string }[];
-}): ReadyMovement {
+};
+
+/** Appends a daily movement to `out`. */
+export function pushMovement(out: ReadyMovements, m: DailyMovement): void {
   const accounts = accountSet(m.lines.map((l) => l.account));
   const parts: string[] = [];
-  const sums: (string | number)[] = [];
   for (const l of m.lines) {
     parts.push(`[\u0000,${JSON.stringify([m.entity, m.event, l.fact, m.journal, l.role, l.account, l.aux, l.amount, l.amount_orig, l.orig_currency, m.eventAt, m.label]).slice(1)}`);
-    const aux = l.aux ?? '';
-    sums.push(`\u0000${l.role}\u0000${l.account}\u0000${aux}\u0000${l.orig_currency}`, l.role, l.account, aux, l.orig_currency, l.amount, l.amount_orig);
   }
-  return { key: `${m.entity}\u0000${m.journal}\u0000${m.date}\u0000${accounts}`, entity: m.entity, journal: m.journal, date: m.date, accounts, currency: m.currency, event: m.event, json: parts.join(','), sums };
+  out.push(`${m.entity}\u0000${m.journal}\u0000${m.date}\u0000${accounts}`, m.currency, m.event, parts.join(','), m.lines.length);
+  for (const l of m.lines) out.push(`\u0000${l.role}\u0000${l.account}\u0000${l.aux ?? ''}\u0000${l.orig_currency}`, l.amount, l.amount_orig);
 }
 
-/** A prepared entry as a daily movement of the subledger. */
-export function preparedMovement(p: Prepared): ReadyMovement {
+/** The events of ready movements, in order. */
+export function movementEvents(v: ReadyMovements): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < v.length; i += MOVEMENT_HEAD + SUM_STRIDE * (v[i + 4] as number)) out.push(v[i + 2] as string);
+  return out;
+}
+
+/** Appends a prepared entry to `out` as a daily movement of the subledger. */
+export function pushPrepared(out: ReadyMovements, p: Prepared): void {
   const i = p.insert;
-  return readyMovement({
+  pushMovement(out, {
     entity: i.entity, journal: i.journal, date: i.entry_date, currency: i.currency, event: p.draft.event, eventAt: p.draft.eventAt, label: i.label,
     lines: i.lines.map((l) => ({ role: l.role, account: l.account, aux: l.aux, amount: l.debit - l.credit, amount_orig: l.amount_orig, orig_currency: i.orig_currency, fact: l.fact })),
   });
@@ -195,7 +196,9 @@ export interface OrderBooks {
   /** Detailed entries, in draft order. */
   entries: EntryInsert[];
   /** Daily movements, in draft order. */
-  movements: ReadyMovement[];
+  movements: ReadyMovements;
+  /** How many. */
+  daily: number;
   /** Legs to invoice whose event is in the books. */
   items: ItemDraft[];
 }
@@ -210,14 +213,14 @@ export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: 
     items = draftItems(targets.legs, [], targets.adjustAt);
   } catch (e) {
     if (!(e instanceof PostingError)) throw e;
-    return { error: { code: e.code, message: e.message, entities: Object.keys(input.settlement.payouts) }, failures: [], entries: [], movements: [], items: [] };
+    return { error: { code: e.code, message: e.message, entities: Object.keys(input.settlement.payouts) }, failures: [], entries: [], movements: [], daily: 0, items: [] };
   }
   const { prepared, failures, failed } = prepareDrafts(setup, drafts, now, true);
   const entries: EntryInsert[] = [];
-  const movements: ReadyMovement[] = [];
+  const movements: ReadyMovements = [];
+  let daily = 0;
   for (const p of prepared) {
-    if (p.daily) movements.push(preparedMovement(p));
-    else entries.push(preparedEntry(setup, p, null));
+    if (p.daily) { pushPrepared(movements, p); daily++; } else entries.push(preparedEntry(setup, p, null));
   }
-  return { error: null, failures, entries, movements, items: failed.size > 0 ? items.filter((i) => !failed.has(i.event)) : items };
+  return { error: null, failures, entries, movements, daily, items: failed.size > 0 ? items.filter((i) => !failed.has(i.event)) : items };
 }

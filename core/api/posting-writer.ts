@@ -9,7 +9,7 @@ import { clearPostingIssues, entryWriter, recordPostingIssue, type BooksSetup, t
 import { issuedPeriodicKeys, itemWriter } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { dailyWriter, type DailyBatches } from '../store/subledger-repo.js';
-import { dateOf, prepareDrafts, preparedEntry, preparedMovement, type EventFailure, type OrderBooks, type Prepared } from './books-compute.js';
+import { dateOf, movementEvents, prepareDrafts, preparedEntry, pushPrepared, type EventFailure, type OrderBooks, type Prepared, type ReadyMovements } from './books-compute.js';
 
 // Prepared entries and their dates are computed in books-compute.ts (on the settlement worker too).
 export { dateOf, fiscalYearName, prepareEntry, validAt, type Prepared } from './books-compute.js';
@@ -85,7 +85,9 @@ export class PostingWriter {
   add(prepared: readonly Prepared[], detail: string | null, invoiceId: number | null = null) {
     for (const p of prepared) {
       if (p.daily && detail !== null) {
-        this.daily.add(detail, preparedMovement(p));
+        const ready: ReadyMovements = [];
+        pushPrepared(ready, p);
+        this.daily.add(detail, ready);
         this.run.movements++;
       } else {
         this.entries.push(preparedEntry(this.setup, p, invoiceId));
@@ -95,10 +97,10 @@ export class PostingWriter {
 
   /** Records and queues the books of an order settled for the first time (books-compute.ts), as prepareAll, add and addItems would. */
   addFirst(order: string, books: OrderBooks) {
-    this.record(books.failures, () => [...books.failures.map((f) => f.event), ...books.entries.map((e) => e.source_key), ...books.movements.map((m) => m.event)]);
+    this.record(books.failures, () => [...books.failures.map((f) => f.event), ...books.entries.map((e) => e.source_key), ...movementEvents(books.movements)]);
     for (const e of books.entries) this.entries.push(e);
-    for (const m of books.movements) this.daily.add(order, m);
-    this.run.movements += books.movements.length;
+    if (books.daily > 0) this.daily.add(order, books.movements);
+    this.run.movements += books.daily;
     this.addItems(order, books.items);
   }
 

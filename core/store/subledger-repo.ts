@@ -6,7 +6,7 @@
 // first and last detail that name the batch.
 import type { PostedLine } from '../domain/postings.js';
 import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
-import { SUM_STRIDE, type ReadyMovement } from '../api/books-compute.js';
+import { MOVEMENT_HEAD, SUM_STRIDE, type ReadyMovements } from '../api/books-compute.js';
 import { bulkInsert } from './bulk-insert.js';
 import { all, qb } from './query.js';
 import { isSqlite } from './dialect.js';
@@ -38,8 +38,13 @@ export function postedFromSubledger(db: Db, orderIds: readonly string[]): Posted
 
 export interface BatchKey { entity: string; journal: JournalCode; date: string; accounts: string; currency: string }
 
-/** A batch's key, as ReadyMovement's (books-compute.ts). */
+/** A batch's key, as ReadyMovements give it (books-compute.ts), and back. */
 const keyOf = (k: Omit<BatchKey, 'currency'>) => `${k.entity}\u0000${k.journal}\u0000${k.date}\u0000${k.accounts}`;
+function batchKey(key: string): [entity: string, journal: JournalCode, date: string, accounts: string] {
+  const p = key.split('\u0000');
+  const n = p.length;
+  return [p.slice(0, n - 3).join('\u0000'), p[n - 3] as JournalCode, p[n - 2]!, p[n - 1]!];
+}
 
 /** An open batch as the daily writers keep it; `fresh` until it is written. */
 interface WriterBatch { id: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null }
@@ -78,36 +83,43 @@ export function dailyBatches(db: Db, preload: boolean) {
   });
   const setBatch = db.prepare('UPDATE daily_batches SET movements = ?, last_detail = ? WHERE id = ?');
   return {
-    /** Counts a movement of subledger row `detail` in the open batch of its key (a new one when there is none); returns the batch id. */
-    count(m: ReadyMovement, detail: number): number {
-      const k = m.key;
+    /**
+     * Counts a movement of subledger row `detail` in the open batch of its key (a new one when
+     * there is none) and adds its lines to the batch's sums; `at`: where the movement starts in
+     * `v` (ReadyMovements, books-compute.ts). Returns the batch id.
+     */
+    count(v: ReadyMovements, at: number, detail: number): number {
+      const k = v[at] as string;
       let b = open.get(k);
       if (b === undefined && !preload) {
-        const row = findOpen.get(m.entity, m.journal, m.date, m.accounts) as [number, number, number] | undefined;
+        const [entity, journal, date, accounts] = batchKey(k);
+        const row = findOpen.get(entity, journal, date, accounts) as [number, number, number] | undefined;
         b = row ? { id: row[0], movements: row[1], first: 0, last: row[2], touched: false, fresh: null } : null;
         open.set(k, b);
       }
       if (!b) {
-        b = { id: nextBatch++, movements: 0, first: detail, last: detail, touched: false, fresh: { entity: m.entity, journal: m.journal, date: m.date, accounts: m.accounts, currency: m.currency } };
+        const [entity, journal, date, accounts] = batchKey(k);
+        b = { id: nextBatch++, movements: 0, first: detail, last: detail, touched: false, fresh: { entity, journal, date, accounts, currency: v[at + 1] as string } };
         open.set(k, b);
       }
       b.movements++;
       b.last = detail;
       if (!b.touched) { b.touched = true; touched.push(b); }
-      return b.id;
-    },
-    /** Adds a movement's lines (`sums`, SUM_STRIDE values each) to its batch's sums. */
-    sum(batch: number, m: ReadyMovement) {
-      const v = m.sums;
-      for (let i = 0; i < v.length; i += SUM_STRIDE) {
+      const batch = b.id;
+      const end = at + MOVEMENT_HEAD + SUM_STRIDE * (v[at + 4] as number);
+      for (let i = at + MOVEMENT_HEAD; i < end; i += SUM_STRIDE) {
         const sk = `${batch}${v[i] as string}`;
         let s = sums.get(sk);
-        if (!s) sums.set(sk, (s = [batch, v[i + 1] as string, v[i + 2] as string, v[i + 3] as string, v[i + 4] as string, 0, 0, 0, 0]));
-        const amount = v[i + 5] as number;
-        const amountOrig = v[i + 6] as number;
+        if (!s) {
+          const [, role, account, aux, currency] = (v[i] as string).split('\u0000') as [string, string, string, string, string];
+          sums.set(sk, (s = [batch, role, account, aux, currency, 0, 0, 0, 0]));
+        }
+        const amount = v[i + 1] as number;
+        const amountOrig = v[i + 2] as number;
         // Debits and credits apart: the day's entry keeps the turnover of each account.
         if (amount > 0 || (amount === 0 && amountOrig > 0)) { s[5] += amount; s[7] += amountOrig; } else { s[6] -= amount; s[8] -= amountOrig; }
       }
+      return batch;
     },
     /** Writes what was counted and summed since the last write. */
     write() {
@@ -141,12 +153,13 @@ export function dailyWriter(db: Db, shared?: DailyBatches) {
   const batches = shared ?? dailyBatches(db, false);
   let nextId = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM subledger').pluck().get() as number);
   const putRows = bulkInsert(db, 'INSERT INTO subledger (id, order_id, lines_json, created_at) VALUES', 4);
-  const pending = new Map<string, ReadyMovement[]>();
+  const pending = new Map<string, ReadyMovements[]>();
   return {
-    add(order: string, m: ReadyMovement) {
+    /** Queues an order's movements (ReadyMovements, books-compute.ts). */
+    add(order: string, movements: ReadyMovements) {
       let list = pending.get(order);
       if (!list) pending.set(order, (list = []));
-      list.push(m);
+      list.push(movements);
     },
     /** Number of orders waiting for `flush`. */
     get size() { return pending.size; },
@@ -154,11 +167,13 @@ export function dailyWriter(db: Db, shared?: DailyBatches) {
       for (const order of [...pending.keys()].sort()) {
         const id = nextId++;
         let json = '';
-        for (const m of pending.get(order)!) {
-          const batch = batches.count(m, id);
-          batches.sum(batch, m);
-          // The movement's lines with their batch id (a raw NUL marks its place: see ReadyMovement).
-          if (m.json !== '') json += (json === '' ? '' : ',') + m.json.replaceAll('\u0000', String(batch));
+        for (const v of pending.get(order)!) {
+          for (let i = 0; i < v.length; i += MOVEMENT_HEAD + SUM_STRIDE * (v[i + 4] as number)) {
+            const batch = batches.count(v, i, id);
+            // The movement's lines with their batch id (a raw NUL marks its place).
+            const lines = v[i + 3] as string;
+            if (lines !== '') json += (json === '' ? '' : ',') + lines.replaceAll('\u0000', String(batch));
+          }
         }
         putRows.add([id, order, `[${json}]`, at]);
       }

@@ -69,7 +69,7 @@ describe('settling on a worker thread', () => {
     // Half the entities post by day; one franchisee keeps its books in CHF, for which there is no rate.
     const raw = generateScenario({ seed: 11, franchisees: 12, orders: 700, from: '2026-06-01', to: '2026-10-15', eventsUntil: '2026-11-20T00:00:00Z' });
     raw.network.entities.forEach((e, i) => { (e as { posting?: string }).posting = i % 2 === 0 ? 'daily' : 'detail'; });
-    const chf = raw.network.entities.find((e) => e.id !== raw.network.platform_entity && e.kind !== 'hq')!;
+    const chf = raw.network.entities.find((e) => e.id !== raw.network.platform_entity && e.kind === 'franchisee')!;
     (chf as { currency?: string }).currency = 'CHF';
     const checked = validateScenario(raw);
     if (!checked.ok) throw new Error(JSON.stringify(checked.issues.slice(0, 3)));
