@@ -47,7 +47,11 @@ function batchKey(key: string): [entity: string, journal: JournalCode, date: str
 }
 
 /** An open batch as the daily writers keep it; `fresh` until it is written. */
-interface WriterBatch { id: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null }
+interface WriterBatch {
+  id: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null;
+  /** Its lines' sums since the last write, by key after the batch id (ReadyMovements). */
+  sums: Map<string, BatchSums>;
+}
 
 /** A batch line's sums: batch, role, account, aux ('' for none), currency, debit, credit, debit_orig, credit_orig. */
 type BatchSums = [number, string, string, string, string, number, number, number, number];
@@ -68,13 +72,14 @@ export function dailyBatches(db: Db, preload: boolean) {
     const rows = db.prepare('SELECT id, entity, journal, entry_date, accounts, movements, last_detail FROM daily_batches WHERE entry_id IS NULL').raw()
       .all() as [number, string, JournalCode, string, string, number, number][];
     for (const [id, entity, journal, date, accounts, movements, last] of rows) {
-      open.set(keyOf({ entity, journal, date, accounts }), { id, movements, first: 0, last, touched: false, fresh: null });
+      open.set(keyOf({ entity, journal, date, accounts }), { id, movements, first: 0, last, touched: false, fresh: null, sums: new Map() });
     }
   }
   const findOpen = db.prepare('SELECT id, movements, last_detail FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND accounts = ? AND entry_id IS NULL').raw();
   let nextBatch = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM daily_batches').pluck().get() as number);
   const touched: WriterBatch[] = [];
-  const sums = new Map<string, BatchSums>();
+  // Every batch line's sums since the last write, in the order they were first added (their rows' order).
+  const sums: BatchSums[] = [];
   // Multi-row statements, parents first: new batches, then the sums.
   const putBatches = bulkInsert(db, 'INSERT INTO daily_batches (id, entity, journal, entry_date, accounts, currency, movements, first_detail, last_detail, entry_id) VALUES', 10);
   const putLines = bulkInsert(db, 'INSERT INTO daily_batch_lines (batch_id, role, account, aux, orig_currency, debit, credit, debit_orig, credit_orig) VALUES', 9, {
@@ -94,12 +99,12 @@ export function dailyBatches(db: Db, preload: boolean) {
       if (b === undefined && !preload) {
         const [entity, journal, date, accounts] = batchKey(k);
         const row = findOpen.get(entity, journal, date, accounts) as [number, number, number] | undefined;
-        b = row ? { id: row[0], movements: row[1], first: 0, last: row[2], touched: false, fresh: null } : null;
+        b = row ? { id: row[0], movements: row[1], first: 0, last: row[2], touched: false, fresh: null, sums: new Map() } : null;
         open.set(k, b);
       }
       if (!b) {
         const [entity, journal, date, accounts] = batchKey(k);
-        b = { id: nextBatch++, movements: 0, first: detail, last: detail, touched: false, fresh: { entity, journal, date, accounts, currency: v[at + 1] as string } };
+        b = { id: nextBatch++, movements: 0, first: detail, last: detail, touched: false, fresh: { entity, journal, date, accounts, currency: v[at + 1] as string }, sums: new Map() };
         open.set(k, b);
       }
       b.movements++;
@@ -108,11 +113,12 @@ export function dailyBatches(db: Db, preload: boolean) {
       const batch = b.id;
       const end = at + MOVEMENT_HEAD + SUM_STRIDE * (v[at + 4] as number);
       for (let i = at + MOVEMENT_HEAD; i < end; i += SUM_STRIDE) {
-        const sk = `${batch}${v[i] as string}`;
-        let s = sums.get(sk);
+        const sk = v[i] as string;
+        let s = b.sums.get(sk);
         if (!s) {
-          const [, role, account, aux, currency] = (v[i] as string).split('\u0000') as [string, string, string, string, string];
-          sums.set(sk, (s = [batch, role, account, aux, currency, 0, 0, 0, 0]));
+          const [, role, account, aux, currency] = sk.split('\u0000') as [string, string, string, string, string];
+          b.sums.set(sk, (s = [batch, role, account, aux, currency, 0, 0, 0, 0]));
+          sums.push(s);
         }
         const amount = v[i + 1] as number;
         const amountOrig = v[i + 2] as number;
@@ -132,12 +138,13 @@ export function dailyBatches(db: Db, preload: boolean) {
           setBatch.run(b.movements, b.last, b.id);
         }
         b.touched = false;
+        b.sums.clear();
       }
       touched.length = 0;
       putBatches.flush();
-      for (const s of sums.values()) putLines.add(s);
+      for (const s of sums) putLines.add(s);
       putLines.flush();
-      sums.clear();
+      sums.length = 0;
     },
   };
 }
