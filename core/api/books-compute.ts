@@ -8,6 +8,7 @@ import { ACCOUNT_NUMBER, type AccountRole, type JournalCode } from '../domain/bo
 import { accountingDate, fiscalYearOf, firstOpenDate, monthOf } from '../domain/books-calendar.js';
 import { FxRateMissingError, convertBalanced, findRate } from '../domain/books-fx.js';
 import { accountSet } from '../domain/daily-books.js';
+import { storedItem } from '../domain/periodic-invoices.js';
 import {
   PostingError, draftEntries, draftItems, orderMovements, type DraftEntry, type ItemDraft, type OrderBooksInput,
 } from '../domain/postings.js';
@@ -181,6 +182,21 @@ export function preparedEntry(setup: BooksSetup, p: Prepared, invoiceId: number 
   return { ...p.insert, piece_ref: d.piece.ref, piece_date: dateOf(d.eventAt, setup.entities.get(d.entity)!.time_zone), invoice_id: invoiceId };
 }
 
+/**
+ * Legs to invoice of an order settled for the first time, as one flat run of values, ITEM_STRIDE
+ * per leg: its stored item (periodic-invoices.ts `StoredItem`) whose month is that of its event in
+ * the supplier's zone ('' when the supplier is not in the network: the runner's thread says so).
+ * Nothing was invoiced, so nothing is corrected.
+ */
+export type ReadyItems = (string | number | null)[];
+export const ITEM_STRIDE = 17;
+
+function pushItem(setup: BooksSetup, out: ReadyItems, d: ItemDraft): void {
+  if (d.corrects.length > 0) throw new Error(`${d.event}: a first posting corrects nothing`);
+  const supplier = setup.entities.get(d.supplier);
+  out.push(...storedItem(d, supplier ? monthOf(dateOf(d.at, supplier.time_zone)) : ''));
+}
+
 // ---- An order settled for the first time ----------------------------------------------------
 
 /**
@@ -200,7 +216,7 @@ export interface OrderBooks {
   /** How many. */
   daily: number;
   /** Legs to invoice whose event is in the books. */
-  items: ItemDraft[];
+  items: ReadyItems;
 }
 
 /** The books of an order settled for the first time (nothing posted, nothing invoiced). */
@@ -222,5 +238,7 @@ export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: 
   for (const p of prepared) {
     if (p.daily) { pushPrepared(movements, p); daily++; } else entries.push(preparedEntry(setup, p, null));
   }
-  return { error: null, failures, entries, movements, daily, items: failed.size > 0 ? items.filter((i) => !failed.has(i.event)) : items };
+  const ready: ReadyItems = [];
+  for (const d of items) if (!failed.has(d.event)) pushItem(setup, ready, d);
+  return { error: null, failures, entries, movements, daily, items: ready };
 }

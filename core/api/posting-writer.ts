@@ -9,7 +9,7 @@ import { clearPostingIssues, entryWriter, recordPostingIssue, type BooksSetup, t
 import { issuedPeriodicKeys, itemWriter } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { dailyWriter, type DailyBatches } from '../store/subledger-repo.js';
-import { dateOf, movementEvents, prepareDrafts, preparedEntry, pushPrepared, type EventFailure, type OrderBooks, type Prepared, type ReadyMovements } from './books-compute.js';
+import { dateOf, movementEvents, prepareDrafts, preparedEntry, pushPrepared, type EventFailure, type OrderBooks, type Prepared, type ReadyItems, type ReadyMovements, ITEM_STRIDE } from './books-compute.js';
 
 // Prepared entries and their dates are computed in books-compute.ts (on the settlement worker too).
 export { dateOf, fiscalYearName, prepareEntry, validAt, type Prepared } from './books-compute.js';
@@ -101,38 +101,57 @@ export class PostingWriter {
     for (const e of books.entries) this.entries.push(e);
     if (books.daily > 0) this.daily.add(order, books.movements);
     this.run.movements += books.daily;
-    this.addItems(order, books.items);
+    this.addReadyItems(order, books.items);
   }
 
   /** Queues the leg amounts of an order for the month's invoices. */
   addItems(order: string, drafts: readonly ItemDraft[]) {
     if (drafts.length === 0) return;
+    const add = this.itemAdder(order);
+    for (const d of drafts) add(storedItem(d, ''), d.corrects);
+  }
+
+  /** Queues the leg amounts of an order settled for the first time (ReadyItems, books-compute.ts). */
+  addReadyItems(order: string, v: ReadyItems) {
+    if (v.length === 0) return;
+    const add = this.itemAdder(order);
+    for (let i = 0; i < v.length; i += ITEM_STRIDE) add(v.slice(i, i + ITEM_STRIDE) as StoredItem, []);
+  }
+
+  /**
+   * What queues an order's leg amounts, one at a time, in order: each as its stored item, whose
+   * month is that of its event in the supplier's zone, or '' to compute here; it becomes the month
+   * of the invoice that will carry it.
+   */
+  private itemAdder(order: string) {
     this.issued ??= issuedPeriodicKeys(this.db);
     const issued = this.issued;
     let list = this.items.get(order);
     if (!list) this.items.set(order, (list = []));
     // Months that carry a leg in this run: a return in the same run credits that month's invoice.
     const carried = new Map<string, string>();
-    for (const d of drafts) {
-      const supplier = this.setup.entities.get(d.supplier);
-      if (!supplier) throw new PostingError('unknown_entity', `entity ${d.supplier} is not in the network`);
-      const kind = itemKind(d.amount, d.vat);
+    return (s: StoredItem, drafted: ItemDraft['corrects']) => {
+      const [, fact, group, , , supplierId, customer, currency, eventMonth, base, rate, amount, vat, at, line] = s;
+      const supplier = this.setup.entities.get(supplierId);
+      if (!supplier) throw new PostingError('unknown_entity', `entity ${supplierId} is not in the network`);
+      const kind = itemKind(amount, vat);
       const current = monthOf(dateOf(isoUtc(this.now.getTime()), supplier.time_zone));
-      const month = itemMonth(monthOf(dateOf(d.at, supplier.time_zone)), this.setup.closedMonths(d.supplier),
-        (m) => issued.has(`${d.supplier}|${d.customer}|${d.currency}|${m}`), current);
-      list.push(storedItem(d, month));
-      const tk = `${periodicKey(d.supplier, d.customer, d.currency, month, kind)}|${d.group}|${d.rate}`;
+      const month = itemMonth(eventMonth || monthOf(dateOf(at, supplier.time_zone)), this.setup.closedMonths(supplierId),
+        (m) => issued.has(`${supplierId}|${customer}|${currency}|${m}`), current);
+      s[8] = month;
+      list.push(s);
+      const tk = `${periodicKey(supplierId, customer, currency, month, kind)}|${group}|${rate}`;
       const t = this.totals.get(tk);
-      if (t) { t.base += d.base; t.net += d.amount; t.vat += d.vat; t.items++; }
-      else this.totals.set(tk, { supplier: d.supplier, customer: d.customer, currency: d.currency, month, kind, group: d.group, rate: d.rate, base: d.base, net: d.amount, vat: d.vat, items: 1 });
-      const leg = `${d.line}|${d.fact}|${d.supplier}|${d.customer}`;
+      if (t) { t.base += base; t.net += amount; t.vat += vat; t.items++; }
+      else this.totals.set(tk, { supplier: supplierId, customer, currency, month, kind, group, rate, base, net: amount, vat, items: 1 });
+      const leg = `${line}|${fact}|${supplierId}|${customer}`;
       if (kind === 'invoice') carried.set(leg, month);
-      const corrects = kind === 'credit_note' && carried.has(leg) ? [...d.corrects, { month: carried.get(leg)!, invoice: null }] : d.corrects;
+      const corrects = kind === 'credit_note' && carried.has(leg) ? [...drafted, { month: carried.get(leg)!, invoice: null }] : drafted;
       for (const c of corrects) {
         const ref = c.invoice ?? `period:${c.month}`;
-        this.refs.set(`${tk}|${ref}`, [d.supplier, d.customer, d.currency, month, ref]);
+        this.refs.set(`${tk}|${ref}`, [supplierId, customer, currency, month, ref]);
       }
-    }
+    };
   }
 
   /** Writes everything queued; `fresh` orders had nothing recorded before this run. */
