@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ValidationError, type Issue } from '../domain/scenario.js';
-import { computeChunk, orderComputer, type Chunk, type ComputeSetup, type ComputedOrder } from './settle-compute.js';
+import { computeChunk, orderComputer, type Chunk, type ComputeSetup, type ComputedOrder, type OrderComputer } from './settle-compute.js';
 
 export interface ChunkComputer {
   /** True when chunks are computed on a worker thread. */
@@ -16,21 +16,27 @@ export interface ChunkComputer {
   submit(chunk: Chunk): void;
   /** The results of the oldest chunk handed over, in its order. */
   take(): ComputedOrder[];
+  /** Chunks computed on each thread so far. */
+  readonly chunks: { worker: number; inline: number };
+  /** Chunks claimed so far, by either thread. */
+  claimed(): number;
   close(): void;
 }
 
 export function inlineComputer(setup: ComputeSetup): ChunkComputer {
   const compute = orderComputer(setup);
   const queue: Chunk[] = [];
+  const chunks = { worker: 0, inline: 0 };
   return {
     parallel: false,
+    chunks,
     submit: (chunk) => { queue.push(chunk); },
-    take: () => computeChunk(compute, queue.shift()!),
+    take: () => { chunks.inline++; return computeChunk(compute, queue.shift()!); },
+    claimed: () => chunks.inline,
     close: () => { queue.length = 0; },
   };
 }
 
-const START_TIMEOUT_MS = 60_000;
 const CHUNK_TIMEOUT_MS = 300_000;
 /** Beside this module in the sources (through tsx); the desktop bundle names its own entry. */
 const SOURCE_ENTRY = new URL('./settle-worker.mjs', import.meta.url);
@@ -41,48 +47,102 @@ export function useSettleWorkerEntry(file: string | null): void {
   workerEntry = file === null ? SOURCE_ENTRY : pathToFileURL(file);
 }
 
+/** Where the shared counters are: answers sent by the worker, and the first chunk nobody has claimed. */
+const ANSWERS = 0;
+const NEXT = 1;
+
+export interface WorkerOptions {
+  /**
+   * Whether this thread computes the chunks the worker has not started (default): while the
+   * worker loads, and whenever it falls behind, rather than wait. Tests turn it off so that the
+   * worker computes every chunk.
+   */
+  share?: boolean;
+}
+
 /**
- * A computer on a worker thread, or null where none can start (the worker's entry is not on
- * disk, or it failed to load): the caller then computes inline.
+ * A computer on a worker thread, or null where the worker's entry is not on disk (the caller
+ * then computes inline). Both threads share the work: each chunk is claimed once, in order,
+ * through a shared counter (compare-and-swap), by the worker when its message comes up, or by
+ * this thread when it needs the chunk (or any later one) before the worker got to it. So this
+ * thread never idles while there is a chunk nobody computes: not while the worker starts (it
+ * loads its modules, about a second through tsx), nor when the worker falls behind.
  */
-export function workerComputer(setup: ComputeSetup): ChunkComputer | null {
+export function workerComputer(setup: ComputeSetup, opts: WorkerOptions = {}): ChunkComputer | null {
   if (workerEntry.protocol !== 'file:' || !existsSync(fileURLToPath(workerEntry))) return null;
-  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const share = opts.share !== false;
+  const shared = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(workerEntry, { workerData: { setup, port: port2, signal }, transferList: [port2] });
+  const worker = new Worker(workerEntry, { workerData: { setup, port: port2, signal: shared }, transferList: [port2] });
   worker.unref();
-  const answers = answerReader(port1, signal);
-  const close = () => { port1.close(); void worker.terminate(); };
-  const ready = answers(START_TIMEOUT_MS);
-  if ('error' in ready) { close(); return null; }
-  let waiting = 0;
+  // A worker that fails to load says so on the port; should it crash instead, its chunks are not claimed.
+  worker.on('error', () => {});
+  const answers = answerReader(port1, shared);
+  const chunks = { worker: 0, inline: 0 };
+  let local: OrderComputer | null = null;
+  const compute = (chunk: Chunk) => { chunks.inline++; return computeChunk((local ??= orderComputer(setup)), chunk); };
+  const queue: Chunk[] = []; // handed over, not taken; queue[0] is chunk `taken`
+  const ahead = new Map<number, ComputedOrder[]>(); // chunks this thread computed before their turn
+  let submitted = 0;
+  let taken = 0;
+  let failed = false; // the worker could not start: every chunk is computed here
+  const claim = (seq: number) => Atomics.compareExchange(shared, NEXT, seq, seq + 1) === seq;
+  /** The worker's answer for chunk `seq` (past its start message); null when it could not start. */
+  const answer = (seq: number): ComputedOrder[] | null => {
+    for (;;) {
+      const a = answers(CHUNK_TIMEOUT_MS);
+      if ('ready' in a) continue;
+      if ('error' in a && a.seq === undefined) { failed = true; return null; } // this thread computes the rest, and meets any error itself
+      if ('error' in a) throw rebuiltError(a.error);
+      if (a.seq !== seq) throw new Error(`settlement worker: answered chunk ${a.seq} when chunk ${seq} was due`);
+      chunks.worker++;
+      return a.computed;
+    }
+  };
   return {
     parallel: true,
+    chunks,
     submit(chunk) {
-      worker.postMessage(chunk);
-      waiting++;
+      worker.postMessage({ seq: submitted++, chunk });
+      queue.push(chunk);
     },
     take() {
-      if (waiting === 0) throw new Error('settlement worker: no chunk was handed over');
-      waiting--;
-      const answer = answers(CHUNK_TIMEOUT_MS);
-      if ('error' in answer) throw rebuiltError(answer.error);
-      if (!('computed' in answer)) throw new Error('settlement worker: unexpected answer');
-      return answer.computed;
+      if (queue.length === 0) throw new Error('settlement worker: no chunk was handed over');
+      const seq = taken++;
+      const chunk = queue.shift()!;
+      const early = ahead.get(seq);
+      if (early) { ahead.delete(seq); return early; }
+      for (;;) {
+        if ((share || failed) && claim(seq)) return compute(chunk);
+        if (Atomics.load(shared, NEXT) > seq) break; // the worker has it
+        // Not sharing: wait for the worker (its start, its failure to start, or its answer for this chunk).
+        const computed = answer(seq);
+        if (computed) return computed;
+      }
+      // The worker is computing it: until its answer comes, compute the next chunks nobody has started.
+      while (share && !answers.waiting()) {
+        const next = Atomics.load(shared, NEXT);
+        if (next >= submitted) break;
+        if (claim(next)) ahead.set(next, compute(queue[next - seq - 1]!));
+      }
+      const computed = answer(seq);
+      if (!computed) throw new Error(`settlement worker: no answer for chunk ${seq}, which it claimed`);
+      return computed;
     },
-    close,
+    claimed: () => Atomics.load(shared, NEXT),
+    close() { port1.close(); void worker.terminate(); },
   };
 }
 
-type Answer = { ready: true } | { computed: ComputedOrder[] } | { error: { name: string; message: string; issues: Issue[] | null } };
+type Answer = { ready: true } | { seq: number; computed: ComputedOrder[] } | { seq?: number; error: { name: string; message: string; issues: Issue[] | null } };
 
 /** Reads the worker's answers in order, blocking until the next one is there. */
 function answerReader(port: MessagePort, signal: Int32Array) {
   let read = 0;
-  return (timeoutMs: number): Answer => {
+  const next = (timeoutMs: number): Answer => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const count = Atomics.load(signal, 0);
+      const count = Atomics.load(signal, ANSWERS);
       if (count > read) {
         const m = receiveMessageOnPort(port);
         if (m) { read++; return m.message as Answer; }
@@ -90,9 +150,11 @@ function answerReader(port: MessagePort, signal: Int32Array) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`settlement worker did not answer within ${timeoutMs / 1000} s`);
       // Until the count moves; or, if it moved before its message could be read, a millisecond.
-      Atomics.wait(signal, 0, count, count > read ? 1 : Math.min(left, 1000));
+      Atomics.wait(signal, ANSWERS, count, count > read ? 1 : Math.min(left, 1000));
     }
   };
+  /** Whether an answer is there to read. */
+  return Object.assign(next, { waiting: () => Atomics.load(signal, ANSWERS) > read });
 }
 
 function rebuiltError(e: { name: string; message: string; issues: Issue[] | null }): Error {

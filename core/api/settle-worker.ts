@@ -1,8 +1,10 @@
 // The settlement runner's worker thread: computes the rows of the chunks of orders it is sent
 // (settle-compute.ts), and the books of those never settled before (books-compute.ts), while
 // the runner's thread writes the previous chunk. Started through settle-worker.mjs, which
-// registers tsx first. Protocol (settle-pool.ts): one message in per chunk, one message out on
-// `port`, then `signal[0]` is incremented and notified.
+// registers tsx first. Protocol (settle-pool.ts): one message in per chunk, numbered; the worker
+// computes it if it can claim it (`signal[1]`, the first chunk nobody claimed, moved on by
+// compare-and-swap: the runner's thread may have claimed it first), and then answers on `port`
+// and increments and notifies `signal[0]`.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { computeChunk, orderComputer, type Chunk, type ComputeSetup } from './settle-compute.js';
 
@@ -24,11 +26,12 @@ try {
 
 if (compute) {
   const run = compute;
-  parentPort!.on('message', (chunk: Chunk) => {
+  parentPort!.on('message', ({ seq, chunk }: { seq: number; chunk: Chunk }) => {
+    if (Atomics.compareExchange(signal, 1, seq, seq + 1) !== seq) return; // the runner's thread computed it
     try {
-      answer({ computed: computeChunk(run, chunk) });
+      answer({ seq, computed: computeChunk(run, chunk) });
     } catch (e) {
-      answer({ error: serialiseError(e) });
+      answer({ seq, error: serialiseError(e) });
     }
   });
 }

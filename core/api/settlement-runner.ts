@@ -28,6 +28,8 @@ export interface SettleRun {
   parallel: boolean;
 }
 
+export interface SettleStats { dayTotalsMs: number; workerChunks?: number; inlineChunks?: number }
+
 export interface SettleOptions {
   /** Orders to settle; all stored orders when absent. */
   orderIds?: readonly string[];
@@ -43,8 +45,13 @@ export interface SettleOptions {
   postBooks?: boolean;
   /** Compute on a worker thread; by default, for large runs on a machine with two cores or more. */
   parallel?: boolean;
-  /** Filled with what the run spent keeping the dashboards' day totals (the benchmark reports it). */
-  stats?: { dayTotalsMs: number };
+  /**
+   * With a worker: this thread also computes the chunks the worker has not started (default),
+   * rather than wait for it (settle-pool.ts). Tests turn it off to have the worker compute them all.
+   */
+  shareWork?: boolean;
+  /** Filled with what the run spent keeping the dashboards' day totals, and how many chunks each thread computed (the benchmark reports them). */
+  stats?: SettleStats;
 }
 
 export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
@@ -60,7 +67,7 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
   const booksSetup = booksData ? booksSetupFrom(booksData) : null;
   const setup: ComputeSetup = { network: loadNetwork(db), rules: loadRules(db), locations: loadLocationEntities(db), nowMs: opts.now.getTime(), books: booksData };
   const parallel = opts.parallel ?? (ids.length >= PARALLEL_FROM_ORDERS && availableParallelism() > 1);
-  const computer: ChunkComputer = (parallel ? workerComputer(setup) : null) ?? inlineComputer(setup);
+  const computer: ChunkComputer = (parallel ? workerComputer(setup, { share: opts.shareWork }) : null) ?? inlineComputer(setup);
   run.parallel = computer.parallel;
 
   // Chunks of orders, handed to the computer a few ahead of the one being written, across the
@@ -135,7 +142,11 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
   } finally {
     computer.close();
   }
-  if (opts.stats) opts.stats.dayTotalsMs += writer.dayTotalsMs;
+  if (opts.stats) {
+    opts.stats.dayTotalsMs += writer.dayTotalsMs;
+    opts.stats.workerChunks = (opts.stats.workerChunks ?? 0) + computer.chunks.worker;
+    opts.stats.inlineChunks = (opts.stats.inlineChunks ?? 0) + computer.chunks.inline;
+  }
   return run;
 }
 

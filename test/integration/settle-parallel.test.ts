@@ -1,18 +1,24 @@
 // A large settlement run computes on a worker thread while its own thread writes. It must store
 // exactly what the inline run stores (settlements, shares, parties and books), bring the
 // engine's errors back by name, and leave nothing written when one occurs.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useSettleWorkerEntry } from '../../core/api/settle-pool.js';
+import { computeChunk, orderComputer, type Chunk, type ComputeSetup } from '../../core/api/settle-compute.js';
+import { useSettleWorkerEntry, workerComputer } from '../../core/api/settle-pool.js';
 import { settleStoredOrders } from '../../core/api/settlement-runner.js';
 import { generateScenario } from '../../core/demo/generate.js';
 import { validateScenario, ValidationError, type Scenario } from '../../core/domain/scenario.js';
 import { eventsByOrder } from '../../core/domain/settle.js';
-import { importScenario } from '../../core/store/scenario-repo.js';
+import { loadBooksSetupData } from '../../core/store/books-repo.js';
+import { importScenario, loadNetwork, loadRules } from '../../core/store/scenario-repo.js';
+import { loadLocationEntities } from '../../core/store/settlement-repo.js';
 import { memoryDb, repoRoot } from '../helpers/db.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
+/** 700 orders in batches of 300, in chunks of at most 250 within a batch (settlement-runner.ts): 250, 50, 250, 50, 100. */
+const CHUNKS = 5;
 const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'journal_entries', 'journal_lines', 'invoices', 'invoice_lines'];
 
 function scenario(): Scenario {
@@ -40,9 +46,11 @@ describe('settling on a worker thread', () => {
     const parallel = stored(s);
     settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
     useSettleWorkerEntry(bundled);
+    const stats = { dayTotalsMs: 0 };
     try {
-      const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true });
+      const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork: false, stats });
       expect(b.parallel).toBe(true);
+      expect(stats).toMatchObject({ workerChunks: CHUNKS, inlineChunks: 0 });
     } finally {
       useSettleWorkerEntry(null);
     }
@@ -53,7 +61,9 @@ describe('settling on a worker thread', () => {
     const inline = stored(s);
     const parallel = stored(s);
     const a = settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
-    const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true });
+    const stats = { dayTotalsMs: 0 };
+    const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork: false, stats });
+    expect(stats).toMatchObject({ workerChunks: CHUNKS, inlineChunks: 0 });
     expect(a.parallel).toBe(false);
     expect(b.parallel).toBe(true);
     expect({ ...b, parallel: false }).toEqual(a);
@@ -76,7 +86,9 @@ describe('settling on a worker thread', () => {
     const inline = stored(checked.scenario);
     const parallel = stored(checked.scenario);
     const a = settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
-    const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true });
+    const stats = { dayTotalsMs: 0 };
+    const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork: false, stats });
+    expect(stats).toMatchObject({ workerChunks: CHUNKS, inlineChunks: 0 });
     expect(b.parallel).toBe(true);
     expect({ ...b, parallel: false }).toEqual(a);
     const tables = [...TABLES, 'subledger', 'daily_batches', 'daily_batch_lines', 'invoice_items', 'posting_issues'];
@@ -106,11 +118,72 @@ describe('settling on a worker thread', () => {
     preloaded.set(bad.id, { order: { ...bad, payments: bad.payments.map((p, i) => (i === 0 ? { ...p, amount: p.amount + 1 } : p)) }, events: byOrder.get(bad.id) ?? [] });
     let thrown: unknown;
     try {
-      db.transaction(() => settleStoredOrders(db, { now: NOW, reason: 'test', batchSize: 200, preloaded, parallel: true }))();
+      db.transaction(() => settleStoredOrders(db, { now: NOW, reason: 'test', batchSize: 200, preloaded, parallel: true, shareWork: false }))();
     } catch (e) { thrown = e; }
     expect(thrown).toBeInstanceOf(ValidationError);
     expect((thrown as ValidationError).issues).toEqual([expect.objectContaining({ path: 'payments', code: 'payments_mismatch' })]);
     expect((thrown as Error).message).toContain(bad.id);
     expect(db.prepare('SELECT count(*) FROM settlements').pluck().get()).toBe(0);
+  });
+
+  it('shares the chunks between both threads: each computed once, by either, and taken in order', () => {
+    const db = stored(s);
+    const setup: ComputeSetup = { network: loadNetwork(db), rules: loadRules(db), locations: loadLocationEntities(db), nowMs: NOW.getTime(), books: loadBooksSetupData(db) };
+    const byOrder = eventsByOrder(s.events);
+    const chunks: Chunk[] = [];
+    for (let i = 0; i < s.orders.length; i += 50) {
+      const inputs = s.orders.slice(i, i + 50).map((order) => ({ order, events: byOrder.get(order.id) ?? [] }));
+      chunks.push({ inputs, first: new Uint8Array(inputs.length).fill(1) });
+    }
+    const compute = orderComputer(setup);
+    const want = chunks.map((c) => computeChunk(compute, c));
+    const pool = workerComputer(setup)!;
+    try {
+      // Taken at once: the worker is still loading, so this thread computes the chunk itself.
+      pool.submit(chunks[0]!);
+      expect(pool.take()).toEqual(want[0]);
+      expect(pool.chunks).toEqual({ worker: 0, inline: 1 });
+      // Handed over and left to the worker until it has claimed them (it skips the one taken here).
+      for (const c of chunks.slice(1, 8)) pool.submit(c);
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      for (const until = Date.now() + 60_000; pool.claimed() < 8 && Date.now() < until;) Atomics.wait(pause, 0, 0, 20);
+      expect(pool.claimed()).toBe(8);
+      // The rest handed over three ahead of the one taken, as the runner does: either thread may compute each.
+      const got = [want[0]];
+      let next = 8;
+      for (let t = 1; t < chunks.length; t++) {
+        while (next < chunks.length && next - t < 3) pool.submit(chunks[next++]!);
+        got.push(pool.take());
+      }
+      expect(got).toEqual(want);
+      expect(pool.chunks.worker).toBeGreaterThanOrEqual(7);
+      expect(pool.chunks.worker + pool.chunks.inline).toBe(chunks.length);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('computes every chunk on its own thread when the worker cannot start', () => {
+    // A worker entry that reports a failure to load, as settle-worker.mjs does when its modules cannot be imported.
+    const entry = join(mkdtempSync(join(tmpdir(), 'ventil-worker-')), 'broken-worker.mjs');
+    writeFileSync(entry, `import { workerData } from 'node:worker_threads';
+workerData.port.postMessage({ error: { name: 'WorkerStartError', message: 'cannot load', issues: null } });
+Atomics.add(workerData.signal, 0, 1);
+Atomics.notify(workerData.signal, 0);
+`);
+    const inline = stored(s);
+    settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
+    useSettleWorkerEntry(entry);
+    try {
+      for (const shareWork of [false, true]) {
+        const db = stored(s);
+        const stats = { dayTotalsMs: 0 };
+        expect(settleStoredOrders(db, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork, stats }).settled).toBe(700);
+        expect(stats, `shareWork ${shareWork}`).toMatchObject({ workerChunks: 0, inlineChunks: CHUNKS });
+        expect(dump(db)).toEqual(dump(inline));
+      }
+    } finally {
+      useSettleWorkerEntry(null);
+    }
   });
 });
