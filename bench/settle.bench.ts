@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { generateScenario } from '../core/demo/generate.js';
 import { validateScenario, type Scenario } from '../core/domain/scenario.js';
 import { eventsByOrder } from '../core/domain/settle.js';
-import { settleStoredOrders, type SettleRun } from '../core/api/settlement-runner.js';
+import { settleStoredOrders, type SettleRun, type SettleStats as Stats } from '../core/api/settlement-runner.js';
 import { importScenario } from '../core/store/scenario-repo.js';
 import { openSqliteDatabase } from '../core/store/database.js';
 import type { Db } from '../core/store/db.js';
@@ -68,14 +68,18 @@ function freshDb(name: string) {
   return { db, importSeconds: seconds(t0) };
 }
 
+/** Where the chunks were computed (settle-pool.ts: the worker, or this thread while the worker loads or falls behind). */
+const chunksOf = (s: Stats) => `chunks computed on the worker ${s.workerChunks ?? 0}, on the writing thread ${s.inlineChunks ?? 0}`;
+
 /** Settles (and posts, with `books`) every order from memory, as an import does. */
-function settleRun(db: Db, books: boolean, stats?: { dayTotalsMs: number }): { run: SettleRun; seconds: number; cpu: number } {
+function settleRun(db: Db, books: boolean): { run: SettleRun; seconds: number; cpu: number; stats: Stats } {
   const byOrder = eventsByOrder(scenario.events);
   const preloaded = new Map(scenario.orders.map((order) => [order.id, { order, events: byOrder.get(order.id) ?? [] }]));
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
+  const stats: Stats = { dayTotalsMs: 0 };
   const run = settleStoredOrders(db, { now, reason: 'bench', batchSize: 5000, preloaded, postBooks: books, stats });
-  return { run, seconds: seconds(t0), cpu: cpuSeconds(c0) };
+  return { run, seconds: seconds(t0), cpu: cpuSeconds(c0), stats };
 }
 
 const SETTLEMENT_TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'entity_day_totals', 'entity_day_legs'];
@@ -143,10 +147,9 @@ if (values.db === 'postgres') {
 if (!values['books-only']) {
   const { db, importSeconds } = freshDb('settle.db');
   log(`imported in ${importSeconds.toFixed(1)} s (${rate(lines, importSeconds)} lines/s)`);
-  const stats = { dayTotalsMs: 0 };
-  const { run, seconds: settleSeconds } = settleRun(db, false, stats);
+  const { run, seconds: settleSeconds, stats } = settleRun(db, false);
   const settleRate = run.lines / settleSeconds;
-  log(`settled and stored ${fmt(run.lines)} lines in ${settleSeconds.toFixed(1)} s (${rate(run.lines, settleSeconds)} lines/s, engine ${run.parallel ? 'on a worker thread' : 'inline'}; day totals ${(stats.dayTotalsMs / 1000).toFixed(1)} s of it)`);
+  log(`settled and stored ${fmt(run.lines)} lines in ${settleSeconds.toFixed(1)} s (${rate(run.lines, settleSeconds)} lines/s, engine ${run.parallel ? 'on a worker thread' : 'inline'}; day totals ${(stats.dayTotalsMs / 1000).toFixed(1)} s of it; ${chunksOf(stats)})`);
   db.close();
   if (values['settle-only']) {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
@@ -163,12 +166,12 @@ if (!values['skip-books'] && !values['settle-only']) {
   const { db } = freshDb('books.db');
   const count = (tbl: string) => db.prepare(`SELECT count(*) FROM ${tbl}`).pluck().get() as number;
   const before = Object.fromEntries([...SETTLEMENT_TABLES, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
-  const { run, seconds: booksSeconds, cpu: booksCpu } = settleRun(db, true);
+  const { run, seconds: booksSeconds, cpu: booksCpu, stats } = settleRun(db, true);
   const after = Object.fromEntries([...SETTLEMENT_TABLES, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
   const booksRate = run.lines / booksSeconds;
   log(`settled, posted (${posting}) and stored ${fmt(run.lines)} lines in ${booksSeconds.toFixed(1)} s (${rate(run.lines, booksSeconds)} lines/s)`);
   log(`rows per table before → after: ${Object.keys(after).map((tbl) => `${tbl} ${fmt(before[tbl]!)} → ${fmt(after[tbl]!)}`).join(', ')}`);
-  log(`settle+post+store used ${booksCpu.toFixed(1)} CPU s (both threads)`);
+  log(`settle+post+store used ${booksCpu.toFixed(1)} CPU s (both threads; ${chunksOf(stats)})`);
   db.close();
   if (values['skip-raw']) {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
