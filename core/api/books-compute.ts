@@ -1,20 +1,22 @@
 // An order's books as far as they do not depend on the store: the books' counterpart of
 // settle-compute.ts. Pure, and loaded by both the settlement runner's thread and its worker
-// (settle-worker.ts), so that the postings of orders settled for the first time are computed
-// where the engine runs, by the same function whether there is a worker or not. What depends on
+// (settle-worker.ts), so that the postings of orders settled for the first time, and of the
+// periodic invoices a run issues, are computed where the engine runs, by the same function
+// whether there is a worker or not. What depends on
 // the store (numbers, ids, batches, invoices already issued, issues on record) stays with
 // PostingWriter (posting-writer.ts).
 import { ACCOUNT_NUMBER, type AccountRole, type JournalCode } from '../domain/books-accounts.js';
 import { accountingDate, fiscalYearOf, firstOpenDate, monthOf } from '../domain/books-calendar.js';
 import { FxRateMissingError, convertBalanced, findRate } from '../domain/books-fx.js';
 import { accountSet } from '../domain/daily-books.js';
-import { storedItem } from '../domain/periodic-invoices.js';
+import { periodicTitle, storedItem } from '../domain/periodic-invoices.js';
 import {
-  PostingError, draftEntries, draftItems, orderMovements, type DraftEntry, type ItemDraft, type OrderBooksInput,
+  PostingError, draftEntries, draftItems, invoiceMovements, orderMovements, type DraftEntry, type ItemDraft, type Movement, type OrderBooksInput,
 } from '../domain/postings.js';
 import { isoUtc } from '../domain/time.js';
 import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import type { BooksSetup, EntryInsert } from '../store/books-repo.js';
+import type { InvoiceRow } from '../store/invoice-repo.js';
 
 // ---- Dates, cached where thousands of entries share a few hundred days -------------------------
 
@@ -219,6 +221,17 @@ export interface OrderBooks {
   items: ReadyItems;
 }
 
+/** Prepared entries as books: detailed entries (of invoice `invoiceId`, if any) and daily movements, in order. */
+function booksOf(setup: BooksSetup, prepared: readonly Prepared[], invoiceId: number | null): { entries: EntryInsert[]; movements: ReadyMovements; daily: number } {
+  const entries: EntryInsert[] = [];
+  const movements: ReadyMovements = [];
+  let daily = 0;
+  for (const p of prepared) {
+    if (p.daily) { pushPrepared(movements, p); daily++; } else entries.push(preparedEntry(setup, p, invoiceId));
+  }
+  return { entries, movements, daily };
+}
+
 /** The books of an order settled for the first time (nothing posted, nothing invoiced). */
 export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: Date): OrderBooks {
   let drafts: DraftEntry[];
@@ -232,13 +245,42 @@ export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: 
     return { error: { code: e.code, message: e.message, entities: Object.keys(input.settlement.payouts) }, failures: [], entries: [], movements: [], daily: 0, items: [] };
   }
   const { prepared, failures, failed } = prepareDrafts(setup, drafts, now, true);
-  const entries: EntryInsert[] = [];
-  const movements: ReadyMovements = [];
-  let daily = 0;
-  for (const p of prepared) {
-    if (p.daily) { pushPrepared(movements, p); daily++; } else entries.push(preparedEntry(setup, p, null));
-  }
   const ready: ReadyItems = [];
   for (const d of items) if (!failed.has(d.event)) pushItem(setup, ready, d);
-  return { error: null, failures, entries, movements, daily, items: ready };
+  return { error: null, failures, ...booksOf(setup, prepared, null), items: ready };
+}
+
+// ---- A periodic invoice with no books yet --------------------------------------------------
+
+/** What posting an invoice's books reads of it: an invoice just issued, or one read back (`unpostedInvoices`). */
+export type InvoiceToPost = Pick<InvoiceRow, 'id' | 'number' | 'kind' | 'supplier' | 'customer' | 'currency' | 'net' | 'vat' | 'issue_date' | 'period'>;
+
+/**
+ * The drafts of an invoice's entries: nothing is posted for it yet, and its movements (one per
+ * entity and journal, all at its issue date) are its entries, in their order, as `draftEntries`
+ * would give them without grouping and sorting; it does so when two movements would share an entry.
+ */
+function invoiceDrafts(targets: readonly Movement[], date: string): DraftEntry[] {
+  const out: DraftEntry[] = [];
+  const seen = new Set<string>();
+  for (const m of targets) {
+    const key = `${m.entity}\u0000${m.journal}`;
+    if (seen.has(key) || m.event !== targets[0]!.event || m.at !== targets[0]!.at) return draftEntries(targets, [], date);
+    seen.add(key);
+    out.push({ entity: m.entity, event: m.event, journal: m.journal, piece: m.piece, at: m.at, eventAt: m.at, adjustment: false, label: m.label,
+      currency: m.currency, order: m.order, transfer: m.transfer, lines: m.lines.map((l) => ({ fact: m.fact, role: l.role, aux: l.aux, amount: l.amount })) });
+  }
+  return out;
+}
+
+/**
+ * The books of a periodic invoice (books-finish.ts): an entry per movement in detailed books,
+ * subledger movements in daily books (decision 0020). Computed as the invoices are issued, on
+ * the settlement worker when the run has one.
+ */
+export function invoiceBooks(setup: BooksSetup, inv: InvoiceToPost, now: Date): OrderBooks {
+  const targets = invoiceMovements({ id: inv.id, number: inv.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
+    net: inv.net, vat: inv.vat, date: inv.issue_date, title: periodicTitle(inv.period!) }, setup.platform);
+  const { prepared, failures } = prepareDrafts(setup, invoiceDrafts(targets, inv.issue_date), now, true);
+  return { error: null, failures, ...booksOf(setup, prepared, inv.id), items: [] };
 }

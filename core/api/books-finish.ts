@@ -2,24 +2,56 @@
 // and their books, and the one entry of each day that is over in daily books (docs/accounting.md).
 import { firstOpenDate, lastDayOfMonth, monthOf } from '../domain/books-calendar.js';
 import { dailyLabel, dailyPiece } from '../domain/daily-books.js';
-import { periodicInvoices, periodicSeries, periodicTitle } from '../domain/periodic-invoices.js';
-import { PostingError, draftEntries, invoiceMovements, type DraftEntry, type Movement } from '../domain/postings.js';
+import { periodicInvoices, periodicSeries } from '../domain/periodic-invoices.js';
+import { PostingError } from '../domain/postings.js';
 import { isoUtc } from '../domain/time.js';
 import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import { entryWriter, issueEvents, loadBooksSetup, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
-import { creditRefReader, invoiceIssuer, invoiceSubledgerKey, pendingTotals, unpostedInvoices, type InvoiceRow } from '../store/invoice-repo.js';
+import { creditRefReader, invoiceIssuer, invoiceSubledgerKey, pendingTotals, unpostedInvoices } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { dayJournal, dayKey, openBatches } from '../store/subledger-repo.js';
+import { invoiceBooks, type InvoiceToPost, type OrderBooks } from './books-compute.js';
 import { PostingWriter, dateOf, emptyRun, fiscalYearName, validAt, type PostingRun } from './posting-writer.js';
+import type { ChunkComputer } from './settle-pool.js';
 
 /** Today's date in an entity's zone. */
 const todayOf = (setup: BooksSetup, entity: string, now: Date) => dateOf(isoUtc(now.getTime()), setup.entities.get(entity)?.time_zone ?? 'Europe/Paris');
 
-/** What posting an invoice's books reads of it: an invoice just issued, or one read back (`unpostedInvoices`). */
-type InvoiceToPost = Pick<InvoiceRow, 'id' | 'number' | 'kind' | 'supplier' | 'customer' | 'currency' | 'net' | 'vat' | 'issue_date' | 'period'>;
+/** Invoices handed to the settlement run's computer at a time (settle-pool.ts). */
+const INVOICE_CHUNK = 1000;
+
+/**
+ * The books of the invoices being issued, computed as they are issued: by the settlement run's
+ * computer when there is one (on its worker while this thread goes on issuing), in chunks, else
+ * when they are read.
+ */
+function invoiceBooksQueue(setup: BooksSetup, now: Date, computer: ChunkComputer | null) {
+  let chunk: InvoiceToPost[] = [];
+  let chunks = 0;
+  const submit = () => {
+    if (chunk.length === 0) return;
+    computer!.submit({ invoices: chunk });
+    chunks++;
+    chunk = [];
+  };
+  return {
+    /** An invoice just issued. */
+    push(inv: InvoiceToPost) {
+      if (!computer) return;
+      chunk.push(inv);
+      if (chunk.length === INVOICE_CHUNK) submit();
+    },
+    /** The books of `issued`, every invoice pushed, in order. */
+    *books(issued: readonly InvoiceToPost[]): Generator<OrderBooks> {
+      if (!computer) { for (const inv of issued) yield invoiceBooks(setup, inv, now); return; }
+      submit();
+      for (; chunks > 0; chunks--) yield* computer.take() as OrderBooks[]; // invoices were handed over
+    },
+  };
+}
 
 /** Issues the periodic invoices and credit notes of every month that is over in its supplier's zone; returns them in id order. */
-function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun): InvoiceToPost[] {
+function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun, onIssued: (inv: InvoiceToPost) => void): InvoiceToPost[] {
   // A month is over when the supplier's today is in a later month (today computed once per supplier).
   const months = new Map<string, string>();
   const monthNow = (supplier: string) => {
@@ -56,8 +88,10 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun)
       created_at: createdAt, lines: inv.lines,
     });
     if (inv.kind === 'invoice') issuedNow.set(`${inv.supplier}|${inv.customer}|${inv.currency}|${inv.month}`, done.number);
-    issued.push({ id: done.id, number: done.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
-      net: inv.net, vat: inv.vat, issue_date: issueDate, period: inv.month });
+    const posted: InvoiceToPost = { id: done.id, number: done.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
+      net: inv.net, vat: inv.vat, issue_date: issueDate, period: inv.month };
+    issued.push(posted);
+    onIssued(posted);
     run.invoices++;
   }
   issuer.flush();
@@ -65,39 +99,19 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun)
 }
 
 /**
- * The drafts of an invoice's entries: nothing is posted for it yet, and its movements (one per
- * entity and journal, all at its issue date) are its entries, in their order, as `draftEntries`
- * would give them without grouping and sorting; it does so when two movements would share an entry.
+ * Posts the books of periodic invoices that have none yet: those just issued (`issued`, their
+ * books computed as they were issued) and those left without (a rate was missing when they were
+ * issued, read back): an entry each in detailed books, and in daily books movements of the
+ * subledger (under the invoice's `subledgerKey`) that the day's entry sums (decision 0020).
  */
-function invoiceDrafts(targets: readonly Movement[], date: string): DraftEntry[] {
-  const out: DraftEntry[] = [];
-  const seen = new Set<string>();
-  for (const m of targets) {
-    const key = `${m.entity}\u0000${m.journal}`;
-    if (seen.has(key) || m.event !== targets[0]!.event || m.at !== targets[0]!.at) return draftEntries(targets, [], date);
-    seen.add(key);
-    out.push({ entity: m.entity, event: m.event, journal: m.journal, piece: m.piece, at: m.at, eventAt: m.at, adjustment: false, label: m.label,
-      currency: m.currency, order: m.order, transfer: m.transfer, lines: m.lines.map((l) => ({ fact: m.fact, role: l.role, aux: l.aux, amount: l.amount })) });
-  }
-  return out;
-}
-
-/**
- * Posts the books of periodic invoices that have none yet: those just issued (`issued`, from
- * memory) and those left without (a rate was missing when they were issued, read back): an entry
- * each in detailed books, and in daily books movements of the subledger (under the invoice's
- * `subledgerKey`) that the day's entry sums (decision 0020).
- */
-function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>, issued: readonly InvoiceToPost[]) {
+function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>, issued: readonly InvoiceToPost[], books: Iterable<OrderBooks>) {
   // Every invoice stored before this run's has a lower id (the issuer numbers above them).
-  const invoices: readonly InvoiceToPost[] = [...unpostedInvoices(db, issued[0]?.id), ...issued];
-  if (invoices.length === 0) return;
+  const earlier = unpostedInvoices(db, issued[0]?.id);
+  if (earlier.length === 0 && issued.length === 0) return;
   const writer = new PostingWriter(db, setup, now, run, pending);
-  for (const inv of invoices) {
-    const targets = invoiceMovements({ id: inv.id, number: inv.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
-      net: inv.net, vat: inv.vat, date: inv.issue_date, title: periodicTitle(inv.period!) }, setup.platform);
-    writer.add(writer.prepareAll(invoiceDrafts(targets, inv.issue_date), true).prepared, invoiceSubledgerKey(inv.number), inv.id);
-  }
+  for (const inv of earlier) writer.addFirst(invoiceSubledgerKey(inv.number), invoiceBooks(setup, inv, now));
+  let i = 0;
+  for (const b of books) writer.addFirst(invoiceSubledgerKey(issued[i++]!.number), b);
   writer.flush();
 }
 
@@ -149,10 +163,11 @@ function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun) {
  * entries), entries of invoices left without one, and the entries of days that are over in
  * daily books. Idempotent: nothing is due twice.
  */
-export function finishBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db)): PostingRun {
+export function finishBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db), computer: ChunkComputer | null = null): PostingRun {
   const run = emptyRun();
-  const issued = issueDueInvoices(db, setup, now, run);
-  postInvoiceBooks(db, setup, now, run, issueEvents(db), issued);
+  const books = invoiceBooksQueue(setup, now, computer);
+  const issued = issueDueInvoices(db, setup, now, run, (inv) => books.push(inv));
+  postInvoiceBooks(db, setup, now, run, issueEvents(db), issued, books.books(issued));
   journalizeDays(db, setup, now, run);
   return run;
 }

@@ -95,13 +95,16 @@ export class PostingWriter {
     }
   }
 
-  /** Records and queues the books of an order settled for the first time (books-compute.ts), as prepareAll, add and addItems would. */
-  addFirst(order: string, books: OrderBooks) {
+  /**
+   * Records and queues books computed ahead (books-compute.ts: an order settled for the first time,
+   * or a periodic invoice, `detail` being its subledger key), as prepareAll, add and addItems would.
+   */
+  addFirst(detail: string, books: OrderBooks) {
     this.record(books.failures, () => [...books.failures.map((f) => f.event), ...books.entries.map((e) => e.source_key), ...movementEvents(books.movements)]);
     for (const e of books.entries) this.entries.push(e);
-    if (books.daily > 0) this.daily.add(order, books.movements);
+    if (books.daily > 0) this.daily.add(detail, books.movements);
     this.run.movements += books.daily;
-    this.addReadyItems(order, books.items);
+    this.addReadyItems(detail, books.items);
   }
 
   /** Queues the leg amounts of an order for the month's invoices. */

@@ -11,7 +11,7 @@ import { isoUtc, toMs } from '../domain/time.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
 import { booksSetupFrom, type BooksSetupData } from '../store/books-repo.js';
 import { settlementRows, type SettlementRows } from '../store/settlement-repo.js';
-import { firstOrderBooks, type OrderBooks } from './books-compute.js';
+import { firstOrderBooks, invoiceBooks, type InvoiceToPost, type OrderBooks } from './books-compute.js';
 
 export interface OrderInput { order: Order; events: readonly LifecycleEvent[] }
 
@@ -26,8 +26,13 @@ export interface ComputedOrder {
   books: OrderBooks | null;
 }
 
-/** A chunk of orders to compute, and which of them have never been settled (1) or have (0). */
-export interface Chunk { inputs: OrderInput[]; first: Uint8Array }
+/**
+ * A chunk to compute: orders, and which of them have never been settled (1) or have (0); or
+ * periodic invoices just issued, whose books to compute (finishBooks, books-finish.ts).
+ */
+export type Chunk = { inputs: OrderInput[]; first: Uint8Array } | { invoices: InvoiceToPost[] };
+/** A chunk's results, in its order: the orders' rows (and books), or the invoices' books. */
+export type ChunkResult = ComputedOrder[] | OrderBooks[];
 
 /** What a computation needs besides the orders: plain data, so a worker can receive it. */
 export interface ComputeSetup {
@@ -51,13 +56,13 @@ export function storedAsOf(order: Order, events: readonly LifecycleEvent[], nowM
 /** Computes an order; `first`: never settled before, so its books are computed too (when they follow). */
 export type OrderComputer = (input: OrderInput, first: boolean) => ComputedOrder;
 
-export function orderComputer(setup: ComputeSetup, ctx: SettlementContext = buildContext(setup.network, setup.rules)): OrderComputer {
+export function orderComputer(setup: ComputeSetup, ctx: SettlementContext = buildContext(setup.network, setup.rules),
+  books = setup.books ? booksSetupFrom(setup.books) : null): OrderComputer {
   const locations = new Map(setup.locations);
   const locationEntities = (id: string) => locations.get(id) ?? [];
   const zones = new Map(setup.network.entities.map((e) => [e.id, e.time_zone ?? DEFAULT_TIME_ZONE]));
   // Day totals are kept for the platform entity (core/store/day-totals.ts).
   const days = { zoneOf: (id: string) => zones.get(id) ?? DEFAULT_TIME_ZONE, keep: (id: string) => id === setup.network.platform_entity };
-  const books = setup.books ? booksSetupFrom(setup.books) : null;
   const now = new Date(setup.nowMs);
   return ({ order, events }, first) => {
     const os = settleOrder(ctx, order, events, storedAsOf(order, events, setup.nowMs));
@@ -71,7 +76,14 @@ export function orderComputer(setup: ComputeSetup, ctx: SettlementContext = buil
   };
 }
 
-/** A chunk's results, on either thread. */
-export function computeChunk(compute: OrderComputer, chunk: Chunk): ComputedOrder[] {
-  return chunk.inputs.map((input, i) => compute(input, chunk.first[i] === 1));
+/** Computes chunks of either kind, on either thread. */
+export function chunkComputer(setup: ComputeSetup): (chunk: Chunk) => ChunkResult {
+  const books = setup.books ? booksSetupFrom(setup.books) : null;
+  const order = orderComputer(setup, undefined, books);
+  const now = new Date(setup.nowMs);
+  return (chunk) => {
+    if (!('invoices' in chunk)) return chunk.inputs.map((input, i) => order(input, chunk.first[i] === 1));
+    if (!books) throw new Error('invoice books asked of a run without books');
+    return chunk.invoices.map((inv) => invoiceBooks(books, inv, now));
+  };
 }

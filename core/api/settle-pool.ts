@@ -7,15 +7,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ValidationError, type Issue } from '../domain/scenario.js';
-import { computeChunk, orderComputer, type Chunk, type ComputeSetup, type ComputedOrder, type OrderComputer } from './settle-compute.js';
+import { chunkComputer, type Chunk, type ChunkResult, type ComputeSetup } from './settle-compute.js';
 
 export interface ChunkComputer {
   /** True when chunks are computed on a worker thread. */
   readonly parallel: boolean;
   /** Hands over the next chunk, to be computed while earlier ones are taken. */
   submit(chunk: Chunk): void;
-  /** The results of the oldest chunk handed over, in its order. */
-  take(): ComputedOrder[];
+  /** The results of the oldest chunk handed over, in its order (of its kind: the caller knows which it handed over). */
+  take(): ChunkResult;
   /** Chunks computed on each thread so far. */
   readonly chunks: { worker: number; inline: number };
   /** Chunks claimed so far, by either thread. */
@@ -24,14 +24,14 @@ export interface ChunkComputer {
 }
 
 export function inlineComputer(setup: ComputeSetup): ChunkComputer {
-  const compute = orderComputer(setup);
+  const compute = chunkComputer(setup);
   const queue: Chunk[] = [];
   const chunks = { worker: 0, inline: 0 };
   return {
     parallel: false,
     chunks,
     submit: (chunk) => { queue.push(chunk); },
-    take: () => { chunks.inline++; return computeChunk(compute, queue.shift()!); },
+    take: () => { chunks.inline++; return compute(queue.shift()!); },
     claimed: () => chunks.inline,
     close: () => { queue.length = 0; },
   };
@@ -79,16 +79,16 @@ export function workerComputer(setup: ComputeSetup, opts: WorkerOptions = {}): C
   worker.on('error', () => {});
   const answers = answerReader(port1, shared);
   const chunks = { worker: 0, inline: 0 };
-  let local: OrderComputer | null = null;
-  const compute = (chunk: Chunk) => { chunks.inline++; return computeChunk((local ??= orderComputer(setup)), chunk); };
+  let local: ReturnType<typeof chunkComputer> | null = null;
+  const compute = (chunk: Chunk) => { chunks.inline++; return (local ??= chunkComputer(setup))(chunk); };
   const queue: Chunk[] = []; // handed over, not taken; queue[0] is chunk `taken`
-  const ahead = new Map<number, ComputedOrder[]>(); // chunks this thread computed before their turn
+  const ahead = new Map<number, ChunkResult>(); // chunks this thread computed before their turn
   let submitted = 0;
   let taken = 0;
   let failed = false; // the worker could not start: every chunk is computed here
   const claim = (seq: number) => Atomics.compareExchange(shared, NEXT, seq, seq + 1) === seq;
   /** The worker's answer for chunk `seq` (past its start message); null when it could not start. */
-  const answer = (seq: number): ComputedOrder[] | null => {
+  const answer = (seq: number): ChunkResult | null => {
     for (;;) {
       const a = answers(CHUNK_TIMEOUT_MS);
       if ('ready' in a) continue;
@@ -134,7 +134,7 @@ export function workerComputer(setup: ComputeSetup, opts: WorkerOptions = {}): C
   };
 }
 
-type Answer = { ready: true } | { seq: number; computed: ComputedOrder[] } | { seq?: number; error: { name: string; message: string; issues: Issue[] | null } };
+type Answer = { ready: true } | { seq: number; computed: ChunkResult } | { seq?: number; error: { name: string; message: string; issues: Issue[] | null } };
 
 /** Reads the worker's answers in order, blocking until the next one is there. */
 function answerReader(port: MessagePort, signal: Int32Array) {

@@ -6,7 +6,7 @@
 // compare-and-swap: the runner's thread may have claimed it first), and then answers on `port`
 // and increments and notifies `signal[0]`.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { computeChunk, orderComputer, type Chunk, type ComputeSetup } from './settle-compute.js';
+import { chunkComputer, type Chunk, type ComputeSetup } from './settle-compute.js';
 
 const { setup, port, signal } = workerData as { setup: ComputeSetup; port: MessagePort; signal: Int32Array };
 
@@ -16,9 +16,9 @@ function answer(message: unknown) {
   Atomics.notify(signal, 0);
 }
 
-let compute: ReturnType<typeof orderComputer> | null = null;
+let compute: ReturnType<typeof chunkComputer> | null = null;
 try {
-  compute = orderComputer(setup);
+  compute = chunkComputer(setup);
   answer({ ready: true });
 } catch (e) {
   answer({ error: serialiseError(e) });
@@ -29,7 +29,7 @@ if (compute) {
   parentPort!.on('message', ({ seq, chunk }: { seq: number; chunk: Chunk }) => {
     if (Atomics.compareExchange(signal, 1, seq, seq + 1) !== seq) return; // the runner's thread computed it
     try {
-      answer({ seq, computed: computeChunk(run, chunk) });
+      answer({ seq, computed: run(chunk) });
     } catch (e) {
       answer({ seq, error: serialiseError(e) });
     }

@@ -12,7 +12,7 @@ import { loadLocationEntities, settledIds, settlementWriter } from '../store/set
 import { dailyBatches, type DailyBatches } from '../store/subledger-repo.js';
 import type { Db } from '../store/db.js';
 import { finishBooks, postOrderBooks, type FirstBooksInput } from './books-runner.js';
-import { storedAsOf, type ComputeSetup, type OrderInput } from './settle-compute.js';
+import { storedAsOf, type ComputeSetup, type ComputedOrder, type OrderInput } from './settle-compute.js';
 import { inlineComputer, workerComputer, type ChunkComputer } from './settle-pool.js';
 
 /** Orders computed, written and posted together inside a batch's transaction. */
@@ -106,7 +106,7 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
         // young-generation collection, and each table still takes a run of rows at a time.
         for (; chunk < lastChunk; chunk++) {
           handOver();
-          const computed = computer.take();
+          const computed = computer.take() as ComputedOrder[]; // orders were handed over
           const inputs = handedOver.shift()!;
           handOver();
           const booked: (OrderBooksInput | FirstBooksInput)[] = []; // settled orders whose books follow (below)
@@ -136,9 +136,10 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
         writer.flushDayTotals();
       }).immediate();
     }
-    // What the clock decides once the run's orders are posted: invoices of months that are over,
+    // What the clock decides once the run's orders are posted: invoices of months that are over
+    // (their books computed by the run's computer, on the worker while this thread issues them),
     // and the one entry of each day that is over in daily books.
-    if (booksSetup) db.transaction(() => finishBooks(db, opts.now, booksSetup)).immediate();
+    if (booksSetup) db.transaction(() => finishBooks(db, opts.now, booksSetup, computer)).immediate();
   } finally {
     computer.close();
   }

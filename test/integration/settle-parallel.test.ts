@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { computeChunk, orderComputer, type Chunk, type ComputeSetup } from '../../core/api/settle-compute.js';
+import { chunkComputer, type Chunk, type ComputeSetup } from '../../core/api/settle-compute.js';
 import { useSettleWorkerEntry, workerComputer } from '../../core/api/settle-pool.js';
 import { settleStoredOrders } from '../../core/api/settlement-runner.js';
 import { generateScenario } from '../../core/demo/generate.js';
@@ -19,6 +19,8 @@ import { memoryDb, repoRoot } from '../helpers/db.js';
 const NOW = new Date('2026-12-01T00:00:00Z');
 /** 700 orders in batches of 300, in chunks of at most 250 within a batch (settlement-runner.ts): 250, 50, 250, 50, 100. */
 const CHUNKS = 5;
+/** The chunks of a run that settled `db`: its orders', then its invoices' books, 1,000 invoices a chunk (books-finish.ts). */
+const chunksOf = (db: ReturnType<typeof memoryDb>) => CHUNKS + Math.ceil((db.prepare('SELECT count(*) FROM invoices').pluck().get() as number) / 1000);
 const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'journal_entries', 'journal_lines', 'invoices', 'invoice_lines'];
 
 function scenario(): Scenario {
@@ -50,7 +52,7 @@ describe('settling on a worker thread', () => {
     try {
       const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork: false, stats });
       expect(b.parallel).toBe(true);
-      expect(stats).toMatchObject({ workerChunks: CHUNKS, inlineChunks: 0 });
+      expect(stats).toMatchObject({ workerChunks: chunksOf(parallel), inlineChunks: 0 });
     } finally {
       useSettleWorkerEntry(null);
     }
@@ -63,7 +65,8 @@ describe('settling on a worker thread', () => {
     const a = settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
     const stats = { dayTotalsMs: 0 };
     const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork: false, stats });
-    expect(stats).toMatchObject({ workerChunks: CHUNKS, inlineChunks: 0 });
+    expect(stats).toMatchObject({ workerChunks: chunksOf(parallel), inlineChunks: 0 });
+    expect(chunksOf(parallel)).toBeGreaterThan(CHUNKS); // the invoices' books too
     expect(a.parallel).toBe(false);
     expect(b.parallel).toBe(true);
     expect({ ...b, parallel: false }).toEqual(a);
@@ -88,7 +91,7 @@ describe('settling on a worker thread', () => {
     const a = settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
     const stats = { dayTotalsMs: 0 };
     const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork: false, stats });
-    expect(stats).toMatchObject({ workerChunks: CHUNKS, inlineChunks: 0 });
+    expect(stats).toMatchObject({ workerChunks: chunksOf(parallel), inlineChunks: 0 });
     expect(b.parallel).toBe(true);
     expect({ ...b, parallel: false }).toEqual(a);
     const tables = [...TABLES, 'subledger', 'daily_batches', 'daily_batch_lines', 'invoice_items', 'posting_issues'];
@@ -135,8 +138,8 @@ describe('settling on a worker thread', () => {
       const inputs = s.orders.slice(i, i + 50).map((order) => ({ order, events: byOrder.get(order.id) ?? [] }));
       chunks.push({ inputs, first: new Uint8Array(inputs.length).fill(1) });
     }
-    const compute = orderComputer(setup);
-    const want = chunks.map((c) => computeChunk(compute, c));
+    const compute = chunkComputer(setup);
+    const want = chunks.map((c) => compute(c));
     const pool = workerComputer(setup)!;
     try {
       // Taken at once: the worker is still loading, so this thread computes the chunk itself.
@@ -179,7 +182,7 @@ Atomics.notify(workerData.signal, 0);
         const db = stored(s);
         const stats = { dayTotalsMs: 0 };
         expect(settleStoredOrders(db, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork, stats }).settled).toBe(700);
-        expect(stats, `shareWork ${shareWork}`).toMatchObject({ workerChunks: 0, inlineChunks: CHUNKS });
+        expect(stats, `shareWork ${shareWork}`).toMatchObject({ workerChunks: 0, inlineChunks: chunksOf(db) });
         expect(dump(db)).toEqual(dump(inline));
       }
     } finally {
