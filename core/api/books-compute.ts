@@ -2,9 +2,8 @@
 // settle-compute.ts. Pure, and loaded by both the settlement runner's thread and its worker
 // (settle-worker.ts), so that the postings of orders settled for the first time, and of the
 // periodic invoices a run issues, are computed where the engine runs, by the same function
-// whether there is a worker or not. What depends on
-// the store (numbers, ids, batches, invoices already issued, issues on record) stays with
-// PostingWriter (posting-writer.ts).
+// whether there is a worker or not. What depends on the store (numbers, ids, batches, invoices
+// already issued, issues on record) stays with PostingWriter (posting-writer.ts).
 import { ACCOUNT_NUMBER, type AccountRole, type JournalCode } from '../domain/books-accounts.js';
 import { accountingDate, fiscalYearOf, firstOpenDate, monthOf } from '../domain/books-calendar.js';
 import { FxRateMissingError, convertBalanced, findRate } from '../domain/books-fx.js';
@@ -202,9 +201,9 @@ function pushItem(setup: BooksSetup, out: ReadyItems, d: ItemDraft): void {
 // ---- An order settled for the first time ----------------------------------------------------
 
 /**
- * The books of an order with nothing posted yet, ready to number and write: as data, failures
- * included, so that the worker can hand them over and the runner's thread record them as
- * postOrderBooks records its own.
+ * The books of an order (or of a periodic invoice, `invoiceBooks`) with nothing posted yet, ready
+ * to number and write: as data, failures included, so that the worker can hand them over and the
+ * runner's thread record them as postOrderBooks records its own.
  */
 export interface OrderBooks {
   /** Nothing of the order can be posted (a PostingError of the order as a whole), else null. */

@@ -1,8 +1,9 @@
 // Where the settlement runner's computation happens: on its own thread, or on a worker thread
 // that computes the next chunk of orders while the runner writes the current one (a large run
-// then uses both cores of a store PC: SQLite writes on one, the engine on the other).
-// The runner stays synchronous, as its callers' transactions must be: it blocks on a shared
-// counter (Atomics.wait) and reads the worker's answer with receiveMessageOnPort.
+// then uses both cores of a store PC: SQLite writes on one, the engine on the other), and
+// computes itself what the worker has not started. The runner stays synchronous, as its
+// callers' transactions must be: it blocks on a shared counter (Atomics.wait) and reads the
+// worker's answer with receiveMessageOnPort.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
