@@ -48,9 +48,9 @@ export function useSettleWorkerEntry(file: string | null): void {
   workerEntry = file === null ? SOURCE_ENTRY : pathToFileURL(file);
 }
 
-/** Where the shared counters are: answers sent by the worker, and the first chunk nobody has claimed. */
-const ANSWERS = 0;
-const NEXT = 1;
+/** Where the shared counters are (settle-worker.ts moves them too): answers sent by the worker, and the first chunk nobody has claimed. */
+export const ANSWERS = 0;
+export const NEXT = 1;
 
 export interface WorkerOptions {
   /**
@@ -58,7 +58,7 @@ export interface WorkerOptions {
    * worker loads, and whenever it falls behind, rather than wait. Tests turn it off so that the
    * worker computes every chunk.
    */
-  share?: boolean;
+  shareWork?: boolean;
 }
 
 /**
@@ -71,7 +71,7 @@ export interface WorkerOptions {
  */
 export function workerComputer(setup: ComputeSetup, opts: WorkerOptions = {}): ChunkComputer | null {
   if (workerEntry.protocol !== 'file:' || !existsSync(fileURLToPath(workerEntry))) return null;
-  const share = opts.share !== false;
+  const share = opts.shareWork !== false;
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(workerEntry, { workerData: { setup, port: port2, signal: shared }, transferList: [port2] });

@@ -2,18 +2,19 @@
 // (settle-compute.ts), and the books of those never settled before (books-compute.ts), while
 // the runner's thread writes the previous chunk. Started through settle-worker.mjs, which
 // registers tsx first. Protocol (settle-pool.ts): one message in per chunk, numbered; the worker
-// computes it if it can claim it (`signal[1]`, the first chunk nobody claimed, moved on by
+// computes it if it can claim it (`signal[NEXT]`, the first chunk nobody claimed, moved on by
 // compare-and-swap: the runner's thread may have claimed it first), and then answers on `port`
-// and increments and notifies `signal[0]`.
+// and increments and notifies `signal[ANSWERS]`.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { chunkComputer, type Chunk, type ComputeSetup } from './settle-compute.js';
+import { ANSWERS, NEXT } from './settle-pool.js';
 
 const { setup, port, signal } = workerData as { setup: ComputeSetup; port: MessagePort; signal: Int32Array };
 
 function answer(message: unknown) {
   port.postMessage(message);
-  Atomics.add(signal, 0, 1);
-  Atomics.notify(signal, 0);
+  Atomics.add(signal, ANSWERS, 1);
+  Atomics.notify(signal, ANSWERS);
 }
 
 let compute: ReturnType<typeof chunkComputer> | null = null;
@@ -27,7 +28,7 @@ try {
 if (compute) {
   const run = compute;
   parentPort!.on('message', ({ seq, chunk }: { seq: number; chunk: Chunk }) => {
-    if (Atomics.compareExchange(signal, 1, seq, seq + 1) !== seq) return; // the runner's thread computed it
+    if (Atomics.compareExchange(signal, NEXT, seq, seq + 1) !== seq) return; // the runner's thread computed it
     try {
       answer({ seq, computed: run(chunk) });
     } catch (e) {

@@ -67,7 +67,7 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
   const booksSetup = booksData ? booksSetupFrom(booksData) : null;
   const setup: ComputeSetup = { network: loadNetwork(db), rules: loadRules(db), locations: loadLocationEntities(db), nowMs: opts.now.getTime(), books: booksData };
   const parallel = opts.parallel ?? (ids.length >= PARALLEL_FROM_ORDERS && availableParallelism() > 1);
-  const computer: ChunkComputer = (parallel ? workerComputer(setup, { share: opts.shareWork }) : null) ?? inlineComputer(setup);
+  const computer: ChunkComputer = (parallel ? workerComputer(setup, { shareWork: opts.shareWork }) : null) ?? inlineComputer(setup);
   run.parallel = computer.parallel;
 
   // Chunks of orders, handed to the computer a few ahead of the one being written, across the
