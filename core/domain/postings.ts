@@ -213,8 +213,12 @@ export function orderMovements(input: OrderBooksInput): OrderTargets {
   const O = order.id;
   const movements: Movement[] = [];
   const legs: LegFact[] = [];
+  // Spelled out rather than spread: an import builds millions of these, and a spread copy costs several times a literal.
   const push = (m: Omit<Movement, 'order' | 'transfer' | 'currency'>) => {
-    if (m.lines.length > 0) movements.push({ ...m, order: O, transfer: null, currency: cur });
+    if (m.lines.length > 0) {
+      movements.push({ entity: m.entity, event: m.event, fact: m.fact, journal: m.journal, at: m.at, label: m.label, piece: m.piece, lines: m.lines,
+        order: O, transfer: null, currency: cur });
+    }
   };
   const nc = (e: string) => A('network_current', e);
 
@@ -497,7 +501,7 @@ export function draftEntries(targets: readonly Movement[], posted: readonly Post
     if (!postedMeta.has(fk)) postedMeta.set(fk, p);
   }
   const keys = new Set<string>([...want.keys(), ...have.keys()]);
-  const groups = new Map<string, DraftEntry & { idx: number }>();
+  const groups = new Map<string, Ranked>();
   const adjustMs = toMs(adjustAt);
   for (const key of keys) {
     const delta = (want.get(key) ?? 0) - (have.get(key) ?? 0);
@@ -515,30 +519,35 @@ export function draftEntries(targets: readonly Movement[], posted: readonly Post
       const adjustment = postedEvents.has(`${entity}\u0000${event}`);
       const at = adjustment ? isoUtc(Math.max(toMs(eventAt), adjustMs)) : eventAt;
       g = {
-        entity, event, journal, piece, at, eventAt, adjustment,
-        label: adjustment ? `Régularisation : ${t ? t.m.label : event}` : t!.m.label,
-        currency: t ? t.m.currency : p!.currency,
-        order: t ? t.m.order : p!.order,
-        transfer: t ? t.m.transfer : p!.transfer,
-        lines: [],
+        d: {
+          entity, event, journal, piece, at, eventAt, adjustment,
+          label: adjustment ? `Régularisation : ${t ? t.m.label : event}` : t!.m.label,
+          currency: t ? t.m.currency : p!.currency,
+          order: t ? t.m.order : p!.order,
+          transfer: t ? t.m.transfer : p!.transfer,
+          lines: [],
+        },
         idx: t ? t.idx : Number.MAX_SAFE_INTEGER,
       };
       groups.set(gk, g);
     }
     if (t && t.idx < g.idx) g.idx = t.idx;
-    g.lines.push({ fact, role, aux: aux === '' ? null : aux, amount: delta });
+    g.d.lines.push({ fact, role, aux: aux === '' ? null : aux, amount: delta });
   }
   // Lines keep the order of the targets (debits then credits, as built), then vanished facts.
   const out = [...groups.values()];
-  for (const g of out) assertBalanced(g.lines, `entry ${g.event} for ${g.entity}`);
+  for (const { d } of out) assertBalanced(d.lines, `entry ${d.event} for ${d.entity}`);
   return sortDrafts(out);
 }
 
-function sortDrafts(out: (DraftEntry & { idx: number })[]): DraftEntry[] {
+/** A draft with the index of its first target, which orders drafts of the same time. */
+interface Ranked { d: DraftEntry; idx: number }
+
+function sortDrafts(out: Ranked[]): DraftEntry[] {
   const ms = new Map<string, number>();
   const at = (s: string) => { let v = ms.get(s); if (v === undefined) ms.set(s, (v = toMs(s))); return v; };
-  out.sort((a, b) => at(a.at) - at(b.at) || a.idx - b.idx || (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0));
-  return out.map(({ idx: _idx, ...d }) => d);
+  out.sort((a, b) => at(a.d.at) - at(b.d.at) || a.idx - b.idx || (a.d.entity < b.d.entity ? -1 : a.d.entity > b.d.entity ? 1 : 0));
+  return out.map((r) => r.d);
 }
 
 /**
@@ -547,19 +556,22 @@ function sortDrafts(out: (DraftEntry & { idx: number })[]): DraftEntry[] {
  * the same lines as the general case would give, without its per-line bookkeeping.
  */
 function firstDrafts(targets: readonly Movement[]): DraftEntry[] {
-  const groups = new Map<string, DraftEntry & { idx: number }>();
+  // Grouped by event, then found among the event's few drafts: no key string built per movement.
+  const byEvent = new Map<string, Ranked[]>();
+  const out: Ranked[] = [];
   targets.forEach((m, idx) => {
-    const gk = `${m.entity}\u0000${m.event}\u0000${m.journal}\u0000${m.piece.kind}\u0000${m.piece.ref}`;
-    let g = groups.get(gk);
+    let list = byEvent.get(m.event);
+    if (!list) byEvent.set(m.event, (list = []));
+    let g = list.find(({ d }) => d.entity === m.entity && d.journal === m.journal && d.piece.kind === m.piece.kind && d.piece.ref === m.piece.ref);
     if (!g) {
-      g = { entity: m.entity, event: m.event, journal: m.journal, piece: m.piece, at: m.at, eventAt: m.at, adjustment: false, label: m.label,
-        currency: m.currency, order: m.order, transfer: m.transfer, lines: [], idx };
-      groups.set(gk, g);
+      g = { d: { entity: m.entity, event: m.event, journal: m.journal, piece: m.piece, at: m.at, eventAt: m.at, adjustment: false, label: m.label,
+        currency: m.currency, order: m.order, transfer: m.transfer, lines: [] }, idx };
+      list.push(g);
+      out.push(g);
     }
-    for (const l of m.lines) g.lines.push({ fact: m.fact, role: l.role, aux: l.aux, amount: l.amount });
+    for (const l of m.lines) g.d.lines.push({ fact: m.fact, role: l.role, aux: l.aux, amount: l.amount });
   });
-  const out = [...groups.values()];
-  for (const g of out) assertBalanced(g.lines, `entry ${g.event} for ${g.entity}`);
+  for (const { d } of out) assertBalanced(d.lines, `entry ${d.event} for ${d.entity}`);
   return sortDrafts(out);
 }
 
@@ -594,11 +606,23 @@ export interface ItemDraft extends LegFact {
 
 const legKey = (event: string, fact: string) => `${event}\u0000${fact}`;
 
+/** Leg `l` as an amount to invoice (a literal: a first posting makes one per leg). */
+const itemOf = (l: LegFact, base: Minor, amount: Minor, vat: Minor, corrects: ItemDraft['corrects']): ItemDraft => ({
+  event: l.event, fact: l.fact, at: l.at, order: l.order, line: l.line, group: l.group, rule: l.rule, to_role: l.to_role, supplier: l.supplier,
+  customer: l.customer, base, rate: l.rate, amount, vat, currency: l.currency, description: l.description, corrects,
+});
+
 /**
  * The leg amounts that bring what is invoiced to what the legs say: the difference per event and
  * leg; a leg that is gone (an explicit re-settlement) is taken back in full, dated `adjustAt`.
  */
 export function draftItems(legs: readonly LegFact[], invoiced: readonly InvoicedLeg[], adjustAt: string): ItemDraft[] {
+  if (invoiced.length === 0) {
+    // Nothing invoiced yet (a first posting): every leg with an amount, correcting nothing.
+    const first: ItemDraft[] = [];
+    for (const l of legs) if (l.amount !== 0 || l.vat !== 0) first.push(itemOf(l, l.base, l.amount, l.vat, []));
+    return first;
+  }
   const done = new Map<string, { net: number; vat: number; base: number }>();
   const last = new Map<string, InvoicedLeg>();
   for (const i of invoiced) {
@@ -633,7 +657,7 @@ export function draftItems(legs: readonly LegFact[], invoiced: readonly Invoiced
         if (!seen.has(k)) { seen.add(k); corrects.push({ month: i.month, invoice: i.invoice }); }
       }
     }
-    out.push({ ...l, base: l.base - d.base, amount: net, vat, corrects });
+    out.push(itemOf(l, l.base - d.base, net, vat, corrects));
   }
   return out;
 }
