@@ -380,21 +380,20 @@ export function invoiceMovements(inv: InvoiceFact, platform: string): Movement[]
   const event = eventKeys.invoice(inv.number);
   const piece = { kind: 'invoice' as const, ref: inv.number };
   const label = `${inv.kind === 'invoice' ? 'Facture' : 'Avoir'} ${inv.number} : ${inv.title}`;
-  const base = { event, fact: 'invoice', at: inv.date, label, piece, order: null, transfer: null, currency: inv.currency };
   const pc = A('platform_current', P);
   const out: Movement[] = [];
-  if (B !== P) {
-    out.push({ ...base, entity: B, journal: 'VE', lines: new Lines().dc(pc, A('commissions_earned'), inv.net, sign).dc(pc, A('output_vat'), inv.vat, sign).done() });
-  }
-  if (An !== P) {
-    out.push({ ...base, entity: An, journal: 'AC', lines: new Lines().dc(A('commissions_paid'), pc, inv.net, sign).dc(A('input_vat'), pc, inv.vat, sign).done() });
-  }
+  // Literals rather than spreads of shared fields: a month's end makes one per invoice and book.
+  const add = (entity: string, journal: JournalCode, lines: PostingLine[]) => {
+    if (lines.length > 0) out.push({ entity, event, fact: 'invoice', journal, at: inv.date, label, piece, order: null, transfer: null, currency: inv.currency, lines });
+  };
+  if (B !== P) add(B, 'VE', new Lines().dc(pc, A('commissions_earned'), inv.net, sign).dc(pc, A('output_vat'), inv.vat, sign).done());
+  if (An !== P) add(An, 'AC', new Lines().dc(A('commissions_paid'), pc, inv.net, sign).dc(A('input_vat'), pc, inv.vat, sign).done());
   const p = new Lines();
   if (An === P) p.dc(A('commissions_paid'), A('network_current', B), inv.net, sign).dc(A('input_vat'), A('network_current', B), inv.vat, sign);
   else if (B === P) p.dc(A('network_current', An), A('commissions_earned'), inv.net, sign).dc(A('network_current', An), A('output_vat'), inv.vat, sign);
   else p.dc(A('network_current', An), A('network_current', B), inv.net + inv.vat, sign);
-  out.push({ ...base, entity: P, journal: B === P ? 'VE' : An === P ? 'AC' : 'OD', lines: p.done() });
-  return out.filter((m) => m.lines.length > 0);
+  add(P, B === P ? 'VE' : An === P ? 'AC' : 'OD', p.done());
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
