@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { generateScenario } from '../core/demo/generate.js';
 import { validateScenario, type Scenario } from '../core/domain/scenario.js';
 import { eventsByOrder } from '../core/domain/settle.js';
-import { settleStoredOrders, type SettleRun, type SettleStats as Stats } from '../core/api/settlement-runner.js';
+import { prepareSettlementRun, settleStoredOrders, type SettleRun, type SettleStats as Stats } from '../core/api/settlement-runner.js';
 import { importScenario } from '../core/store/scenario-repo.js';
 import { openSqliteDatabase } from '../core/store/database.js';
 import type { Db } from '../core/store/db.js';
@@ -58,8 +58,11 @@ if (!validated.ok) throw new Error(`generated scenario is invalid: ${JSON.string
 const scenario: Scenario = validated.scenario;
 log(`validated in ${seconds(t).toFixed(1)} s`);
 
-function freshDb(name: string) {
+/** A database with the scenario imported; `settles`: its orders are settled next (not a raw insert's target). */
+function freshDb(name: string, settles = true) {
   const { db } = openSqliteDatabase({ file: join(dir, name), now: () => now });
+  // As the import does (scenario.import): the settlement worker loads while the orders are written.
+  if (settles) prepareSettlementRun(scenario.orders.length);
   const t0 = process.hrtime.bigint();
   db.transaction(() => {
     const r = importScenario(db, scenario, now.toISOString());
@@ -92,7 +95,7 @@ const BOOKS_TABLES = ['journal_entries', 'journal_lines', 'subledger', 'daily_ba
  * in transactions of the same size as the settlement's batches. Returns seconds and row counts.
  */
 function rawInsert(sourceFile: string, tables: readonly string[], batches: number, name: string): { seconds: number; cpu: number; rows: number; counts: Record<string, number> } {
-  const { db: rawDb } = freshDb(name);
+  const { db: rawDb } = freshDb(name, false);
   const source = openSqliteDatabase({ file: join(dir, sourceFile), now: () => now, readonly: true }).db;
   let total = 0;
   let cpu = 0;

@@ -5,7 +5,7 @@ import { validateScenario, type LifecycleEvent, type Order, type Scenario } from
 import { eventsByOrder } from '../domain/settle.js';
 import { importScenario, recordImport } from '../store/scenario-repo.js';
 import { contentHash } from '../store/hash.js';
-import { settleStoredOrders } from './settlement-runner.js';
+import { prepareSettlementRun, settleStoredOrders } from './settlement-runner.js';
 import { ApiError } from './errors.js';
 import { HEAD_OFFICE_WRITERS, defineHandler } from './handler.js';
 
@@ -28,6 +28,8 @@ export const scenarioHandlers = {
       if (!checked.ok) {
         throw new ApiError('invalid_scenario', `the scenario has ${checked.issues.length} problem(s); nothing was stored`, checked.issues);
       }
+      // A large import's settlement computes on a worker thread: it loads while the orders are written.
+      prepareSettlementRun(checked.scenario.orders.length);
       const at = ctx.now().toISOString();
       const { summary, conflicts, touchedOrders, newOrders } = importScenario(ctx.db, checked.scenario, at);
       if (conflicts.length > 0) {

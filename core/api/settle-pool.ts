@@ -52,6 +52,56 @@ export function useSettleWorkerEntry(file: string | null): void {
 export const ANSWERS = 0;
 export const NEXT = 1;
 
+/** What a worker starts from: the run's setup, the port it answers on, and the shared counters. */
+export interface WorkerStart { setup: ComputeSetup; port: MessagePort; signal: Int32Array }
+
+/** A worker loaded ahead of its run (prewarmSettleWorker), waiting for its start, and for which entry. */
+let spare: { worker: Worker; entry: string; timer: NodeJS.Timeout } | null = null;
+/** An unclaimed spare worker ends after this long. */
+const SPARE_TTL_MS = 120_000;
+
+const entryOnDisk = () => workerEntry.protocol === 'file:' && existsSync(fileURLToPath(workerEntry));
+
+/**
+ * Starts loading a settlement worker ahead of a run that will want one: an import of many orders
+ * calls it before writing them, so the worker loads its modules (about a second through tsx)
+ * while this thread imports, and the run's workerComputer takes it instead of starting one.
+ * Unclaimed, it ends after two minutes; it never keeps the process alive. Returns whether it
+ * started one (not when one is waiting already, nor where the worker's entry is not on disk).
+ */
+export function prewarmSettleWorker(): boolean {
+  if (spare || !entryOnDisk()) return false;
+  const worker = new Worker(workerEntry, { workerData: null });
+  worker.unref();
+  worker.on('error', () => {});
+  const timer = setTimeout(() => {
+    if (spare?.worker !== worker) return;
+    spare = null;
+    void worker.terminate();
+  }, SPARE_TTL_MS).unref();
+  spare = { worker, entry: workerEntry.href, timer };
+  return true;
+}
+
+/** A worker for this start: the spare one, loaded ahead for the current entry, or a new one. */
+function startWorker(start: WorkerStart): Worker {
+  const s = spare;
+  if (s) {
+    spare = null;
+    clearTimeout(s.timer);
+    if (s.entry === workerEntry.href) {
+      s.worker.postMessage({ start }, [start.port]);
+      return s.worker;
+    }
+    void s.worker.terminate();
+  }
+  const worker = new Worker(workerEntry, { workerData: start, transferList: [start.port] });
+  worker.unref();
+  // A worker that fails to load says so on the port; should it crash instead, its chunks are not claimed.
+  worker.on('error', () => {});
+  return worker;
+}
+
 export interface WorkerOptions {
   /**
    * Whether this thread computes the chunks the worker has not started (default): while the
@@ -70,14 +120,11 @@ export interface WorkerOptions {
  * loads its modules, about a second through tsx), nor when the worker falls behind.
  */
 export function workerComputer(setup: ComputeSetup, opts: WorkerOptions = {}): ChunkComputer | null {
-  if (workerEntry.protocol !== 'file:' || !existsSync(fileURLToPath(workerEntry))) return null;
+  if (!entryOnDisk()) return null;
   const share = opts.shareWork !== false;
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(workerEntry, { workerData: { setup, port: port2, signal: shared }, transferList: [port2] });
-  worker.unref();
-  // A worker that fails to load says so on the port; should it crash instead, its chunks are not claimed.
-  worker.on('error', () => {});
+  const worker = startWorker({ setup, port: port2, signal: shared });
   const answers = answerReader(port1, shared);
   const chunks = { worker: 0, inline: 0 };
   let local: ReturnType<typeof chunkComputer> | null = null;

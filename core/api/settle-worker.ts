@@ -1,31 +1,30 @@
 // The settlement runner's worker thread: computes the rows of the chunks of orders it is sent
 // (settle-compute.ts), and the books of those never settled before (books-compute.ts), while
 // the runner's thread writes the previous chunk. Started through settle-worker.mjs, which
-// registers tsx first. Protocol (settle-pool.ts): one message in per chunk, numbered; the worker
-// computes it if it can claim it (`signal[NEXT]`, the first chunk nobody claimed, moved on by
-// compare-and-swap: the runner's thread may have claimed it first), and then answers on `port`
-// and increments and notifies `signal[ANSWERS]`.
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { chunkComputer, type Chunk, type ComputeSetup } from './settle-compute.js';
-import { ANSWERS, NEXT } from './settle-pool.js';
+// registers tsx first. Protocol (settle-pool.ts): its start (setup, answer port, shared counters)
+// comes as workerData, or, for a worker loaded ahead of its run (prewarmSettleWorker), as its
+// first message; then one message per chunk, numbered; the worker computes it if it can claim it
+// (`signal[NEXT]`, the first chunk nobody claimed, moved on by compare-and-swap: the runner's
+// thread may have claimed it first), and then answers on `port` and increments and notifies
+// `signal[ANSWERS]`.
+import { parentPort, workerData } from 'node:worker_threads';
+import { chunkComputer, type Chunk } from './settle-compute.js';
+import { ANSWERS, NEXT, type WorkerStart } from './settle-pool.js';
 
-const { setup, port, signal } = workerData as { setup: ComputeSetup; port: MessagePort; signal: Int32Array };
-
-function answer(message: unknown) {
-  port.postMessage(message);
-  Atomics.add(signal, ANSWERS, 1);
-  Atomics.notify(signal, ANSWERS);
-}
-
-let compute: ReturnType<typeof chunkComputer> | null = null;
-try {
-  compute = chunkComputer(setup);
-  answer({ ready: true });
-} catch (e) {
-  answer({ error: serialiseError(e) });
-}
-
-if (compute) {
+function serve({ setup, port, signal }: WorkerStart) {
+  const answer = (message: unknown) => {
+    port.postMessage(message);
+    Atomics.add(signal, ANSWERS, 1);
+    Atomics.notify(signal, ANSWERS);
+  };
+  let compute: ((chunk: Chunk) => unknown) | null = null;
+  try {
+    compute = chunkComputer(setup);
+    answer({ ready: true });
+  } catch (e) {
+    answer({ error: serialiseError(e) });
+  }
+  if (!compute) return;
   const run = compute;
   parentPort!.on('message', ({ seq, chunk }: { seq: number; chunk: Chunk }) => {
     if (Atomics.compareExchange(signal, NEXT, seq, seq + 1) !== seq) return; // the runner's thread computed it
@@ -36,6 +35,9 @@ if (compute) {
     }
   });
 }
+
+if (workerData) serve(workerData as WorkerStart);
+else parentPort!.once('message', ({ start }: { start: WorkerStart }) => serve(start));
 
 function serialiseError(e: unknown) {
   const err = e instanceof Error ? e : new Error(String(e));

@@ -13,7 +13,7 @@ import { dailyBatches, type DailyBatches } from '../store/subledger-repo.js';
 import type { Db } from '../store/db.js';
 import { finishBooks, postOrderBooks, type FirstBooksInput } from './books-runner.js';
 import { storedAsOf, type ComputeSetup, type ComputedOrder, type OrderInput } from './settle-compute.js';
-import { inlineComputer, workerComputer, type ChunkComputer } from './settle-pool.js';
+import { inlineComputer, prewarmSettleWorker, workerComputer, type ChunkComputer } from './settle-pool.js';
 
 /** Orders computed, written and posted together inside a batch's transaction. */
 const WRITE_CHUNK = 250;
@@ -21,6 +21,18 @@ const WRITE_CHUNK = 250;
 const AHEAD = 3;
 /** Runs of at least this many orders compute on a worker thread, where there is a second core. */
 const PARALLEL_FROM_ORDERS = 20_000;
+
+/** Whether a run of this many orders computes on a worker thread (unless its caller says). */
+const runsParallel = (orders: number) => orders >= PARALLEL_FROM_ORDERS && availableParallelism() > 1;
+
+/**
+ * Loads the settlement worker ahead of a run of about `orders` orders that will use one: an
+ * import calls it before writing its orders, so that the worker has loaded (about a second
+ * through tsx) by the time their settlement starts, rather than this thread computing meanwhile.
+ */
+export function prepareSettlementRun(orders: number): void {
+  if (runsParallel(orders)) prewarmSettleWorker();
+}
 
 export interface SettleRun {
   settled: number; revised: number; unchanged: number; lines: number;
@@ -66,7 +78,7 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
   const booksData = opts.postBooks === false ? null : loadBooksSetupData(db);
   const booksSetup = booksData ? booksSetupFrom(booksData) : null;
   const setup: ComputeSetup = { network: loadNetwork(db), rules: loadRules(db), locations: loadLocationEntities(db), nowMs: opts.now.getTime(), books: booksData };
-  const parallel = opts.parallel ?? (ids.length >= PARALLEL_FROM_ORDERS && availableParallelism() > 1);
+  const parallel = opts.parallel ?? runsParallel(ids.length);
   const computer: ChunkComputer = (parallel ? workerComputer(setup, { shareWork: opts.shareWork }) : null) ?? inlineComputer(setup);
   run.parallel = computer.parallel;
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chunkComputer, type Chunk, type ComputeSetup } from '../../core/api/settle-compute.js';
-import { useSettleWorkerEntry, workerComputer } from '../../core/api/settle-pool.js';
+import { prewarmSettleWorker, useSettleWorkerEntry, workerComputer } from '../../core/api/settle-pool.js';
 import { settleStoredOrders } from '../../core/api/settlement-runner.js';
 import { generateScenario } from '../../core/demo/generate.js';
 import { validateScenario, ValidationError, type Scenario } from '../../core/domain/scenario.js';
@@ -35,6 +35,9 @@ function stored(s: Scenario) {
   return db;
 }
 
+const setupOf = (db: ReturnType<typeof memoryDb>): ComputeSetup =>
+  ({ network: loadNetwork(db), rules: loadRules(db), locations: loadLocationEntities(db), nowMs: NOW.getTime(), books: loadBooksSetupData(db) });
+
 const dump = (db: ReturnType<typeof memoryDb>) => Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).raw().all()]));
 
 describe('settling on a worker thread', () => {
@@ -43,20 +46,40 @@ describe('settling on a worker thread', () => {
   const bundled = join(repoRoot, 'out/main/settle-worker.js');
   const notBuilt = existsSync(bundled) ? null : 'out/main is not built (npm run build)';
   if (notBuilt) console.warn(`the desktop bundle's settlement worker is not tried: ${notBuilt}`);
-  it.skipIf(notBuilt !== null)('runs from the desktop bundle\'s own entry (out/main/settle-worker.js), with the same result', () => {
+  it.skipIf(notBuilt !== null)('runs from the desktop bundle\'s own entry (out/main/settle-worker.js), started with its run or ahead of it, with the same result', () => {
     const inline = stored(s);
-    const parallel = stored(s);
     settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
     useSettleWorkerEntry(bundled);
-    const stats = { dayTotalsMs: 0 };
     try {
-      const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork: false, stats });
-      expect(b.parallel).toBe(true);
-      expect(stats).toMatchObject({ workerChunks: chunksOf(parallel), inlineChunks: 0 });
+      for (const ahead of [false, true]) {
+        const parallel = stored(s);
+        if (ahead) expect(prewarmSettleWorker()).toBe(true);
+        const stats = { dayTotalsMs: 0 };
+        const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork: false, stats });
+        expect(b.parallel).toBe(true);
+        expect(stats, `ahead ${ahead}`).toMatchObject({ workerChunks: chunksOf(parallel), inlineChunks: 0 });
+        expect(dump(parallel)).toEqual(dump(inline));
+      }
     } finally {
       useSettleWorkerEntry(null);
     }
+  });
+
+  it('takes the worker loaded ahead of the run (prewarmSettleWorker), once, and stores the same', () => {
+    const inline = stored(s);
+    settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
+    expect(prewarmSettleWorker()).toBe(true);
+    expect(prewarmSettleWorker()).toBe(false); // one is waiting already
+    const parallel = stored(s);
+    const stats = { dayTotalsMs: 0 };
+    settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork: false, stats });
+    expect(stats).toMatchObject({ workerChunks: chunksOf(parallel), inlineChunks: 0 });
     expect(dump(parallel)).toEqual(dump(inline));
+    // The run took it: the next call loads another (taken and ended here, so that it is not left to the next tests).
+    expect(prewarmSettleWorker()).toBe(true);
+    workerComputer(setupOf(parallel))!.close();
+    expect(prewarmSettleWorker()).toBe(true);
+    workerComputer(setupOf(parallel))!.close();
   });
 
   it('stores exactly what settling on the caller\'s thread stores, books included', () => {
@@ -131,7 +154,7 @@ describe('settling on a worker thread', () => {
 
   it('shares the chunks between both threads: each computed once, by either, and taken in order', () => {
     const db = stored(s);
-    const setup: ComputeSetup = { network: loadNetwork(db), rules: loadRules(db), locations: loadLocationEntities(db), nowMs: NOW.getTime(), books: loadBooksSetupData(db) };
+    const setup = setupOf(db);
     const byOrder = eventsByOrder(s.events);
     const chunks: Chunk[] = [];
     for (let i = 0; i < s.orders.length; i += 50) {
@@ -169,20 +192,26 @@ describe('settling on a worker thread', () => {
   it('computes every chunk on its own thread when the worker cannot start', () => {
     // A worker entry that reports a failure to load, as settle-worker.mjs does when its modules cannot be imported.
     const entry = join(mkdtempSync(join(tmpdir(), 'ventil-worker-')), 'broken-worker.mjs');
-    writeFileSync(entry, `import { workerData } from 'node:worker_threads';
-workerData.port.postMessage({ error: { name: 'WorkerStartError', message: 'cannot load', issues: null } });
-Atomics.add(workerData.signal, 0, 1);
-Atomics.notify(workerData.signal, 0);
+    writeFileSync(entry, `import { parentPort, workerData } from 'node:worker_threads';
+const report = ({ port, signal }) => {
+  port.postMessage({ error: { name: 'WorkerStartError', message: 'cannot load', issues: null } });
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+};
+if (workerData) report(workerData); else parentPort.once('message', ({ start }) => report(start));
 `);
     const inline = stored(s);
     settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
+    // A worker loaded ahead for another entry (the sources') is set aside, not used.
+    prewarmSettleWorker();
     useSettleWorkerEntry(entry);
     try {
-      for (const shareWork of [false, true]) {
+      for (const [shareWork, ahead] of [[false, false], [true, false], [false, true]]) {
         const db = stored(s);
+        if (ahead) expect(prewarmSettleWorker()).toBe(true);
         const stats = { dayTotalsMs: 0 };
         expect(settleStoredOrders(db, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork, stats }).settled).toBe(700);
-        expect(stats, `shareWork ${shareWork}`).toMatchObject({ workerChunks: 0, inlineChunks: chunksOf(db) });
+        expect(stats, `shareWork ${shareWork}, loaded ahead ${ahead}`).toMatchObject({ workerChunks: 0, inlineChunks: chunksOf(db) });
         expect(dump(db)).toEqual(dump(inline));
       }
     } finally {
