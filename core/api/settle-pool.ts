@@ -55,6 +55,14 @@ export const NEXT = 1;
 /** What a worker starts from: the run's setup, the port it answers on, and the shared counters. */
 export interface WorkerStart { setup: ComputeSetup; port: MessagePort; signal: Int32Array }
 
+/**
+ * The worker's young generation, three 64 MB semi-spaces (V8's default tops out at 16 MB each),
+ * as the `ventil` command gives its own thread (bin/ventil.mjs, --max-semi-space-size=64): a
+ * chunk's objects die before a collection rather than being copied and promoted, which costs a
+ * large run about a tenth of its CPU (docs/performance.md). It grows only while a run needs it.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 192 };
+
 /** A worker loaded ahead of its run (prewarmSettleWorker), waiting for its start, and for which entry. */
 let spare: { worker: Worker; entry: string; timer: NodeJS.Timeout } | null = null;
 /** An unclaimed spare worker ends after this long. */
@@ -71,7 +79,7 @@ const entryOnDisk = () => workerEntry.protocol === 'file:' && existsSync(fileURL
  */
 export function prewarmSettleWorker(): boolean {
   if (spare || !entryOnDisk()) return false;
-  const worker = new Worker(workerEntry, { workerData: null });
+  const worker = new Worker(workerEntry, { workerData: null, resourceLimits: WORKER_LIMITS });
   worker.unref();
   worker.on('error', () => {});
   const timer = setTimeout(() => {
@@ -95,7 +103,7 @@ function startWorker(start: WorkerStart): Worker {
     }
     void s.worker.terminate();
   }
-  const worker = new Worker(workerEntry, { workerData: start, transferList: [start.port] });
+  const worker = new Worker(workerEntry, { workerData: start, transferList: [start.port], resourceLimits: WORKER_LIMITS });
   worker.unref();
   // A worker that fails to load says so on the port; should it crash instead, its chunks are not claimed.
   worker.on('error', () => {});
