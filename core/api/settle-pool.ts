@@ -79,9 +79,7 @@ const entryOnDisk = () => workerEntry.protocol === 'file:' && existsSync(fileURL
  */
 export function prewarmSettleWorker(): boolean {
   if (spare || !entryOnDisk()) return false;
-  const worker = new Worker(workerEntry, { workerData: null, resourceLimits: WORKER_LIMITS });
-  worker.unref();
-  worker.on('error', () => {});
+  const worker = spawn(null);
   const timer = setTimeout(() => {
     if (spare?.worker !== worker) return;
     spare = null;
@@ -103,7 +101,12 @@ function startWorker(start: WorkerStart): Worker {
     }
     void s.worker.terminate();
   }
-  const worker = new Worker(workerEntry, { workerData: start, transferList: [start.port], resourceLimits: WORKER_LIMITS });
+  return spawn(start);
+}
+
+/** A worker on the current entry, never keeping the process alive; `start` null: it waits for its start as a message. */
+function spawn(start: WorkerStart | null): Worker {
+  const worker = new Worker(workerEntry, { workerData: start, transferList: start ? [start.port] : [], resourceLimits: WORKER_LIMITS });
   worker.unref();
   // A worker that fails to load says so on the port; should it crash instead, its chunks are not claimed.
   worker.on('error', () => {});
