@@ -74,14 +74,20 @@ function freshDb(name: string, settles = true) {
 /** Where the chunks were computed (settle-pool.ts: the worker, or this thread while the worker loads or falls behind). */
 const chunksOf = (s: Stats) => `chunks computed on the worker ${s.workerChunks ?? 0}, on the writing thread ${s.inlineChunks ?? 0}`;
 
-/** Settles (and posts, with `books`) every order from memory, as an import does. */
-function settleRun(db: Db, books: boolean): { run: SettleRun; seconds: number; cpu: number; stats: Stats } {
+/**
+ * Settles (and posts, with `books`) every order from memory, as an import does: in one
+ * transaction (scenario.import's), in batches of the runner's default size. PostgreSQL's
+ * comparison keeps its transactions of 5,000 orders (`perBatch`).
+ */
+function settleRun(db: Db, books: boolean, perBatch = false): { run: SettleRun; seconds: number; cpu: number; stats: Stats } {
   const byOrder = eventsByOrder(scenario.events);
   const preloaded = new Map(scenario.orders.map((order) => [order.id, { order, events: byOrder.get(order.id) ?? [] }]));
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
   const stats: Stats = { dayTotalsMs: 0 };
-  const run = settleStoredOrders(db, { now, reason: 'bench', batchSize: 5000, preloaded, postBooks: books, stats });
+  const run = perBatch
+    ? settleStoredOrders(db, { now, reason: 'bench', batchSize: 5000, preloaded, postBooks: books, stats })
+    : db.transaction(() => settleStoredOrders(db, { now, reason: 'bench', preloaded, postBooks: books, stats })).immediate();
   return { run, seconds: seconds(t0), cpu: cpuSeconds(c0), stats };
 }
 
@@ -92,7 +98,8 @@ const BOOKS_TABLES = ['journal_entries', 'journal_lines', 'subledger', 'daily_ba
 /**
  * The same rows, read back, inserted into the same tables of a second database. One table at a
  * time is held in memory (a million lines make about eight million rows); only inserts are timed,
- * in transactions of the same size as the settlement's batches. Returns seconds and row counts.
+ * in as many transactions per table as the settlement committed (`batches`). Returns seconds and
+ * row counts.
  */
 function rawInsert(sourceFile: string, tables: readonly string[], batches: number, name: string): { seconds: number; cpu: number; rows: number; counts: Record<string, number> } {
   const { db: rawDb } = freshDb(name, false);
@@ -125,16 +132,17 @@ function rawInsert(sourceFile: string, tables: readonly string[], batches: numbe
   return { seconds: total, cpu, rows: rowCount, counts };
 }
 
+/** Transactions of PostgreSQL's comparison (5,000 orders each); SQLite's settlement commits once, as an import. */
 const batches = Math.max(1, Math.ceil(orderCount / 5000));
 
 if (values.db === 'postgres') {
   const { db } = freshDb('settle.db');
-  const sqlite = settleRun(db, false);
+  const sqlite = settleRun(db, false, true);
   db.close();
   log(`SQLite: settled and stored ${fmt(sqlite.run.lines)} lines in ${sqlite.seconds.toFixed(1)} s, ${sqlite.cpu.toFixed(1)} CPU s`);
   const pg = benchPostgres({
     importInto: (target) => { if (importScenario(target, scenario, now.toISOString()).conflicts.length) throw new Error('conflicts'); },
-    settle: (target) => { const r = settleRun(target, false); return { seconds: r.seconds, cpu: r.cpu, lines: r.run.lines }; },
+    settle: (target) => { const r = settleRun(target, false, true); return { seconds: r.seconds, cpu: r.cpu, lines: r.run.lines }; },
     tables: SETTLEMENT_TABLES, batches, now, log,
   });
   const { settle, raw: r } = pg;
@@ -158,7 +166,7 @@ if (!values['books-only']) {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   }
-  const r = rawInsert('settle.db', SETTLEMENT_TABLES, batches, 'raw.db');
+  const r = rawInsert('settle.db', SETTLEMENT_TABLES, 1, 'raw.db');
   const rawRate = lines / r.seconds;
   log(`raw insert of the same ${fmt(r.rows)} rows in ${r.seconds.toFixed(1)} s (${rate(lines, r.seconds)} lines/s)`);
   log(`ratio ${(settleRate / rawRate).toFixed(2)} (settle ${Math.round(settleRate)} lines/s, raw insert ${Math.round(rawRate)} lines/s)`);
@@ -180,7 +188,7 @@ if (!values['skip-books'] && !values['settle-only']) {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   }
-  const r = rawInsert('books.db', [...SETTLEMENT_TABLES, ...BOOKS_TABLES], batches, 'raw-books.db');
+  const r = rawInsert('books.db', [...SETTLEMENT_TABLES, ...BOOKS_TABLES], 1, 'raw-books.db');
   const rawRate = lines / r.seconds;
   log(`raw insert of the same ${fmt(r.rows)} rows in ${r.seconds.toFixed(1)} s (${rate(lines, r.seconds)} lines/s)`);
   log(`ratio-books ${(booksRate / rawRate).toFixed(2)} (settle+post+store ${Math.round(booksRate)} lines/s in ${booksSeconds.toFixed(1)} s, raw insert ${Math.round(rawRate)} lines/s, ${posting} posting)`);

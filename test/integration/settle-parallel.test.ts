@@ -152,6 +152,22 @@ describe('settling on a worker thread', () => {
     expect(db.prepare('SELECT count(*) FROM settlements').pluck().get()).toBe(0);
   });
 
+  it('inside a caller\'s transaction that goes on after the run fails, leaves nothing of its batches', () => {
+    const db = stored(s);
+    const byOrder = eventsByOrder(s.events);
+    const preloaded = new Map(s.orders.map((order) => [order.id, { order, events: byOrder.get(order.id) ?? [] }]));
+    const bad = s.orders[650]!; // in the fourth batch of 200: three batches are written before it fails
+    preloaded.set(bad.id, { order: { ...bad, payments: bad.payments.map((p, i) => (i === 0 ? { ...p, amount: p.amount + 1 } : p)) }, events: byOrder.get(bad.id) ?? [] });
+    const before = dump(db);
+    db.exec('CREATE TEMP TABLE caller_notes (note TEXT)');
+    db.transaction(() => {
+      expect(() => settleStoredOrders(db, { now: NOW, reason: 'test', batchSize: 200, preloaded, parallel: false })).toThrow(ValidationError);
+      db.prepare("INSERT INTO caller_notes VALUES ('went on')").run();
+    })();
+    expect(dump(db)).toEqual(before);
+    expect(db.prepare('SELECT note FROM caller_notes').pluck().all()).toEqual(['went on']); // the caller's own write stands
+  });
+
   it('shares the chunks between both threads: each computed once, by either, and taken in order', () => {
     const db = stored(s);
     const setup = setupOf(db);
