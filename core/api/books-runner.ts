@@ -27,10 +27,10 @@ import {
 import { itemsForOrders } from '../store/invoice-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import type { Db } from '../store/db.js';
-import { postedFromSubledger, type DailyBatches } from '../store/subledger-repo.js';
+import { postedFromSubledger } from '../store/subledger-repo.js';
 import { finishBooks } from './books-finish.js';
 import { firstOrderBooks, type OrderBooks } from './books-compute.js';
-import { PostingWriter, addRun, emptyRun, type PostingRun } from './posting-writer.js';
+import { PostingWriter, addRun, emptyRun, type PostingRun, type SharedPosting } from './posting-writer.js';
 import { storedAsOf } from './settle-compute.js';
 
 export type { PostingIssue, PostingRun } from './posting-writer.js';
@@ -52,10 +52,10 @@ export interface OrderPostingOptions {
   /** Orders never settled before this run: nothing can be posted for them yet, so nothing is read. */
   fresh?: ReadonlySet<string>;
   /**
-   * The daily batches of a run of calls (`dailyBatches(db, true)`), which the caller writes
-   * (`write()`) before its transaction ends; without, each call writes its own.
+   * What a run of calls shares (`sharedPosting`: the daily batches, the month sums), which the
+   * caller writes (`write()`) before its transaction ends; without, each call writes its own.
    */
-  batches?: DailyBatches;
+  shared?: SharedPosting;
 }
 
 /** An order settled for the first time whose books were computed with its settlement (books-compute.ts, on the settlement worker). */
@@ -71,7 +71,7 @@ export function postOrderBooks(db: Db, inputs: readonly (OrderBooksInput | First
   if (inputs.length === 0) return run;
   const fresh = opts.fresh ?? new Set<string>();
   const pending = issueEvents(db);
-  const writer = new PostingWriter(db, setup, now, run, pending, opts.batches);
+  const writer = new PostingWriter(db, setup, now, run, pending, opts.shared);
   const known = inputs.map((i) => i.order.id).filter((id) => !fresh.has(id));
   const posted = postedByOrder(db, known);
   const invoiced = itemsForOrders(db, known);

@@ -2,13 +2,13 @@
 // books' movements (subledger), and the legs to invoice with their month sums. Shared by the
 // order and transfer postings (books-runner.ts) and what the clock decides (books-finish.ts).
 import { monthOf } from '../domain/books-calendar.js';
-import { itemMonth, periodicKey, storedItem, type MonthTotal, type StoredItem } from '../domain/periodic-invoices.js';
+import { itemMonth, periodicKey, storedItem, type StoredItem } from '../domain/periodic-invoices.js';
 import { PostingError, itemKind, type DraftEntry, type ItemDraft } from '../domain/postings.js';
 import { isoUtc } from '../domain/time.js';
 import { clearPostingIssues, entryWriter, recordPostingIssue, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
-import { issuedPeriodicKeys, itemWriter } from '../store/invoice-repo.js';
+import { issuedPeriodicKeys, itemWriter, monthTotals, type MonthTotals } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
-import { dailyWriter, type DailyBatches } from '../store/subledger-repo.js';
+import { dailyBatches, dailyWriter } from '../store/subledger-repo.js';
 import { dateOf, movementEvents, prepareDrafts, preparedEntry, pushPrepared, type EventFailure, type OrderBooks, type Prepared, type ReadyItems, type ReadyMovements, ITEM_STRIDE } from './books-compute.js';
 
 // Prepared entries and their dates are computed in books-compute.ts (on the settlement worker too).
@@ -36,6 +36,30 @@ export const emptyRun = (): PostingRun => ({ entries: 0, invoices: 0, movements:
 export const addRun = (run: PostingRun, r: PostingRun) => { run.entries += r.entries; run.invoices += r.invoices; run.movements += r.movements; run.issues.push(...r.issues); };
 
 /**
+ * What a run of posting calls (the settlement runner's chunks) shares, and its caller writes
+ * (`write`) before its transaction ends: the daily batches and the month sums, which most chunks
+ * add to, and the periodic months already issued (none is issued before the run's finishBooks).
+ */
+export function sharedPosting(db: Db) {
+  const batches = dailyBatches(db, true);
+  const sums = monthTotals(db);
+  let issued: Set<string> | null = null;
+  return {
+    batches,
+    sums,
+    issued: () => (issued ??= issuedPeriodicKeys(db)),
+    /** Sums waiting for `write`: what holding them costs in memory. */
+    get pending() { return batches.pending + sums.pending; },
+    write() {
+      batches.write();
+      sums.write();
+    },
+  };
+}
+
+export type SharedPosting = ReturnType<typeof sharedPosting>;
+
+/**
  * What a posting run writes, gathered and then written table by table: detailed entries, the
  * daily books' movements, and the legs to invoice with their month sums.
  */
@@ -43,13 +67,14 @@ export class PostingWriter {
   private readonly entries: EntryInsert[] = [];
   private readonly daily;
   private readonly items = new Map<string, StoredItem[]>();
-  private readonly totals = new Map<string, MonthTotal>();
-  private readonly refs = new Map<string, [string, string, string, string, string]>();
+  private readonly sums: MonthTotals;
   private issued: Set<string> | null = null;
 
+  /** `shared`: what a run of calls shares and writes itself (sharedPosting); without, `flush` writes it all. */
   constructor(private readonly db: Db, private readonly setup: BooksSetup, private readonly now: Date, readonly run: PostingRun, private readonly pending: Set<string>,
-    batches?: DailyBatches) {
-    this.daily = dailyWriter(db, batches);
+    private readonly shared?: SharedPosting) {
+    this.daily = dailyWriter(db, shared?.batches);
+    this.sums = shared?.sums ?? monthTotals(db);
   }
 
   /** Prepares drafts, skipping every event that cannot be posted; returns the events skipped. `batchable`: daily books may take them. */
@@ -127,7 +152,7 @@ export class PostingWriter {
    * of the invoice that will carry it.
    */
   private itemAdder(order: string) {
-    this.issued ??= issuedPeriodicKeys(this.db);
+    this.issued ??= this.shared ? this.shared.issued() : issuedPeriodicKeys(this.db);
     const issued = this.issued;
     let list = this.items.get(order);
     if (!list) this.items.set(order, (list = []));
@@ -144,15 +169,15 @@ export class PostingWriter {
       s[8] = month;
       list.push(s);
       const tk = `${periodicKey(supplierId, customer, currency, month, kind)}|${group}|${rate}`;
-      const t = this.totals.get(tk);
+      const t = this.sums.totals.get(tk);
       if (t) { t.base += base; t.net += amount; t.vat += vat; t.items++; }
-      else this.totals.set(tk, { supplier: supplierId, customer, currency, month, kind, group, rate, base, net: amount, vat, items: 1 });
+      else this.sums.totals.set(tk, { supplier: supplierId, customer, currency, month, kind, group, rate, base, net: amount, vat, items: 1 });
       const leg = `${line}|${fact}|${supplierId}|${customer}`;
       if (kind === 'invoice') carried.set(leg, month);
       const corrects = kind === 'credit_note' && carried.has(leg) ? [...drafted, { month: carried.get(leg)!, invoice: null }] : drafted;
       for (const c of corrects) {
         const ref = c.invoice ?? `period:${c.month}`;
-        this.refs.set(`${tk}|${ref}`, [supplierId, customer, currency, month, ref]);
+        this.sums.refs.set(`${tk}|${ref}`, [supplierId, customer, currency, month, ref]);
       }
     };
   }
@@ -167,10 +192,9 @@ export class PostingWriter {
     const at = this.now.toISOString();
     if (this.daily.size > 0) this.daily.flush(at);
     if (this.items.size > 0) {
-      itemWriter(this.db).write(this.items, this.totals.values(), this.refs.values(), fresh, at);
+      itemWriter(this.db).write(this.items, fresh, at);
       this.items.clear();
-      this.totals.clear();
-      this.refs.clear();
     }
+    if (!this.shared) this.sums.write();
   }
 }

@@ -61,8 +61,8 @@ type BatchSums = [number, string, string, string, string, number, number, number
  * (written once, with their counts), the counts of stored ones, and every batch line's sums (as
  * increments). A run of posting calls (the settlement runner's chunks) shares one, read once
  * (`preload`: every open batch, so that a key it lacks has none, the run being their only writer)
- * and written at the end of each of the run's transactions, so a batch that several chunks touch
- * is written once per transaction rather than once per chunk. Without `preload`, each key is
+ * and written at the end of each of the run's transactions, or less often (settlement-runner.ts),
+ * so a batch that several chunks touch is written once per write rather than once per chunk. Without `preload`, each key is
  * looked up once (the daily_batches_open index): reading them all per posting call cost a fifth
  * of an import's time once there were thousands.
  */
@@ -127,6 +127,8 @@ export function dailyBatches(db: Db, preload: boolean) {
       }
       return batch;
     },
+    /** Batch line sums waiting for `write`. */
+    get pending() { return sums.length; },
     /** Writes what was counted and summed since the last write. */
     write() {
       for (const b of touched) {

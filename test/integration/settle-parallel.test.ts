@@ -152,6 +152,26 @@ describe('settling on a worker thread', () => {
     expect(db.prepare('SELECT count(*) FROM settlements').pluck().get()).toBe(0);
   });
 
+  it('inside a caller\'s transaction, holding the sums its chunks add across batches, stores what a run of batch transactions stores', () => {
+    const raw = generateScenario({ seed: 11, franchisees: 12, orders: 700, from: '2026-06-01', to: '2026-10-15', eventsUntil: '2026-11-20T00:00:00Z' });
+    raw.network.entities.forEach((e, i) => { (e as { posting?: string }).posting = i % 2 === 0 ? 'daily' : 'detail'; });
+    const checked = validateScenario(raw);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.issues.slice(0, 3)));
+    const tables = [...TABLES, 'subledger', 'daily_batches', 'daily_batch_lines', 'invoice_items', 'invoice_totals', 'invoice_credit_refs'];
+    const all = (db: ReturnType<typeof memoryDb>) => Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).raw().all()]));
+    const batchByBatch = stored(checked.scenario);
+    settleStoredOrders(batchByBatch, { now: NOW, reason: 'test', batchSize: 100, parallel: false });
+    const want = all(batchByBatch);
+    expect(want.daily_batch_lines.length).toBeGreaterThan(0);
+    expect(want.invoice_totals.length).toBeGreaterThan(0);
+    // Sums written once, at the run's end; then as soon as a batch leaves any held.
+    for (const heldSums of [undefined, 1]) {
+      const db = stored(checked.scenario);
+      db.transaction(() => settleStoredOrders(db, { now: NOW, reason: 'test', batchSize: 100, parallel: false, heldSums }))();
+      expect(all(db)).toEqual(want);
+    }
+  });
+
   it('inside a caller\'s transaction that goes on after the run fails, leaves nothing of its batches', () => {
     const db = stored(s);
     const byOrder = eventsByOrder(s.events);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkInsert, type Accumulate } from '../../../core/store/bulk-insert.js';
 import { openDatabase } from '../../../core/store/database.js';
 import type { Db } from '../../../core/store/db.js';
-import { itemWriter } from '../../../core/store/invoice-repo.js';
+import { monthTotals } from '../../../core/store/invoice-repo.js';
 import { PgDatabase } from '../../../core/store/pg/pg-database.js';
 import { FROZEN_NOW } from '../../helpers/db.js';
 import { freshPostgresUrl, postgresTestsRun, sharedPostgres } from '../../helpers/postgres.js';
@@ -96,11 +96,16 @@ describe.each(dialects())('a chunk that holds a key twice, on %s', (_name, open)
     ]);
   });
 
-  it('writes the month sums of a posting run whose totals name a month twice (invoice_totals)', () => {
+  it('writes month sums that name a month twice in one statement, and adds a later write to them (invoice_totals)', () => {
     const total = (base: number) => ({ supplier: 'S', customer: 'C', currency: 'EUR', month: '2026-03', kind: 'invoice' as const, group: 'g', rate: '0.2', base, net: base, vat: base / 5, items: 1 });
-    itemWriter(db).write(new Map(), [total(100), total(250), { ...total(5), month: '2026-04' }, total(50)], [], new Set(), '2026-04-01T00:00:00Z');
+    const sums = monthTotals(db);
+    [total(100), total(250), { ...total(5), month: '2026-04' }, total(50)].forEach((t, i) => sums.totals.set(`t${i}`, t));
+    sums.write();
+    expect(sums.pending).toBe(0);
+    sums.totals.set('again', total(600));
+    sums.write();
     expect(db.prepare('SELECT month, base, net, vat, items FROM invoice_totals ORDER BY month').raw().all())
-      .toEqual([['2026-03', 400, 400, 80, 3], ['2026-04', 5, 5, 1, 1]]);
+      .toEqual([['2026-03', 1000, 1000, 200, 4], ['2026-04', 5, 5, 1, 1]]);
   });
 
   it('refuses an accumulate that does not say how to merge a column', () => {
