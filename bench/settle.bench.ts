@@ -2,8 +2,8 @@
 // about 250,000 lines), imports them, then settles and stores them; in the same run it inserts
 // the same rows into the same tables of a second database with plain prepared statements and
 // no computation, and prints the ratio of the two rates. Then the same with the books: settled,
-// posted and stored in the same transactions, as an import does, against a raw insert of the same
-// rows, the books' included. Usage:
+// posted and stored in one transaction, as an import does, against a raw insert of the same rows,
+// the books' included. Usage:
 //   npm run bench -- [--orders N] [--posting daily|detail] [--keep] [--skip-books] [--books-only] [--settle-only] [--skip-raw] [--db sqlite|postgres]
 // --db postgres settles the same orders on SQLite, then on a private PostgreSQL server against a
 // raw insert of the same rows there (bench/pg-target.ts); settlement only, no books.
