@@ -106,7 +106,7 @@ export type CreditRef = [supplier: string, customer: string, currency: string, m
  * key until `write`, which adds each sum to its stored row (multi-row upserts). A run of posting
  * calls (the settlement runner's chunks) shares one and writes it once per transaction, or less
  * often: most chunks add to the same months' sums (at 100,000 orders, one write per chunk of 250
- * orders made 1.6 times as many upserts as there are sums).
+ * orders made twice as many upserts as there are sums).
  */
 export function monthTotals(db: Db) {
   const totals = new Map<string, MonthTotal>();
