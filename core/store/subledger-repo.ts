@@ -62,9 +62,9 @@ type BatchSums = [number, string, string, string, string, number, number, number
  * increments). A run of posting calls (the settlement runner's chunks) shares one, read once
  * (`preload`: every open batch, so that a key it lacks has none, the run being their only writer)
  * and written at the end of each of the run's transactions, or less often (settlement-runner.ts),
- * so a batch that several chunks touch is written once per write rather than once per chunk. Without `preload`, each key is
- * looked up once (the daily_batches_open index): reading them all per posting call cost a fifth
- * of an import's time once there were thousands.
+ * so a batch that several chunks touch is written once per write rather than once per chunk.
+ * Without `preload`, each key is looked up once (the daily_batches_open index): reading them all
+ * per posting call cost a fifth of an import's time once there were thousands.
  */
 export function dailyBatches(db: Db, preload: boolean) {
   const open = new Map<string, WriterBatch | null>();

@@ -23,11 +23,17 @@ const CHUNKS = 5;
 const chunksOf = (db: ReturnType<typeof memoryDb>) => CHUNKS + Math.ceil((db.prepare('SELECT count(*) FROM invoices').pluck().get() as number) / 1000);
 const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'journal_entries', 'journal_lines', 'invoices', 'invoice_lines'];
 
-function scenario(): Scenario {
-  const checked = validateScenario(generateScenario({ seed: 11, franchisees: 12, orders: 700, from: '2026-06-01', to: '2026-10-15', eventsUntil: '2026-11-20T00:00:00Z' }));
+/** The test's scenario; `adjust` changes the generated document before it is validated. */
+function scenario(adjust?: (raw: ReturnType<typeof generateScenario>) => void): Scenario {
+  const raw = generateScenario({ seed: 11, franchisees: 12, orders: 700, from: '2026-06-01', to: '2026-10-15', eventsUntil: '2026-11-20T00:00:00Z' });
+  adjust?.(raw);
+  const checked = validateScenario(raw);
   if (!checked.ok) throw new Error(JSON.stringify(checked.issues.slice(0, 3)));
   return checked.scenario;
 }
+
+/** Half the entities post by day, the others in detail. */
+const halfDaily = (raw: ReturnType<typeof generateScenario>) => raw.network.entities.forEach((e, i) => { (e as { posting?: string }).posting = i % 2 === 0 ? 'daily' : 'detail'; });
 
 function stored(s: Scenario) {
   const db = memoryDb();
@@ -103,14 +109,15 @@ describe('settling on a worker thread', () => {
 
   it('posts in daily books and records a posting failure computed on the worker as the inline run does', () => {
     // Half the entities post by day; one franchisee keeps its books in CHF, for which there is no rate.
-    const raw = generateScenario({ seed: 11, franchisees: 12, orders: 700, from: '2026-06-01', to: '2026-10-15', eventsUntil: '2026-11-20T00:00:00Z' });
-    raw.network.entities.forEach((e, i) => { (e as { posting?: string }).posting = i % 2 === 0 ? 'daily' : 'detail'; });
-    const chf = raw.network.entities.find((e) => e.id !== raw.network.platform_entity && e.kind === 'franchisee')!;
-    (chf as { currency?: string }).currency = 'CHF';
-    const checked = validateScenario(raw);
-    if (!checked.ok) throw new Error(JSON.stringify(checked.issues.slice(0, 3)));
-    const inline = stored(checked.scenario);
-    const parallel = stored(checked.scenario);
+    let chf = '';
+    const daily = scenario((raw) => {
+      halfDaily(raw);
+      const e = raw.network.entities.find((x) => x.id !== raw.network.platform_entity && x.kind === 'franchisee')!;
+      (e as { currency?: string }).currency = 'CHF';
+      chf = e.id;
+    });
+    const inline = stored(daily);
+    const parallel = stored(daily);
     const a = settleStoredOrders(inline, { now: NOW, reason: 'test', batchSize: 300, parallel: false });
     const stats = { dayTotalsMs: 0 };
     const b = settleStoredOrders(parallel, { now: NOW, reason: 'test', batchSize: 300, parallel: true, shareWork: false, stats });
@@ -128,7 +135,7 @@ describe('settling on a worker thread', () => {
     expect(issues.length).toBeGreaterThan(0);
     for (const i of issues) {
       expect(i.code).toBe('fx_rate_missing');
-      expect(JSON.parse(i.entities_json)).toContain(chf.id);
+      expect(JSON.parse(i.entities_json)).toContain(chf);
       expect(i.message).toMatch(/no fx_rates entry converts EUR to CHF/);
     }
     const posted = parallel.prepare('SELECT count(*) FROM journal_entries WHERE source_key IN (SELECT event FROM posting_issues)').pluck().get();
@@ -153,22 +160,19 @@ describe('settling on a worker thread', () => {
   });
 
   it('inside a caller\'s transaction, holding the sums its chunks add across batches, stores what a run of batch transactions stores', () => {
-    const raw = generateScenario({ seed: 11, franchisees: 12, orders: 700, from: '2026-06-01', to: '2026-10-15', eventsUntil: '2026-11-20T00:00:00Z' });
-    raw.network.entities.forEach((e, i) => { (e as { posting?: string }).posting = i % 2 === 0 ? 'daily' : 'detail'; });
-    const checked = validateScenario(raw);
-    if (!checked.ok) throw new Error(JSON.stringify(checked.issues.slice(0, 3)));
+    const daily = scenario(halfDaily);
     const tables = [...TABLES, 'subledger', 'daily_batches', 'daily_batch_lines', 'invoice_items', 'invoice_totals', 'invoice_credit_refs'];
     // Every row, in a total order: written in another order, rows that tie on a few columns come
     // back in another order on PostgreSQL.
     const all = (db: ReturnType<typeof memoryDb>) => Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT * FROM ${t}`).raw().all() as unknown[][]).map((r) => JSON.stringify(r)).sort()]));
-    const batchByBatch = stored(checked.scenario);
+    const batchByBatch = stored(daily);
     settleStoredOrders(batchByBatch, { now: NOW, reason: 'test', batchSize: 100, parallel: false });
     const want = all(batchByBatch);
     expect(want.daily_batch_lines.length).toBeGreaterThan(0);
     expect(want.invoice_totals.length).toBeGreaterThan(0);
     // Sums written once, at the run's end; then as soon as a batch leaves any held.
     for (const heldSums of [undefined, 1]) {
-      const db = stored(checked.scenario);
+      const db = stored(daily);
       db.transaction(() => settleStoredOrders(db, { now: NOW, reason: 'test', batchSize: 100, parallel: false, heldSums }))();
       expect(all(db)).toEqual(want);
     }
