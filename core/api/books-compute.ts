@@ -135,8 +135,8 @@ export function prepareDrafts(setup: BooksSetup, drafts: readonly DraftEntry[], 
  * what does not depend on ids built beforehand, as one flat run of values (the settlement
  * worker hands them over: a structured clone of a few long arrays costs a quarter of as many
  * small objects'). Per movement: its batch's key (entity, journal, date, account set, NUL
- * separated), its book currency, its event, the JSON of its subledger lines with a raw NUL
- * where the batch id goes (JSON text never holds one), its number of lines n, then per line
+ * separated), its book currency, its event, the JSON of its subledger element (its lines) with
+ * a raw NUL where the batch id goes (JSON text never holds one), its number of lines n, then per line
  * the key of its batch line's sums after the batch id (role, account, aux or '', original
  * currency, NUL separated), its amount and its original amount.
  */
@@ -153,11 +153,10 @@ type DailyMovement = {
 /** Appends a daily movement to `out`. */
 export function pushMovement(out: ReadyMovements, m: DailyMovement): void {
   const accounts = accountSet(m.lines.map((l) => l.account));
-  const parts: string[] = [];
-  for (const l of m.lines) {
-    parts.push(`[\u0000,${JSON.stringify([m.entity, m.event, l.fact, m.journal, l.role, l.account, l.aux, l.amount, l.amount_orig, l.orig_currency, m.eventAt, m.label]).slice(1)}`);
-  }
-  out.push(`${m.entity}\u0000${m.journal}\u0000${m.date}\u0000${accounts}`, m.currency, m.event, parts.join(','), m.lines.length);
+  // The subledger's format 2 (subledger-repo.ts `StoredMovement`): the movement once, then its lines.
+  const lines = m.lines.map((l) => [l.fact, l.role, l.account, l.aux, l.amount, l.amount_orig, l.orig_currency]);
+  const json = lines.length === 0 ? '' : `[\u0000,${JSON.stringify([m.entity, m.event, m.journal, m.eventAt, m.label, lines]).slice(1)}`;
+  out.push(`${m.entity}\u0000${m.journal}\u0000${m.date}\u0000${accounts}`, m.currency, m.event, json, m.lines.length);
   for (const l of m.lines) out.push(`\u0000${l.role}\u0000${l.account}\u0000${l.aux ?? ''}\u0000${l.orig_currency}`, l.amount, l.amount_orig);
 }
 

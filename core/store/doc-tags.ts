@@ -109,7 +109,7 @@ export function docTags(db: Db, kind: string, keys: readonly string[]): Tags {
       // `inv:<number>`, no order's: they go where the books they are in go, each line's entity.
       const invoices = keys.filter((key) => key.startsWith('inv:'));
       for (const r of invoices.length > 0 ? rowsIn(db, 'subledger', 'order_id', invoices, ['order_id', 'lines_json']) : []) {
-        for (const line of JSON.parse(r.lines_json) as unknown[][]) add(out, r.order_id, e(line[1] as string));
+        for (const el of JSON.parse(r.lines_json) as unknown[][]) add(out, r.order_id, e(el[1] as string)); // the entity, in both formats (subledger-repo.ts)
       }
       break;
     }

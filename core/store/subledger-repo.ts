@@ -1,8 +1,7 @@
 // Daily books (migration 0011): each order's movements in the books of entities posting by day
-// (`subledger`, one row per order and posting run, append-only; also one per periodic invoice,
-// decision 0020), and their sums per entity,
-// journal, day and account set (`daily_batches` and their lines) until the day is over and its
-// one entry is written. A daily entry's movements are the subledger rows between its batch's
+// (`subledger`, one row per order and posting run, append-only, in format 2 since migration 0016;
+// also one per periodic invoice, decision 0020), and their sums per entity, journal, day and
+// account set (`daily_batches` and their lines) until the day is over and its one entry is written. A daily entry's movements are the subledger rows between its batch's
 // first and last detail that name the batch.
 import type { PostedLine } from '../domain/postings.js';
 import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
@@ -12,11 +11,37 @@ import { all, qb } from './query.js';
 import { isSqlite } from './dialect.js';
 import type { Db } from './db.js';
 
-/** One movement line of the subledger, as stored in `lines_json`. */
+/**
+ * One movement line of the subledger, as the readers give it, and as format 1 stored it in
+ * `lines_json` (one element per line, the movement's values repeated on each).
+ */
 export type SubledgerLine = [
   batch: number, entity: string, event: string, fact: string, journal: JournalCode, role: string, account: string, aux: string | null,
   amount: number, amount_orig: number, orig_currency: string, event_at: string, label: string,
 ];
+
+/**
+ * An element of `lines_json` in format 2 (migration 0016, the writer since): one per movement,
+ * its values once, then its lines. Rows of both formats may be in one database (0016 does not
+ * rewrite the rows before it): a format-2 element ends with an array, a format-1 one with a label.
+ */
+export type StoredMovement = [
+  batch: number, entity: string, event: string, journal: JournalCode, event_at: string, label: string,
+  lines: [fact: string, role: string, account: string, aux: string | null, amount: number, amount_orig: number, orig_currency: string][],
+];
+
+/** The lines of a subledger row's `lines_json`, in either format, one SubledgerLine each, in order. */
+export function subledgerLines(json: string): SubledgerLine[] {
+  const out: SubledgerLine[] = [];
+  for (const el of JSON.parse(json) as (SubledgerLine | StoredMovement)[]) {
+    if (el.length === 13) { out.push(el); continue; }
+    const [batch, entity, event, journal, eventAt, label, lines] = el;
+    for (const [fact, role, account, aux, amount, amountOrig, currency] of lines) {
+      out.push([batch, entity, event, fact, journal, role, account, aux, amount, amountOrig, currency, eventAt, label]);
+    }
+  }
+  return out;
+}
 
 /** What is posted in daily books for these orders, summed per entity, event, fact and account role. */
 export function postedFromSubledger(db: Db, orderIds: readonly string[]): PostedLine[] {
@@ -25,7 +50,7 @@ export function postedFromSubledger(db: Db, orderIds: readonly string[]): Posted
     .all(JSON.stringify(orderIds)) as [string, string][];
   const sums = new Map<string, PostedLine>();
   for (const [order, json] of rows) {
-    for (const [, entity, event, fact, journal, role, , aux, , amountOrig, origCurrency] of JSON.parse(json) as SubledgerLine[]) {
+    for (const [, entity, event, fact, journal, role, , aux, , amountOrig, origCurrency] of subledgerLines(json)) {
       if (fact === 'invoice') continue; // an invoice's movements (decision 0020), never an order's
       const k = `${entity}\u0000${event}\u0000${fact}\u0000${role}\u0000${aux ?? ''}`;
       const p = sums.get(k);
@@ -274,7 +299,7 @@ export function dailyDetail(db: Db, entryId: number): { order: string; line: Sub
   const out: { order: string; line: SubledgerLine }[] = [];
   for (const b of batches) {
     const rows = db.prepare('SELECT order_id, lines_json FROM subledger WHERE id BETWEEN ? AND ? ORDER BY id').raw().all(b.first_detail, b.last_detail) as [string, string][];
-    for (const [order, json] of rows) for (const line of JSON.parse(json) as SubledgerLine[]) if (line[0] === b.id) out.push({ order, line });
+    for (const [order, json] of rows) for (const line of subledgerLines(json)) if (line[0] === b.id) out.push({ order, line });
   }
   return out;
 }
