@@ -194,7 +194,8 @@ export function invoiceIssuer(db: Db) {
   lockUntilCommit(db, 'invoices');
   const lastId = db.prepare(lastIdSql(db, 'invoices')).pluck();
   const put = bulkInsert(db, `INSERT INTO invoices (id, number, series, seq, kind, supplier, customer, issued_by, self_billed, issue_date, fiscal_year, period,
-      group_name, currency, net, vat, total, vat_rate, order_id, line_id, source_key, credits, created_at) VALUES`, 23);
+      group_name, currency, net, vat, total, vat_rate, order_id, line_id, source_key, credits, created_at) VALUES`, 23,
+    { sqliteRows: 1 }); // wide rows: one per statement measured 10 to 15 % faster than 64 (docs/performance.md)
   const putLine = bulkInsert(db, `INSERT INTO invoice_lines (invoice_id, seq, group_name, rate, description, base, net, vat, items, fact, rule_ref, to_role) VALUES`, 12,
     { before: () => put.flush() });
   // The month sums an invoice covers are marked issued together, in one statement at `flush`.

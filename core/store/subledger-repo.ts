@@ -106,7 +106,9 @@ export function dailyBatches(db: Db, preload: boolean) {
   // Every batch line's sums since the last write, in the order they were first added (their rows' order).
   const sums: BatchSums[] = [];
   // Multi-row statements, parents first: new batches, then the sums.
-  const putBatches = bulkInsert(db, 'INSERT INTO daily_batches (id, entity, journal, entry_date, accounts, currency, movements, first_detail, last_detail, entry_id) VALUES', 10);
+  // One row per statement: measured 15 to 20 % faster than 64 for these rows (docs/performance.md).
+  const putBatches = bulkInsert(db, 'INSERT INTO daily_batches (id, entity, journal, entry_date, accounts, currency, movements, first_detail, last_detail, entry_id) VALUES', 10,
+    { sqliteRows: 1 });
   const putLines = bulkInsert(db, 'INSERT INTO daily_batch_lines (batch_id, role, account, aux, orig_currency, debit, credit, debit_orig, credit_orig) VALUES', 9, {
     accumulate: { key: ['batch_id', 'role', 'account', 'aux', 'orig_currency'], add: ['debit', 'credit', 'debit_orig', 'credit_orig'] },
     before: () => putBatches.flush(),
