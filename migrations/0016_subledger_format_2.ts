@@ -13,7 +13,6 @@
 //   before reads every row.
 import { dialectOf } from '../core/store/dialect.js';
 import { schema } from './postgres-ddl.js';
-import { subledgerLines } from '../core/store/subledger-repo.js';
 import type { Db } from '../core/store/db.js';
 import type { Migration } from './types.js';
 
@@ -21,14 +20,33 @@ import type { Migration } from './types.js';
 const GUARD = "CREATE TRIGGER subledger_immutable_update BEFORE UPDATE ON subledger BEGIN SELECT RAISE(ABORT, 'the subledger is append-only'); END;";
 const PAGE = 1000;
 
+type Format1 = unknown[];
+type Format2 = [batch: unknown, entity: unknown, event: unknown, journal: unknown, eventAt: unknown, label: unknown, lines: unknown[][]];
+
+/**
+ * A row's `lines_json` in format 1, as the writer before wrote it. Written out here rather than
+ * taken from the store's reader, so that this migration keeps its meaning whatever the code after.
+ */
+function format1(json: string): string {
+  const out: Format1[] = [];
+  for (const el of JSON.parse(json) as (Format1 | Format2)[]) {
+    if (!Array.isArray(el[6])) { out.push(el); continue; }
+    const [batch, entity, event, journal, eventAt, label, lines] = el as Format2;
+    for (const [fact, role, account, aux, amount, amountOrig, currency] of lines) {
+      out.push([batch, entity, event, fact, journal, role, account, aux, amount, amountOrig, currency, eventAt, label]);
+    }
+  }
+  return JSON.stringify(out);
+}
+
 function toFormat1(db: Db): void {
   const page = db.prepare('SELECT id, lines_json FROM subledger WHERE id > ? ORDER BY id LIMIT ?').raw();
   const put = db.prepare('UPDATE subledger SET lines_json = ? WHERE id = ?');
   for (let after = 0; ;) {
     const rows = page.all(after, PAGE) as [number, string][];
     for (const [id, json] of rows) {
-      const format1 = JSON.stringify(subledgerLines(json));
-      if (format1 !== json) put.run(format1, id);
+      const written = format1(json);
+      if (written !== json) put.run(written, id);
     }
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1]![0];

@@ -135,10 +135,10 @@ export function prepareDrafts(setup: BooksSetup, drafts: readonly DraftEntry[], 
  * what does not depend on ids built beforehand, as one flat run of values (the settlement
  * worker hands them over: a structured clone of a few long arrays costs a quarter of as many
  * small objects'). Per movement: its batch's key (entity, journal, date, account set, NUL
- * separated), its book currency, its event, the JSON of its subledger element (its lines) with
- * a raw NUL where the batch id goes (JSON text never holds one), its number of lines n, then per line
- * the key of its batch line's sums after the batch id (role, account, aux or '', original
- * currency, NUL separated), its amount and its original amount.
+ * separated), its book currency, its event, the JSON of its subledger element (the movement
+ * and its lines) with a raw NUL where the batch id goes (JSON text never holds one), its number
+ * of lines n, then per line the key of its batch line's sums after the batch id (role, account,
+ * aux or '', original currency, NUL separated), its amount and its original amount.
  */
 export type ReadyMovements = (string | number)[];
 /** Values of a movement before its lines, and per line. */

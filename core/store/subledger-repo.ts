@@ -1,8 +1,9 @@
 // Daily books (migration 0011): each order's movements in the books of entities posting by day
 // (`subledger`, one row per order and posting run, append-only, in format 2 since migration 0016;
 // also one per periodic invoice, decision 0020), and their sums per entity, journal, day and
-// account set (`daily_batches` and their lines) until the day is over and its one entry is written. A daily entry's movements are the subledger rows between its batch's
-// first and last detail that name the batch.
+// account set (`daily_batches` and their lines) until the day is over and its one entry is
+// written. A daily entry's movements are the subledger rows between its batch's first and last
+// detail that name the batch.
 import type { PostedLine } from '../domain/postings.js';
 import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
 import { MOVEMENT_HEAD, SUM_STRIDE, type ReadyMovements } from '../api/books-compute.js';
