@@ -63,6 +63,13 @@ export function basicScenario(opts: { events?: boolean; orders?: Json[]; network
   return s;
 }
 
+/** The basic example with every entity (or those given) posting by day. */
+export function dailyScenario(opts: Parameters<typeof basicScenario>[0] = {}, entities?: string[]): Json {
+  const s = basicScenario(opts);
+  for (const e of s.network.entities) if (!entities || entities.includes(e.id)) e.posting = 'daily';
+  return s;
+}
+
 export function importInto(ctx: ApiContext, scenario: Json) {
   return ok(callApi(ctx, 'scenario.import', { scenario }));
 }

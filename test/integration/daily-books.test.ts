@@ -9,17 +9,10 @@ import { checkFec } from '../../core/domain/fec.js';
 import type { Db } from '../../core/store/db.js';
 import { identityViolations, numberingGaps, unbalanced } from '../helpers/books.js';
 import { tempDir } from '../helpers/db.js';
-import { basicScenario, call, clocked, err, freshDb, importInto, ok, shipFromStore, type Json } from '../helpers/lifecycle.js';
+import { basicScenario, call, clocked, dailyScenario, err, freshDb, importInto, ok, shipFromStore, type Json } from '../helpers/lifecycle.js';
 
 const tmp = tempDir('ventil-daily-');
 afterAll(() => tmp.cleanup());
-
-/** The example network, every entity (or those given) posting by day. */
-function dailyScenario(opts: Parameters<typeof basicScenario>[0] = {}, entities?: string[]): Json {
-  const s = basicScenario(opts);
-  for (const e of s.network.entities) if (!entities || entities.includes(e.id)) e.posting = 'daily';
-  return s;
-}
 
 function daily(now: string) {
   const db = freshDb();

@@ -7,15 +7,9 @@ import { migrations } from '../../migrations/index.js';
 import type { Db } from '../../core/store/db.js';
 import { docTags } from '../../core/store/doc-tags.js';
 import { dailyDetail, postedFromSubledger, subledgerLines, type SubledgerLine } from '../../core/store/subledger-repo.js';
-import { basicScenario, call, clocked, freshDb, importInto, ok, shipFromStore, type Json } from '../helpers/lifecycle.js';
+import { call, clocked, dailyScenario, freshDb, importInto, ok, shipFromStore } from '../helpers/lifecycle.js';
 
 const down = migrations.find((m) => m.name === '0016_subledger_format_2')!;
-
-function dailyScenario(opts: Parameters<typeof basicScenario>[0] = {}): Json {
-  const s = basicScenario(opts);
-  for (const e of s.network.entities) e.posting = 'daily';
-  return s;
-}
 
 const rows = (db: Db) => db.prepare('SELECT id, order_id, lines_json, created_at FROM subledger ORDER BY id').raw().all() as [number, string, string, string][];
 const elements = (db: Db) => rows(db).flatMap(([, , json]) => JSON.parse(json) as unknown[][]);
