@@ -170,8 +170,9 @@ describe('settling on a worker thread', () => {
     const want = all(batchByBatch);
     expect(want.daily_batch_lines.length).toBeGreaterThan(0);
     expect(want.invoice_totals.length).toBeGreaterThan(0);
-    // Sums written once, at the run's end; then as soon as a batch leaves any held.
-    for (const heldSums of [undefined, 1]) {
+    // Sums written once, at the run's end; then as soon as a batch leaves any held; then once
+    // during the run and at its end (sums held at the end added to rows written during the run).
+    for (const heldSums of [undefined, 1, 3000]) {
       const db = stored(daily);
       db.transaction(() => settleStoredOrders(db, { now: NOW, reason: 'test', batchSize: 100, parallel: false, heldSums }))();
       expect(all(db)).toEqual(want);
