@@ -4,12 +4,14 @@
 // no computation, and prints the ratio of the two rates. Then the same with the books: settled,
 // posted and stored in one transaction, as an import does, against a raw insert of the same rows,
 // the books' included. Usage:
-//   npm run bench -- [--orders N] [--posting daily|detail] [--keep] [--skip-books] [--books-only] [--settle-only] [--skip-raw] [--db sqlite|postgres]
+//   npm run bench -- [--orders N] [--posting daily|detail] [--keep] [--skip-books] [--books-only] [--settle-only] [--skip-raw] [--rounds N] [--db sqlite|postgres]
 // --db postgres settles the same orders on SQLite, then on a private PostgreSQL server against a
 // raw insert of the same rows there (bench/pg-target.ts); settlement only, no books.
 // --settle-only stops after the settlement (no books, no raw insert, no ratio): for profiling.
 // --books-only measures only settle+post+store (the million-line run); --skip-books only settle;
 // --skip-raw leaves out the raw insert of the books' rows (time and row counts only).
+// --rounds N repeats the books' comparison N times (a fresh database each) and prints the median
+// ratio: on a shared machine one round's ratio varies by a tenth.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,11 +29,13 @@ const { values } = parseArgs({
   options: {
     orders: { type: 'string', default: '100000' }, posting: { type: 'string', default: 'daily' }, keep: { type: 'boolean' },
     'skip-books': { type: 'boolean' }, 'books-only': { type: 'boolean' }, 'settle-only': { type: 'boolean' }, 'skip-raw': { type: 'boolean' },
-    db: { type: 'string', default: 'sqlite' },
+    db: { type: 'string', default: 'sqlite' }, rounds: { type: 'string', default: '1' },
   },
 });
 const orderCount = Number(values.orders);
 if (!Number.isInteger(orderCount) || orderCount < 1) throw new Error(`--orders ${values.orders} is not a positive integer`);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${values.rounds} is not a positive integer`);
 const posting = values.posting as 'daily' | 'detail';
 if (posting !== 'daily' && posting !== 'detail') throw new Error(`--posting ${values.posting}: daily or detail`);
 if (values.db !== 'sqlite' && values.db !== 'postgres') throw new Error(`--db ${values.db}: sqlite or postgres`);
@@ -178,29 +182,52 @@ if (!values['books-only']) {
   log(`ratio ${(settleRate / rawRate).toFixed(2)} (settle ${Math.round(settleRate)} lines/s, raw insert ${Math.round(rawRate)} lines/s)`);
 }
 
-if (!values['skip-books'] && !values['settle-only']) {
+/** The median of a non-empty list. */
+const median = (xs: readonly number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+
+/**
+ * One round of the books' comparison: settled, posted and stored in a fresh database, then its
+ * rows inserted raw into another (unless --skip-raw); returns the two ratios, or null without raw.
+ */
+function booksRound(round: number, of: number): { ratio: number; cpuRatio: number } | null {
+  const tag = of > 1 ? `round ${round + 1} of ${of}: ` : '';
+  const name = of > 1 ? `books-${round + 1}.db` : 'books.db';
   // The books, as an import posts them: settled, posted and stored in the same transactions.
-  const { db } = freshDb('books.db');
+  const { db } = freshDb(name);
   const count = (tbl: string) => db.prepare(`SELECT count(*) FROM ${tbl}`).pluck().get() as number;
   const before = Object.fromEntries([...SETTLEMENT_TABLES, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
   const { run, seconds: booksSeconds, cpu: booksCpu, commit, stats } = settleRun(db, true);
   const after = Object.fromEntries([...SETTLEMENT_TABLES, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
   const booksRate = run.lines / booksSeconds;
-  log(`settled, posted (${posting}) and stored ${fmt(run.lines)} lines in ${booksSeconds.toFixed(1)} s (${rate(run.lines, booksSeconds)} lines/s; the commit ${commit.toFixed(1)} s of it)`);
-  log(`rows per table before → after: ${Object.keys(after).map((tbl) => `${tbl} ${fmt(before[tbl]!)} → ${fmt(after[tbl]!)}`).join(', ')}`);
-  log(`settle+post+store used ${booksCpu.toFixed(1)} CPU s (both threads; ${chunksOf(stats)})`);
+  log(`${tag}settled, posted (${posting}) and stored ${fmt(run.lines)} lines in ${booksSeconds.toFixed(1)} s (${rate(run.lines, booksSeconds)} lines/s; the commit ${commit.toFixed(1)} s of it)`);
+  if (round === 0) log(`rows per table before → after: ${Object.keys(after).map((tbl) => `${tbl} ${fmt(before[tbl]!)} → ${fmt(after[tbl]!)}`).join(', ')}`);
+  log(`${tag}settle+post+store used ${booksCpu.toFixed(1)} CPU s (both threads; ${chunksOf(stats)})`);
   db.close();
-  if (values['skip-raw']) {
-    if (!values.keep) rmSync(dir, { recursive: true, force: true });
-    process.exit(0);
-  }
-  const r = rawInsert('books.db', [...SETTLEMENT_TABLES, ...BOOKS_TABLES], 1, 'raw-books.db');
+  if (values['skip-raw']) return null;
+  const rawName = of > 1 ? `raw-books-${round + 1}.db` : 'raw-books.db';
+  const r = rawInsert(name, [...SETTLEMENT_TABLES, ...BOOKS_TABLES], 1, rawName);
   const rawRate = lines / r.seconds;
-  log(`raw insert of the same ${fmt(r.rows)} rows in ${r.seconds.toFixed(1)} s (${rate(lines, r.seconds)} lines/s)`);
-  log(`ratio-books ${(booksRate / rawRate).toFixed(2)} (settle+post+store ${Math.round(booksRate)} lines/s in ${booksSeconds.toFixed(1)} s, raw insert ${Math.round(rawRate)} lines/s, ${posting} posting)`);
+  log(`${tag}raw insert of the same ${fmt(r.rows)} rows in ${r.seconds.toFixed(1)} s (${rate(lines, r.seconds)} lines/s)`);
+  const ratio = booksRate / rawRate;
+  log(`${of > 1 ? `${tag}ratio ` : 'ratio-books '}${ratio.toFixed(2)} (settle+post+store ${Math.round(booksRate)} lines/s in ${booksSeconds.toFixed(1)} s, raw insert ${Math.round(rawRate)} lines/s, ${posting} posting)`);
   // CPU time counts both threads of the run (the engine's worker too): on a loaded machine the
   // wall-time ratio mostly measures the other jobs, this one what each side costs.
-  log(`ratio-books-cpu ${(r.cpu / booksCpu).toFixed(2)} (settle+post+store ${booksCpu.toFixed(1)} CPU s, raw insert ${r.cpu.toFixed(1)} CPU s)`);
+  const cpuRatio = r.cpu / booksCpu;
+  log(`${of > 1 ? `${tag}ratio-cpu ` : 'ratio-books-cpu '}${cpuRatio.toFixed(2)} (settle+post+store ${booksCpu.toFixed(1)} CPU s, raw insert ${r.cpu.toFixed(1)} CPU s)`);
+  // A round's databases go once measured (each is some 300 MB at 20,000 orders), unless kept.
+  if (of > 1 && !values.keep) for (const f of [name, rawName]) for (const x of ['', '-wal', '-shm']) rmSync(join(dir, f + x), { force: true });
+  return { ratio, cpuRatio };
+}
+
+if (!values['skip-books'] && !values['settle-only']) {
+  // Rounds one after the other, each its settlement then its raw insert: the machine's slow
+  // minutes fall on both sides of some rounds, and the median leaves the odd round out.
+  const results = Array.from({ length: rounds }, (_, i) => booksRound(i, rounds)).filter((r) => r !== null);
+  if (rounds > 1 && results.length > 0) {
+    const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+    log(`ratio-books ${median(results.map((r) => r.ratio)).toFixed(2)} (median of ${rounds} rounds: ${list(results.map((r) => r.ratio))}; ${posting} posting)`);
+    log(`ratio-books-cpu ${median(results.map((r) => r.cpuRatio)).toFixed(2)} (median of ${rounds} rounds: ${list(results.map((r) => r.cpuRatio))})`);
+  }
 }
 
 if (!values.keep) rmSync(dir, { recursive: true, force: true });
