@@ -9,7 +9,9 @@ import type { OrderBooksInput } from '../domain/postings.js';
 import { allOrderIds, booksSetupFrom, loadBooksSetupData } from '../store/books-repo.js';
 import { loadEvents, loadNetwork, loadOrders, loadRules } from '../store/scenario-repo.js';
 import { loadLocationEntities, settledIds, settlementWriter } from '../store/settlement-repo.js';
+import { deferCheckpoint } from '../store/checkpoint.js';
 import type { Db } from '../store/db.js';
+import { isSqlite } from '../store/dialect.js';
 import { finishBooks, postOrderBooks, type FirstBooksInput } from './books-runner.js';
 import { sharedPosting, type SharedPosting } from './posting-writer.js';
 import { storedAsOf, type ComputeSetup, type ComputedOrder, type OrderInput } from './settle-compute.js';
@@ -124,6 +126,9 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
   // whole run is then one savepoint, so that a failed run leaves nothing of itself for a caller
   // that goes on, without a savepoint per batch (each copies the pages it changes, 5 % of a run).
   const callersTransaction = db.inTransaction;
+  // A large run in its caller's transaction commits once, with it: the WAL's copy into the file
+  // then runs on another thread rather than in that commit (checkpoint.ts).
+  if (computer.parallel && callersTransaction && isSqlite(db)) deferCheckpoint(db);
   const heldSums = opts.heldSums ?? HELD_SUMS;
   const inBatch = (write: () => void) => { if (callersTransaction) write(); else db.transaction(write).immediate(); };
   const settleAll = () => {

@@ -60,12 +60,17 @@ export function canEncrypt(nativeBinding?: string): boolean {
   return ok;
 }
 
-/** Sets the cipher and key; must be the first thing done on the connection. */
+/** The pragmas that set the cipher and key; they must be the first thing done on a connection. */
+export const keyPragmas = (key: string): string[] => ["cipher = 'sqlcipher'", 'legacy = 4', `key = ${literal(key)}`];
+
 function applyKey(db: Sqlite, key: string): void {
-  db.pragma("cipher = 'sqlcipher'");
-  db.pragma('legacy = 4');
-  db.pragma(`key = ${literal(key)}`);
+  for (const p of keyPragmas(key)) db.pragma(p);
 }
+
+/** How a connection was opened (its key and binding), for another thread that opens the same file (checkpoint.ts). */
+export interface SqliteOrigin { key: string | null; nativeBinding: string | null }
+const origins = new WeakMap<Sqlite, SqliteOrigin>();
+export const originOf = (db: Sqlite): SqliteOrigin | undefined => origins.get(db);
 
 /** Encrypts an open plaintext database in place (journal mode must not be WAL). */
 export function rekeyPlaintext(db: Sqlite, key: string, nativeBinding?: string): void {
@@ -90,5 +95,6 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Sqlite {
       throw e;
     }
   }
+  origins.set(db, { key: key ?? null, nativeBinding: rest.nativeBinding ?? null });
   return db;
 }
