@@ -7,7 +7,16 @@
 // readers read them from there until they are copied.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { logger } from '../log/logger.js';
 import { keyPragmas, originOf, type Sqlite } from './sqlite.js';
+
+const checkpointLog = logger('store');
+/**
+ * How long the worker waits for the transaction to end (a million lines' import holds it about
+ * four minutes here): past that it gives up, and the next commit's automatic checkpoint copies
+ * the pages. Bounded, because the worker keeps a command alive until it ends.
+ */
+const WAIT_MS = 3_600_000;
 
 /** SQLite's default: a commit that leaves this many pages in the WAL copies them into the file. */
 export const AUTOCHECKPOINT_PAGES = 1000;
@@ -27,8 +36,11 @@ try {
   db = new Driver(w.file, w.nativeBinding ? { nativeBinding: w.nativeBinding } : {});
   for (const p of w.pragmas) db.pragma(p);
   db.pragma('busy_timeout = 60000');
+  const giveUp = Date.now() + w.waitMs;
   for (;;) {
-    try { db.exec('BEGIN IMMEDIATE'); break; } catch (e) { if (!String(e && e.code).startsWith('SQLITE_BUSY')) throw e; }
+    try { db.exec('BEGIN IMMEDIATE'); break; } catch (e) {
+      if (!String(e && e.code).startsWith('SQLITE_BUSY') || Date.now() > giveUp) throw e;
+    }
   }
   db.exec('ROLLBACK');
   const [r] = db.pragma('wal_checkpoint(PASSIVE)');
@@ -63,7 +75,7 @@ export function deferCheckpoint(db: Sqlite): boolean {
   try {
     worker = new Worker(WORKER, {
       eval: true,
-      workerData: { driver: driverPath(), file: db.name, nativeBinding: origin.nativeBinding, pragmas: origin.key === null ? [] : keyPragmas(origin.key), state },
+      workerData: { driver: driverPath(), file: db.name, nativeBinding: origin.nativeBinding, pragmas: origin.key === null ? [] : keyPragmas(origin.key), state, waitMs: WAIT_MS },
     });
   } catch (e) {
     db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
@@ -77,7 +89,10 @@ export function deferCheckpoint(db: Sqlite): boolean {
   };
   // Not unref'd: a command that ends after its import (`ventil import`) exits once the pages are copied.
   pending.set(db, { state, done });
-  worker.once('message', done);
+  worker.once('message', ({ error }: { error: string | null }) => {
+    if (error) checkpointLog.warn('the deferred WAL checkpoint failed; the next commit copies the pages', { file: db.name, error });
+    done();
+  });
   worker.once('error', done);
   worker.once('exit', done);
   return true;
