@@ -18,9 +18,6 @@ const checkpointLog = logger('store');
  */
 const WAIT_MS = 3_600_000;
 
-/** SQLite's default: a commit that leaves this many pages in the WAL copies them into the file. */
-export const AUTOCHECKPOINT_PAGES = 1000;
-
 /**
  * The worker (plain CommonJS, so that it needs no bundle entry of its own): opens the file,
  * waits for the write lock (held until the transaction under way ends, commit or rollback), lets
@@ -30,7 +27,7 @@ export const AUTOCHECKPOINT_PAGES = 1000;
 const WORKER = `
 const { workerData: w, parentPort } = require('node:worker_threads');
 let db = null;
-let outcome = { error: null, pages: 0 };
+let error = null;
 try {
   const Driver = require(w.driver);
   db = new Driver(w.file, w.nativeBinding ? { nativeBinding: w.nativeBinding } : {});
@@ -43,15 +40,14 @@ try {
     }
   }
   db.exec('ROLLBACK');
-  const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-  outcome.pages = r.checkpointed;
+  db.pragma('wal_checkpoint(PASSIVE)');
 } catch (e) {
-  outcome.error = String(e && e.message || e);
+  error = String(e && e.message || e);
 } finally {
   try { if (db) db.close(); } catch {}
-  Atomics.store(w.state, 0, outcome.error ? 2 : 1);
+  Atomics.store(w.state, 0, error ? 2 : 1);
   Atomics.notify(w.state, 0);
-  parentPort.postMessage(outcome);
+  parentPort.postMessage({ error });
 }`;
 
 const driverPath = () => createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers');
@@ -70,6 +66,9 @@ export function deferCheckpoint(db: Sqlite): boolean {
   const origin = originOf(db);
   if (!origin || db.pragma('journal_mode', { simple: true }) !== 'wal') return false;
   const state = new Int32Array(new SharedArrayBuffer(4));
+  // The connection's own setting (SQLite's default is 1,000 pages), back once the copy is done.
+  const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  const restore = () => db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
   db.pragma('wal_autocheckpoint = 0');
   let worker: Worker;
   try {
@@ -78,14 +77,14 @@ export function deferCheckpoint(db: Sqlite): boolean {
       workerData: { driver: driverPath(), file: db.name, nativeBinding: origin.nativeBinding, pragmas: origin.key === null ? [] : keyPragmas(origin.key), state, waitMs: WAIT_MS },
     });
   } catch (e) {
-    db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+    restore();
     throw e;
   }
   const done = () => {
     if (pending.get(db)?.state !== state) return;
     pending.delete(db);
     // A failed checkpoint leaves the pages in the WAL: the next commit's automatic one copies them.
-    if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+    if (db.open) restore();
   };
   // Not unref'd: a command that ends after its import (`ventil import`) exits once the pages are copied.
   pending.set(db, { state, done });
