@@ -2,12 +2,12 @@
 // and their books, and the one entry of each day that is over in daily books (docs/accounting.md).
 import { firstOpenDate, lastDayOfMonth, monthOf } from '../domain/books-calendar.js';
 import { dailyLabel, dailyPiece } from '../domain/daily-books.js';
-import { periodicInvoices, periodicSeries } from '../domain/periodic-invoices.js';
+import { periodicInvoices, periodicKey, periodicSeries, type MonthTotal, type PeriodicInvoiceDraft } from '../domain/periodic-invoices.js';
 import { PostingError } from '../domain/postings.js';
 import { isoUtc } from '../domain/time.js';
 import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import { entryWriter, issueEvents, loadBooksSetup, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
-import { creditRefReader, invoiceIssuer, invoiceSubledgerKey, pendingTotals, unpostedInvoices } from '../store/invoice-repo.js';
+import { creditRefReader, invoiceIssuer, invoiceSubledgerKey, pendingTotals, unpostedInvoices, type MonthTotals } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { dayJournal, dayKey, openBatches } from '../store/subledger-repo.js';
 import { invoiceBooks, type InvoiceToPost, type OrderBooks } from './books-compute.js';
@@ -50,8 +50,35 @@ function invoiceBooksQueue(setup: BooksSetup, now: Date, computer: ChunkComputer
   };
 }
 
-/** Issues the periodic invoices and credit notes of every month that is over in its supplier's zone; returns them in id order. */
-function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun, onIssued: (inv: InvoiceToPost) => void): InvoiceToPost[] {
+/**
+ * The month sums whose month is over, with whether they are stored: those stored and not issued,
+ * or else those `held` in memory (a settlement run's, not written yet: an import's). Where both
+ * have some, the held ones are written first and all are read back.
+ */
+function dueTotals(db: Db, isDue: (t: MonthTotal) => boolean, held: MonthTotals | undefined): { due: MonthTotal[]; stored: boolean } {
+  const fromDb = pendingTotals(db).filter(isDue);
+  const heldDue: MonthTotal[] = [];
+  if (held) for (const t of held.totals.values()) if (isDue(t)) heldDue.push(t);
+  if (heldDue.length === 0) return { due: fromDb, stored: true };
+  if (fromDb.length === 0) return { due: heldDue, stored: false };
+  held!.write();
+  return { due: pendingTotals(db).filter(isDue), stored: true };
+}
+
+/** Sums of nothing whose invoice has no line, so was not issued (rare: each stays pending, as a stored one does). */
+function notIssued(due: readonly MonthTotal[], drafts: readonly PeriodicInvoiceDraft[]): Set<MonthTotal> {
+  const zero = due.filter((t) => t.net === 0 && t.vat === 0);
+  if (zero.length === 0) return new Set();
+  const issued = new Set(drafts.map((d) => periodicKey(d.supplier, d.customer, d.currency, d.month, d.kind)));
+  return new Set(zero.filter((t) => !issued.has(periodicKey(t.supplier, t.customer, t.currency, t.month, t.kind))));
+}
+
+/**
+ * Issues the periodic invoices and credit notes of every month that is over in its supplier's
+ * zone, from the stored month sums and those `held` in memory (which it then writes); returns
+ * them in id order.
+ */
+function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun, onIssued: (inv: InvoiceToPost) => void, held?: MonthTotals): InvoiceToPost[] {
   // A month is over when the supplier's today is in a later month (today computed once per supplier).
   const months = new Map<string, string>();
   const monthNow = (supplier: string) => {
@@ -59,8 +86,11 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
     if (m === undefined) months.set(supplier, (m = monthOf(todayOf(setup, supplier, now))));
     return m;
   };
-  const due = pendingTotals(db).filter((t) => t.month < monthNow(t.supplier));
-  if (due.length === 0) return [];
+  // Credit notes read the references: the held ones are written first.
+  held?.writeRefs();
+  const isDue = (t: MonthTotal) => t.month < monthNow(t.supplier);
+  const { due, stored } = dueTotals(db, isDue, held);
+  if (due.length === 0) { held?.write(); return []; }
   const issuer = invoiceIssuer(db);
   const refs = creditRefReader(db);
   // Invoices issued by this run are written at its end: a credit note finds them here first.
@@ -69,7 +99,8 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
     issuedNow.get(`${supplier}|${customer}|${currency}|${month}`) ?? refs.invoiceNumber(supplier, customer, currency, month);
   const issued: InvoiceToPost[] = [];
   const createdAt = now.toISOString();
-  for (const inv of periodicInvoices(due)) {
+  const drafts = periodicInvoices(due);
+  for (const inv of drafts) {
     const supplier = setup.entities.get(inv.supplier);
     if (!supplier) throw new PostingError('unknown_entity', `entity ${inv.supplier} is not in the network`);
     // Dated on the month's last day, or the first open day after it when the supplier closed it.
@@ -86,7 +117,7 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
       issued_by: selfBilled ? setup.platform : inv.supplier, self_billed: selfBilled, issue_date: issueDate, fiscal_year: fy, period: inv.month,
       currency: inv.currency, net: inv.net, vat: inv.vat, vat_rate: setup.commissionVatRate, credits: credits.length ? [...new Set(credits)].join(', ') : null,
       created_at: createdAt, lines: inv.lines,
-    });
+    }, stored);
     if (inv.kind === 'invoice') issuedNow.set(`${inv.supplier}|${inv.customer}|${inv.currency}|${inv.month}`, done.number);
     const posted: InvoiceToPost = { id: done.id, number: done.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
       net: inv.net, vat: inv.vat, issue_date: issueDate, period: inv.month };
@@ -95,6 +126,14 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
     run.invoices++;
   }
   issuer.flush();
+  // Held sums whose invoice is issued are written issued, as flush marked the stored ones.
+  if (held) {
+    if (stored) held.write();
+    else {
+      const pending = notIssued(due, drafts);
+      held.write((t) => isDue(t) && !pending.has(t));
+    }
+  }
   return issued;
 }
 
@@ -161,12 +200,13 @@ function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun) {
 /**
  * What the clock decides, after a posting run: the invoices of months that are over (and their
  * entries), entries of invoices left without one, and the entries of days that are over in
- * daily books. Idempotent: nothing is due twice.
+ * daily books. Idempotent: nothing is due twice. `held`: a settlement run's month sums not
+ * written yet (its daily batches are), which it issues from memory and writes.
  */
-export function finishBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db), computer: ChunkComputer | null = null): PostingRun {
+export function finishBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db), computer: ChunkComputer | null = null, held?: MonthTotals): PostingRun {
   const run = emptyRun();
   const books = invoiceBooksQueue(setup, now, computer);
-  const issued = issueDueInvoices(db, setup, now, run, (inv) => books.push(inv));
+  const issued = issueDueInvoices(db, setup, now, run, (inv) => books.push(inv), held);
   postInvoiceBooks(db, setup, now, run, issueEvents(db), issued, books.books(issued));
   journalizeDays(db, setup, now, run);
   return run;

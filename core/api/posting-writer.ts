@@ -163,9 +163,8 @@ export class PostingWriter {
       const supplier = this.setup.entities.get(supplierId);
       if (!supplier) throw new PostingError('unknown_entity', `entity ${supplierId} is not in the network`);
       const kind = itemKind(amount, vat);
-      const current = monthOf(dateOf(isoUtc(this.now.getTime()), supplier.time_zone));
       const month = itemMonth(eventMonth || monthOf(dateOf(at, supplier.time_zone)), this.setup.closedMonths(supplierId),
-        (m) => issued.has(`${supplierId}|${customer}|${currency}|${m}`), current);
+        (m) => issued.has(`${supplierId}|${customer}|${currency}|${m}`), this.currentMonth(supplier.time_zone));
       s[8] = month;
       list.push(s);
       const tk = `${periodicKey(supplierId, customer, currency, month, kind)}|${group}|${rate}`;
@@ -180,6 +179,14 @@ export class PostingWriter {
         this.sums.refs.set(`${tk}|${ref}`, [supplierId, customer, currency, month, ref]);
       }
     };
+  }
+
+  private readonly currentMonths = new Map<string, string>();
+  /** The current month in a time zone (once per zone: a run queues a million legs). */
+  private currentMonth(zone: string): string {
+    let m = this.currentMonths.get(zone);
+    if (m === undefined) this.currentMonths.set(zone, (m = monthOf(dateOf(isoUtc(this.now.getTime()), zone))));
+    return m;
   }
 
   /** Writes everything queued; `fresh` orders had nothing recorded before this run. */

@@ -170,11 +170,12 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
         writer.flushDayTotals();
       });
     }
-    // What the clock decides once the run's orders are posted (the sums still held written first:
-    // it reads them): invoices of months that are over (their books computed by the run's
-    // computer, on the worker while this thread issues them), and the one entry of each day that
-    // is over in daily books.
-    if (booksSetup) inBatch(() => { shared?.write(); finishBooks(db, opts.now, booksSetup, computer); });
+    // What the clock decides once the run's orders are posted: invoices of months that are over,
+    // from the stored month sums and those still held (issued from memory, then written issued:
+    // never read back nor updated), their books computed by the run's computer (on the worker
+    // while this thread issues them), and the one entry of each day that is over in daily books
+    // (the batch sums still held written first: it reads them).
+    if (booksSetup) inBatch(() => { shared?.batches.write(); finishBooks(db, opts.now, booksSetup, computer, shared?.sums); });
   };
   try {
     if (callersTransaction) db.transaction(settleAll)();

@@ -106,15 +106,21 @@ export type CreditRef = [supplier: string, customer: string, currency: string, m
  * key until `write`, which adds each sum to its stored row (multi-row upserts). A run of posting
  * calls (the settlement runner's chunks) shares one and writes it once per transaction, or less
  * often: most chunks add to the same months' sums (at 100,000 orders, one write per chunk of 250
- * orders made twice as many upserts as there are sums).
+ * orders made twice as many upserts as there are sums). Sums whose invoices the run's end issued
+ * from memory (books-finish.ts) are written issued: never read back, nor updated.
  */
 export function monthTotals(db: Db) {
   const totals = new Map<string, MonthTotal>();
   const refs = new Map<string, CreditRef>();
-  const putTotal = bulkInsert(db, 'INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items) VALUES', 11, {
-    accumulate: { key: ['supplier', 'customer', 'currency', 'month', 'kind', 'group_name', 'rate'], add: ['base', 'net', 'vat', 'items'] },
+  const putTotal = bulkInsert(db, 'INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items, issued) VALUES', 12, {
+    accumulate: { key: ['supplier', 'customer', 'currency', 'month', 'kind', 'group_name', 'rate'], add: ['base', 'net', 'vat', 'items'], max: ['issued'] },
   });
   const putRef = bulkInsert(db, 'INSERT INTO invoice_credit_refs (supplier, customer, currency, month, credits) VALUES', 5, { tail: 'ON CONFLICT DO NOTHING' });
+  const writeRefs = () => {
+    for (const r of refs.values()) putRef.add(r);
+    putRef.flush();
+    refs.clear();
+  };
   return {
     /** Sums by `supplier|customer|currency|month|kind|group|rate` (periodicKey, then group and rate). */
     totals,
@@ -122,13 +128,14 @@ export function monthTotals(db: Db) {
     refs,
     /** Sums and references waiting for `write`. */
     get pending() { return totals.size + refs.size; },
-    write() {
-      for (const t of totals.values()) putTotal.add([t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items]);
+    /** Writes the references alone (issuing reads them; the sums wait). */
+    writeRefs,
+    /** Writes the sums (`issued`: those whose invoice is issued already) and the references. */
+    write(issued?: (t: MonthTotal) => boolean) {
+      for (const t of totals.values()) putTotal.add([t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items, issued?.(t) ? 1 : 0]);
       putTotal.flush();
-      for (const r of refs.values()) putRef.add(r);
-      putRef.flush();
+      writeRefs();
       totals.clear();
-      refs.clear();
     },
   };
 }
@@ -208,7 +215,8 @@ export function invoiceIssuer(db: Db) {
   // its writer marks it; a trigger would cost a statement journal per insert).
   const mark = dirtyMarker(db, 'invoice');
   return {
-    issue(inv: InvoiceInsert): { id: number; number: string } {
+    /** `stored`: the invoice covers stored month sums, which `flush` marks issued (sums held in memory are written issued instead). */
+    issue(inv: InvoiceInsert, stored = true): { id: number; number: string } {
       const seq = seqs.get(inv.series) ?? (next.get(inv.series) as number);
       seqs.set(inv.series, seq + 1);
       const number = `${inv.series}-${String(seq).padStart(6, '0')}`;
@@ -216,7 +224,7 @@ export function invoiceIssuer(db: Db) {
       put.add([invoiceId, number, inv.series, seq, inv.kind, inv.supplier, inv.customer, inv.issued_by, inv.self_billed ? 1 : 0, inv.issue_date,
         inv.fiscal_year, inv.period, null, inv.currency, inv.net, inv.vat, inv.net + inv.vat, inv.vat_rate, null, null, `period:${inv.period}`, inv.credits, inv.created_at]);
       inv.lines.forEach((l, i) => putLine.add([invoiceId, i, l.group, l.rate, l.description, l.base, l.net, l.vat, l.items, null, null, null]));
-      covered.push([inv.supplier, inv.customer, inv.currency, inv.period, inv.kind]);
+      if (stored) covered.push([inv.supplier, inv.customer, inv.currency, inv.period, inv.kind]);
       mark(invoiceId);
       return { id: invoiceId, number };
     },
