@@ -7,7 +7,7 @@ import { PostingError } from '../domain/postings.js';
 import { isoUtc } from '../domain/time.js';
 import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import { entryWriter, issueEvents, loadBooksSetup, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
-import { creditRefReader, invoiceIssuer, invoiceSubledgerKey, pendingTotals, unpostedInvoices, type MonthTotals } from '../store/invoice-repo.js';
+import { creditRefReader, hasPendingTotals, invoiceIssuer, invoiceSubledgerKey, pendingTotals, unpostedInvoices, type MonthTotals } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { dayJournal, dayKey, openBatches } from '../store/subledger-repo.js';
 import { invoiceBooks, type InvoiceToPost, type OrderBooks } from './books-compute.js';
@@ -51,17 +51,15 @@ function invoiceBooksQueue(setup: BooksSetup, now: Date, computer: ChunkComputer
 }
 
 /**
- * The month sums whose month is over, with whether they are stored: those stored and not issued,
- * or else those `held` in memory (a settlement run's, not written yet: an import's). Where both
- * have some, the held ones are written first and all are read back.
+ * The month sums whose month is over, with whether they are stored: those `held` in memory (a
+ * settlement run's, not written yet: an import's) when no sum is stored pending, else every sum
+ * stored pending, the held ones written first.
  */
 function dueTotals(db: Db, isDue: (t: MonthTotal) => boolean, held: MonthTotals | undefined): { due: MonthTotal[]; stored: boolean } {
-  const fromDb = pendingTotals(db).filter(isDue);
-  const heldDue: MonthTotal[] = [];
-  if (held) for (const t of held.totals.values()) if (isDue(t)) heldDue.push(t);
-  if (heldDue.length === 0) return { due: fromDb, stored: true };
-  if (fromDb.length === 0) return { due: heldDue, stored: false };
-  held!.write();
+  if (held && held.totals.size > 0) {
+    if (!hasPendingTotals(db)) return { due: [...held.totals.values()].filter(isDue), stored: false };
+    held.write();
+  }
   return { due: pendingTotals(db).filter(isDue), stored: true };
 }
 

@@ -148,6 +148,11 @@ export function issuedPeriodicKeys(db: Db): Set<string> {
   return new Set(rows.map((r) => r.join('|')));
 }
 
+/** Whether any month sum is not invoiced yet (the invoice_totals_pending index). */
+export function hasPendingTotals(db: Db): boolean {
+  return db.prepare('SELECT 1 FROM invoice_totals WHERE issued = 0 LIMIT 1').pluck().get() !== undefined;
+}
+
 /** Month sums not invoiced yet, for months up to `lastMonth` (the caller checks each supplier's own month end). */
 export function pendingTotals(db: Db, lastMonth?: string): MonthTotal[] {
   let q = qb.selectFrom('invoice_totals').selectAll().where('issued', '=', 0);
