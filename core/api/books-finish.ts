@@ -73,8 +73,8 @@ function notIssued(due: readonly MonthTotal[], drafts: readonly PeriodicInvoiceD
 
 /**
  * Issues the periodic invoices and credit notes of every month that is over in its supplier's
- * zone, from the stored month sums and those `held` in memory (which it then writes); returns
- * them in id order.
+ * zone, from the stored month sums or those `held` in memory (`dueTotals`; it writes the held
+ * ones); returns them in id order.
  */
 function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun, onIssued: (inv: InvoiceToPost) => void, held?: MonthTotals): InvoiceToPost[] {
   // A month is over when the supplier's today is in a later month (today computed once per supplier).

@@ -1,7 +1,8 @@
 // A settlement run inside its caller's transaction holds the month sums its chunks add, and its
-// end issues the months that are over from them without writing them first (books-finish.ts):
-// the invoices, their lines and the month sums stored must be those of a run that wrote its sums
-// and read them back, whether a held sum adds to a stored one, sums to nothing (no invoice: it
+// end issues the months that are over from them without writing them first when no sum is stored
+// pending, else writes them and reads every pending sum back (books-finish.ts `dueTotals`): either
+// way the invoices, their lines and the month sums stored must be those of a run that wrote its
+// sums and read them back, whether a held sum adds to another, sums to nothing (no invoice: it
 // stays pending) or belongs to a month that is not over.
 import { describe, expect, it } from 'vitest';
 import { finishBooks } from '../../core/api/books-finish.js';
