@@ -51,16 +51,16 @@ function invoiceBooksQueue(setup: BooksSetup, now: Date, computer: ChunkComputer
 }
 
 /**
- * The month sums whose month is over, with whether they are stored: those `held` in memory (a
- * settlement run's, not written yet: an import's) when no sum is stored pending, else every sum
- * stored pending, the held ones written first.
+ * The month sums whose month is over: those `held` in memory (a settlement run's, not written
+ * yet: an import's) when no sum is stored pending (`fromMemory`: the held sums, which the caller
+ * writes), else every sum stored pending, the held ones written first (`fromMemory` null).
  */
-function dueTotals(db: Db, isDue: (t: MonthTotal) => boolean, held: MonthTotals | undefined): { due: MonthTotal[]; stored: boolean } {
+function dueTotals(db: Db, isDue: (t: MonthTotal) => boolean, held: MonthTotals | undefined): { due: MonthTotal[]; fromMemory: MonthTotals | null } {
   if (held && held.totals.size > 0) {
-    if (!hasPendingTotals(db)) return { due: [...held.totals.values()].filter(isDue), stored: false };
+    if (!hasPendingTotals(db)) return { due: [...held.totals.values()].filter(isDue), fromMemory: held };
     held.write();
   }
-  return { due: pendingTotals(db).filter(isDue), stored: true };
+  return { due: pendingTotals(db).filter(isDue), fromMemory: null };
 }
 
 /** Sums of nothing whose invoice has no line, so was not issued (rare: each stays pending, as a stored one does). */
@@ -87,8 +87,8 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
   // Credit notes read the references: the held ones are written first.
   held?.writeRefs();
   const isDue = (t: MonthTotal) => t.month < monthNow(t.supplier);
-  const { due, stored } = dueTotals(db, isDue, held);
-  if (due.length === 0) { held?.write(); return []; }
+  const { due, fromMemory } = dueTotals(db, isDue, held);
+  if (due.length === 0) { fromMemory?.write(); return []; }
   const issuer = invoiceIssuer(db);
   const refs = creditRefReader(db);
   // Invoices issued by this run are written at its end: a credit note finds them here first.
@@ -115,7 +115,7 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
       issued_by: selfBilled ? setup.platform : inv.supplier, self_billed: selfBilled, issue_date: issueDate, fiscal_year: fy, period: inv.month,
       currency: inv.currency, net: inv.net, vat: inv.vat, vat_rate: setup.commissionVatRate, credits: credits.length ? [...new Set(credits)].join(', ') : null,
       created_at: createdAt, lines: inv.lines,
-    }, stored);
+    }, fromMemory === null);
     if (inv.kind === 'invoice') issuedNow.set(`${inv.supplier}|${inv.customer}|${inv.currency}|${inv.month}`, done.number);
     const posted: InvoiceToPost = { id: done.id, number: done.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
       net: inv.net, vat: inv.vat, issue_date: issueDate, period: inv.month };
@@ -125,12 +125,9 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
   }
   issuer.flush();
   // Held sums whose invoice is issued are written issued, as flush marked the stored ones.
-  if (held) {
-    if (stored) held.write();
-    else {
-      const pending = notIssued(due, drafts);
-      held.write((t) => isDue(t) && !pending.has(t));
-    }
+  if (fromMemory) {
+    const pending = notIssued(due, drafts);
+    fromMemory.write((t) => isDue(t) && !pending.has(t));
   }
   return issued;
 }
