@@ -9,9 +9,9 @@ import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import { entryWriter, issueEvents, loadBooksSetup, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
 import { creditRefReader, hasPendingTotals, invoiceIssuer, invoiceSubledgerKey, pendingTotals, unpostedInvoices, type MonthTotals } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
-import { dayJournal, dayKey, openBatches } from '../store/subledger-repo.js';
+import { byDay, dayJournal, dayKey, heldHead, openBatches, type DailyBatches } from '../store/subledger-repo.js';
 import { invoiceBooks, type InvoiceToPost, type OrderBooks } from './books-compute.js';
-import { PostingWriter, dateOf, emptyRun, fiscalYearName, validAt, type PostingRun } from './posting-writer.js';
+import { PostingWriter, dateOf, emptyRun, fiscalYearName, validAt, type PostingRun, type SharedPosting } from './posting-writer.js';
 import type { ChunkComputer } from './settle-pool.js';
 
 /** Today's date in an entity's zone. */
@@ -138,31 +138,43 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
  * issued, read back): an entry each in detailed books, and in daily books movements of the
  * subledger (under the invoice's `subledgerKey`) that the day's entry sums (decision 0020).
  */
-function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>, issued: readonly InvoiceToPost[], books: Iterable<OrderBooks>) {
+function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>, issued: readonly InvoiceToPost[], books: Iterable<OrderBooks>,
+  shared?: SharedPosting) {
   // Every invoice stored before this run's has a lower id (the issuer numbers above them).
   const earlier = unpostedInvoices(db, issued[0]?.id);
   if (earlier.length === 0 && issued.length === 0) return;
-  const writer = new PostingWriter(db, setup, now, run, pending);
+  const writer = new PostingWriter(db, setup, now, run, pending, shared);
   for (const inv of earlier) writer.addFirst(invoiceSubledgerKey(inv.number), invoiceBooks(setup, inv, now));
   let i = 0;
   for (const b of books) writer.addFirst(invoiceSubledgerKey(issued[i++]!.number), b);
   writer.flush();
 }
 
-/** Writes the one entry of each account set of each day that is over, in daily books. */
-function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun) {
+/**
+ * Writes the one entry of each account set of each day that is over, in daily books: of the
+ * batches stored open and, first writing the others, of those a settlement run holds (`held`)
+ * that were never written, from memory (each then written once, already pointed at its entry).
+ */
+function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun, held?: DailyBatches) {
   const todays = new Map<string, string>();
   const today = (entity: string) => {
     let t = todays.get(entity);
     if (t === undefined) todays.set(entity, (t = todayOf(setup, entity, now)));
     return t;
   };
-  const due = openBatches(db).filter((b) => b.entry_date < today(b.entity));
-  if (due.length === 0) return;
+  const fromMemory = held ? held.takeOver((entity, date) => date < today(entity)) : [];
+  held?.write();
+  const stored = openBatches(db).filter((b) => b.entry_date < today(b.entity));
+  if (stored.length === 0 && fromMemory.length === 0) return;
+  const due = fromMemory.length === 0 ? stored : stored.length === 0 ? fromMemory : [...stored, ...fromMemory].sort(byDay);
   const days = dayJournal(db);
-  const heads = days.openHeads();
+  const heads = stored.length > 0 ? days.openHeads() : new Map<number, string>();
+  for (const b of fromMemory) {
+    const head = heldHead(b.sums);
+    if (head !== undefined) heads.set(b.id, head);
+  }
   // A day's rank goes on from its batches journalized earlier (a late batch), cancelled ones included.
-  const ranks = days.journalizedDays();
+  const ranks = days.journalizedDays(fromMemory);
   // The entries are written together (multi-row statements), then every batch is pointed at its
   // entry in one statement, then every entry's lines are written from its batch's sums in one.
   const entries: EntryInsert[] = [];
@@ -187,7 +199,11 @@ function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun) {
   }
   const writer = entryWriter(db);
   const written = writer.insertAll(entries);
-  days.setEntries([...batches, ...cancelled], [...written.map((w) => w.id), ...cancelled.map(() => 0)]);
+  const entryOf = new Map<number, number>(batches.map((b, i) => [b, written[i]!.id]));
+  for (const b of cancelled) entryOf.set(b, 0);
+  const storedIds = stored.map((b) => b.id);
+  days.setEntries(storedIds, storedIds.map((b) => entryOf.get(b)!));
+  held?.writeJournalized(fromMemory, entryOf);
   writer.insertDayLines(written.map((w) => w.id));
   run.entries += written.length;
 }
@@ -195,14 +211,15 @@ function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun) {
 /**
  * What the clock decides, after a posting run: the invoices of months that are over (and their
  * entries), entries of invoices left without one, and the entries of days that are over in
- * daily books. Idempotent: nothing is due twice. `held`: a settlement run's month sums not
- * written yet (its daily batches are), which it issues from memory and writes.
+ * daily books. Idempotent: nothing is due twice. `held`: what a settlement run holds and has not
+ * written yet (sharedPosting): its month sums, which it issues from memory and writes, and its
+ * daily batches, which take the invoices' movements and are written here.
  */
-export function finishBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db), computer: ChunkComputer | null = null, held?: MonthTotals): PostingRun {
+export function finishBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db), computer: ChunkComputer | null = null, held?: SharedPosting): PostingRun {
   const run = emptyRun();
   const books = invoiceBooksQueue(setup, now, computer);
-  const issued = issueDueInvoices(db, setup, now, run, (inv) => books.push(inv), held);
-  postInvoiceBooks(db, setup, now, run, issueEvents(db), issued, books.books(issued));
-  journalizeDays(db, setup, now, run);
+  const issued = issueDueInvoices(db, setup, now, run, (inv) => books.push(inv), held?.sums);
+  postInvoiceBooks(db, setup, now, run, issueEvents(db), issued, books.books(issued), held);
+  journalizeDays(db, setup, now, run, held?.batches);
   return run;
 }

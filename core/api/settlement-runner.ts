@@ -19,8 +19,12 @@ import { inlineComputer, prewarmSettleWorker, workerComputer, type ChunkComputer
 
 /** Orders computed, written and posted together inside a batch's transaction. */
 const WRITE_CHUNK = 250;
-/** Chunks handed to the computer ahead of the one being written. */
-const AHEAD = 3;
+/**
+ * Chunks handed to the computer ahead of the one being written: enough that, while the worker
+ * computes one, the writing thread finds another nobody has started (3 had it wait more often:
+ * docs/performance.md, eighth session of 2026-12-03).
+ */
+const AHEAD = 6;
 /**
  * Within its caller's transaction, a run writes the sums its chunks add (daily batches, month
  * sums) once it holds this many (about 430 MB of heap: 400 to 450 bytes a sum), rather than at
@@ -173,9 +177,10 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
     // What the clock decides once the run's orders are posted: invoices of months that are over,
     // from the stored month sums and those still held (issued from memory, then written issued:
     // never read back nor updated), their books computed by the run's computer (on the worker
-    // while this thread issues them), and the one entry of each day that is over in daily books
-    // (the batch sums still held written first: it reads them).
-    if (booksSetup) inBatch(() => { shared?.batches.write(); finishBooks(db, opts.now, booksSetup, computer, shared?.sums); });
+    // while this thread issues them) and counted in the batches still held, and the one entry of
+    // each day that is over in daily books (the held batches of such days journalized from
+    // memory, the others written first: it reads them).
+    if (booksSetup) inBatch(() => finishBooks(db, opts.now, booksSetup, computer, shared));
   };
   try {
     if (callersTransaction) db.transaction(settleAll)();

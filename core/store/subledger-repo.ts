@@ -72,15 +72,15 @@ function batchKey(key: string): [entity: string, journal: JournalCode, date: str
   return [p.slice(0, n - 3).join('\u0000'), p[n - 3] as JournalCode, p[n - 2]!, p[n - 1]!];
 }
 
-/** An open batch as the daily writers keep it; `fresh` until it is written. */
+/** An open batch as the daily writers keep it, under `key`; `fresh` until it is written. */
 interface WriterBatch {
-  id: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null;
+  id: number; key: string; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null;
   /** Its lines' sums since the last write, by key after the batch id (ReadyMovements). */
   sums: Map<string, BatchSums>;
 }
 
 /** A batch line's sums: batch, role, account, aux ('' for none), currency, debit, credit, debit_orig, credit_orig. */
-type BatchSums = [number, string, string, string, string, number, number, number, number];
+export type BatchSums = [number, string, string, string, string, number, number, number, number];
 
 /**
  * The open batches of daily books and what posting adds to them, until `write`: new batches
@@ -98,14 +98,15 @@ export function dailyBatches(db: Db, preload: boolean) {
     const rows = db.prepare('SELECT id, entity, journal, entry_date, accounts, movements, last_detail FROM daily_batches WHERE entry_id IS NULL').raw()
       .all() as [number, string, JournalCode, string, string, number, number][];
     for (const [id, entity, journal, date, accounts, movements, last] of rows) {
-      open.set(keyOf({ entity, journal, date, accounts }), { id, movements, first: 0, last, touched: false, fresh: null, sums: new Map() });
+      const key = keyOf({ entity, journal, date, accounts });
+      open.set(key, { id, key, movements, first: 0, last, touched: false, fresh: null, sums: new Map() });
     }
   }
   const findOpen = db.prepare('SELECT id, movements, last_detail FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND accounts = ? AND entry_id IS NULL').raw();
   let nextBatch = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM daily_batches').pluck().get() as number);
-  const touched: WriterBatch[] = [];
+  let touched: WriterBatch[] = [];
   // Every batch line's sums since the last write, in the order they were first added (their rows' order).
-  const sums: BatchSums[] = [];
+  let sums: BatchSums[] = [];
   // Multi-row statements, parents first: new batches, then the sums.
   // One row per statement: measured 15 to 20 % faster than 64 for these rows (docs/performance.md).
   const putBatches = bulkInsert(db, 'INSERT INTO daily_batches (id, entity, journal, entry_date, accounts, currency, movements, first_detail, last_detail, entry_id) VALUES', 10,
@@ -127,12 +128,12 @@ export function dailyBatches(db: Db, preload: boolean) {
       if (b === undefined && !preload) {
         const [entity, journal, date, accounts] = batchKey(k);
         const row = findOpen.get(entity, journal, date, accounts) as [number, number, number] | undefined;
-        b = row ? { id: row[0], movements: row[1], first: 0, last: row[2], touched: false, fresh: null, sums: new Map() } : null;
+        b = row ? { id: row[0], key: k, movements: row[1], first: 0, last: row[2], touched: false, fresh: null, sums: new Map() } : null;
         open.set(k, b);
       }
       if (!b) {
         const [entity, journal, date, accounts] = batchKey(k);
-        b = { id: nextBatch++, movements: 0, first: detail, last: detail, touched: false, fresh: { entity, journal, date, accounts, currency: v[at + 1] as string }, sums: new Map() };
+        b = { id: nextBatch++, key: k, movements: 0, first: detail, last: detail, touched: false, fresh: { entity, journal, date, accounts, currency: v[at + 1] as string }, sums: new Map() };
         open.set(k, b);
       }
       b.movements++;
@@ -154,6 +155,43 @@ export function dailyBatches(db: Db, preload: boolean) {
         if (amount > 0 || (amount === 0 && amountOrig > 0)) { s[5] += amount; s[7] += amountOrig; } else { s[6] -= amount; s[8] -= amountOrig; }
       }
       return batch;
+    },
+    /**
+     * Takes out the batches never written whose day `over` says is over, with all their sums (a
+     * batch's sums are cleared only when it is written), ordered as `openBatches` orders them:
+     * the run's end journalizes them from memory and writes each once, pointed at its entry
+     * (`writeJournalized`), rather than writing them open, reading them back and pointing them
+     * at their entries (books-finish.ts). `write` then writes the others.
+     */
+    takeOver(over: (entity: string, date: string) => boolean): HeldBatch[] {
+      const out: HeldBatch[] = [];
+      const taken = new Set<number>();
+      const left: WriterBatch[] = [];
+      for (const b of touched) {
+        const f = b.fresh;
+        if (!f || !over(f.entity, f.date)) { left.push(b); continue; }
+        out.push({ id: b.id, entity: f.entity, journal: f.journal, entry_date: f.date, accounts: f.accounts, currency: f.currency, movements: b.movements,
+          first: b.first, last: b.last, sums: [...b.sums.values()] });
+        taken.add(b.id);
+        open.delete(b.key);
+      }
+      if (out.length === 0) return out;
+      touched = left;
+      const kept: BatchSums[] = [];
+      for (const s of sums) if (!taken.has(s[0])) kept.push(s);
+      sums = kept;
+      return out.sort(byDay);
+    },
+    /** Writes batches taken out (`takeOver`) with their sums, each pointed at its entry (`entryOf`: 0 when its movements cancelled out). */
+    writeJournalized(batches: readonly HeldBatch[], entryOf: ReadonlyMap<number, number>) {
+      // In id order, as `write` would: both tables' keys then grow at their end.
+      const inOrder = [...batches].sort((a, b) => a.id - b.id);
+      for (const b of inOrder) {
+        putBatches.add([b.id, b.entity, b.journal, b.entry_date, b.accounts, b.currency, b.movements, b.first, b.last, entryOf.get(b.id) ?? 0]);
+      }
+      putBatches.flush();
+      for (const b of inOrder) for (const s of b.sums) putLines.add(s);
+      putLines.flush();
     },
     /** Batch line sums waiting for `write`. */
     get pending() { return sums.length; },
@@ -223,6 +261,35 @@ export function dailyWriter(db: Db, shared?: DailyBatches) {
 
 export interface OpenBatch { id: number; entity: string; journal: JournalCode; entry_date: string; accounts: string; currency: string; movements: number }
 
+/** A batch never written, taken out at the run's end with its detail range and its lines' sums (`takeOver`). */
+export interface HeldBatch extends OpenBatch { first: number; last: number; sums: readonly BatchSums[] }
+
+/**
+ * `openBatches`' order, for batches of both kinds. JavaScript compares UTF-16 code units and
+ * SQLite (BINARY) and PostgreSQL under C.UTF-8 compare code points: the same order, but for
+ * characters beyond U+FFFF against U+E000 to U+FFFF, which ids and account numbers never hold.
+ */
+export const byDay = (a: OpenBatch, b: OpenBatch) =>
+  cmp(a.entry_date, b.entry_date) || cmp(a.entity, b.entity) || cmp(a.journal, b.journal) || cmp(a.accounts, b.accounts);
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The original currency of the first line of a held batch's entry, as `openHeads` reads it of a
+ * stored one: its first debit, else its first credit, in `sideOrder`; undefined when every sum is zero.
+ */
+export function heldHead(sums: readonly BatchSums[]): string | undefined {
+  let head: BatchSums | undefined;
+  for (const side of [0, 1]) {
+    for (const s of sums) {
+      if (side === 0 ? s[5] === 0 && s[7] === 0 : s[6] === 0 && s[8] === 0) continue;
+      // account, aux, role, currency
+      if (!head || (cmp(s[2], head[2]) || cmp(s[3], head[3]) || cmp(s[1], head[1]) || cmp(s[4], head[4])) < 0) head = s;
+    }
+    if (head) return head[4];
+  }
+  return undefined;
+}
+
 /** Batches whose day has no entry yet. */
 export function openBatches(db: Db): OpenBatch[] {
   return all(db, qb.selectFrom('daily_batches').select(['id', 'entity', 'journal', 'entry_date', 'accounts', 'currency', 'movements'])
@@ -268,13 +335,21 @@ export function dayJournal(db: Db) {
       return out;
     },
     /**
-     * For each day (`dayKey`) that has an open batch, how many of its batches already have their
-     * entry (or cancelled out): the rank of its next entry follows them. Days without are left out.
+     * For each day (`dayKey`) that has an open batch, stored or `held` (not written yet), how many
+     * of its batches already have their entry (or cancelled out): the rank of its next entry
+     * follows them. Days without are left out; where no batch has its entry yet (a first
+     * import), every day is.
      */
-    journalizedDays(): Map<string, number> {
+    journalizedDays(held: readonly OpenBatch[] = []): Map<string, number> {
+      if (!db.prepare('SELECT 1 FROM daily_batches WHERE entry_id IS NOT NULL LIMIT 1').get()) return new Map();
+      const days = new Map(held.map((b) => [dayKey(b.entity, b.journal, b.entry_date), [b.entity, b.journal, b.entry_date]]));
+      const heldDays = isSqlite(db)
+        ? 'SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)'
+        : 'SELECT d ->> 0, d ->> 1, d ->> 2 FROM jsonb_array_elements(?::jsonb) AS d';
       const rows = db.prepare(`SELECT o.entity, o.journal, o.entry_date, (SELECT count(*) FROM daily_batches b
           WHERE b.entity = o.entity AND b.journal = o.journal AND b.entry_date = o.entry_date AND b.entry_id IS NOT NULL) AS n
-        FROM (SELECT DISTINCT entity, journal, entry_date FROM daily_batches WHERE entry_id IS NULL) AS o`).raw().all() as [string, string, string, number][];
+        FROM (SELECT entity, journal, entry_date FROM daily_batches WHERE entry_id IS NULL UNION ${heldDays}) AS o`)
+        .raw().all(JSON.stringify([...days.values()])) as [string, string, string, number][];
       const out = new Map<string, number>();
       for (const [entity, journal, date, n] of rows) if (n > 0) out.set(dayKey(entity, journal, date), n);
       return out;

@@ -6,7 +6,7 @@
 // stays pending) or belongs to a month that is not over.
 import { describe, expect, it } from 'vitest';
 import { finishBooks } from '../../core/api/books-finish.js';
-import { monthTotals } from '../../core/store/invoice-repo.js';
+import { sharedPosting } from '../../core/api/posting-writer.js';
 import type { Db } from '../../core/store/db.js';
 import { basicScenario, clocked, freshDb, importInto } from '../helpers/lifecycle.js';
 
@@ -25,7 +25,8 @@ function withHeldSums(moved: boolean) {
   const march = "FROM invoice_totals WHERE issued = 0 AND month = '2026-03'";
   const stored = db.prepare(`SELECT supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items ${march} ORDER BY 1, 2, 3, 4, 5, 6, 7`).raw().all() as (string | number)[][];
   expect(stored.length).toBeGreaterThan(1);
-  const held = monthTotals(db);
+  const shared = sharedPosting(db);
+  const held = shared.sums;
   const add = (k: (string | number)[], net: number, vat: number, base = net * 10, items = 1) => {
     const [supplier, customer, currency, month, kind, group, rate] = k as [string, string, string, string, 'invoice', string, string];
     const key = [supplier, customer, currency, month, kind, group, rate].join('|');
@@ -40,7 +41,7 @@ function withHeldSums(moved: boolean) {
   add(['LILLE', 'LYON', 'EUR', '2026-03', 'invoice', 'commission', '0.05'], 0, 0); // sums to nothing: no invoice
   add(['LYON', 'LILLE', 'EUR', '2026-03', 'invoice', 'commission', '0.07'], 70, 14); // a new invoice
   add(['LYON', 'LILLE', 'EUR', '2026-04', 'invoice', 'commission', '0.07'], 30, 6); // April is not over
-  return { db, held };
+  return { db, held, shared };
 }
 
 describe('month sums held by a settlement run', () => {
@@ -51,7 +52,7 @@ describe('month sums held by a settlement run', () => {
       written.held.write();
       const readBack = finishBooks(written.db, now);
       const fromMemory = withHeldSums(moved);
-      const run = finishBooks(fromMemory.db, now, undefined, null, fromMemory.held);
+      const run = finishBooks(fromMemory.db, now, undefined, null, fromMemory.shared);
       expect(run.invoices).toBe(readBack.invoices);
       expect(run.invoices).toBeGreaterThan(1);
       expect(dump(fromMemory.db)).toEqual(dump(written.db));
