@@ -16,6 +16,7 @@ import { isoUtc } from '../domain/time.js';
 import { zonedStartOfDayIso } from '../domain/time-zone.js';
 import type { BooksSetup, EntryInsert } from '../store/books-repo.js';
 import type { InvoiceRow } from '../store/invoice-repo.js';
+import type { KeyMapping, KeyTable } from './movement-keys.js';
 
 // ---- Dates, cached where thousands of entries share a few hundred days -------------------------
 
@@ -134,11 +135,12 @@ export function prepareDrafts(setup: BooksSetup, drafts: readonly DraftEntry[], 
  * Daily movements as the subledger writer takes them (subledger-repo.ts `dailyWriter`), with
  * what does not depend on ids built beforehand, as one flat run of values (the settlement
  * worker hands them over: a structured clone of a few long arrays costs a quarter of as many
- * small objects'). Per movement: its batch's key (entity, journal, date, account set, NUL
- * separated), its book currency, its event, the JSON of its subledger element (the movement
- * and its lines) with a raw NUL where the batch id goes (JSON text never holds one), its number
- * of lines n, then per line the key of its batch line's sums after the batch id (role, account,
- * aux or '', original currency, NUL separated), its amount and its original amount.
+ * small objects'). Per movement: the number of its batch's key (entity, journal, date, account
+ * set, NUL separated) in the computing thread's KeyTable (movement-keys.ts), its book currency,
+ * its event, the JSON of its subledger element (the movement and its lines) with a raw NUL where
+ * the batch id goes (JSON text never holds one), its number of lines n, then per line the number
+ * of the key of its batch line's sums after the batch id (role, account, aux or '', original
+ * currency, NUL separated), its amount and its original amount.
  */
 export type ReadyMovements = (string | number)[];
 /** Values of a movement before its lines, and per line. */
@@ -150,14 +152,14 @@ type DailyMovement = {
   lines: readonly { role: string; account: string; aux: string | null; amount: number; amount_orig: number; orig_currency: string; fact: string }[];
 };
 
-/** Appends a daily movement to `out`. */
-export function pushMovement(out: ReadyMovements, m: DailyMovement): void {
+/** Appends a daily movement to `out`, its keys numbered in `keys`. */
+export function pushMovement(out: ReadyMovements, m: DailyMovement, keys: KeyTable): void {
   const accounts = accountSet(m.lines.map((l) => l.account));
   // The subledger's format 2 (subledger-repo.ts `StoredMovement`): the movement once, then its lines.
   const lines = m.lines.map((l) => [l.fact, l.role, l.account, l.aux, l.amount, l.amount_orig, l.orig_currency]);
   const json = lines.length === 0 ? '' : `[\u0000,${JSON.stringify([m.entity, m.event, m.journal, m.eventAt, m.label, lines]).slice(1)}`;
-  out.push(`${m.entity}\u0000${m.journal}\u0000${m.date}\u0000${accounts}`, m.currency, m.event, json, m.lines.length);
-  for (const l of m.lines) out.push(`\u0000${l.role}\u0000${l.account}\u0000${l.aux ?? ''}\u0000${l.orig_currency}`, l.amount, l.amount_orig);
+  out.push(keys.id(`${m.entity}\u0000${m.journal}\u0000${m.date}\u0000${accounts}`), m.currency, m.event, json, m.lines.length);
+  for (const l of m.lines) out.push(keys.id(`\u0000${l.role}\u0000${l.account}\u0000${l.aux ?? ''}\u0000${l.orig_currency}`), l.amount, l.amount_orig);
 }
 
 /** The events of ready movements, in order. */
@@ -167,13 +169,23 @@ export function movementEvents(v: ReadyMovements): string[] {
   return out;
 }
 
-/** Appends a prepared entry to `out` as a daily movement of the subledger. */
-export function pushPrepared(out: ReadyMovements, p: Prepared): void {
+/** Renumbers the keys of movements computed by another thread (`mapping`: its numbers to this thread's), in place. */
+export function mapMovements(v: ReadyMovements, mapping: KeyMapping): void {
+  for (let i = 0; i < v.length;) {
+    v[i] = mapping.of(v[i] as number);
+    const end = i + MOVEMENT_HEAD + SUM_STRIDE * (v[i + 4] as number);
+    for (let j = i + MOVEMENT_HEAD; j < end; j += SUM_STRIDE) v[j] = mapping.of(v[j] as number);
+    i = end;
+  }
+}
+
+/** Appends a prepared entry to `out` as a daily movement of the subledger, its keys numbered in `keys`. */
+export function pushPrepared(out: ReadyMovements, p: Prepared, keys: KeyTable): void {
   const i = p.insert;
   pushMovement(out, {
     entity: i.entity, journal: i.journal, date: i.entry_date, currency: i.currency, event: p.draft.event, eventAt: p.draft.eventAt, label: i.label,
     lines: i.lines.map((l) => ({ role: l.role, account: l.account, aux: l.aux, amount: l.debit - l.credit, amount_orig: l.amount_orig, orig_currency: i.orig_currency, fact: l.fact })),
-  });
+  }, keys);
 }
 
 /** A prepared entry as a detailed entry of an order's books (its piece dated by its book's zone). */
@@ -220,18 +232,18 @@ export interface OrderBooks {
 }
 
 /** Prepared entries as books: detailed entries (of invoice `invoiceId`, if any) and daily movements, in order. */
-function booksOf(setup: BooksSetup, prepared: readonly Prepared[], invoiceId: number | null): { entries: EntryInsert[]; movements: ReadyMovements; daily: number } {
+function booksOf(setup: BooksSetup, prepared: readonly Prepared[], invoiceId: number | null, keys: KeyTable): { entries: EntryInsert[]; movements: ReadyMovements; daily: number } {
   const entries: EntryInsert[] = [];
   const movements: ReadyMovements = [];
   let daily = 0;
   for (const p of prepared) {
-    if (p.daily) { pushPrepared(movements, p); daily++; } else entries.push(preparedEntry(setup, p, invoiceId));
+    if (p.daily) { pushPrepared(movements, p, keys); daily++; } else entries.push(preparedEntry(setup, p, invoiceId));
   }
   return { entries, movements, daily };
 }
 
-/** The books of an order settled for the first time (nothing posted, nothing invoiced). */
-export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: Date): OrderBooks {
+/** The books of an order settled for the first time (nothing posted, nothing invoiced), its movements' keys numbered in `keys`. */
+export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: Date, keys: KeyTable): OrderBooks {
   let drafts: DraftEntry[];
   let items: ItemDraft[];
   try {
@@ -245,7 +257,7 @@ export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: 
   const { prepared, failures, failed } = prepareDrafts(setup, drafts, now, true);
   const ready: ReadyItems = [];
   for (const d of items) if (!failed.has(d.event)) pushItem(setup, ready, d);
-  return { error: null, failures, ...booksOf(setup, prepared, null), items: ready };
+  return { error: null, failures, ...booksOf(setup, prepared, null, keys), items: ready };
 }
 
 // ---- A periodic invoice with no books yet --------------------------------------------------
@@ -276,9 +288,9 @@ function invoiceDrafts(targets: readonly Movement[], date: string): DraftEntry[]
  * subledger movements in daily books (decision 0020). Computed as the invoices are issued, on
  * the settlement worker when the run has one.
  */
-export function invoiceBooks(setup: BooksSetup, inv: InvoiceToPost, now: Date): OrderBooks {
+export function invoiceBooks(setup: BooksSetup, inv: InvoiceToPost, now: Date, keys: KeyTable): OrderBooks {
   const targets = invoiceMovements({ id: inv.id, number: inv.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
     net: inv.net, vat: inv.vat, date: inv.issue_date, title: periodicTitle(inv.period!) }, setup.platform);
   const { prepared, failures } = prepareDrafts(setup, invoiceDrafts(targets, inv.issue_date), now, true);
-  return { error: null, failures, ...booksOf(setup, prepared, inv.id), items: [] };
+  return { error: null, failures, ...booksOf(setup, prepared, inv.id, keys), items: [] };
 }

@@ -12,6 +12,7 @@ import type { Db } from '../store/db.js';
 import { byDay, dayJournal, dayKey, heldHead, openBatches, type DailyBatches } from '../store/subledger-repo.js';
 import { invoiceBooks, type InvoiceToPost, type OrderBooks } from './books-compute.js';
 import { PostingWriter, dateOf, emptyRun, fiscalYearName, validAt, type PostingRun, type SharedPosting } from './posting-writer.js';
+import type { KeyTable } from './movement-keys.js';
 import type { ChunkComputer } from './settle-pool.js';
 
 /** Today's date in an entity's zone. */
@@ -41,9 +42,9 @@ function invoiceBooksQueue(setup: BooksSetup, now: Date, computer: ChunkComputer
       chunk.push(inv);
       if (chunk.length === INVOICE_CHUNK) submit();
     },
-    /** The books of `issued`, every invoice pushed, in order. */
-    *books(issued: readonly InvoiceToPost[]): Generator<OrderBooks> {
-      if (!computer) { for (const inv of issued) yield invoiceBooks(setup, inv, now); return; }
+    /** The books of `issued`, every invoice pushed, in order, their movements' keys numbered in `keys` (the computer's, when there is one). */
+    *books(issued: readonly InvoiceToPost[], keys: KeyTable): Generator<OrderBooks> {
+      if (!computer) { for (const inv of issued) yield invoiceBooks(setup, inv, now, keys); return; }
       submit();
       for (; chunks > 0; chunks--) yield* computer.take() as OrderBooks[]; // invoices were handed over
     },
@@ -138,15 +139,15 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
  * issued, read back): an entry each in detailed books, and in daily books movements of the
  * subledger (under the invoice's `subledgerKey`) that the day's entry sums (decision 0020).
  */
-function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>, issued: readonly InvoiceToPost[], books: Iterable<OrderBooks>,
-  shared?: SharedPosting) {
+function postInvoiceBooks(db: Db, setup: BooksSetup, now: Date, run: PostingRun, pending: Set<string>, issued: readonly InvoiceToPost[],
+  books: (keys: KeyTable) => Iterable<OrderBooks>, shared?: SharedPosting, keys?: KeyTable) {
   // Every invoice stored before this run's has a lower id (the issuer numbers above them).
   const earlier = unpostedInvoices(db, issued[0]?.id);
   if (earlier.length === 0 && issued.length === 0) return;
-  const writer = new PostingWriter(db, setup, now, run, pending, shared);
-  for (const inv of earlier) writer.addFirst(invoiceSubledgerKey(inv.number), invoiceBooks(setup, inv, now));
+  const writer = new PostingWriter(db, setup, now, run, pending, shared, keys);
+  for (const inv of earlier) writer.addFirst(invoiceSubledgerKey(inv.number), invoiceBooks(setup, inv, now, writer.keys));
   let i = 0;
-  for (const b of books) writer.addFirst(invoiceSubledgerKey(issued[i++]!.number), b);
+  for (const b of books(writer.keys)) writer.addFirst(invoiceSubledgerKey(issued[i++]!.number), b);
   writer.flush();
 }
 
@@ -216,10 +217,12 @@ function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun, h
  * daily batches, which take the invoices' movements and are written here.
  */
 export function finishBooks(db: Db, now: Date, setup: BooksSetup = loadBooksSetup(db), computer: ChunkComputer | null = null, held?: SharedPosting): PostingRun {
+  // The computer's results number their keys in its table: the batches that count them must too.
+  if (held && computer && held.batches.keys !== computer.keys) throw new Error('finishBooks: the held batches and the computer number movement keys in different tables');
   const run = emptyRun();
   const books = invoiceBooksQueue(setup, now, computer);
   const issued = issueDueInvoices(db, setup, now, run, (inv) => books.push(inv), held?.sums);
-  postInvoiceBooks(db, setup, now, run, issueEvents(db), issued, books.books(issued), held);
+  postInvoiceBooks(db, setup, now, run, issueEvents(db), issued, (keys) => books.books(issued, keys), held, computer?.keys);
   journalizeDays(db, setup, now, run, held?.batches);
   return run;
 }

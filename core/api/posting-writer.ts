@@ -9,6 +9,7 @@ import { clearPostingIssues, entryWriter, recordPostingIssue, type BooksSetup, t
 import { issuedPeriodicKeys, itemWriter, monthTotals, type MonthTotals } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { dailyBatches, dailyWriter } from '../store/subledger-repo.js';
+import type { KeyTable } from './movement-keys.js';
 import { dateOf, movementEvents, prepareDrafts, preparedEntry, pushPrepared, type EventFailure, type OrderBooks, type Prepared, type ReadyItems, type ReadyMovements, ITEM_STRIDE } from './books-compute.js';
 
 // Prepared entries and their dates are computed in books-compute.ts (on the settlement worker too).
@@ -40,8 +41,8 @@ export const addRun = (run: PostingRun, r: PostingRun) => { run.entries += r.ent
  * (`write`) before its transaction ends: the daily batches and the month sums, which most chunks
  * add to, and the periodic months already issued (none is issued before the run's finishBooks).
  */
-export function sharedPosting(db: Db) {
-  const batches = dailyBatches(db, true);
+export function sharedPosting(db: Db, keys: KeyTable) {
+  const batches = dailyBatches(db, true, keys);
   const sums = monthTotals(db);
   let issued: Set<string> | null = null;
   return {
@@ -70,12 +71,19 @@ export class PostingWriter {
   private readonly sums: MonthTotals;
   private issued: Set<string> | null = null;
 
-  /** `shared`: what a run of calls shares and writes itself (sharedPosting); without, `flush` writes it all. */
+  /**
+   * `shared`: what a run of calls shares and writes itself (sharedPosting); without, `flush` writes
+   * it all. `keys`: where the movements' keys of the books it is handed are numbered, without
+   * `shared` (movement-keys.ts; with, those of its batches).
+   */
   constructor(private readonly db: Db, private readonly setup: BooksSetup, private readonly now: Date, readonly run: PostingRun, private readonly pending: Set<string>,
-    private readonly shared?: SharedPosting) {
-    this.daily = dailyWriter(db, shared?.batches);
+    private readonly shared?: SharedPosting, keys?: KeyTable) {
+    this.daily = dailyWriter(db, shared?.batches, keys);
     this.sums = shared?.sums ?? monthTotals(db);
   }
+
+  /** The table in which the movements it is handed number their keys (books computed for it use it). */
+  get keys(): KeyTable { return this.daily.keys; }
 
   /** Prepares drafts, skipping every event that cannot be posted; returns the events skipped. `batchable`: daily books may take them. */
   prepareAll(drafts: readonly DraftEntry[], batchable: boolean): { prepared: Prepared[]; failed: Set<string> } {
@@ -111,7 +119,7 @@ export class PostingWriter {
     for (const p of prepared) {
       if (p.daily && detail !== null) {
         const ready: ReadyMovements = [];
-        pushPrepared(ready, p);
+        pushPrepared(ready, p, this.keys);
         this.daily.add(detail, ready);
         this.run.movements++;
       } else {

@@ -11,7 +11,8 @@ import { isoUtc, toMs } from '../domain/time.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
 import { booksSetupFrom, type BooksSetupData } from '../store/books-repo.js';
 import { settlementRows, type SettlementRows } from '../store/settlement-repo.js';
-import { firstOrderBooks, invoiceBooks, type InvoiceToPost, type OrderBooks } from './books-compute.js';
+import { firstOrderBooks, invoiceBooks, mapMovements, type InvoiceToPost, type OrderBooks } from './books-compute.js';
+import type { KeyMapping, KeyTable } from './movement-keys.js';
 
 export interface OrderInput { order: Order; events: readonly LifecycleEvent[] }
 
@@ -33,6 +34,14 @@ export interface ComputedOrder {
 export type Chunk = { inputs: OrderInput[]; first: Uint8Array } | { invoices: InvoiceToPost[] };
 /** A chunk's results, in its order: the orders' rows (and books), or the invoices' books. */
 export type ChunkResult = ComputedOrder[] | OrderBooks[];
+
+/** Renumbers the movements' keys of a chunk's results computed by another thread (movement-keys.ts), in place. */
+export function mapResultKeys(result: ChunkResult, mapping: KeyMapping): void {
+  for (const r of result) {
+    const books = 'rows' in r ? r.books : r;
+    if (books && books.movements.length > 0) mapMovements(books.movements, mapping);
+  }
+}
 
 /** What a computation needs besides the orders: plain data, so a worker can receive it. */
 export interface ComputeSetup {
@@ -56,7 +65,7 @@ export function storedAsOf(order: Order, events: readonly LifecycleEvent[], nowM
 /** Computes an order; `first`: never settled before, so its books are computed too (when they follow). */
 export type OrderComputer = (input: OrderInput, first: boolean) => ComputedOrder;
 
-export function orderComputer(setup: ComputeSetup, ctx: SettlementContext = buildContext(setup.network, setup.rules),
+export function orderComputer(setup: ComputeSetup, keys: KeyTable, ctx: SettlementContext = buildContext(setup.network, setup.rules),
   books = setup.books ? booksSetupFrom(setup.books) : null): OrderComputer {
   const locations = new Map(setup.locations);
   const locationEntities = (id: string) => locations.get(id) ?? [];
@@ -71,19 +80,22 @@ export function orderComputer(setup: ComputeSetup, ctx: SettlementContext = buil
     return {
       id: order.id, createdAt: order.created_at, lines: order.lines.length, rows,
       settlement: books && !first ? os : null,
-      books: books && first ? firstOrderBooks(books, { order, events, settlement: os }, now) : null,
+      books: books && first ? firstOrderBooks(books, { order, events, settlement: os }, now, keys) : null,
     };
   };
 }
 
-/** Computes chunks of either kind, on either thread. */
-export function chunkComputer(setup: ComputeSetup): (chunk: Chunk) => ChunkResult {
+/**
+ * Computes chunks of either kind, on either thread; the daily movements' keys are numbered in
+ * `keys` (movement-keys.ts: the writing thread's table, or a worker's own).
+ */
+export function chunkComputer(setup: ComputeSetup, keys: KeyTable): (chunk: Chunk) => ChunkResult {
   const books = setup.books ? booksSetupFrom(setup.books) : null;
-  const order = orderComputer(setup, undefined, books);
+  const order = orderComputer(setup, keys, undefined, books);
   const now = new Date(setup.nowMs);
   return (chunk) => {
     if (!('invoices' in chunk)) return chunk.inputs.map((input, i) => order(input, chunk.first[i] === 1));
     if (!books) throw new Error('invoice books asked of a run without books');
-    return chunk.invoices.map((inv) => invoiceBooks(books, inv, now));
+    return chunk.invoices.map((inv) => invoiceBooks(books, inv, now, keys));
   };
 }

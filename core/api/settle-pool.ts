@@ -8,11 +8,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ValidationError, type Issue } from '../domain/scenario.js';
-import { chunkComputer, type Chunk, type ChunkResult, type ComputeSetup } from './settle-compute.js';
+import { KeyMapping, KeyTable } from './movement-keys.js';
+import { chunkComputer, mapResultKeys, type Chunk, type ChunkResult, type ComputeSetup } from './settle-compute.js';
 
 export interface ChunkComputer {
   /** True when chunks are computed on a worker thread. */
   readonly parallel: boolean;
+  /** The table in which the results' movement keys are numbered (movement-keys.ts), whichever thread computed them. */
+  readonly keys: KeyTable;
   /** Hands over the next chunk, to be computed while earlier ones are taken. */
   submit(chunk: Chunk): void;
   /** The results of the oldest chunk handed over, in its order (of its kind: the caller knows which it handed over). */
@@ -25,11 +28,13 @@ export interface ChunkComputer {
 }
 
 export function inlineComputer(setup: ComputeSetup): ChunkComputer {
-  const compute = chunkComputer(setup);
+  const keys = new KeyTable();
+  const compute = chunkComputer(setup, keys);
   const queue: Chunk[] = [];
   const chunks = { worker: 0, inline: 0 };
   return {
     parallel: false,
+    keys,
     chunks,
     submit: (chunk) => { queue.push(chunk); },
     take: () => { chunks.inline++; return compute(queue.shift()!); },
@@ -138,8 +143,11 @@ export function workerComputer(setup: ComputeSetup, opts: WorkerOptions = {}): C
   const worker = startWorker({ setup, port: port2, signal: shared });
   const answers = answerReader(port1, shared);
   const chunks = { worker: 0, inline: 0 };
+  // This thread numbers keys in `keys`; the worker in its own table, mapped here as its answers come.
+  const keys = new KeyTable();
+  const fromWorker = new KeyMapping(keys);
   let local: ReturnType<typeof chunkComputer> | null = null;
-  const compute = (chunk: Chunk) => { chunks.inline++; return (local ??= chunkComputer(setup))(chunk); };
+  const compute = (chunk: Chunk) => { chunks.inline++; return (local ??= chunkComputer(setup, keys))(chunk); };
   const queue: Chunk[] = []; // handed over, not taken; queue[0] is chunk `taken`
   const ahead = new Map<number, ChunkResult>(); // chunks this thread computed before their turn
   let submitted = 0;
@@ -155,11 +163,14 @@ export function workerComputer(setup: ComputeSetup, opts: WorkerOptions = {}): C
       if ('error' in a) throw rebuiltError(a.error);
       if (a.seq !== seq) throw new Error(`settlement worker: answered chunk ${a.seq} when chunk ${seq} was due`);
       chunks.worker++;
+      fromWorker.learn(a.keys);
+      mapResultKeys(a.computed, fromWorker);
       return a.computed;
     }
   };
   return {
     parallel: true,
+    keys,
     chunks,
     submit(chunk) {
       worker.postMessage({ seq: submitted++, chunk });
@@ -193,7 +204,7 @@ export function workerComputer(setup: ComputeSetup, opts: WorkerOptions = {}): C
   };
 }
 
-type Answer = { ready: true } | { seq: number; computed: ChunkResult } | { seq?: number; error: { name: string; message: string; issues: Issue[] | null } };
+type Answer = { ready: true } | { seq: number; computed: ChunkResult; keys: string[] } | { seq?: number; error: { name: string; message: string; issues: Issue[] | null } };
 
 /** Reads the worker's answers in order, blocking until the next one is there. */
 function answerReader(port: MessagePort, signal: Int32Array) {

@@ -8,6 +8,7 @@
 // thread may have claimed it first), and then answers on `port` and increments and notifies
 // `signal[ANSWERS]`.
 import { parentPort, workerData } from 'node:worker_threads';
+import { KeyTable } from './movement-keys.js';
 import { chunkComputer, type Chunk } from './settle-compute.js';
 import { ANSWERS, NEXT, type WorkerStart } from './settle-pool.js';
 
@@ -18,8 +19,10 @@ function serve({ setup, port, signal }: WorkerStart) {
     Atomics.notify(signal, ANSWERS);
   };
   let compute: ((chunk: Chunk) => unknown) | null = null;
+  // The worker's own numbering of movement keys: each answer carries the keys it added (movement-keys.ts).
+  const keys = new KeyTable();
   try {
-    compute = chunkComputer(setup);
+    compute = chunkComputer(setup, keys);
     answer({ ready: true });
   } catch (e) {
     answer({ error: serialiseError(e) });
@@ -29,7 +32,8 @@ function serve({ setup, port, signal }: WorkerStart) {
   parentPort!.on('message', ({ seq, chunk }: { seq: number; chunk: Chunk }) => {
     if (Atomics.compareExchange(signal, NEXT, seq, seq + 1) !== seq) return; // the runner's thread computed it
     try {
-      answer({ seq, computed: run(chunk) });
+      const computed = run(chunk);
+      answer({ seq, computed, keys: keys.added() });
     } catch (e) {
       answer({ seq, error: serialiseError(e) });
     }

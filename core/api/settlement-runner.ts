@@ -168,7 +168,7 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
           writer.flush();
           // The books follow the settled state in the same transaction: only the difference between
           // what these orders should have posted and what is posted is written (docs/accounting.md).
-          if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup, { fresh, shared: (shared ??= sharedPosting(db)) });
+          if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup, { fresh, shared: (shared ??= sharedPosting(db, computer.keys)) });
         }
         if (shared && (!callersTransaction || shared.pending >= heldSums)) shared.write();
         writer.flushDayTotals();

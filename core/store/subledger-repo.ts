@@ -7,6 +7,7 @@
 import type { PostedLine } from '../domain/postings.js';
 import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
 import { MOVEMENT_HEAD, SUM_STRIDE, type ReadyMovements } from '../api/books-compute.js';
+import { KeyTable } from '../api/movement-keys.js';
 import { bulkInsert } from './bulk-insert.js';
 import { all, qb } from './query.js';
 import { isSqlite } from './dialect.js';
@@ -74,9 +75,9 @@ function batchKey(key: string): [entity: string, journal: JournalCode, date: str
 
 /** An open batch as the daily writers keep it, under `key`; `fresh` until it is written. */
 interface WriterBatch {
-  id: number; key: string; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null;
-  /** Its lines' sums since the last write, by key after the batch id (ReadyMovements). */
-  sums: Map<string, BatchSums>;
+  id: number; key: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null;
+  /** Its lines' sums since the last write, by the number of their key after the batch id (ReadyMovements). */
+  sums: Map<number, BatchSums>;
 }
 
 /** A batch line's sums: batch, role, account, aux ('' for none), currency, debit, credit, debit_orig, credit_orig. */
@@ -92,13 +93,14 @@ export type BatchSums = [number, string, string, string, string, number, number,
  * Without `preload`, each key is looked up once (the daily_batches_open index): reading them all
  * per posting call cost a fifth of an import's time once there were thousands.
  */
-export function dailyBatches(db: Db, preload: boolean) {
-  const open = new Map<string, WriterBatch | null>();
+export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
+  // Open batches by the number of their key in `keys` (movement-keys.ts).
+  const open = new Map<number, WriterBatch | null>();
   if (preload) {
     const rows = db.prepare('SELECT id, entity, journal, entry_date, accounts, movements, last_detail FROM daily_batches WHERE entry_id IS NULL').raw()
       .all() as [number, string, JournalCode, string, string, number, number][];
     for (const [id, entity, journal, date, accounts, movements, last] of rows) {
-      const key = keyOf({ entity, journal, date, accounts });
+      const key = keys.id(keyOf({ entity, journal, date, accounts }));
       open.set(key, { id, key, movements, first: 0, last, touched: false, fresh: null, sums: new Map() });
     }
   }
@@ -117,22 +119,24 @@ export function dailyBatches(db: Db, preload: boolean) {
   });
   const setBatch = db.prepare('UPDATE daily_batches SET movements = ?, last_detail = ? WHERE id = ?');
   return {
+    /** The table that numbers the keys of the movements counted (ReadyMovements). */
+    keys,
     /**
      * Counts a movement of subledger row `detail` in the open batch of its key (a new one when
      * there is none) and adds its lines to the batch's sums; `at`: where the movement starts in
      * `v` (ReadyMovements, books-compute.ts). Returns the batch id.
      */
     count(v: ReadyMovements, at: number, detail: number): number {
-      const k = v[at] as string;
+      const k = v[at] as number;
       let b = open.get(k);
       if (b === undefined && !preload) {
-        const [entity, journal, date, accounts] = batchKey(k);
+        const [entity, journal, date, accounts] = batchKey(keys.key(k));
         const row = findOpen.get(entity, journal, date, accounts) as [number, number, number] | undefined;
         b = row ? { id: row[0], key: k, movements: row[1], first: 0, last: row[2], touched: false, fresh: null, sums: new Map() } : null;
         open.set(k, b);
       }
       if (!b) {
-        const [entity, journal, date, accounts] = batchKey(k);
+        const [entity, journal, date, accounts] = batchKey(keys.key(k));
         b = { id: nextBatch++, key: k, movements: 0, first: detail, last: detail, touched: false, fresh: { entity, journal, date, accounts, currency: v[at + 1] as string }, sums: new Map() };
         open.set(k, b);
       }
@@ -142,10 +146,10 @@ export function dailyBatches(db: Db, preload: boolean) {
       const batch = b.id;
       const end = at + MOVEMENT_HEAD + SUM_STRIDE * (v[at + 4] as number);
       for (let i = at + MOVEMENT_HEAD; i < end; i += SUM_STRIDE) {
-        const sk = v[i] as string;
+        const sk = v[i] as number;
         let s = b.sums.get(sk);
         if (!s) {
-          const [, role, account, aux, currency] = sk.split('\u0000') as [string, string, string, string, string];
+          const [, role, account, aux, currency] = keys.key(sk).split('\u0000') as [string, string, string, string, string];
           b.sums.set(sk, (s = [batch, role, account, aux, currency, 0, 0, 0, 0]));
           sums.push(s);
         }
@@ -224,12 +228,14 @@ export type DailyBatches = ReturnType<typeof dailyBatches>;
  * knows its range before the row is written), counted and summed in their batches, which are
  * written with the rows, or by the run's `batches.write()` when the caller shares them.
  */
-export function dailyWriter(db: Db, shared?: DailyBatches) {
-  const batches = shared ?? dailyBatches(db, false);
+export function dailyWriter(db: Db, shared?: DailyBatches, keys = new KeyTable()) {
+  const batches = shared ?? dailyBatches(db, false, keys);
   let nextId = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM subledger').pluck().get() as number);
   const putRows = bulkInsert(db, 'INSERT INTO subledger (id, order_id, lines_json, created_at) VALUES', 4);
   const pending = new Map<string, ReadyMovements[]>();
   return {
+    /** The table that numbers its movements' keys (those of `shared`, when given). */
+    keys: batches.keys,
     /** Queues an order's movements (ReadyMovements, books-compute.ts). */
     add(order: string, movements: ReadyMovements) {
       let list = pending.get(order);

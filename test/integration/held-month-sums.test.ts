@@ -6,6 +6,7 @@
 // stays pending) or belongs to a month that is not over.
 import { describe, expect, it } from 'vitest';
 import { finishBooks } from '../../core/api/books-finish.js';
+import { KeyTable } from '../../core/api/movement-keys.js';
 import { sharedPosting } from '../../core/api/posting-writer.js';
 import type { Db } from '../../core/store/db.js';
 import { basicScenario, clocked, freshDb, importInto } from '../helpers/lifecycle.js';
@@ -25,7 +26,7 @@ function withHeldSums(moved: boolean) {
   const march = "FROM invoice_totals WHERE issued = 0 AND month = '2026-03'";
   const stored = db.prepare(`SELECT supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items ${march} ORDER BY 1, 2, 3, 4, 5, 6, 7`).raw().all() as (string | number)[][];
   expect(stored.length).toBeGreaterThan(1);
-  const shared = sharedPosting(db);
+  const shared = sharedPosting(db, new KeyTable());
   const held = shared.sums;
   const add = (k: (string | number)[], net: number, vat: number, base = net * 10, items = 1) => {
     const [supplier, customer, currency, month, kind, group, rate] = k as [string, string, string, string, 'invoice', string, string];

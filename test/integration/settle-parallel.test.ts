@@ -5,7 +5,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chunkComputer, type Chunk, type ComputeSetup } from '../../core/api/settle-compute.js';
+import { MOVEMENT_HEAD, SUM_STRIDE, type ReadyMovements } from '../../core/api/books-compute.js';
+import { KeyTable } from '../../core/api/movement-keys.js';
+import { chunkComputer, type Chunk, type ChunkResult, type ComputeSetup } from '../../core/api/settle-compute.js';
 import { prewarmSettleWorker, useSettleWorkerEntry, workerComputer } from '../../core/api/settle-pool.js';
 import { settleStoredOrders } from '../../core/api/settlement-runner.js';
 import { generateScenario } from '../../core/demo/generate.js';
@@ -22,6 +24,22 @@ const CHUNKS = 5;
 /** The chunks of a run that settled `db`: its orders', then its invoices' books, 1,000 invoices a chunk (books-finish.ts). */
 const chunksOf = (db: ReturnType<typeof memoryDb>) => CHUNKS + Math.ceil((db.prepare('SELECT count(*) FROM invoices').pluck().get() as number) / 1000);
 const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'journal_entries', 'journal_lines', 'invoices', 'invoice_lines'];
+
+/**
+ * A chunk's results with their movements' keys as text: each thread numbers them in its own table
+ * (movement-keys.ts), and two tables number the same keys alike only when they meet them in the same order.
+ */
+function withKeys(result: ChunkResult, keys: KeyTable): unknown {
+  const text = (v: ReadyMovements) => {
+    const out: unknown[] = [...v];
+    for (let i = 0; i < out.length; i += MOVEMENT_HEAD + SUM_STRIDE * (out[i + 4] as number)) {
+      out[i] = keys.key(out[i] as number);
+      for (let j = i + MOVEMENT_HEAD; j < i + MOVEMENT_HEAD + SUM_STRIDE * (out[i + 4] as number); j += SUM_STRIDE) out[j] = keys.key(out[j] as number);
+    }
+    return out;
+  };
+  return result.map((r) => ('rows' in r ? { ...r, books: r.books && { ...r.books, movements: text(r.books.movements) } } : { ...r, movements: text(r.movements) }));
+}
 
 /** The test's scenario; `adjust` changes the generated document before it is validated. */
 function scenario(adjust?: (raw: ReturnType<typeof generateScenario>) => void): Scenario {
@@ -196,21 +214,24 @@ describe('settling on a worker thread', () => {
   });
 
   it('shares the chunks between both threads: each computed once, by either, and taken in order', () => {
-    const db = stored(s);
+    // Half the entities in daily books: movements whose keys each thread numbers in its own table.
+    const daily = scenario(halfDaily);
+    const db = stored(daily);
     const setup = setupOf(db);
-    const byOrder = eventsByOrder(s.events);
+    const byOrder = eventsByOrder(daily.events);
     const chunks: Chunk[] = [];
-    for (let i = 0; i < s.orders.length; i += 50) {
-      const inputs = s.orders.slice(i, i + 50).map((order) => ({ order, events: byOrder.get(order.id) ?? [] }));
+    for (let i = 0; i < daily.orders.length; i += 50) {
+      const inputs = daily.orders.slice(i, i + 50).map((order) => ({ order, events: byOrder.get(order.id) ?? [] }));
       chunks.push({ inputs, first: new Uint8Array(inputs.length).fill(1) });
     }
-    const compute = chunkComputer(setup);
-    const want = chunks.map((c) => compute(c));
+    const wantKeys = new KeyTable();
+    const compute = chunkComputer(setup, wantKeys);
+    const want = chunks.map((c) => withKeys(compute(c), wantKeys));
     const pool = workerComputer(setup)!;
     try {
       // Taken at once: the worker is still loading, so this thread computes the chunk itself.
       pool.submit(chunks[0]!);
-      expect(pool.take()).toEqual(want[0]);
+      expect(withKeys(pool.take(), pool.keys)).toEqual(want[0]);
       expect(pool.chunks).toEqual({ worker: 0, inline: 1 });
       // Handed over and left to the worker until it has claimed them (it skips the one taken here).
       for (const c of chunks.slice(1, 8)) pool.submit(c);
@@ -222,7 +243,7 @@ describe('settling on a worker thread', () => {
       let next = 8;
       for (let t = 1; t < chunks.length; t++) {
         while (next < chunks.length && next - t < 3) pool.submit(chunks[next++]!);
-        got.push(pool.take());
+        got.push(withKeys(pool.take(), pool.keys));
       }
       expect(got).toEqual(want);
       expect(pool.chunks.worker).toBeGreaterThanOrEqual(7);
