@@ -27,12 +27,15 @@ const WRITE_CHUNK = 250;
 const AHEAD = 6;
 /**
  * Within its caller's transaction, a run writes the sums its chunks add (daily batches, month
- * sums) once it holds this many (about 430 MB of heap: 400 to 450 bytes a sum), rather than at
+ * sums) once it holds this many (about 860 MB of heap: 400 to 450 bytes a sum), rather than at
  * the end of each batch: most chunks add to the same sums, and each write upserts every sum it
  * holds. At 100,000 orders (one write instead of 51) settle+post+store took 42.8 s instead of
- * 51.5 s; holding 200,000, 49.6 s.
+ * 51.5 s; holding 200,000, 49.6 s. Sums never written are invoiced and journalized from memory
+ * at the run's end (books-finish.ts): a million lines (1.29 million sums, held to the end) took
+ * 90.4 s against 95.4 s holding a million, for about 130 MB more at the peak of a run whose
+ * scenario takes some 7 GB (docs/performance.md, eighth session of 2026-12-03).
  */
-const HELD_SUMS = 1_000_000;
+const HELD_SUMS = 2_000_000;
 /** Runs of at least this many orders compute on a worker thread, where there is a second core. */
 const PARALLEL_FROM_ORDERS = 20_000;
 
