@@ -176,8 +176,9 @@ function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun, h
   }
   // A day's rank goes on from its batches journalized earlier (a late batch), cancelled ones included.
   const ranks = days.journalizedDays(fromMemory);
-  // The entries are written together (multi-row statements), then every batch is pointed at its
-  // entry in one statement, then every entry's lines are written from its batch's sums in one.
+  // The entries are written together (multi-row statements), then every stored batch is pointed
+  // at its entry in one statement and every held one written with it, then every entry's lines
+  // are written from its batch's sums in one.
   const entries: EntryInsert[] = [];
   const batches: number[] = [];
   const cancelled: number[] = [];
