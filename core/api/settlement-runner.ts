@@ -32,8 +32,9 @@ const AHEAD = 6;
  * holds. At 100,000 orders (one write instead of 51) settle+post+store took 42.8 s instead of
  * 51.5 s; holding 200,000, 49.6 s. Sums never written are invoiced and journalized from memory
  * at the run's end (books-finish.ts): a million lines (1.29 million sums, held to the end) took
- * 90.4 s against 95.4 s holding a million, for about 130 MB more at the peak of a run whose
- * scenario takes some 7 GB (docs/performance.md, eighth session of 2026-12-03).
+ * 90.4 s against 95.4 s holding a million, for some 130 MB more of sums in a process whose peak
+ * resident size was 6.2 GB (7.2 GB holding a million: the scenario takes most of it, and the
+ * collector's timing moves it more than the sums do; docs/performance.md, eighth session of 2026-12-03).
  */
 const HELD_SUMS = 2_000_000;
 /** Runs of at least this many orders compute on a worker thread, where there is a second core. */
