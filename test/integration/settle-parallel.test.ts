@@ -227,6 +227,7 @@ describe('settling on a worker thread', () => {
     const wantKeys = new KeyTable();
     const compute = chunkComputer(setup, wantKeys);
     const want = chunks.map((c) => withKeys(compute(c), wantKeys));
+    expect(wantKeys.added().length).toBeGreaterThan(0); // daily movements were computed: their keys are mapped below
     const pool = workerComputer(setup)!;
     try {
       // Taken at once: the worker is still loading, so this thread computes the chunk itself.
