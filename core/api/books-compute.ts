@@ -8,9 +8,9 @@ import { ACCOUNT_NUMBER, type AccountRole, type JournalCode } from '../domain/bo
 import { accountingDate, fiscalYearOf, firstOpenDate, monthOf } from '../domain/books-calendar.js';
 import { FxRateMissingError, convertBalanced, findRate } from '../domain/books-fx.js';
 import { accountSet } from '../domain/daily-books.js';
-import { periodicTitle, storedItem } from '../domain/periodic-invoices.js';
+import { itemMonth, periodicTitle, storedItem, type InvoiceKind, type MonthTotal, type StoredItem } from '../domain/periodic-invoices.js';
 import {
-  PostingError, draftEntries, draftItems, invoiceMovements, orderMovements, type DraftEntry, type ItemDraft, type Movement, type OrderBooksInput,
+  PostingError, draftEntries, draftItems, invoiceMovements, itemKind, orderMovements, type DraftEntry, type ItemDraft, type Movement, type OrderBooksInput,
 } from '../domain/postings.js';
 import { isoUtc } from '../domain/time.js';
 import { zonedStartOfDayIso } from '../domain/time-zone.js';
@@ -170,7 +170,7 @@ export function movementEvents(v: ReadyMovements): string[] {
 }
 
 /** Renumbers the keys of movements computed by another thread (`mapping`: its numbers to this thread's), in place. */
-export function mapMovements(v: ReadyMovements, mapping: KeyMapping): void {
+function mapMovements(v: ReadyMovements, mapping: KeyMapping): void {
   for (let i = 0; i < v.length;) {
     v[i] = mapping.of(v[i] as number);
     const end = i + MOVEMENT_HEAD + SUM_STRIDE * (v[i + 4] as number);
@@ -195,18 +195,79 @@ export function preparedEntry(setup: BooksSetup, p: Prepared, invoiceId: number 
 }
 
 /**
- * Legs to invoice of an order settled for the first time, as one flat run of values, ITEM_STRIDE
- * per leg: its stored item (periodic-invoices.ts `StoredItem`) whose month is that of its event in
- * the supplier's zone ('' when the supplier is not in the network: the runner's thread says so).
- * Nothing was invoiced, so nothing is corrected.
+ * The month whose invoice carries a leg (periodic-invoices.ts `itemMonth`): that of its event in
+ * the supplier's zone, moved past the supplier's closed months and past months already issued
+ * (`issued`: their keys, supplier|customer|currency|month, asked for once, when first needed).
  */
-export type ReadyItems = (string | number | null)[];
-export const ITEM_STRIDE = 17;
+export type LegMonth = (supplier: string, customer: string, currency: string, at: string) => string;
 
-function pushItem(setup: BooksSetup, out: ReadyItems, d: ItemDraft): void {
-  if (d.corrects.length > 0) throw new Error(`${d.event}: a first posting corrects nothing`);
-  const supplier = setup.entities.get(d.supplier);
-  out.push(...storedItem(d, supplier ? monthOf(dateOf(d.at, supplier.time_zone)) : ''));
+export function legMonth(setup: BooksSetup, now: Date, issued: () => ReadonlySet<string>): LegMonth {
+  let done: ReadonlySet<string> | null = null;
+  const current = new Map<string, string>(); // the current month per time zone: a run places a million legs
+  return (supplierId, customer, currency, at) => {
+    const supplier = setup.entities.get(supplierId);
+    if (!supplier) throw new PostingError('unknown_entity', `entity ${supplierId} is not in the network`);
+    const zone = supplier.time_zone;
+    let currentMonth = current.get(zone);
+    if (currentMonth === undefined) current.set(zone, (currentMonth = monthOf(dateOf(isoUtc(now.getTime()), zone))));
+    const months = (done ??= issued());
+    return itemMonth(monthOf(dateOf(at, zone)), setup.closedMonths(supplierId),
+      months.size === 0 ? () => false : (m) => months.has(`${supplierId}|${customer}|${currency}|${m}`), currentMonth);
+  };
+}
+
+/**
+ * The key of a month sum (supplier, customer, currency, month, kind, rule group and rate), as
+ * numbered in a KeyTable beside the movements' keys (movement-keys.ts), and back.
+ */
+export const monthSumKey = (t: Pick<MonthTotal, 'supplier' | 'customer' | 'currency' | 'month' | 'kind' | 'group' | 'rate'>) =>
+  `\u0001${t.supplier}\u0000${t.customer}\u0000${t.currency}\u0000${t.month}\u0000${t.kind}\u0000${t.group}\u0000${t.rate}`;
+export function monthSumOf(key: string): MonthTotal {
+  const [supplier, customer, currency, month, kind, group, rate] = key.slice(1).split('\u0000') as [string, string, string, string, InvoiceKind, string, string];
+  return { supplier, customer, currency, month, kind, group, rate, base: 0, net: 0, vat: 0, items: 0 };
+}
+
+/**
+ * Legs to invoice of an order settled for the first time, ready to write: the JSON of its stored
+ * items (periodic-invoices.ts `StoredItem`, each in the month whose invoice will carry it), what
+ * each adds to its month sum, SUMS_STRIDE values per leg (the number of the sum's key in the
+ * computing thread's KeyTable, base, net, VAT), and the credit notes' references, two values
+ * each (the sum's key number, `period:YYYY-MM`): a return credits the month that carries the
+ * same leg's invoice in this posting. Nothing was invoiced before, so nothing else is corrected.
+ */
+export interface ReadyItems { json: string; sums: number[]; refs: (number | string)[] }
+export const ITEM_SUM_STRIDE = 4;
+
+function readyItems(drafts: readonly ItemDraft[], month: LegMonth, keys: KeyTable): ReadyItems | null {
+  if (drafts.length === 0) return null;
+  const stored: StoredItem[] = [];
+  const sums: number[] = [];
+  const refs: (number | string)[] = [];
+  const carried = new Map<string, string>();
+  for (const d of drafts) {
+    if (d.corrects.length > 0) throw new Error(`${d.event}: a first posting corrects nothing`);
+    const m = month(d.supplier, d.customer, d.currency, d.at);
+    const kind = itemKind(d.amount, d.vat);
+    const key = keys.id(monthSumKey({ supplier: d.supplier, customer: d.customer, currency: d.currency, month: m, kind, group: d.group, rate: d.rate }));
+    stored.push(storedItem(d, m));
+    sums.push(key, d.base, d.amount, d.vat);
+    const leg = `${d.line}|${d.fact}|${d.supplier}|${d.customer}`;
+    if (kind === 'invoice') carried.set(leg, m);
+    else if (carried.has(leg)) refs.push(key, `period:${carried.get(leg)!}`);
+  }
+  return { json: JSON.stringify(stored), sums, refs };
+}
+
+/** Renumbers the sums' keys of ready items computed by another thread, in place. */
+function mapItems(v: ReadyItems, mapping: KeyMapping): void {
+  for (let i = 0; i < v.sums.length; i += ITEM_SUM_STRIDE) v.sums[i] = mapping.of(v.sums[i]!);
+  for (let i = 0; i < v.refs.length; i += 2) v.refs[i] = mapping.of(v.refs[i] as number);
+}
+
+/** Renumbers the keys of books computed by another thread (`mapping`: its numbers to this thread's), in place. */
+export function mapBooks(books: OrderBooks, mapping: KeyMapping): void {
+  if (books.movements.length > 0) mapMovements(books.movements, mapping);
+  if (books.items) mapItems(books.items, mapping);
 }
 
 // ---- An order settled for the first time ----------------------------------------------------
@@ -227,8 +288,8 @@ export interface OrderBooks {
   movements: ReadyMovements;
   /** How many. */
   daily: number;
-  /** Legs to invoice whose event is in the books. */
-  items: ReadyItems;
+  /** Legs to invoice whose event is in the books, if any. */
+  items: ReadyItems | null;
 }
 
 /** Prepared entries as books: detailed entries (of invoice `invoiceId`, if any) and daily movements, in order. */
@@ -242,8 +303,11 @@ function booksOf(setup: BooksSetup, prepared: readonly Prepared[], invoiceId: nu
   return { entries, movements, daily };
 }
 
-/** The books of an order settled for the first time (nothing posted, nothing invoiced), its movements' keys numbered in `keys`. */
-export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: Date, keys: KeyTable): OrderBooks {
+/**
+ * The books of an order settled for the first time (nothing posted, nothing invoiced), its
+ * movements' and month sums' keys numbered in `keys`, its legs placed in their months by `month`.
+ */
+export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: Date, keys: KeyTable, month: LegMonth): OrderBooks {
   let drafts: DraftEntry[];
   let items: ItemDraft[];
   try {
@@ -252,12 +316,11 @@ export function firstOrderBooks(setup: BooksSetup, input: OrderBooksInput, now: 
     items = draftItems(targets.legs, [], targets.adjustAt);
   } catch (e) {
     if (!(e instanceof PostingError)) throw e;
-    return { error: { code: e.code, message: e.message, entities: Object.keys(input.settlement.payouts) }, failures: [], entries: [], movements: [], daily: 0, items: [] };
+    return { error: { code: e.code, message: e.message, entities: Object.keys(input.settlement.payouts) }, failures: [], entries: [], movements: [], daily: 0, items: null };
   }
   const { prepared, failures, failed } = prepareDrafts(setup, drafts, now, true);
-  const ready: ReadyItems = [];
-  for (const d of items) if (!failed.has(d.event)) pushItem(setup, ready, d);
-  return { error: null, failures, ...booksOf(setup, prepared, null, keys), items: ready };
+  const books = booksOf(setup, prepared, null, keys);
+  return { error: null, failures, ...books, items: readyItems(failed.size > 0 ? items.filter((d) => !failed.has(d.event)) : items, month, keys) };
 }
 
 // ---- A periodic invoice with no books yet --------------------------------------------------
@@ -292,5 +355,5 @@ export function invoiceBooks(setup: BooksSetup, inv: InvoiceToPost, now: Date, k
   const targets = invoiceMovements({ id: inv.id, number: inv.number, kind: inv.kind, supplier: inv.supplier, customer: inv.customer, currency: inv.currency,
     net: inv.net, vat: inv.vat, date: inv.issue_date, title: periodicTitle(inv.period!) }, setup.platform);
   const { prepared, failures } = prepareDrafts(setup, invoiceDrafts(targets, inv.issue_date), now, true);
-  return { error: null, failures, ...booksOf(setup, prepared, inv.id, keys), items: [] };
+  return { error: null, failures, ...booksOf(setup, prepared, inv.id, keys), items: null };
 }

@@ -78,7 +78,7 @@ export function postOrderBooks(db: Db, inputs: readonly (OrderBooksInput | First
   for (const input of inputs) {
     const id = input.order.id;
     // Nothing posted yet: the same function as on the settlement worker.
-    const first = 'books' in input ? input.books : fresh.has(id) ? firstOrderBooks(setup, input, now, writer.keys) : null;
+    const first = 'books' in input ? input.books : fresh.has(id) ? firstOrderBooks(setup, input, now, writer.keys, writer.legMonth) : null;
     if (first) {
       if (first.error) { recordOrderIssue(db, run, pending, input.order, first.error, now); continue; }
       if (pending.has(`order:${id}`)) { clearPostingIssues(db, [`order:${id}`]); pending.delete(`order:${id}`); }

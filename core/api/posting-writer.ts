@@ -1,16 +1,17 @@
 // Turning drafts into the rows of each entity's books, and writing them: detailed entries, daily
 // books' movements (subledger), and the legs to invoice with their month sums. Shared by the
 // order and transfer postings (books-runner.ts) and what the clock decides (books-finish.ts).
-import { monthOf } from '../domain/books-calendar.js';
-import { itemMonth, periodicKey, storedItem, type StoredItem } from '../domain/periodic-invoices.js';
-import { PostingError, itemKind, type DraftEntry, type ItemDraft } from '../domain/postings.js';
-import { isoUtc } from '../domain/time.js';
+import { periodicKey, storedItem, type MonthTotal, type StoredItem } from '../domain/periodic-invoices.js';
+import { itemKind, type DraftEntry, type ItemDraft } from '../domain/postings.js';
 import { clearPostingIssues, entryWriter, recordPostingIssue, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
 import { issuedPeriodicKeys, itemWriter, monthTotals, type MonthTotals } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { dailyBatches, dailyWriter } from '../store/subledger-repo.js';
 import type { KeyTable } from './movement-keys.js';
-import { dateOf, movementEvents, prepareDrafts, preparedEntry, pushPrepared, type EventFailure, type OrderBooks, type Prepared, type ReadyItems, type ReadyMovements, ITEM_STRIDE } from './books-compute.js';
+import {
+  ITEM_SUM_STRIDE, legMonth, monthSumOf, movementEvents, prepareDrafts, preparedEntry, pushPrepared,
+  type EventFailure, type LegMonth, type OrderBooks, type Prepared, type ReadyItems, type ReadyMovements,
+} from './books-compute.js';
 
 // Prepared entries and their dates are computed in books-compute.ts (on the settlement worker too).
 export { dateOf, fiscalYearName, prepareEntry, validAt, type Prepared } from './books-compute.js';
@@ -33,6 +34,10 @@ export interface PostingRun {
   issues: PostingIssue[];
 }
 
+/** A month sum's key in MonthTotals.totals. */
+const totalKey = (t: Pick<MonthTotal, 'supplier' | 'customer' | 'currency' | 'month' | 'kind' | 'group' | 'rate'>) =>
+  `${periodicKey(t.supplier, t.customer, t.currency, t.month, t.kind)}|${t.group}|${t.rate}`;
+
 export const emptyRun = (): PostingRun => ({ entries: 0, invoices: 0, movements: 0, issues: [] });
 export const addRun = (run: PostingRun, r: PostingRun) => { run.entries += r.entries; run.invoices += r.invoices; run.movements += r.movements; run.issues.push(...r.issues); };
 
@@ -41,14 +46,14 @@ export const addRun = (run: PostingRun, r: PostingRun) => { run.entries += r.ent
  * (`write`) before its transaction ends: the daily batches and the month sums, which most chunks
  * add to, and the periodic months already issued (none is issued before the run's finishBooks).
  */
-export function sharedPosting(db: Db, keys: KeyTable) {
+export function sharedPosting(db: Db, keys: KeyTable, issuedMonths?: () => ReadonlySet<string>) {
   const batches = dailyBatches(db, true, keys);
   const sums = monthTotals(db);
-  let issued: Set<string> | null = null;
+  let issued: ReadonlySet<string> | null = null;
   return {
     batches,
     sums,
-    issued: () => (issued ??= issuedPeriodicKeys(db)),
+    issued: issuedMonths ?? (() => (issued ??= issuedPeriodicKeys(db))),
     /** Sums waiting for `write`: what holding them costs in memory. */
     get pending() { return batches.pending + sums.pending; },
     write() {
@@ -67,9 +72,10 @@ export type SharedPosting = ReturnType<typeof sharedPosting>;
 export class PostingWriter {
   private readonly entries: EntryInsert[] = [];
   private readonly daily;
-  private readonly items = new Map<string, StoredItem[]>();
+  private readonly items = new Map<string, StoredItem[] | string>();
   private readonly sums: MonthTotals;
-  private issued: Set<string> | null = null;
+  /** Where a leg goes (books-compute.ts legMonth). */
+  readonly legMonth: LegMonth;
 
   /**
    * `shared`: what a run of calls shares and writes itself (sharedPosting); without, `flush` writes
@@ -80,6 +86,7 @@ export class PostingWriter {
     private readonly shared?: SharedPosting, keys?: KeyTable) {
     this.daily = dailyWriter(db, shared?.batches, keys);
     this.sums = shared?.sums ?? monthTotals(db);
+    this.legMonth = legMonth(setup, now, shared ? shared.issued : () => issuedPeriodicKeys(db));
   }
 
   /** The table in which the movements it is handed number their keys (books computed for it use it). */
@@ -137,64 +144,68 @@ export class PostingWriter {
     for (const e of books.entries) this.entries.push(e);
     if (books.daily > 0) this.daily.add(detail, books.movements);
     this.run.movements += books.daily;
-    this.addReadyItems(detail, books.items);
+    if (books.items) this.addReadyItems(detail, books.items);
   }
 
-  /** Queues the leg amounts of an order for the month's invoices. */
-  addItems(order: string, drafts: readonly ItemDraft[]) {
-    if (drafts.length === 0) return;
-    const add = this.itemAdder(order);
-    for (const d of drafts) add(storedItem(d, ''), d.corrects);
+  /** Queues the legs of an order settled for the first time, placed in their months and keyed where they were computed (ReadyItems). */
+  private addReadyItems(order: string, v: ReadyItems) {
+    this.items.set(order, v.json);
+    const { sums } = v;
+    for (let i = 0; i < sums.length; i += ITEM_SUM_STRIDE) {
+      const t = this.sumOf(sums[i]!);
+      t.base += sums[i + 1]!;
+      t.net += sums[i + 2]!;
+      t.vat += sums[i + 3]!;
+      t.items++;
+    }
+    for (let i = 0; i < v.refs.length; i += 2) {
+      const t = this.sumOf(v.refs[i] as number);
+      this.addRef(totalKey(t), t, v.refs[i + 1] as string);
+    }
   }
 
-  /** Queues the leg amounts of an order settled for the first time (ReadyItems, books-compute.ts). */
-  addReadyItems(order: string, v: ReadyItems) {
-    if (v.length === 0) return;
-    const add = this.itemAdder(order);
-    for (let i = 0; i < v.length; i += ITEM_STRIDE) add(v.slice(i, i + ITEM_STRIDE) as StoredItem, []);
+  /** The month sum of a key numbered in `keys`, added if new. */
+  private sumOf(n: number): MonthTotal {
+    let t = this.sums.numbered.get(n);
+    if (t === undefined) {
+      const fields = monthSumOf(this.keys.key(n));
+      const tk = totalKey(fields);
+      t = this.sums.totals.get(tk);
+      if (t === undefined) this.sums.totals.set(tk, (t = fields));
+      this.sums.numbered.set(n, t);
+    }
+    return t;
+  }
+
+  private addRef(tk: string, t: MonthTotal, ref: string) {
+    this.sums.refs.set(`${tk}|${ref}`, [t.supplier, t.customer, t.currency, t.month, ref]);
   }
 
   /**
-   * What queues an order's leg amounts, one at a time, in order: each as its stored item, whose
-   * month is that of its event in the supplier's zone, or '' to compute here; it becomes the month
-   * of the invoice that will carry it.
+   * Queues the leg amounts of an order already posted: each as its stored item, in the month
+   * whose invoice will carry it, and in that month's sums; a return in the same run credits
+   * that month's invoice.
    */
-  private itemAdder(order: string) {
-    this.issued ??= this.shared ? this.shared.issued() : issuedPeriodicKeys(this.db);
-    const issued = this.issued;
-    let list = this.items.get(order);
+  addItems(order: string, drafts: readonly ItemDraft[]) {
+    if (drafts.length === 0) return;
+    let list = this.items.get(order) as StoredItem[] | undefined;
     if (!list) this.items.set(order, (list = []));
     // Months that carry a leg in this run: a return in the same run credits that month's invoice.
     const carried = new Map<string, string>();
-    return (s: StoredItem, drafted: ItemDraft['corrects']) => {
-      const [, fact, group, , , supplierId, customer, currency, eventMonth, base, rate, amount, vat, at, line] = s;
-      const supplier = this.setup.entities.get(supplierId);
-      if (!supplier) throw new PostingError('unknown_entity', `entity ${supplierId} is not in the network`);
-      const kind = itemKind(amount, vat);
-      const month = itemMonth(eventMonth || monthOf(dateOf(at, supplier.time_zone)), this.setup.closedMonths(supplierId),
-        (m) => issued.has(`${supplierId}|${customer}|${currency}|${m}`), this.currentMonth(supplier.time_zone));
-      s[8] = month;
-      list.push(s);
-      const tk = `${periodicKey(supplierId, customer, currency, month, kind)}|${group}|${rate}`;
+    for (const d of drafts) {
+      const month = this.legMonth(d.supplier, d.customer, d.currency, d.at);
+      const kind = itemKind(d.amount, d.vat);
+      list.push(storedItem(d, month));
+      const fields = { supplier: d.supplier, customer: d.customer, currency: d.currency, month, kind, group: d.group, rate: d.rate };
+      const tk = totalKey(fields);
       const t = this.sums.totals.get(tk);
-      if (t) { t.base += base; t.net += amount; t.vat += vat; t.items++; }
-      else this.sums.totals.set(tk, { supplier: supplierId, customer, currency, month, kind, group, rate, base, net: amount, vat, items: 1 });
-      const leg = `${line}|${fact}|${supplierId}|${customer}`;
+      if (t) { t.base += d.base; t.net += d.amount; t.vat += d.vat; t.items++; }
+      else this.sums.totals.set(tk, { ...fields, base: d.base, net: d.amount, vat: d.vat, items: 1 });
+      const leg = `${d.line}|${d.fact}|${d.supplier}|${d.customer}`;
       if (kind === 'invoice') carried.set(leg, month);
-      const corrects = kind === 'credit_note' && carried.has(leg) ? [...drafted, { month: carried.get(leg)!, invoice: null }] : drafted;
-      for (const c of corrects) {
-        const ref = c.invoice ?? `period:${c.month}`;
-        this.sums.refs.set(`${tk}|${ref}`, [supplierId, customer, currency, month, ref]);
-      }
-    };
-  }
-
-  private readonly currentMonths = new Map<string, string>();
-  /** The current month in a time zone (once per zone: a run queues a million legs). */
-  private currentMonth(zone: string): string {
-    let m = this.currentMonths.get(zone);
-    if (m === undefined) this.currentMonths.set(zone, (m = monthOf(dateOf(isoUtc(this.now.getTime()), zone))));
-    return m;
+      const corrects = kind === 'credit_note' && carried.has(leg) ? [...d.corrects, { month: carried.get(leg)!, invoice: null }] : d.corrects;
+      for (const c of corrects) this.addRef(tk, this.sums.totals.get(tk)!, c.invoice ?? `period:${c.month}`);
+    }
   }
 
   /** Writes everything queued; `fresh` orders had nothing recorded before this run. */

@@ -11,7 +11,7 @@ import { isoUtc, toMs } from '../domain/time.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time-zone.js';
 import { booksSetupFrom, type BooksSetupData } from '../store/books-repo.js';
 import { settlementRows, type SettlementRows } from '../store/settlement-repo.js';
-import { firstOrderBooks, invoiceBooks, mapMovements, type InvoiceToPost, type OrderBooks } from './books-compute.js';
+import { firstOrderBooks, invoiceBooks, legMonth, mapBooks, type InvoiceToPost, type OrderBooks } from './books-compute.js';
 import type { KeyMapping, KeyTable } from './movement-keys.js';
 
 export interface OrderInput { order: Order; events: readonly LifecycleEvent[] }
@@ -39,7 +39,7 @@ export type ChunkResult = ComputedOrder[] | OrderBooks[];
 export function mapResultKeys(result: ChunkResult, mapping: KeyMapping): void {
   for (const r of result) {
     const books = 'rows' in r ? r.books : r;
-    if (books && books.movements.length > 0) mapMovements(books.movements, mapping);
+    if (books) mapBooks(books, mapping);
   }
 }
 
@@ -52,6 +52,13 @@ export interface ComputeSetup {
   nowMs: number;
   /** The books' setup when the books follow the settlement, else null. */
   books: BooksSetupData | null;
+  /**
+   * For a worker, the months whose periodic invoices were issued when the run started (keys
+   * supplier|customer|currency|month, `issuedPeriodicKeys`): nothing is issued before the run's
+   * end, and legs of an issued month go on a later one. The runner's own thread reads them from
+   * the store when first needed instead.
+   */
+  issued?: readonly string[];
 }
 
 /** Everything stored has happened: a stored order settles as of now, or the latest time it names. */
@@ -65,7 +72,7 @@ export function storedAsOf(order: Order, events: readonly LifecycleEvent[], nowM
 /** Computes an order; `first`: never settled before, so its books are computed too (when they follow). */
 export type OrderComputer = (input: OrderInput, first: boolean) => ComputedOrder;
 
-export function orderComputer(setup: ComputeSetup, keys: KeyTable, ctx: SettlementContext = buildContext(setup.network, setup.rules),
+export function orderComputer(setup: ComputeSetup, keys: KeyTable, issued: () => ReadonlySet<string>, ctx: SettlementContext = buildContext(setup.network, setup.rules),
   books = setup.books ? booksSetupFrom(setup.books) : null): OrderComputer {
   const locations = new Map(setup.locations);
   const locationEntities = (id: string) => locations.get(id) ?? [];
@@ -73,6 +80,7 @@ export function orderComputer(setup: ComputeSetup, keys: KeyTable, ctx: Settleme
   // Day totals are kept for the platform entity (core/store/day-totals.ts).
   const days = { zoneOf: (id: string) => zones.get(id) ?? DEFAULT_TIME_ZONE, keep: (id: string) => id === setup.network.platform_entity };
   const now = new Date(setup.nowMs);
+  const month = books ? legMonth(books, now, issued) : null;
   return ({ order, events }, first) => {
     const os = settleOrder(ctx, order, events, storedAsOf(order, events, setup.nowMs));
     const shares = entityShares(os, captureTime(os, order.payments.map((p) => p.captured_at)));
@@ -80,18 +88,20 @@ export function orderComputer(setup: ComputeSetup, keys: KeyTable, ctx: Settleme
     return {
       id: order.id, createdAt: order.created_at, lines: order.lines.length, rows,
       settlement: books && !first ? os : null,
-      books: books && first ? firstOrderBooks(books, { order, events, settlement: os }, now, keys) : null,
+      books: books && first ? firstOrderBooks(books, { order, events, settlement: os }, now, keys, month!) : null,
     };
   };
 }
 
 /**
- * Computes chunks of either kind, on either thread; the daily movements' keys are numbered in
- * `keys` (movement-keys.ts: the writing thread's table, or a worker's own).
+ * Computes chunks of either kind, on either thread; the daily movements' and month sums' keys are
+ * numbered in `keys` (movement-keys.ts: the writing thread's table, or a worker's own). `issued`:
+ * the months already issued (ComputeSetup.issued when not given).
  */
-export function chunkComputer(setup: ComputeSetup, keys: KeyTable): (chunk: Chunk) => ChunkResult {
+export function chunkComputer(setup: ComputeSetup, keys: KeyTable, issued?: () => ReadonlySet<string>): (chunk: Chunk) => ChunkResult {
   const books = setup.books ? booksSetupFrom(setup.books) : null;
-  const order = orderComputer(setup, keys, undefined, books);
+  let fromSetup: ReadonlySet<string> | null = null;
+  const order = orderComputer(setup, keys, issued ?? (() => (fromSetup ??= new Set(setup.issued ?? []))), undefined, books);
   const now = new Date(setup.nowMs);
   return (chunk) => {
     if (!('invoices' in chunk)) return chunk.inputs.map((input, i) => order(input, chunk.first[i] === 1));

@@ -27,9 +27,10 @@ export interface ChunkComputer {
   close(): void;
 }
 
-export function inlineComputer(setup: ComputeSetup): ChunkComputer {
+/** Computes on the caller's thread; `issued`: the months already issued (settle-compute.ts chunkComputer). */
+export function inlineComputer(setup: ComputeSetup, issued?: () => ReadonlySet<string>): ChunkComputer {
   const keys = new KeyTable();
-  const compute = chunkComputer(setup, keys);
+  const compute = chunkComputer(setup, keys, issued);
   const queue: Chunk[] = [];
   const chunks = { worker: 0, inline: 0 };
   return {
@@ -129,7 +130,8 @@ export interface WorkerOptions {
 
 /**
  * A computer on a worker thread, or null where the worker's entry is not on disk (the caller
- * then computes inline). Both threads share the work: each chunk is claimed once, in order,
+ * then computes inline); both threads place legs in their months from `setup.issued`, which a
+ * run with books gives. Both threads share the work: each chunk is claimed once, in order,
  * through a shared counter (compare-and-swap), by the worker when its message comes up, or by
  * this thread when it needs the chunk (or any later one) before the worker got to it. So this
  * thread never idles while there is a chunk nobody computes: not while the worker starts (it

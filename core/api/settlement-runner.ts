@@ -12,6 +12,7 @@ import { loadLocationEntities, settledIds, settlementWriter } from '../store/set
 import { deferCheckpoint } from '../store/checkpoint.js';
 import type { Db } from '../store/db.js';
 import { isSqlite } from '../store/dialect.js';
+import { issuedPeriodicKeys } from '../store/invoice-repo.js';
 import { finishBooks, postOrderBooks, type FirstBooksInput } from './books-runner.js';
 import { sharedPosting, type SharedPosting } from './posting-writer.js';
 import { storedAsOf, type ComputeSetup, type ComputedOrder, type OrderInput } from './settle-compute.js';
@@ -99,7 +100,11 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
   const booksSetup = booksData ? booksSetupFrom(booksData) : null;
   const setup: ComputeSetup = { network: loadNetwork(db), rules: loadRules(db), locations: loadLocationEntities(db), nowMs: opts.now.getTime(), books: booksData };
   const parallel = opts.parallel ?? runsParallel(ids.length);
-  const computer: ChunkComputer = (parallel ? workerComputer(setup, { shareWork: opts.shareWork }) : null) ?? inlineComputer(setup);
+  // The months already issued, where legs cannot go (read once; nothing is issued before finishBooks).
+  let issued: Set<string> | null = null;
+  const issuedMonths = () => (issued ??= issuedPeriodicKeys(db));
+  if (parallel && booksData) setup.issued = [...issuedMonths()];
+  const computer: ChunkComputer = (parallel ? workerComputer(setup, { shareWork: opts.shareWork }) : null) ?? inlineComputer(setup, issuedMonths);
   run.parallel = computer.parallel;
 
   // Chunks of orders, handed to the computer a few ahead of the one being written, across the
@@ -172,7 +177,7 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
           writer.flush();
           // The books follow the settled state in the same transaction: only the difference between
           // what these orders should have posted and what is posted is written (docs/accounting.md).
-          if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup, { fresh, shared: (shared ??= sharedPosting(db, computer.keys)) });
+          if (booksSetup) postOrderBooks(db, booked, opts.now, booksSetup, { fresh, shared: (shared ??= sharedPosting(db, computer.keys, issuedMonths)) });
         }
         if (shared && (!callersTransaction || shared.pending >= heldSums)) shared.write();
         writer.flushDayTotals();

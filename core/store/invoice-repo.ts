@@ -88,10 +88,12 @@ export function itemWriter(db: Db) {
     /**
      * Writes each order's items; `fresh` orders have none yet (a first import), so their row is
      * number 0 without a lookup. Rows go in order id order: the table's key grows at its end.
+     * An order's items come as a list, or as its JSON already (computed on the settlement worker).
      */
-    write(items: ReadonlyMap<string, StoredItem[]>, fresh: ReadonlySet<string>, at: string) {
+    write(items: ReadonlyMap<string, StoredItem[] | string>, fresh: ReadonlySet<string>, at: string) {
       for (const order of [...items.keys()].sort()) {
-        putItems.add([order, fresh.has(order) ? 0 : (nextSeq.get(order) as number), JSON.stringify(items.get(order)), at]);
+        const list = items.get(order)!;
+        putItems.add([order, fresh.has(order) ? 0 : (nextSeq.get(order) as number), typeof list === 'string' ? list : JSON.stringify(list), at]);
       }
       putItems.flush();
     },
@@ -111,6 +113,7 @@ export type CreditRef = [supplier: string, customer: string, currency: string, m
  */
 export function monthTotals(db: Db) {
   const totals = new Map<string, MonthTotal>();
+  const numbered = new Map<number, MonthTotal>();
   const refs = new Map<string, CreditRef>();
   const putTotal = bulkInsert(db, 'INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items, issued) VALUES', 12, {
     accumulate: { key: ['supplier', 'customer', 'currency', 'month', 'kind', 'group_name', 'rate'], add: ['base', 'net', 'vat', 'items'], max: ['issued'] },
@@ -124,6 +127,8 @@ export function monthTotals(db: Db) {
   return {
     /** Sums by `supplier|customer|currency|month|kind|group|rate` (periodicKey, then group and rate). */
     totals,
+    /** The same sums by the number of their key in a run's KeyTable (books-compute.ts monthSumKey), as posting found them. */
+    numbered,
     /** References by their sum's key and the reference. */
     refs,
     /** Sums and references waiting for `write`. */
@@ -136,6 +141,7 @@ export function monthTotals(db: Db) {
       putTotal.flush();
       writeRefs();
       totals.clear();
+      numbered.clear();
     },
   };
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MOVEMENT_HEAD, SUM_STRIDE, type ReadyMovements } from '../../core/api/books-compute.js';
+import { ITEM_SUM_STRIDE, MOVEMENT_HEAD, SUM_STRIDE, type OrderBooks, type ReadyItems, type ReadyMovements } from '../../core/api/books-compute.js';
 import { KeyTable } from '../../core/api/movement-keys.js';
 import { chunkComputer, type Chunk, type ChunkResult, type ComputeSetup } from '../../core/api/settle-compute.js';
 import { prewarmSettleWorker, useSettleWorkerEntry, workerComputer } from '../../core/api/settle-pool.js';
@@ -38,7 +38,13 @@ function withKeys(result: ChunkResult, keys: KeyTable): unknown {
     }
     return out;
   };
-  return result.map((r) => ('rows' in r ? { ...r, books: r.books && { ...r.books, movements: text(r.books.movements) } } : { ...r, movements: text(r.movements) }));
+  const items = (v: ReadyItems | null) => v && {
+    json: v.json,
+    sums: v.sums.map((x, i) => (i % ITEM_SUM_STRIDE === 0 ? keys.key(x) : x)),
+    refs: v.refs.map((x, i) => (i % 2 === 0 ? keys.key(x as number) : x)),
+  };
+  const books = (b: OrderBooks) => ({ ...b, movements: text(b.movements), items: items(b.items) });
+  return result.map((r) => ('rows' in r ? { ...r, books: r.books && books(r.books) } : books(r)));
 }
 
 /** The test's scenario; `adjust` changes the generated document before it is validated. */
@@ -227,7 +233,9 @@ describe('settling on a worker thread', () => {
     const wantKeys = new KeyTable();
     const compute = chunkComputer(setup, wantKeys);
     const want = chunks.map((c) => withKeys(compute(c), wantKeys));
-    expect(wantKeys.added().length).toBeGreaterThan(0); // daily movements were computed: their keys are mapped below
+    const added = wantKeys.added();
+    expect(added.some((k) => !k.startsWith('\u0001'))).toBe(true); // daily movements were computed: their keys are mapped below
+    expect(added.some((k) => k.startsWith('\u0001'))).toBe(true); // and legs' month sums (books-compute.ts monthSumKey)
     const pool = workerComputer(setup)!;
     try {
       // Taken at once: the worker is still loading, so this thread computes the chunk itself.
