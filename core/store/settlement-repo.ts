@@ -169,9 +169,9 @@ export function settlementWriter(db: Db): SettlementWriter {
       upsert.flush();
       for (const p of pending) putRevision.add([p.id, p.rev, p.computedAt, p.reason]);
       putRevision.flush();
-      for (const p of pending) for (const l of p.rows.lines) putLine.add([p.id, p.rev, ...l]);
+      for (const p of pending) for (const l of p.rows.lines) putLine.addAfter(p.id, p.rev, l);
       putLine.flush();
-      for (const p of pending) for (const sh of p.rows.shares) putShare.add([p.id, p.rev, ...sh]);
+      for (const p of pending) for (const sh of p.rows.shares) putShare.addAfter(p.id, p.rev, sh);
       putShare.flush();
       // Parties by entity: each entity's orders grow at the end of its own key range. An order's
       // first revision has no parties yet (only this writer adds them): all of them are new and

@@ -50,7 +50,20 @@ describe('bulk inserts', () => {
     expect(d.prepare('SELECT k, n FROM sums ORDER BY k').raw().all()).toEqual([['k0', 67], ['k1', 67], ['k2', 66]]);
   });
 
+  it('write rows given as a key and the rest (addAfter) as the same rows, interleaved with whole ones', () => {
+    const d = db();
+    d.prepare("INSERT INTO parent (id, name) VALUES (1, 'p1')").run();
+    const children = bulkInsert(d, 'INSERT INTO child (parent_id, seq, amount) VALUES', 3);
+    for (let s = 0; s < 100; s++) {
+      if (s % 2 === 0) children.addAfter(1, s, [s * 10]);
+      else children.add([1, s, s * 10]);
+    }
+    children.flush();
+    expect(d.prepare('SELECT parent_id, seq, amount FROM child ORDER BY rowid').raw().all()).toEqual(Array.from({ length: 100 }, (_, s) => [1, s, s * 10]));
+  });
+
   it('refuses a row of the wrong width', () => {
     expect(() => bulkInsert(db(), 'INSERT INTO sums (k, n) VALUES', 2).add(['k'])).toThrow(/1 values for 2 columns/);
+    expect(() => bulkInsert(db(), 'INSERT INTO child (parent_id, seq, amount) VALUES', 3).addAfter(1, 2, [3, 4])).toThrow(/4 values for 3 columns/);
   });
 });
