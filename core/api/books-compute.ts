@@ -230,7 +230,7 @@ export function monthSumOf(key: string): MonthTotal {
 /**
  * Legs to invoice of an order settled for the first time, ready to write: the JSON of its stored
  * items (periodic-invoices.ts `StoredItem`, each in the month whose invoice will carry it), what
- * each adds to its month sum, SUMS_STRIDE values per leg (the number of the sum's key in the
+ * each adds to its month sum, ITEM_SUM_STRIDE values per leg (the number of the sum's key in the
  * computing thread's KeyTable, base, net, VAT), and the credit notes' references, two values
  * each (the sum's key number, `period:YYYY-MM`): a return credits the month that carries the
  * same leg's invoice in this posting. Nothing was invoiced before, so nothing else is corrected.

@@ -23,7 +23,8 @@ const NOW = new Date('2026-12-01T00:00:00Z');
 const CHUNKS = 5;
 /** The chunks of a run that settled `db`: its orders', then its invoices' books, 1,000 invoices a chunk (books-finish.ts). */
 const chunksOf = (db: ReturnType<typeof memoryDb>) => CHUNKS + Math.ceil((db.prepare('SELECT count(*) FROM invoices').pluck().get() as number) / 1000);
-const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'journal_entries', 'journal_lines', 'invoices', 'invoice_lines'];
+const TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'journal_entries', 'journal_lines', 'invoices', 'invoice_lines',
+  'invoice_items', 'invoice_totals', 'invoice_credit_refs'];
 
 /**
  * A chunk's results with their movements' keys as text: each thread numbers them in its own table
@@ -129,6 +130,22 @@ describe('settling on a worker thread', () => {
     expect(dump(parallel)).toEqual(want);
     // Settling again on the worker finds nothing new.
     expect(settleStoredOrders(parallel, { now: NOW, reason: 'again', parallel: true })).toMatchObject({ revised: 0, unchanged: a.settled, parallel: true });
+  });
+
+  it('places legs of months already invoiced in the current month, on the worker as on the caller\'s thread', () => {
+    // Every other order settled first: the run's end invoices every month up to November.
+    const ids = s.orders.map((o) => o.id).sort();
+    const early = ids.filter((_, i) => i % 2 === 0);
+    const late = ids.filter((_, i) => i % 2 === 1);
+    const inline = stored(s);
+    const parallel = stored(s);
+    for (const db of [inline, parallel]) settleStoredOrders(db, { orderIds: early, now: NOW, reason: 'early', parallel: false });
+    expect(inline.prepare("SELECT count(*) FROM invoice_totals WHERE month = '2026-12'").pluck().get()).toBe(0);
+    // The other orders, settled for the first time: their legs cannot go on those months' invoices.
+    settleStoredOrders(inline, { orderIds: late, now: NOW, reason: 'late', parallel: false });
+    settleStoredOrders(parallel, { orderIds: late, now: NOW, reason: 'late', parallel: true, shareWork: false });
+    expect(inline.prepare("SELECT count(*) FROM invoice_totals WHERE month = '2026-12' AND issued = 0").pluck().get()).toBeGreaterThan(0);
+    expect(dump(parallel)).toEqual(dump(inline));
   });
 
   it('posts in daily books and records a posting failure computed on the worker as the inline run does', () => {
