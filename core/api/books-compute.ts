@@ -217,14 +217,32 @@ export function legMonth(setup: BooksSetup, now: Date, issued: () => ReadonlySet
 }
 
 /**
- * The key of a month sum (supplier, customer, currency, month, kind, rule group and rate), as
- * numbered in a KeyTable beside the movements' keys (movement-keys.ts), and back.
+ * The key of a month sum (supplier, customer, currency, month, kind, rule group and rate): in
+ * MonthTotals.totals, and numbered in a KeyTable beside the movements' keys (movement-keys.ts).
  */
 export const monthSumKey = (t: Pick<MonthTotal, 'supplier' | 'customer' | 'currency' | 'month' | 'kind' | 'group' | 'rate'>) =>
   `\u0001${t.supplier}\u0000${t.customer}\u0000${t.currency}\u0000${t.month}\u0000${t.kind}\u0000${t.group}\u0000${t.rate}`;
+/** A month sum of nothing yet, from its key. */
 export function monthSumOf(key: string): MonthTotal {
   const [supplier, customer, currency, month, kind, group, rate] = key.slice(1).split('\u0000') as [string, string, string, string, InvoiceKind, string, string];
   return { supplier, customer, currency, month, kind, group, rate, base: 0, net: 0, vat: 0, items: 0 };
+}
+
+/**
+ * Walks an order's legs to invoice in order, each with the month whose invoice carries it, the
+ * key of its month sum, and the month it credits when it returns a leg whose invoice this walk
+ * placed (a return in the same posting credits that month's invoice), else null.
+ */
+export function placeLegs(drafts: readonly ItemDraft[], month: LegMonth, visit: (d: ItemDraft, month: string, sumKey: string, credits: string | null) => void): void {
+  const carried = new Map<string, string>();
+  for (const d of drafts) {
+    const m = month(d.supplier, d.customer, d.currency, d.at);
+    const kind = itemKind(d.amount, d.vat);
+    const leg = `${d.line}|${d.fact}|${d.supplier}|${d.customer}`;
+    if (kind === 'invoice') carried.set(leg, m);
+    visit(d, m, monthSumKey({ supplier: d.supplier, customer: d.customer, currency: d.currency, month: m, kind, group: d.group, rate: d.rate }),
+      kind === 'credit_note' ? carried.get(leg) ?? null : null);
+  }
 }
 
 /**
@@ -243,18 +261,13 @@ function readyItems(drafts: readonly ItemDraft[], month: LegMonth, keys: KeyTabl
   const stored: StoredItem[] = [];
   const sums: number[] = [];
   const refs: (number | string)[] = [];
-  const carried = new Map<string, string>();
-  for (const d of drafts) {
+  placeLegs(drafts, month, (d, m, sumKey, credits) => {
     if (d.corrects.length > 0) throw new Error(`${d.event}: a first posting corrects nothing`);
-    const m = month(d.supplier, d.customer, d.currency, d.at);
-    const kind = itemKind(d.amount, d.vat);
-    const key = keys.id(monthSumKey({ supplier: d.supplier, customer: d.customer, currency: d.currency, month: m, kind, group: d.group, rate: d.rate }));
+    const key = keys.id(sumKey);
     stored.push(storedItem(d, m));
     sums.push(key, d.base, d.amount, d.vat);
-    const leg = `${d.line}|${d.fact}|${d.supplier}|${d.customer}`;
-    if (kind === 'invoice') carried.set(leg, m);
-    else if (carried.has(leg)) refs.push(key, `period:${carried.get(leg)!}`);
-  }
+    if (credits !== null) refs.push(key, `period:${credits}`);
+  });
   return { json: JSON.stringify(stored), sums, refs };
 }
 

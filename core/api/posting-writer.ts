@@ -1,15 +1,15 @@
 // Turning drafts into the rows of each entity's books, and writing them: detailed entries, daily
 // books' movements (subledger), and the legs to invoice with their month sums. Shared by the
 // order and transfer postings (books-runner.ts) and what the clock decides (books-finish.ts).
-import { periodicKey, storedItem, type MonthTotal, type StoredItem } from '../domain/periodic-invoices.js';
-import { itemKind, type DraftEntry, type ItemDraft } from '../domain/postings.js';
+import { storedItem, type MonthTotal, type StoredItem } from '../domain/periodic-invoices.js';
+import type { DraftEntry, ItemDraft } from '../domain/postings.js';
 import { clearPostingIssues, entryWriter, recordPostingIssue, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
 import { issuedPeriodicKeys, itemWriter, monthTotals, type MonthTotals } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { dailyBatches, dailyWriter } from '../store/subledger-repo.js';
 import type { KeyTable } from './movement-keys.js';
 import {
-  ITEM_SUM_STRIDE, legMonth, monthSumOf, movementEvents, prepareDrafts, preparedEntry, pushPrepared,
+  ITEM_SUM_STRIDE, legMonth, monthSumOf, movementEvents, placeLegs, prepareDrafts, preparedEntry, pushPrepared,
   type EventFailure, type LegMonth, type OrderBooks, type Prepared, type ReadyItems, type ReadyMovements,
 } from './books-compute.js';
 
@@ -33,10 +33,6 @@ export interface PostingRun {
   movements: number;
   issues: PostingIssue[];
 }
-
-/** A month sum's key in MonthTotals.totals. */
-const totalKey = (t: Pick<MonthTotal, 'supplier' | 'customer' | 'currency' | 'month' | 'kind' | 'group' | 'rate'>) =>
-  `${periodicKey(t.supplier, t.customer, t.currency, t.month, t.kind)}|${t.group}|${t.rate}`;
 
 export const emptyRun = (): PostingRun => ({ entries: 0, invoices: 0, movements: 0, issues: [] });
 export const addRun = (run: PostingRun, r: PostingRun) => { run.entries += r.entries; run.invoices += r.invoices; run.movements += r.movements; run.issues.push(...r.issues); };
@@ -158,27 +154,30 @@ export class PostingWriter {
       t.vat += sums[i + 3]!;
       t.items++;
     }
-    for (let i = 0; i < v.refs.length; i += 2) {
-      const t = this.sumOf(v.refs[i] as number);
-      this.addRef(totalKey(t), t, v.refs[i + 1] as string);
-    }
+    for (let i = 0; i < v.refs.length; i += 2) this.addRef(this.keys.key(v.refs[i] as number), v.refs[i + 1] as string);
   }
 
   /** The month sum of a key numbered in `keys`, added if new. */
   private sumOf(n: number): MonthTotal {
     let t = this.sums.numbered.get(n);
     if (t === undefined) {
-      const fields = monthSumOf(this.keys.key(n));
-      const tk = totalKey(fields);
-      t = this.sums.totals.get(tk);
-      if (t === undefined) this.sums.totals.set(tk, (t = fields));
+      t = this.sumAt(this.keys.key(n));
       this.sums.numbered.set(n, t);
     }
     return t;
   }
 
-  private addRef(tk: string, t: MonthTotal, ref: string) {
-    this.sums.refs.set(`${tk}|${ref}`, [t.supplier, t.customer, t.currency, t.month, ref]);
+  /** The month sum of a key (monthSumKey), added if new. */
+  private sumAt(key: string): MonthTotal {
+    let t = this.sums.totals.get(key);
+    if (t === undefined) this.sums.totals.set(key, (t = monthSumOf(key)));
+    return t;
+  }
+
+  /** Records that the credit note of a month sum's month corrects `ref` (an invoice number, or `period:YYYY-MM`). */
+  private addRef(sumKey: string, ref: string) {
+    const t = this.sumAt(sumKey);
+    this.sums.refs.set(`${sumKey}\u0000${ref}`, [t.supplier, t.customer, t.currency, t.month, ref]);
   }
 
   /**
@@ -190,22 +189,16 @@ export class PostingWriter {
     if (drafts.length === 0) return;
     let list = this.items.get(order) as StoredItem[] | undefined;
     if (!list) this.items.set(order, (list = []));
-    // Months that carry a leg in this run: a return in the same run credits that month's invoice.
-    const carried = new Map<string, string>();
-    for (const d of drafts) {
-      const month = this.legMonth(d.supplier, d.customer, d.currency, d.at);
-      const kind = itemKind(d.amount, d.vat);
+    placeLegs(drafts, this.legMonth, (d, month, sumKey, credits) => {
       list.push(storedItem(d, month));
-      const fields = { supplier: d.supplier, customer: d.customer, currency: d.currency, month, kind, group: d.group, rate: d.rate };
-      const tk = totalKey(fields);
-      const t = this.sums.totals.get(tk);
-      if (t) { t.base += d.base; t.net += d.amount; t.vat += d.vat; t.items++; }
-      else this.sums.totals.set(tk, { ...fields, base: d.base, net: d.amount, vat: d.vat, items: 1 });
-      const leg = `${d.line}|${d.fact}|${d.supplier}|${d.customer}`;
-      if (kind === 'invoice') carried.set(leg, month);
-      const corrects = kind === 'credit_note' && carried.has(leg) ? [...d.corrects, { month: carried.get(leg)!, invoice: null }] : d.corrects;
-      for (const c of corrects) this.addRef(tk, this.sums.totals.get(tk)!, c.invoice ?? `period:${c.month}`);
-    }
+      const t = this.sumAt(sumKey);
+      t.base += d.base;
+      t.net += d.amount;
+      t.vat += d.vat;
+      t.items++;
+      for (const c of d.corrects) this.addRef(sumKey, c.invoice ?? `period:${c.month}`);
+      if (credits !== null) this.addRef(sumKey, `period:${credits}`);
+    });
   }
 
   /** Writes everything queued; `fresh` orders had nothing recorded before this run. */

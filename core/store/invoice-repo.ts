@@ -125,9 +125,9 @@ export function monthTotals(db: Db) {
     refs.clear();
   };
   return {
-    /** Sums by `supplier|customer|currency|month|kind|group|rate` (periodicKey, then group and rate). */
+    /** Sums by their key (books-compute.ts monthSumKey). */
     totals,
-    /** The same sums by the number of their key in a run's KeyTable (books-compute.ts monthSumKey), as posting found them. */
+    /** The same sums by the number of their key in a run's KeyTable, as posting found them. */
     numbered,
     /** References by their sum's key and the reference. */
     refs,

@@ -5,6 +5,7 @@
 // sums and read them back, whether a held sum adds to another, sums to nothing (no invoice: it
 // stays pending) or belongs to a month that is not over.
 import { describe, expect, it } from 'vitest';
+import { monthSumKey } from '../../core/api/books-compute.js';
 import { finishBooks } from '../../core/api/books-finish.js';
 import { KeyTable } from '../../core/api/movement-keys.js';
 import { sharedPosting } from '../../core/api/posting-writer.js';
@@ -30,7 +31,7 @@ function withHeldSums(moved: boolean) {
   const held = shared.sums;
   const add = (k: (string | number)[], net: number, vat: number, base = net * 10, items = 1) => {
     const [supplier, customer, currency, month, kind, group, rate] = k as [string, string, string, string, 'invoice', string, string];
-    const key = [supplier, customer, currency, month, kind, group, rate].join('|');
+    const key = monthSumKey({ supplier, customer, currency, month, kind, group, rate });
     const t = held.totals.get(key);
     if (t) { t.net += net; t.vat += vat; t.base += base; t.items += items; } else held.totals.set(key, { supplier, customer, currency, month, kind, group, rate, base, net, vat, items });
   };
