@@ -125,10 +125,10 @@ function issueDueInvoices(db: Db, setup: BooksSetup, now: Date, run: PostingRun,
     run.invoices++;
   }
   issuer.flush();
-  // Held sums whose invoice is issued are written issued, as flush marked the stored ones.
+  // Held sums whose invoice is issued are not written, as flush deleted the stored ones.
   if (fromMemory) {
     const pending = notIssued(due, drafts);
-    fromMemory.write((t) => isDue(t) && !pending.has(t));
+    fromMemory.write((t) => !isDue(t) || pending.has(t));
   }
   return issued;
 }

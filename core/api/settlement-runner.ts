@@ -184,8 +184,8 @@ export function settleStoredOrders(db: Db, opts: SettleOptions): SettleRun {
       });
     }
     // What the clock decides once the run's orders are posted: invoices of months that are over,
-    // from the stored month sums and those still held (issued from memory, then written issued:
-    // never read back nor updated), their books computed by the run's computer (on the worker
+    // from the stored month sums and those still held (issued from memory, and never written:
+    // the invoices' lines carry them), their books computed by the run's computer (on the worker
     // while this thread issues them) and counted in the batches still held, and the one entry of
     // each day that is over in daily books (the held batches of such days journalized from
     // memory, the others written first: it reads them).

@@ -108,15 +108,16 @@ export type CreditRef = [supplier: string, customer: string, currency: string, m
  * key until `write`, which adds each sum to its stored row (multi-row upserts). A run of posting
  * calls (the settlement runner's chunks) shares one and writes it once per transaction, or less
  * often: most chunks add to the same months' sums (at 100,000 orders, one write per chunk of 250
- * orders made twice as many upserts as there are sums). Sums whose invoices the run's end issued
- * from memory (books-finish.ts) are written issued: never read back, nor updated.
+ * orders made twice as many upserts as there are sums). A month's sums are kept until its
+ * invoice is issued, whose lines then carry them (migration 0017): those the run's end issued
+ * from memory (books-finish.ts) are never written.
  */
 export function monthTotals(db: Db) {
   const totals = new Map<string, MonthTotal>();
   const numbered = new Map<number, MonthTotal>();
   const refs = new Map<string, CreditRef>();
-  const putTotal = bulkInsert(db, 'INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items, issued) VALUES', 12, {
-    accumulate: { key: ['supplier', 'customer', 'currency', 'month', 'kind', 'group_name', 'rate'], add: ['base', 'net', 'vat', 'items'], max: ['issued'] },
+  const putTotal = bulkInsert(db, 'INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items) VALUES', 11, {
+    accumulate: { key: ['supplier', 'customer', 'currency', 'month', 'kind', 'group_name', 'rate'], add: ['base', 'net', 'vat', 'items'] },
   });
   const putRef = bulkInsert(db, 'INSERT INTO invoice_credit_refs (supplier, customer, currency, month, credits) VALUES', 5, { tail: 'ON CONFLICT DO NOTHING' });
   const writeRefs = () => {
@@ -135,9 +136,9 @@ export function monthTotals(db: Db) {
     get pending() { return totals.size + refs.size; },
     /** Writes the references alone (issuing reads them; the sums wait). */
     writeRefs,
-    /** Writes the sums (`issued`: those whose invoice is issued already) and the references. */
-    write(issued?: (t: MonthTotal) => boolean) {
-      for (const t of totals.values()) putTotal.add([t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items, issued?.(t) ? 1 : 0]);
+    /** Writes the sums (`keep`: those still to invoice, when some were invoiced from memory) and the references. */
+    write(keep?: (t: MonthTotal) => boolean) {
+      for (const t of totals.values()) if (!keep || keep(t)) putTotal.add([t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items]);
       putTotal.flush();
       writeRefs();
       totals.clear();
@@ -202,7 +203,8 @@ export interface InvoiceInsert {
 
 /**
  * Issues periodic invoices: the next number of its series (gapless: read once per series per
- * run, counted here within the run's transaction), its lines, and its month sums marked issued.
+ * run, counted here within the run's transaction), its lines, and its month sums deleted: its
+ * lines carry them from then on (migration 0017).
  * Invoices and lines go in multi-row statements: call `flush` before anything reads them.
  */
 export function invoiceIssuer(db: Db) {
@@ -216,8 +218,8 @@ export function invoiceIssuer(db: Db) {
     { sqliteRows: 1 }); // wide rows: one per statement measured 10 to 15 % faster than 64 (docs/performance.md)
   const putLine = bulkInsert(db, `INSERT INTO invoice_lines (invoice_id, seq, group_name, rate, description, base, net, vat, items, fact, rule_ref, to_role) VALUES`, 12,
     { before: () => put.flush() });
-  // The month sums an invoice covers are marked issued together, in one statement at `flush`.
-  const markIssued = db.prepare(`UPDATE invoice_totals SET issued = 1 WHERE issued = 0 AND (supplier, customer, currency, month, kind) IN
+  // The month sums an invoice covers are deleted together, in one statement at `flush`.
+  const dropCovered = db.prepare(`DELETE FROM invoice_totals WHERE (supplier, customer, currency, month, kind) IN
     (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?))`);
   const covered: [string, string, string, string, string][] = [];
   const seqs = new Map<string, number>();
@@ -226,7 +228,7 @@ export function invoiceIssuer(db: Db) {
   // its writer marks it; a trigger would cost a statement journal per insert).
   const mark = dirtyMarker(db, 'invoice');
   return {
-    /** `stored`: the invoice covers stored month sums, which `flush` marks issued (sums held in memory are written issued instead). */
+    /** `stored`: the invoice covers stored month sums, which `flush` deletes (sums held in memory are not written instead). */
     issue(inv: InvoiceInsert, stored = true): { id: number; number: string } {
       const seq = seqs.get(inv.series) ?? (next.get(inv.series) as number);
       seqs.set(inv.series, seq + 1);
@@ -239,11 +241,11 @@ export function invoiceIssuer(db: Db) {
       mark(invoiceId);
       return { id: invoiceId, number };
     },
-    /** Writes the invoices issued so far and marks their month sums issued. */
+    /** Writes the invoices issued so far and deletes the month sums they cover. */
     flush() {
       put.flush();
       putLine.flush();
-      if (covered.length > 0) markIssued.run(JSON.stringify(covered));
+      if (covered.length > 0) dropCovered.run(JSON.stringify(covered));
       covered.length = 0;
     },
   };

@@ -614,6 +614,7 @@ export interface DB {
 
 export interface PostingGranularityTable { entity: string; from_month: string; granularity: 'detail' | 'daily'; set_at: string }
 export interface InvoiceItemsTable { order_id: string; seq: number; items_json: string; created_at: string }
+/** A month's sums, until its documents are issued (then deleted: their lines carry them; `issued` stays 0 since migration 0017). */
 export interface InvoiceTotalsTable {
   supplier: string; customer: string; currency: string; month: string; kind: 'invoice' | 'credit_note'; group_name: string; rate: string;
   base: number; net: number; vat: number; items: number; issued: number;
