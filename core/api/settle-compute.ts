@@ -32,17 +32,6 @@ export interface ComputedOrder {
  * periodic invoices just issued, whose books to compute (finishBooks, books-finish.ts).
  */
 export type Chunk = { inputs: OrderInput[]; first: Uint8Array } | { invoices: InvoiceToPost[] };
-/**
- * A chunk as it crosses to the worker: orders go as their JSON text, which the receiving thread
- * parses in about half the time a structured clone of the same objects takes to rebuild, and
- * which the sending thread writes faster than it would serialise them (docs/performance.md,
- * session of 2026-12-04): the inputs are plain JSON data (validated scenarios, stored rows).
- */
-export type WireChunk = { json: string; first: Uint8Array } | { invoices: InvoiceToPost[] };
-
-export const toWire = (chunk: Chunk): WireChunk => ('invoices' in chunk ? chunk : { json: JSON.stringify(chunk.inputs), first: chunk.first });
-export const fromWire = (chunk: WireChunk): Chunk => ('invoices' in chunk ? chunk : { inputs: JSON.parse(chunk.json) as OrderInput[], first: chunk.first });
-
 /** A chunk's results, in its order: the orders' rows (and books), or the invoices' books. */
 export type ChunkResult = ComputedOrder[] | OrderBooks[];
 

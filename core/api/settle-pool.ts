@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ValidationError, type Issue } from '../domain/scenario.js';
 import { KeyMapping, KeyTable } from './movement-keys.js';
-import { chunkComputer, mapResultKeys, toWire, type Chunk, type ChunkResult, type ComputeSetup } from './settle-compute.js';
+import { chunkComputer, mapResultKeys, type Chunk, type ChunkResult, type ComputeSetup } from './settle-compute.js';
 
 export interface ChunkComputer {
   /** True when chunks are computed on a worker thread. */
@@ -175,7 +175,7 @@ export function workerComputer(setup: ComputeSetup, opts: WorkerOptions = {}): C
     keys,
     chunks,
     submit(chunk) {
-      worker.postMessage({ seq: submitted++, chunk: toWire(chunk) });
+      worker.postMessage({ seq: submitted++, chunk });
       queue.push(chunk);
     },
     take() {

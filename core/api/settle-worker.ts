@@ -3,13 +3,13 @@
 // the runner's thread writes the previous chunk. Started through settle-worker.mjs, which
 // registers tsx first. Protocol (settle-pool.ts): its start (setup, answer port, shared counters)
 // comes as workerData, or, for a worker loaded ahead of its run (prewarmSettleWorker), as its
-// first message; then one message per chunk, numbered (its orders as JSON text, WireChunk); the
-// worker computes it if it can claim it (`signal[NEXT]`, the first chunk nobody claimed, moved on
-// by compare-and-swap: the runner's thread may have claimed it first), and then answers on
-// `port` and increments and notifies `signal[ANSWERS]`.
+// first message; then one message per chunk, numbered; the worker computes it if it can claim it
+// (`signal[NEXT]`, the first chunk nobody claimed, moved on by compare-and-swap: the runner's
+// thread may have claimed it first), and then answers on `port` and increments and notifies
+// `signal[ANSWERS]`.
 import { parentPort, workerData } from 'node:worker_threads';
 import { KeyTable } from './movement-keys.js';
-import { chunkComputer, fromWire, type Chunk, type WireChunk } from './settle-compute.js';
+import { chunkComputer, type Chunk } from './settle-compute.js';
 import { ANSWERS, NEXT, type WorkerStart } from './settle-pool.js';
 
 function serve({ setup, port, signal }: WorkerStart) {
@@ -29,10 +29,10 @@ function serve({ setup, port, signal }: WorkerStart) {
   }
   if (!compute) return;
   const run = compute;
-  parentPort!.on('message', ({ seq, chunk }: { seq: number; chunk: WireChunk }) => {
+  parentPort!.on('message', ({ seq, chunk }: { seq: number; chunk: Chunk }) => {
     if (Atomics.compareExchange(signal, NEXT, seq, seq + 1) !== seq) return; // the runner's thread computed it
     try {
-      const computed = run(fromWire(chunk));
+      const computed = run(chunk);
       answer({ seq, computed, keys: keys.added() });
     } catch (e) {
       answer({ seq, error: serialiseError(e) });
