@@ -103,6 +103,28 @@ describe('periodic invoices', () => {
     ]);
   });
 
+  it('credits the month of a leg posted in the same run as its return, for an order posted before', () => {
+    const db = freshDb();
+    const clock = clocked(db, '2026-03-20T00:00:00Z');
+    const s = basicScenario();
+    // W-1002 is posted without legs (paid, not shipped); its shipping, delivery and return come together.
+    const late = s.events.filter((e: Json) => e.order === 'W-1002' && ['line_shipped', 'line_delivered', 'line_returned'].includes(e.type));
+    s.events = s.events.filter((e: Json) => !late.includes(e));
+    importInto(clock.ctx, s);
+    const legsOf = () => db.prepare("SELECT count(*) FROM invoice_items WHERE order_id = 'W-1002'").pluck().get();
+    expect(legsOf()).toBe(0);
+    ok(call(clock.ctx, 'events.submit', { events: late }));
+    expect(legsOf()).toBe(1); // one row for the run, with the legs and their returns
+    clock.set('2026-04-01T12:00:00Z');
+    ok(call(clock.ctx, 'journal.post', { orders: [] }));
+    // The return takes back legs whose invoice this very run placed in March: March's credit
+    // notes name March's invoices, as when both arrive with the order.
+    const notes = ok(call(clock.ctx, 'invoices.list', { kind: 'credit_note' })).rows as Json[];
+    expect(notes.map((n) => `${n.number} ${n.period} ${n.credits}`)).toEqual([
+      'AV-HQ-2026-000001 2026-03 FAC-HQ-2026-000002', 'AV-LYON-2026-000001 2026-03 FAC-LYON-2026-000002',
+    ]);
+  });
+
   it('posts the books of an invoice left without them, before those of the invoices it issues', () => {
     const db = freshDb();
     const clock = clocked(db, '2026-03-20T00:00:00Z');
