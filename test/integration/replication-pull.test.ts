@@ -148,6 +148,25 @@ describe('pull replication', () => {
     expect(replica.prepare('SELECT name FROM entities WHERE id = ?').pluck().get(entity.id)).toBe('Renamed SARL');
   });
 
+  it('takes a month\'s sums off the replicas once the hub invoices the month', () => {
+    const own = buildHub(); // this case moves the hub's clock on
+    const device = addDevice(own, 'network');
+    const replica = replicaDb();
+    makeReplica(replica, device, 'network');
+    syncInProcess(own, replica, device);
+    const months = (db: Db) => db.prepare('SELECT DISTINCT month FROM invoice_totals ORDER BY month').pluck().all();
+    const periods = (db: Db) => db.prepare('SELECT DISTINCT period FROM invoices ORDER BY period').pluck().all();
+    expect(months(replica)).toEqual(['2026-11']);
+    expect(periods(replica)).toEqual(['2026-09', '2026-10']);
+    // December: November's documents are issued, and its sums are their lines from then on.
+    ok(callApi(createContext(own, { now: () => NOW }), 'journal.post', { orders: [] }));
+    expect(months(own)).toEqual([]);
+    syncInProcess(own, replica, device);
+    expect(months(replica)).toEqual([]);
+    expect(periods(replica)).toEqual(['2026-09', '2026-10', '2026-11']);
+    for (const table of ['invoices', 'invoice_lines', 'invoice_totals']) expect(dumpTable(replica, table), table).toEqual(dumpTable(own, table));
+  });
+
   it('drops what leaves the scope and brings what enters it when the scope changes', () => {
     const region = hub.prepare('SELECT region FROM entities WHERE region IS NOT NULL GROUP BY region HAVING count(*) > 1 ORDER BY region LIMIT 1').pluck().get() as string;
     const device = addDevice(hub, `region:${region}`);
