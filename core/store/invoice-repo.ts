@@ -228,7 +228,7 @@ export function invoiceIssuer(db: Db) {
   // its writer marks it; a trigger would cost a statement journal per insert).
   const mark = dirtyMarker(db, 'invoice');
   return {
-    /** `stored`: the invoice covers stored month sums, which `flush` deletes (sums held in memory are not written instead). */
+    /** `stored`: the invoice covers stored month sums, which `flush` deletes (held ones are simply never written). */
     issue(inv: InvoiceInsert, stored = true): { id: number; number: string } {
       const seq = seqs.get(inv.series) ?? (next.get(inv.series) as number);
       seqs.set(inv.series, seq + 1);
