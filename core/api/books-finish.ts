@@ -6,7 +6,7 @@ import { periodicInvoices, periodicKey, periodicSeries, type MonthTotal, type Pe
 import { PostingError } from '../domain/postings.js';
 import { isoUtc } from '../domain/time.js';
 import { zonedStartOfDayIso } from '../domain/time-zone.js';
-import { entryWriter, issueEvents, loadBooksSetup, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
+import { entryWriter, issueEvents, loadBooksSetup, type BooksSetup } from '../store/books-repo.js';
 import { creditRefReader, hasPendingTotals, invoiceIssuer, invoiceSubledgerKey, pendingTotals, unpostedInvoices, type MonthTotals } from '../store/invoice-repo.js';
 import type { Db } from '../store/db.js';
 import { byDay, dayJournal, dayKey, heldHead, openBatches, type DailyBatches } from '../store/subledger-repo.js';
@@ -176,37 +176,33 @@ function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun, h
   }
   // A day's rank goes on from its batches journalized earlier (a late batch), cancelled ones included.
   const ranks = days.journalizedDays(fromMemory);
-  // The entries are written together (multi-row statements), then every stored batch is pointed
-  // at its entry in one statement and every held one written with it, then every entry's lines
-  // are written from its batch's sums in one.
-  const entries: EntryInsert[] = [];
-  const batches: number[] = [];
-  const cancelled: number[] = [];
+  // Each entry is written as it is built (it then dies young, never copied by the collector);
+  // then every stored batch is pointed at its entry in one statement and every held one written
+  // with it; then every entry's lines are written from its batch's sums in one.
+  const writer = entryWriter(db);
+  const entryOf = new Map<number, number>(); // 0: the batch's movements cancelled out
+  const written: number[] = [];
   for (const b of due) {
     const ent = setup.entities.get(b.entity)!;
     const day = dayKey(b.entity, b.journal, b.entry_date);
     const rank = (ranks.get(day) ?? 0) + 1;
     ranks.set(day, rank);
     const head = heads.get(b.id);
-    if (head === undefined) { cancelled.push(b.id); continue; }
+    if (head === undefined) { entryOf.set(b.id, 0); continue; }
     const piece = dailyPiece(b.journal, b.entry_date, rank);
-    const label = dailyLabel(b.journal, b.entry_date, b.movements, piece);
-    batches.push(b.id);
-    entries.push({
+    const { id } = writer.insert({
       entity: b.entity, journal: b.journal, fiscal_year: fiscalYearName(b.entry_date, ent.fiscal_year_end), entry_date: b.entry_date,
       event_at: zonedStartOfDayIso(b.entry_date, ent.time_zone), shifted: false, adjustment: false, valid_at: validAt(now, b.entry_date, ent.time_zone),
-      label, piece_ref: piece, piece_date: b.entry_date, source_key: `day:${b.id}`, order_id: null, transfer_id: null, invoice_id: null,
-      currency: b.currency, orig_currency: head, fx_rate: null, fx_date: null, lines: [],
+      label: dailyLabel(b.journal, b.entry_date, b.movements, piece), piece_ref: piece, piece_date: b.entry_date, source_key: `day:${b.id}`,
+      order_id: null, transfer_id: null, invoice_id: null, currency: b.currency, orig_currency: head, fx_rate: null, fx_date: null, lines: [],
     });
+    entryOf.set(b.id, id);
+    written.push(id);
   }
-  const writer = entryWriter(db);
-  const written = writer.insertAll(entries);
-  const entryOf = new Map<number, number>(batches.map((b, i) => [b, written[i]!.id]));
-  for (const b of cancelled) entryOf.set(b, 0);
   const storedIds = stored.map((b) => b.id);
   days.setEntries(storedIds, storedIds.map((b) => entryOf.get(b)!));
   held?.writeJournalized(fromMemory, entryOf);
-  writer.insertDayLines(written.map((w) => w.id));
+  writer.insertDayLines(written);
   run.entries += written.length;
 }
 

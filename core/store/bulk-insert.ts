@@ -186,7 +186,10 @@ export function bulkInsert(db: Db, head: string, width: number,
     const loose = columns.filter((c) => !stated.has(c));
     if (loose.length > 0) throw new Error(`bulk insert: accumulate says neither how to merge nor whether a key: ${loose.join(', ')} (${head})`);
   }
+  // Reused from statement to statement (`n` values queued): emptying it would free its storage,
+  // and refilling regrow it, a few allocations per row for one-row statements.
   const values: unknown[] = [];
+  let n = 0;
   const sqlite = isSqlite(db);
   const perStatement = sqlite ? opts.sqliteRows ?? ROWS : PG_ROWS;
   const full = perStatement * width;
@@ -197,35 +200,37 @@ export function bulkInsert(db: Db, head: string, width: number,
   };
   const write = () => {
     opts.before?.();
+    const queued = n === values.length ? values : values.slice(0, n);
+    n = 0;
     if (sqlite) {
-      const rows = values.length / width;
-      (rows === perStatement ? (fullStatement ??= statementFor(db, head, width, tail, rows)) : statementFor(db, head, width, tail, rows)).run(values);
+      const rows = queued.length / width;
+      (rows === perStatement ? (fullStatement ??= statementFor(db, head, width, tail, rows)) : statementFor(db, head, width, tail, rows)).run(queued);
     } else if (conflictKey) {
       const rows: unknown[][] = [];
-      for (let i = 0; i < values.length; i += width) rows.push(values.slice(i, i + width));
+      for (let i = 0; i < queued.length; i += width) rows.push(queued.slice(i, i + width));
       if (merge) writePg(mergeRows(rows, conflictKey, merge.add, merge.max));
       else for (const round of roundsOf(rows, conflictKey)) writePg(round);
     } else {
-      const columnArrays = Array.from({ length: width }, () => new Array<unknown>(values.length / width));
-      for (let i = 0; i < values.length; i++) columnArrays[i % width]![Math.floor(i / width)] = values[i];
+      const columnArrays = Array.from({ length: width }, () => new Array<unknown>(queued.length / width));
+      for (let i = 0; i < queued.length; i++) columnArrays[i % width]![Math.floor(i / width)] = queued[i];
       runPipelined(unnestStatementFor(db, head, tail), columnArrays);
     }
-    values.length = 0;
   };
   return {
     add(row) {
       if (row.length !== width) throw new Error(`bulk insert: ${row.length} values for ${width} columns (${head})`);
-      for (let i = 0; i < width; i++) values.push(row[i]);
-      if (values.length === full) write();
+      for (let i = 0; i < width; i++) values[n++] = row[i];
+      if (n === full) write();
     },
     addAfter(a, b, rest) {
       if (rest.length !== width - 2) throw new Error(`bulk insert: ${rest.length + 2} values for ${width} columns (${head})`);
-      values.push(a, b);
-      for (let i = 0; i < rest.length; i++) values.push(rest[i]);
-      if (values.length === full) write();
+      values[n++] = a;
+      values[n++] = b;
+      for (let i = 0; i < rest.length; i++) values[n++] = rest[i];
+      if (n === full) write();
     },
     flush() {
-      if (values.length > 0) write();
+      if (n > 0) write();
     },
   };
 }
