@@ -176,7 +176,7 @@ function journalizeDays(db: Db, setup: BooksSetup, now: Date, run: PostingRun, h
   }
   // A day's rank goes on from its batches journalized earlier (a late batch), cancelled ones included.
   const ranks = days.journalizedDays(fromMemory);
-  // Each entry is written as it is built (it then dies young, never copied by the collector);
+  // Each entry is written as it is built, so it dies young rather than living until the last is;
   // then every stored batch is pointed at its entry in one statement and every held one written
   // with it; then every entry's lines are written from its batch's sums in one.
   const writer = entryWriter(db);

@@ -201,7 +201,6 @@ export function bulkInsert(db: Db, head: string, width: number,
   const write = () => {
     opts.before?.();
     const queued = n === values.length ? values : values.slice(0, n);
-    n = 0;
     if (sqlite) {
       const rows = queued.length / width;
       (rows === perStatement ? (fullStatement ??= statementFor(db, head, width, tail, rows)) : statementFor(db, head, width, tail, rows)).run(queued);
@@ -215,6 +214,7 @@ export function bulkInsert(db: Db, head: string, width: number,
       for (let i = 0; i < queued.length; i++) columnArrays[i % width]![Math.floor(i / width)] = queued[i];
       runPipelined(unnestStatementFor(db, head, tail), columnArrays);
     }
+    n = 0; // after the statement: one that throws leaves its rows queued, as before
   };
   return {
     add(row) {
