@@ -200,18 +200,19 @@ export function bulkInsert(db: Db, head: string, width: number,
   };
   const write = () => {
     opts.before?.();
-    const queued = n === values.length ? values : values.slice(0, n);
     if (sqlite) {
-      const rows = queued.length / width;
+      // The statement binds the whole array: only the queued values.
+      const queued = n === values.length ? values : values.slice(0, n);
+      const rows = n / width;
       (rows === perStatement ? (fullStatement ??= statementFor(db, head, width, tail, rows)) : statementFor(db, head, width, tail, rows)).run(queued);
     } else if (conflictKey) {
       const rows: unknown[][] = [];
-      for (let i = 0; i < queued.length; i += width) rows.push(queued.slice(i, i + width));
+      for (let i = 0; i < n; i += width) rows.push(values.slice(i, i + width));
       if (merge) writePg(mergeRows(rows, conflictKey, merge.add, merge.max));
       else for (const round of roundsOf(rows, conflictKey)) writePg(round);
     } else {
-      const columnArrays = Array.from({ length: width }, () => new Array<unknown>(queued.length / width));
-      for (let i = 0; i < queued.length; i++) columnArrays[i % width]![Math.floor(i / width)] = queued[i];
+      const columnArrays = Array.from({ length: width }, () => new Array<unknown>(n / width));
+      for (let i = 0; i < n; i++) columnArrays[i % width]![Math.floor(i / width)] = values[i];
       runPipelined(unnestStatementFor(db, head, tail), columnArrays);
     }
     n = 0; // after the statement: one that throws leaves its rows queued, as before
