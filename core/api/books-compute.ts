@@ -4,7 +4,7 @@
 // periodic invoices a run issues, are computed where the engine runs, by the same function
 // whether there is a worker or not. What depends on the store (numbers, ids, batches, invoices
 // already issued, issues on record) stays with PostingWriter (posting-writer.ts).
-import { ACCOUNT_NUMBER, type AccountRole, type JournalCode } from '../domain/books-accounts.js';
+import { ACCOUNT_NUMBER, type AccountRole } from '../domain/books-accounts.js';
 import { accountingDate, fiscalYearOf, firstOpenDate, monthOf } from '../domain/books-calendar.js';
 import { FxRateMissingError, convertBalanced, findRate } from '../domain/books-fx.js';
 import { accountSet } from '../domain/daily-books.js';
@@ -22,16 +22,31 @@ import type { KeyMapping, KeyTable } from './movement-keys.js';
 
 let lastNowMs = NaN;
 let lastNowText = '';
-const dayStarts = new Map<string, string>();
+/**
+ * A cache of values per pair of strings, looked up one string at a time: a key joined from both
+ * was a new string to hash on every call, a million calls a run; each part is mostly a string
+ * already hashed (a zone, a fiscal year end, a date shared by the day's entries).
+ */
+function pairCache(compute: (a: string, b: string) => string) {
+  const byA = new Map<string, Map<string, string>>();
+  let size = 0;
+  return (a: string, b: string): string => {
+    let byB = byA.get(a);
+    if (byB === undefined) byA.set(a, (byB = new Map()));
+    let v = byB.get(b);
+    if (v === undefined) {
+      if (++size > 100_000) { byA.clear(); size = 1; byA.set(a, (byB = new Map())); }
+      byB.set(b, (v = compute(a, b)));
+    }
+    return v;
+  };
+}
+
+const dayStart = pairCache((zone, date) => zonedStartOfDayIso(date, zone));
 /** The validation time: now, or the start of the entry's day (in its book's zone) when the clock is behind it. */
 export function validAt(now: Date, date: string, zone: string): string {
   if (now.getTime() !== lastNowMs) { lastNowMs = now.getTime(); lastNowText = isoUtc(now.getTime()); }
-  const key = `${zone}|${date}`;
-  let day = dayStarts.get(key);
-  if (day === undefined) {
-    if (dayStarts.size > 100_000) dayStarts.clear();
-    dayStarts.set(key, (day = zonedStartOfDayIso(date, zone)));
-  }
+  const day = dayStart(zone, date);
   return lastNowText < day ? day : lastNowText;
 }
 
@@ -39,16 +54,8 @@ export function validAt(now: Date, date: string, zone: string): string {
 // their keys cost four times what computing the date costs (zone offsets are cached).
 export const dateOf = accountingDate;
 
-const fyCache = new Map<string, string>();
-export function fiscalYearName(date: string, fye: string): string {
-  const key = `${date}|${fye}`;
-  let n = fyCache.get(key);
-  if (n === undefined) {
-    if (fyCache.size > 100_000) fyCache.clear();
-    fyCache.set(key, (n = fiscalYearOf(date, fye).name));
-  }
-  return n;
-}
+const fiscalYears = pairCache((fye, date) => fiscalYearOf(date, fye).name);
+export const fiscalYearName = (date: string, fye: string): string => fiscalYears(fye, date);
 
 // ---- From a draft to the rows of an entity's books ---------------------------------------------
 
@@ -147,21 +154,6 @@ export type ReadyMovements = (string | number)[];
 export const MOVEMENT_HEAD = 5;
 export const SUM_STRIDE = 3;
 
-type DailyMovement = {
-  entity: string; journal: JournalCode; date: string; currency: string; event: string; eventAt: string; label: string;
-  lines: readonly { role: string; account: string; aux: string | null; amount: number; amount_orig: number; orig_currency: string; fact: string }[];
-};
-
-/** Appends a daily movement to `out`, its keys numbered in `keys`. */
-export function pushMovement(out: ReadyMovements, m: DailyMovement, keys: KeyTable): void {
-  const accounts = accountSet(m.lines.map((l) => l.account));
-  // The subledger's format 2 (subledger-repo.ts `StoredMovement`): the movement once, then its lines.
-  const lines = m.lines.map((l) => [l.fact, l.role, l.account, l.aux, l.amount, l.amount_orig, l.orig_currency]);
-  const json = lines.length === 0 ? '' : `[\u0000,${JSON.stringify([m.entity, m.event, m.journal, m.eventAt, m.label, lines]).slice(1)}`;
-  out.push(keys.id(`${m.entity}\u0000${m.journal}\u0000${m.date}\u0000${accounts}`), m.currency, m.event, json, m.lines.length);
-  for (const l of m.lines) out.push(keys.id(`\u0000${l.role}\u0000${l.account}\u0000${l.aux ?? ''}\u0000${l.orig_currency}`), l.amount, l.amount_orig);
-}
-
 /** The events of ready movements, in order. */
 export function movementEvents(v: ReadyMovements): string[] {
   const out: string[] = [];
@@ -181,11 +173,18 @@ function mapMovements(v: ReadyMovements, mapping: KeyMapping): void {
 
 /** Appends a prepared entry to `out` as a daily movement of the subledger, its keys numbered in `keys`. */
 export function pushPrepared(out: ReadyMovements, p: Prepared, keys: KeyTable): void {
-  const i = p.insert;
-  pushMovement(out, {
-    entity: i.entity, journal: i.journal, date: i.entry_date, currency: i.currency, event: p.draft.event, eventAt: p.draft.eventAt, label: i.label,
-    lines: i.lines.map((l) => ({ role: l.role, account: l.account, aux: l.aux, amount: l.debit - l.credit, amount_orig: l.amount_orig, orig_currency: i.orig_currency, fact: l.fact })),
-  }, keys);
+  const { entity, journal, entry_date: date, currency, orig_currency: origCurrency, label, lines } = p.insert;
+  const { event, eventAt } = p.draft;
+  // The subledger's format 2 (subledger-repo.ts `StoredMovement`): the movement once, then its lines.
+  const accounts: string[] = [];
+  const stored: unknown[][] = [];
+  for (const l of lines) {
+    accounts.push(l.account);
+    stored.push([l.fact, l.role, l.account, l.aux, l.debit - l.credit, l.amount_orig, origCurrency]);
+  }
+  const json = stored.length === 0 ? '' : `[\u0000,${JSON.stringify([entity, event, journal, eventAt, label, stored]).slice(1)}`;
+  out.push(keys.ofParts(false, entity, journal, date, accountSet(accounts)), currency, event, json, lines.length);
+  for (const l of lines) out.push(keys.ofParts(true, l.role, l.account, l.aux ?? '', origCurrency), l.debit - l.credit, l.amount_orig);
 }
 
 /** A prepared entry as a detailed entry of an order's books (its piece dated by its book's zone). */

@@ -29,7 +29,11 @@ export function granularityFrom(currentMonth: string, closedMonths: ReadonlySet<
 
 /** The account set of an entry: its accounts, sorted, comma separated (`445710,467000,707000`). */
 export function accountSet(accounts: readonly string[]): string {
-  return [...new Set(accounts)].sort().join(',');
+  // Sorted, then each account once: an entry has a few lines, and a run a million entries.
+  const sorted = accounts.slice().sort();
+  let out = sorted[0] ?? '';
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) out += `,${sorted[i]}`;
+  return out;
 }
 
 const JOURNAL_WORDS: Partial<Record<JournalCode, string>> = { VE: 'Ventes', AC: 'Achats', BQ: 'Banque et PSP', OD: 'Opérations diverses' };

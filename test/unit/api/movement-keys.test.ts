@@ -28,4 +28,17 @@ describe('movement keys', () => {
     worker.id('w');
     expect(() => mapping.of(3)).toThrow(/never sent/);
   });
+
+  it('number a key of four parts as its joined text, a sum\'s apart from a batch\'s', () => {
+    const t = new KeyTable();
+    const batch = t.id('E1\u0000VE\u00002026-03-02\u0000411000,707000');
+    expect(t.ofParts(false, 'E1', 'VE', '2026-03-02', '411000,707000')).toBe(batch);
+    const sum = t.ofParts(true, 'customer', '411000', '', 'EUR');
+    expect(sum).not.toBe(batch);
+    expect(t.key(sum)).toBe('\u0000customer\u0000411000\u0000\u0000EUR');
+    expect(t.id('\u0000customer\u0000411000\u0000\u0000EUR')).toBe(sum);
+    // The same parts as a batch's key and as a sum's are two keys.
+    expect(t.ofParts(true, 'E1', 'VE', '2026-03-02', '411000,707000')).not.toBe(batch);
+    expect(t.ofParts(false, 'E1', 'VE', '2026-03-02', '411000,707000')).toBe(batch);
+  });
 });
