@@ -8,6 +8,7 @@ import type { PostedLine } from '../domain/postings.js';
 import type { AccountRole, JournalCode } from '../domain/books-accounts.js';
 import { MOVEMENT_HEAD, SUM_STRIDE, type ReadyMovements } from '../api/books-compute.js';
 import { KeyTable } from '../api/movement-keys.js';
+import { SumRows } from './sum-rows.js';
 import { bulkInsert } from './bulk-insert.js';
 import { all, qb } from './query.js';
 import { isSqlite } from './dialect.js';
@@ -76,8 +77,8 @@ function batchKey(key: string): [entity: string, journal: JournalCode, date: str
 /** An open batch as the daily writers keep it, under `key`; `fresh` until it is written. */
 interface WriterBatch {
   id: number; key: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null;
-  /** Its lines' sums since the last write, by the number of their key after the batch id (ReadyMovements). */
-  sums: Map<number, BatchSums>;
+  /** Its lines' sums since the last write: their rows in the run's SumRows, by the number of their key after the batch id (ReadyMovements). */
+  sums: Map<number, number>;
 }
 
 /** A batch line's sums: batch, role, account, aux ('' for none), currency, debit, credit, debit_orig, credit_orig. */
@@ -108,7 +109,7 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
   let nextBatch = (db.prepare('SELECT coalesce(max(id), 0) + 1 FROM daily_batches').pluck().get() as number);
   let touched: WriterBatch[] = [];
   // Every batch line's sums since the last write, in the order they were first added (their rows' order).
-  let sums: BatchSums[] = [];
+  let sums = new SumRows();
   // Multi-row statements, parents first: new batches, then the sums.
   // One row per statement: measured 15 to 20 % faster than 64 for these rows (docs/performance.md).
   const putBatches = bulkInsert(db, 'INSERT INTO daily_batches (id, entity, journal, entry_date, accounts, currency, movements, first_detail, last_detail, entry_id) VALUES', 10,
@@ -118,6 +119,15 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
     before: () => putBatches.flush(),
   });
   const setBatch = db.prepare('UPDATE daily_batches SET movements = ?, last_detail = ? WHERE id = ?');
+  // A sum key's role, account, aux and currency, split once per key rather than per batch line.
+  const parts: (readonly [role: string, account: string, aux: string, currency: string])[] = [];
+  const partsOf = (sk: number) => (parts[sk] ??= keys.key(sk).split('\u0000').slice(1) as [string, string, string, string]);
+  /** Row `r` of the sums as the batch lines' statement takes it. */
+  const sumsAt = (r: number): BatchSums => {
+    const [role, account, aux, currency] = partsOf(sums.key[r]!);
+    const a = sums.amounts;
+    return [sums.batch[r]!, role, account, aux, currency, a[r * 4]!, a[r * 4 + 1]!, a[r * 4 + 2]!, a[r * 4 + 3]!];
+  };
   return {
     /** The table that numbers the keys of the movements counted (ReadyMovements). */
     keys,
@@ -147,16 +157,13 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
       const end = at + MOVEMENT_HEAD + SUM_STRIDE * (v[at + 4] as number);
       for (let i = at + MOVEMENT_HEAD; i < end; i += SUM_STRIDE) {
         const sk = v[i] as number;
-        let s = b.sums.get(sk);
-        if (!s) {
-          const [, role, account, aux, currency] = keys.key(sk).split('\u0000') as [string, string, string, string, string];
-          b.sums.set(sk, (s = [batch, role, account, aux, currency, 0, 0, 0, 0]));
-          sums.push(s);
-        }
+        let r = b.sums.get(sk);
+        if (r === undefined) b.sums.set(sk, (r = sums.add(batch, sk)));
         const amount = v[i + 1] as number;
         const amountOrig = v[i + 2] as number;
+        const a = sums.amounts;
         // Debits and credits apart: the day's entry keeps the turnover of each account.
-        if (amount > 0 || (amount === 0 && amountOrig > 0)) { s[5] += amount; s[7] += amountOrig; } else { s[6] -= amount; s[8] -= amountOrig; }
+        if (amount > 0 || (amount === 0 && amountOrig > 0)) { a[r * 4] += amount; a[r * 4 + 2] += amountOrig; } else { a[r * 4 + 1] -= amount; a[r * 4 + 3] -= amountOrig; }
       }
       return batch;
     },
@@ -175,14 +182,17 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
         const f = b.fresh;
         if (!f || !over(f.entity, f.date)) { left.push(b); continue; }
         out.push({ id: b.id, entity: f.entity, journal: f.journal, entry_date: f.date, accounts: f.accounts, currency: f.currency, movements: b.movements,
-          first: b.first, last: b.last, sums: [...b.sums.values()] });
+          first: b.first, last: b.last, sums: [...b.sums.values()].map(sumsAt) });
         taken.add(b.id);
         open.delete(b.key);
       }
       if (out.length === 0) return out;
       touched = left;
-      const kept: BatchSums[] = [];
-      for (const s of sums) if (!taken.has(s[0])) kept.push(s);
+      // The others' rows, in their order, renumbered.
+      const kept = new SumRows();
+      const moved = new Int32Array(sums.n);
+      for (let r = 0; r < sums.n; r++) if (!taken.has(sums.batch[r]!)) moved[r] = kept.copy(sums, r);
+      for (const b of left) for (const [sk, r] of b.sums) b.sums.set(sk, moved[r]!);
       sums = kept;
       return out.sort(byDay);
     },
@@ -198,7 +208,7 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
       putLines.flush();
     },
     /** Batch line sums waiting for `write`. */
-    get pending() { return sums.length; },
+    get pending() { return sums.n; },
     /** Writes what was counted and summed since the last write. */
     write() {
       for (const b of touched) {
@@ -214,9 +224,9 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
       }
       touched.length = 0;
       putBatches.flush();
-      for (const s of sums) putLines.add(s);
+      for (let r = 0; r < sums.n; r++) putLines.add(sumsAt(r));
       putLines.flush();
-      sums.length = 0;
+      sums.n = 0;
     },
   };
 }
