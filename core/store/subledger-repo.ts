@@ -226,7 +226,7 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
       putBatches.flush();
       for (let r = 0; r < sums.n; r++) putLines.add(sumsAt(r));
       putLines.flush();
-      sums.n = 0;
+      sums.clear();
     },
   };
 }

@@ -14,7 +14,9 @@ export class SumRows {
   key: Int32Array;
   amounts: Float64Array;
 
-  constructor(capacity = 4096) {
+  // Small to start: a posting call of a few events makes its own (subledger-repo.ts `dailyWriter`),
+  // and doubling takes a run's hundreds of thousands in a few dozen copies.
+  constructor(capacity = 64) {
     this.batch = new Int32Array(capacity);
     this.key = new Int32Array(capacity);
     this.amounts = new Float64Array(capacity * 4);
@@ -28,6 +30,11 @@ export class SumRows {
     this.key[r] = key;
     this.amounts.fill(0, r * 4, r * 4 + 4);
     return r;
+  }
+
+  /** Empties the rows (written), keeping their storage for the next. */
+  clear(): void {
+    this.n = 0;
   }
 
   /** Appends row `r` of `from`; returns its index here. */
