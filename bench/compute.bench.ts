@@ -1,4 +1,4 @@
-// The settlement worker's computation alone, without the database: every chunk of 250 orders of
+// The settlement worker's computation alone, without the database: every chunk of orders of
 // the settlement benchmark's scenario computed as the worker computes it (settle-compute.ts,
 // first settlements with their daily books), then the books of the run's periodic invoices, then
 // the orders' answers serialised as the worker posts them. With --against DIR, the same work of
@@ -10,15 +10,16 @@
 import { resolve } from 'node:path';
 import { serialize } from 'node:v8';
 import { parseArgs } from 'node:util';
-import { generateScenario } from '../core/demo/generate.js';
 import { validateScenario } from '../core/domain/scenario.js';
 import { eventsByOrder } from '../core/domain/settle.js';
-import { settleStoredOrders } from '../core/api/settlement-runner.js';
+import { WRITE_CHUNK, settleStoredOrders } from '../core/api/settlement-runner.js';
+import { INVOICE_CHUNK } from '../core/api/books-finish.js';
 import type { InvoiceToPost } from '../core/api/books-compute.js';
 import { loadBooksSetupData } from '../core/store/books-repo.js';
 import { openSqliteDatabase } from '../core/store/database.js';
 import { importScenario, loadNetwork, loadRules } from '../core/store/scenario-repo.js';
 import { loadLocationEntities } from '../core/store/settlement-repo.js';
+import { BENCH_NOW, networkScenario } from './network-scenario.js';
 
 const { values } = parseArgs({ options: { orders: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '6' }, against: { type: 'string' } } });
 const orders = Number(values.orders);
@@ -26,8 +27,8 @@ const rounds = Number(values.rounds);
 if (!Number.isInteger(orders) || orders < 1) throw new Error(`--orders ${values.orders} is not a positive integer`);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${values.rounds} is not a positive integer`);
 
-const now = new Date('2026-12-01T00:00:00Z');
-const raw = generateScenario({ seed: 7, franchisees: 498, orders, from: '2026-01-05', to: '2026-11-10', eventsUntil: '2026-11-30T00:00:00Z' });
+const now = BENCH_NOW;
+const raw = networkScenario(orders);
 for (const e of raw.network.entities) (e as { posting?: string }).posting = 'daily';
 const validated = validateScenario(raw);
 if (!validated.ok) throw new Error('the generated scenario is invalid');
@@ -44,8 +45,8 @@ db.close();
 const byOrder = eventsByOrder(scenario.events);
 const inputs = [...scenario.orders].sort((a, b) => (a.id < b.id ? -1 : 1)).map((order) => ({ order, events: byOrder.get(order.id) ?? [] }));
 const chunks: { inputs: typeof inputs; first: Uint8Array }[] = [];
-for (let i = 0; i < inputs.length; i += 250) {
-  const c = inputs.slice(i, i + 250);
+for (let i = 0; i < inputs.length; i += WRITE_CHUNK) {
+  const c = inputs.slice(i, i + WRITE_CHUNK);
   chunks.push({ inputs: c, first: new Uint8Array(c.length).fill(1) });
 }
 
@@ -57,14 +58,14 @@ async function tree(root: string, name: string): Promise<Tree> {
 }
 
 const ms = (t0: number) => Math.round(performance.now() - t0);
-/** One round: the orders' chunks, the invoices' books (in chunks of 1,000, as the run's end hands them over), the orders' answers serialised. */
+/** One round: the orders' chunks, the invoices' books (in chunks, as the run's end hands them over), the orders' answers serialised. */
 function round(t: Tree): [orders: number, invoices: number, serialise: number] {
   const compute = t.chunkComputer(setup, new t.KeyTable());
   let t0 = performance.now();
   const answers = chunks.map((c) => compute(c));
   const o = ms(t0);
   t0 = performance.now();
-  for (let i = 0; i < invoices.length; i += 1000) compute({ invoices: invoices.slice(i, i + 1000) });
+  for (let i = 0; i < invoices.length; i += INVOICE_CHUNK) compute({ invoices: invoices.slice(i, i + INVOICE_CHUNK) });
   const inv = ms(t0);
   t0 = performance.now();
   for (const a of answers) serialize(a);

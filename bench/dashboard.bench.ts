@@ -10,20 +10,20 @@ import { parseArgs } from 'node:util';
 import { createContext } from '../core/api/context.js';
 import { callApi } from '../core/api/index.js';
 import { settleStoredOrders } from '../core/api/settlement-runner.js';
-import { generateScenario } from '../core/demo/generate.js';
 import { validateScenario } from '../core/domain/scenario.js';
 import { eventsByOrder } from '../core/domain/settle.js';
 import { openDatabase } from '../core/store/database.js';
 import { importScenario } from '../core/store/scenario-repo.js';
+import { BENCH_NOW, networkScenario } from './network-scenario.js';
 
 const { values } = parseArgs({ options: { orders: { type: 'string', default: '100000' }, runs: { type: 'string', default: '9' } } });
 const orders = Number(values.orders);
 const runs = Number(values.runs);
-const now = new Date('2026-12-01T00:00:00Z');
+const now = BENCH_NOW;
 const dir = mkdtempSync(join(tmpdir(), 'ventil-dash-'));
 const log = (m: string) => process.stdout.write(`${m}\n`);
 
-const raw = generateScenario({ seed: 7, franchisees: 498, orders, from: '2026-01-05', to: '2026-11-10', eventsUntil: '2026-11-30T00:00:00Z' });
+const raw = networkScenario(orders);
 const checked = validateScenario(raw);
 if (!checked.ok) throw new Error('invalid scenario');
 const { db } = openDatabase({ file: join(dir, 'dash.db'), now: () => now });

@@ -16,7 +16,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateScenario } from '../core/demo/generate.js';
 import { validateScenario, type Scenario } from '../core/domain/scenario.js';
 import { eventsByOrder } from '../core/domain/settle.js';
 import { prepareSettlementRun, settleStoredOrders, type SettleRun, type SettleStats as Stats } from '../core/api/settlement-runner.js';
@@ -25,6 +24,7 @@ import { awaitCheckpoint } from '../core/store/checkpoint.js';
 import { openSqliteDatabase } from '../core/store/database.js';
 import type { Db } from '../core/store/db.js';
 import { isSqlite } from '../core/store/dialect.js';
+import { BENCH_NOW, networkScenario } from './network-scenario.js';
 import { benchPostgres } from './pg-target.js';
 
 const { values } = parseArgs({
@@ -43,7 +43,7 @@ if (posting !== 'daily' && posting !== 'detail') throw new Error(`--posting ${va
 if (values.db !== 'sqlite' && values.db !== 'postgres') throw new Error(`--db ${values.db}: sqlite or postgres`);
 
 const dir = mkdtempSync(join(tmpdir(), 'ventil-bench-'));
-const now = new Date('2026-12-01T00:00:00Z');
+const now = BENCH_NOW;
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 /** CPU seconds of the process (every thread) since `c0`: steadier than wall time on a shared machine. */
 const cpuSeconds = (c0: NodeJS.CpuUsage) => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; };
@@ -53,7 +53,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 function log(msg: string) { process.stdout.write(`${msg}\n`); }
 
 let t = process.hrtime.bigint();
-const raw = generateScenario({ seed: 7, franchisees: 498, orders: orderCount, from: '2026-01-05', to: '2026-11-10', eventsUntil: '2026-11-30T00:00:00Z' });
+const raw = networkScenario(orderCount);
 for (const e of raw.network.entities) (e as { posting?: string }).posting = posting;
 const lines = raw.orders.reduce((n, o) => n + o.lines.length, 0);
 log(`generated ${raw.network.entities.length} entities, ${fmt(orderCount)} orders, ${fmt(lines)} lines, ${fmt(raw.events.length)} events in ${seconds(t).toFixed(1)} s`);

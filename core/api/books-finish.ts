@@ -19,7 +19,7 @@ import type { ChunkComputer } from './settle-pool.js';
 const todayOf = (setup: BooksSetup, entity: string, now: Date) => dateOf(isoUtc(now.getTime()), setup.entities.get(entity)?.time_zone ?? 'Europe/Paris');
 
 /** Invoices handed to the settlement run's computer at a time (settle-pool.ts). */
-const INVOICE_CHUNK = 1000;
+export const INVOICE_CHUNK = 1000;
 
 /**
  * The books of the invoices being issued, computed as they are issued: by the settlement run's

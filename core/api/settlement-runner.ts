@@ -19,7 +19,7 @@ import { storedAsOf, type ComputeSetup, type ComputedOrder, type OrderInput } fr
 import { inlineComputer, prewarmSettleWorker, workerComputer, type ChunkComputer } from './settle-pool.js';
 
 /** Orders computed, written and posted together inside a batch's transaction. */
-const WRITE_CHUNK = 250;
+export const WRITE_CHUNK = 250;
 /**
  * Chunks handed to the computer ahead of the one being written: enough that, while the worker
  * computes one, the writing thread finds another nobody has started (3 had it wait more often:
