@@ -8,7 +8,7 @@ import { ACCOUNT_NUMBER, type AccountRole } from '../domain/books-accounts.js';
 import { accountingDate, fiscalYearOf, firstOpenDate, monthOf } from '../domain/books-calendar.js';
 import { FxRateMissingError, convertBalanced, findRate } from '../domain/books-fx.js';
 import { accountSet } from '../domain/daily-books.js';
-import { itemMonth, periodicTitle, storedItem, type InvoiceKind, type MonthTotal, type StoredItem } from '../domain/periodic-invoices.js';
+import { itemMonth, monthSumKey, periodicTitle, storedItem, type StoredItem } from '../domain/periodic-invoices.js';
 import {
   PostingError, draftEntries, draftItems, invoiceMovements, itemKind, orderMovements, type DraftEntry, type ItemDraft, type Movement, type OrderBooksInput,
 } from '../domain/postings.js';
@@ -213,18 +213,6 @@ export function legMonth(setup: BooksSetup, now: Date, issued: () => ReadonlySet
     return itemMonth(monthOf(dateOf(at, zone)), setup.closedMonths(supplierId),
       months.size === 0 ? () => false : (m) => months.has(`${supplierId}|${customer}|${currency}|${m}`), currentMonth);
   };
-}
-
-/**
- * The key of a month sum (supplier, customer, currency, month, kind, rule group and rate): in
- * MonthTotals.totals, and numbered in a KeyTable beside the movements' keys (movement-keys.ts).
- */
-export const monthSumKey = (t: Pick<MonthTotal, 'supplier' | 'customer' | 'currency' | 'month' | 'kind' | 'group' | 'rate'>) =>
-  `\u0001${t.supplier}\u0000${t.customer}\u0000${t.currency}\u0000${t.month}\u0000${t.kind}\u0000${t.group}\u0000${t.rate}`;
-/** A month sum of nothing yet, from its key. */
-export function monthSumOf(key: string): MonthTotal {
-  const [supplier, customer, currency, month, kind, group, rate] = key.slice(1).split('\u0000') as [string, string, string, string, InvoiceKind, string, string];
-  return { supplier, customer, currency, month, kind, group, rate, base: 0, net: 0, vat: 0, items: 0 };
 }
 
 /**

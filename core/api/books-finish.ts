@@ -57,8 +57,8 @@ function invoiceBooksQueue(setup: BooksSetup, now: Date, computer: ChunkComputer
  * writes), else every sum stored pending, the held ones written first (`fromMemory` null).
  */
 function dueTotals(db: Db, isDue: (t: MonthTotal) => boolean, held: MonthTotals | undefined): { due: MonthTotal[]; fromMemory: MonthTotals | null } {
-  if (held && held.totals.size > 0) {
-    if (!hasPendingTotals(db)) return { due: [...held.totals.values()].filter(isDue), fromMemory: held };
+  if (held && held.size > 0) {
+    if (!hasPendingTotals(db)) return { due: held.list().filter(isDue), fromMemory: held };
     held.write();
   }
   return { due: pendingTotals(db).filter(isDue), fromMemory: null };

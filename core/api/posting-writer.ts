@@ -1,7 +1,7 @@
 // Turning drafts into the rows of each entity's books, and writing them: detailed entries, daily
 // books' movements (subledger), and the legs to invoice with their month sums. Shared by the
 // order and transfer postings (books-runner.ts) and what the clock decides (books-finish.ts).
-import { storedItem, type MonthTotal, type StoredItem } from '../domain/periodic-invoices.js';
+import { storedItem, type StoredItem } from '../domain/periodic-invoices.js';
 import type { DraftEntry, ItemDraft } from '../domain/postings.js';
 import { clearPostingIssues, entryWriter, recordPostingIssue, type BooksSetup, type EntryInsert } from '../store/books-repo.js';
 import { issuedPeriodicKeys, itemWriter, monthTotals, type MonthTotals } from '../store/invoice-repo.js';
@@ -9,7 +9,7 @@ import type { Db } from '../store/db.js';
 import { dailyBatches, dailyWriter } from '../store/subledger-repo.js';
 import type { KeyTable } from './movement-keys.js';
 import {
-  ITEM_SUM_STRIDE, legMonth, monthSumOf, movementEvents, placeLegs, prepareDrafts, preparedEntry, pushPrepared,
+  ITEM_SUM_STRIDE, legMonth, movementEvents, placeLegs, prepareDrafts, preparedEntry, pushPrepared,
   type EventFailure, type LegMonth, type OrderBooks, type Prepared, type ReadyItems, type ReadyMovements,
 } from './books-compute.js';
 
@@ -44,7 +44,7 @@ export const addRun = (run: PostingRun, r: PostingRun) => { run.entries += r.ent
  */
 export function sharedPosting(db: Db, keys: KeyTable, issuedMonths?: () => ReadonlySet<string>) {
   const batches = dailyBatches(db, true, keys);
-  const sums = monthTotals(db);
+  const sums = monthTotals(db, keys);
   let issued: ReadonlySet<string> | null = null;
   return {
     batches,
@@ -81,7 +81,7 @@ export class PostingWriter {
   constructor(private readonly db: Db, private readonly setup: BooksSetup, private readonly now: Date, readonly run: PostingRun, private readonly pending: Set<string>,
     private readonly shared?: SharedPosting, keys?: KeyTable) {
     this.daily = dailyWriter(db, shared?.batches, keys);
-    this.sums = shared?.sums ?? monthTotals(db);
+    this.sums = shared?.sums ?? monthTotals(db, this.daily.keys);
     this.legMonth = legMonth(setup, now, shared ? shared.issued : () => issuedPeriodicKeys(db));
   }
 
@@ -147,37 +147,8 @@ export class PostingWriter {
   private addReadyItems(order: string, v: ReadyItems) {
     this.items.set(order, v.json);
     const { sums } = v;
-    for (let i = 0; i < sums.length; i += ITEM_SUM_STRIDE) {
-      const t = this.sumOf(sums[i]!);
-      t.base += sums[i + 1]!;
-      t.net += sums[i + 2]!;
-      t.vat += sums[i + 3]!;
-      t.items++;
-    }
-    for (let i = 0; i < v.refs.length; i += 2) this.addRef(this.keys.key(v.refs[i] as number), v.refs[i + 1] as string);
-  }
-
-  /** The month sum of a key numbered in `keys`, added if new. */
-  private sumOf(n: number): MonthTotal {
-    let t = this.sums.numbered.get(n);
-    if (t === undefined) {
-      t = this.sumAt(this.keys.key(n));
-      this.sums.numbered.set(n, t);
-    }
-    return t;
-  }
-
-  /** The month sum of a key (monthSumKey), added if new. */
-  private sumAt(key: string): MonthTotal {
-    let t = this.sums.totals.get(key);
-    if (t === undefined) this.sums.totals.set(key, (t = monthSumOf(key)));
-    return t;
-  }
-
-  /** Records that the credit note of a month sum's month corrects `ref` (an invoice number, or `period:YYYY-MM`). */
-  private addRef(sumKey: string, ref: string) {
-    const t = this.sumAt(sumKey);
-    this.sums.refs.set(`${sumKey}\u0000${ref}`, [t.supplier, t.customer, t.currency, t.month, ref]);
+    for (let i = 0; i < sums.length; i += ITEM_SUM_STRIDE) this.sums.add(sums[i]!, sums[i + 1]!, sums[i + 2]!, sums[i + 3]!, 1);
+    for (let i = 0; i < v.refs.length; i += 2) this.sums.addRef(v.refs[i] as number, v.refs[i + 1] as string);
   }
 
   /**
@@ -191,13 +162,10 @@ export class PostingWriter {
     if (!list) this.items.set(order, (list = []));
     placeLegs(drafts, this.legMonth, (d, month, sumKey, credits) => {
       list.push(storedItem(d, month));
-      const t = this.sumAt(sumKey);
-      t.base += d.base;
-      t.net += d.amount;
-      t.vat += d.vat;
-      t.items++;
-      for (const c of d.corrects) this.addRef(sumKey, c.invoice ?? `period:${c.month}`);
-      if (credits !== null) this.addRef(sumKey, `period:${credits}`);
+      const k = this.keys.id(sumKey);
+      this.sums.add(k, d.base, d.amount, d.vat, 1);
+      for (const c of d.corrects) this.sums.addRef(k, c.invoice ?? `period:${c.month}`);
+      if (credits !== null) this.sums.addRef(k, `period:${credits}`);
     });
   }
 

@@ -25,6 +25,19 @@ export interface MonthTotal {
   items: number;
 }
 
+/**
+ * The key of a month sum (supplier, customer, currency, month, kind, rule group and rate),
+ * numbered in a run's KeyTable beside the movements' keys (core/api/movement-keys.ts), where
+ * MonthTotals hold their sums (invoice-repo.ts).
+ */
+export const monthSumKey = (t: Pick<MonthTotal, 'supplier' | 'customer' | 'currency' | 'month' | 'kind' | 'group' | 'rate'>) =>
+  `\u0001${t.supplier}\u0000${t.customer}\u0000${t.currency}\u0000${t.month}\u0000${t.kind}\u0000${t.group}\u0000${t.rate}`;
+/** A month sum of nothing yet, from its key. */
+export function monthSumOf(key: string): MonthTotal {
+  const [supplier, customer, currency, month, kind, group, rate] = key.slice(1).split('\u0000') as [string, string, string, string, InvoiceKind, string, string];
+  return { supplier, customer, currency, month, kind, group, rate, base: 0, net: 0, vat: 0, items: 0 };
+}
+
 export interface PeriodicInvoiceDraft {
   supplier: string;
   customer: string;

@@ -3,7 +3,9 @@
 // order and posting run), the sums per month still to invoice (`invoice_totals`), the invoices a
 // credit note corrects, and their sending.
 import { sql, type Selectable } from 'kysely';
-import type { InvoiceKind, MonthTotal, StoredItem } from '../domain/periodic-invoices.js';
+import { monthSumOf, type InvoiceKind, type MonthTotal, type StoredItem } from '../domain/periodic-invoices.js';
+import type { Minor } from '../domain/money.js';
+import type { KeyTable } from '../api/movement-keys.js';
 import { itemKind } from '../domain/postings.js';
 import { all, first, qb } from './query.js';
 import type { InvoiceLinesTable, InvoicesTable } from './schema.js';
@@ -11,6 +13,7 @@ import type { Db } from './db.js';
 import { lastIdSql, lockUntilCommit } from './dialect.js';
 import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
+import { KeyedSumRows } from './sum-rows.js';
 
 /** A stored invoice, as read back. */
 export type InvoiceRow = Selectable<InvoicesTable>;
@@ -110,11 +113,13 @@ export type CreditRef = [supplier: string, customer: string, currency: string, m
  * often: most chunks add to the same months' sums (at 100,000 orders, one write per chunk of 250
  * orders made twice as many upserts as there are sums). A month's sums are kept until its
  * invoice is issued, whose lines then carry them (migration 0017): those the run's end issued
- * from memory (books-finish.ts) are never written.
+ * from memory (books-finish.ts) are never written. The sums are rows of typed arrays by the
+ * number of their key (books-compute.ts monthSumKey) in `keys`, the run's KeyTable: an object
+ * per sum, with its key's seven parts, was a seventh of what a run's collections promoted.
  */
-export function monthTotals(db: Db) {
-  const totals = new Map<string, MonthTotal>();
-  const numbered = new Map<number, MonthTotal>();
+export function monthTotals(db: Db, keys: KeyTable) {
+  const sums = new KeyedSumRows();
+  let listed: MonthTotal[] | null = null;
   const refs = new Map<string, CreditRef>();
   const putTotal = bulkInsert(db, 'INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items) VALUES', 11, {
     accumulate: { key: ['supplier', 'customer', 'currency', 'month', 'kind', 'group_name', 'rate'], add: ['base', 'net', 'vat', 'items'] },
@@ -126,23 +131,50 @@ export function monthTotals(db: Db) {
     refs.clear();
   };
   return {
-    /** Sums by their key (books-compute.ts monthSumKey). */
-    totals,
-    /** The same sums by the number of their key in a run's KeyTable, as posting found them. */
-    numbered,
-    /** References by their sum's key and the reference. */
-    refs,
+    /** Adds to the sum of key number `k` in `keys` (added if new). */
+    add(k: number, base: Minor, net: Minor, vat: Minor, items: number) {
+      const at = sums.row(k) * 4; // before taking the amounts: a new row may grow them
+      const a = sums.amounts;
+      a[at] += base;
+      a[at + 1] += net;
+      a[at + 2] += vat;
+      a[at + 3] += items;
+      listed = null;
+    },
+    /** Records that the credit note of the month of sum key number `k` corrects `ref` (an invoice number, or `period:YYYY-MM`). */
+    addRef(k: number, ref: string) {
+      const key = keys.key(k);
+      const t = monthSumOf(key);
+      refs.set(`${key}\u0000${ref}`, [t.supplier, t.customer, t.currency, t.month, ref]);
+    },
+    /** How many sums are held. */
+    get size() { return sums.n; },
+    /** The sums held, as objects (the same ones until something is added). */
+    list(): MonthTotal[] {
+      if (listed) return listed;
+      const out: MonthTotal[] = [];
+      const a = sums.amounts;
+      for (let r = 0; r < sums.n; r++) {
+        const t = monthSumOf(keys.key(sums.key[r]!));
+        t.base = a[r * 4]!;
+        t.net = a[r * 4 + 1]!;
+        t.vat = a[r * 4 + 2]!;
+        t.items = a[r * 4 + 3]!;
+        out.push(t);
+      }
+      return (listed = out);
+    },
     /** Sums and references waiting for `write`. */
-    get pending() { return totals.size + refs.size; },
+    get pending() { return sums.n + refs.size; },
     /** Writes the references alone (issuing reads them; the sums wait). */
     writeRefs,
-    /** Writes the sums (`keep`: those still to invoice, when some were invoiced from memory) and the references. */
+    /** Writes the sums (`keep`: those still to invoice, of `list`, when some were invoiced from memory) and the references. */
     write(keep?: (t: MonthTotal) => boolean) {
-      for (const t of totals.values()) if (!keep || keep(t)) putTotal.add([t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items]);
+      for (const t of this.list()) if (!keep || keep(t)) putTotal.add([t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items]);
       putTotal.flush();
       writeRefs();
-      totals.clear();
-      numbered.clear();
+      sums.clear();
+      listed = null;
     },
   };
 }

@@ -57,3 +57,32 @@ export class SumRows {
     this.amounts = amounts;
   }
 }
+
+/**
+ * Sums found by the number of their key (a month sum's, in a run's KeyTable: invoice-repo.ts
+ * `monthTotals`), a row each, held as SumRows are (batch 0) for the same reason: a run holds
+ * hundreds of thousands until its end. `amounts[4 * row + k]`: base, net, VAT, items.
+ */
+export class KeyedSumRows extends SumRows {
+  /** Each key number's row + 1 (0: none). */
+  private rowOf = new Int32Array(64);
+
+  /** The row of key number `k`, a new one of zero amounts when it has none. */
+  row(k: number): number {
+    if (k >= this.rowOf.length) {
+      const grown = new Int32Array(Math.max(k + 1, this.rowOf.length * 2));
+      grown.set(this.rowOf);
+      this.rowOf = grown;
+    }
+    const r = this.rowOf[k]! - 1;
+    if (r >= 0) return r;
+    const added = this.add(0, k);
+    this.rowOf[k] = added + 1;
+    return added;
+  }
+
+  override clear(): void {
+    for (let r = 0; r < this.n; r++) this.rowOf[this.key[r]!] = 0;
+    super.clear();
+  }
+}

@@ -4,6 +4,8 @@
 // clause row by row; PostgreSQL refuses a DO UPDATE that touches a row twice in one statement,
 // so the rows are merged first (accumulate) or written in rounds (any other DO UPDATE).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyTable } from '../../../core/api/movement-keys.js';
+import { monthSumKey } from '../../../core/domain/periodic-invoices.js';
 import { bulkInsert, type Accumulate } from '../../../core/store/bulk-insert.js';
 import { openDatabase } from '../../../core/store/database.js';
 import type { Db } from '../../../core/store/db.js';
@@ -96,16 +98,29 @@ describe.each(dialects())('a chunk that holds a key twice, on %s', (_name, open)
     ]);
   });
 
-  it('writes month sums that name a month twice in one statement, and adds a later write to them (invoice_totals)', () => {
-    const total = (base: number) => ({ supplier: 'S', customer: 'C', currency: 'EUR', month: '2026-03', kind: 'invoice' as const, group: 'g', rate: '0.2', base, net: base, vat: base / 5, items: 1 });
-    const sums = monthTotals(db);
-    [total(100), total(250), { ...total(5), month: '2026-04' }, total(50)].forEach((t, i) => sums.totals.set(`t${i}`, t));
+  it('writes month sums held by key, and adds a later write to them (invoice_totals)', () => {
+    const keys = new KeyTable();
+    const march = keys.id(monthSumKey({ supplier: 'S', customer: 'C', currency: 'EUR', month: '2026-03', kind: 'invoice', group: 'g', rate: '0.2' }));
+    const april = keys.id(monthSumKey({ supplier: 'S', customer: 'C', currency: 'EUR', month: '2026-04', kind: 'invoice', group: 'g', rate: '0.2' }));
+    const sums = monthTotals(db, keys);
+    for (const [k, base] of [[march, 100], [march, 250], [april, 5], [march, 50]] as const) sums.add(k, base, base, base / 5, 1);
+    expect(sums.size).toBe(2);
     sums.write();
     expect(sums.pending).toBe(0);
-    sums.totals.set('again', total(600));
+    sums.add(march, 600, 600, 120, 1);
     sums.write();
     expect(db.prepare('SELECT month, base, net, vat, items FROM invoice_totals ORDER BY month').raw().all())
       .toEqual([['2026-03', 1000, 1000, 200, 4], ['2026-04', 5, 5, 1, 1]]);
+  });
+
+  it('keeps every month sum as the held rows grow past their capacity', () => {
+    const keys = new KeyTable();
+    const sums = monthTotals(db, keys);
+    const key = (i: number) => keys.id(monthSumKey({ supplier: `S${i}`, customer: 'C', currency: 'EUR', month: '2026-05', kind: 'invoice', group: 'g', rate: '0.2' }));
+    for (let round = 1; round <= 2; round++) for (let i = 0; i < 300; i++) sums.add(key(i), i * round, i, 0, 1);
+    expect(sums.list().slice(0, 3).map((t) => [t.supplier, t.base, t.net, t.items])).toEqual([['S0', 0, 0, 2], ['S1', 3, 2, 2], ['S2', 6, 4, 2]]);
+    sums.write();
+    expect(db.prepare("SELECT count(*), sum(base), sum(net), sum(items) FROM invoice_totals WHERE month = '2026-05'").raw().get()).toEqual([300, 3 * 44_850, 2 * 44_850, 600]);
   });
 
   it('refuses an accumulate that does not say how to merge a column', () => {

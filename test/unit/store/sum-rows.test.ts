@@ -1,6 +1,6 @@
 // The daily batches' held line sums in typed arrays (core/store/sum-rows.ts).
 import { describe, expect, it } from 'vitest';
-import { SumRows } from '../../../core/store/sum-rows.js';
+import { KeyedSumRows, SumRows } from '../../../core/store/sum-rows.js';
 
 const row = (s: SumRows, r: number) => [s.batch[r], s.key[r], ...s.amounts.subarray(r * 4, r * 4 + 4)];
 
@@ -29,5 +29,20 @@ describe('held sums', () => {
     expect(row(kept, 1)).toEqual([7, 3, 1, 2, 3, 4]);
     s.clear(); // written: the rows are reused
     expect(row(s, s.add(8, 5))).toEqual([8, 5, 0, 0, 0, 0]);
+  });
+
+  it('find a keyed sum by its key number, however large, one row per key, and none after a clear', () => {
+    const s = new KeyedSumRows();
+    const keys = [5, 70_000, 5, 3, 70_000, 1_000_000];
+    const rows = keys.map((k) => s.row(k));
+    expect(rows).toEqual([0, 1, 0, 2, 1, 3]);
+    expect([...s.key.subarray(0, s.n)]).toEqual([5, 70_000, 3, 1_000_000]);
+    s.amounts[s.row(3) * 4 + 1] += 42;
+    expect(s.amounts[2 * 4 + 1]).toBe(42);
+    s.clear();
+    expect(s.n).toBe(0);
+    expect(s.row(70_000)).toBe(0); // a new row of zero amounts
+    expect(s.row(3)).toBe(1);
+    expect(s.amounts.subarray(4, 8)).toEqual(new Float64Array(4));
   });
 });
