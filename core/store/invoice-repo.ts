@@ -13,7 +13,7 @@ import type { Db } from './db.js';
 import { lastIdSql, lockUntilCommit } from './dialect.js';
 import { bulkInsert } from './bulk-insert.js';
 import { dirtyMarker } from './change-triggers.js';
-import { KeyedSumRows } from './sum-rows.js';
+import { SumRows } from './sum-rows.js';
 
 /** A stored invoice, as read back. */
 export type InvoiceRow = Selectable<InvoicesTable>;
@@ -118,7 +118,7 @@ export type CreditRef = [supplier: string, customer: string, currency: string, m
  * per sum, with its key's seven parts, was a seventh of what a run's collections promoted.
  */
 export function monthTotals(db: Db, keys: KeyTable) {
-  const sums = new KeyedSumRows();
+  const sums = new SumRows();
   let listed: MonthTotal[] | null = null;
   const refs = new Map<string, CreditRef>();
   const putTotal = bulkInsert(db, 'INSERT INTO invoice_totals (supplier, customer, currency, month, kind, group_name, rate, base, net, vat, items) VALUES', 11, {
@@ -133,7 +133,7 @@ export function monthTotals(db: Db, keys: KeyTable) {
   return {
     /** Adds to the sum of key number `k` in `keys` (added if new). */
     add(k: number, base: Minor, net: Minor, vat: Minor, items: number) {
-      const at = sums.row(k) * 4; // before taking the amounts: a new row may grow them
+      const at = sums.row(0, k) * 4; // before taking the amounts: a new row may grow them
       const a = sums.amounts;
       a[at] += base;
       a[at + 1] += net;

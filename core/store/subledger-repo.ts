@@ -77,8 +77,6 @@ function batchKey(key: string): [entity: string, journal: JournalCode, date: str
 /** An open batch as the daily writers keep it, under `key`; `fresh` until it is written. */
 interface WriterBatch {
   id: number; key: number; movements: number; first: number; last: number; touched: boolean; fresh: BatchKey | null;
-  /** Its lines' sums since the last write: their rows in the run's SumRows, by the number of their key after the batch id (ReadyMovements). */
-  sums: Map<number, number>;
 }
 
 /** A batch line's sums: batch, role, account, aux ('' for none), currency, debit, credit, debit_orig, credit_orig. */
@@ -102,7 +100,7 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
       .all() as [number, string, JournalCode, string, string, number, number][];
     for (const [id, entity, journal, date, accounts, movements, last] of rows) {
       const key = keys.id(keyOf({ entity, journal, date, accounts }));
-      open.set(key, { id, key, movements, first: 0, last, touched: false, fresh: null, sums: new Map() });
+      open.set(key, { id, key, movements, first: 0, last, touched: false, fresh: null });
     }
   }
   const findOpen = db.prepare('SELECT id, movements, last_detail FROM daily_batches WHERE entity = ? AND journal = ? AND entry_date = ? AND accounts = ? AND entry_id IS NULL').raw();
@@ -142,12 +140,12 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
       if (b === undefined && !preload) {
         const [entity, journal, date, accounts] = batchKey(keys.key(k));
         const row = findOpen.get(entity, journal, date, accounts) as [number, number, number] | undefined;
-        b = row ? { id: row[0], key: k, movements: row[1], first: 0, last: row[2], touched: false, fresh: null, sums: new Map() } : null;
+        b = row ? { id: row[0], key: k, movements: row[1], first: 0, last: row[2], touched: false, fresh: null } : null;
         open.set(k, b);
       }
       if (!b) {
         const [entity, journal, date, accounts] = batchKey(keys.key(k));
-        b = { id: nextBatch++, key: k, movements: 0, first: detail, last: detail, touched: false, fresh: { entity, journal, date, accounts, currency: v[at + 1] as string }, sums: new Map() };
+        b = { id: nextBatch++, key: k, movements: 0, first: detail, last: detail, touched: false, fresh: { entity, journal, date, accounts, currency: v[at + 1] as string } };
         open.set(k, b);
       }
       b.movements++;
@@ -156,9 +154,7 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
       const batch = b.id;
       const end = at + MOVEMENT_HEAD + SUM_STRIDE * (v[at + 4] as number);
       for (let i = at + MOVEMENT_HEAD; i < end; i += SUM_STRIDE) {
-        const sk = v[i] as number;
-        let r = b.sums.get(sk);
-        if (r === undefined) b.sums.set(sk, (r = sums.add(batch, sk)));
+        const r = sums.row(batch, v[i] as number);
         const amount = v[i + 1] as number;
         const amountOrig = v[i + 2] as number;
         const a = sums.amounts;
@@ -176,23 +172,27 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
      */
     takeOver(over: (entity: string, date: string) => boolean): HeldBatch[] {
       const out: HeldBatch[] = [];
-      const taken = new Set<number>();
+      const taken = new Map<number, BatchSums[]>(); // each taken batch's sums, by its id
       const left: WriterBatch[] = [];
       for (const b of touched) {
         const f = b.fresh;
         if (!f || !over(f.entity, f.date)) { left.push(b); continue; }
+        const batchSums: BatchSums[] = [];
         out.push({ id: b.id, entity: f.entity, journal: f.journal, entry_date: f.date, accounts: f.accounts, currency: f.currency, movements: b.movements,
-          first: b.first, last: b.last, sums: [...b.sums.values()].map(sumsAt) });
-        taken.add(b.id);
+          first: b.first, last: b.last, sums: batchSums });
+        taken.set(b.id, batchSums);
         open.delete(b.key);
       }
       if (out.length === 0) return out;
       touched = left;
-      // The others' rows, in their order, renumbered.
+      // Each taken batch's sums in the order first added; the others' rows kept, in their order.
       const kept = new SumRows();
-      const moved = new Int32Array(sums.n);
-      for (let r = 0; r < sums.n; r++) if (!taken.has(sums.batch[r]!)) moved[r] = kept.copy(sums, r);
-      for (const b of left) for (const [sk, r] of b.sums) b.sums.set(sk, moved[r]!);
+      for (let r = 0; r < sums.n; r++) {
+        const batchSums = taken.get(sums.batch[r]!);
+        if (batchSums) { batchSums.push(sumsAt(r)); continue; }
+        const to = kept.row(sums.batch[r]!, sums.key[r]!); // before taking its amounts: a new row may grow them
+        kept.amounts.set(sums.amounts.subarray(r * 4, r * 4 + 4), to * 4);
+      }
       sums = kept;
       return out.sort(byDay);
     },
@@ -220,7 +220,6 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
           setBatch.run(b.movements, b.last, b.id);
         }
         b.touched = false;
-        b.sums.clear();
       }
       touched.length = 0;
       putBatches.flush();
