@@ -89,7 +89,8 @@ export function itemMonth(eventMonth: string, closed: ReadonlySet<string>, issue
 
 /**
  * The invoices and credit notes of the month sums given (each key once): invoices before credit
- * notes, then by month, supplier, customer and currency; lines by group, then rate.
+ * notes, so that a credit note can name the invoice of its own month, then by month, supplier,
+ * customer and currency; lines by group, then rate.
  */
 export function periodicInvoices(totals: readonly MonthTotal[]): PeriodicInvoiceDraft[] {
   // The sums sorted by document, then line, so that each document's sums are consecutive and in

@@ -114,7 +114,7 @@ export type CreditRef = [supplier: string, customer: string, currency: string, m
  * orders made twice as many upserts as there are sums). A month's sums are kept until its
  * invoice is issued, whose lines then carry them (migration 0017): those the run's end issued
  * from memory (books-finish.ts) are never written. The sums are rows of typed arrays by the
- * number of their key (books-compute.ts monthSumKey) in `keys`, the run's KeyTable: an object
+ * number of their key (periodic-invoices.ts monthSumKey) in `keys`, the run's KeyTable: an object
  * per sum, with its key's seven parts, was a seventh of what a run's collections promoted.
  */
 export function monthTotals(db: Db, keys: KeyTable) {
@@ -129,6 +129,20 @@ export function monthTotals(db: Db, keys: KeyTable) {
     for (const r of refs.values()) putRef.add(r);
     putRef.flush();
     refs.clear();
+  };
+  const list = (): MonthTotal[] => {
+    if (listed) return listed;
+    const out: MonthTotal[] = [];
+    const a = sums.amounts;
+    for (let r = 0; r < sums.n; r++) {
+      const t = monthSumOf(keys.key(sums.key[r]!));
+      t.base = a[r * 4]!;
+      t.net = a[r * 4 + 1]!;
+      t.vat = a[r * 4 + 2]!;
+      t.items = a[r * 4 + 3]!;
+      out.push(t);
+    }
+    return (listed = out);
   };
   return {
     /** Adds to the sum of key number `k` in `keys` (added if new). */
@@ -150,27 +164,14 @@ export function monthTotals(db: Db, keys: KeyTable) {
     /** How many sums are held. */
     get size() { return sums.n; },
     /** The sums held, as objects (the same ones until something is added). */
-    list(): MonthTotal[] {
-      if (listed) return listed;
-      const out: MonthTotal[] = [];
-      const a = sums.amounts;
-      for (let r = 0; r < sums.n; r++) {
-        const t = monthSumOf(keys.key(sums.key[r]!));
-        t.base = a[r * 4]!;
-        t.net = a[r * 4 + 1]!;
-        t.vat = a[r * 4 + 2]!;
-        t.items = a[r * 4 + 3]!;
-        out.push(t);
-      }
-      return (listed = out);
-    },
+    list,
     /** Sums and references waiting for `write`. */
     get pending() { return sums.n + refs.size; },
     /** Writes the references alone (issuing reads them; the sums wait). */
     writeRefs,
     /** Writes the sums (`keep`: those still to invoice, of `list`, when some were invoiced from memory) and the references. */
     write(keep?: (t: MonthTotal) => boolean) {
-      for (const t of this.list()) if (!keep || keep(t)) putTotal.add([t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items]);
+      for (const t of list()) if (!keep || keep(t)) putTotal.add([t.supplier, t.customer, t.currency, t.month, t.kind, t.group, t.rate, t.base, t.net, t.vat, t.items]);
       putTotal.flush();
       writeRefs();
       sums.clear();
