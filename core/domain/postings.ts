@@ -258,26 +258,17 @@ export function orderMovements(input: OrderBooksInput): OrderTargets {
     const at = fulfilled.get(line.id) ?? null;
     const Q = s.detail.quantity;
     const steps = s.detail.return_steps;
-    const seen = new Map<string, number>();
-    const stepKey = (stepAt: string) => {
-      const n = (seen.get(stepAt) ?? 0) + 1;
-      seen.set(stepAt, n);
-      return eventKeys.returned(O, line.id, stepAt, n);
-    };
-    const refund = (event: string, when: string, amount: Minor, label: string) => push({
-      entity: P, event, fact: 'refund', journal: 'BQ', at: when, label, piece: { kind: 'order', ref: O },
-      lines: new Lines().dc(A('customer_funds'), A('escrow'), amount).done(),
-    });
+    const seen = new Map<string, number>(); // return steps met so far at each time
 
     if (at !== null) {
       // Line fulfilled: the sale and its legs, then each return step reverses its share of them.
       lineMovements(push, legs, os, s, line, eventKeys.fulfilled(O, line.id), at, 0, Q, 1);
       let units = 0;
       for (const step of steps) {
-        const event = stepKey(step.at);
+        const event = returnStepKey(seen, O, line.id, step.at);
         lineMovements(push, legs, os, s, line, event, step.at, units, units + step.quantity, -1);
-        refund(event, step.at, reversedTotal(s.gross, units + step.quantity, Q) - reversedTotal(s.gross, units, Q),
-          `Remboursement client ${O}/${line.id} (${step.quantity} u.)`);
+        push(refundMovement(P, O, event, step.at, reversedTotal(s.gross, units + step.quantity, Q) - reversedTotal(s.gross, units, Q),
+          `Remboursement client ${O}/${line.id} (${step.quantity} u.)`));
         units += step.quantity;
       }
       if (units !== s.detail.reversed_units) {
@@ -287,13 +278,13 @@ export function orderMovements(input: OrderBooksInput): OrderTargets {
       // Not fulfilled: nothing was sold, so nothing is reversed; only the customer is refunded.
       let units = 0;
       for (const step of steps) {
-        refund(stepKey(step.at), step.at, reversedTotal(s.gross, units + step.quantity, Q) - reversedTotal(s.gross, units, Q),
-          `Remboursement client ${O}/${line.id} (${step.quantity} u.)`);
+        push(refundMovement(P, O, returnStepKey(seen, O, line.id, step.at), step.at, reversedTotal(s.gross, units + step.quantity, Q) - reversedTotal(s.gross, units, Q),
+          `Remboursement client ${O}/${line.id} (${step.quantity} u.)`));
         units += step.quantity;
       }
       if (s.status === 'cancelled' && s.detail.cancelled_at !== null) {
-        refund(eventKeys.cancelled(O, line.id), s.detail.cancelled_at, s.gross - reversedTotal(s.gross, units, Q),
-          `Annulation ${O}/${line.id} : remboursement client`);
+        push(refundMovement(P, O, eventKeys.cancelled(O, line.id), s.detail.cancelled_at, s.gross - reversedTotal(s.gross, units, Q),
+          `Annulation ${O}/${line.id} : remboursement client`));
       }
     }
   });
@@ -302,6 +293,26 @@ export function orderMovements(input: OrderBooksInput): OrderTargets {
 }
 
 type Push = (m: Omit<Movement, 'order' | 'transfer' | 'currency'>) => void;
+
+// Functions of the module rather than closures created per order line: run through tsx
+// (esbuild's keepNames), each named closure costs a defineProperty as it is created, some 10 % of
+// the settlement worker's time in all (docs/performance.md, fifth session of 2026-12-04).
+
+/** The event key of a line's next return step at `stepAt` (`seen`: the steps met so far at each time, counted here). */
+function returnStepKey(seen: Map<string, number>, order: string, line: string, stepAt: string): string {
+  const n = (seen.get(stepAt) ?? 0) + 1;
+  seen.set(stepAt, n);
+  return eventKeys.returned(order, line, stepAt, n);
+}
+
+/** The platform's refund of the customer, out of escrow. */
+function refundMovement(platform: string, order: string, event: string, at: string, amount: Minor, label: string): Omit<Movement, 'order' | 'transfer' | 'currency'> {
+  return { entity: platform, event, fact: 'refund', journal: 'BQ', at, label, piece: { kind: 'order', ref: order },
+    lines: new Lines().dc(A('customer_funds'), A('escrow'), amount).done() };
+}
+
+/** An amount's part for units (from, to] of a quantity Q: round(a × to / Q) − round(a × from / Q). */
+const unitsPart = (a: Minor, from: number, to: number, Q: number): Minor => reversedTotal(a, to, Q) - reversedTotal(a, from, Q);
 
 /**
  * The sale of a line and its legs for units (from, to] of its quantity; `sign` −1 reverses them
@@ -313,10 +324,9 @@ function lineMovements(push: Push, legs: LegFact[], os: OrderSettlement, s: Line
   const P = os.platform;
   const O = os.id;
   const Q = s.detail.quantity;
-  const part = (a: Minor) => reversedTotal(a, to, Q) - reversedTotal(a, from, Q);
   const owner = s.roles.owner;
-  const gross = part(s.gross);
-  const vat = part(s.vat);
+  const gross = unitsPart(s.gross, from, to, Q);
+  const vat = unitsPart(s.vat, from, to, Q);
   const net = gross - vat;
   const units = to - from;
   const what = sign > 0 ? `Vente ${O}/${s.id}${sku ? ` ${sku}` : ''}` : `Retour ${O}/${s.id} (${units} u.)`;
@@ -337,12 +347,12 @@ function lineMovements(push: Push, legs: LegFact[], os: OrderSettlement, s: Line
   // only listed, as what the invoices should hold so far.
   s.legs.forEach((g, n) => {
     if (g.void !== null || g.to === null || g.from === null) return;
-    const amount = part(g.amount);
-    const lvat = part(g.vat);
+    const amount = unitsPart(g.amount, from, to, Q);
+    const lvat = unitsPart(g.vat, from, to, Q);
     if (amount === 0 && lvat === 0) return;
     legs.push({
       event, fact: `leg:${n}`, at, order: O, line: s.id, group: g.group, rule: g.rule, to_role: g.to_role, supplier: g.to, customer: g.from,
-      base: sign * part(g.base), rate: g.rate, amount: sign * amount, vat: sign * lvat, currency: os.currency,
+      base: sign * unitsPart(g.base, from, to, Q), rate: g.rate, amount: sign * amount, vat: sign * lvat, currency: os.currency,
       description: `${groupLabel(g.group)} ${g.rule} — commande ${O} ligne ${s.id}${sku ? ` (${sku})` : ''}${sign < 0 ? `, retour de ${units} u. sur ${Q}` : ''}`,
     });
   });
@@ -544,9 +554,15 @@ interface Ranked { d: DraftEntry; idx: number }
 
 function sortDrafts(out: Ranked[]): DraftEntry[] {
   const ms = new Map<string, number>();
-  const at = (s: string) => { let v = ms.get(s); if (v === undefined) ms.set(s, (v = toMs(s))); return v; };
-  out.sort((a, b) => at(a.d.at) - at(b.d.at) || a.idx - b.idx || (a.d.entity < b.d.entity ? -1 : a.d.entity > b.d.entity ? 1 : 0));
+  out.sort((a, b) => cachedMs(ms, a.d.at) - cachedMs(ms, b.d.at) || a.idx - b.idx || (a.d.entity < b.d.entity ? -1 : a.d.entity > b.d.entity ? 1 : 0));
   return out.map((r) => r.d);
+}
+
+/** A time's milliseconds, parsed once per sort (`ms`). */
+function cachedMs(ms: Map<string, number>, s: string): number {
+  let v = ms.get(s);
+  if (v === undefined) ms.set(s, (v = toMs(s)));
+  return v;
 }
 
 /**

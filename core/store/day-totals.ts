@@ -46,6 +46,25 @@ export function localDay(at: string, zone: string): string {
   return d;
 }
 
+// Functions of the module rather than closures per order (dayContributions runs for each): run
+// through tsx (esbuild's keepNames), each named closure costs a defineProperty as it is created
+// (docs/performance.md, fifth session of 2026-12-04).
+
+/** An entity's total of the order's day, added at zero when new. */
+function entityTotal(totals: Map<string, DayTotal>, e: string, createdAt: string, currency: string, zoneOf: (entity: string) => string): DayTotal {
+  let t = totals.get(e);
+  if (!t) totals.set(e, (t = [e, localDay(createdAt, zoneOf(e)), currency, 0, 0, 0, 0, 0, 0, 0, 0, null]));
+  return t;
+}
+
+/** An entity's total of a rule group's legs on the order's day, added at zero when new. */
+function groupTotal(legs: Map<string, DayLegTotal>, e: string, group: string, createdAt: string, currency: string, zoneOf: (entity: string) => string): DayLegTotal {
+  const k = `${e}\u0000${group}`;
+  let t = legs.get(k);
+  if (!t) legs.set(k, (t = [e, localDay(createdAt, zoneOf(e)), currency, group, 0, 0, 0, 0, 0, 0]));
+  return t;
+}
+
 /**
  * What one order's settlement rows add to each entity's day (sign −1: what they take away).
  * `legsOf(i)` gives line i's legs (parsed from its `legs_json`, or the tuples it was built from).
@@ -56,22 +75,11 @@ export function dayContributions(
 ): DayContributions {
   const totals = new Map<string, DayTotal>();
   const legs = new Map<string, DayLegTotal>();
-  const total = (e: string) => {
-    let t = totals.get(e);
-    if (!t) totals.set(e, (t = [e, localDay(createdAt, zoneOf(e)), currency, 0, 0, 0, 0, 0, 0, 0, 0, null]));
-    return t;
-  };
-  const leg = (e: string, group: string) => {
-    const k = `${e}\u0000${group}`;
-    let t = legs.get(k);
-    if (!t) legs.set(k, (t = [e, localDay(createdAt, zoneOf(e)), currency, group, 0, 0, 0, 0, 0, 0]));
-    return t;
-  };
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
     const owner = l[L.owner] as string;
     if (keep(owner)) {
-      const t = total(owner);
+      const t = entityTotal(totals, owner, createdAt, currency, zoneOf);
       const gross = l[L.gross] as number;
       t[7] += sign * gross;
       if (!NOT_SOLD.has(l[L.status] as string)) {
@@ -84,13 +92,13 @@ export function dayContributions(
     for (const [group, , , to, , from, , , amount, vat, isVoid, revAmount, revVat] of legsOf(i)) {
       if (isVoid !== null) continue;
       if (to !== null && keep(to)) {
-        const g = leg(to, group);
+        const g = groupTotal(legs, to, group, createdAt, currency, zoneOf);
         g[4] += sign * (amount - revAmount);
         g[5] += sign * (vat - revVat);
         g[8] += sign;
       }
       if (from !== null && keep(from)) {
-        const g = leg(from, group);
+        const g = groupTotal(legs, from, group, createdAt, currency, zoneOf);
         g[6] += sign * (amount - revAmount);
         g[7] += sign * (vat - revVat);
         g[9] += sign;
@@ -99,7 +107,7 @@ export function dayContributions(
   }
   for (const sh of shares) {
     if (!keep(sh[S.entity] as string)) continue;
-    const t = total(sh[S.entity] as string);
+    const t = entityTotal(totals, sh[S.entity] as string, createdAt, currency, zoneOf);
     const amount = sign * (sh[S.amount] as number);
     t[8] += amount;
     if (sh[S.kind] === 'fee') t[9] += amount;
