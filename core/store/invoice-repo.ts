@@ -147,12 +147,7 @@ export function monthTotals(db: Db, keys: KeyTable) {
   return {
     /** Adds to the sum of key number `k` in `keys` (added if new). */
     add(k: number, base: Minor, net: Minor, vat: Minor, items: number) {
-      const at = sums.row(0, k) * 4; // before taking the amounts: a new row may grow them
-      const a = sums.amounts;
-      a[at] += base;
-      a[at + 1] += net;
-      a[at + 2] += vat;
-      a[at + 3] += items;
+      sums.add(0, k, base, net, vat, items);
       listed = null;
     },
     /** Records that the credit note of the month of sum key number `k` corrects `ref` (an invoice number, or `period:YYYY-MM`). */

@@ -154,12 +154,11 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
       const batch = b.id;
       const end = at + MOVEMENT_HEAD + SUM_STRIDE * (v[at + 4] as number);
       for (let i = at + MOVEMENT_HEAD; i < end; i += SUM_STRIDE) {
-        const r = sums.row(batch, v[i] as number);
         const amount = v[i + 1] as number;
         const amountOrig = v[i + 2] as number;
-        const a = sums.amounts;
         // Debits and credits apart: the day's entry keeps the turnover of each account.
-        if (amount > 0 || (amount === 0 && amountOrig > 0)) { a[r * 4] += amount; a[r * 4 + 2] += amountOrig; } else { a[r * 4 + 1] -= amount; a[r * 4 + 3] -= amountOrig; }
+        if (amount > 0 || (amount === 0 && amountOrig > 0)) sums.add(batch, v[i] as number, amount, 0, amountOrig, 0);
+        else sums.add(batch, v[i] as number, 0, -amount, 0, -amountOrig);
       }
       return batch;
     },
@@ -190,8 +189,8 @@ export function dailyBatches(db: Db, preload: boolean, keys: KeyTable) {
       for (let r = 0; r < sums.n; r++) {
         const batchSums = taken.get(sums.batch[r]!);
         if (batchSums) { batchSums.push(sumsAt(r)); continue; }
-        const to = kept.row(sums.batch[r]!, sums.key[r]!); // before taking its amounts: a new row may grow them
-        kept.amounts.set(sums.amounts.subarray(r * 4, r * 4 + 4), to * 4);
+        const a = sums.amounts;
+        kept.add(sums.batch[r]!, sums.key[r]!, a[r * 4]!, a[r * 4 + 1]!, a[r * 4 + 2]!, a[r * 4 + 3]!);
       }
       sums = kept;
       return out.sort(byDay);

@@ -48,6 +48,16 @@ export class SumRows {
     return r;
   }
 
+  /** Adds four amounts to the row of `batch` and `key`, a new one when there is none. */
+  add(batch: number, key: number, a0: number, a1: number, a2: number, a3: number): void {
+    const at = this.row(batch, key) * 4; // before reading `amounts`: a new row may have grown it
+    const a = this.amounts;
+    a[at] += a0;
+    a[at + 1] += a1;
+    a[at + 2] += a2;
+    a[at + 3] += a3;
+  }
+
   /** Empties the rows (written), keeping their storage for the next. */
   clear(): void {
     this.n = 0;

@@ -46,4 +46,12 @@ describe('held sums', () => {
       }
     }));
   });
+
+  it('add amounts to a row, new or found, as the rows grow past their capacity', () => {
+    const s = new SumRows(1);
+    for (let round = 1; round <= 2; round++) for (let k = 0; k < 100; k++) s.add(3, k, k, -k, round, 2 ** 52);
+    expect(s.n).toBe(100);
+    expect(row(s, 0)).toEqual([3, 0, 0, 0, 3, 2 ** 53]);
+    expect(row(s, 99)).toEqual([3, 99, 198, -198, 3, 2 ** 53]);
+  });
 });
