@@ -1,11 +1,11 @@
-// Entry of the settlement worker thread: registers tsx (as bin/ventil.mjs does), then runs the
-// TypeScript worker. A failure to load is reported through the same signal as an answer, once
-// the worker has its start (workerData, or the first message of a worker loaded ahead).
+// Entry of the settlement worker thread: registers the sources' loaders (as bin/ventil.mjs
+// does), then runs the TypeScript worker. A failure to load is reported through the same signal
+// as an answer, once the worker has its start (workerData, or the first message of a worker
+// loaded ahead).
 import { parentPort, workerData } from 'node:worker_threads';
 
 try {
-  const { register } = await import('tsx/esm/api');
-  register();
+  await import('../../bin/register-sources.mjs');
   await import('./settle-worker.ts');
 } catch (e) {
   const report = ({ port, signal }) => {
