@@ -128,14 +128,17 @@ export function settlementWriter(db: Db): SettlementWriter {
   const prevShares = db.prepare(`SELECT ${SHARE_COLS} FROM entity_shares WHERE order_id = ? AND revision = ? ORDER BY line_id, entity, kind`).raw();
   // On PostgreSQL many rows per statement (core/store/bulk-insert.ts): one row per statement
   // costs a round trip each, fifteen per order (docs/performance.md, PostgreSQL). SQLite keeps
-  // one prepared row per statement (`ONE`): multi-row VALUES measured slower here (5.0 -> 7.7 s
-  // at 20,000 orders), the settlement's rows being wide and its upsert per row.
+  // one prepared row per statement (`ONE`) for most: multi-row VALUES measured slower here (5.0 ->
+  // 7.7 s at 20,000 orders), the settlement's rows being wide and its upsert per row. Narrow
+  // rows without a conflict clause go 64 to a statement: the entity shares (2.7 million at a
+  // million lines: 0.68 of the CPU alone) and the revisions (0.64, their foreign key checked);
+  // not the parties, which gain nothing by it (`npm run bench:rows`; docs/performance.md, sixth session of 2026-12-04).
   const upsert = bulkInsert(db, 'INSERT INTO settlements (order_id, revision, computed_at, reason, currency, captured, psp_fees, refunded, warnings_json) VALUES', 9, { ...ONE,
     tail: `ON CONFLICT (order_id) DO UPDATE SET revision = excluded.revision, computed_at = excluded.computed_at, reason = excluded.reason,
       captured = excluded.captured, psp_fees = excluded.psp_fees, refunded = excluded.refunded, warnings_json = excluded.warnings_json` });
-  const putRevision = bulkInsert(db, 'INSERT INTO settlement_revisions (order_id, revision, computed_at, reason) VALUES', 4, ONE);
+  const putRevision = bulkInsert(db, 'INSERT INTO settlement_revisions (order_id, revision, computed_at, reason) VALUES', 4);
   const putLine = bulkInsert(db, `INSERT INTO settlement_lines (order_id, revision, ${LINE_COLS}) VALUES`, 2 + LINE_COLS.split(',').length, ONE);
-  const putShare = bulkInsert(db, `INSERT INTO entity_shares (order_id, revision, ${SHARE_COLS}) VALUES`, 2 + SHARE_COLS.split(',').length, ONE);
+  const putShare = bulkInsert(db, `INSERT INTO entity_shares (order_id, revision, ${SHARE_COLS}) VALUES`, 2 + SHARE_COLS.split(',').length);
   const putParties = bulkInsert(db, 'INSERT INTO order_parties (entity, order_id, created_at) VALUES', 3, { ...ONE, tail: 'ON CONFLICT DO NOTHING' });
   const putParty = db.prepare('INSERT INTO order_parties (entity, order_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
 
