@@ -1,4 +1,4 @@
-// Rows per statement for the settlement writer's narrow tables on SQLite (settlement-repo.ts):
+// Rows per statement for the settlement writer's tables on SQLite (settlement-repo.ts):
 // the rows of N orders written through `bulkInsert` one to a statement and 64 to a statement,
 // each into a fresh database file with the store's schema and pragmas (foreign keys checked), in
 // one transaction and in the order the writer adds them (chunks of 250 orders; parties sorted by
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bulkInsert } from '../core/store/bulk-insert.js';
 import { openSqliteDatabase } from '../core/store/database.js';
+import { LINE_COLS } from '../core/store/settlement-repo.js';
 
 const { values } = parseArgs({ options: { orders: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '2' } } });
 const orders = Number(values.orders);
@@ -23,6 +24,10 @@ const id = (o: number) => `W-${String(o).padStart(7, '0')}`;
 /** A deterministic spread of entities over 500, as the benchmark network has. */
 const entityOf = (o: number, k: number) => `F${String((o * 7919 + k * 104_729) % 500).padStart(3, '0')}`;
 
+const DECISIONS = JSON.stringify([{ at: '2026-03-01T10:00:00.000Z', location: 'ST-402', outcome: 'accepted' }]);
+const LEGS = JSON.stringify([['commission', 'R-COM@1', 'seller', 'F022', 'platform', 'HQ', 3187, '0.05', 159, 32, null, 0, 0],
+  ['royalty', 'R-ROY@2', 'platform', 'HQ', 'seller', 'F022', 3187, '0.04', 127, 25, null, 0, 0]]);
+
 interface Table { name: string; head: string; width: number; tail?: string; rows: () => Generator<unknown[]>; ordersFirst?: boolean }
 const TABLES: Table[] = [
   {
@@ -31,6 +36,18 @@ const TABLES: Table[] = [
     *rows() {
       for (let o = 0; o < orders; o++) {
         for (let l = 1; l <= 3; l++) for (const e of ['HQ', entityOf(o, 1), entityOf(o, 2)].sort()) yield [id(o), 1, String(l), e, 'line', 1000 + (o % 97), 'EUR', '2026-03-04T10:00:00.000Z'];
+      }
+    },
+  },
+  {
+    name: 'settlement_lines (3 an order; their decisions and legs as JSON)', width: 23,
+    head: `INSERT INTO settlement_lines (order_id, revision, ${LINE_COLS}) VALUES`,
+    *rows() {
+      for (let o = 0; o < orders; o++) {
+        for (let l = 1; l <= 3; l++) {
+          yield [id(o), 1, String(l), l - 1, 'delivered', entityOf(o, 1), entityOf(o, 1), entityOf(o, 1), null, null, 'HQ', entityOf(o, 1),
+            3825, 638, 3187, 40, 0, 0, 0, 0, '2026-03-04T10:00:00.000Z', DECISIONS, LEGS];
+        }
       }
     },
   },

@@ -132,7 +132,8 @@ export function settlementWriter(db: Db): SettlementWriter {
   // 7.7 s at 20,000 orders), the settlement's rows being wide and its upsert per row. Narrow
   // rows without a conflict clause go 64 to a statement: the entity shares (2.7 million at a
   // million lines: 0.68 of the CPU alone) and the revisions (0.64, their foreign key checked);
-  // not the parties, which gain nothing by it (`npm run bench:rows`; docs/performance.md, sixth session of 2026-12-04).
+  // not the parties nor the lines, which gain little or nothing by it in a run (`npm run bench:rows`;
+  // docs/performance.md, sixth session of 2026-12-04).
   const upsert = bulkInsert(db, 'INSERT INTO settlements (order_id, revision, computed_at, reason, currency, captured, psp_fees, refunded, warnings_json) VALUES', 9, { ...ONE,
     tail: `ON CONFLICT (order_id) DO UPDATE SET revision = excluded.revision, computed_at = excluded.computed_at, reason = excluded.reason,
       captured = excluded.captured, psp_fees = excluded.psp_fees, refunded = excluded.refunded, warnings_json = excluded.warnings_json` });
