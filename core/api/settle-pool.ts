@@ -45,7 +45,7 @@ export function inlineComputer(setup: ComputeSetup, issued?: () => ReadonlySet<s
 }
 
 const CHUNK_TIMEOUT_MS = 300_000;
-/** Beside this module in the sources (through tsx); the desktop bundle names its own entry. */
+/** Beside this module in the sources (bin/register-sources.mjs); the desktop bundle names its own entry. */
 const SOURCE_ENTRY = new URL('./settle-worker.mjs', import.meta.url);
 let workerEntry = SOURCE_ENTRY;
 
@@ -78,7 +78,7 @@ const entryOnDisk = () => workerEntry.protocol === 'file:' && existsSync(fileURL
 
 /**
  * Starts loading a settlement worker ahead of a run that will want one: an import of many orders
- * calls it before writing them, so the worker loads its modules (about a second through tsx)
+ * calls it before writing them, so the worker loads its modules (about a second from the sources)
  * while this thread imports, and the run's workerComputer takes it instead of starting one.
  * Unclaimed, it ends after two minutes; it never keeps the process alive. Returns whether it
  * started one (not when one is waiting already, nor where the worker's entry is not on disk).
@@ -135,7 +135,7 @@ export interface WorkerOptions {
  * through a shared counter (compare-and-swap), by the worker when its message comes up, or by
  * this thread when it needs the chunk (or any later one) before the worker got to it. So this
  * thread never idles while there is a chunk nobody computes: not while the worker starts (it
- * loads its modules, about a second through tsx), nor when the worker falls behind.
+ * loads its modules, about a second from the sources), nor when the worker falls behind.
  */
 export function workerComputer(setup: ComputeSetup, opts: WorkerOptions = {}): ChunkComputer | null {
   if (!entryOnDisk()) return null;

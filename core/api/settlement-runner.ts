@@ -47,7 +47,7 @@ const runsParallel = (orders: number) => orders >= PARALLEL_FROM_ORDERS && avail
 /**
  * Loads the settlement worker ahead of a run of about `orders` orders that will use one: an
  * import calls it before writing its orders, so that the worker has loaded (about a second
- * through tsx) by the time their settlement starts, rather than this thread computing meanwhile.
+ * from the sources) by the time their settlement starts, rather than this thread computing meanwhile.
  */
 export function prepareSettlementRun(orders: number): void {
   if (runsParallel(orders)) prewarmSettleWorker();

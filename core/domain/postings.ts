@@ -294,9 +294,9 @@ export function orderMovements(input: OrderBooksInput): OrderTargets {
 
 type Push = (m: Omit<Movement, 'order' | 'transfer' | 'currency'>) => void;
 
-// Functions of the module rather than closures created per order line: run through tsx
-// (esbuild's keepNames), each named closure costs a defineProperty as it is created, some 10 % of
-// the settlement worker's time in all (docs/performance.md, fifth session of 2026-12-04).
+// Functions of the module rather than closures created per order line: none to allocate per line,
+// nor, when compiled with esbuild's keepNames as tsx does, a defineProperty each (docs/performance.md,
+// fifth and sixth sessions of 2026-12-04; bin/compile-hook.mjs compiles without it).
 
 /** The event key of a line's next return step at `stepAt` (`seen`: the steps met so far at each time, counted here). */
 function returnStepKey(seen: Map<string, number>, order: string, line: string, stepAt: string): string {

@@ -24,8 +24,8 @@ export function captureTime(os: Pick<OrderSettlement, 'created_at'>, capturedAts
 
 /**
  * Adds `amount` to an entity's sum. A function of the module rather than closures per order and
- * line: run through tsx (esbuild's keepNames), each named closure costs a defineProperty as it is
- * created (docs/performance.md, fifth session of 2026-12-04).
+ * line: none to allocate, nor, compiled with esbuild's keepNames as tsx does, a defineProperty
+ * each (docs/performance.md, fifth and sixth sessions of 2026-12-04).
  */
 function addTo(sums: Map<string, Minor>, entity: string, amount: Minor): void {
   sums.set(entity, (sums.get(entity) ?? 0) + amount);
