@@ -6,8 +6,8 @@
 // one file, and JavaScript names a function after the binding it is assigned to.
 // Everything else (resolving `./x.js` to `./x.ts`, packages, CommonJS) is left to tsx.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
@@ -25,10 +25,16 @@ function loaderOf(url) {
 /**
  * Compiled files, kept by the hash of what they depend on (as tsx keeps its own): a process then
  * starts without compiling the two hundred modules again. A file is written whole, then renamed,
- * so processes starting together never read half of one.
+ * so processes starting together never read half of one. Per user where users share the folder
+ * (Windows gives each its own). Where the folder cannot be written, every start compiles.
  */
-const CACHE = join(tmpdir(), `ventil-sources-${userInfo().uid}`);
-mkdirSync(CACHE, { recursive: true });
+const CACHE = join(tmpdir(), `ventil-sources-${process.getuid?.() ?? 'user'}`);
+let caching = true;
+try {
+  mkdirSync(CACHE, { recursive: true });
+} catch {
+  caching = false;
+}
 
 export async function load(url, context, nextLoad) {
   const loader = loaderOf(url);
@@ -37,13 +43,22 @@ export async function load(url, context, nextLoad) {
   const source = readFileSync(file, 'utf8');
   const options = { loader, format: 'esm', target: `node${process.versions.node}`, sourcemap: 'inline', sourcefile: file };
   const cached = join(CACHE, `${createHash('sha256').update(JSON.stringify([version, options])).update(source).digest('hex')}.mjs`);
-  try {
-    return { format: 'module', source: readFileSync(cached, 'utf8'), shortCircuit: true };
-  } catch {
-    const { code } = await transform(source, options);
-    const partial = `${cached}.${process.pid}-${threadId}.tmp`;
-    writeFileSync(partial, code);
-    renameSync(partial, cached);
-    return { format: 'module', source: code, shortCircuit: true };
+  if (caching) {
+    try {
+      return { format: 'module', source: readFileSync(cached, 'utf8'), shortCircuit: true };
+    } catch {
+      // not compiled yet
+    }
   }
+  const { code } = await transform(source, options);
+  if (caching) {
+    const partial = `${cached}.${process.pid}-${threadId}.tmp`;
+    try {
+      writeFileSync(partial, code);
+      renameSync(partial, cached);
+    } catch {
+      rmSync(partial, { force: true }); // a full disk: the next start compiles again
+    }
+  }
+  return { format: 'module', source: code, shortCircuit: true };
 }

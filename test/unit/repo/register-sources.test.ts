@@ -22,15 +22,15 @@ export function fail(): never {
 }
 `;
 
-/** Runs a probe of the module above under the loaders, its compiled files cached in DIR/tmp. */
-function probe(): { outer: string; inner: string; count: number; stack: string } {
+/** Runs a probe of the module above under the loaders, its compiled files cached in `tmp` (DIR/tmp by default). */
+function probe(tmp = join(dir, 'tmp')): { outer: string; inner: string; count: number; stack: string } {
   writeFileSync(join(dir, 'probe.mjs'), `const m = await import('./module.ts');
 let stack = '';
 try { m.fail(); } catch (e) { stack = e.stack; }
 console.log(JSON.stringify({ outer: m.outer.toString(), inner: m.outer(3).name, count: new m.Counter().count, stack }));
 `);
   const out = execFileSync(process.execPath, ['--import', join(repoRoot, 'bin/register-sources.mjs'), join(dir, 'probe.mjs')], {
-    cwd: dir, encoding: 'utf8', env: { ...process.env, TMPDIR: join(dir, 'tmp') },
+    cwd: dir, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp },
   });
   return JSON.parse(out);
 }
@@ -59,6 +59,12 @@ describe('running the TypeScript sources', () => {
     const after = readdirSync(cache);
     expect(after.filter((f) => f.endsWith('.mjs')).length).toBe(3);
     expect(after.filter((f) => f.endsWith('.tmp'))).toEqual([]); // written whole, then renamed
+  }, 60_000);
+
+  it('compiles without keeping files where the temporary folder cannot be written', () => {
+    const r = probe(join(dir, 'dep.ts')); // a file: no folder can be made in it
+    expect(r.outer).toContain('const inner = (x) => x + n;');
+    expect(r.count).toBe(2);
   }, 60_000);
 
   it('the command, its settlement worker and the benchmarks load the sources this way', () => {
