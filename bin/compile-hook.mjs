@@ -1,9 +1,10 @@
 // Module loader hook (registered by register-sources.mjs, after tsx, so it runs first): compiles
 // Ventil's own TypeScript files with esbuild as tsx does, but without `keepNames`. tsx forces
 // that option, which wraps every named function in an `Object.defineProperty` call each time it
-// is created: a closure made per order line then costs the settlement about a tenth of its CPU
-// (docs/performance.md). Names need no help here: esbuild does not rename when it only compiles
-// one file, and JavaScript names a function after the binding it is assigned to.
+// is created: closures made per order line cost the settlement worker up to a tenth of its
+// computation (docs/performance.md, fifth and sixth sessions of 2026-12-04). Names need no help
+// here: esbuild does not rename when it only compiles one file, and JavaScript names a function
+// after the binding it is assigned to.
 // Everything else (resolving `./x.js` to `./x.ts`, packages, CommonJS) is left to tsx.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

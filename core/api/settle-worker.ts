@@ -1,12 +1,12 @@
 // The settlement runner's worker thread: computes the rows of the chunks of orders it is sent
 // (settle-compute.ts), and the books of those never settled before (books-compute.ts), while
 // the runner's thread writes the previous chunk. Started through settle-worker.mjs, which
-// registers the sources' loaders first. Protocol (settle-pool.ts): its start (setup, answer port, shared counters)
-// comes as workerData, or, for a worker loaded ahead of its run (prewarmSettleWorker), as its
-// first message; then one message per chunk, numbered; the worker computes it if it can claim it
-// (`signal[NEXT]`, the first chunk nobody claimed, moved on by compare-and-swap: the runner's
-// thread may have claimed it first), and then answers on `port` and increments and notifies
-// `signal[ANSWERS]`.
+// registers the sources' loaders first. Protocol (settle-pool.ts): its start (setup, answer
+// port, shared counters) comes as workerData, or, for a worker loaded ahead of its run
+// (prewarmSettleWorker), as its first message; then one message per chunk, numbered; the worker
+// computes it if it can claim it (`signal[NEXT]`, the first chunk nobody claimed, moved on by
+// compare-and-swap: the runner's thread may have claimed it first), and then answers on `port`
+// and increments and notifies `signal[ANSWERS]`.
 import { parentPort, workerData } from 'node:worker_threads';
 import { KeyTable } from './movement-keys.js';
 import { chunkComputer, type Chunk } from './settle-compute.js';

@@ -71,7 +71,7 @@ describe('running the TypeScript sources', () => {
     expect(readFileSync(join(repoRoot, 'bin/ventil.mjs'), 'utf8')).toContain("import './register-sources.mjs';");
     expect(readFileSync(join(repoRoot, 'core/api/settle-worker.mjs'), 'utf8')).toContain("import('../../bin/register-sources.mjs')");
     const scripts = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts as Record<string, string>;
-    for (const name of ['bench', 'bench:compute', 'bench:hub']) expect(scripts[name]).toContain('--import ./bin/register-sources.mjs');
+    for (const name of ['bench', 'bench:compute', 'bench:hub', 'bench:rows']) expect(scripts[name]).toContain('--import ./bin/register-sources.mjs');
     expect(Object.values(scripts).filter((s) => /\btsx\b/.test(s))).toEqual([]);
   });
 });
