@@ -74,10 +74,9 @@ const TABLES: Table[] = [
 const dir = mkdtempSync(join(tmpdir(), 'ventil-rows-'));
 const now = new Date('2026-12-04T23:00:00.000Z');
 /** CPU seconds to write the table's rows `perStatement` to a statement into a fresh database. */
-function cpuSeconds(t: Table, perStatement: number, round: number): number {
+function cpuSeconds(t: Table, rows: readonly unknown[][], perStatement: number, round: number): number {
   const file = join(dir, `${t.width}-${perStatement}-${round}.db`);
   const { db } = openSqliteDatabase({ file, now: () => now });
-  const rows = [...t.rows()];
   if (t.ordersFirst) {
     const order = db.prepare("INSERT INTO orders (id, channel, created_at, currency, content_hash, imported_at) VALUES (?, 'web', '2026-03-01T10:00:00.000Z', 'EUR', '-', '2026-12-04T23:00:00.000Z')");
     db.transaction(() => { for (let o = 0; o < orders; o++) order.run(id(o)); })();
@@ -100,7 +99,8 @@ function cpuSeconds(t: Table, perStatement: number, round: number): number {
 try {
   console.log(`${orders.toLocaleString('en-US')} orders' rows, best of ${rounds} rounds (CPU s)`);
   for (const t of TABLES) {
-    const best = (per: number) => Math.min(...Array.from({ length: rounds }, (_, r) => cpuSeconds(t, per, r)));
+    const rows = [...t.rows()];
+    const best = (per: number) => Math.min(...Array.from({ length: rounds }, (_, r) => cpuSeconds(t, rows, per, r)));
     const one = best(1);
     const many = best(64);
     console.log(`${t.name}: one to a statement ${one.toFixed(2)}, 64 to a statement ${many.toFixed(2)} (ratio ${(many / one).toFixed(2)})`);

@@ -17,7 +17,7 @@
 import type { AccountRole, JournalCode } from './books-accounts.js';
 import { orderedEvents } from './lifecycle.js';
 import type { Minor } from './money.js';
-import { reversedTotal } from './reversals.js';
+import { reversalStep, reversedTotal } from './reversals.js';
 import type { LifecycleEvent, Order } from './scenario.js';
 import type { LineSettlement, OrderSettlement } from './settlement-types.js';
 import { captureTime } from './shares.js';
@@ -267,7 +267,7 @@ export function orderMovements(input: OrderBooksInput): OrderTargets {
       for (const step of steps) {
         const event = returnStepKey(seen, O, line.id, step.at);
         lineMovements(push, legs, os, s, line, event, step.at, units, units + step.quantity, -1);
-        push(refundMovement(P, O, event, step.at, reversedTotal(s.gross, units + step.quantity, Q) - reversedTotal(s.gross, units, Q),
+        push(refundMovement(P, O, event, step.at, reversalStep(s.gross, units, units + step.quantity, Q),
           `Remboursement client ${O}/${line.id} (${step.quantity} u.)`));
         units += step.quantity;
       }
@@ -278,7 +278,7 @@ export function orderMovements(input: OrderBooksInput): OrderTargets {
       // Not fulfilled: nothing was sold, so nothing is reversed; only the customer is refunded.
       let units = 0;
       for (const step of steps) {
-        push(refundMovement(P, O, returnStepKey(seen, O, line.id, step.at), step.at, reversedTotal(s.gross, units + step.quantity, Q) - reversedTotal(s.gross, units, Q),
+        push(refundMovement(P, O, returnStepKey(seen, O, line.id, step.at), step.at, reversalStep(s.gross, units, units + step.quantity, Q),
           `Remboursement client ${O}/${line.id} (${step.quantity} u.)`));
         units += step.quantity;
       }
@@ -311,9 +311,6 @@ function refundMovement(platform: string, order: string, event: string, at: stri
     lines: new Lines().dc(A('customer_funds'), A('escrow'), amount).done() };
 }
 
-/** An amount's part for units (from, to] of a quantity Q: round(a × to / Q) − round(a × from / Q). */
-const unitsPart = (a: Minor, from: number, to: number, Q: number): Minor => reversedTotal(a, to, Q) - reversedTotal(a, from, Q);
-
 /**
  * The sale of a line and its legs for units (from, to] of its quantity; `sign` −1 reverses them
  * (a return step). Amounts follow docs/spec.md section 7: the total after k units is round(a × k / Q).
@@ -325,8 +322,8 @@ function lineMovements(push: Push, legs: LegFact[], os: OrderSettlement, s: Line
   const O = os.id;
   const Q = s.detail.quantity;
   const owner = s.roles.owner;
-  const gross = unitsPart(s.gross, from, to, Q);
-  const vat = unitsPart(s.vat, from, to, Q);
+  const gross = reversalStep(s.gross, from, to, Q);
+  const vat = reversalStep(s.vat, from, to, Q);
   const net = gross - vat;
   const units = to - from;
   const what = sign > 0 ? `Vente ${O}/${s.id}${sku ? ` ${sku}` : ''}` : `Retour ${O}/${s.id} (${units} u.)`;
@@ -347,12 +344,12 @@ function lineMovements(push: Push, legs: LegFact[], os: OrderSettlement, s: Line
   // only listed, as what the invoices should hold so far.
   s.legs.forEach((g, n) => {
     if (g.void !== null || g.to === null || g.from === null) return;
-    const amount = unitsPart(g.amount, from, to, Q);
-    const lvat = unitsPart(g.vat, from, to, Q);
+    const amount = reversalStep(g.amount, from, to, Q);
+    const lvat = reversalStep(g.vat, from, to, Q);
     if (amount === 0 && lvat === 0) return;
     legs.push({
       event, fact: `leg:${n}`, at, order: O, line: s.id, group: g.group, rule: g.rule, to_role: g.to_role, supplier: g.to, customer: g.from,
-      base: sign * unitsPart(g.base, from, to, Q), rate: g.rate, amount: sign * amount, vat: sign * lvat, currency: os.currency,
+      base: sign * reversalStep(g.base, from, to, Q), rate: g.rate, amount: sign * amount, vat: sign * lvat, currency: os.currency,
       description: `${groupLabel(g.group)} ${g.rule} — commande ${O} ligne ${s.id}${sku ? ` (${sku})` : ''}${sign < 0 ? `, retour de ${units} u. sur ${Q}` : ''}`,
     });
   });
