@@ -28,17 +28,12 @@ const DECISIONS = JSON.stringify([{ at: '2026-03-01T10:00:00.000Z', location: 'S
 const LEGS = JSON.stringify([['commission', 'R-COM@1', 'seller', 'F022', 'platform', 'HQ', 3187, '0.05', 159, 32, null, 0, 0],
   ['royalty', 'R-ROY@2', 'platform', 'HQ', 'seller', 'F022', 3187, '0.04', 127, 25, null, 0, 0]]);
 
+/** An order's shares as the settlement writer stores them (migration 0018): 3 lines x 3 entities. */
+const sharesOf = (o: number) => JSON.stringify([1, 2, 3].flatMap((l) => ['HQ', entityOf(o, 1), entityOf(o, 2)].sort()
+  .map((e) => [String(l), e, 'line', 1000 + (o % 97), 'EUR', '2026-03-04T10:00:00.000Z'])));
+
 interface Table { name: string; head: string; width: number; tail?: string; rows: () => Generator<unknown[]>; ordersFirst?: boolean }
 const TABLES: Table[] = [
-  {
-    name: 'entity_shares (3 lines x 3 entities an order)', width: 8,
-    head: 'INSERT INTO entity_shares (order_id, revision, line_id, entity, kind, amount, currency, release_at) VALUES',
-    *rows() {
-      for (let o = 0; o < orders; o++) {
-        for (let l = 1; l <= 3; l++) for (const e of ['HQ', entityOf(o, 1), entityOf(o, 2)].sort()) yield [id(o), 1, String(l), e, 'line', 1000 + (o % 97), 'EUR', '2026-03-04T10:00:00.000Z'];
-      }
-    },
-  },
   {
     name: 'settlement_lines (3 an order; their decisions and legs as JSON)', width: 23,
     head: `INSERT INTO settlement_lines (order_id, revision, ${LINE_COLS}) VALUES`,
@@ -52,9 +47,9 @@ const TABLES: Table[] = [
     },
   },
   {
-    name: 'settlement_revisions (their orders stored first: a foreign key)', width: 4, ordersFirst: true,
-    head: 'INSERT INTO settlement_revisions (order_id, revision, computed_at, reason) VALUES',
-    *rows() { for (let o = 0; o < orders; o++) yield [id(o), 1, '2026-12-04T23:00:00.000Z', 'import']; },
+    name: 'settlement_revisions (their orders stored first: a foreign key; 3 lines x 3 entities\' shares as JSON)', width: 5, ordersFirst: true,
+    head: 'INSERT INTO settlement_revisions (order_id, revision, computed_at, reason, shares_json) VALUES',
+    *rows() { for (let o = 0; o < orders; o++) yield [id(o), 1, '2026-12-04T23:00:00.000Z', 'import', sharesOf(o)]; },
   },
   {
     name: 'order_parties (4 an order)', width: 3, tail: 'ON CONFLICT DO NOTHING',

@@ -109,7 +109,9 @@ function settleRun(db: Db, books: boolean, perBatch = false): { run: SettleRun; 
   return { run, seconds: wall, cpu: cpuSeconds(c0), commit, checkpoint: seconds(t1), stats };
 }
 
-const SETTLEMENT_TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'entity_shares', 'order_parties', 'entity_day_totals', 'entity_day_legs'];
+const SETTLEMENT_TABLES = ['settlements', 'settlement_revisions', 'settlement_lines', 'order_parties', 'entity_day_totals', 'entity_day_legs'];
+/** Counted with the tables, not inserted raw: views of rows held in the tables (the shares in their revisions since migration 0018). */
+const COUNTED_VIEWS = ['entity_shares'];
 const BOOKS_TABLES = ['journal_entries', 'journal_lines', 'subledger', 'daily_batches', 'daily_batch_lines', 'invoice_items', 'invoice_totals', 'invoice_credit_refs',
   'invoices', 'invoice_lines', 'posting_issues'];
 
@@ -203,9 +205,9 @@ function booksRound(round: number, of: number): { ratio: number; cpuRatio: numbe
   // The books, as an import posts them: settled, posted and stored in the same transactions.
   const { db } = freshDb(name);
   const count = (tbl: string) => db.prepare(`SELECT count(*) FROM ${tbl}`).pluck().get() as number;
-  const before = Object.fromEntries([...SETTLEMENT_TABLES, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
+  const before = Object.fromEntries([...SETTLEMENT_TABLES, ...COUNTED_VIEWS, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
   const { run, seconds: booksSeconds, cpu: booksCpu, commit, checkpoint, stats } = settleRun(db, true);
-  const after = Object.fromEntries([...SETTLEMENT_TABLES, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
+  const after = Object.fromEntries([...SETTLEMENT_TABLES, ...COUNTED_VIEWS, ...BOOKS_TABLES].map((tbl) => [tbl, count(tbl)]));
   const booksRate = run.lines / booksSeconds;
   log(`${tag}settled, posted (${posting}) and stored ${fmt(run.lines)} lines in ${booksSeconds.toFixed(1)} s (${rate(run.lines, booksSeconds)} lines/s; the commit ${commit.toFixed(1)} s of it; the checkpoint after it, on another thread, ${checkpoint.toFixed(1)} s)`);
   if (round === 0) log(`rows per table before → after: ${Object.keys(after).map((tbl) => `${tbl} ${fmt(before[tbl]!)} → ${fmt(after[tbl]!)}`).join(', ')}`);

@@ -20,7 +20,6 @@
 //   (a year's lines keep their reference to that year's entries).
 import type { Db } from '../core/store/db.js';
 import { dialectOf } from '../core/store/dialect.js';
-import { ROWS_OF_VIEW } from '../core/store/partitions.js';
 import { POSTGRES_LEGS_VIEW } from './0007_settlement_access_paths.js';
 import type { Migration } from './types.js';
 
@@ -36,24 +35,30 @@ interface RowsTable {
   guards: readonly (readonly [name: string, event: 'UPDATE' | 'DELETE', message: string])[];
 }
 
+// The rows tables as this migration named them (core/store/partitions.ts names those that remain:
+// 0018 folded the entity shares into their revisions).
+const ROWS_OF_VIEW = {
+  journal_lines: 'journal_line_rows', settlement_revisions: 'settlement_revision_rows', settlement_lines: 'settlement_line_rows', entity_shares: 'entity_share_rows',
+};
+
 const IMMUTABLE_ENTRIES = 'journal entries are immutable; post a reversing entry';
-const ORDER_YEAR = '(SELECT substr(o.created_at, 1, 4) FROM orders o WHERE o.id = NEW.order_id)';
+export const ORDER_YEAR = '(SELECT substr(o.created_at, 1, 4) FROM orders o WHERE o.id = NEW.order_id)';
 
 const ROWS_TABLES: readonly RowsTable[] = [
   {
-    view: 'journal_lines', rows: ROWS_OF_VIEW.journal_lines!, year: 'fiscal_year', yearOf: '(SELECT e.fiscal_year FROM journal_entries e WHERE e.id = NEW.entry_id)',
+    view: 'journal_lines', rows: ROWS_OF_VIEW.journal_lines, year: 'fiscal_year', yearOf: '(SELECT e.fiscal_year FROM journal_entries e WHERE e.id = NEW.entry_id)',
     key: ['entry_id', 'seq'], guards: [['journal_lines_immutable_update', 'UPDATE', IMMUTABLE_ENTRIES], ['journal_lines_immutable_delete', 'DELETE', IMMUTABLE_ENTRIES]],
   },
   {
-    view: 'settlement_revisions', rows: ROWS_OF_VIEW.settlement_revisions!, year: 'order_year', yearOf: ORDER_YEAR,
+    view: 'settlement_revisions', rows: ROWS_OF_VIEW.settlement_revisions, year: 'order_year', yearOf: ORDER_YEAR,
     key: ['order_id', 'revision'], guards: [['settlement_revisions_append_only', 'UPDATE', 'settlement revisions are append-only']],
   },
   {
-    view: 'settlement_lines', rows: ROWS_OF_VIEW.settlement_lines!, year: 'order_year', yearOf: ORDER_YEAR,
+    view: 'settlement_lines', rows: ROWS_OF_VIEW.settlement_lines, year: 'order_year', yearOf: ORDER_YEAR,
     key: ['order_id', 'revision', 'line_id'], guards: [['settlement_lines_append_only', 'UPDATE', 'settlement lines are append-only']],
   },
   {
-    view: 'entity_shares', rows: ROWS_OF_VIEW.entity_shares!, year: 'order_year', yearOf: ORDER_YEAR,
+    view: 'entity_shares', rows: ROWS_OF_VIEW.entity_shares, year: 'order_year', yearOf: ORDER_YEAR,
     key: ['order_id', 'revision', 'line_id', 'entity', 'kind'], guards: [['entity_shares_append_only', 'UPDATE', 'entity shares are append-only']],
   },
 ];
@@ -74,7 +79,7 @@ const columnsOf = (db: Db, table: string) => db.prepare(
 const lineReference = (year: string) =>
   `ALTER TABLE journal_line_rows_${year} ADD FOREIGN KEY (entry_id, fiscal_year) REFERENCES journal_entries_${year}(id, fiscal_year);`;
 
-const guardsDdl = (table: string, guards: RowsTable['guards']) => guards
+export const guardsDdl = (table: string, guards: RowsTable['guards']) => guards
   .map(([name, event, message]) => `CREATE TRIGGER ${name} BEFORE ${event} ON ${table} FOR EACH ROW EXECUTE FUNCTION ventil_refuse('${message}');`).join('\n');
 
 /** The journal's indexes other than its keys, as 0004 and 0011 created them. */
@@ -86,13 +91,14 @@ const ENTRY_INDEXES = `
 const ENTRY_GUARDS = guardsDdl('journal_entries', [['journal_entries_immutable_update', 'UPDATE', IMMUTABLE_ENTRIES], ['journal_entries_immutable_delete', 'DELETE', IMMUTABLE_ENTRIES]]);
 const CONTINUE_ENTRY_IDS = "SELECT setval(pg_get_serial_sequence('journal_entries', 'id'), coalesce(max(id), 0) + 1, false) FROM journal_entries;";
 
-const YEAR_FUNCTIONS = `
-  CREATE FUNCTION ventil_open_year(year text) RETURNS text[] LANGUAGE plpgsql AS $$
+/** The functions that open and detach a year's partitions of these tables (referenced tables first). */
+export const yearFunctions = (partitioned: readonly string[]) => `
+  CREATE OR REPLACE FUNCTION ventil_open_year(year text) RETURNS text[] LANGUAGE plpgsql AS $$
     DECLARE t text; k text; held boolean; skipped text[] := '{}';
     BEGIN
       IF year !~ '^[0-9]{4}$' THEN RAISE EXCEPTION 'not a year: %', year; END IF;
       PERFORM pg_advisory_xact_lock(hashtext('ventil_open_year'));  -- hub processes opening at once
-      FOREACH t IN ARRAY ARRAY[${PARTITIONED.map((t) => `'${t}'`).join(', ')}] LOOP
+      FOREACH t IN ARRAY ARRAY[${partitioned.map((t) => `'${t}'`).join(', ')}] LOOP
         CONTINUE WHEN to_regclass(t || '_' || year) IS NOT NULL;
         k := CASE WHEN t IN ('journal_entries', 'journal_line_rows') THEN 'fiscal_year' ELSE 'order_year' END;
         -- Rows of that year already in the default partition: PostgreSQL would refuse the partition.
@@ -106,11 +112,11 @@ const YEAR_FUNCTIONS = `
       END LOOP;
       RETURN skipped;
     END $$;
-  CREATE FUNCTION ventil_detach_year(year text) RETURNS void LANGUAGE plpgsql AS $$
+  CREATE OR REPLACE FUNCTION ventil_detach_year(year text) RETURNS void LANGUAGE plpgsql AS $$
     DECLARE t text;
     BEGIN
       IF year !~ '^[0-9]{4}$' THEN RAISE EXCEPTION 'not a year: %', year; END IF;
-      FOREACH t IN ARRAY ARRAY[${[...PARTITIONED].reverse().map((t) => `'${t}'`).join(', ')}] LOOP
+      FOREACH t IN ARRAY ARRAY[${[...partitioned].reverse().map((t) => `'${t}'`).join(', ')}] LOOP
         IF to_regclass(t || '_' || year) IS NOT NULL THEN
           EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', t, t || '_' || year);
         END IF;
@@ -157,7 +163,7 @@ function up(db: Db): void {
         INSERT INTO ${t.rows} (${columns.join(', ')}, ${t.year}) VALUES (${columns.map((c) => `NEW.${c}`).join(', ')}, ${t.yearOf});
       ${guardsDdl(t.rows, t.guards)}`);
   }
-  db.exec(`${POSTGRES_LEGS_VIEW}\n${YEAR_FUNCTIONS}`);
+  db.exec(`${POSTGRES_LEGS_VIEW}\n${yearFunctions(PARTITIONED)}`);
 }
 
 function down(db: Db): void {

@@ -20,6 +20,7 @@ import { migration as m0014 } from './0014_postgres_partitions.js';
 import { migration as m0015 } from './0015_insertion_order.js';
 import { migration as m0016 } from './0016_subledger_format_2.js';
 import { migration as m0017 } from './0017_month_sums_until_issued.js';
+import { migration as m0018 } from './0018_shares_in_revisions.js';
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0013, m0014, m0015, m0016, m0017];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0013, m0014, m0015, m0016, m0017, m0018];
 export type { Migration };

@@ -8,13 +8,12 @@ import { dialectOf } from './dialect.js';
 
 /**
  * The tables migration 0014 turned into views on PostgreSQL, with the partitioned table holding
- * their rows (and their triggers).
+ * their rows (and their triggers); 0018 folded a fourth, the entity shares, into their revisions.
  */
 export const ROWS_OF_VIEW: Readonly<Record<string, string>> = {
   journal_lines: 'journal_line_rows',
   settlement_revisions: 'settlement_revision_rows',
   settlement_lines: 'settlement_line_rows',
-  entity_shares: 'entity_share_rows',
 };
 
 /**

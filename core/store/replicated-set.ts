@@ -58,7 +58,7 @@ export const DOC_KINDS: readonly DocKind[] = [
     kind: 'order',
     tables: [
       { table: 'orders', key: ['id'] }, byOrder('order_lines', 'head'), byOrder('payments', 'head'), byOrder('events'), byOrder('settlements'),
-      byOrder('settlement_revisions', 'head'), byOrder('settlement_lines', 'head'), byOrder('entity_shares', 'head'), byOrder('order_parties', 'head'),
+      byOrder('settlement_revisions', 'head'), byOrder('settlement_lines', 'head'), byOrder('order_parties', 'head'),
       byOrder('routing_offers'), byOrder('routing_history'),
       // What its legs put on invoices and its movements in daily books (one row per posting run,
       // append-only, written by the posting run without touching the order: marked by triggers;

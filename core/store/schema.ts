@@ -316,7 +316,7 @@ export interface SettlementLinesTable {
   legs_json: string;
 }
 
-
+/** A view since migration 0018: the shares held in their revision's `shares_json`. */
 export interface EntitySharesTable {
   order_id: string;
   revision: number;

@@ -32,7 +32,8 @@ export interface SettlementWriter {
 export interface SettlementRows {
   head: [currency: string, captured: number, psp_fees: number, refunded: number, warnings_json: string];
   lines: unknown[][];
-  shares: unknown[][];
+  /** The revision's `shares_json` (migration 0018): share tuples (SHARE_COLS) sorted by line, entity and kind. */
+  shares_json: string;
   parties: string[];
   /** What the revision adds to each entity's day totals (day-totals.ts). */
   days: DayContributions;
@@ -81,10 +82,11 @@ export function settlementRows(os: OrderSettlement, shares: readonly EntityShare
   }
   for (const sh of shares) parties.add(sh.entity);
   const shareRows = shares.map((sh) => [sh.line, sh.entity, sh.kind, sh.amount, os.currency, sh.release_at]);
+  shareRows.sort(byShareKey);
   return {
     head: [os.currency, os.captured, os.psp_fees, os.refunded, JSON.stringify(os.warnings)],
     lines,
-    shares: shareRows,
+    shares_json: JSON.stringify(shareRows),
     parties: [...parties].sort(),
     days: dayContributions(createdAt, os.currency, lines, (i) => legs[i]!, shareRows, days.zoneOf, days.keep),
   };
@@ -125,30 +127,30 @@ export function settlementWriter(db: Db): SettlementWriter {
   // Prefetched heads: a fresh import's orders have none, and one query per chunk beats one per order.
   let prefetched: { ids: ReadonlySet<string>; heads: Map<string, Head> } | null = null;
   const prevLines = db.prepare(`SELECT ${LINE_COLS} FROM settlement_lines WHERE order_id = ? AND revision = ? ORDER BY seq`).raw();
-  const prevShares = db.prepare(`SELECT ${SHARE_COLS} FROM entity_shares WHERE order_id = ? AND revision = ? ORDER BY line_id, entity, kind`).raw();
+  const prevShares = db.prepare('SELECT shares_json FROM settlement_revisions WHERE order_id = ? AND revision = ?').pluck();
   // On PostgreSQL many rows per statement (core/store/bulk-insert.ts): one row per statement
   // costs a round trip each, fifteen per order (docs/performance.md, PostgreSQL). SQLite keeps
   // one prepared row per statement (`ONE`) for most: multi-row VALUES measured slower here (5.0 ->
   // 7.7 s at 20,000 orders), the settlement's rows being wide and its upsert per row. Narrow
-  // rows without a conflict clause go 64 to a statement: the entity shares (2.7 million at a
-  // million lines: 0.68 of the CPU alone) and the revisions (0.64, their foreign key checked);
-  // not the parties nor the lines, which gain little or nothing by it in a run (`npm run bench:rows`;
-  // docs/performance.md, sixth session of 2026-12-04).
+  // rows without a conflict clause go 64 to a statement: the revisions with their shares (0.64
+  // of the CPU alone, their foreign key checked); not the parties nor the lines, which gain
+  // little or nothing by it in a run (`npm run bench:rows`; docs/performance.md, sixth session
+  // of 2026-12-04).
   const upsert = bulkInsert(db, 'INSERT INTO settlements (order_id, revision, computed_at, reason, currency, captured, psp_fees, refunded, warnings_json) VALUES', 9, { ...ONE,
     tail: `ON CONFLICT (order_id) DO UPDATE SET revision = excluded.revision, computed_at = excluded.computed_at, reason = excluded.reason,
       captured = excluded.captured, psp_fees = excluded.psp_fees, refunded = excluded.refunded, warnings_json = excluded.warnings_json` });
-  const putRevision = bulkInsert(db, 'INSERT INTO settlement_revisions (order_id, revision, computed_at, reason) VALUES', 4);
+  const putRevision = bulkInsert(db, 'INSERT INTO settlement_revisions (order_id, revision, computed_at, reason, shares_json) VALUES', 5);
   const putLine = bulkInsert(db, `INSERT INTO settlement_lines (order_id, revision, ${LINE_COLS}) VALUES`, 2 + LINE_COLS.split(',').length, ONE);
-  const putShare = bulkInsert(db, `INSERT INTO entity_shares (order_id, revision, ${SHARE_COLS}) VALUES`, 2 + SHARE_COLS.split(',').length);
   const putParties = bulkInsert(db, 'INSERT INTO order_parties (entity, order_id, created_at) VALUES', 3, { ...ONE, tail: 'ON CONFLICT DO NOTHING' });
   const putParty = db.prepare('INSERT INTO order_parties (entity, order_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
 
   /** The stored current revision's rows, or null when it holds exactly these rows. */
   function changedFrom(orderId: string, head: Head, rows: SettlementRows): Prev | null {
     const lines = prevLines.all(orderId, head.revision) as unknown[][];
-    const shares = prevShares.all(orderId, head.revision) as unknown[][];
-    const sortedShares = [...rows.shares].sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]) || cmp(a[2], b[2]));
-    const same_ = same([head.currency, head.captured, head.psp_fees, head.refunded, head.warnings_json], rows.head) && same(lines, rows.lines) && same(shares, sortedShares);
+    // Parsed, not compared as text: PostgreSQL's migration 0018 spaced the arrays it wrote.
+    const shares = JSON.parse(prevShares.get(orderId, head.revision) as string) as unknown[][];
+    const same_ = same([head.currency, head.captured, head.psp_fees, head.refunded, head.warnings_json], rows.head) && same(lines, rows.lines)
+      && same(shares, JSON.parse(rows.shares_json) as unknown[][]);
     return same_ ? null : { currency: head.currency, lines, shares };
   }
 
@@ -171,12 +173,10 @@ export function settlementWriter(db: Db): SettlementWriter {
       // markedly faster than the same rows interleaved across the tables.
       for (const p of pending) upsert.add([p.id, p.rev, p.computedAt, p.reason, ...p.rows.head]);
       upsert.flush();
-      for (const p of pending) putRevision.add([p.id, p.rev, p.computedAt, p.reason]);
+      for (const p of pending) putRevision.add([p.id, p.rev, p.computedAt, p.reason, p.rows.shares_json]);
       putRevision.flush();
       for (const p of pending) for (const l of p.rows.lines) putLine.addAfter(p.id, p.rev, l);
       putLine.flush();
-      for (const p of pending) for (const sh of p.rows.shares) putShare.addAfter(p.id, p.rev, sh);
-      putShare.flush();
       // Parties by entity: each entity's orders grow at the end of its own key range. An order's
       // first revision has no parties yet (only this writer adds them): all of them are new and
       // go in bulk; a later revision's are inserted one by one, to learn which are new.
@@ -209,6 +209,8 @@ export function settlementWriter(db: Db): SettlementWriter {
 }
 
 const cmp = (a: unknown, b: unknown) => { const x = String(a), y = String(b); return x < y ? -1 : x > y ? 1 : 0; };
+/** The order of the former entity_shares key: line, entity, kind. */
+const byShareKey = (a: unknown[], b: unknown[]) => cmp(a[0], b[0]) || cmp(a[1], b[1]) || cmp(a[2], b[2]);
 function same(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {

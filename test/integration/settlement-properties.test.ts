@@ -1,6 +1,7 @@
 // Properties of the stored settlement on generated networks: the same inputs give the same
 // rows however they arrive (one file, or shuffled orders in several files),
-// every order conserves money, and re-running adds no revision.
+// every order conserves money, its shares are keyed as the former table was, and re-running
+// adds no revision.
 import { columnsOf } from '../../core/store/dialect.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,14 @@ describe('stored settlement properties', () => {
         (SELECT sum(amount) FROM entity_shares e WHERE e.order_id = s.order_id AND e.revision = s.revision) AS payouts FROM settlements s) x
         WHERE x.payouts + x.psp_fees + x.refunded != x.captured`).all();
       expect(bad).toEqual([]);
+      // What the former table's key and check guarded, now the engine's (decision 0021): one share
+      // per revision, line, entity and kind, of a known kind, in the key's order.
+      expect(whole.db.prepare(`SELECT order_id, revision, line_id, entity, kind FROM entity_shares
+        GROUP BY order_id, revision, line_id, entity, kind HAVING count(*) > 1 OR kind NOT IN ('line', 'fee')`).all()).toEqual([]);
+      for (const json of whole.db.prepare('SELECT shares_json FROM settlement_revisions').pluck().all() as string[]) {
+        const keys = (JSON.parse(json) as string[][]).map((x) => `${x[0]}\u0000${x[1]}\u0000${x[2]}`);
+        expect(keys).toEqual([...keys].sort());
+      }
       // Running again changes nothing.
       expect(callApi(whole, 'settlement.run', {})).toMatchObject({ ok: true, value: { revised: 0 } });
     }), { numRuns: 8 });

@@ -103,7 +103,7 @@ describe('the replicated set', () => {
     const allowed: Record<string, string[]> = {
       order_lines: ['core/store/scenario-repo.ts'], payments: ['core/store/scenario-repo.ts'],
       settlement_revisions: ['core/store/settlement-repo.ts'], settlement_lines: ['core/store/settlement-repo.ts'],
-      entity_shares: ['core/store/settlement-repo.ts'], order_parties: ['core/store/settlement-repo.ts'],
+      order_parties: ['core/store/settlement-repo.ts'],
       journal_entries: ['core/store/books-repo.ts'], journal_lines: ['core/store/books-repo.ts'],
       invoices: ['core/store/invoice-repo.ts'], invoice_lines: ['core/store/invoice-repo.ts'], transfer_items: ['core/store/release-repo.ts'],
     };
