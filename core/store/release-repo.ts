@@ -5,7 +5,7 @@
 import type { LedgerItem, PriorTransfer } from '../domain/release-plan.js';
 import { isoUtc, toMs } from '../domain/time.js';
 import type { OutboxStatus, ReleaseRunsTable, TransferItemsTable, TransfersTable } from './schema.js';
-import { CLOSED_AT_SQL } from './settlement-repo.js';
+import { CLOSED_AT_SQL, currentShareTuples } from './settlement-repo.js';
 import type { Db } from './db.js';
 
 /** A bound at least as late as any text form of an instant up to `ms` (offsets reach +14:00). */
@@ -17,12 +17,10 @@ export interface ShareRow { order: string; line: string; entity: string; kind: '
 
 /** Current entity shares with a release time at or before `atMs`, summed per entity, currency, order and line. */
 export function releasedLedger(db: Db, atMs: number): LedgerItem[] {
-  const rows = db.prepare(`SELECT s.entity, s.currency, s.order_id AS "order", s.line_id AS line, s.amount, s.release_at
-    FROM entity_shares s JOIN settlements c ON c.order_id = s.order_id AND c.revision = s.revision
-    WHERE s.release_at IS NOT NULL AND s.release_at <= ?`).raw().iterate(upperBound(atMs)) as Iterable<[string, string, string, string, number, string]>;
+  const bound = upperBound(atMs);
   const out = new Map<string, LedgerItem>();
-  for (const [entity, currency, order, line, amount, at] of rows) {
-    if (toMs(at) > atMs) continue;
+  for (const [order, [line, entity, , amount, currency, at]] of currentShareTuples(db)) {
+    if (at === null || at > bound || toMs(at) > atMs) continue;
     const k = `${entity}\u0000${currency}\u0000${order}\u0000${line}`;
     const item = out.get(k);
     if (item) item.amount += amount;
@@ -167,17 +165,19 @@ export interface ShareFilter { orders?: readonly string[]; entities?: readonly s
 export function currentShareRows(db: Db, f: ShareFilter = {}): ShareRow[] {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (f.orders) { where.push('s.order_id IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(f.orders)); }
+  if (f.orders) { where.push('c.order_id IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(f.orders)); }
   if (f.entities) {
     // Through the entities' orders: shares have no entity index (migration 0007), and every
     // entity with a share is a party of the order.
-    const entities = JSON.stringify(f.entities);
-    where.push('s.order_id IN (SELECT order_id FROM order_parties WHERE entity IN (SELECT value FROM json_each(?)))', 's.entity IN (SELECT value FROM json_each(?))');
-    args.push(entities, entities);
+    where.push('c.order_id IN (SELECT order_id FROM order_parties WHERE entity IN (SELECT value FROM json_each(?)))');
+    args.push(JSON.stringify(f.entities));
   }
-  return db.prepare(`SELECT s.order_id AS "order", s.line_id AS line, s.entity, s.kind, s.amount, s.currency, s.release_at
-    FROM entity_shares s JOIN settlements c ON c.order_id = s.order_id AND c.revision = s.revision
-    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).all(...args) as ShareRow[];
+  const entities = f.entities ? new Set(f.entities) : null;
+  const out: ShareRow[] = [];
+  for (const [order, [line, entity, kind, amount, currency, release_at]] of currentShareTuples(db, where.join(' AND '), args)) {
+    if (!entities || entities.has(entity)) out.push({ order, line, entity, kind, amount, currency, release_at });
+  }
+  return out;
 }
 
 export interface TransferItemRow { order: string; line: string; entity: string; currency: string; kind: string; amount: number; created_at: string }
