@@ -209,8 +209,9 @@ export function settlementWriter(db: Db): SettlementWriter {
 }
 
 const cmp = (a: unknown, b: unknown) => { const x = String(a), y = String(b); return x < y ? -1 : x > y ? 1 : 0; };
-/** The order of the former entity_shares key: line, entity, kind. */
-const byShareKey = (a: unknown[], b: unknown[]) => cmp(a[0], b[0]) || cmp(a[1], b[1]) || cmp(a[2], b[2]);
+/** The order of the former entity_shares key: line, entity, kind (three strings). */
+const byShareKey = (a: unknown[], b: unknown[]) => compareText(a[0] as string, b[0] as string) || compareText(a[1] as string, b[1] as string) || compareText(a[2] as string, b[2] as string);
+const compareText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 function same(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
