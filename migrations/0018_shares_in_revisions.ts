@@ -27,7 +27,7 @@ const SHARES_GUARD = `CREATE TRIGGER entity_shares_append_only BEFORE UPDATE ON 
 const sharesOf = (t: string) => `coalesce((SELECT json_group_array(json_array(x.line_id, x.entity, x.kind, x.amount, x.currency, x.release_at))
   FROM (SELECT * FROM ${t} x WHERE x.order_id = r.order_id AND x.revision = r.revision ORDER BY x.line_id, x.entity, x.kind) x), '[]')`;
 
-export const SHARES_VIEW = `CREATE VIEW entity_shares AS SELECT r.order_id, r.revision, s.value ->> 0 AS line_id, s.value ->> 1 AS entity,
+const SHARES_VIEW = `CREATE VIEW entity_shares AS SELECT r.order_id, r.revision, s.value ->> 0 AS line_id, s.value ->> 1 AS entity,
   s.value ->> 2 AS kind, s.value ->> 3 AS amount, s.value ->> 4 AS currency, s.value ->> 5 AS release_at
   FROM settlement_revisions r, json_each(r.shares_json) s;`;
 
