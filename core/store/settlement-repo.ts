@@ -182,7 +182,7 @@ export function settlementWriter(db: Db): SettlementWriter {
       // go in bulk; a later revision's are inserted one by one, to learn which are new.
       const parties: [string, string, string, string, boolean][] = [];
       for (const p of pending) for (const e of p.rows.parties) parties.push([e, p.id, p.createdAt, p.rows.head[0], p.rev === 1]);
-      parties.sort((a, b) => cmp(a[0], b[0]) || cmp(a[1], b[1]));
+      parties.sort((a, b) => compareText(a[0], b[0]) || compareText(a[1], b[1]));
       const newParties = parties.filter(([e, order, createdAt, , first]) => {
         if (!first) return putParty.run(e, order, createdAt).changes > 0;
         putParties.add([e, order, createdAt]);
@@ -208,7 +208,6 @@ export function settlementWriter(db: Db): SettlementWriter {
   };
 }
 
-const cmp = (a: unknown, b: unknown) => { const x = String(a), y = String(b); return x < y ? -1 : x > y ? 1 : 0; };
 /** The order of the former entity_shares key: line, entity, kind (three strings). */
 const byShareKey = (a: unknown[], b: unknown[]) => compareText(a[0] as string, b[0] as string) || compareText(a[1] as string, b[1] as string) || compareText(a[2] as string, b[2] as string);
 const compareText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
@@ -243,10 +242,4 @@ export function* currentShareTuples(db: Db, where = '', args: readonly unknown[]
   const rows = db.prepare(`SELECT c.order_id, r.shares_json FROM settlements c JOIN settlement_revisions r ON r.order_id = c.order_id AND r.revision = c.revision
     ${where ? `WHERE ${where}` : ''} ORDER BY c.order_id`).raw().iterate(...args) as Iterable<[string, string]>;
   for (const [order, json] of rows) for (const share of JSON.parse(json) as StoredShareTuple[]) yield [order, share];
-}
-
-/** The current entity shares of some orders (or all). */
-export function currentShares(db: Db, orderIds?: readonly string[]): (EntityShare & { order: string; currency: string })[] {
-  const tuples = orderIds ? currentShareTuples(db, 'c.order_id IN (SELECT value FROM json_each(?))', [JSON.stringify(orderIds)]) : currentShareTuples(db);
-  return Array.from(tuples, ([order, [line, entity, kind, amount, currency, release_at]]) => ({ order, line, entity, kind, amount, currency, release_at }));
 }

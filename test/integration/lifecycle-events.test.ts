@@ -9,7 +9,7 @@ import { validateScenario, type LifecycleEvent } from '../../core/domain/scenari
 import { eventsByOrder, settleOrder } from '../../core/domain/settle.js';
 import { captureTime, entityShares } from '../../core/domain/shares.js';
 import { isoUtc, toMs } from '../../core/domain/time.js';
-import { currentShares } from '../../core/store/settlement-repo.js';
+import { currentShareRows } from '../../core/store/release-repo.js';
 import type { Db } from '../../core/store/db.js';
 import { ventil } from '../helpers/cli.js';
 import { readExample, tempDir } from '../helpers/db.js';
@@ -23,7 +23,7 @@ const count = (db: Db, table: string) => (db.prepare(`SELECT count(*) AS n FROM 
 function stored(db: Db) {
   const lines = db.prepare(`SELECT l.order_id, l.line_id, l.status, l.fulfiller, l.returned, l.refunded, l.release_at FROM settlement_lines l
     JOIN settlements s ON s.order_id = l.order_id AND s.revision = l.revision ORDER BY l.order_id, l.line_id`).all();
-  const shares = currentShares(db).map((s) => ({ order: s.order, line: s.line, entity: s.entity, kind: s.kind, amount: s.amount, release_at: s.release_at }));
+  const shares = currentShareRows(db).map((s) => ({ order: s.order, line: s.line, entity: s.entity, kind: s.kind, amount: s.amount, release_at: s.release_at }));
   return { lines, shares };
 }
 

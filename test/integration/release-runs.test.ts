@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { registerAnomalyProvider } from '../../core/api/anomalies.js';
 import { escrowAt } from '../../core/domain/shares.js';
-import { currentShares } from '../../core/store/settlement-repo.js';
+import { currentShareRows } from '../../core/store/release-repo.js';
 import type { Db } from '../../core/store/db.js';
 import { auditor, basicScenario, call, clocked, err, freshDb, importInto, manager, ok, shipFromStore, type Json } from '../helpers/lifecycle.js';
 
@@ -78,8 +78,8 @@ describe('release runs', () => {
 
     // What each entity got is exactly its released shares (escrowAt on the stored shares).
     const released = new Map<string, number>();
-    const byOrder = new Map<string, ReturnType<typeof currentShares>>();
-    for (const s of currentShares(db)) byOrder.set(s.order, [...(byOrder.get(s.order) ?? []), s]);
+    const byOrder = new Map<string, ReturnType<typeof currentShareRows>>();
+    for (const s of currentShareRows(db)) byOrder.set(s.order, [...(byOrder.get(s.order) ?? []), s]);
     for (const shares of byOrder.values()) for (const [e, v] of escrowAt(shares, Date.parse(asOf))) released.set(e, (released.get(e) ?? 0) + v.released);
     const paid = Object.fromEntries(r.transfers.map((t: Json) => [t.entity, t.amount]));
     expect(paid).toEqual(Object.fromEntries([...released].filter(([, v]) => v > 0)));

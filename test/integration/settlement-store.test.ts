@@ -3,7 +3,7 @@ import { callApi } from '../../core/api/index.js';
 import { createContext } from '../../core/api/context.js';
 import { recomputeStoredOrder } from '../../core/api/settlement-runner.js';
 import { escrowAt } from '../../core/domain/shares.js';
-import { currentShares } from '../../core/store/settlement-repo.js';
+import { currentShareRows } from '../../core/store/release-repo.js';
 import { memoryDb, readExample } from '../helpers/db.js';
 
 const AS_OF = new Date('2026-03-20T00:00:00Z');
@@ -26,7 +26,7 @@ describe('stored settlements', () => {
     it(`match the expected report of ${example} (payouts and escrow from the stored shares)`, () => {
       const expected = readExample(`${example}.settlement.json`);
       const ctx = imported(new Date(asOf), `${example}.json`);
-      const shares = currentShares(ctx.db);
+      const shares = currentShareRows(ctx.db);
       for (const order of expected.orders) {
         const own = shares.filter((s) => s.order === order.id);
         const payouts: Record<string, number> = {};
